@@ -1,0 +1,113 @@
+// The plan: what the generator sends and the payload carries out. Pure JSON, no functions.
+// The payload imports these types and nothing else from generator/.
+
+export interface Plan {
+  /** firstboot version that made the plan */
+  firstboot: string;
+  /** sha256 of the normalised config, also a server label, so a server can be matched to its config */
+  configHash: string;
+  /** 'image' clears per-instance state and powers off at the end, for golden snapshots */
+  mode: 'boot' | 'image';
+  steps: StepPlan[];
+}
+
+export type StepPlan =
+  | PackagesPlan
+  | HostnamePlan
+  | TimezonePlan
+  | AdminPlan
+  | SshPlan
+  | FirewallPlan
+  | Fail2banPlan
+  | AuditPlan
+  | SysctlPlan
+  | PamPlan
+  | UpgradesPlan;
+
+export type StepId = StepPlan['id'];
+export type ParamsOf<I extends StepId> = Extract<StepPlan, { id: I }>;
+
+/** Everything the other steps need, installed in one apt transaction. */
+export interface PackagesPlan {
+  id: 'packages';
+  install: string[];
+}
+
+export interface HostnamePlan {
+  id: 'hostname';
+  hostname: string;
+}
+
+export interface TimezonePlan {
+  id: 'timezone';
+  timezone: string;
+}
+
+export interface AdminPlan {
+  id: 'admin';
+  name: string;
+  shell: string;
+  /** authorized_keys lines */
+  keys: string[];
+}
+
+export interface SshPlan {
+  id: 'ssh';
+  port: number;
+  /** sshd keywords in drop-in order; crypto lists are filtered on the server to what its OpenSSH knows */
+  settings: [keyword: string, value: string][];
+  /** algorithm lists, best first; the server keeps those `ssh -Q` lists, in this order */
+  crypto: { kexalgorithms: string[]; ciphers: string[]; macs: string[]; hostkeyalgorithms: string[] };
+  /** host key types kept; others (ecdsa, dsa) are removed */
+  hostKeys: ('ed25519' | 'rsa')[];
+  /** RSA host keys below this are regenerated */
+  minRsaBits: number;
+  /** /etc/ssh/moduli entries below this size are removed */
+  minModulusBits: number;
+}
+
+export interface FirewallRule {
+  action: 'allow' | 'limit';
+  /** a port or a range "from:to" */
+  port: string;
+  proto: 'tcp' | 'udp';
+  /** why the rule exists; also marks rules as firstboot's so a re-run touches only its own */
+  comment: string;
+}
+
+export interface FirewallPlan {
+  id: 'firewall';
+  sshPort: number;
+  rules: FirewallRule[];
+}
+
+export interface Fail2banPlan {
+  id: 'fail2ban';
+  sshPort: number;
+  bantime: string;
+  findtime: string;
+  maxretry: number;
+  /** repeat offenders, found in fail2ban's own log */
+  recidive: { bantime: string; findtime: string; maxretry: number };
+}
+
+export interface AuditPlan {
+  id: 'audit';
+  /** auditctl rule lines */
+  rules: string[];
+}
+
+export interface SysctlPlan {
+  id: 'sysctl';
+  settings: [key: string, value: string][];
+}
+
+export interface PamPlan {
+  id: 'pam';
+}
+
+export interface UpgradesPlan {
+  id: 'upgrades';
+  /** "HH:MM", or false to never reboot by itself */
+  reboot: string | false;
+}

@@ -1,0 +1,62 @@
+// apt at first boot: unattended-upgrades or cloud-init may hold the dpkg lock for minutes, a power cut
+// may have left dpkg half-done, and the mirror may hiccup. Wait, repair, retry; never prompt.
+import type { Shell, Output } from './shell';
+import type { Log } from './log';
+
+const LOCK_WAIT_SECONDS = 900;
+const NETWORK_TRIES = 3;
+
+const APT = [
+  '-y',
+  '-q',
+  '-o', `DPkg::Lock::Timeout=${LOCK_WAIT_SECONDS}`,
+  '-o', 'Acquire::Retries=3',
+  '-o', 'Dpkg::Options::=--force-confdef',
+  '-o', 'Dpkg::Options::=--force-confold',
+];
+
+/** `env` arguments: no debconf prompts, and Ubuntu's needrestart restarts services instead of asking */
+const ENV = ['DEBIAN_FRONTEND=noninteractive', 'NEEDRESTART_MODE=a'];
+
+const lockBusy = (out: Output) => /Could not get lock|Unable to acquire the dpkg frontend lock|dpkg status database is locked/i.test(out.stderr);
+const networkError = (out: Output) => /Temporary failure|Could not resolve|Failed to fetch|Connection timed out|Unable to connect/i.test(out.stderr);
+
+const wait = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+
+/** Runs an apt or dpkg command, waiting out a held lock and retrying transient network errors. */
+async function retrying(log: Log, run: () => Promise<Output>, what: string, sleep = wait): Promise<void> {
+  const deadline = Date.now() + LOCK_WAIT_SECONDS * 1000;
+  for (let networkTry = 1; ; ) {
+    const out = await run();
+    if (out.ok) return;
+    if (lockBusy(out) && Date.now() < deadline) {
+      log.info(`${what}: waiting for the dpkg lock`);
+      await sleep(5);
+    } else if (networkError(out) && networkTry < NETWORK_TRIES) {
+      log.warn(`${what}: network error, try ${++networkTry} of ${NETWORK_TRIES}`);
+      await sleep(10 * networkTry);
+    } else {
+      throw new Error(`${what} failed (exit ${out.exitCode}): ${out.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+    }
+  }
+}
+
+/** Packages from the list that are not fully installed. */
+export async function missingPackages($: Shell, packages: string[]): Promise<string[]> {
+  if (packages.length === 0) return [];
+  const out = await $({ nothrow: true })`dpkg-query -W -f=${'${Package} ${db:Status-Abbrev}\n'} ${packages}`;
+  const installed = new Set(
+    out.stdout.split('\n').filter((line) => / ii\s*$/.test(line)).map((line) => line.split(' ')[0].split(':')[0]),
+  );
+  return packages.filter((name) => !installed.has(name));
+}
+
+/** Installs the packages in one transaction, without recommends (each step names what it needs). */
+export async function install($: Shell, log: Log, packages: string[], sleep = wait): Promise<void> {
+  const q = $({ nothrow: true });
+  // a power cut during an earlier run can leave dpkg half-done; apt refuses to work until this runs
+  await retrying(log, () => q`env ${ENV} dpkg --force-confdef --force-confold --configure -a`, 'dpkg --configure -a', sleep);
+  await retrying(log, () => q`apt-get ${APT} update`, 'apt-get update', sleep);
+  const installing = `apt-get install ${packages.join(' ')}`;
+  await retrying(log, () => q`env ${ENV} apt-get ${APT} install --no-install-recommends ${packages}`, installing, sleep);
+}

@@ -1,0 +1,45 @@
+// Files a step owns: compare with what is on disk, write only what differs (that keeps "changed" honest).
+import type { Fs } from './fs';
+
+export interface FileSpec {
+  path: string;
+  content: string;
+  mode: number;
+  /** "user:group"; root:root when absent */
+  owner?: string;
+}
+
+const octal = (mode: number) => mode.toString(8).padStart(4, '0');
+
+/** What differs between the file on disk and the spec, as messages; empty when it matches. */
+export async function fileDrift(fs: Fs, spec: FileSpec): Promise<string[]> {
+  const stat = await fs.stat(spec.path);
+  if (!stat) return [`${spec.path} is missing`];
+  const drift: string[] = [];
+  if ((await fs.read(spec.path)) !== spec.content) drift.push(`${spec.path} differs`);
+  if (stat.mode !== spec.mode) drift.push(`${spec.path} has mode ${octal(stat.mode)}, wants ${octal(spec.mode)}`);
+  const owner = spec.owner ?? 'root:root';
+  if (stat.owner !== owner) drift.push(`${spec.path} is owned by ${stat.owner}, wants ${owner}`);
+  return drift;
+}
+
+export async function filesDrift(fs: Fs, specs: FileSpec[]): Promise<string[]> {
+  return (await Promise.all(specs.map((spec) => fileDrift(fs, spec)))).flat();
+}
+
+/** Writes the file if it differs; true when it wrote. */
+export async function writeFile(fs: Fs, spec: FileSpec): Promise<boolean> {
+  if ((await fileDrift(fs, spec)).length === 0) return false;
+  await fs.write(spec.path, spec.content, { mode: spec.mode, owner: spec.owner ?? 'root:root' });
+  return true;
+}
+
+/** Writes every file that differs; true when any was written. */
+export async function writeFiles(fs: Fs, specs: FileSpec[]): Promise<boolean> {
+  let wrote = false;
+  for (const spec of specs) wrote = (await writeFile(fs, spec)) || wrote;
+  return wrote;
+}
+
+/** A file's first line, so an admin who opens it knows who wrote it. */
+export const header = (what: string) => `# Written by firstboot: ${what}. Changes here are undone on its next run.\n`;

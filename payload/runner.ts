@@ -1,0 +1,124 @@
+// Runs the plan's steps in order: check, apply when something differs, verify. One line per step, a
+// status file after each (a reboot mid-run leaves an honest record), and a failed step only stops the
+// steps that come after it.
+import type { Plan, StepId } from '../generator/plan-types';
+import type { Ctx, Step } from './step';
+import type { Fs } from './lib/fs';
+import type { Log } from './lib/log';
+import type { Shell } from './lib/shell';
+import { version } from './version';
+
+export type Result = 'ok' | 'changed' | 'failed' | 'skipped';
+
+export interface StepStatus {
+  id: StepId;
+  title: string;
+  result: Result;
+  seconds: number;
+  /** what check found before apply */
+  drift?: string[];
+  /** why it failed or was skipped */
+  error?: string;
+}
+
+export interface Status {
+  firstboot: string;
+  configHash: string;
+  started: string;
+  finished?: string;
+  ok?: boolean;
+  steps: StepStatus[];
+}
+
+export const STATUS_FILE = '/var/lib/firstboot/status.json';
+
+export interface Machine {
+  $: Shell;
+  fs: Fs;
+  log: Log;
+  /** monotonic seconds, injectable so tests get stable durations */
+  clock?: () => number;
+}
+
+const now = () => performance.now() / 1000;
+
+async function runStep(step: Step, ctx: Ctx<any>): Promise<Pick<StepStatus, 'result' | 'drift' | 'error'>> {
+  const drift = await step.check(ctx);
+  if (drift.length > 0) {
+    for (const line of drift) ctx.log.info(`${step.id}: ${line}`);
+    await step.apply(ctx);
+    const left = await step.check(ctx);
+    if (left.length > 0) return { result: 'failed', drift, error: `still differs after apply: ${left.join('; ')}` };
+  }
+  const problems = await step.verify(ctx);
+  if (problems.length > 0) return { result: 'failed', drift, error: problems.join('; ') };
+  return drift.length > 0 ? { result: 'changed', drift } : { result: 'ok' };
+}
+
+export async function run(plan: Plan, registry: Map<StepId, Step>, machine: Machine, only?: StepId): Promise<Status> {
+  const clock = machine.clock ?? now;
+  const status: Status = { firstboot: version, configHash: plan.configHash, started: new Date().toISOString(), steps: [] };
+  const failed = new Set<StepId>();
+  const save = () => machine.fs.write(STATUS_FILE, JSON.stringify(status, null, 2) + '\n', { mode: 0o600 });
+
+  for (const params of plan.steps) {
+    if (only && params.id !== only) continue;
+    const step = registry.get(params.id);
+    const start = clock();
+    let outcome: Pick<StepStatus, 'result' | 'drift' | 'error'>;
+    const blocker = step?.after.find((id) => failed.has(id));
+    if (!step) outcome = { result: 'failed', error: `this payload (${version}) has no step "${params.id}"` };
+    else if (blocker) outcome = { result: 'skipped', error: `needs ${blocker}, which did not succeed` };
+    else {
+      try {
+        outcome = await runStep(step, { params, plan, $: machine.$, fs: machine.fs, log: machine.log });
+      } catch (err) {
+        outcome = { result: 'failed', error: (err as Error).message };
+      }
+    }
+    if (outcome.result === 'failed' || outcome.result === 'skipped') failed.add(params.id);
+    const seconds = Math.round((clock() - start) * 10) / 10;
+    const entry: StepStatus = { id: params.id, title: step?.title ?? params.id, ...outcome, seconds };
+    status.steps.push(entry);
+    const line = `${entry.id.padEnd(10)} ${entry.result.padEnd(8)} ${seconds.toFixed(1)}s${entry.error ? `  ${entry.error}` : ''}`;
+    if (entry.result === 'failed') machine.log.error(line);
+    else if (entry.result === 'skipped') machine.log.warn(line);
+    else machine.log.info(line);
+    await save();
+  }
+  status.finished = new Date().toISOString();
+  status.ok = failed.size === 0;
+  await save();
+  return status;
+}
+
+/** The one line the console, cloud-init's log and test harnesses wait for. */
+export function summary(status: Status, seconds: number): string {
+  const count = (result: Result) => status.steps.filter((s) => s.result === result).length;
+  const parts = (['changed', 'ok', 'failed', 'skipped'] as const).map((r) => `${count(r)} ${r}`).join(', ');
+  return `firstboot finished: ${status.ok ? 'ok' : 'failed'} (${status.steps.length} steps: ${parts}) in ${seconds.toFixed(1)}s`;
+}
+
+export interface CheckResult {
+  id: StepId;
+  problems: string[];
+}
+
+/** `firstboot check`: each step's live verification, without changing anything. */
+export async function check(plan: Plan, registry: Map<StepId, Step>, machine: Machine): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const params of plan.steps) {
+    const step = registry.get(params.id);
+    if (!step) {
+      results.push({ id: params.id, problems: [`this payload (${version}) has no step "${params.id}"`] });
+      continue;
+    }
+    const ctx = { params, plan, $: machine.$, fs: machine.fs, log: machine.log };
+    try {
+      results.push({ id: params.id, problems: [...(await step.check(ctx)), ...(await step.verify(ctx))] });
+    } catch (err) {
+      results.push({ id: params.id, problems: [(err as Error).message] });
+    }
+  }
+  return results;
+}

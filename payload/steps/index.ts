@@ -1,0 +1,18 @@
+// Every capability the payload knows, by plan step id.
+import type { StepId } from '../../generator/plan-types';
+import type { Step } from '../step';
+import { packages } from './packages';
+import { hostname } from './hostname';
+import { timezone } from './timezone';
+import { admin } from './admin';
+import { ssh } from './ssh';
+import { firewall } from './firewall';
+import { fail2ban } from './fail2ban';
+import { audit } from './audit';
+import { sysctl } from './sysctl';
+import { pam } from './pam';
+import { upgrades } from './upgrades';
+
+const all: Step<any>[] = [packages, hostname, timezone, admin, ssh, firewall, fail2ban, audit, sysctl, pam, upgrades];
+
+export const registry = new Map<StepId, Step>(all.map((step) => [step.id, step]));
