@@ -26,7 +26,8 @@ export async function buildPayload(outfile = 'dist/payload.cjs') {
     format: 'cjs',
     minify: true,
     legalComments: 'none',
-    banner: { js: '#!/usr/bin/node' },
+    // the second line lets `firstboot inspect` name the payload's version
+    banner: { js: `#!/usr/bin/node\n// firstboot ${pkg.version}` },
     define: { FIRSTBOOT_VERSION: JSON.stringify(pkg.version) },
     plugins: [zxVendorStandIn],
     metafile: true,

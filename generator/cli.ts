@@ -1,0 +1,152 @@
+// The command line: argument parsing, printing and exit codes only (0 ok, 1 failure, 2 bad input or usage).
+// Artifacts go to stdout or -o; diagnostics go to stderr.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { formatDiagnostics } from './config/diagnostics';
+import { ConfigError, configAndPlan, generate } from './generate';
+import { inspect, InspectError } from './inspect';
+import { planText } from './plan-text';
+import { SizeError, USER_DATA_LIMIT, type Part } from './render';
+import pkg from '../package.json' with { type: 'json' };
+
+class UsageError extends Error {}
+
+const CONFIG_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  'ssh-key': { type: 'string', multiple: true },
+} as const satisfies ParseArgsConfig['options'];
+
+const COMMON = `  -c, --config FILE    firstboot.yaml (built-in defaults when absent)
+      --ssh-key PATH   also authorise this public key for the admin (repeatable)`;
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: ParseArgsConfig['options'];
+  run(values: Record<string, any>, positionals: string[]): Promise<number>;
+}
+
+const commands: Record<string, Command> = {
+  generate: {
+    summary: 'write cloud-init user-data that hardens a server on its first boot',
+    usage: `firstboot generate [-c FILE] [--ssh-key PATH]... [-o FILE] [--compress auto|always|never]
+${COMMON}
+  -o, --output FILE    write here instead of stdout (nothing is written on error)
+      --compress WHEN  gzip+base64 the whole document: auto (only if the readable form is over
+                       ${USER_DATA_LIMIT} characters), always or never`,
+    options: { ...CONFIG_OPTIONS, output: { type: 'string', short: 'o' }, compress: { type: 'string', default: 'auto' } },
+    async run(values) {
+      if (!['auto', 'always', 'never'].includes(values.compress)) throw new UsageError(`--compress must be auto, always or never, got "${values.compress}"`);
+      const out = await generate({ config: values.config, sshKeys: values['ssh-key'], compress: values.compress });
+      await emit(out.userData, values.output);
+      return 0;
+    },
+  },
+  validate: {
+    summary: 'check a config and report every problem',
+    usage: `firstboot validate [-c FILE] [--ssh-key PATH]...\n${COMMON}`,
+    options: CONFIG_OPTIONS,
+    async run(values) {
+      await configAndPlan({ config: values.config, sshKeys: values['ssh-key'] });
+      console.error(`${values.config ?? 'built-in defaults'}: ok`);
+      return 0;
+    },
+  },
+  plan: {
+    summary: 'show the ordered steps and what each will configure (a dry run)',
+    usage: `firstboot plan [-c FILE] [--ssh-key PATH]... [--json] [-o FILE]
+${COMMON}
+      --json           the plan as JSON, as the server receives it
+  -o, --output FILE    write here instead of stdout`,
+    options: { ...CONFIG_OPTIONS, json: { type: 'boolean', default: false }, output: { type: 'string', short: 'o' } },
+    async run(values) {
+      const { plan } = await configAndPlan({ config: values.config, sshKeys: values['ssh-key'] });
+      await emit(values.json ? JSON.stringify(plan, null, 2) + '\n' : planText(plan), values.output);
+      return 0;
+    },
+  },
+  inspect: {
+    summary: 'read a generated user-data file back: its plan, payload version and size by part',
+    usage: `firstboot inspect USER_DATA [--json]
+      --json           machine-readable`,
+    options: { json: { type: 'boolean', default: false } },
+    async run(values, [file]) {
+      if (!file) throw new UsageError('inspect needs the user-data file to read');
+      const found = inspect(await readFile(file, 'utf8'));
+      if (values.json) return console.log(JSON.stringify(found, null, 2)), 0;
+      console.log(`payload     firstboot ${found.payloadVersion}`);
+      console.log(`config      ${found.plan.configHash}`);
+      console.log(`mode        ${found.plan.mode}`);
+      console.log(sizeReport(found.parts, found.characters, found.compressed));
+      console.log('\n' + planText(found.plan).trimEnd());
+      return 0;
+    },
+  },
+};
+
+const USAGE = `firstboot ${pkg.version}: a hardened Hetzner Cloud server from a short YAML file
+
+usage: firstboot COMMAND [options]     (firstboot COMMAND --help for its options)
+
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+  .join('\n')}
+
+  --version    print the version`;
+
+/** Writes the whole artifact or nothing: a temporary file beside the target, then rename. */
+async function emit(text: string, output?: string): Promise<void> {
+  if (!output) return void process.stdout.write(text);
+  const tmp = `${output}.tmp-${process.pid}`;
+  await writeFile(tmp, text, { mode: 0o600 });
+  await rename(tmp, output);
+}
+
+export function sizeReport(parts: Part[], characters: number, compressed: boolean): string {
+  const rows = parts.map((p) => `  ${p.name.padEnd(26)} ${String(p.bytes).padStart(6)}`);
+  const share = ((characters / USER_DATA_LIMIT) * 100).toFixed(1);
+  const total = `  ${'user-data' + (compressed ? ' (gzip+base64 of all)' : '')}`.padEnd(28) + `${String(characters).padStart(6)}  ${share}% of ${USER_DATA_LIMIT}`;
+  return `size by part (characters${compressed ? ', before compression' : ''}):\n${rows.join('\n')}\n${total}`;
+}
+
+const useColor = () => !!process.stderr.isTTY && !process.env.NO_COLOR;
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V') return console.log(pkg.version), 0;
+  if (!name || name === '--help' || name === '-h' || name === 'help') return console.log(USAGE), name ? 0 : 2;
+  const command = commands[name];
+  try {
+    if (!command) throw new UsageError(`unknown command "${name}"`);
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+    });
+    if (values.help) return console.log(`usage: ${command.usage}`), 0;
+    return await command.run(values, positionals);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(formatDiagnostics(err.diagnostics, err.source, { color: useColor() }));
+      return 2;
+    }
+    if (err instanceof SizeError) {
+      console.error(`error: ${err.message}\n${sizeReport(err.rendered.parts, err.rendered.userData.length, err.rendered.compressed)}`);
+      return 2;
+    }
+    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`error: ${(err as Error).message}\n${command ? `usage: ${command.usage}` : USAGE}`);
+      return 2;
+    }
+    if (err instanceof InspectError) {
+      console.error(`error: ${err.message}`);
+      return 2;
+    }
+    console.error(`error: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

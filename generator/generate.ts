@@ -1,0 +1,41 @@
+// The library entry: config file -> config -> plan -> user-data. Returns results; never prints.
+import type { Config } from './config/schema';
+import type { Diagnostic, Source } from './config/diagnostics';
+import type { Plan } from './plan-types';
+import { loadConfig } from './config/load';
+import { plan as makePlan } from './plan';
+import { render, type RenderOptions, type Rendered } from './render';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly diagnostics: Diagnostic[],
+    readonly source: Source,
+  ) {
+    super(`${diagnostics.length} error${diagnostics.length === 1 ? '' : 's'} in the config`);
+  }
+}
+
+export interface GenerateOptions extends Pick<RenderOptions, 'hostKey' | 'compress' | 'payload'> {
+  /** path to firstboot.yaml; the built-in defaults when absent */
+  config?: string;
+  /** extra public key files (the CLI's --ssh-key) */
+  sshKeys?: string[];
+  mode?: Plan['mode'];
+}
+
+export interface Generated extends Rendered {
+  config: Config;
+  plan: Plan;
+  configHash: string;
+}
+
+export async function configAndPlan(options: Pick<GenerateOptions, 'config' | 'sshKeys' | 'mode'>): Promise<{ config: Config; plan: Plan }> {
+  const { config, diagnostics, source } = await loadConfig({ file: options.config, sshKeys: options.sshKeys });
+  if (diagnostics.length > 0 || !config) throw new ConfigError(diagnostics, source);
+  return { config, plan: makePlan(config, options.mode) };
+}
+
+export async function generate(options: GenerateOptions = {}): Promise<Generated> {
+  const { config, plan } = await configAndPlan(options);
+  return { ...render(plan, options), config, plan, configHash: plan.configHash };
+}

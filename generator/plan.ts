@@ -1,0 +1,45 @@
+// config -> plan: pure, JSON-serialisable, the same config always gives the same plan.
+import type { Config } from './config/schema';
+import type { Plan, StepPlan } from './plan-types';
+import { configHash } from './config/hash';
+import { sshPackages, sshPlan } from './policy/ssh';
+import { firewallPackages, firewallPlan } from './policy/firewall';
+import { fail2banPackages, fail2banPlan } from './policy/fail2ban';
+import { auditPackages, auditPlan } from './policy/audit';
+import { sysctlPlan } from './policy/sysctl';
+import { upgradesPackages, upgradesPlan } from './policy/upgrades';
+import { shellPackage } from './policy/packages';
+import pkg from '../package.json' with { type: 'json' };
+
+export function plan(config: Config, mode: Plan['mode'] = 'boot'): Plan {
+  const { admin, ssh, firewall, mosh, fail2ban, audit, sysctl, upgrades } = config;
+  const install = [
+    ...sshPackages,
+    ...firewallPackages,
+    ...(mosh.enabled ? ['mosh'] : []),
+    ...(fail2ban.enabled ? fail2banPackages : []),
+    ...(audit.enabled ? auditPackages : []),
+    ...(upgrades.enabled ? upgradesPackages : []),
+    ...[shellPackage(admin.shell)].filter((name): name is string => !!name),
+    ...config.packages,
+  ];
+  const steps: (StepPlan | false)[] = [
+    { id: 'packages', install: [...new Set(install)] },
+    config.hostname !== undefined && { id: 'hostname', hostname: config.hostname },
+    { id: 'timezone', timezone: config.timezone },
+    { id: 'admin', name: admin.name, shell: admin.shell, keys: admin.ssh_keys },
+    sshPlan({ port: ssh.port, admin: admin.name }),
+    firewallPlan({ sshPort: ssh.port, mosh: mosh.enabled && { ports: mosh.ports }, allow: firewall.allow }),
+    fail2ban.enabled && fail2banPlan({ sshPort: ssh.port, ...fail2ban }),
+    audit.enabled && auditPlan(),
+    sysctl.enabled && sysctlPlan({}),
+    { id: 'pam' },
+    upgrades.enabled && upgradesPlan({ reboot: upgrades.reboot }),
+  ];
+  return {
+    firstboot: pkg.version,
+    configHash: configHash(config),
+    mode,
+    steps: steps.filter((step): step is StepPlan => step !== false),
+  };
+}

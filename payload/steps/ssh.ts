@@ -1,0 +1,203 @@
+// sshd hardening under the lockout rules (DESIGN.md): the new configuration must pass `sshd -t` and show
+// the intended effective values in `sshd -T` before sshd is reloaded, a new port is open in the
+// firewall and proven to answer before anything else moves, and a failure puts the old file back.
+import { createHash } from 'node:crypto';
+import type { SshPlan } from '../../generator/plan-types';
+import type { Ctx, Step } from '../step';
+import type { Shell } from '../lib/shell';
+import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';
+import { isActive, isEnabled } from '../lib/systemd';
+
+// 00- because sshd keeps the first value it reads and cloud-init writes 50-cloud-init.conf
+const DROP_IN = '/etc/ssh/sshd_config.d/00-firstboot.conf';
+// Ubuntu 24.04 starts sshd from ssh.socket, whose ListenStream, not sshd's Port, decides the port
+const SOCKET_DROP_IN = '/etc/systemd/system/ssh.socket.d/00-firstboot.conf';
+// what sshd last loaded: a file can be right while sshd still runs an older one (a reload was lost)
+const LOADED = '/var/lib/firstboot/ssh-loaded';
+const MODULI = '/etc/ssh/moduli';
+const KEY_DIR = '/etc/ssh';
+
+type Ssh = Ctx<SshPlan>;
+
+const QUERIES = { kexalgorithms: 'kex', ciphers: 'cipher', macs: 'mac', hostkeyalgorithms: 'key-sig' } as const;
+const KEYWORDS = { kexalgorithms: 'KexAlgorithms', ciphers: 'Ciphers', macs: 'MACs', hostkeyalgorithms: 'HostKeyAlgorithms' } as const;
+
+/** The plan's settings as sshd lines: Port first, crypto narrowed to what this OpenSSH knows. */
+async function directives({ params, $ }: Ssh): Promise<[string, string][]> {
+  const lines: [string, string][] = [['Port', String(params.port)], ...params.settings];
+  for (const [list, query] of Object.entries(QUERIES) as [keyof typeof QUERIES, string][]) {
+    const known = new Set((await $`ssh -Q ${query}`).stdout.split('\n'));
+    const kept = params.crypto[list].filter((name) => known.has(name));
+    if (kept.length === 0) throw new Error(`this OpenSSH knows none of the planned ${KEYWORDS[list]}`);
+    lines.push([KEYWORDS[list], kept.join(',')]);
+  }
+  for (const type of params.hostKeys) lines.push(['HostKey', `${KEY_DIR}/ssh_host_${type}_key`]);
+  return lines;
+}
+
+const dropIn = (lines: [string, string][]): FileSpec => ({
+  path: DROP_IN,
+  content: header('sshd hardening') + lines.map(([k, v]) => `${k} ${v}`).join('\n') + '\n',
+  mode: 0o644,
+});
+
+const socketDropIn = (port: number): FileSpec => ({
+  path: SOCKET_DROP_IN,
+  content: `${header('the SSH port')}[Socket]\nListenStream=\nListenStream=${port}\n`,
+  mode: 0o644,
+});
+
+const socketMode = ($: Shell) => isEnabled($, 'ssh.socket');
+
+async function wantedFiles(ctx: Ssh): Promise<FileSpec[]> {
+  const files = [dropIn(await directives(ctx))];
+  if (await socketMode(ctx.$)) files.push(socketDropIn(ctx.params.port));
+  return files;
+}
+
+const fingerprint = (files: FileSpec[]) => createHash('sha256').update(files.map((f) => f.content).join('\0')).digest('hex') + '\n';
+
+/** Effective values differing from the intended ones, from `sshd -T` as the admin would log in. */
+async function effectiveDrift({ params, $ }: Ssh, lines: [string, string][]): Promise<string[]> {
+  const admin = params.settings.find(([k]) => k === 'AllowUsers')?.[1] ?? 'root';
+  const out = await $({ nothrow: true })`sshd -T -C ${`user=${admin},host=localhost,addr=127.0.0.1`}`;
+  if (!out.ok) return [`sshd -T failed: ${out.stderr.trim()}`];
+  const effective = new Map<string, string[]>();
+  for (const line of out.stdout.split('\n')) {
+    const [key, ...rest] = line.split(' ');
+    if (key) effective.set(key, [...(effective.get(key) ?? []), rest.join(' ').toLowerCase()]);
+  }
+  const wanted = new Map<string, string[]>();
+  for (const [k, v] of lines) wanted.set(k.toLowerCase(), [...(wanted.get(k.toLowerCase()) ?? []), v.toLowerCase()]);
+  const drift: string[] = [];
+  for (const [key, values] of wanted) {
+    const got = (effective.get(key) ?? []).sort().join(' ');
+    if (got !== [...values].sort().join(' ')) drift.push(`sshd uses ${key} ${got || '(unset)'}, wants ${values.join(' ')}`);
+  }
+  return drift;
+}
+
+interface BadKey {
+  path: string;
+  type: string;
+  why: string;
+}
+
+/** Host keys that should not be there, are missing, or are too short. */
+async function badHostKeys({ params, fs, $ }: Ssh): Promise<BadKey[]> {
+  const bad: BadKey[] = [];
+  for (const name of await fs.list(KEY_DIR)) {
+    const type = name.match(/^ssh_host_(\w+)_key$/)?.[1];
+    if (type && !params.hostKeys.includes(type as 'rsa')) bad.push({ path: `${KEY_DIR}/${name}`, type, why: `is a ${type} host key` });
+  }
+  for (const type of params.hostKeys) {
+    const path = `${KEY_DIR}/ssh_host_${type}_key`;
+    if (!(await fs.stat(path))) bad.push({ path, type, why: 'is missing' });
+    else if (type === 'rsa') {
+      const bits = Number((await $`ssh-keygen -lf ${path + '.pub'}`).stdout.split(' ')[0]);
+      if (bits < params.minRsaBits) bad.push({ path, type, why: `has ${bits} bits, wants at least ${params.minRsaBits}` });
+    }
+  }
+  return bad;
+}
+
+/** /etc/ssh/moduli without groups below the minimum (its size column is the bit count minus one). */
+function strongModuli(text: string, minBits: number): string {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('#') || !line.trim() || Number(line.split(/\s+/)[4]) >= minBits - 1)
+    .join('\n');
+}
+
+async function moduliDrift({ params, fs }: Ssh): Promise<string[]> {
+  const text = await fs.read(MODULI);
+  return text !== undefined && strongModuli(text, params.minModulusBits) !== text ? [`${MODULI} has groups below ${params.minModulusBits} bits`] : [];
+}
+
+async function fixHostKeys(ctx: Ssh): Promise<void> {
+  for (const { path, type } of await badHostKeys(ctx)) {
+    await ctx.fs.remove(path);
+    await ctx.fs.remove(`${path}.pub`);
+    if (ctx.params.hostKeys.includes(type as 'rsa')) {
+      await ctx.$`ssh-keygen -q -t ${type} ${type === 'rsa' ? ['-b', '4096'] : []} -N ${''} -C ${''} -f ${path}`;
+    }
+  }
+}
+
+/** Waits until sshd answers a key exchange on the port: proof a client can get in. */
+async function answers($: Shell, port: number, tries = 10): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    const scan = await $({ nothrow: true })`ssh-keyscan -T 5 -p ${port} -t ed25519 127.0.0.1`;
+    if (scan.stdout.includes('ssh-ed25519')) return true;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  return false;
+}
+
+async function reload($: Shell, socket: boolean): Promise<void> {
+  if (socket) {
+    await $`systemctl daemon-reload`;
+    await $`systemctl restart ssh.socket`;
+  } else if (await isActive($, 'ssh')) await $`systemctl reload ssh`;
+  else await $`systemctl restart ssh`;
+}
+
+/** Lockout rule 2: if ufw already filters, the new port is allowed before sshd moves to it. */
+async function openPort($: Shell, port: number): Promise<void> {
+  const status = await $({ nothrow: true })`ufw status`;
+  if (status.ok && status.stdout.includes('Status: active') && !status.stdout.includes(`${port}/tcp`)) {
+    await $`ufw limit ${`${port}/tcp`} comment ${'firstboot ssh'}`;
+  }
+}
+
+export const ssh: Step<'ssh'> = {
+  id: 'ssh',
+  title: 'SSH hardening',
+  after: ['packages', 'admin'], // lockout rule 4: the admin's keys and sudo work before root is shut out
+  async check(ctx) {
+    const files = await wantedFiles(ctx);
+    const drift = [...(await badHostKeys(ctx)).map((k) => `${k.path} ${k.why}`), ...(await moduliDrift(ctx))];
+    for (const file of files) drift.push(...(await fileDrift(ctx.fs, file)));
+    if ((await ctx.fs.read(LOADED)) !== fingerprint(files)) drift.push('sshd has not loaded the current configuration');
+    return drift;
+  },
+  async apply(ctx) {
+    const { params, fs, $ } = ctx;
+    await fs.mkdir('/run/sshd', { mode: 0o755 }); // sshd -t needs it; with ssh.socket nothing made it yet
+    await fixHostKeys(ctx);
+    const moduli = await fs.read(MODULI);
+    if (moduli !== undefined) await writeFile(fs, { path: MODULI, content: strongModuli(moduli, params.minModulusBits), mode: 0o644 });
+
+    const lines = await directives(ctx);
+    const previous = await fs.read(DROP_IN);
+    await writeFile(fs, dropIn(lines));
+    const test = await $({ nothrow: true })`sshd -t`;
+    const wrong = test.ok ? await effectiveDrift(ctx, lines) : [`sshd -t: ${test.stderr.trim()}`];
+    const socket = await socketMode($);
+    const previousSocket = await fs.read(SOCKET_DROP_IN);
+    const put = (path: string, text: string | undefined) => (text === undefined ? fs.remove(path) : fs.write(path, text, { mode: 0o644 }));
+    const restore = async () => {
+      await put(DROP_IN, previous);
+      if (socket) await put(SOCKET_DROP_IN, previousSocket);
+    };
+    if (wrong.length > 0) {
+      await restore();
+      throw new Error(`kept the old sshd configuration: ${wrong.join('; ')}`);
+    }
+
+    if (socket) await writeFile(fs, socketDropIn(params.port));
+    await openPort($, params.port);
+    await reload($, socket);
+    if (!(await answers($, params.port))) {
+      await restore();
+      await reload($, socket);
+      throw new Error(`sshd did not answer on port ${params.port}; restored the old configuration`);
+    }
+    await fs.write(LOADED, fingerprint(await wantedFiles(ctx)), { mode: 0o600 });
+  },
+  async verify(ctx) {
+    const problems = await effectiveDrift(ctx, await directives(ctx));
+    if (!(await answers(ctx.$, ctx.params.port, 3))) problems.push(`sshd does not answer on port ${ctx.params.port}`);
+    return problems;
+  },
+};
