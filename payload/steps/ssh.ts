@@ -124,12 +124,15 @@ async function fixHostKeys(ctx: Ssh): Promise<void> {
   }
 }
 
+/** How long a reloaded sshd gets to answer; tests shorten it. */
+export const answerWait = { tries: 10, pauseMs: 1000 };
+
 /** Waits until sshd answers a key exchange on the port: proof a client can get in. */
-async function answers($: Shell, port: number, tries = 10): Promise<boolean> {
+async function answers($: Shell, port: number, tries = answerWait.tries): Promise<boolean> {
   for (let i = 0; i < tries; i++) {
     const scan = await $({ nothrow: true })`ssh-keyscan -T 5 -p ${port} -t ed25519 127.0.0.1`;
     if (scan.stdout.includes('ssh-ed25519')) return true;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await new Promise((resolve) => setTimeout(resolve, answerWait.pauseMs));
   }
   return false;
 }
@@ -197,7 +200,7 @@ export const ssh: Step<'ssh'> = {
   },
   async verify(ctx) {
     const problems = await effectiveDrift(ctx, await directives(ctx));
-    if (!(await answers(ctx.$, ctx.params.port, 3))) problems.push(`sshd does not answer on port ${ctx.params.port}`);
+    if (!(await answers(ctx.$, ctx.params.port, Math.min(3, answerWait.tries)))) problems.push(`sshd does not answer on port ${ctx.params.port}`);
     return problems;
   },
 };

@@ -1,0 +1,154 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ssh, answerWait } from '../../payload/steps/ssh';
+import { sshPlan } from '../../generator/policy/ssh';
+import { stepContext, type TestCtx } from './context';
+import { rejects } from '../rejects';
+import type { SshPlan } from '../../generator/plan-types';
+
+answerWait.pauseMs = 0;
+
+const DROP_IN = '/etc/ssh/sshd_config.d/00-firstboot.conf';
+const SOCKET = '/etc/systemd/system/ssh.socket.d/00-firstboot.conf';
+
+// `ssh -Q` on Debian 12's OpenSSH 9.2 (abridged): no ML-KEM, only the @openssh.com sntrup name
+const DEBIAN12 = {
+  kex: 'diffie-hellman-group14-sha256\ndiffie-hellman-group16-sha512\ndiffie-hellman-group18-sha512\ndiffie-hellman-group-exchange-sha256\necdh-sha2-nistp256\ncurve25519-sha256\ncurve25519-sha256@libssh.org\nsntrup761x25519-sha512@openssh.com\n',
+  cipher: 'aes128-ctr\naes192-ctr\naes256-ctr\naes128-gcm@openssh.com\naes256-gcm@openssh.com\nchacha20-poly1305@openssh.com\n',
+  mac: 'hmac-sha1\nhmac-sha2-256\nhmac-sha2-512\nhmac-sha2-256-etm@openssh.com\nhmac-sha2-512-etm@openssh.com\numac-128-etm@openssh.com\n',
+  'key-sig': 'ssh-ed25519\nsk-ssh-ed25519@openssh.com\nssh-rsa\nrsa-sha2-256\nrsa-sha2-512\necdsa-sha2-nistp256\nssh-ed25519-cert-v01@openssh.com\nrsa-sha2-512-cert-v01@openssh.com\n',
+};
+
+/** sshd -T as a real sshd computes it: the first value read wins, drop-ins before the main file. */
+function effective(ctx: TestCtx<SshPlan>, before: string[] = []): string {
+  const seen = new Map<string, string[]>();
+  const text = [...before, ctx.fs.files.get(DROP_IN)?.content ?? '', 'PasswordAuthentication yes', 'Port 22'].join('\n');
+  for (const line of text.split('\n')) {
+    const [k, ...v] = line.trim().split(/\s+/);
+    if (!k || k.startsWith('#')) continue;
+    const key = k.toLowerCase();
+    if (key === 'hostkey') seen.set(key, [...(seen.get(key) ?? []), v.join(' ')]);
+    else if (!seen.has(key)) seen.set(key, [v.join(' ')]);
+  }
+  return [...seen].flatMap(([k, vs]) => vs.map((v) => `${k} ${v}`)).join('\n') + '\n';
+}
+
+function debian12(params = sshPlan({ port: 22, admin: 'fx' }), opts: { socket?: boolean; ufwActive?: boolean; rsaBits?: number; before?: string[] } = {}) {
+  const ctx = stepContext(params);
+  for (const [query, out] of Object.entries(DEBIAN12)) ctx.$.on(`ssh -Q ${query}`, { stdout: out });
+  ctx.$.on('systemctl is-enabled --quiet ssh.socket', { exitCode: opts.socket ? 0 : 1 })
+    .on('systemctl is-active --quiet ssh', { exitCode: opts.socket ? 3 : 0 })
+    .on(/^ssh-keygen -lf .*rsa/, { stdout: `${opts.rsaBits ?? 3072} SHA256:abc root@dev1 (RSA)\n` })
+    .on('ufw status', { stdout: opts.ufwActive ? 'Status: active\n\nTo Action From\n22/tcp LIMIT Anywhere\n' : 'Status: inactive\n' })
+    .on(/^sshd -T/, () => ({ stdout: effective(ctx, opts.before) }))
+    .on(/^ssh-keyscan/, { stdout: '127.0.0.1 ssh-ed25519 AAAAC3Nza\n' });
+  for (const type of ['rsa', 'ecdsa', 'ed25519']) {
+    ctx.fs.seed(`/etc/ssh/ssh_host_${type}_key`, 'PRIVATE', 0o600).seed(`/etc/ssh/ssh_host_${type}_key.pub`, 'PUBLIC');
+  }
+  ctx.fs.seed('/etc/ssh/moduli', '# Time Type Tests Tries Size Generator Modulus\n20230101 2 6 100 2047 2 FFFF\n20230101 2 6 100 3071 2 EEEE\n20230101 2 6 100 4095 5 DDDD\n');
+  return ctx;
+}
+
+const stateChanging = (cmd: string) => /^(systemctl (reload|restart|daemon-reload)|ufw limit|ssh-keygen -q)/.test(cmd);
+
+test('stock Debian 12: drift found, then one apply converges and a second check is empty', async () => {
+  const ctx = debian12();
+  const drift = await ssh.check(ctx);
+  assert.ok(drift.includes('/etc/ssh/ssh_host_ecdsa_key is a ecdsa host key'));
+  assert.ok(drift.includes('/etc/ssh/moduli has groups below 3072 bits'));
+  assert.ok(drift.includes(`${DROP_IN} is missing`));
+  assert.ok(drift.includes('sshd has not loaded the current configuration'));
+
+  await ssh.apply(ctx);
+  const conf = ctx.fs.files.get(DROP_IN)!.content!;
+  assert.match(conf, /^# Written by firstboot/);
+  assert.match(conf, /\nPort 22\nPermitRootLogin no\nPasswordAuthentication no\n/);
+  assert.match(conf, /\nAllowUsers fx\n/);
+  // narrowed to what OpenSSH 9.2 knows, in the plan's order
+  assert.match(conf, /\nKexAlgorithms sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group18-sha512,diffie-hellman-group16-sha512,diffie-hellman-group-exchange-sha256\n/);
+  assert.match(conf, /\nMACs hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com,umac-128-etm@openssh.com\n/);
+  assert.match(conf, /\nHostKeyAlgorithms ssh-ed25519,ssh-ed25519-cert-v01@openssh.com,sk-ssh-ed25519@openssh.com,rsa-sha2-512,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256\n/);
+  assert.match(conf, /\nHostKey \/etc\/ssh\/ssh_host_ed25519_key\nHostKey \/etc\/ssh\/ssh_host_rsa_key\n$/);
+  assert.not.ok(ctx.fs.files.has('/etc/ssh/ssh_host_ecdsa_key'));
+  assert.not.ok(ctx.fs.files.has('/etc/ssh/ssh_host_ecdsa_key.pub'));
+  assert.is(ctx.fs.files.get('/etc/ssh/moduli')!.content, '# Time Type Tests Tries Size Generator Modulus\n20230101 2 6 100 3071 2 EEEE\n20230101 2 6 100 4095 5 DDDD\n');
+  assert.not.ok(ctx.fs.files.has(SOCKET), 'no socket drop-in where sshd runs as a service');
+  const order = ctx.$.commands.filter((c) => /^(sshd -t|sshd -T|systemctl reload|ssh-keyscan)/.test(c)).map((c) => c.split(' ').slice(0, 2).join(' '));
+  assert.equal(order.slice(0, 4), ['sshd -t', 'sshd -T', 'systemctl reload', 'ssh-keyscan -T']);
+
+  assert.equal(await ssh.check(ctx), []);
+  assert.equal(await ssh.verify(ctx), []);
+});
+
+test('a converged machine: check, verify and the runner change nothing', async () => {
+  const ctx = debian12();
+  await ssh.apply(ctx);
+  const writes = ctx.fs.writes.length;
+  const commands = ctx.$.commands.length;
+  assert.equal(await ssh.check(ctx), []);
+  assert.equal(await ssh.verify(ctx), []);
+  assert.is(ctx.fs.writes.length, writes);
+  assert.equal(ctx.$.commands.slice(commands).filter(stateChanging), []);
+});
+
+test('Ubuntu-style ssh.socket on a new port: the firewall opens it before the socket moves', async () => {
+  const ctx = debian12(sshPlan({ port: 2222, admin: 'ops' }), { socket: true, ufwActive: true });
+  await ssh.apply(ctx);
+  assert.is(ctx.fs.files.get(SOCKET)!.content!.split('\n').slice(1).join('\n'), '[Socket]\nListenStream=\nListenStream=2222\n');
+  const moves = ctx.$.commands.filter(stateChanging);
+  assert.equal(moves, ["ufw limit 2222/tcp comment 'firstboot ssh'", 'systemctl daemon-reload', 'systemctl restart ssh.socket']);
+  assert.ok(ctx.$.commands.includes('ssh-keyscan -T 5 -p 2222 -t ed25519 127.0.0.1'));
+  assert.equal(await ssh.check(ctx), []);
+});
+
+test('lockout rule 1: an earlier file that wins over ours keeps the old config and nothing reloads', async () => {
+  const ctx = debian12(undefined, { before: ['PasswordAuthentication yes'] });
+  ctx.fs.seed(DROP_IN, '# the old one\nPort 22\n');
+  await rejects(() => ssh.apply(ctx), /kept the old sshd configuration: sshd uses passwordauthentication yes, wants no/);
+  assert.is(ctx.fs.files.get(DROP_IN)!.content, '# the old one\nPort 22\n');
+  assert.equal(ctx.$.commands.filter((c) => /^systemctl (reload|restart)/.test(c)), []);
+});
+
+test('lockout rule 1: sshd -t failing removes our new file', async () => {
+  const ctx = debian12();
+  ctx.$.on('sshd -t', { exitCode: 255, stderr: '/etc/ssh/sshd_config.d/00-firstboot.conf line 31: Bad SSH2 KexAlgorithms' });
+  await rejects(() => ssh.apply(ctx), /sshd -t: .*Bad SSH2 KexAlgorithms/);
+  assert.not.ok(ctx.fs.files.has(DROP_IN));
+  assert.equal(ctx.$.commands.filter((c) => /^systemctl (reload|restart)/.test(c)), []);
+});
+
+test('sshd that does not answer after the reload gets the old file back and is reloaded again', async () => {
+  answerWait.tries = 2;
+  const ctx = debian12();
+  ctx.fs.seed(DROP_IN, '# the old one\n');
+  ctx.$.on(/^ssh-keyscan/, { exitCode: 1 });
+  await rejects(() => ssh.apply(ctx), /did not answer on port 22; restored the old configuration/);
+  answerWait.tries = 10;
+  assert.is(ctx.fs.files.get(DROP_IN)!.content, '# the old one\n');
+  assert.is(ctx.$.commands.filter((c) => c === 'systemctl reload ssh').length, 2);
+  assert.not.ok(ctx.fs.files.has('/var/lib/firstboot/ssh-loaded'));
+});
+
+test('a short RSA host key is replaced by a 4096-bit one', async () => {
+  const ctx = debian12(undefined, { rsaBits: 2048 });
+  assert.ok((await ssh.check(ctx)).includes('/etc/ssh/ssh_host_rsa_key has 2048 bits, wants at least 3072'));
+  await ssh.apply(ctx);
+  assert.ok(ctx.$.commands.includes("ssh-keygen -q -t rsa -b 4096 -N '' -C '' -f /etc/ssh/ssh_host_rsa_key"));
+});
+
+test('a lost reload (file right, sshd never reloaded) is drift', async () => {
+  const ctx = debian12();
+  await ssh.apply(ctx);
+  await ctx.fs.remove('/var/lib/firstboot/ssh-loaded');
+  assert.equal(await ssh.check(ctx), ['sshd has not loaded the current configuration']);
+});
+
+test('verify names effective values that differ and a silent port', async () => {
+  const ctx = debian12();
+  await ssh.apply(ctx);
+  ctx.$.on(/^sshd -T/, () => ({ stdout: effective(ctx).replace('permitrootlogin no', 'permitrootlogin yes') }));
+  ctx.$.on(/^ssh-keyscan/, { exitCode: 1 });
+  assert.equal(await ssh.verify(ctx), ['sshd uses permitrootlogin yes, wants no', 'sshd does not answer on port 22']);
+});
+
+test.run();
