@@ -1,0 +1,10 @@
+// Packages that follow from choices in the config rather than from a step's own needs.
+
+/** Debian packages that provide a login shell; bash, sh and dash are always there. */
+const SHELL_PACKAGES: Record<string, string> = { zsh: 'zsh', fish: 'fish' };
+
+/** The package providing the admin's login shell, or undefined when the base system has it. */
+export function shellPackage(shell: string): string | undefined {
+  const name = shell.split('/').pop() ?? '';
+  return Object.hasOwn(SHELL_PACKAGES, name) ? SHELL_PACKAGES[name] : undefined;
+}

@@ -1,0 +1,73 @@
+// lib/apt.ts at first boot: a held dpkg lock, a flaky mirror, an interrupted dpkg.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { install } from '../../payload/lib/apt';
+import { recordingShell } from '../fakes/shell';
+import { makeLog } from '../../payload/lib/log';
+import { rejects } from '../rejects';
+
+const CONFIGURE = 'env DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a dpkg --force-confdef --force-confold --configure -a';
+const UPDATE = /^apt-get .* update$/;
+const INSTALL = /^env .* apt-get .* install --no-install-recommends ufw$/;
+const LOCKED = {
+  stderr: 'E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 612 (unattended-upgr)\nE: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?\n',
+  exitCode: 100,
+};
+const OFFLINE = { stderr: "W: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease  Temporary failure resolving 'deb.debian.org'\n", exitCode: 100 };
+
+function machine() {
+  const lines: string[] = [];
+  const slept: number[] = [];
+  const sleep = async (seconds: number) => void slept.push(seconds);
+  return { $: recordingShell(), log: makeLog((line) => lines.push(line), 'DEBUG'), lines, slept, sleep };
+}
+
+/** replies in turn, then the last one for ever */
+const inTurn = (...replies: object[]) => {
+  let call = 0;
+  return () => replies[Math.min(call++, replies.length - 1)];
+};
+
+test('repairs an interrupted dpkg before apt runs', async () => {
+  const m = machine();
+  await install(m.$, m.log, ['ufw'], m.sleep);
+  assert.is(m.$.commands[0], CONFIGURE);
+  assert.match(m.$.commands[1], UPDATE);
+  assert.match(m.$.commands[2], INSTALL);
+  assert.is(m.$.commands.length, 3);
+});
+
+test('waits for a held dpkg lock, then installs', async () => {
+  const m = machine();
+  m.$.on(INSTALL, inTurn(LOCKED, LOCKED, {}));
+  await install(m.$, m.log, ['ufw'], m.sleep);
+  assert.is(m.$.commands.filter((cmd) => INSTALL.test(cmd)).length, 3);
+  assert.equal(m.slept, [5, 5]);
+  assert.ok(m.lines.some((line) => line.includes('waiting for the dpkg lock')));
+});
+
+test('retries a network error, and gives up after 3 tries with apt\'s message', async () => {
+  const m = machine();
+  m.$.on(UPDATE, OFFLINE);
+  await rejects(() => install(m.$, m.log, ['ufw'], m.sleep), /apt-get update failed \(exit 100\): .*Temporary failure resolving 'deb\.debian\.org'/);
+  assert.is(m.$.commands.filter((cmd) => UPDATE.test(cmd)).length, 3);
+  assert.equal(m.slept, [20, 30]);
+  assert.not.ok(m.$.commands.some((cmd) => INSTALL.test(cmd)));
+});
+
+test('a network error that clears on a retry is not a failure', async () => {
+  const m = machine();
+  m.$.on(UPDATE, inTurn(OFFLINE, {}));
+  await install(m.$, m.log, ['ufw'], m.sleep);
+  assert.match(m.$.commands.at(-1)!, INSTALL);
+});
+
+test('a dpkg that cannot be repaired stops before apt', async () => {
+  const m = machine();
+  m.$.on(CONFIGURE, { stderr: 'dpkg: error processing package ufw (--configure):\n installed ufw package post-installation script subprocess returned error exit status 1\n', exitCode: 1 });
+  await rejects(() => install(m.$, m.log, ['ufw'], m.sleep), /dpkg --configure -a failed \(exit 1\): .*post-installation script/);
+  assert.is(m.$.commands.length, 1);
+  assert.equal(m.slept, []);
+});
+
+test.run();

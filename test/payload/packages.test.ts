@@ -1,0 +1,88 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { packages } from '../../payload/steps/packages';
+import { stepContext, type TestCtx } from './context';
+import { rejects } from '../rejects';
+import type { PackagesPlan } from '../../generator/plan-types';
+
+const params: PackagesPlan = { id: 'packages', install: ['sudo', 'ufw', 'fail2ban'] };
+
+const QUERY = /^dpkg-query -W /;
+const INSTALL = 'env DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a apt-get -y -q -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install --no-install-recommends sudo ufw fail2ban';
+
+/** dpkg-query as on Debian 12: installed packages on stdout, never-installed ones on stderr with exit 1 */
+function dpkg(ctx: TestCtx<PackagesPlan>, installed: string[]) {
+  ctx.$.on(QUERY, (cmd) => {
+    const asked = cmd.slice(cmd.lastIndexOf("'") + 1).trim().split(' ');
+    const missing = asked.filter((name) => !installed.includes(name));
+    return {
+      stdout: asked.filter((name) => installed.includes(name)).map((name) => `${name} ii \n`).join(''),
+      stderr: missing.map((name) => `dpkg-query: no packages found matching ${name}\n`).join(''),
+      exitCode: missing.length > 0 ? 1 : 0,
+    };
+  });
+}
+
+/** a machine where apt really installs: the next dpkg-query sees the packages */
+function stockMachine() {
+  const ctx = stepContext(params);
+  const installed = ['sudo'];
+  dpkg(ctx, installed);
+  ctx.$.on(/ apt-get .* install /, () => (installed.push('ufw', 'fail2ban'), {}));
+  ctx.$.on('debconf-show man-db', { stdout: '* man-db/install-setuid: false\n  man-db/auto-update: true\n' });
+  ctx.fs.seed('/var/lib/man-db/auto-update', '');
+  return ctx;
+}
+
+test('check names the packages that are not installed', async () => {
+  const ctx = stockMachine();
+  assert.equal(await packages.check(ctx), ['not installed: ufw, fail2ban']);
+  assert.is(ctx.$.commands[0], `dpkg-query -W -f='\${Package} \${db:Status-Abbrev}\n' sudo ufw fail2ban`);
+});
+
+test('apply switches off the man-db trigger, then installs everything in one transaction', async () => {
+  const ctx = stockMachine();
+  await packages.apply(ctx);
+  assert.equal(ctx.$.commands, [
+    'debconf-show man-db',
+    'debconf-set-selections',
+    'env DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a dpkg --force-confdef --force-confold --configure -a',
+    'apt-get -y -q -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold update',
+    INSTALL,
+  ]);
+  assert.is(ctx.$.inputs.get(1), 'man-db man-db/auto-update boolean false\n');
+  assert.is(await ctx.fs.stat('/var/lib/man-db/auto-update'), undefined);
+  assert.equal(await packages.check(ctx), []);
+  assert.equal(await packages.verify(ctx), []);
+});
+
+test('a man-db trigger already off is left alone', async () => {
+  const ctx = stockMachine();
+  ctx.fs.files.delete('/var/lib/man-db/auto-update');
+  ctx.$.on('debconf-show man-db', { stdout: '* man-db/auto-update: false\n' });
+  await packages.apply(ctx);
+  assert.not.ok(ctx.$.commands.includes('debconf-set-selections'));
+  assert.equal(ctx.fs.writes, []);
+});
+
+test('a converged machine runs nothing that changes it', async () => {
+  const ctx = stepContext(params);
+  dpkg(ctx, ['sudo', 'ufw', 'fail2ban']);
+  assert.equal(await packages.check(ctx), []);
+  assert.equal(await packages.verify(ctx), []);
+  assert.ok(ctx.$.commands.every((cmd) => QUERY.test(cmd)));
+});
+
+test('verify reports a package that went missing', async () => {
+  const ctx = stepContext(params);
+  dpkg(ctx, ['sudo', 'fail2ban']);
+  assert.equal(await packages.verify(ctx), ['not installed: ufw']);
+});
+
+test('a failed install fails the step with apt\'s reason', async () => {
+  const ctx = stockMachine();
+  ctx.$.on(/ apt-get .* install /, { stderr: 'E: Unable to locate package fail2ban\n', exitCode: 100 });
+  await rejects(() => packages.apply(ctx), /apt-get install sudo ufw fail2ban failed \(exit 100\): E: Unable to locate package fail2ban/);
+});
+
+test.run();
