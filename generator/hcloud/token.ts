@@ -1,0 +1,104 @@
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface TokenSources {
+  env?: NodeJS.ProcessEnv;
+  /** The hcloud CLI's config; HCLOUD_CONFIG or ~/.config/hcloud/cli.toml when absent. */
+  configPath?: string;
+  /** Asks for the token without echoing it; absent or returning undefined means no terminal. */
+  prompt?: () => Promise<string | undefined>;
+}
+
+export class MissingTokenError extends Error {
+  constructor() {
+    super(
+      'no Hetzner Cloud API token: set HCLOUD_TOKEN, or make an hcloud CLI context (`hcloud context create NAME`), or run on a terminal to be asked for it',
+    );
+    this.name = 'MissingTokenError';
+  }
+}
+
+/**
+ * HCLOUD_TOKEN, else the hcloud CLI's active context, else a hidden prompt. The token is only
+ * ever returned: never printed, logged or stored.
+ */
+export async function resolveToken(sources: TokenSources = {}): Promise<string> {
+  const env = sources.env ?? process.env;
+  if (env.HCLOUD_TOKEN) return env.HCLOUD_TOKEN;
+
+  const configPath = sources.configPath ?? env.HCLOUD_CONFIG ?? join(homedir(), '.config', 'hcloud', 'cli.toml');
+  const fromConfig = await readFile(configPath, 'utf8').then(
+    (text) => activeContextToken(text, env.HCLOUD_CONTEXT),
+    () => undefined,
+  );
+  if (fromConfig) return fromConfig;
+
+  const prompted = await (sources.prompt ?? promptHidden)();
+  if (prompted) return prompted;
+  throw new MissingTokenError();
+}
+
+/**
+ * Reads the few lines of the hcloud CLI's TOML that matter:
+ *   active_context = "x"
+ *   [[contexts]]
+ *     name = "x"
+ *     token = "..."
+ * HCLOUD_CONTEXT picks another context, as it does for the CLI.
+ */
+export function activeContextToken(toml: string, contextOverride?: string): string | undefined {
+  let active = contextOverride;
+  const contexts: Record<string, string>[] = [];
+  let section: Record<string, string> | undefined;
+  for (const raw of toml.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '[[contexts]]') {
+      section = {};
+      contexts.push(section);
+      continue;
+    }
+    if (line.startsWith('[')) {
+      section = undefined; // another table: nothing we read lives there
+      continue;
+    }
+    const match = /^([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)')/.exec(line);
+    if (!match) continue;
+    const value = match[2] !== undefined ? match[2].replace(/\\(["\\])/g, '$1') : match[3]!;
+    if (section) section[match[1]!] = value;
+    else if (match[1] === 'active_context' && !contextOverride) active = value;
+  }
+  return contexts.find((c) => c.name === active)?.token || undefined;
+}
+
+/** Reads a line from the terminal in raw mode so nothing typed is echoed. */
+async function promptHidden(): Promise<string | undefined> {
+  const { stdin, stderr } = process;
+  if (!stdin.isTTY || !stderr.isTTY) return undefined;
+  stderr.write('Hetzner Cloud API token (input hidden): ');
+  stdin.setRawMode(true);
+  stdin.resume();
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let typed = '';
+      const onData = (chunk: Buffer) => {
+        for (const char of chunk.toString('utf8')) {
+          if (char === '\r' || char === '\n') {
+            stdin.off('data', onData);
+            return resolve(typed.trim());
+          }
+          if (char === '\u0003') {
+            stdin.off('data', onData);
+            return reject(new Error('cancelled'));
+          }
+          typed = char === '\u007f' || char === '\b' ? typed.slice(0, -1) : typed + char;
+        }
+      };
+      stdin.on('data', onData);
+    });
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    stderr.write('\n');
+  }
+}

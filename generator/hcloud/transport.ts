@@ -1,0 +1,124 @@
+import { HcloudError } from './errors';
+import type { ErrorResponse } from './types';
+
+export const defaultEndpoint = 'https://api.hetzner.cloud/v1';
+
+export interface TransportOptions {
+  token: string;
+  /** Base URL up to and including `/v1`; HCLOUD_ENDPOINT or the public API when absent. */
+  endpoint?: string;
+  fetch?: typeof fetch;
+  /** Injected so tests do not wait for real backoff or rate-limit resets. */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  /** Retries after the first attempt for 429, transient 5xx and network errors. */
+  maxRetries?: number;
+}
+
+export type Query = Record<string, string | number | boolean | string[] | undefined>;
+
+export interface Transport {
+  request<T>(method: string, path: string, init?: { query?: Query; body?: unknown }): Promise<T>;
+}
+
+const backoffBaseMs = 500;
+const backoffCapMs = 8_000;
+const rateLimitWaitCapMs = 60_000;
+
+/** Statuses after which Hetzner has done nothing, so even a create may be sent again. */
+const notActedOn = new Set([429, 502, 503]);
+/** Statuses worth another try for requests that are safe to repeat. */
+const transient = new Set([429, 500, 502, 503, 504]);
+
+export function createTransport(options: TransportOptions): Transport {
+  const endpoint = (options.endpoint ?? process.env.HCLOUD_ENDPOINT ?? defaultEndpoint).replace(/\/+$/, '');
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = options.now ?? Date.now;
+  const maxRetries = options.maxRetries ?? 5;
+
+  async function request<T>(method: string, path: string, init: { query?: Query; body?: unknown } = {}): Promise<T> {
+    const url = endpoint + path + queryString(init.query);
+    const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, accept: 'application/json' };
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    const body = init.body === undefined ? undefined : JSON.stringify(init.body);
+    // A POST whose answer was lost may have created something; only GET, PUT and DELETE are
+    // repeated blindly.
+    const idempotent = method !== 'POST';
+
+    for (let attempt = 0; ; attempt++) {
+      const canRetry = attempt < maxRetries;
+      let response: Response;
+      try {
+        response = await doFetch(url, { method, headers, body });
+      } catch (cause) {
+        if (canRetry && idempotent) {
+          await sleep(backoff(attempt));
+          continue;
+        }
+        throw new HcloudError({
+          status: 0,
+          code: 'network_error',
+          message: `${method} ${path}: ${(cause as Error).message ?? String(cause)}`,
+        });
+      }
+      if (response.ok) return (response.status === 204 ? undefined : await response.json()) as T;
+
+      const retryable = idempotent ? transient.has(response.status) : notActedOn.has(response.status);
+      if (canRetry && retryable) {
+        await response.arrayBuffer();
+        await sleep(response.status === 429 ? rateLimitWait(response, attempt, now()) : backoff(attempt));
+        continue;
+      }
+      throw await toError(response);
+    }
+  }
+
+  return { request };
+}
+
+function backoff(attempt: number): number {
+  return Math.min(backoffBaseMs * 2 ** attempt, backoffCapMs);
+}
+
+/**
+ * Retry-After (seconds) when present, else RateLimit-Reset (a UNIX time). Hetzner refills one
+ * request a second, so the wait is capped: the bucket need not be full to go on.
+ */
+function rateLimitWait(response: Response, attempt: number, nowMs: number): number {
+  const retryAfter = Number(response.headers.get('retry-after'));
+  if (Number.isFinite(retryAfter) && retryAfter > 0) return Math.min(retryAfter * 1000, rateLimitWaitCapMs);
+  const reset = Number(response.headers.get('ratelimit-reset'));
+  if (Number.isFinite(reset) && reset > 0) {
+    return Math.min(Math.max(reset * 1000 - nowMs, 1000), rateLimitWaitCapMs);
+  }
+  return backoff(attempt);
+}
+
+async function toError(response: Response): Promise<HcloudError> {
+  const text = await response.text();
+  try {
+    const { error } = JSON.parse(text) as ErrorResponse;
+    if (error && typeof error.code === 'string') {
+      return new HcloudError({ status: response.status, code: error.code, message: error.message, details: error.details });
+    }
+  } catch {
+    // not Hetzner's JSON: a proxy or load balancer answered
+  }
+  return new HcloudError({
+    status: response.status,
+    code: `http_${response.status}`,
+    message: `HTTP ${response.status} ${response.statusText}`.trim(),
+  });
+}
+
+function queryString(query: Query | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) params.append(key, String(item));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}

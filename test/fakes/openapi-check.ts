@@ -1,0 +1,134 @@
+// Checks requests against the Hetzner Cloud OpenAPI description in ../shared/reference, so that
+// neither the fake nor our client drifts from the real API unnoticed.
+import { existsSync, readFileSync } from 'node:fs';
+import type { RecordedRequest } from './hcloud-api';
+
+/** Beside the repository, never copied into it: `<repo>/../shared/reference/hcloud-openapi.json`. */
+export const specPath = new URL('../../../shared/reference/hcloud-openapi.json', import.meta.url);
+
+type Schema = {
+  $ref?: string;
+  type?: string;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  additionalProperties?: boolean | Schema;
+  allOf?: Schema[];
+  nullable?: boolean;
+  description?: string;
+};
+type Operation = {
+  parameters?: { in: string; name: string; required?: boolean; schema?: Schema }[];
+  requestBody?: { required?: boolean; content: Record<string, { schema: Schema }> };
+};
+interface Spec {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Schema> };
+}
+
+let cached: Spec | undefined;
+
+/** The description, or undefined when ../shared is not there (the caller says so visibly). */
+export function loadSpec(): Spec | undefined {
+  if (!existsSync(specPath)) return undefined;
+  return (cached ??= JSON.parse(readFileSync(specPath, 'utf8')) as Spec);
+}
+
+/**
+ * Problems with one request, empty when it fits: the path template exists for the method, query
+ * parameters are declared, required body properties are there, and no top-level body property is
+ * unknown. Hetzner's request schemas list every field they accept and never set
+ * additionalProperties, so an undeclared property is treated as a typo unless the schema opens
+ * the object explicitly.
+ */
+export function checkRequest(spec: Spec, request: Pick<RecordedRequest, 'method' | 'path' | 'query' | 'body'>): string[] {
+  const where = `${request.method} ${request.path}`;
+  const template = matchTemplate(spec, request.path);
+  if (!template) return [`${where}: no such path in the API description`];
+  const operation = spec.paths[template]![request.method.toLowerCase()];
+  if (!operation) return [`${where}: ${template} has no ${request.method}`];
+
+  const problems: string[] = [];
+  // Hetzner documents pagination for every list; /actions leaves it out, yet the hcloud CLI sends `page`.
+  const declared = new Set(['page', 'per_page', ...(operation.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name)]);
+  for (const name of new Set(request.query.keys())) {
+    if (!declared.has(name)) problems.push(`${where}: undeclared query parameter '${name}'`);
+  }
+  for (const p of operation.parameters ?? []) {
+    if (p.in === 'query' && p.required && !request.query.has(p.name)) problems.push(`${where}: missing query parameter '${p.name}'`);
+  }
+
+  const bodySchema = operation.requestBody?.content['application/json']?.schema;
+  if (request.body.length === 0) {
+    if (operation.requestBody?.required) problems.push(`${where}: request body required`);
+    return problems;
+  }
+  if (!bodySchema) return [...problems, `${where}: sends a body the API does not take`];
+  let body: unknown;
+  try {
+    body = JSON.parse(request.body.toString('utf8'));
+  } catch {
+    return [...problems, `${where}: body is not JSON`];
+  }
+  const schema = resolve(spec, bodySchema);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return [...problems, `${where}: body is not an object`];
+  for (const name of schema.required ?? []) {
+    if (!(name in body)) problems.push(`${where}: missing required property '${name}'`);
+  }
+  const open = schema.additionalProperties !== undefined && schema.additionalProperties !== false;
+  for (const [name, value] of Object.entries(body)) {
+    const property = schema.properties?.[name];
+    if (!property) {
+      if (!open) problems.push(`${where}: unknown property '${name}'`);
+      continue;
+    }
+    const wanted = resolve(spec, property);
+    if (!typeMatches(wanted, value)) problems.push(`${where}: '${name}' should be ${wanted.type}, got ${JSON.stringify(value)}`);
+  }
+  return problems;
+}
+
+/**
+ * Throws with every problem in a run of requests, or says visibly that it could not check.
+ * Requests a test sent wrong on purpose (401 and injected failures are answered before routing)
+ * are left out by `except`.
+ */
+export function assertRequestsMatchSpec(requests: RecordedRequest[], except: (r: RecordedRequest) => boolean = () => false) {
+  const spec = loadSpec();
+  if (!spec) {
+    if (!warned) console.warn(`note: ${specPath.pathname} is absent; requests were not checked against the API description`);
+    warned = true;
+    return;
+  }
+  const problems = requests.filter((r) => !except(r)).flatMap((r) => checkRequest(spec, r));
+  if (problems.length) throw new Error(`requests that do not match the API description:\n  ${problems.join('\n  ')}`);
+}
+let warned = false;
+
+function matchTemplate(spec: Spec, path: string): string | undefined {
+  const segments = path.split('/');
+  return Object.keys(spec.paths).find((template) => {
+    const parts = template.split('/');
+    return parts.length === segments.length && parts.every((part, i) => (part.startsWith('{') ? /^\d+$/.test(segments[i]!) : part === segments[i]));
+  });
+}
+
+function resolve(spec: Spec, schema: Schema): Schema {
+  if (schema.$ref) return resolve(spec, spec.components.schemas[schema.$ref.replace('#/components/schemas/', '')]!);
+  if (schema.allOf?.length === 1) return { ...resolve(spec, schema.allOf[0]!), nullable: schema.nullable };
+  return schema;
+}
+
+function typeMatches(schema: Schema, value: unknown): boolean {
+  if (value === null) return schema.nullable === true;
+  switch (schema.type) {
+    // "ID or name of ..." fields are strings in the description, but the API takes IDs as numbers
+    // too and the hcloud CLI sends them that way.
+    case 'string': return typeof value === 'string' || (/^ID or name\b/.test(schema.description ?? '') && Number.isInteger(value));
+    case 'integer': return Number.isInteger(value);
+    case 'number': return typeof value === 'number';
+    case 'boolean': return typeof value === 'boolean';
+    case 'array': return Array.isArray(value);
+    case 'object': return typeof value === 'object' && !Array.isArray(value);
+    default: return true;
+  }
+}

@@ -1,0 +1,57 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { activeContextToken, MissingTokenError, resolveToken } from '../../generator/hcloud/token';
+
+const cliToml = `active_context = "work"
+
+[[contexts]]
+  name = "home"
+  token = "home-token"
+
+[[contexts]]
+  name = 'work'
+  token = "work-token"
+
+[preferences]
+  name = "not a context"
+`;
+
+const noPrompt = async () => undefined;
+
+test('HCLOUD_TOKEN comes first', async () => {
+  const token = await resolveToken({ env: { HCLOUD_TOKEN: 'from-env' }, configPath: '/nonexistent', prompt: noPrompt });
+  assert.is(token, 'from-env');
+});
+
+test("else the hcloud CLI's active context", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'firstboot-token-'));
+  const configPath = join(dir, 'cli.toml');
+  await writeFile(configPath, cliToml);
+  assert.is(await resolveToken({ env: {}, configPath, prompt: noPrompt }), 'work-token');
+  assert.is(await resolveToken({ env: { HCLOUD_CONFIG: configPath }, prompt: noPrompt }), 'work-token');
+});
+
+test('HCLOUD_CONTEXT picks another context, as it does for the CLI', () => {
+  assert.is(activeContextToken(cliToml, 'home'), 'home-token');
+});
+
+test('no active context, or one without a token, gives nothing', () => {
+  assert.is(activeContextToken('[[contexts]]\nname = "a"\ntoken = "t"\n'), undefined);
+  assert.is(activeContextToken('active_context = "a"\n[[contexts]]\nname = "a"\n'), undefined);
+});
+
+test('else the prompt, and without any of them a clear error', async () => {
+  assert.is(await resolveToken({ env: {}, configPath: '/nonexistent', prompt: async () => 'typed' }), 'typed');
+  try {
+    await resolveToken({ env: {}, configPath: '/nonexistent', prompt: noPrompt });
+    assert.unreachable();
+  } catch (error) {
+    assert.instance(error, MissingTokenError);
+    assert.match((error as Error).message, /HCLOUD_TOKEN/);
+  }
+});
+
+test.run();
