@@ -1,0 +1,71 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { pam } from '../../payload/steps/pam';
+import { stepContext } from './context';
+
+const params = { id: 'pam' as const };
+
+/** Debian 12's /etc/pam.d/common-auth as pam-auth-update writes it (comments shortened) */
+const DEBIAN_12 = `#
+# /etc/pam.d/common-auth - authentication settings common to all services
+#
+
+# here are the per-package modules (the "Primary" block)
+auth\t[success=1 default=ignore]\tpam_unix.so nullok
+# here's the fallback if no module succeeds
+auth\trequisite\t\t\tpam_deny.so
+# prime the stack with a positive return value if there isn't one already;
+auth\trequired\t\t\tpam_permit.so
+# and here are more per-package modules (the "Additional" block)
+auth\toptional\t\t\tpam_cap.so 
+# end of pam-auth-update config
+`;
+
+const MESSAGE = 'pam_unix in /etc/pam.d/common-auth lets accounts with an empty password log in (nullok)';
+
+test('removes nullok from pam_unix and nothing else, keeping mode and owner', async () => {
+  const ctx = stepContext(params);
+  ctx.fs.seed('/etc/pam.d/common-auth', DEBIAN_12, 0o644);
+  assert.equal(await pam.check(ctx), [MESSAGE]);
+  await pam.apply(ctx);
+  assert.is(await ctx.fs.read('/etc/pam.d/common-auth'), DEBIAN_12.replace('pam_unix.so nullok\n', 'pam_unix.so\n'));
+  assert.equal((await ctx.fs.stat('/etc/pam.d/common-auth'))!.mode, 0o644);
+  assert.equal(await pam.check(ctx), []);
+  assert.equal(await pam.verify(ctx), []);
+  assert.equal(ctx.$.commands, []);
+});
+
+test('a second run writes nothing', async () => {
+  const ctx = stepContext(params);
+  ctx.fs.seed('/etc/pam.d/common-auth', DEBIAN_12);
+  await pam.apply(ctx);
+  assert.equal(await pam.check(ctx), []);
+  assert.is(ctx.fs.writes.length, 1);
+});
+
+test('nullok among other options, a local mode, and nullok on other modules', async () => {
+  const ctx = stepContext(params);
+  const text = [
+    'auth\t[success=2 default=ignore]\tpam_unix.so nullok try_first_pass',
+    '# auth\trequired\tpam_unix.so nullok',
+    'auth\t[success=1 default=ignore]\tpam_sss.so use_first_pass nullok',
+    '',
+  ].join('\n');
+  ctx.fs.seed('/etc/pam.d/common-auth', text, 0o600, 'root:root');
+  await pam.apply(ctx);
+  assert.is(await ctx.fs.read('/etc/pam.d/common-auth'), text.replace('pam_unix.so nullok try_first_pass', 'pam_unix.so try_first_pass'));
+  assert.is((await ctx.fs.stat('/etc/pam.d/common-auth'))!.mode, 0o600);
+});
+
+test('verify reports nullok put back (pam-auth-update --force, a hand edit)', async () => {
+  const ctx = stepContext(params);
+  ctx.fs.seed('/etc/pam.d/common-auth', DEBIAN_12);
+  assert.equal(await pam.verify(ctx), [MESSAGE]);
+});
+
+test('a system without common-auth has nothing to fix', async () => {
+  const ctx = stepContext(params);
+  assert.equal(await pam.check(ctx), []);
+});
+
+test.run();
