@@ -1,0 +1,164 @@
+// loadConfig: firstboot.yaml (or nothing) plus --ssh-key values -> the resolved Config, or every
+// problem at once, each with its path and place. Never prints and never throws for bad input.
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { Diagnostic, Source } from './diagnostics';
+import { pathText, type Anchor, type Path } from './dsl';
+import * as msg from './messages';
+import { rules } from './rules';
+import { schema, type Config } from './schema';
+import { isPrivateKey, looksLikeKey, parseSshPublicKey, type SshPublicKey } from './ssh-key';
+import { parseYaml, type Located } from './yaml';
+
+export interface LoadOptions {
+  /** the config file; without it (and without text) the built-in defaults apply */
+  file?: string;
+  /** the config's text, used instead of reading `file` (which then only names it and anchors key paths) */
+  text?: string;
+  /** --ssh-key values: key file paths (relative to the working directory) or key lines */
+  sshKeys?: readonly string[];
+  /** what ~ stands for in key paths; default $HOME */
+  home?: string;
+}
+
+export interface LoadResult {
+  /** undefined exactly when diagnostics is not empty */
+  config: Config | undefined;
+  diagnostics: Diagnostic[];
+  source: Source;
+}
+
+export async function loadConfig(options: LoadOptions = {}): Promise<LoadResult> {
+  const { file } = options;
+  const source: Source = { name: file ?? (options.text !== undefined ? 'firstboot.yaml' : '(built-in defaults)'), text: '' };
+  const diagnostics: Diagnostic[] = [];
+  const done = (config: Config | undefined): LoadResult => ({
+    config: diagnostics.length === 0 ? config : undefined,
+    diagnostics: inFileOrder(diagnostics),
+    source,
+  });
+
+  if (options.text !== undefined) source.text = options.text;
+  else if (file !== undefined) {
+    try {
+      source.text = await readFile(file, 'utf8');
+    } catch (err) {
+      diagnostics.push({ severity: 'error', path: '$', message: msg.configUnreadable(file, osReason(err)) });
+      return done(undefined);
+    }
+  }
+
+  const parsed = parseYaml(source.text);
+  if (!parsed.ok) {
+    diagnostics.push({ severity: 'error', path: '$', message: msg.yamlSyntax(parsed.message), span: parsed.span });
+    return done(undefined);
+  }
+
+  const reported: string[] = [];
+  const report = (path: Path, message: string, anchor: Anchor = 'value') => {
+    reported.push(pathText(path));
+    diagnostics.push({ severity: 'error', path: pathText(path), message, span: spanFor(parsed.locate, path, anchor) });
+  };
+  const config = schema.parse(parsed.value, [], { issue: report });
+
+  // Keys: resolved after the schema so a path's problems point at its entry.
+  const home = options.home ?? process.env.HOME ?? homedir();
+  const baseDir = file !== undefined ? dirname(resolve(file)) : process.cwd();
+  const keys: SshPublicKey[] = [];
+  let keyProblems = 0;
+  const written = config.admin.ssh_keys;
+  for (const [i, entry] of written.entries()) {
+    const path = ['admin', 'ssh_keys', i];
+    if (!reported.includes(pathText(path))) {
+      const got = await resolveKeys(entry, isKeyPath(entry), baseDir, home);
+      if ('problem' in got) {
+        keyProblems++;
+        report(path, got.problem);
+      } else keys.push(...got.keys);
+    }
+  }
+  for (const entry of options.sshKeys ?? []) {
+    const got = await resolveKeys(entry, !looksLikeKey(entry), process.cwd(), home);
+    if ('problem' in got) {
+      keyProblems++;
+      diagnostics.push({ severity: 'error', path: '--ssh-key', message: got.problem, origin: `--ssh-key ${entry}` });
+    } else keys.push(...got.keys);
+  }
+  const unique = [...new Map(keys.map((k) => [k.fingerprint, k.line])).values()];
+  config.admin.ssh_keys = unique;
+  if (unique.length === 0 && keyProblems === 0 && !reported.includes('$.admin.ssh_keys')) {
+    const located = parsed.locate(['admin', 'ssh_keys']) ?? parsed.locate(['admin']);
+    diagnostics.push({
+      severity: 'error',
+      path: '$.admin.ssh_keys',
+      message: msg.noKeys,
+      span: located && (parsed.locate(['admin', 'ssh_keys']) ? located.key ?? located.value : located.key),
+    });
+  }
+
+  const valid = (path: Path) => {
+    const text = pathText(path);
+    return !reported.some((r) => r === text || r.startsWith(`${text}.`) || r.startsWith(`${text}[`));
+  };
+  for (const rule of rules) rule(config, { report: (path, message) => report(path, message), valid });
+
+  return done(config);
+}
+
+/** Top to bottom as in the file (a stable sort); those with no place in it come last. */
+function inFileOrder(diagnostics: Diagnostic[]): Diagnostic[] {
+  const key = (d: Diagnostic) => (d.span ? d.span.line * 1e6 + d.span.column : Infinity);
+  return [...diagnostics].sort((a, b) => key(a) - key(b));
+}
+
+/** A path starts with ~/ / ./ ../ or ends in .pub; anything else is key text. */
+export function isKeyPath(entry: string): boolean {
+  return /^(~\/|\/|\.\.?\/)/.test(entry) || entry.trim().endsWith('.pub');
+}
+
+async function resolveKeys(
+  entry: string,
+  asPath: boolean,
+  baseDir: string,
+  home: string,
+): Promise<{ keys: SshPublicKey[] } | { problem: string }> {
+  if (!asPath) {
+    const got = parseSshPublicKey(entry);
+    return got.ok ? { keys: [got.key] } : { problem: got.message };
+  }
+  const expanded = entry.startsWith('~/') ? `${home}/${entry.slice(2)}` : entry;
+  const full = isAbsolute(expanded) ? expanded : resolve(baseDir, expanded);
+  let text: string;
+  try {
+    text = await readFile(full, 'utf8');
+  } catch (err) {
+    return { problem: msg.keyFileUnreadable(full === entry ? entry : `${entry} (${full})`, osReason(err)) };
+  }
+  if (isPrivateKey(text)) return { problem: msg.keyFilePrivate(entry) };
+  const lines = text.split(/\r?\n/).map((line, i) => ({ line: line.trim(), number: i + 1 }));
+  const keyLines = lines.filter(({ line }) => line !== '' && !line.startsWith('#'));
+  if (keyLines.length === 0) return { problem: msg.keyFileEmpty(entry) };
+  const keys: SshPublicKey[] = [];
+  for (const { line, number } of keyLines) {
+    const got = parseSshPublicKey(line);
+    if (!got.ok) return { problem: msg.keyInFile(entry, number, got.message) };
+    keys.push(got.key);
+  }
+  return { keys };
+}
+
+/** "ENOENT: no such file or directory" from Node's "ENOENT: no such file or directory, open '...'" */
+function osReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/, \w+ '.*'$/, '');
+}
+
+function spanFor(locate: (path: Path) => Located | undefined, path: Path, anchor: Anchor) {
+  // An option reported but absent from the file (a rule on defaults) points at its nearest ancestor.
+  for (let n = path.length; n >= 0; n--) {
+    const found = locate(path.slice(0, n));
+    if (found) return anchor === 'key' || n < path.length ? found.key ?? found.value : found.value;
+  }
+  return undefined;
+}

@@ -1,0 +1,61 @@
+// Rules across options. Each is a named function over the resolved config that reports at the entry
+// causing the clash. A rule only sees options that passed their own checks (`valid`), so one mistake
+// is not reported twice.
+import type { Path } from './dsl';
+import { pathText } from './dsl';
+import * as msg from './messages';
+import { overlaps, parseRange, rangeText, type AllowRule } from './ports';
+import type { Config } from './schema';
+
+export interface RuleCtx {
+  report(path: Path, message: string): void;
+  /** false when the option at path, or something inside it, was already reported */
+  valid(path: Path): boolean;
+}
+
+type Rule = (config: Config, ctx: RuleCtx) => void;
+
+/** SSH is opened by firstboot with `ufw limit`; a plain allow on the same port would undo the limit. */
+const allowDoesNotOpenSsh: Rule = (config, ctx) => {
+  if (!ctx.valid(['ssh', 'port'])) return;
+  eachAllow(config, ctx, (rule, path) => {
+    if (rule.proto === 'tcp' && overlaps(rule, { from: config.ssh.port, to: config.ssh.port })) {
+      ctx.report(path, msg.allowsSshPort(config.ssh.port));
+    }
+  });
+};
+
+const allowDoesNotOverlapMosh: Rule = (config, ctx) => {
+  if (!config.mosh.enabled || !ctx.valid(['mosh', 'ports'])) return;
+  const mosh = parseRange(config.mosh.ports);
+  if (!mosh) return;
+  eachAllow(config, ctx, (rule, path) => {
+    if (rule.proto === 'udp' && overlaps(rule, mosh)) ctx.report(path, msg.overlapsMosh(rangeText(mosh)));
+  });
+};
+
+const allowEntriesAreDistinct: Rule = (config, ctx) => {
+  const seen: { rule: AllowRule; path: Path; text: string }[] = [];
+  eachAllow(config, ctx, (rule, path, text) => {
+    const clash = seen.find((s) => s.rule.proto === rule.proto && overlaps(s.rule, rule));
+    if (clash) {
+      const same = clash.rule.from === rule.from && clash.rule.to === rule.to;
+      ctx.report(path, same ? msg.duplicateAllow(pathText(clash.path)) : msg.overlapAllow(pathText(clash.path), clash.text));
+    }
+    seen.push({ rule, path, text });
+  });
+};
+
+function eachAllow(
+  config: Config,
+  ctx: RuleCtx,
+  visit: (rule: AllowRule, path: Path, text: string) => void,
+) {
+  config.firewall.allow.forEach((entry, i) => {
+    const path = ['firewall', 'allow', i];
+    const range = entry && ctx.valid(path) ? parseRange(entry.port) : undefined;
+    if (range) visit({ ...range, proto: entry.proto }, path, `${entry.port}/${entry.proto}`);
+  });
+}
+
+export const rules: readonly Rule[] = [allowDoesNotOpenSsh, allowDoesNotOverlapMosh, allowEntriesAreDistinct];

@@ -1,0 +1,202 @@
+// firstboot.yaml: every option, documented once, here. The Config type, the README's config
+// reference and firstboot.schema.json are generated from this file (npm run schema).
+// A new section (tailscale, geoip, ...) is one entry in `schema` below, plus its rules in rules.ts if
+// it clashes with other options.
+import { boolean, either, integer, list, literal, map, oneOf, optional, section, string, type Infer } from './dsl';
+import * as msg from './messages';
+import { parseAllow, parseRange, rangeProblem, rangeText, type Proto } from './ports';
+import { durationSeconds } from './duration';
+
+/**
+ * Names the admin may not take: root, the system accounts of Debian and Ubuntu images, and the
+ * groups useradd would collide with (it creates a group named after the user).
+ */
+export const RESERVED_USER_NAMES: readonly string[] = [
+  'root', 'daemon', 'bin', 'sys', 'sync', 'games', 'man', 'lp', 'mail', 'news', 'uucp', 'proxy',
+  'www-data', 'backup', 'list', 'irc', 'gnats', 'nobody', 'nogroup', 'messagebus', 'sshd', 'syslog',
+  'polkitd', 'tss', 'uuidd', 'tcpdump', 'dnsmasq', 'avahi', 'landscape', 'pollinate', 'fwupd-refresh',
+  'usbmux', 'statd', 'ntp', 'postfix', 'lxd', 'dhcpcd', 'fail2ban',
+  'adm', 'sudo', 'wheel', 'users', 'staff', 'disk', 'kmem', 'dialout', 'cdrom', 'floppy', 'audio', 'video',
+  'plugdev', 'netdev', 'input', 'render', 'kvm', 'tty', 'shadow', 'utmp', 'operator', 'src', 'voice',
+  'tape', 'dip', 'sasl', 'crontab', 'ssh', 'ssl-cert', 'systemd-journal',
+];
+/** Prefixes of system account names: systemd-network, systemd-timesync, _apt, _chrony, ... */
+export const RESERVED_USER_PREFIXES: readonly string[] = ['systemd-', '_'];
+
+export function isReservedUserName(name: string): boolean {
+  return RESERVED_USER_NAMES.includes(name) || RESERVED_USER_PREFIXES.some((p) => name.startsWith(p));
+}
+
+export const SHELLS = ['/bin/bash', '/usr/bin/bash', '/bin/sh', '/bin/dash', '/usr/bin/zsh', '/bin/zsh', '/usr/bin/fish'] as const;
+
+function hostnameProblem(name: string): string | undefined {
+  if (name !== name.toLowerCase() && !hostnameProblem(name.toLowerCase())) return msg.hostnameLowercase(name);
+  const label = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+  if (name.length > 253 || !name.split('.').every((l) => label.test(l))) return msg.mustBe(msg.expectHostname, name);
+  return undefined;
+}
+
+function timezoneProblem(zone: string): string | undefined {
+  // Intl also takes offsets (+01:00) and ignores case; the server needs a file under /usr/share/zoneinfo.
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone)) return msg.unknownTimezone(zone);
+  let canonical: string;
+  try {
+    canonical = new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return msg.unknownTimezone(zone);
+  }
+  if (canonical !== zone && canonical.toLowerCase() === zone.toLowerCase()) return msg.timezoneCase(zone, canonical);
+  return undefined;
+}
+
+function allowProblem(text: string): string | undefined {
+  const rule = parseAllow(text);
+  return rule ? rangeProblem(rule, text.includes(':')) : msg.mustBe(msg.expectAllow, text);
+}
+
+/** "8000:8100/tcp" to { port: "8000:8100", proto: "tcp" }, the shape ufw rules take. */
+function toRule(text: string): { port: string; proto: Proto } {
+  const rule = parseAllow(text)!;
+  return { port: rangeText(rule), proto: rule.proto };
+}
+
+function moshRangeProblem(text: string): string | undefined {
+  const range = parseRange(text);
+  if (!range || !text.includes(':')) return msg.mustBe(msg.expectRange, text);
+  return rangeProblem(range, true);
+}
+
+function rebootProblem(text: string): string | undefined {
+  return /^([01]\d|2[0-3]):[0-5]\d$/.test(text) ? undefined : msg.mustBe(msg.expectRebootTime, text);
+}
+
+function durationProblem(text: string): string | undefined {
+  let seconds: number;
+  try {
+    seconds = durationSeconds(text);
+  } catch {
+    return msg.mustBe(msg.expectDuration, text);
+  }
+  if (!Number.isFinite(seconds)) return msg.mustBe(msg.expectDuration, text);
+  return seconds > 0 ? undefined : msg.durationZero(text);
+}
+
+const duration = (doc: string, fallback: string) =>
+  string({ doc, default: fallback, expect: msg.expectDuration, pattern: /^\d+[smhdw]$/, check: durationProblem });
+
+const enabled = (what: string) => boolean({ doc: `Turn ${what} on or off.`, default: true });
+
+export const schema = section(
+  {
+    hostname: optional(
+      string({
+        doc: 'The server\'s hostname, set in /etc/hostname and /etc/hosts. Lowercase RFC 1123: labels of a-z, 0-9 and "-", 63 characters each, 253 in all.',
+        defaultText: 'the name Hetzner gives the server (its server name)',
+        expect: msg.expectHostname,
+        check: hostnameProblem,
+      }),
+    ),
+    timezone: string({
+      doc: 'The system time zone, an IANA name. UTC keeps logs comparable across servers; set your own zone if you read the logs by local time.',
+      default: 'Etc/UTC',
+      expect: msg.expectTimezone,
+      check: timezoneProblem,
+    }),
+    admin: section(
+      {
+        name: string({
+          doc: 'The user you log in as. It gets passwordless sudo and is the only user sshd lets in (AllowUsers); root login is disabled. Root, system accounts and system group names are refused.',
+          default: 'admin',
+          expect: msg.expectUserName,
+          pattern: /^[a-z_][a-z0-9_-]{0,31}$/,
+          check: (name) => (isReservedUserName(name) ? msg.reservedUser(name) : undefined),
+        }),
+        shell: oneOf(SHELLS, {
+          doc: 'The admin\'s login shell. zsh and fish are installed when chosen.',
+          default: '/bin/bash',
+        }),
+        ssh_keys: list(string({ doc: '', expect: msg.expectKey }), {
+          doc: 'SSH public keys allowed to log in as the admin: a key line ("ssh-ed25519 AAAA... me@laptop") or the path of a key file, read when the user-data is generated. A path starts with ~/, /, ./ or ../, or ends in .pub; relative paths are relative to this file\'s folder. Keys are parsed: ed25519, RSA of 2048 bits or more, ECDSA, and FIDO (sk-) keys. At least one key is required, here or with `--ssh-key PATH`.',
+          default: [],
+        }),
+      },
+      { doc: 'The administrator account.' },
+    ),
+    ssh: section(
+      {
+        port: integer({
+          doc: 'The port sshd listens on. The firewall opens it with a rate limit. Another port than 22 cuts log noise from scanners; it is not a security boundary.',
+          default: 22,
+          min: 1,
+          max: 65535,
+        }),
+      },
+      { doc: 'The SSH server. Its hardening (keys only, no root, modern crypto) is not configurable.' },
+    ),
+    firewall: section(
+      {
+        allow: list(map(string({ doc: '', expect: msg.expectAllow, check: allowProblem }), toRule), {
+          doc: 'Extra ports to open to everyone, as "PORT/PROTO" or "FROM:TO/PROTO" with PROTO tcp or udp. Everything else coming in is dropped. The SSH port and the mosh range are opened already: do not list them.',
+          default: [],
+        }),
+      },
+      { doc: 'The firewall (ufw): incoming traffic denied, outgoing allowed, IPv4 and IPv6.' },
+    ),
+    mosh: section(
+      {
+        enabled: enabled('mosh (the mobile shell) and its UDP ports'),
+        ports: string({
+          doc: 'The UDP port range mosh servers use, "FROM:TO". Each open mosh session takes one port.',
+          default: '60000:60010',
+          expect: msg.expectRange,
+          check: moshRangeProblem,
+        }),
+      },
+      { doc: 'mosh, a shell that survives roaming and sleep.' },
+    ),
+    fail2ban: section(
+      {
+        enabled: enabled('fail2ban'),
+        bantime: duration('How long an address that failed too often is banned (N s, m, h, d or w). A recidive jail bans repeat offenders for a week.', '1h'),
+        findtime: duration('The window in which failures are counted.', '10m'),
+        maxretry: integer({
+          doc: 'Failures within findtime that get an address banned.',
+          default: 3,
+          min: 1,
+          max: 100,
+        }),
+      },
+      { doc: 'fail2ban bans addresses that keep failing SSH logins, read from the systemd journal.' },
+    ),
+    audit: section(
+      { enabled: enabled('auditd and its watch rules (identity files, sudoers, sshd config, cron, PAM, time, kernel modules)') },
+      { doc: 'The Linux audit daemon: a record of who changed the files that grant access.' },
+    ),
+    sysctl: section(
+      { enabled: enabled('the kernel and network hardening settings') },
+      { doc: 'Kernel and network hardening through sysctl (e.g. no redirects, no source routing, restricted dmesg and ptrace).' },
+    ),
+    upgrades: section(
+      {
+        enabled: enabled('automatic security upgrades (unattended-upgrades)'),
+        reboot: either(
+          string({ doc: '', expect: msg.expectRebootTime, check: rebootProblem }),
+          literal(false, 'never reboot by itself'),
+          {
+            doc: 'When an upgrade needs a reboot: the time of day to reboot ("HH:MM", quoted, in the server\'s time zone), or false to never reboot by itself (then reboot yourself, or a patched kernel never runs).',
+            default: '04:00',
+          },
+        ),
+      },
+      { doc: 'Security upgrades from Debian and Ubuntu, installed every day.' },
+    ),
+    packages: list(string({ doc: '', expect: msg.expectPackage, pattern: /^[a-z0-9][a-z0-9+.-]+$/ }), {
+      doc: 'Extra Debian packages to install, in the same apt transaction as firstboot\'s own.',
+      default: [],
+    }),
+  },
+  { doc: 'firstboot.yaml: what firstboot makes of a fresh Hetzner Cloud server. Every option has a safe default; only an SSH public key is required.' },
+);
+
+/** The resolved config: defaults filled in, admin.ssh_keys holding key lines (no paths). */
+export type Config = Infer<typeof schema>;
