@@ -1,0 +1,26 @@
+// Firewall policy (ufw): incoming denied except SSH, mosh and the user's list. Every rule's comment starts
+// with "firstboot": that is how a later run tells its own rules from those an admin added by hand.
+import type { FirewallPlan, FirewallRule } from '../plan-types';
+
+/** ufw depends on iptables, which it drives */
+export const firewallPackages = ['ufw'];
+
+export interface FirewallOptions {
+  sshPort: number;
+  /** mosh's UDP range "FROM:TO", or false when mosh is off */
+  mosh?: { ports: string } | false;
+  /** the user's extra ports, "443" or "8000:8100" */
+  allow: { port: string; proto: 'tcp' | 'udp' }[];
+}
+
+export function firewallPlan({ sshPort, mosh, allow }: FirewallOptions): FirewallPlan {
+  const rules: FirewallRule[] = [
+    // first, so nothing added later can shadow it; `limit` drops a source's 7th connection within
+    // 30 s (ufw's fixed rate), a brake on brute force before fail2ban has counted anything
+    { action: 'limit', port: String(sshPort), proto: 'tcp', comment: 'firstboot ssh' },
+    // mosh-server picks one UDP port per session from this range
+    ...(mosh ? [{ action: 'allow' as const, port: mosh.ports, proto: 'udp' as const, comment: 'firstboot mosh' }] : []),
+    ...allow.map(({ port, proto }) => ({ action: 'allow' as const, port, proto, comment: 'firstboot allow' })),
+  ];
+  return { id: 'firewall', sshPort, rules };
+}

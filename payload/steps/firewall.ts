@@ -1,0 +1,200 @@
+// The firewall (ufw): incoming denied, outgoing allowed, routed denied, IPv4 and IPv6, plus the plan's
+// rules. Lockout rules 2 and 3 (DESIGN.md): rules go in before ufw is enabled; a re-run never resets
+// ufw and leaves rules an admin added alone, since only rules whose comment starts with "firstboot" are
+// ours; every port sshd listens on stays open, and an obsolete rule of ours is removed only once sshd
+// listens on the plan's port and that port's rule is in.
+import type { FirewallPlan, FirewallRule } from '../../generator/plan-types';
+import type { Step } from '../step';
+import type { Fs } from '../lib/fs';
+import type { Log } from '../lib/log';
+import type { Shell } from '../lib/shell';
+import { writeFile } from '../lib/files';
+import { isEnabled } from '../lib/systemd';
+
+const DEFAULTS_FILE = '/etc/default/ufw';
+const OURS = 'firstboot';
+
+/** The default policies as /etc/default/ufw stores them (`ufw default` writes there, active or not). */
+const POLICIES = [
+  { key: 'DEFAULT_INPUT_POLICY', value: 'DROP', verb: 'deny', direction: 'incoming' },
+  { key: 'DEFAULT_OUTPUT_POLICY', value: 'ACCEPT', verb: 'allow', direction: 'outgoing' },
+  { key: 'DEFAULT_FORWARD_POLICY', value: 'DROP', verb: 'deny', direction: 'routed' },
+] as const;
+
+// --- what ufw has -----------------------------------------------------------------------------------
+
+/** KEY=value lines read the way ufw reads them: value lowercased, quotes dropped. */
+function settings(text: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const match = /^(\w+)="?(\w+)"?/.exec(line);
+    if (match) found.set(match[1], match[2].toLowerCase());
+  }
+  return found;
+}
+
+/** `ufw show added` lines in ufw's short syntax ("ufw limit 22/tcp comment 'firstboot ssh'"); any other
+ * rule (addresses, interfaces, app profiles) is an admin's, which this step never reads or touches. */
+const ADDED = /^ufw (allow|limit|deny|reject) (\d+(?::\d+)?)\/(tcp|udp)(?: comment '(.*)')?$/;
+
+interface Added {
+  action: string;
+  port: string;
+  proto: string;
+  comment: string;
+}
+
+/** Rules ufw holds, whether it is active or not (`ufw status` lists them only when active). */
+async function addedRules($: Shell): Promise<Added[]> {
+  const out = await $`ufw show added`;
+  return out.stdout.split('\n').flatMap((line) => {
+    const match = ADDED.exec(line.trim());
+    return match ? [{ action: match[1], port: match[2], proto: match[3], comment: match[4] ?? '' }] : [];
+  });
+}
+
+async function isActive($: Shell): Promise<boolean> {
+  return /^Status: active$/m.test((await $`ufw status`).stdout);
+}
+
+/** The ports sshd is configured to listen on (`sshd -T`), or undefined when sshd cannot tell. */
+async function sshdPorts($: Shell): Promise<number[] | undefined> {
+  const out = await $({ nothrow: true })`sshd -T`;
+  if (!out.ok) return undefined;
+  return [...out.stdout.matchAll(/^port (\d+)$/gm)].map((match) => Number(match[1]));
+}
+
+// --- what the plan wants ----------------------------------------------------------------------------
+
+const spec = (rule: { port: string; proto: string }) => `${rule.port}/${rule.proto}`;
+/** ufw keeps one rule per action, port and protocol; the comment is only a label */
+const key = (rule: { action: string; port: string; proto: string }) => `${rule.action} ${spec(rule)}`;
+const describe = (rule: Added | FirewallRule) => `${key(rule)}${rule.comment ? ` (${rule.comment})` : ''}`;
+
+function covers(port: string, wanted: number): boolean {
+  const [from, to = from] = port.split(':').map(Number);
+  return from <= wanted && wanted <= to;
+}
+
+function sshRule(params: FirewallPlan): FirewallRule {
+  const rule = params.rules.find((r) => r.proto === 'tcp' && r.port === String(params.sshPort));
+  if (!rule) throw new Error(`the plan has no rule for the SSH port ${params.sshPort}/tcp; refusing to lock SSH out`);
+  return rule;
+}
+
+/**
+ * The plan's rules, SSH first, plus a copy of the SSH rule for each other port sshd still listens on
+ * (the ssh step has not moved it yet, or failed to): the firewall never closes the way in that works now.
+ */
+function wantedRules(params: FirewallPlan, listening: number[] = []): FirewallRule[] {
+  const ssh = sshRule(params);
+  const uncovered = listening.filter((port) => !params.rules.some((r) => r.proto === 'tcp' && covers(r.port, port)));
+  const bridges = [...new Set(uncovered)].map((port) => ({ ...ssh, port: String(port) }));
+  return [ssh, ...bridges, ...params.rules.filter((rule) => rule !== ssh)];
+}
+
+/** firstboot's rules that the plan no longer has */
+function obsolete(added: Added[], wanted: FirewallRule[]): Added[] {
+  const keep = new Set(wanted.map(key));
+  return added.filter((rule) => rule.comment.startsWith(OURS) && !keep.has(key(rule)));
+}
+
+// --- the step ---------------------------------------------------------------------------------------
+
+interface State {
+  defaults: Map<string, string>;
+  added: Added[];
+  active: boolean;
+  listening: number[] | undefined;
+}
+
+async function readState($: Shell, fs: Fs): Promise<State> {
+  return {
+    defaults: settings((await fs.read(DEFAULTS_FILE)) ?? ''),
+    added: await addedRules($),
+    active: await isActive($),
+    listening: await sshdPorts($),
+  };
+}
+
+/** Old rules go only when sshd already listens on the plan's port (lockout rule 2). */
+function mayRemove(params: FirewallPlan, listening: number[] | undefined, log: Log, rules: Added[]): boolean {
+  if (rules.length === 0 || listening?.includes(params.sshPort)) return true;
+  const where = listening ? `listens on ${listening.join(', ')}` : 'cannot tell its port (sshd -T failed)';
+  log.info(`firewall: keeping ${rules.map(describe).join(', ')}: sshd ${where}, not ${params.sshPort} yet`);
+  return false;
+}
+
+/** IPv6 on in /etc/default/ufw, every other line as it was; true when it changed the file. */
+async function enableIpv6(fs: Fs): Promise<boolean> {
+  const text = (await fs.read(DEFAULTS_FILE)) ?? '';
+  if (settings(text).get('IPV6') === 'yes') return false;
+  const content = /^IPV6=.*$/m.test(text) ? text.replace(/^IPV6=.*$/m, 'IPV6=yes') : `${text}IPV6=yes\n`;
+  return writeFile(fs, { path: DEFAULTS_FILE, content, mode: 0o644 });
+}
+
+export const firewall: Step<'firewall'> = {
+  id: 'firewall',
+  title: 'firewall (ufw)',
+  after: ['packages'],
+  async check({ params, $, fs, log }) {
+    const { defaults, added, active, listening } = await readState($, fs);
+    const drift: string[] = [];
+    if (defaults.get('IPV6') !== 'yes') drift.push(`${DEFAULTS_FILE} has IPV6=${defaults.get('IPV6') ?? '(unset)'}, wants yes`);
+    for (const { key: name, value, direction } of POLICIES) {
+      const now = defaults.get(name);
+      if (now !== value.toLowerCase()) drift.push(`ufw's ${direction} policy is ${now ?? '(unset)'}, wants ${value.toLowerCase()}`);
+    }
+    const wanted = wantedRules(params, listening);
+    const have = new Set(added.map(key));
+    for (const rule of wanted) if (!have.has(key(rule))) drift.push(`ufw has no rule ${describe(rule)}`);
+    const old = obsolete(added, wanted);
+    if (mayRemove(params, listening, log, old)) for (const rule of old) drift.push(`ufw has an obsolete rule ${describe(rule)}`);
+    if (!active) drift.push('ufw is inactive');
+    if (!(await isEnabled($, 'ufw'))) drift.push('ufw.service is not enabled at boot');
+    return drift;
+  },
+  async apply({ params, $, fs, log }) {
+    const { defaults, active, listening } = await readState($, fs);
+    const wanted = wantedRules(params, listening);
+    const ipv6Turned = await enableIpv6(fs);
+    // a running ufw has no IPv6 chains until it reloads; rules added before that would fail on them
+    if (ipv6Turned && active) await $`ufw reload`;
+    for (const { key: name, value, verb, direction } of POLICIES) {
+      if (defaults.get(name) !== value.toLowerCase()) await $`ufw default ${verb} ${direction}`;
+    }
+    // rules added while IPv6 was off exist for IPv4 only: adding them again adds the IPv6 half
+    const have = new Set((await addedRules($)).map(key));
+    for (const rule of wanted.filter((r) => ipv6Turned || !have.has(key(r)))) {
+      await $`ufw ${rule.action} ${spec(rule)} comment ${rule.comment}`;
+    }
+    // lockout rule 3: enabled only now that the rules are in; --force because there is no terminal to ask
+    if (!active) await $`ufw --force enable`;
+    if (!(await isEnabled($, 'ufw'))) await $`systemctl enable ufw`;
+
+    const added = await addedRules($);
+    const old = obsolete(added, wanted);
+    const sshIn = added.some((rule) => key(rule) === key(sshRule(params)));
+    if (sshIn && mayRemove(params, listening, log, old)) {
+      for (const rule of old) await $`ufw --force delete ${rule.action} ${spec(rule)}`;
+    }
+  },
+  async verify({ params, $ }) {
+    const status = (await $({ nothrow: true })`ufw status verbose`).stdout;
+    if (!/^Status: active$/m.test(status)) return ['ufw is not active'];
+    const problems: string[] = [];
+    // "disabled (routed)" is ufw's word for a deny policy while the kernel forwards nothing (sysctl step)
+    const defaults = /^Default: (.*)$/m.exec(status)?.[1] ?? '(none)';
+    if (!/^deny \(incoming\), allow \(outgoing\), (?:deny|disabled) \(routed\)$/.test(defaults.trim())) {
+      problems.push(`ufw defaults are "${defaults.trim()}", want deny (incoming), allow (outgoing), deny (routed)`);
+    }
+    for (const rule of params.rules) {
+      const to = spec(rule); // digits, ':' and '/': nothing a regular expression treats specially
+      const action = `${rule.action.toUpperCase()} IN`;
+      if (!new RegExp(`^${to}\\s+${action}\\s+Anywhere(?:\\s|$)`, 'm').test(status)) problems.push(`ufw does not ${key(rule)} over IPv4`);
+      if (!new RegExp(`^${to} \\(v6\\)\\s+${action}\\s+Anywhere \\(v6\\)`, 'm').test(status)) problems.push(`ufw does not ${key(rule)} over IPv6`);
+    }
+    if (!(await isEnabled($, 'ufw'))) problems.push('ufw.service is not enabled at boot');
+    return problems;
+  },
+};
