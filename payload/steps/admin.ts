@@ -1,0 +1,134 @@
+// The admin account: key login, passwordless sudo, no password; then root's password locked.
+// Lockout rule 4: this step makes the admin able to log in and become root; the ssh step, which runs
+// after it, is the one that turns root's SSH login off.
+//
+// The admin's password field is "*" (no password can match), not passwd -l's "!": sshd treats a "!"
+// account as locked and refuses even its keys when UsePAM is off (with UsePAM on it lets them in), so
+// "*" keeps key login working whatever sshd's PAM setting. `passwd -S` reports both as L.
+import type { Step } from '../step';
+import type { Fs } from '../lib/fs';
+import type { Shell } from '../lib/shell';
+import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';
+
+const NO_PASSWORD = '*';
+
+interface Account {
+  home: string;
+  shell: string;
+  /** "user:group" for the files the account owns */
+  owner: string;
+}
+
+/** One entry of a colon-separated database (/etc/passwd, /etc/group, /etc/shadow), by its first field. */
+async function entry(fs: Fs, file: string, key: (fields: string[]) => boolean): Promise<string[] | undefined> {
+  return ((await fs.read(file)) ?? '')
+    .split('\n')
+    .map((line) => line.split(':'))
+    .find(key);
+}
+
+/** The account as /etc/passwd has it: the home directory is wherever it says, not assumed. */
+async function account(fs: Fs, name: string): Promise<Account | undefined> {
+  const user = await entry(fs, '/etc/passwd', ([n]) => n === name);
+  if (!user) return undefined;
+  const group = (await entry(fs, '/etc/group', ([, , gid]) => gid === user[3]))?.[0] ?? user[3];
+  return { home: user[5], shell: user[6], owner: `${name}:${group}` };
+}
+
+const passwordField = async (fs: Fs, name: string) => (await entry(fs, '/etc/shadow', ([n]) => n === name))?.[1];
+
+/** no password can log in: "!" (locked) or "*" in front of whatever the field held */
+const noPasswordLogin = (field: string | undefined) => field !== undefined && /^[!*]/.test(field);
+
+const describe = (field: string) => (field === '' ? 'empty' : field.startsWith('!') ? 'locked with "!" (sshd refuses its keys without PAM)' : 'set');
+
+// sudo skips files in sudoers.d whose names contain a dot; verify's `sudo -l` would catch such a name
+const sudoersFile = (name: string): FileSpec => ({
+  path: `/etc/sudoers.d/90-firstboot-${name}`,
+  content: `${header(`${name} may run any command as root without a password`)}${name} ALL=(ALL) NOPASSWD:ALL\n`,
+  mode: 0o440,
+});
+
+const sshDir = (acct: Account) => `${acct.home}/.ssh`;
+const keysFile = (acct: Account, keys: string[]): FileSpec => ({
+  path: `${sshDir(acct)}/authorized_keys`,
+  content: keys.map((key) => `${key}\n`).join(''),
+  mode: 0o600,
+  owner: acct.owner,
+});
+
+async function sshDirDrift(fs: Fs, acct: Account): Promise<string[]> {
+  const stat = await fs.stat(sshDir(acct));
+  if (!stat?.isDirectory) return [`${sshDir(acct)} is missing`];
+  const drift: string[] = [];
+  if (stat.mode !== 0o700) drift.push(`${sshDir(acct)} has mode ${stat.mode.toString(8)}, wants 700`);
+  if (stat.owner !== acct.owner) drift.push(`${sshDir(acct)} is owned by ${stat.owner}, wants ${acct.owner}`);
+  return drift;
+}
+
+async function accountDrift(fs: Fs, name: string, acct: Account, params: { shell: string; keys: string[] }): Promise<string[]> {
+  const drift: string[] = [];
+  if (acct.shell !== params.shell) drift.push(`${name}'s shell is ${acct.shell}, wants ${params.shell}`);
+  const field = (await passwordField(fs, name)) ?? '';
+  if (field !== NO_PASSWORD) drift.push(`${name}'s password is ${describe(field)}, wants none ("*")`);
+  return [...drift, ...(await sshDirDrift(fs, acct)), ...(await fileDrift(fs, keysFile(acct, params.keys)))];
+}
+
+async function createUser($: Shell, name: string, shell: string): Promise<void> {
+  // no groups beyond its own: root comes from the sudoers.d file, and the `sudo` group would ask for a password
+  const out = await $({ nothrow: true })`useradd --create-home --shell ${shell} --user-group ${name}`;
+  if (!out.ok) throw new Error(`useradd ${name} failed (exit ${out.exitCode}): ${out.stderr.trim()}`);
+}
+
+/** visudo checks the rule from stdin: a temporary file in /etc/sudoers.d would be live while it is checked */
+async function installSudoers($: Shell, fs: Fs, spec: FileSpec): Promise<void> {
+  if ((await fileDrift(fs, spec)).length === 0) return;
+  const out = await $({ nothrow: true, input: spec.content })`visudo -cf -`;
+  if (!out.ok) throw new Error(`${spec.path} would not parse, not written: ${(out.stderr || out.stdout).trim()}`);
+  await writeFile(fs, spec);
+}
+
+export const admin: Step<'admin'> = {
+  id: 'admin',
+  title: 'admin user',
+  after: ['packages'],
+  async check({ params, fs }) {
+    const acct = await account(fs, params.name);
+    const drift = acct ? await accountDrift(fs, params.name, acct, params) : [`user ${params.name} does not exist`];
+    drift.push(...(await fileDrift(fs, sudoersFile(params.name))));
+    if (!noPasswordLogin(await passwordField(fs, 'root'))) drift.push('root can log in with a password');
+    return drift;
+  },
+  async apply({ params, $, fs }) {
+    const { name, shell, keys } = params;
+    if (!(await account(fs, name))) await createUser($, name, shell);
+    const acct = await account(fs, name);
+    if (!acct) throw new Error(`useradd ${name} succeeded but /etc/passwd has no ${name}`);
+    if (acct.shell !== shell) await $`usermod --shell ${shell} ${name}`;
+    if ((await passwordField(fs, name)) !== NO_PASSWORD) await $`usermod --password ${NO_PASSWORD} ${name}`;
+    if ((await sshDirDrift(fs, acct)).length > 0) await fs.mkdir(sshDir(acct), { mode: 0o700, owner: acct.owner });
+    await writeFile(fs, keysFile(acct, keys));
+    await installSudoers($, fs, sudoersFile(name));
+    // last, once the admin can get in and become root
+    if (!noPasswordLogin(await passwordField(fs, 'root'))) await $`passwd -l root`;
+  },
+  async verify({ params, $ }) {
+    const { name, keys } = params;
+    const nothrow = $({ nothrow: true });
+    const user = await nothrow`getent passwd ${name}`;
+    if (!user.ok) return [`user ${name} does not exist`];
+    const [, , , , , home, shell] = user.stdout.trim().split(':');
+    const problems: string[] = [];
+    if (!(await nothrow`test -x ${shell}`).ok) problems.push(`${name}'s shell ${shell} is not executable: sshd refuses the login`);
+    const fingerprints = await nothrow`ssh-keygen -l -f ${home}/.ssh/authorized_keys`;
+    const usable = fingerprints.ok ? fingerprints.stdout.split('\n').filter(Boolean).length : 0;
+    if (usable !== keys.length) problems.push(`${home}/.ssh/authorized_keys has ${usable} usable keys, wants ${keys.length}`);
+    const sudo = await nothrow`sudo -l -U ${name}`;
+    if (!/^\s*\(ALL(?: : ALL)?\) NOPASSWD: ALL\s*$/m.test(sudo.stdout)) problems.push(`sudo does not let ${name} run everything without a password`);
+    for (const who of [name, 'root']) {
+      const status = (await nothrow`passwd -S ${who}`).stdout.split(' ')[1];
+      if (status !== 'L') problems.push(`${who} can log in with a password (passwd -S: ${status ?? 'no answer'})`);
+    }
+    return problems;
+  },
+};

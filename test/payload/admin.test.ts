@@ -1,0 +1,212 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { admin } from '../../payload/steps/admin';
+import { stepContext, type TestCtx } from './context';
+import { rejects } from '../rejects';
+import type { AdminPlan } from '../../generator/plan-types';
+
+const KEYS = ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@laptop', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHBtc2xlZXAgcGxlYXNlIGtlZXAgdGhpcyBmaXhlZA ci'];
+const params: AdminPlan = { id: 'admin', name: 'fx', shell: '/usr/bin/zsh', keys: KEYS };
+
+const SUDOERS = '/etc/sudoers.d/90-firstboot-fx';
+const ROOT_HASH = '$y$j9T$3OGrvsAfTfYk1gYtZ8vjR.$2b0tCp8q6qE1l7mC8fT2a1Qy3Rg0dG9P8fO9Ew1vUm5';
+
+type Ctx = TestCtx<AdminPlan>;
+
+const table = (ctx: Ctx, file: string) => (ctx.fs.files.get(file)?.content ?? '').split('\n').filter(Boolean).map((line) => line.split(':'));
+function edit(ctx: Ctx, file: string, name: string, change: (fields: string[]) => void) {
+  const rows = table(ctx, file);
+  const row = rows.find(([n]) => n === name);
+  if (!row) return false;
+  change(row);
+  ctx.fs.files.get(file)!.content = rows.map((r) => r.join(':') + '\n').join('');
+  return true;
+}
+const append = (ctx: Ctx, file: string, line: string) => (ctx.fs.files.get(file)!.content += line + '\n');
+
+/** Debian 12's useradd, usermod and passwd, acting on the in-memory /etc files */
+function accountTools(ctx: Ctx) {
+  ctx.$.on(/^useradd /, (cmd) => {
+    const words = cmd.split(' ');
+    const name = words.at(-1)!;
+    const shell = words[words.indexOf('--shell') + 1];
+    if (table(ctx, '/etc/passwd').some(([n]) => n === name)) return { stderr: `useradd: user '${name}' already exists\n`, exitCode: 9 };
+    append(ctx, '/etc/passwd', `${name}:x:1000:1000::/home/${name}:${shell}`);
+    append(ctx, '/etc/group', `${name}:x:1000:`);
+    append(ctx, '/etc/shadow', `${name}:!:20000:0:99999:7:::`);
+    ctx.fs.files.set(`/home/${name}`, { dir: true, mode: 0o700, owner: `${name}:${name}` });
+    return {};
+  });
+  ctx.$.on(/^usermod --shell /, (cmd) => {
+    const [, , shell, name] = cmd.split(' ');
+    edit(ctx, '/etc/passwd', name, (f) => (f[6] = shell));
+    return {};
+  });
+  ctx.$.on(/^usermod --password /, (cmd) => {
+    const [, , password, name] = cmd.split(' ');
+    edit(ctx, '/etc/shadow', name, (f) => (f[1] = password));
+    return {};
+  });
+  ctx.$.on('passwd -l root', () => (edit(ctx, '/etc/shadow', 'root', (f) => (f[1] = '!' + f[1])), { stdout: 'passwd: password changed.\n' }));
+  ctx.$.on('visudo -cf -', { stdout: 'stdin: parsed OK\n' });
+}
+
+/** a fresh Hetzner Debian 12 server: root with a password, no admin yet */
+function stockMachine(p: AdminPlan = params) {
+  const ctx = stepContext(p);
+  ctx.fs
+    .seed('/etc/passwd', 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n')
+    .seed('/etc/group', 'root:x:0:\ndaemon:x:1:\nsudo:x:27:\n')
+    .seed('/etc/shadow', `root:${ROOT_HASH}:19800:0:99999:7:::\ndaemon:*:19800:0:99999:7:::\n`, 0o640, 'root:shadow');
+  accountTools(ctx);
+  return ctx;
+}
+
+const shadowOf = (ctx: Ctx, name: string) => table(ctx, '/etc/shadow').find(([n]) => n === name)?.[1];
+
+test('creates the admin with keys, sudo and no password, then locks root', async () => {
+  const ctx = stockMachine();
+  assert.equal(await admin.check(ctx), ['user fx does not exist', `${SUDOERS} is missing`, 'root can log in with a password']);
+  await admin.apply(ctx);
+  assert.equal(ctx.$.commands, [
+    'useradd --create-home --shell /usr/bin/zsh --user-group fx',
+    'usermod --password * fx',
+    'visudo -cf -',
+    'passwd -l root',
+  ]);
+  assert.is(ctx.$.inputs.get(2), await ctx.fs.read(SUDOERS), 'visudo checked what was written');
+  assert.is(await ctx.fs.read('/home/fx/.ssh/authorized_keys'), `${KEYS[0]}\n${KEYS[1]}\n`);
+  assert.equal(await ctx.fs.stat('/home/fx/.ssh/authorized_keys'), { mode: 0o600, owner: 'fx:fx', isDirectory: false, isSymlink: false });
+  assert.equal(await ctx.fs.stat('/home/fx/.ssh'), { mode: 0o700, owner: 'fx:fx', isDirectory: true, isSymlink: false });
+  const sudoers = (await ctx.fs.read(SUDOERS))!;
+  assert.match(sudoers, /^# Written by firstboot/);
+  assert.ok(sudoers.endsWith('\nfx ALL=(ALL) NOPASSWD:ALL\n'));
+  assert.equal(await ctx.fs.stat(SUDOERS), { mode: 0o440, owner: 'root:root', isDirectory: false, isSymlink: false });
+  assert.is(shadowOf(ctx, 'fx'), '*');
+  assert.is(shadowOf(ctx, 'root'), '!' + ROOT_HASH);
+  assert.equal(await admin.check(ctx), []);
+});
+
+test('root is locked only after the admin has keys and sudo', async () => {
+  const ctx = stockMachine();
+  let adminReady: boolean | undefined;
+  ctx.$.on('passwd -l root', () => {
+    adminReady = ctx.fs.files.has(SUDOERS) && ctx.fs.files.get('/home/fx/.ssh/authorized_keys')?.content === `${KEYS[0]}\n${KEYS[1]}\n`;
+    return {};
+  });
+  await admin.apply(ctx);
+  assert.is(adminReady, true);
+});
+
+test('a second run changes nothing', async () => {
+  const ctx = stockMachine();
+  await admin.apply(ctx);
+  const writes = ctx.fs.writes.length;
+  const commands = ctx.$.commands.length;
+  assert.equal(await admin.check(ctx), []);
+  await admin.apply(ctx);
+  assert.is(ctx.fs.writes.length, writes);
+  assert.is(ctx.$.commands.length, commands);
+});
+
+test('an existing account is brought back: shell, password, keys, modes, owners', async () => {
+  const ctx = stockMachine();
+  append(ctx, '/etc/passwd', 'fx:x:1001:100:FX:/srv/fx:/bin/sh');
+  append(ctx, '/etc/group', 'users:x:100:');
+  append(ctx, '/etc/shadow', 'fx:!$y$j9T$abc$def:19800:0:99999:7:::');
+  ctx.fs.files.set('/srv/fx/.ssh', { dir: true, mode: 0o755, owner: 'root:root' });
+  ctx.fs.seed('/srv/fx/.ssh/authorized_keys', `${KEYS[0]}\nssh-rsa AAAAB3NzaC1yc2E old@box\n`, 0o644, 'fx:users');
+  assert.equal(await admin.check(ctx), [
+    "fx's shell is /bin/sh, wants /usr/bin/zsh",
+    'fx\'s password is locked with "!" (sshd refuses its keys without PAM), wants none ("*")',
+    '/srv/fx/.ssh has mode 755, wants 700',
+    '/srv/fx/.ssh is owned by root:root, wants fx:users',
+    '/srv/fx/.ssh/authorized_keys differs',
+    '/srv/fx/.ssh/authorized_keys has mode 0644, wants 0600',
+    `${SUDOERS} is missing`,
+    'root can log in with a password',
+  ]);
+  await admin.apply(ctx);
+  assert.not.ok(ctx.$.commands.some((cmd) => cmd.startsWith('useradd')));
+  assert.ok(ctx.$.commands.includes('usermod --shell /usr/bin/zsh fx'));
+  assert.is(await ctx.fs.read('/srv/fx/.ssh/authorized_keys'), `${KEYS[0]}\n${KEYS[1]}\n`);
+  assert.is((await ctx.fs.stat('/srv/fx/.ssh'))!.owner, 'fx:users');
+  assert.equal(await admin.check(ctx), []);
+});
+
+test('a user edit to the sudoers file is put back; a root without a password is left alone', async () => {
+  const ctx = stockMachine();
+  await admin.apply(ctx);
+  ctx.fs.seed(SUDOERS, 'fx ALL=(ALL) ALL\n', 0o644);
+  edit(ctx, '/etc/shadow', 'root', (f) => (f[1] = '*'));
+  assert.equal(await admin.check(ctx), [`${SUDOERS} differs`, `${SUDOERS} has mode 0644, wants 0440`]);
+  await admin.apply(ctx);
+  assert.match((await ctx.fs.read(SUDOERS))!, /\nfx ALL=\(ALL\) NOPASSWD:ALL\n$/);
+  assert.is(ctx.$.commands.filter((cmd) => cmd === 'passwd -l root').length, 1);
+  assert.equal(await admin.check(ctx), []);
+});
+
+test('a failing useradd fails the step clearly, before anything is written or locked', async () => {
+  const ctx = stockMachine();
+  ctx.$.on(/^useradd /, { stderr: 'useradd: group fx exists - if you want to add this user to that group, use -g.\n', exitCode: 9 });
+  await rejects(() => admin.apply(ctx), /useradd fx failed \(exit 9\): useradd: group fx exists/);
+  assert.equal(ctx.fs.writes, []);
+  assert.not.ok(ctx.$.commands.includes('passwd -l root'));
+});
+
+test('a sudoers rule visudo rejects is never put in place, and root stays as it was', async () => {
+  const ctx = stockMachine();
+  ctx.$.on('visudo -cf -', { stderr: 'stdin:2:26: syntax error\nfx ALL=(ALL) NOPASSWD ALL\n                         ^~~\n', exitCode: 1 });
+  await rejects(() => admin.apply(ctx), /90-firstboot-fx would not parse, not written: stdin:2:26: syntax error/);
+  assert.is(await ctx.fs.stat(SUDOERS), undefined);
+  assert.is(shadowOf(ctx, 'root'), ROOT_HASH);
+});
+
+/** Debian 12 tool output for a converged admin */
+function liveTools(ctx: Ctx) {
+  ctx.$.on('getent passwd fx', { stdout: 'fx:x:1000:1000::/home/fx:/usr/bin/zsh\n' })
+    .on('test -x /usr/bin/zsh', {})
+    .on('ssh-keygen -l -f /home/fx/.ssh/authorized_keys', {
+      stdout: '256 SHA256:Jw3DXoVYb3d6nY0xVbT7l4E5bJ0Gd7XlVQfT2b0mR9c me@laptop (ED25519)\n256 SHA256:9f2kq5m2Ef0Xb4yK8WcT0v1p7oNn3sLr6hGd2uYaQzM ci (ED25519)\n',
+    })
+    .on('sudo -l -U fx', {
+      stdout:
+        'Matching Defaults entries for fx on dev1:\n    env_reset, mail_badpass,\n    secure_path=/usr/local/sbin\\:/usr/local/bin\\:/usr/sbin\\:/usr/bin\\:/sbin\\:/bin,\n    use_pty\n\nUser fx may run the following commands on dev1:\n    (ALL) NOPASSWD: ALL\n',
+    })
+    .on('passwd -S fx', { stdout: 'fx L 2024-10-05 0 99999 7 -1\n' })
+    .on('passwd -S root', { stdout: 'root L 2024-10-05 0 99999 7 -1\n' });
+}
+
+test('verify is empty for a working admin', async () => {
+  const ctx = stepContext(params);
+  liveTools(ctx);
+  assert.equal(await admin.verify(ctx), []);
+});
+
+test('verify reports what would keep the admin out or leave a password way in', async () => {
+  const ctx = stepContext(params);
+  liveTools(ctx);
+  ctx.$.on('test -x /usr/bin/zsh', { exitCode: 1 })
+    .on('ssh-keygen -l -f /home/fx/.ssh/authorized_keys', { stdout: '256 SHA256:Jw3DXoVYb3d6nY0xVbT7l4E5bJ0Gd7XlVQfT2b0mR9c me@laptop (ED25519)\n' })
+    .on('sudo -l -U fx', { stdout: 'User fx is not allowed to run sudo on dev1.\n' })
+    .on('passwd -S fx', { stdout: 'fx P 2024-10-05 0 99999 7 -1\n' })
+    .on('passwd -S root', { stdout: 'root NP 2024-10-05 0 99999 7 -1\n' });
+  assert.equal(await admin.verify(ctx), [
+    "fx's shell /usr/bin/zsh is not executable: sshd refuses the login",
+    '/home/fx/.ssh/authorized_keys has 1 usable keys, wants 2',
+    'sudo does not let fx run everything without a password',
+    'fx can log in with a password (passwd -S: P)',
+    'root can log in with a password (passwd -S: NP)',
+  ]);
+});
+
+test('verify: a sudo rule that asks for a password is not enough; a missing user is reported once', async () => {
+  const ctx = stepContext(params);
+  liveTools(ctx);
+  ctx.$.on('sudo -l -U fx', { stdout: 'User fx may run the following commands on dev1:\n    (ALL : ALL) ALL\n' });
+  assert.equal(await admin.verify(ctx), ['sudo does not let fx run everything without a password']);
+  ctx.$.on('getent passwd fx', { exitCode: 2 });
+  assert.equal(await admin.verify(ctx), ['user fx does not exist']);
+});
+
+test.run();
