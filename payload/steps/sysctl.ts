@@ -1,0 +1,66 @@
+// Kernel and network settings in a sysctl.d file, applied by restarting systemd-sysctl: the same program
+// and file order as at boot, so what verify sees now is what the next boot gives (a later file that
+// overrides a key shows up here, not after a reboot).
+// Every line is `-key = value`: systemd-sysctl (sysctl.d(5), systemd >= 243) then skips a key this kernel
+// lacks, or refuses, without failing the others. procps' `sysctl -p` documents the prefix too, but has
+// exited non-zero on such lines (procps-ng issue 410). A key absent from /proc/sys is tolerated: the
+// kernel lacks that feature, so there is nothing to set; verify logs it rather than failing.
+import type { Step } from '../step';
+import type { Shell } from '../lib/shell';
+import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';
+
+export const SYSCTL_FILE = '/etc/sysctl.d/90-firstboot.conf';
+
+function sysctlFile(settings: [string, string][]): FileSpec {
+  const content =
+    header('kernel and network settings, applied by systemd-sysctl') +
+    '# "-" before a key: a kernel without that key skips it instead of failing the others.\n' +
+    settings.map(([key, value]) => `-${key} = ${value}\n`).join('');
+  return { path: SYSCTL_FILE, content, mode: 0o644 };
+}
+
+/** sysctl prints multi-value fields (e.g. ip_local_port_range) with tabs */
+const normalise = (value: string) => value.trim().split(/\s+/).join(' ');
+
+/** Live values of the keys this kernel has; absent keys are missing from the map. */
+async function liveValues($: Shell, keys: string[]): Promise<Map<string, string>> {
+  // one call: `sysctl KEY...` prints `key = value` for each key it has and complains about the others
+  const out = await $({ nothrow: true })`sysctl ${keys}`;
+  const values = new Map<string, string>();
+  for (const line of out.stdout.split('\n')) {
+    const match = /^(\S+) = (.*)$/.exec(line);
+    if (match) values.set(match[1], normalise(match[2]));
+  }
+  if (values.size === 0 && !out.ok) throw new Error(`sysctl failed (exit ${out.exitCode}): ${out.stderr.trim()}`);
+  return values;
+}
+
+/** "key is X, wants Y" for each key the kernel has with another value */
+function differing(settings: [string, string][], live: Map<string, string>): string[] {
+  return settings
+    .filter(([key, value]) => live.has(key) && live.get(key) !== normalise(value))
+    .map(([key, value]) => `${key} is ${live.get(key)}, wants ${value}`);
+}
+
+export const sysctl: Step<'sysctl'> = {
+  id: 'sysctl',
+  title: 'kernel settings',
+  // systemd-sysctl and procps' sysctl are on every image: no need to wait for apt
+  after: [],
+  async check({ params, $, fs }) {
+    const live = await liveValues($, params.settings.map(([key]) => key));
+    return [...(await fileDrift(fs, sysctlFile(params.settings))), ...differing(params.settings, live)];
+  },
+  async apply({ params, $, fs, log }) {
+    await writeFile(fs, sysctlFile(params.settings));
+    // it fails when any file has a bad line without "-", after applying everything else: the runner's
+    // re-check then names what did not take, so a stranger's file does not fail this step by itself
+    const applied = await $({ nothrow: true })`systemctl restart systemd-sysctl`;
+    if (!applied.ok) log.warn(`sysctl: systemd-sysctl reported errors: ${applied.stderr.trim()}`);
+  },
+  async verify({ params, $, log }) {
+    const live = await liveValues($, params.settings.map(([key]) => key));
+    for (const [key] of params.settings) if (!live.has(key)) log.warn(`sysctl: this kernel has no ${key}; skipped`);
+    return differing(params.settings, live);
+  },
+};

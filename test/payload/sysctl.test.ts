@@ -1,0 +1,145 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { sysctl, SYSCTL_FILE } from '../../payload/steps/sysctl';
+import { sysctlPlan } from '../../generator/policy/sysctl';
+import { stepContext, type TestCtx } from './context';
+import { rejects } from '../rejects';
+import type { SysctlPlan } from '../../generator/plan-types';
+
+const params: SysctlPlan = {
+  id: 'sysctl',
+  settings: [
+    ['kernel.kptr_restrict', '2'],
+    ['net.ipv4.conf.all.rp_filter', '1'],
+    ['net.ipv4.ip_local_port_range', '32768 60999'],
+  ],
+};
+
+const FILE =
+  '# Written by firstboot: kernel and network settings, applied by systemd-sysctl. Changes here are undone on its next run.\n' +
+  '# "-" before a key: a kernel without that key skips it instead of failing the others.\n' +
+  '-kernel.kptr_restrict = 2\n' +
+  '-net.ipv4.conf.all.rp_filter = 1\n' +
+  '-net.ipv4.ip_local_port_range = 32768 60999\n';
+
+/**
+ * A kernel's /proc/sys behind procps' sysctl (`key = value`, tabs between fields, a complaint and exit 1
+ * for keys it lacks), and systemd-sysctl, which applies our file and then any overriding later file.
+ */
+function kernel<P>(ctx: TestCtx<P>, live: Record<string, string>, later: Record<string, string> = {}) {
+  ctx.$.on(/^sysctl /, (cmd) => {
+    const keys = cmd.split(' ').slice(1);
+    const present = keys.filter((key) => key in live);
+    const absent = keys.filter((key) => !(key in live));
+    return {
+      stdout: present.map((key) => `${key} = ${live[key].replace(/ /g, '\t')}\n`).join(''),
+      stderr: absent.map((key) => `sysctl: cannot stat /proc/sys/${key.replace(/\./g, '/')}: No such file or directory\n`).join(''),
+      exitCode: absent.length > 0 ? 1 : 0,
+    };
+  });
+  ctx.$.on('systemctl restart systemd-sysctl', () => {
+    for (const line of ctx.fs.files.get(SYSCTL_FILE)?.content?.split('\n') ?? []) {
+      const match = /^-(\S+) = (.*)$/.exec(line);
+      if (match && match[1] in live) live[match[1]] = match[2];
+    }
+    Object.assign(live, later);
+    return {};
+  });
+  return live;
+}
+
+const debianDefaults = () => ({ 'kernel.kptr_restrict': '0', 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.ip_local_port_range': '32768 60999' });
+
+test('a stock machine: writes the file, applies it with systemd-sysctl, and then nothing differs', async () => {
+  const ctx = stepContext(params);
+  kernel(ctx, debianDefaults());
+  assert.equal(await sysctl.check(ctx), [
+    `${SYSCTL_FILE} is missing`,
+    'kernel.kptr_restrict is 0, wants 2',
+    'net.ipv4.conf.all.rp_filter is 0, wants 1',
+  ]);
+  const before = ctx.$.commands.length;
+  await sysctl.apply(ctx);
+  assert.equal(ctx.$.commands.slice(before), ['systemctl restart systemd-sysctl']);
+  assert.is(await ctx.fs.read(SYSCTL_FILE), FILE);
+  assert.is((await ctx.fs.stat(SYSCTL_FILE))?.mode, 0o644);
+
+  const writes = ctx.fs.writes.length;
+  const after = ctx.$.commands.length;
+  assert.equal(await sysctl.check(ctx), []);
+  assert.equal(await sysctl.verify(ctx), []);
+  assert.is(ctx.fs.writes.length, writes);
+  assert.ok(ctx.$.commands.slice(after).every((cmd) => cmd.startsWith('sysctl ')));
+});
+
+test('reads every key in one sysctl call, as zx passes them', async () => {
+  const ctx = stepContext(params);
+  kernel(ctx, debianDefaults());
+  await sysctl.check(ctx);
+  assert.equal(ctx.$.commands, ['sysctl kernel.kptr_restrict net.ipv4.conf.all.rp_filter net.ipv4.ip_local_port_range']);
+});
+
+test('a user edit to the file is undone; a live value changed by hand is set back', async () => {
+  const ctx = stepContext(params);
+  const live = kernel(ctx, { ...debianDefaults(), 'kernel.kptr_restrict': '2', 'net.ipv4.conf.all.rp_filter': '1' });
+  ctx.fs.seed(SYSCTL_FILE, FILE.replace('-kernel.kptr_restrict = 2', 'kernel.kptr_restrict = 1'));
+  live['net.ipv4.conf.all.rp_filter'] = '2';
+  assert.equal(await sysctl.check(ctx), [`${SYSCTL_FILE} differs`, 'net.ipv4.conf.all.rp_filter is 2, wants 1']);
+  await sysctl.apply(ctx);
+  assert.is(await ctx.fs.read(SYSCTL_FILE), FILE);
+  assert.equal(await sysctl.check(ctx), []);
+});
+
+test('a key this kernel lacks is neither drift nor a verify failure, only a warning', async () => {
+  const withMissing: SysctlPlan = { id: 'sysctl', settings: [...params.settings, ['kernel.yama.ptrace_scope', '1']] };
+  const ctx = stepContext(withMissing);
+  kernel(ctx, debianDefaults());
+  assert.equal(await sysctl.check(ctx), [
+    `${SYSCTL_FILE} is missing`,
+    'kernel.kptr_restrict is 0, wants 2',
+    'net.ipv4.conf.all.rp_filter is 0, wants 1',
+  ]);
+  await sysctl.apply(ctx);
+  assert.match((await ctx.fs.read(SYSCTL_FILE)) ?? '', /^-kernel\.yama\.ptrace_scope = 1$/m);
+  assert.equal(await sysctl.check(ctx), []);
+  assert.equal(await sysctl.verify(ctx), []);
+  assert.ok(ctx.lines.some((line) => line.includes('[WARN] sysctl: this kernel has no kernel.yama.ptrace_scope')));
+});
+
+test('a later file or a service that overrides a key: check still differs after apply, verify names it', async () => {
+  const ctx = stepContext(params);
+  kernel(ctx, debianDefaults(), { 'kernel.kptr_restrict': '1' }); // e.g. a 99- file from a package
+  await sysctl.apply(ctx);
+  assert.equal(await sysctl.check(ctx), ['kernel.kptr_restrict is 1, wants 2']);
+  assert.equal(await sysctl.verify(ctx), ['kernel.kptr_restrict is 1, wants 2']);
+});
+
+test('systemd-sysctl failing on another file\'s line is a warning; what did not take shows in check', async () => {
+  const ctx = stepContext(params);
+  kernel(ctx, debianDefaults());
+  ctx.$.on('systemctl restart systemd-sysctl', {
+    exitCode: 1,
+    stderr: 'Job for systemd-sysctl.service failed because the control process exited with error code.\n',
+  });
+  await sysctl.apply(ctx);
+  assert.ok(ctx.lines.some((line) => line.includes('[WARN] sysctl: systemd-sysctl reported errors: Job for systemd-sysctl.service failed')));
+  assert.equal(await sysctl.check(ctx), ['kernel.kptr_restrict is 0, wants 2', 'net.ipv4.conf.all.rp_filter is 0, wants 1']);
+});
+
+test('no sysctl at all is an error, not a machine where every key is absent', async () => {
+  const ctx = stepContext(params);
+  ctx.$.on(/^sysctl /, { exitCode: 127, stderr: 'sysctl: command not found\n' });
+  await rejects(() => sysctl.verify(ctx), /sysctl failed \(exit 127\): sysctl: command not found/);
+});
+
+test('the full policy converges on a kernel that has every key', async () => {
+  const plan = sysctlPlan({});
+  const ctx = stepContext(plan);
+  kernel(ctx, Object.fromEntries(plan.settings.map(([key]) => [key, 'stock'])));
+  assert.is((await sysctl.check(ctx)).length, plan.settings.length + 1);
+  await sysctl.apply(ctx);
+  assert.equal(await sysctl.check(ctx), []);
+  assert.equal(await sysctl.verify(ctx), []);
+});
+
+test.run();
