@@ -66,7 +66,8 @@ function scalar<T>(
         ctx.issue(path, msg.wrongType(expect, value));
         return field.default;
       }
-      const problem = refine(value as T) ?? opts.check?.(value as T);
+      // The specific check first: it can say more than "must be ..." (e.g. "use lowercase").
+      const problem = opts.check?.(value as T) ?? refine(value as T);
       if (problem !== undefined) {
         ctx.issue(path, problem);
         return field.default;

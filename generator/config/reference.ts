@@ -29,15 +29,13 @@ export function referenceMarkdown(): string {
 }
 
 function option(name: string | undefined, field: Field<unknown>): string[] {
-  const head = name === undefined ? [] : [`- **\`${name}\`**`];
-  const facts = `${typeText(field)}; default: ${defaultText(field)}.`;
-  return name === undefined
-    ? [`${facts}`, '', field.doc, '']
-    : [`${head[0]}: ${facts} ${field.doc}`, ''];
+  const facts = `(${typeText(field)}; default: ${defaultText(field)})`;
+  if (name === undefined) return [`${field.doc}`, '', `Type: ${typeText(field)}. Default: ${defaultText(field)}.`, ''];
+  return [`- **\`${name}\`** ${facts}: ${field.doc}`, ''];
 }
 
 function typeText(field: Field<unknown>): string {
-  if (field.kind === 'list' && field.item) return `list of ${field.item.expect}`;
+  if (field.kind === 'list' && field.item) return `a list, each ${field.item.expect}`;
   if (field.kind === 'boolean') return 'true or false';
   return field.expect;
 }

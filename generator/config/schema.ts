@@ -66,9 +66,6 @@ function moshRangeProblem(text: string): string | undefined {
   return rangeProblem(range, true);
 }
 
-function rebootProblem(text: string): string | undefined {
-  return /^([01]\d|2[0-3]):[0-5]\d$/.test(text) ? undefined : msg.mustBe(msg.expectRebootTime, text);
-}
 
 function durationProblem(text: string): string | undefined {
   let seconds: number;
@@ -90,9 +87,11 @@ export const schema = section(
   {
     hostname: optional(
       string({
-        doc: 'The server\'s hostname, set in /etc/hostname and /etc/hosts. Lowercase RFC 1123: labels of a-z, 0-9 and "-", 63 characters each, 253 in all.',
+        doc: 'The server\'s hostname, set in /etc/hostname and /etc/hosts, kept across reboots (cloud-init would otherwise set it back from Hetzner\'s metadata).',
         defaultText: 'the name Hetzner gives the server (its server name)',
         expect: msg.expectHostname,
+        pattern: /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
+        maxLength: 253,
         check: hostnameProblem,
       }),
     ),
@@ -100,6 +99,7 @@ export const schema = section(
       doc: 'The system time zone, an IANA name. UTC keeps logs comparable across servers; set your own zone if you read the logs by local time.',
       default: 'Etc/UTC',
       expect: msg.expectTimezone,
+      pattern: /^[A-Za-z][A-Za-z0-9_+\-/]*$/,
       check: timezoneProblem,
     }),
     admin: section(
@@ -135,7 +135,7 @@ export const schema = section(
     ),
     firewall: section(
       {
-        allow: list(map(string({ doc: '', expect: msg.expectAllow, check: allowProblem }), toRule), {
+        allow: list(map(string({ doc: '', expect: msg.expectAllow, pattern: /^\d{1,5}(:\d{1,5})?\/(tcp|udp)$/, check: allowProblem }), toRule), {
           doc: 'Extra ports to open to everyone, as "PORT/PROTO" or "FROM:TO/PROTO" with PROTO tcp or udp. Everything else coming in is dropped. The SSH port and the mosh range are opened already: do not list them.',
           default: [],
         }),
@@ -149,6 +149,7 @@ export const schema = section(
           doc: 'The UDP port range mosh servers use, "FROM:TO". Each open mosh session takes one port.',
           default: '60000:60010',
           expect: msg.expectRange,
+          pattern: /^\d{1,5}:\d{1,5}$/,
           check: moshRangeProblem,
         }),
       },
@@ -180,7 +181,7 @@ export const schema = section(
       {
         enabled: enabled('automatic security upgrades (unattended-upgrades)'),
         reboot: either(
-          string({ doc: '', expect: msg.expectRebootTime, check: rebootProblem }),
+          string({ doc: '', expect: msg.expectRebootTime, pattern: /^([01]\d|2[0-3]):[0-5]\d$/ }),
           literal(false, 'never reboot by itself'),
           {
             doc: 'When an upgrade needs a reboot: the time of day to reboot ("HH:MM", quoted, in the server\'s time zone), or false to never reboot by itself (then reboot yourself, or a patched kernel never runs).',
