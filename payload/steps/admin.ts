@@ -19,7 +19,7 @@ interface Account {
   owner: string;
 }
 
-/** One entry of a colon-separated database (/etc/passwd, /etc/group, /etc/shadow), by its first field. */
+/** The first entry of a colon-separated database (/etc/passwd, /etc/group, /etc/shadow) that matches, as fields. */
 async function entry(fs: Fs, file: string, key: (fields: string[]) => boolean): Promise<string[] | undefined> {
   return ((await fs.read(file)) ?? '')
     .split('\n')
@@ -40,7 +40,7 @@ const passwordField = async (fs: Fs, name: string) => (await entry(fs, '/etc/sha
 /** no password can log in: "!" (locked) or "*" in front of whatever the field held */
 const noPasswordLogin = (field: string | undefined) => field !== undefined && /^[!*]/.test(field);
 
-const describe = (field: string) => (field === '' ? 'empty' : field.startsWith('!') ? 'locked with "!" (sshd refuses its keys without PAM)' : 'set');
+const describePassword = (field: string) => (field === '' ? 'empty' : field.startsWith('!') ? 'locked with "!" (sshd refuses its keys without PAM)' : 'set');
 
 // sudo skips files in sudoers.d whose names contain a dot; verify's `sudo -l` would catch such a name
 const sudoersFile = (name: string): FileSpec => ({
@@ -70,7 +70,7 @@ async function accountDrift(fs: Fs, name: string, acct: Account, params: { shell
   const drift: string[] = [];
   if (acct.shell !== params.shell) drift.push(`${name}'s shell is ${acct.shell}, wants ${params.shell}`);
   const field = (await passwordField(fs, name)) ?? '';
-  if (field !== NO_PASSWORD) drift.push(`${name}'s password is ${describe(field)}, wants none ("*")`);
+  if (field !== NO_PASSWORD) drift.push(`${name}'s password is ${describePassword(field)}, wants none ("*")`);
   return [...drift, ...(await sshDirDrift(fs, acct)), ...(await fileDrift(fs, keysFile(acct, params.keys)))];
 }
 
