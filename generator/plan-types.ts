@@ -85,6 +85,8 @@ export interface Fail2banPlan {
   id: 'fail2ban';
   sshPort: number;
   bantime: string;
+  /** bantime in seconds, what `fail2ban-client get sshd bantime` must answer (the payload parses no durations) */
+  bantimeSeconds: number;
   findtime: string;
   maxretry: number;
   /** repeat offenders, found in fail2ban's own log */
