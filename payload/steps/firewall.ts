@@ -14,11 +14,12 @@ import { isEnabled } from '../lib/systemd';
 const DEFAULTS_FILE = '/etc/default/ufw';
 const OURS = 'firstboot';
 
-/** The default policies as /etc/default/ufw stores them (`ufw default` writes there, active or not). */
+/** The default policies as /etc/default/ufw stores them (`ufw default` writes there, active or not),
+ * lowercased as settings() reads them. */
 const POLICIES = [
-  { key: 'DEFAULT_INPUT_POLICY', value: 'DROP', verb: 'deny', direction: 'incoming' },
-  { key: 'DEFAULT_OUTPUT_POLICY', value: 'ACCEPT', verb: 'allow', direction: 'outgoing' },
-  { key: 'DEFAULT_FORWARD_POLICY', value: 'DROP', verb: 'deny', direction: 'routed' },
+  { key: 'DEFAULT_INPUT_POLICY', value: 'drop', verb: 'deny', direction: 'incoming' },
+  { key: 'DEFAULT_OUTPUT_POLICY', value: 'accept', verb: 'allow', direction: 'outgoing' },
+  { key: 'DEFAULT_FORWARD_POLICY', value: 'drop', verb: 'deny', direction: 'routed' },
 ] as const;
 
 // --- what ufw has -----------------------------------------------------------------------------------
@@ -143,7 +144,7 @@ export const firewall: Step<'firewall'> = {
     if (defaults.get('IPV6') !== 'yes') drift.push(`${DEFAULTS_FILE} has IPV6=${defaults.get('IPV6') ?? '(unset)'}, wants yes`);
     for (const { key: name, value, direction } of POLICIES) {
       const now = defaults.get(name);
-      if (now !== value.toLowerCase()) drift.push(`ufw's ${direction} policy is ${now ?? '(unset)'}, wants ${value.toLowerCase()}`);
+      if (now !== value) drift.push(`ufw's ${direction} policy is ${now ?? '(unset)'}, wants ${value}`);
     }
     const wanted = wantedRules(params, listening);
     const have = new Set(added.map(key));
@@ -155,16 +156,16 @@ export const firewall: Step<'firewall'> = {
     return drift;
   },
   async apply({ params, $, fs, log }) {
-    const { defaults, active, listening } = await readState($, fs);
+    const { defaults, added: before, active, listening } = await readState($, fs);
     const wanted = wantedRules(params, listening);
     const ipv6Turned = await enableIpv6(fs);
     // a running ufw has no IPv6 chains until it reloads; rules added before that would fail on them
     if (ipv6Turned && active) await $`ufw reload`;
     for (const { key: name, value, verb, direction } of POLICIES) {
-      if (defaults.get(name) !== value.toLowerCase()) await $`ufw default ${verb} ${direction}`;
+      if (defaults.get(name) !== value) await $`ufw default ${verb} ${direction}`;
     }
     // rules added while IPv6 was off exist for IPv4 only: adding them again adds the IPv6 half
-    const have = new Set((await addedRules($)).map(key));
+    const have = new Set(before.map(key));
     for (const rule of wanted.filter((r) => ipv6Turned || !have.has(key(r)))) {
       await $`ufw ${rule.action} ${spec(rule)} comment ${rule.comment}`;
     }
