@@ -88,13 +88,9 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadResult>
   const unique = [...new Map(keys.map((k) => [k.fingerprint, k.line])).values()];
   config.admin.ssh_keys = unique;
   if (unique.length === 0 && keyProblems === 0 && !reported.includes('$.admin.ssh_keys')) {
-    const located = parsed.locate(['admin', 'ssh_keys']) ?? parsed.locate(['admin']);
-    diagnostics.push({
-      severity: 'error',
-      path: '$.admin.ssh_keys',
-      message: msg.noKeys,
-      span: located && (parsed.locate(['admin', 'ssh_keys']) ? located.key ?? located.value : located.key),
-    });
+    // At the empty list if there is one, else at `admin:`, else nowhere (no file, or no admin section).
+    const span = parsed.locate(['admin', 'ssh_keys'])?.value ?? parsed.locate(['admin'])?.key;
+    diagnostics.push({ severity: 'error', path: '$.admin.ssh_keys', message: msg.noKeys, span });
   }
 
   const valid = (path: Path) => {
