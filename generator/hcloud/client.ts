@@ -2,7 +2,7 @@ import { createTransport, type Query, type Transport, type TransportOptions } fr
 import { waitForAction, type WaitOptions } from './wait-for-action';
 import type {
   Action, ChangeTypeRequest, CreateFirewallRequest, CreateFirewallResponse, CreateImageRequest,
-  CreateImageResponse, CreateServerRequest, CreateServerResponse, CreateSshKeyRequest,
+  CreateImageResponse, CreateServerRequest, CreateServerResponse, CreateSshKeyRequest, Firewall,
   Image, ListMeta, Location, Server, ServerType, SshKey,
 } from './types';
 
@@ -43,6 +43,7 @@ export function createClient(options: ClientOptions) {
         list<SshKey>('/ssh_keys', 'ssh_keys', query),
       create: (body: CreateSshKeyRequest) =>
         http.request<{ ssh_key: SshKey }>('POST', '/ssh_keys', { body }).then((r) => r.ssh_key),
+      delete: (id: number) => http.request<void>('DELETE', `/ssh_keys/${id}`),
     },
     images: {
       list: (query: { name?: string; type?: Image['type']; architecture?: Image['architecture']; label_selector?: string } = {}) =>
@@ -50,6 +51,7 @@ export function createClient(options: ClientOptions) {
       get: (id: number) => http.request<{ image: Image }>('GET', `/images/${id}`).then((r) => r.image),
     },
     firewalls: {
+      list: (query: { name?: string; label_selector?: string } = {}) => list<Firewall>('/firewalls', 'firewalls', query),
       create: (body: CreateFirewallRequest) => http.request<CreateFirewallResponse>('POST', '/firewalls', { body }),
       delete: (id: number) => http.request<void>('DELETE', `/firewalls/${id}`),
     },

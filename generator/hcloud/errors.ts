@@ -26,3 +26,27 @@ export class HcloudError extends Error {
     this.action = init.action;
   }
 }
+
+/** The user asked for something the API does not offer (a typo in a type or location, a name
+ * that is not a firstboot server): a usage problem, not a failure of the API. */
+export class HcloudInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HcloudInputError';
+  }
+}
+
+/**
+ * A command failed after it had made something that still exists. The message says what is
+ * left and `cleanup` holds the commands that remove it.
+ */
+export class LeftBehindError extends Error {
+  constructor(
+    message: string,
+    readonly cleanup: string[],
+    readonly cause: unknown,
+  ) {
+    super(`${message}\n${cleanup.map((c) => `  ${c}`).join('\n')}`);
+    this.name = 'LeftBehindError';
+  }
+}

@@ -249,6 +249,9 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     const key = sshKeys.get(params[0]!);
     return key ? ok({ ssh_key: key }) : notFound('ssh_key', params[0]!);
   });
+  route('DELETE', '/ssh_keys/{id}', ({ params }) =>
+    sshKeys.delete(params[0]!) ? { status: 204 } : notFound('ssh_key', params[0]!),
+  );
   route('POST', '/ssh_keys', ({ body }) => {
     if (typeof body?.name !== 'string' || !body.name) return invalid('name', 'Missing data for required field.');
     if (typeof body?.public_key !== 'string') return invalid('public_key', 'Missing data for required field.');

@@ -1,5 +1,8 @@
 // A fake API and a client pointed at it, with waits shortened and recorded so retry tests are fast
 // and can still assert how long the client meant to wait.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createClient, type ClientOptions } from '../../generator/hcloud/client';
 import { startFakeHcloud, type FakeHcloudOptions } from '../fakes/hcloud-api';
 
@@ -20,3 +23,27 @@ export async function fakeAndClient(fakeOptions: FakeHcloudOptions = {}, clientO
 }
 
 export const create = { name: 'web-1', server_type: 'cx23', image: 'ubuntu-24.04', location: 'fsn1' } as const;
+
+/** A project folder with a config, and a home with ~/.ssh, for the commands that write there. */
+export async function workspace(yaml = defaultYaml) {
+  const dir = await mkdtemp(join(tmpdir(), 'firstboot-hcloud-'));
+  const config = join(dir, 'firstboot.yaml');
+  await writeFile(config, yaml);
+  return {
+    dir,
+    config,
+    sshConfigPath: join(dir, 'home', '.ssh', 'config'),
+    knownHostsPath: join(dir, 'home', '.ssh', 'known_hosts'),
+  };
+}
+
+export const adminKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINQur/rZ9TBsuK9LDYPMLWxYD15U4YeWKAC2I/kuCgSc firstboot-demo';
+export const defaultYaml = `admin:\n  name: ops\n  ssh_keys: ["${adminKey}"]\nssh:\n  port: 2222\nfirewall:\n  allow: [443/tcp]\nmosh:\n  enabled: true\n  ports: "60000:60010"\n`;
+
+/** Stands in for dist/payload.cjs so these tests need no build. */
+export const payload = '#!/usr/bin/node\nconsole.log("payload stand-in")\n';
+
+export const hostKey = {
+  private: '-----BEGIN OPENSSH PRIVATE KEY-----\nstand-in\n-----END OPENSSH PRIVATE KEY-----\n',
+  public: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKsZUASajQx5zSFSpZCqIEX8bxGiEpO+n9v8COQKQH/g firstboot host key',
+};

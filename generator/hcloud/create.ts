@@ -1,0 +1,154 @@
+// firstboot create: the server, its SSH keys and firewall on Hetzner, and the ssh config and
+// known_hosts entries on this machine, so the first connection is already trusted.
+import { generate } from '../generate';
+import type { Plan } from '../plan-types';
+import { resolveImage, resolveLocation, resolveServerType } from './catalogue';
+import type { HcloudClient } from './client';
+import { HcloudError, LeftBehindError } from './errors';
+import { mirrorUfwRules } from './firewall-rules';
+import { makeHostKey, type HostKeyPair } from './host-key';
+import { addKnownHost, defaultKnownHosts } from './known-hosts';
+import { firstbootLabels } from './labels';
+import { defaultSshConfig, writeHostBlock } from './ssh-config';
+import { ensureSshKeys } from './ssh-keys';
+import { waitForPayload, type PayloadStatus, type RunSsh } from './ssh-wait';
+import type { CreateServerResponse, Labels } from './types';
+import { exists, progress, undoAll } from './steps';
+
+export interface CreateOptions {
+  client: HcloudClient;
+  name: string;
+  /** firstboot.yaml; the built-in defaults when absent */
+  config?: string;
+  /** extra public key files for the admin (--ssh-key) */
+  sshKeys?: string[];
+  /** the payload bundle; dist/payload.cjs when absent (tests pass a stand-in) */
+  payload?: string;
+  type?: string;
+  location?: string;
+  image?: string;
+  labels?: Labels;
+  /** also make a Hetzner Cloud Firewall mirroring the ufw rules */
+  firewall?: boolean;
+  /** wait until SSH answers with the host key, then for the payload's result */
+  wait?: boolean;
+  report?: (message: string) => void;
+  sshConfigPath?: string;
+  knownHostsPath?: string;
+  /** tests: a fixed host key instead of ssh-keygen, and ssh without a real server */
+  makeHostKey?: (comment: string) => Promise<HostKeyPair>;
+  runSsh?: RunSsh;
+  waitIntervalMs?: number;
+  waitTimeoutMs?: number;
+}
+
+export interface CreateResult {
+  server: { id: number; name: string; ipv4: string | undefined; ipv6: string | undefined; type: string; location: string; image: string };
+  admin: string;
+  sshPort: number;
+  configHash: string;
+  sshKeys: string[];
+  firewall: { id: number; name: string } | undefined;
+  sshConfigPath: string;
+  knownHostsPath: string;
+  /** the payload's result, with `wait` */
+  status: PayloadStatus | undefined;
+}
+
+export const defaults = { type: 'cx23', location: 'fsn1', image: 'ubuntu-24.04' } as const;
+
+export async function create(options: CreateOptions): Promise<CreateResult> {
+  const { client, name } = options;
+  const report = options.report ?? (() => {});
+  const sshConfigPath = options.sshConfigPath ?? defaultSshConfig();
+  const knownHostsPath = options.knownHostsPath ?? defaultKnownHosts();
+
+  // Everything that can fail without the API first: config, then what the API offers.
+  const hostKey = await (options.makeHostKey ?? makeHostKey)(`firstboot host key for ${name}`);
+  const { userData, plan, configHash } = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, hostKey, mode: 'boot' });
+  const { admin, sshPort } = loginOf(plan);
+  const type = await resolveServerType(client, options.type ?? defaults.type);
+  const location = await resolveLocation(client, options.location ?? defaults.location, type);
+  const image = await resolveImage(client, options.image ?? defaults.image, type);
+
+  const undo: (() => Promise<unknown>)[] = [];
+  let created: CreateServerResponse;
+  let firewall: CreateResult['firewall'];
+  let keyNames: string[];
+  try {
+    const keys = await ensureSshKeys(client, adminKeys(plan), report);
+    keyNames = keys.keys.map((k) => k.name);
+    for (const key of keys.uploaded) undo.push(() => client.sshKeys.delete(key.id));
+    if (options.firewall) {
+      // Made first and attached at creation, so the server is never reachable without it.
+      const made = await client.firewalls.create({ name: `firstboot-${name}`, labels: firstbootLabels(plan.firstboot, configHash), rules: mirrorUfwRules(plan) });
+      firewall = { id: made.firewall.id, name: made.firewall.name };
+      undo.push(() => client.firewalls.delete(made.firewall.id));
+      report(`made firewall ${made.firewall.name}`);
+    }
+    created = await client.servers.create({
+      name,
+      server_type: type.name,
+      location: location.name,
+      image: String(image.id),
+      ssh_keys: keyNames,
+      labels: firstbootLabels(plan.firstboot, configHash, options.labels),
+      user_data: userData,
+      ...(firewall && { firewalls: [{ firewall: firewall.id }] }),
+    });
+  } catch (error) {
+    // A create whose answer was lost may still have made the server: look before undoing.
+    const [made] = error instanceof HcloudError && (error.status === 0 || error.status! >= 500) ? await client.servers.list({ name }).catch(() => []) : [];
+    if (made) throw new LeftBehindError(`server ${name} (id ${made.id}) may be only partly set up: ${(error as Error).message}\nto remove it:`, [`firstboot delete ${name} --yes`], error);
+    await undoAll(undo);
+    throw error;
+  }
+  const { server } = created;
+
+  const ipv4 = server.public_net.ipv4?.ip;
+  const ipv6 = server.public_net.ipv6?.ip;
+  let status: PayloadStatus | undefined;
+  try {
+    await client.waitForAction(created.action, { onProgress: progress(report) });
+    report(`server ${name} (id ${server.id}) created: ${[ipv4, ipv6].filter(Boolean).join(' ')}`);
+    // The host key goes into known_hosts before the server has even booted.
+    if (ipv4) {
+      await writeHostBlock(sshConfigPath, { name, hostName: ipv4, user: admin, port: sshPort });
+      await addKnownHost(knownHostsPath, ipv4, sshPort, hostKey.public);
+      report(`wrote Host ${name} to ${sshConfigPath} and its host key to ${knownHostsPath}`);
+    }
+    if (options.wait) {
+      if (!ipv4) throw new Error('waiting needs an IPv4 address to reach the server');
+      status = await waitForPayload({
+        host: ipv4, port: sshPort, user: admin, knownHostsPath, report,
+        runSsh: options.runSsh, intervalMs: options.waitIntervalMs, timeoutMs: options.waitTimeoutMs,
+      });
+    }
+  } catch (error) {
+    if (!(await exists(client, server.id))) {
+      await undoAll(undo);
+      throw error;
+    }
+    throw new LeftBehindError(
+      `server ${name} (id ${server.id}, ${ipv4 ?? 'no IPv4'}) was created and still exists, but: ${(error as Error).message}\nto remove it:`,
+      [`firstboot delete ${name} --yes`],
+      error,
+    );
+  }
+
+  return {
+    server: { id: server.id, name, ipv4, ipv6, type: type.name, location: location.name, image: image.name ?? String(image.id) },
+    admin, sshPort, configHash, sshKeys: keyNames, firewall, sshConfigPath, knownHostsPath, status,
+  };
+}
+
+export function loginOf(plan: Plan): { admin: string; sshPort: number } {
+  const admin = plan.steps.find((s) => s.id === 'admin');
+  const ssh = plan.steps.find((s) => s.id === 'ssh');
+  return { admin: admin?.id === 'admin' ? admin.name : 'root', sshPort: ssh?.id === 'ssh' ? ssh.port : 22 };
+}
+
+export function adminKeys(plan: Plan): string[] {
+  const admin = plan.steps.find((s) => s.id === 'admin');
+  return admin?.id === 'admin' ? admin.keys : [];
+}

@@ -1,0 +1,24 @@
+// A Hetzner Cloud Firewall that mirrors the ufw rules the payload will set, so the network edge and
+// the server agree. Hetzner drops whatever no rule allows, like ufw's default deny incoming.
+import type { Plan } from '../plan-types';
+import type { FirewallRule } from './types';
+
+const anywhere = ['0.0.0.0/0', '::/0'];
+
+export function mirrorUfwRules(plan: Plan): FirewallRule[] {
+  const firewall = plan.steps.find((s) => s.id === 'firewall');
+  if (!firewall || firewall.id !== 'firewall') return [];
+  return [
+    ...firewall.rules.map((rule): FirewallRule => ({
+      direction: 'in',
+      protocol: rule.proto,
+      // ufw writes ranges as 60000:61000, Hetzner as 60000-61000; ufw's `limit` has no equivalent
+      // at the edge, so it is an allow there and the server still rate-limits.
+      port: rule.port.replace(':', '-'),
+      source_ips: anywhere,
+      description: rule.comment,
+    })),
+    // ufw's default before.rules let ping in; without this rule Hetzner would drop it.
+    { direction: 'in', protocol: 'icmp', source_ips: anywhere, description: 'firstboot icmp (ufw allows echo)' },
+  ];
+}

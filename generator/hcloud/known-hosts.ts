@@ -1,0 +1,38 @@
+// known_hosts entries for the servers firstboot makes. Lines for the same address are replaced,
+// hashed ones (HashKnownHosts) included: a new server often gets an address an old one had.
+import { createHmac } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { rewrite } from './local-file';
+
+export const defaultKnownHosts = () => join(homedir(), '.ssh', 'known_hosts');
+
+/** How ssh writes a host: bare on port 22, `[host]:port` otherwise. */
+export function knownHostName(host: string, port: number): string {
+  return port === 22 ? host : `[${host}]:${port}`;
+}
+
+export async function addKnownHost(path: string, host: string, port: number, publicKey: string): Promise<void> {
+  const [type, blob] = publicKey.trim().split(/\s+/);
+  const name = knownHostName(host, port);
+  await rewrite(path, (text) => `${withoutHost(text, name)}${name} ${type} ${blob}\n`);
+}
+
+export async function removeKnownHost(path: string, host: string, port: number): Promise<void> {
+  await rewrite(path, (text) => withoutHost(text, knownHostName(host, port)));
+}
+
+function withoutHost(text: string, name: string): string {
+  const kept = text.split('\n').filter((line) => line !== '' && !matches(line, name));
+  return kept.length ? `${kept.join('\n')}\n` : '';
+}
+
+function matches(line: string, name: string): boolean {
+  const hosts = line.trim().startsWith('@') ? line.trim().split(/\s+/)[1] : line.trim().split(/\s+/)[0];
+  if (!hosts || line.trim().startsWith('#')) return false;
+  if (hosts.startsWith('|1|')) {
+    const [, , salt, hash] = hosts.split('|');
+    return createHmac('sha1', Buffer.from(salt ?? '', 'base64')).update(name).digest('base64') === hash;
+  }
+  return hosts.split(',').includes(name);
+}

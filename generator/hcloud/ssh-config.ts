@@ -1,0 +1,70 @@
+// The `Host NAME` block firstboot keeps in ~/.ssh/config, between marker comments so it can be
+// found and replaced without touching anything the user wrote.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { rewrite } from './local-file';
+
+export const defaultSshConfig = () => join(homedir(), '.ssh', 'config');
+
+export interface HostEntry {
+  name: string;
+  hostName: string;
+  user: string;
+  port: number;
+}
+
+const begin = (name: string) => `# firstboot: ${name}`;
+const end = (name: string) => `# end firstboot: ${name}`;
+
+export function hostBlock(entry: HostEntry): string {
+  return [
+    `${begin(entry.name)} (firstboot delete removes this block)`,
+    `Host ${entry.name}`,
+    `  HostName ${entry.hostName}`,
+    `  User ${entry.user}`,
+    ...(entry.port === 22 ? [] : [`  Port ${entry.port}`]),
+    // The host key is in known_hosts before the first connection: anything else is an impostor.
+    '  StrictHostKeyChecking yes',
+    end(entry.name),
+    '',
+  ].join('\n');
+}
+
+/** Appended (so the user's own global settings above keep applying), replacing an old block. */
+export async function writeHostBlock(path: string, entry: HostEntry): Promise<void> {
+  await rewrite(path, (text) => {
+    const rest = withoutBlock(text, entry.name).text;
+    return (rest === '' || rest.endsWith('\n\n') ? rest : rest.endsWith('\n') ? `${rest}\n` : `${rest}\n\n`) + hostBlock(entry);
+  });
+}
+
+/** Removes the block and says where it pointed, or undefined when there was none. */
+export async function removeHostBlock(path: string, name: string): Promise<HostEntry | undefined> {
+  let removed: HostEntry | undefined;
+  await rewrite(path, (text) => {
+    const result = withoutBlock(text, name);
+    removed = result.removed;
+    return result.text.replace(/\n{3,}$/, '\n\n');
+  });
+  return removed;
+}
+
+/** Whether the user has a `Host NAME` of their own, which ssh would use before ours. */
+export function hasOwnHostLine(text: string, name: string): boolean {
+  return withoutBlock(text, name)
+    .text.split('\n')
+    .some((line) => /^\s*Host\s/i.test(line) && line.trim().split(/\s+/).slice(1).includes(name));
+}
+
+function withoutBlock(text: string, name: string): { text: string; removed?: HostEntry } {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(begin(name) + ' ') || l === begin(name));
+  const stop = lines.indexOf(end(name), start);
+  if (start < 0 || stop < 0) return { text };
+  const block = lines.slice(start, stop + 1);
+  const value = (key: string) => block.map((l) => new RegExp(`^\\s*${key}\\s+(\\S+)`, 'i').exec(l)?.[1]).find(Boolean);
+  const removed = { name, hostName: value('HostName') ?? '', user: value('User') ?? '', port: Number(value('Port') ?? 22) };
+  const after = lines.slice(stop + 1);
+  if (after[0] === '') after.shift();
+  return { text: [...lines.slice(0, start), ...after].join('\n'), removed };
+}

@@ -1,0 +1,90 @@
+// `create --wait`: wait for the server's SSH to answer with the host key firstboot gave it, then log
+// in as the admin and wait for the payload's result. ssh checks the key against the known_hosts
+// entry written before the server booted; a different key stops everything at once.
+import { execFile } from 'node:child_process';
+
+export interface SshResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export type RunSsh = (args: string[]) => Promise<SshResult>;
+
+export interface PayloadStatus {
+  firstboot: string;
+  configHash: string;
+  started: string;
+  finished?: string;
+  ok?: boolean;
+  steps: { id: string; result: string; seconds: number; error?: string }[];
+}
+
+export interface WaitForPayloadOptions {
+  host: string;
+  port: number;
+  user: string;
+  knownHostsPath: string;
+  report: (message: string) => void;
+  runSsh?: RunSsh;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  intervalMs?: number;
+  /** First boot installs packages: allow a good while. */
+  timeoutMs?: number;
+}
+
+export class HostKeyMismatchError extends Error {
+  constructor(host: string, detail: string) {
+    super(`the server at ${host} did not answer with the host key firstboot gave it; not logging in.\n${detail.trim()}`);
+    this.name = 'HostKeyMismatchError';
+  }
+}
+
+export const runSshBinary: RunSsh = (args) =>
+  new Promise((resolve) => {
+    execFile('ssh', args, { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 255) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+
+export async function waitForPayload(options: WaitForPayloadOptions): Promise<PayloadStatus> {
+  const runSsh = options.runSsh ?? runSshBinary;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = options.now ?? Date.now;
+  const deadline = now() + (options.timeoutMs ?? 20 * 60_000);
+  const args = [
+    '-o', 'BatchMode=yes',
+    '-o', 'StrictHostKeyChecking=yes',
+    '-o', `UserKnownHostsFile=${options.knownHostsPath}`,
+    '-o', 'ConnectTimeout=10',
+    '-p', String(options.port),
+    `${options.user}@${options.host}`,
+    'sudo', '-n', 'firstboot', 'status', '--json',
+  ];
+  let last = '';
+  for (;;) {
+    const result = await runSsh(args);
+    if (/host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(result.stderr)) {
+      throw new HostKeyMismatchError(options.host, result.stderr);
+    }
+    const status = parseStatus(result.stdout);
+    if (status?.ok !== undefined) return status;
+    // 255: ssh could not connect yet; 3: the payload is still running; else no status file yet.
+    const state = result.code === 255 ? 'waiting for SSH' : status ? `payload running (${status.steps.length} steps done)` : 'waiting for the payload to start';
+    if (state !== last) options.report(state);
+    last = state;
+    if (now() > deadline) throw new Error(`gave up waiting for firstboot on ${options.host}: ${state}`);
+    await sleep(options.intervalMs ?? 5_000);
+  }
+}
+
+function parseStatus(stdout: string): PayloadStatus | undefined {
+  try {
+    const parsed = JSON.parse(stdout) as PayloadStatus;
+    return Array.isArray(parsed.steps) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,177 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { create, type CreateOptions } from '../../generator/hcloud/create';
+import { HcloudError, HcloudInputError, LeftBehindError } from '../../generator/hcloud/errors';
+import { md5Fingerprint } from '../../generator/hcloud/ssh-keys';
+import { HostKeyMismatchError, type SshResult } from '../../generator/hcloud/ssh-wait';
+import { assertRequestsMatchSpec } from '../fakes/openapi-check';
+import { adminKey, fakeAndClient, hostKey, payload, workspace } from './setup';
+
+type Context = Awaited<ReturnType<typeof fakeAndClient>> & Awaited<ReturnType<typeof workspace>> & { reports: string[] };
+const test = suite<Context>('firstboot create');
+
+test.before.each(async (context) => {
+  Object.assign(context, await fakeAndClient(), await workspace(), { reports: [] });
+});
+test.after.each(async ({ fake }) => {
+  assertRequestsMatchSpec(fake.requests);
+  await fake.close();
+});
+
+const options = (c: Context, extra: Partial<CreateOptions> = {}): CreateOptions => ({
+  client: c.client, name: 'web-1', config: c.config, payload, sshConfigPath: c.sshConfigPath, knownHostsPath: c.knownHostsPath,
+  makeHostKey: async () => hostKey, report: (m) => c.reports.push(m), ...extra,
+});
+
+async function rejection<T extends Error>(promise: Promise<unknown>, type: new (...args: any[]) => T): Promise<T> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.instance(error, type);
+    return error as T;
+  }
+  throw new Error('expected a rejection');
+}
+
+test('creates the server with user-data, labels and keys, and trusts its host key before it boots', async (c) => {
+  const result = await create(options(c, { labels: { team: 'ops' } }));
+  const server = c.fake.servers.get(result.server.id)!;
+  assert.is(server.serverType.name, 'cx23');
+  assert.is(server.location.name, 'fsn1');
+  assert.is(server.image.name, 'ubuntu-24.04');
+  assert.match(server.userData!, /^#cloud-config\n/);
+  assert.ok(server.userData!.includes('ed25519_private'), 'the host key pair is in the user-data');
+  assert.equal(Object.keys(server.labels).sort(), ['firstboot-config', 'firstboot-version', 'team']);
+  assert.is(server.labels['firstboot-config'], result.configHash.slice(0, 32));
+  assert.equal(server.sshKeys.map((id) => c.fake.sshKeys.get(id)!.fingerprint), [md5Fingerprint(adminKey)]);
+
+  const config = await readFile(c.sshConfigPath, 'utf8');
+  assert.match(config, new RegExp(`Host web-1\\n  HostName ${server.ipv4}\\n  User ops\\n  Port 2222\\n  StrictHostKeyChecking yes\\n`));
+  assert.is((await stat(c.sshConfigPath)).mode & 0o777, 0o600);
+  const [type, blob] = hostKey.public.split(' ');
+  assert.is(await readFile(c.knownHostsPath, 'utf8'), `[${server.ipv4}]:2222 ${type} ${blob}\n`);
+  assert.equal(result.server.ipv4, server.ipv4);
+  assert.is(result.admin, 'ops');
+  assert.is(result.firewall, undefined);
+  assert.ok(c.reports.some((r) => r.startsWith('create_server ')), 'progress was reported');
+});
+
+test('reuses an SSH key with the same fingerprint instead of uploading it', async (c) => {
+  const existing = c.fake.addSshKey('laptop', adminKey);
+  const result = await create(options(c));
+  assert.equal(result.sshKeys, ['laptop']);
+  assert.equal([...c.fake.sshKeys.keys()], [existing.id]);
+  assert.is(c.fake.requests.filter((r) => r.method === 'POST' && r.path === '/ssh_keys').length, 0);
+});
+
+test('a firewall mirrors the ufw rules and is attached when the server is made', async (c) => {
+  const result = await create(options(c, { firewall: true }));
+  const firewall = c.fake.firewalls.get(result.firewall!.id)!;
+  assert.is(firewall.name, 'firstboot-web-1');
+  assert.equal(
+    firewall.rules.map((r) => [r.protocol, r.port]),
+    [['tcp', '2222'], ['udp', '60000-60010'], ['tcp', '443'], ['icmp', null]],
+  );
+  assert.ok(firewall.rules.every((r) => r.direction === 'in' && r.source_ips!.includes('::/0')));
+  assert.equal(c.fake.servers.get(result.server.id)!.firewalls, [firewall.id]);
+});
+
+test('replaces an old Host block and keeps what the user wrote', async (c) => {
+  await mkdir(dirname(c.sshConfigPath), { recursive: true });
+  await writeFile(c.sshConfigPath, 'Host *\n  ServerAliveInterval 30\n\n# firstboot: web-1 (old)\nHost web-1\n  HostName 198.51.100.7\n  User old\n# end firstboot: web-1\n\nHost other\n  HostName example.org\n');
+  await writeFile(c.knownHostsPath, '[198.51.100.7]:2222 ssh-ed25519 AAAAold\nexample.org ssh-ed25519 AAAAkeep\n');
+  const result = await create(options(c));
+  const config = await readFile(c.sshConfigPath, 'utf8');
+  assert.ok(config.startsWith('Host *\n  ServerAliveInterval 30\n\nHost other\n  HostName example.org\n\n# firstboot: web-1'), config);
+  assert.not.match(config, /198\.51\.100\.7/);
+  assert.is(config.match(/Host web-1/g)!.length, 1);
+  assert.match(config, new RegExp(`HostName ${result.server.ipv4}`));
+  assert.match(await readFile(c.knownHostsPath, 'utf8'), /example\.org ssh-ed25519 AAAAkeep\n/);
+});
+
+test('unknown server type or location: a did-you-mean, and nothing is made', async (c) => {
+  const type = await rejection(create(options(c, { type: 'cx32' })), HcloudInputError);
+  assert.match(type.message, /unknown server type "cx32"; did you mean "cx33"\?/);
+  const location = await rejection(create(options(c, { location: 'fsn' })), HcloudInputError);
+  assert.match(location.message, /did you mean "fsn1"/);
+  const arm = await rejection(create(options(c, { type: 'cax11', location: 'ash' })), HcloudInputError);
+  assert.match(arm.message, /not offered in ash/);
+  assert.is(c.fake.requests.filter((r) => r.method !== 'GET').length, 0);
+});
+
+test('a bad config fails before the API is called', async (c) => {
+  await writeFile(c.config, 'admin:\n  name: root\n');
+  try {
+    await create(options(c));
+    assert.unreachable();
+  } catch (error) {
+    assert.is((error as Error).constructor.name, 'ConfigError');
+  }
+  assert.equal(c.fake.requests, []);
+});
+
+test('the server create fails (name taken): uploaded key and firewall are removed again', async (c) => {
+  await c.client.servers.create({ name: 'web-1', server_type: 'cx23', image: 'ubuntu-24.04' });
+  const error = await rejection(create(options(c, { firewall: true })), HcloudError);
+  assert.is(error.code, 'uniqueness_error');
+  assert.is(c.fake.sshKeys.size, 0);
+  assert.is(c.fake.firewalls.size, 0);
+});
+
+test('user_data over the limit is refused by the API: nothing is left', async (c) => {
+  c.fake.failNextRequest({ method: 'POST', path: /^\/servers$/, status: 422, code: 'invalid_input', message: 'invalid input in field user_data' });
+  const error = await rejection(create(options(c)), HcloudError);
+  assert.is(error.code, 'invalid_input');
+  assert.is(c.fake.servers.size, 0);
+  assert.is(c.fake.sshKeys.size, 0);
+});
+
+test('a failure after the server exists says so and how to delete it', async (c) => {
+  await mkdir(c.knownHostsPath, { recursive: true }); // known_hosts cannot be written: it is a directory
+  const error = await rejection(create(options(c)), LeftBehindError);
+  assert.match(error.message, /server web-1 \(id \d+, 192\.0\.2\.\d+\) was created and still exists/);
+  assert.equal(error.cleanup, ['firstboot delete web-1 --yes']);
+  assert.is(c.fake.servers.size, 1);
+});
+
+test('a create action that fails leaves nothing, and says only what failed', async (c) => {
+  c.fake.failNextAction('create_server', { code: 'placement_error', message: 'no capacity' });
+  const error = await rejection(create(options(c, { firewall: true })), HcloudError);
+  assert.is(error.code, 'placement_error');
+  assert.is(c.fake.servers.size, 0);
+  assert.is(c.fake.firewalls.size, 0);
+});
+
+test('wait: retries until SSH answers, then returns the payload status', async (c) => {
+  const finished = { firstboot: '0.1.0', configHash: 'x', started: 's', finished: 'f', ok: true, steps: [{ id: 'ssh', result: 'changed', seconds: 1 }] };
+  const answers: SshResult[] = [
+    { code: 255, stdout: '', stderr: 'ssh: connect to host port 2222: Connection refused' },
+    { code: 3, stdout: JSON.stringify({ ...finished, ok: undefined, finished: undefined }), stderr: '' },
+    { code: 0, stdout: JSON.stringify(finished), stderr: '' },
+  ];
+  const calls: string[][] = [];
+  const result = await create(options(c, {
+    wait: true, waitIntervalMs: 1,
+    runSsh: async (args) => (calls.push(args), answers.shift()!),
+  }));
+  assert.equal(result.status, finished);
+  assert.is(calls.length, 3);
+  const args = calls[0]!.join(' ');
+  assert.match(args, /StrictHostKeyChecking=yes/);
+  assert.match(args, new RegExp(`UserKnownHostsFile=${c.knownHostsPath}`));
+  assert.match(args, new RegExp(`-p 2222 ops@${result.server.ipv4} sudo -n firstboot status --json`));
+  assert.ok(c.reports.includes('waiting for SSH'));
+});
+
+test('wait: a different host key stops at once, and the server is reported as left', async (c) => {
+  const error = await rejection(create(options(c, {
+    wait: true, waitIntervalMs: 1,
+    runSsh: async () => ({ code: 255, stdout: '', stderr: '@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@\nHost key verification failed.\n' }),
+  })), LeftBehindError);
+  assert.instance(error.cause, HostKeyMismatchError);
+  assert.match(error.message, /did not answer with the host key/);
+});
+
+test.run();
