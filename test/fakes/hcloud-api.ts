@@ -75,6 +75,7 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
   const failures: InjectedFailure[] = [];
   const hooks: Promise<void>[] = [];
   let rateLimited = 0;
+  let ignoringAcpi = false;
   let nextId = 1000;
   let addressCounter = 0;
   const timers = new Set<NodeJS.Timeout>();
@@ -190,8 +191,10 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
   }
   route('POST', '/servers/{id}/actions/poweron', powerAction('start_server', 'starting', 'running'));
   route('POST', '/servers/{id}/actions/poweroff', powerAction('stop_server', 'stopping', 'off'));
-  // Hetzner's shutdown action only sends ACPI; the fake's guest always obeys it.
-  route('POST', '/servers/{id}/actions/shutdown', powerAction('shutdown_server', 'stopping', 'off'));
+  // Hetzner's shutdown action only sends ACPI; the fake's guest obeys unless a test says otherwise.
+  route('POST', '/servers/{id}/actions/shutdown', (request) =>
+    ignoringAcpi ? powerAction('shutdown_server', 'running', 'running')(request) : powerAction('shutdown_server', 'stopping', 'off')(request),
+  );
 
   route('POST', '/servers/{id}/actions/change_type', ({ params, body }) => {
     const s = servers.get(params[0]!);
@@ -520,6 +523,10 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     /** The next `count` requests are answered 429 rate_limit_exceeded. */
     rateLimitNext(count: number) {
       rateLimited = count;
+    },
+    /** Guests stay running after a shutdown action, as an OS without ACPI support does. */
+    ignoreAcpiShutdown(ignore = true) {
+      ignoringAcpi = ignore;
     },
     /** What a guest does by itself, e.g. powering off after building an image. */
     setServerStatus(id: number, status: Server['status']) {

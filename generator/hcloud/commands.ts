@@ -1,0 +1,11 @@
+// What the CLI needs from the Hetzner side: one import. Each command returns a result and never
+// prints; progress goes through the `report` callback.
+export { create, type CreateOptions, type CreateResult } from './create';
+export { list, type ListedServer } from './list';
+export { deleteServer, type DeleteOptions, type DeleteResult } from './delete';
+export { rescale, type RescaleOptions, type RescaleResult } from './rescale';
+export { buildImage, type ImageOptions, type ImageResult } from './image';
+export { connect } from './connect';
+export { HcloudError, HcloudInputError, LeftBehindError } from './errors';
+export { MissingTokenError } from './token';
+export { HostKeyMismatchError, type PayloadStatus } from './ssh-wait';

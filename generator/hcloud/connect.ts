@@ -1,0 +1,7 @@
+import { createClient, type HcloudClient } from './client';
+import { resolveToken, type TokenSources } from './token';
+
+/** A client with the token from HCLOUD_TOKEN, the hcloud CLI's context, or a prompt. */
+export async function connect(sources: TokenSources = {}): Promise<HcloudClient> {
+  return createClient({ token: await resolveToken(sources) });
+}

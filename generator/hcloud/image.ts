@@ -1,0 +1,98 @@
+// firstboot image: a golden snapshot. A builder server runs the payload in image mode, which clears
+// per-instance state and powers off; the snapshot is taken through the API (no SSH) and the builder
+// is deleted, whatever happened.
+import { generate } from '../generate';
+import { resolveImage, resolveLocation, resolveServerType } from './catalogue';
+import type { HcloudClient } from './client';
+import { defaults, adminKeys } from './create';
+import { HcloudError, LeftBehindError } from './errors';
+import { firstbootLabels } from './labels';
+import { ensureSshKeys } from './ssh-keys';
+import { exists, progress, undoAll } from './steps';
+import type { Labels } from './types';
+
+export interface ImageOptions {
+  client: HcloudClient;
+  /** the snapshot's description, and the builder's name with "-builder" */
+  name: string;
+  config?: string;
+  sshKeys?: string[];
+  /** the payload bundle; dist/payload.cjs when absent (tests pass a stand-in) */
+  payload?: string;
+  type?: string;
+  location?: string;
+  /** the base image to build on */
+  image?: string;
+  labels?: Labels;
+  report?: (message: string) => void;
+  /** polling for the builder to power itself off; the payload installs packages first */
+  pollIntervalMs?: number;
+  timeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+export interface ImageResult {
+  imageId: number;
+  description: string;
+  configHash: string;
+  labels: Labels;
+}
+
+export async function buildImage(options: ImageOptions): Promise<ImageResult> {
+  const { client } = options;
+  const report = options.report ?? (() => {});
+  const { userData, plan, configHash } = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, mode: 'image' });
+  const type = await resolveServerType(client, options.type ?? defaults.type);
+  const location = await resolveLocation(client, options.location ?? defaults.location, type);
+  const base = await resolveImage(client, options.image ?? defaults.image, type);
+  const labels = firstbootLabels(plan.firstboot, configHash, options.labels);
+  const builderName = `${options.name}-builder`;
+
+  const undo: (() => Promise<unknown>)[] = [];
+  // Keys given at creation keep Hetzner from mailing a root password for a throwaway server.
+  const keys = await ensureSshKeys(client, adminKeys(plan), report);
+  for (const key of keys.uploaded) undo.push(() => client.sshKeys.delete(key.id));
+  let builderId: number | undefined;
+  try {
+    const created = await client.servers.create({
+      name: builderName, server_type: type.name, location: location.name, image: String(base.id),
+      ssh_keys: keys.keys.map((k) => k.name), labels: { ...labels, 'firstboot-role': 'image-builder' }, user_data: userData,
+    });
+    builderId = created.server.id;
+    await client.waitForAction(created.action, { onProgress: progress(report) });
+    report(`builder ${builderName} (id ${builderId}) is running the payload; waiting for it to power off`);
+    await waitUntilOff(options, builderId);
+
+    const snapshot = await client.servers.createImage(builderId, { type: 'snapshot', description: options.name, labels });
+    await client.waitForAction(snapshot.action, { onProgress: progress(report) });
+    report(`snapshot ${snapshot.image.id} made`);
+    await client.waitForAction(await client.servers.delete(builderId));
+    report(`deleted builder ${builderName}`);
+    return { imageId: snapshot.image.id, description: options.name, configHash, labels };
+  } catch (error) {
+    if (builderId !== undefined && (await exists(client, builderId))) {
+      const deleted = await client.servers.delete(builderId).then((a) => client.waitForAction(a)).then(() => true, () => false);
+      if (!deleted) {
+        throw new LeftBehindError(`the image failed (${(error as Error).message}) and the builder ${builderName} (id ${builderId}) could not be deleted; remove it with:`, [`hcloud server delete ${builderId}`], error);
+      }
+      report(`deleted builder ${builderName} after the failure`);
+    }
+    await undoAll(undo);
+    throw error;
+  }
+}
+
+async function waitUntilOff(options: ImageOptions, id: number): Promise<void> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = options.now ?? Date.now;
+  const deadline = now() + (options.timeoutMs ?? 30 * 60_000);
+  for (;;) {
+    const { status } = await options.client.servers.get(id);
+    if (status === 'off') return;
+    if (now() > deadline) {
+      throw new HcloudError({ code: 'timeout', message: `the builder did not power off in time (status ${status}); the payload may have failed` });
+    }
+    await sleep(options.pollIntervalMs ?? 10_000);
+  }
+}
