@@ -6,7 +6,7 @@ import { formatDiagnostics } from './config/diagnostics';
 import { ConfigError, configAndPlan, generate } from './generate';
 import { inspect, InspectError } from './inspect';
 import { planText } from './plan-text';
-import { SizeError, USER_DATA_LIMIT, type Part } from './render';
+import { SizeError, sizeReport } from './render';
 import pkg from '../package.json' with { type: 'json' };
 
 class UsageError extends Error {}
@@ -29,15 +29,12 @@ interface Command {
 const commands: Record<string, Command> = {
   generate: {
     summary: 'write cloud-init user-data that hardens a server on its first boot',
-    usage: `firstboot generate [-c FILE] [--ssh-key PATH]... [-o FILE] [--compress auto|always|never]
+    usage: `firstboot generate [-c FILE] [--ssh-key PATH]... [-o FILE]
 ${COMMON}
-  -o, --output FILE    write here instead of stdout (nothing is written on error)
-      --compress WHEN  gzip+base64 the whole document: auto (only if the readable form is over
-                       ${USER_DATA_LIMIT} characters), always or never`,
-    options: { ...CONFIG_OPTIONS, output: { type: 'string', short: 'o' }, compress: { type: 'string', default: 'auto' } },
+  -o, --output FILE    write here instead of stdout (nothing is written on error)`,
+    options: { ...CONFIG_OPTIONS, output: { type: 'string', short: 'o' } },
     async run(values) {
-      if (!['auto', 'always', 'never'].includes(values.compress)) throw new UsageError(`--compress must be auto, always or never, got "${values.compress}"`);
-      const out = await generate({ config: values.config, sshKeys: values['ssh-key'], compress: values.compress });
+      const out = await generate({ config: values.config, sshKeys: values['ssh-key'] });
       await emit(out.userData, values.output);
       return 0;
     },
@@ -77,7 +74,7 @@ ${COMMON}
       console.log(`payload     firstboot ${found.payloadVersion}`);
       console.log(`config      ${found.plan.configHash}`);
       console.log(`mode        ${found.plan.mode}`);
-      console.log(sizeReport(found.parts, found.characters, found.compressed));
+      console.log(sizeReport(found.parts, found.characters));
       console.log('\n' + planText(found.plan).trimEnd());
       return 0;
     },
@@ -102,13 +99,6 @@ async function emit(text: string, output?: string): Promise<void> {
   await rename(tmp, output);
 }
 
-export function sizeReport(parts: Part[], characters: number, compressed: boolean): string {
-  const rows = parts.map((p) => `  ${p.name.padEnd(26)} ${String(p.bytes).padStart(6)}`);
-  const share = ((characters / USER_DATA_LIMIT) * 100).toFixed(1);
-  const total = `  ${'user-data' + (compressed ? ' (gzip+base64 of all)' : '')}`.padEnd(28) + `${String(characters).padStart(6)}  ${share}% of ${USER_DATA_LIMIT}`;
-  return `size by part (characters${compressed ? ', before compression' : ''}):\n${rows.join('\n')}\n${total}`;
-}
-
 const useColor = () => !!process.stderr.isTTY && !process.env.NO_COLOR;
 
 export async function main(argv: string[]): Promise<number> {
@@ -131,7 +121,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof SizeError) {
-      console.error(`error: ${err.message}\n${sizeReport(err.rendered.parts, err.rendered.userData.length, err.rendered.compressed)}`);
+      console.error(`error: ${err.message}\n${sizeReport(err.parts, err.characters)}`);
       return 2;
     }
     if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {

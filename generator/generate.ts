@@ -15,7 +15,7 @@ export class ConfigError extends Error {
   }
 }
 
-export interface GenerateOptions extends Pick<RenderOptions, 'hostKey' | 'compress' | 'payload'> {
+export interface GenerateOptions extends Pick<RenderOptions, 'hostKey' | 'payload'> {
   /** path to firstboot.yaml; the built-in defaults when absent */
   config?: string;
   /** extra public key files (the CLI's --ssh-key) */

@@ -22,7 +22,8 @@ export type StepPlan =
   | AuditPlan
   | SysctlPlan
   | PamPlan
-  | UpgradesPlan;
+  | UpgradesPlan
+  | ExtrasPlan;
 
 export type StepId = StepPlan['id'];
 export type ParamsOf<I extends StepId> = Extract<StepPlan, { id: I }>;
@@ -30,6 +31,12 @@ export type ParamsOf<I extends StepId> = Extract<StepPlan, { id: I }>;
 /** Everything the other steps need, installed in one apt transaction. */
 export interface PackagesPlan {
   id: 'packages';
+  install: string[];
+}
+
+/** The user's own packages, in a transaction of their own after the hardening. */
+export interface ExtrasPlan {
+  id: 'extras';
   install: string[];
 }
 

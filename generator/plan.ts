@@ -6,9 +6,10 @@ import { sshPackages, sshPlan } from './policy/ssh';
 import { firewallPackages, firewallPlan } from './policy/firewall';
 import { fail2banPackages, fail2banPlan } from './policy/fail2ban';
 import { auditPackages, auditPlan } from './policy/audit';
-import { sysctlPlan } from './policy/sysctl';
+import { sysctlPackages, sysctlPlan } from './policy/sysctl';
 import { upgradesPackages, upgradesPlan } from './policy/upgrades';
 import { shellPackage } from './policy/packages';
+import { adminPackages } from './policy/admin';
 import pkg from '../package.json' with { type: 'json' };
 
 export function plan(config: Config, mode: Plan['mode'] = 'boot'): Plan {
@@ -19,9 +20,10 @@ export function plan(config: Config, mode: Plan['mode'] = 'boot'): Plan {
     ...(mosh.enabled ? ['mosh'] : []),
     ...(fail2ban.enabled ? fail2banPackages : []),
     ...(audit.enabled ? auditPackages : []),
+    ...(sysctl.enabled ? sysctlPackages : []),
     ...(upgrades.enabled ? upgradesPackages : []),
+    ...adminPackages,
     ...[shellPackage(admin.shell)].filter((name): name is string => !!name),
-    ...config.packages,
   ];
   const steps: (StepPlan | false)[] = [
     { id: 'packages', install: [...new Set(install)] },
@@ -35,6 +37,7 @@ export function plan(config: Config, mode: Plan['mode'] = 'boot'): Plan {
     sysctl.enabled && sysctlPlan({}),
     { id: 'pam' },
     upgrades.enabled && upgradesPlan({ reboot: upgrades.reboot }),
+    config.packages.length > 0 && { id: 'extras', install: config.packages },
   ];
   return {
     firstboot: pkg.version,

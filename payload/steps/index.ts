@@ -1,7 +1,7 @@
 // Every capability the payload knows, by plan step id.
 import type { StepId } from '../../generator/plan-types';
 import type { Step } from '../step';
-import { packages } from './packages';
+import { packages, extras } from './packages';
 import { hostname } from './hostname';
 import { timezone } from './timezone';
 import { admin } from './admin';
@@ -13,6 +13,6 @@ import { sysctl } from './sysctl';
 import { pam } from './pam';
 import { upgrades } from './upgrades';
 
-const all: Step<any>[] = [packages, hostname, timezone, admin, ssh, firewall, fail2ban, audit, sysctl, pam, upgrades];
+const all: Step<any>[] = [packages, hostname, timezone, admin, ssh, firewall, fail2ban, audit, sysctl, pam, upgrades, extras];
 
 export const registry = new Map<StepId, Step>(all.map((step) => [step.id, step]));

@@ -1,5 +1,6 @@
 // Everything the other steps need, in one apt transaction (lib/apt.ts waits for the dpkg lock, repairs an
 // interrupted dpkg and retries network errors).
+import type { ExtrasPlan, PackagesPlan, StepId } from '../../generator/plan-types';
 import type { Step } from '../step';
 import type { Shell } from '../lib/shell';
 import type { Fs } from '../lib/fs';
@@ -22,18 +23,26 @@ async function manDbTriggerOff($: Shell, fs: Fs): Promise<void> {
 
 const notInstalled = (missing: string[]) => (missing.length > 0 ? [`not installed: ${missing.join(', ')}`] : []);
 
-export const packages: Step<'packages'> = {
-  id: 'packages',
-  title: 'packages',
-  after: [],
-  async check({ params, $ }) {
-    return notInstalled(await missingPackages($, params.install));
-  },
-  async apply({ params, $, fs, log }) {
-    await manDbTriggerOff($, fs);
-    await install($, log, params.install);
-  },
-  async verify({ params, $ }) {
-    return notInstalled(await missingPackages($, params.install));
-  },
-};
+/** Same work for firstboot's own packages and for the user's extras; only the plan entry differs. */
+function packageStep<I extends 'packages' | 'extras'>(id: I, title: string, after: StepId[]): Step<I> {
+  const wanted = (params: unknown) => (params as PackagesPlan | ExtrasPlan).install;
+  return {
+    id,
+    title,
+    after,
+    async check({ params, $ }) {
+      return notInstalled(await missingPackages($, wanted(params)));
+    },
+    async apply({ params, $, fs, log }) {
+      await manDbTriggerOff($, fs);
+      await install($, log, wanted(params));
+    },
+    async verify({ params, $ }) {
+      return notInstalled(await missingPackages($, wanted(params)));
+    },
+  };
+}
+
+export const packages = packageStep('packages', 'packages', []);
+// the user's packages go in last and alone: a misspelt name must not stop the hardening before it
+export const extras = packageStep('extras', 'extra packages', ['packages']);

@@ -1,0 +1,75 @@
+// The shipped CLI bundle, run as a user runs it.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const tmp = mkdtempSync(join(tmpdir(), 'firstboot-cli-'));
+const firstboot = (...args: string[]) => spawnSync('node', ['dist/firstboot.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
+
+test('--version, --help and each command’s --help', () => {
+  assert.is(firstboot('--version').stdout.trim(), version);
+  const help = firstboot('--help');
+  assert.is(help.status, 0);
+  for (const name of ['generate', 'validate', 'plan', 'inspect']) {
+    assert.match(help.stdout, new RegExp(`\\n  ${name} `));
+    const own = firstboot(name, '--help');
+    assert.is(own.status, 0);
+    assert.match(own.stdout, new RegExp(`^usage: firstboot ${name}`));
+  }
+  assert.is(firstboot().status, 2);
+});
+
+test('generate writes user-data that inspect reads back', () => {
+  const out = join(tmp, 'user-data.yaml');
+  const run = firstboot('generate', '-c', 'examples/firstboot.yaml', '-o', out);
+  assert.is(run.status, 0, run.stderr);
+  assert.is(run.stdout, '');
+  assert.ok(readFileSync(out, 'utf8').startsWith('#cloud-config\n'));
+  const seen = firstboot('inspect', out, '--json');
+  assert.is(seen.status, 0, seen.stderr);
+  assert.is(JSON.parse(seen.stdout).plan.steps[0].id, 'packages');
+});
+
+test('bad config: exit 2, every error on stderr, nothing on stdout, no output file', () => {
+  const config = join(tmp, 'bad.yaml');
+  writeFileSync(config, 'admin:\n  name: root\n  ssh_keys: [ssh-ed25519 AAAA]\nssh:\n  port: 70000\n');
+  const out = join(tmp, 'never.yaml');
+  const run = firstboot('generate', '-c', config, '-o', out);
+  assert.is(run.status, 2);
+  assert.is(run.stdout, '');
+  assert.not.ok(existsSync(out));
+  assert.match(run.stderr, /error\[\$\.admin\.name\]/);
+  assert.match(run.stderr, /error\[\$\.ssh\.port\]: .*70000/);
+  assert.match(run.stderr, new RegExp(`--> ${config.replace(/[/.]/g, '\\$&')}:5:9`));
+});
+
+test('no key anywhere is a bad input, not a server nobody can reach', () => {
+  const run = firstboot('generate');
+  assert.is(run.status, 2);
+  assert.match(run.stderr, /ssh/i);
+});
+
+test('validate, plan and plan --json', () => {
+  assert.is(firstboot('validate', '-c', 'examples/firstboot.yaml').status, 0);
+  const text = firstboot('plan', '-c', 'examples/firstboot.yaml');
+  assert.is(text.status, 0);
+  assert.match(text.stdout, /\n 5\. ssh\n/);
+  const json = JSON.parse(firstboot('plan', '-c', 'examples/firstboot.yaml', '--json').stdout);
+  assert.ok(json.steps.some((s: { id: string }) => s.id === 'firewall'));
+});
+
+test('usage errors exit 2', () => {
+  assert.is(firstboot('frobnicate').status, 2);
+  assert.is(firstboot('generate', '--nope').status, 2);
+  assert.is(firstboot('inspect').status, 2);
+  writeFileSync(join(tmp, 'not-ours.yaml'), '#cloud-config\nruncmd: [true]\n');
+  const other = firstboot('inspect', join(tmp, 'not-ours.yaml'));
+  assert.is(other.status, 2);
+  assert.match(other.stderr, /not firstboot user-data/);
+});
+
+test.run();
