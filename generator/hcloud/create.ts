@@ -4,7 +4,7 @@ import { generate } from '../generate';
 import type { Plan } from '../plan-types';
 import { resolveImage, resolveLocation, resolveServerType } from './catalogue';
 import type { HcloudClient } from './client';
-import { HcloudError, LeftBehindError } from './errors';
+import { HcloudError, HcloudInputError, LeftBehindError } from './errors';
 import { mirrorUfwRules } from './firewall-rules';
 import { makeHostKey, type HostKeyPair } from './host-key';
 import { addKnownHost, defaultKnownHosts } from './known-hosts';
@@ -70,6 +70,8 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
   const type = await resolveServerType(client, options.type ?? defaults.type);
   const location = await resolveLocation(client, options.location ?? defaults.location, type);
   const image = await resolveImage(client, options.image ?? defaults.image, type);
+  // Checked here so that a server found by this name after a lost answer below is surely ours.
+  if ((await client.servers.list({ name })).length) throw new HcloudInputError(`a server named "${name}" already exists in this project`);
 
   const undo: (() => Promise<unknown>)[] = [];
   let created: CreateServerResponse;

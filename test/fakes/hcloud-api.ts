@@ -44,6 +44,8 @@ interface InjectedFailure {
   message: string;
   /** Close the connection without an answer instead. */
   drop?: boolean;
+  /** Carry the request out first, then fail: an answer lost on the way back. */
+  afterHandling?: boolean;
 }
 
 export interface FakeHcloudOptions {
@@ -145,7 +147,7 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
   type Handler = (req: { params: number[]; query: URLSearchParams; body: any }) => Reply;
   type Reply = { status: number; json?: unknown };
   const routes: [string, RegExp, Handler][] = [];
-  const route = (method: string, pattern: string, handler: Handler) =>
+  const on = (method: string, pattern: string, handler: Handler) =>
     routes.push([method, new RegExp('^' + pattern.replace(/\{id\}/g, '([^/]+)') + '$'), handler]);
 
   const ok = (json: unknown, status = 200): Reply => ({ status, json });
@@ -158,20 +160,20 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
   const notFound = (what: string, id: number) => fail(404, 'not_found', `${what} with ID '${id}' not found`);
 
 
-  route('GET', '/servers', ({ query }) => listReply('servers', [...servers.values()].map(serverJson), query, ['name', 'status']));
-  route('GET', '/servers/{id}', ({ params }) => {
+  on('GET', '/servers', ({ query }) => listReply('servers', [...servers.values()].map(serverJson), query, ['name', 'status']));
+  on('GET', '/servers/{id}', ({ params }) => {
     const s = servers.get(params[0]!);
     return s ? ok({ server: serverJson(s) }) : notFound('server', params[0]!);
   });
-  route('POST', '/servers', ({ body }) => createServerReply(body));
-  route('DELETE', '/servers/{id}', ({ params }) => {
+  on('POST', '/servers', ({ body }) => createServerReply(body));
+  on('DELETE', '/servers/{id}', ({ params }) => {
     const s = servers.get(params[0]!);
     if (!s) return notFound('server', params[0]!);
     s.status = 'deleting';
     const action = startAction('delete_server', [{ id: s.id, type: 'server' }], { success: () => servers.delete(s.id) });
     return ok({ action });
   });
-  route('GET', '/servers/{id}/actions/{id}', ({ params }) => {
+  on('GET', '/servers/{id}/actions/{id}', ({ params }) => {
     const action = actions.get(params[1]!);
     return action && action.resources.some((r) => r.id === params[0]) ? ok({ action }) : notFound('action', params[1]!);
   });
@@ -189,14 +191,14 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
       return ok({ action }, 201);
     };
   }
-  route('POST', '/servers/{id}/actions/poweron', powerAction('start_server', 'starting', 'running'));
-  route('POST', '/servers/{id}/actions/poweroff', powerAction('stop_server', 'stopping', 'off'));
+  on('POST', '/servers/{id}/actions/poweron', powerAction('start_server', 'starting', 'running'));
+  on('POST', '/servers/{id}/actions/poweroff', powerAction('stop_server', 'stopping', 'off'));
   // Hetzner's shutdown action only sends ACPI; the fake's guest obeys unless a test says otherwise.
-  route('POST', '/servers/{id}/actions/shutdown', (request) =>
+  on('POST', '/servers/{id}/actions/shutdown', (request) =>
     ignoringAcpi ? powerAction('shutdown_server', 'running', 'running')(request) : powerAction('shutdown_server', 'stopping', 'off')(request),
   );
 
-  route('POST', '/servers/{id}/actions/change_type', ({ params, body }) => {
+  on('POST', '/servers/{id}/actions/change_type', ({ params, body }) => {
     const s = servers.get(params[0]!);
     if (!s) return notFound('server', params[0]!);
     if (typeof body?.server_type !== 'string') return invalid('server_type', 'Missing data for required field.');
@@ -215,7 +217,7 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     return ok({ action }, 201);
   });
 
-  route('POST', '/servers/{id}/actions/create_image', ({ params, body }) => {
+  on('POST', '/servers/{id}/actions/create_image', ({ params, body }) => {
     const s = servers.get(params[0]!);
     if (!s) return notFound('server', params[0]!);
     const type = body?.type ?? 'snapshot';
@@ -238,24 +240,24 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     return ok({ image, action }, 201);
   });
 
-  route('GET', '/actions', ({ query }) => {
+  on('GET', '/actions', ({ query }) => {
     const ids = query.getAll('id').map(Number);
     return listReply('actions', ids.map((id) => actions.get(id)).filter(Boolean), query, []);
   });
-  route('GET', '/actions/{id}', ({ params }) => {
+  on('GET', '/actions/{id}', ({ params }) => {
     const action = actions.get(params[0]!);
     return action ? ok({ action }) : notFound('action', params[0]!);
   });
 
-  route('GET', '/ssh_keys', ({ query }) => listReply('ssh_keys', [...sshKeys.values()], query, ['name', 'fingerprint']));
-  route('GET', '/ssh_keys/{id}', ({ params }) => {
+  on('GET', '/ssh_keys', ({ query }) => listReply('ssh_keys', [...sshKeys.values()], query, ['name', 'fingerprint']));
+  on('GET', '/ssh_keys/{id}', ({ params }) => {
     const key = sshKeys.get(params[0]!);
     return key ? ok({ ssh_key: key }) : notFound('ssh_key', params[0]!);
   });
-  route('DELETE', '/ssh_keys/{id}', ({ params }) =>
+  on('DELETE', '/ssh_keys/{id}', ({ params }) =>
     sshKeys.delete(params[0]!) ? { status: 204 } : notFound('ssh_key', params[0]!),
   );
-  route('POST', '/ssh_keys', ({ body }) => {
+  on('POST', '/ssh_keys', ({ body }) => {
     if (typeof body?.name !== 'string' || !body.name) return invalid('name', 'Missing data for required field.');
     if (typeof body?.public_key !== 'string') return invalid('public_key', 'Missing data for required field.');
     const fingerprint = md5Fingerprint(body.public_key);
@@ -272,7 +274,7 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     return ok({ ssh_key: key }, 201);
   });
 
-  route('GET', '/images', ({ query }) => {
+  on('GET', '/images', ({ query }) => {
     let list = [...images.values()];
     for (const field of ['type', 'architecture', 'status'] as const) {
       const wanted = query.getAll(field);
@@ -280,16 +282,16 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     }
     return listReply('images', list, query, ['name']);
   });
-  route('GET', '/images/{id}', ({ params }) => {
+  on('GET', '/images/{id}', ({ params }) => {
     const image = images.get(params[0]!);
     return image ? ok({ image }) : notFound('image', params[0]!);
   });
-  route('DELETE', '/images/{id}', ({ params }) =>
+  on('DELETE', '/images/{id}', ({ params }) =>
     images.delete(params[0]!) ? { status: 204 } : notFound('image', params[0]!),
   );
 
-  route('GET', '/firewalls', ({ query }) => listReply('firewalls', [...firewalls.values()], query, ['name']));
-  route('POST', '/firewalls', ({ body }) => {
+  on('GET', '/firewalls', ({ query }) => listReply('firewalls', [...firewalls.values()], query, ['name']));
+  on('POST', '/firewalls', ({ body }) => {
     if (typeof body?.name !== 'string' || !body.name) return invalid('name', 'Missing data for required field.');
     if ([...firewalls.values()].some((f) => f.name === body.name)) return uniqueness('name', 'firewall name is already used');
     const rules: FirewallRule[] = body.rules ?? [];
@@ -315,7 +317,7 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     );
     return ok({ firewall, actions: applied }, 201);
   });
-  route('DELETE', '/firewalls/{id}', ({ params }) => {
+  on('DELETE', '/firewalls/{id}', ({ params }) => {
     const firewall = firewalls.get(params[0]!);
     if (!firewall) return notFound('firewall', params[0]!);
     if ([...servers.values()].some((s) => s.firewalls.includes(firewall.id))) {
@@ -325,13 +327,13 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     return { status: 204 };
   });
 
-  route('GET', '/server_types', ({ query }) => listReply('server_types', serverTypes, query, ['name']));
-  route('GET', '/server_types/{id}', ({ params }) => {
+  on('GET', '/server_types', ({ query }) => listReply('server_types', serverTypes, query, ['name']));
+  on('GET', '/server_types/{id}', ({ params }) => {
     const type = serverTypes.find((t) => t.id === params[0]);
     return type ? ok({ server_type: type }) : notFound('server_type', params[0]!);
   });
-  route('GET', '/locations', ({ query }) => listReply('locations', locations, query, ['name']));
-  route('GET', '/locations/{id}', ({ params }) => {
+  on('GET', '/locations', ({ query }) => listReply('locations', locations, query, ['name']));
+  on('GET', '/locations/{id}', ({ params }) => {
     const location = locations.find((l) => l.id === params[0]);
     return location ? ok({ location }) : notFound('location', params[0]!);
   });
@@ -462,6 +464,7 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     const injected = failures.findIndex((f) => (!f.method || f.method === r.method) && (!f.path || f.path.test(r.path)));
     if (injected >= 0) {
       const [f] = failures.splice(injected, 1);
+      if (f!.afterHandling) route(r);
       return f!.drop ? 'drop' : fail(f!.status, f!.code, f!.message);
     }
     if (rateLimited > 0) {
@@ -469,6 +472,10 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
       return fail(429, 'rate_limit_exceeded', 'limit of 3600 requests per hour reached');
     }
     remaining = Math.max(0, remaining - 1);
+    return route(r);
+  }
+
+  function route(r: RecordedRequest): Reply {
     let parsed: unknown;
     if (r.body.length) {
       try {

@@ -112,12 +112,28 @@ test('a bad config fails before the API is called', async (c) => {
   assert.equal(c.fake.requests, []);
 });
 
-test('the server create fails (name taken): uploaded key and firewall are removed again', async (c) => {
+test('a name already taken is refused before anything is made', async (c) => {
   await c.client.servers.create({ name: 'web-1', server_type: 'cx23', image: 'ubuntu-24.04' });
+  const error = await rejection(create(options(c, { firewall: true })), HcloudInputError);
+  assert.match(error.message, /a server named "web-1" already exists/);
+  assert.is(c.fake.sshKeys.size, 0);
+  assert.is(c.fake.firewalls.size, 0);
+});
+
+test('the server create is refused (taken meanwhile): uploaded key and firewall are removed again', async (c) => {
+  c.fake.failNextRequest({ method: 'POST', path: /^\/servers$/, status: 409, code: 'uniqueness_error', message: 'server name is already used' });
   const error = await rejection(create(options(c, { firewall: true })), HcloudError);
   assert.is(error.code, 'uniqueness_error');
   assert.is(c.fake.sshKeys.size, 0);
   assert.is(c.fake.firewalls.size, 0);
+});
+
+test('a create whose answer is lost, but which made the server, is reported as left behind', async (c) => {
+  c.fake.failNextRequest({ method: 'POST', path: /^\/servers$/, drop: true, afterHandling: true });
+  const error = await rejection(create(options(c)), LeftBehindError);
+  assert.match(error.message, /server web-1 \(id \d+\) may be only partly set up/);
+  assert.equal(error.cleanup, ['firstboot delete web-1 --yes']);
+  assert.is(c.fake.servers.size, 1);
 });
 
 test('user_data over the limit is refused by the API: nothing is left', async (c) => {
