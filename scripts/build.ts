@@ -43,9 +43,9 @@ const zxTrim: Plugin = {
   },
 };
 
-export async function buildPayload(outfile = 'dist/payload.cjs') {
+export async function buildPayload(outfile = 'dist/payload.cjs', entry = 'payload/main.ts') {
   return build({
-    entryPoints: ['payload/main.ts'],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node',
@@ -78,5 +78,5 @@ export async function buildCli(outfile = 'dist/firstboot.js') {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await Promise.all([buildPayload(), buildCli()]);
+  Promise.all([buildPayload(), buildCli()]).catch(() => (process.exitCode = 1));
 }

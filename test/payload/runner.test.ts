@@ -1,0 +1,85 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Plan, StepId } from '../../generator/plan-types';
+import type { Step } from '../../payload/step';
+import { run, check, summary, STATUS_FILE, type Status } from '../../payload/runner';
+import { makeLog } from '../../payload/lib/log';
+import { memoryFs } from '../fakes/fs';
+import { recordingShell } from '../fakes/shell';
+
+/** A step converged once `state[id]` is set; `broken` makes apply throw. */
+function fake(id: StepId, after: StepId[], state: Record<string, boolean>, broken = false): Step {
+  return {
+    id,
+    title: id,
+    after,
+    check: async () => (state[id] ? [] : [`${id} differs`]),
+    apply: async () => {
+      if (broken) throw new Error(`${id} broke`);
+      state[id] = true;
+    },
+    verify: async () => [],
+  } as Step;
+}
+
+const plan: Plan = { firstboot: 't', configHash: 'h', mode: 'boot', steps: [{ id: 'packages', install: [] }, { id: 'admin', name: 'a', shell: '/bin/sh', keys: [] }, { id: 'ssh' } as any, { id: 'pam' }] };
+
+function machine() {
+  const lines: string[] = [];
+  let t = 0;
+  return { $: recordingShell(), fs: memoryFs(), log: makeLog((l) => lines.push(l)), lines, clock: () => (t += 0.5) };
+}
+
+test('first run changes, second run changes nothing', async () => {
+  const state: Record<string, boolean> = {};
+  const registry = new Map<StepId, Step>(['packages', 'admin', 'ssh', 'pam'].map((id) => [id as StepId, fake(id as StepId, [], state)]));
+  const m = machine();
+  const first = await run(plan, registry, m);
+  assert.equal(first.steps.map((s) => s.result), ['changed', 'changed', 'changed', 'changed']);
+  assert.equal(first.steps[0].drift, ['packages differs']);
+  assert.is(first.ok, true);
+  const second = await run(plan, registry, m);
+  assert.equal(second.steps.map((s) => s.result), ['ok', 'ok', 'ok', 'ok']);
+  assert.equal(JSON.parse((await m.fs.read(STATUS_FILE))!).steps.map((s: { result: string }) => s.result), ['ok', 'ok', 'ok', 'ok']);
+  assert.is((await m.fs.stat(STATUS_FILE))!.mode, 0o600);
+});
+
+test('a failed step skips the steps that need it and not the others', async () => {
+  const state: Record<string, boolean> = {};
+  const registry = new Map<StepId, Step>([
+    ['packages', fake('packages', [], state)],
+    ['admin', fake('admin', ['packages'], state, true)],
+    ['ssh', fake('ssh', ['admin'], state)],
+    ['pam', fake('pam', [], state)],
+  ]);
+  const m = machine();
+  const status = await run(plan, registry, m);
+  assert.equal(status.steps.map((s) => s.result), ['changed', 'failed', 'skipped', 'changed']);
+  assert.is(status.steps[1].error, 'admin broke');
+  assert.is(status.steps[2].error, 'needs admin, which did not succeed');
+  assert.is(status.ok, false);
+  assert.match(summary(status, 12.34), /^firstboot finished: failed \(4 steps: 2 changed, 0 ok, 1 failed, 1 skipped\) in 12\.3s$/);
+  assert.ok(m.lines.some((l) => /\[ERROR\] admin +failed/.test(l)));
+});
+
+test('a step still differing after apply fails; an unknown step id fails alone', async () => {
+  const stubborn = { ...fake('packages', [], {}), apply: async () => {} } as Step;
+  const registry = new Map<StepId, Step>([['packages', stubborn], ['pam', fake('pam', [], {})]]);
+  const status: Status = await run(plan, registry, machine());
+  assert.is(status.steps[0].result, 'failed');
+  assert.match(status.steps[0].error!, /still differs after apply: packages differs/);
+  assert.match(status.steps[1].error!, /has no step "admin"/);
+  assert.is(status.steps[3].result, 'changed');
+});
+
+test('--only runs one step; check reports drift and live problems without changing anything', async () => {
+  const state: Record<string, boolean> = {};
+  const registry = new Map<StepId, Step>(['packages', 'admin', 'ssh', 'pam'].map((id) => [id as StepId, fake(id as StepId, [], state)]));
+  const only = await run(plan, registry, machine(), 'ssh');
+  assert.equal(only.steps.map((s) => s.id), ['ssh']);
+  const results = await check(plan, registry, machine());
+  assert.equal(results.map((r) => r.problems), [['packages differs'], ['admin differs'], [], ['pam differs']]);
+  assert.equal(state, { ssh: true });
+});
+
+test.run();
