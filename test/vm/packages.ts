@@ -1,0 +1,23 @@
+// What the VM images and the local repository hold, per Debian suite.
+
+export type Suite = 'bookworm' | 'trixie';
+
+/**
+ * The stock image: what a Hetzner Debian image has that matters to cloud-init and to us.
+ * cloud-init's Debian renderer is ENI, so ifupdown plus a DHCP client ifupdown knows:
+ * isc-dhcp-client on bookworm, dhcpcd-base on trixie (what ifupdown recommends there).
+ * dbus and libpam-systemd bring up logind, which turns ACPI's power button into a clean shutdown.
+ */
+export function basePackages(suite: Suite): string[] {
+  const dhcp = suite === 'bookworm' ? 'isc-dhcp-client' : 'dhcpcd-base';
+  return ['linux-image-amd64', 'systemd-sysv', 'cloud-init', 'openssh-server', 'ifupdown', dhcp, 'sudo', 'ca-certificates',
+    'dbus', 'libpam-systemd'];
+}
+
+/**
+ * What the payload (and the benchmark) may install on top, served from the local repository with
+ * their dependencies and recommends. The same names exist on bookworm and trixie (audispd-plugins
+ * included). Extend this when a step starts installing something new.
+ */
+export const EXTRA_PACKAGES = ['nodejs', 'ufw', 'fail2ban', 'python3-systemd', 'auditd', 'audispd-plugins', 'mosh',
+  'unattended-upgrades', 'apt-listchanges', 'needrestart', 'libpam-pwquality', 'htop', 'zsh', 'lynis'];

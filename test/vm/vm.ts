@@ -1,0 +1,250 @@
+// Boots a Debian image that cloud-init takes for a Hetzner Cloud server and drives it from outside:
+// qemu (TCG) with a fresh copy-on-write overlay, a fake metadata service, the local package
+// repository, loopback port forwards, a serial console in a file, and QMP for power control.
+// A library: no test framework here, so a fake Hetzner API can boot servers with it too.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cachePath, run } from './exec';
+import { buildImage, REPO_ADDRESS } from './image';
+import { startMetadata, type MetadataServer } from './metadata';
+import type { Suite } from './packages';
+import { qmp } from './qmp';
+import { buildRepo, serveRepo, type Served } from './repo';
+
+export interface VmOptions {
+  /** names the work and artifact folders; also the hostname the metadata hands out */
+  name: string;
+  suite: Suite;
+  /** the user_data as it would be sent to Hetzner */
+  userData: string | Buffer;
+  sshSocket?: boolean;
+  /** guest TCP ports reachable on 127.0.0.1 (see `ports`) */
+  hostPorts?: number[];
+  /** the metadata's public-keys: what Hetzner installs for root from the project's SSH keys */
+  publicKeys?: string[];
+  instanceId?: string;
+  memoryMiB?: number;
+}
+
+export interface SshResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface SshOptions {
+  /** guest port (default 22) */
+  port?: number;
+  /** private key file; without it only non-key methods are offered */
+  key?: string;
+  /** extra ssh -o options, e.g. PreferredAuthentications=password */
+  options?: string[];
+}
+
+const MAC = '96:00:00:00:00:01';
+const METADATA_ADDRESS = '169.254.169.254';
+const RELAY = new URL('./relay.mjs', import.meta.url).pathname;
+const SSH_OPTIONS = ['StrictHostKeyChecking=no', 'UserKnownHostsFile=/dev/null', 'BatchMode=yes', 'IdentitiesOnly=yes',
+  'ConnectTimeout=20', 'LogLevel=ERROR'];
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((res) => server.close(res));
+  return port;
+}
+
+export class Vm {
+  /** guest port -> 127.0.0.1 port */
+  readonly ports: Record<number, number> = {};
+  readonly console: string;
+  /** performance.now() at the latest power-on */
+  poweredOnAt = 0;
+  private qemu?: ChildProcess;
+  private exited?: Promise<void>;
+  private consoleStart = 0;
+  private raw?: string;
+  private readonly qmpSocket: string;
+  private readonly overlay: string;
+
+  private constructor(
+    readonly opts: VmOptions,
+    readonly dir: string,
+    private readonly qemuArgs: (vm: Vm) => string[],
+    private readonly servers: { metadata: MetadataServer; repo: Served },
+  ) {
+    this.console = join(dir, 'console.log');
+    this.overlay = join(dir, 'overlay.qcow2');
+    this.qmpSocket = join(mkdtempSync(join(tmpdir(), 'qmp-')), 'qmp.sock');
+  }
+
+  static async boot(opts: VmOptions): Promise<Vm> {
+    const image = await buildImage({ suite: opts.suite, sshSocket: opts.sshSocket });
+    const repo = await serveRepo(await buildRepo(opts.suite));
+    const instanceId = opts.instanceId ?? String(10_000_000 + Math.floor(Math.random() * 1_000_000));
+    const metadata = await startMetadata({ instanceId, hostname: opts.name, userData: opts.userData, publicKeys: opts.publicKeys ?? [], mac: MAC });
+    const dir = cachePath('run', `${opts.name}-${Date.now()}`);
+    mkdirSync(dir, { recursive: true });
+    await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', image.disk, '-F', 'raw', join(dir, 'overlay.qcow2')]);
+
+    const guestPorts = opts.hostPorts ?? [22];
+    const vm = new Vm(opts, dir, (v) => {
+      const forwards = guestPorts.map((g) => `hostfwd=tcp:127.0.0.1:${v.ports[g]}-:${g}`);
+      const relay = (address: string, port: number) => `guestfwd=tcp:${address}:80-cmd:${process.execPath} ${RELAY} ${port}`;
+      // restrict=on: the guest reaches nothing but the forwards below, so it cannot wander off to the internet.
+      // net=169.254.0.0/16: qemu only accepts a guestfwd to 169.254.169.254 inside the guest's network.
+      const netdev = ['user', 'id=n0', 'net=169.254.0.0/16', 'restrict=on', ...forwards,
+        relay(METADATA_ADDRESS, metadata.port), relay(REPO_ADDRESS, repo.port)].join(',');
+      return [
+        '-name', opts.name, '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', '2', '-m', String(opts.memoryMiB ?? 2048),
+        '-nodefaults', '-display', 'none',
+        '-kernel', image.kernel, '-initrd', image.initrd, '-append', 'root=LABEL=root rw console=ttyS0 net.ifnames=0',
+        '-drive', `file=${v.overlay},if=virtio,format=qcow2`,
+        '-smbios', `type=1,manufacturer=Hetzner,product=vServer,serial=${instanceId}`,
+        '-netdev', netdev, '-device', `virtio-net-pci,netdev=n0,mac=${MAC}`,
+        '-device', 'virtio-rng-pci',
+        '-chardev', `file,id=ser0,path=${v.console},append=on`, '-serial', 'chardev:ser0',
+        '-qmp', `unix:${v.qmpSocket},server=on,wait=off`,
+      ];
+    }, { metadata, repo });
+    for (const g of guestPorts) vm.ports[g] = await freePort();
+    await vm.start();
+    return vm;
+  }
+
+  /** Metadata requests so far ("GET /hetzner/v1/userdata 200"). */
+  get metadataRequests(): string[] {
+    return this.servers.metadata.requests;
+  }
+
+  get running(): boolean {
+    return this.qemu !== undefined;
+  }
+
+  /** Powers on (again): the same overlay, so a reboot keeps the disk. */
+  async start(): Promise<void> {
+    if (this.qemu) throw new Error(`${this.opts.name} is already running`);
+    this.raw = undefined;
+    this.consoleStart = existsSync(this.console) ? readFileSync(this.console).length : 0;
+    const qemu = spawn('qemu-system-x86_64', this.qemuArgs(this), { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    qemu.stderr?.on('data', (d: Buffer) => (stderr += d));
+    this.qemu = qemu;
+    this.poweredOnAt = performance.now();
+    this.exited = new Promise((res) => qemu.on('exit', (code) => {
+      if (code) writeFileSync(join(this.dir, 'qemu.stderr'), stderr);
+      this.qemu = undefined;
+      res();
+    }));
+  }
+
+  /** Seconds since the latest power-on. */
+  uptime(): number {
+    return (performance.now() - this.poweredOnAt) / 1000;
+  }
+
+  /** Waits until the console output of the current boot matches `pattern`. */
+  async waitForConsole(pattern: RegExp, deadlineMs: number): Promise<RegExpMatchArray> {
+    const end = Date.now() + deadlineMs;
+    for (;;) {
+      const text = existsSync(this.console) ? readFileSync(this.console).subarray(this.consoleStart).toString() : '';
+      const match = text.match(pattern);
+      if (match) return match;
+      if (!this.qemu) throw new Error(`${this.opts.name} stopped before the console showed ${pattern}`);
+      if (Date.now() > end) throw new Error(`${this.opts.name}: no ${pattern} on the console within ${deadlineMs / 1000} s`);
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+  }
+
+  /** Runs `command` over SSH with the real OpenSSH client; never rejects on a remote failure. */
+  ssh(user: string, command: string, opts: SshOptions = {}): Promise<SshResult> {
+    const port = this.ports[opts.port ?? 22];
+    if (port === undefined) throw new Error(`guest port ${opts.port} is not forwarded`);
+    const args = ['-p', String(port), ...[...SSH_OPTIONS, ...(opts.options ?? [])].flatMap((o) => ['-o', o]),
+      ...(opts.key ? ['-i', opts.key] : []), `${user}@127.0.0.1`, command];
+    return new Promise((res, rej) => {
+      const child = spawn('ssh', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d));
+      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      child.on('error', rej);
+      child.on('close', (code) => res({ code: code ?? 255, stdout, stderr }));
+    });
+  }
+
+  /** Clean shutdown through ACPI; a guest that ignores it for `timeoutMs` is killed. */
+  async powerOff(timeoutMs = 180_000): Promise<void> {
+    if (!this.qemu) return;
+    await qmp(this.qmpSocket, 'system_powerdown').catch(() => undefined);
+    const timedOut = await Promise.race([this.exited!.then(() => false), new Promise<boolean>((res) => setTimeout(res, timeoutMs, true))]);
+    if (timedOut) {
+      await this.kill();
+      throw new Error(`${this.opts.name} did not power off within ${timeoutMs / 1000} s; killed it`);
+    }
+  }
+
+  /** Pulls the plug: whatever the guest had not flushed is lost. */
+  async kill(): Promise<void> {
+    if (!this.qemu) return;
+    this.qemu.kill('SIGKILL');
+    await this.exited;
+  }
+
+  async reboot(): Promise<void> {
+    await this.powerOff();
+    await this.start();
+  }
+
+  /** A file from the guest's disk, read while the VM is off; undefined if it does not exist. */
+  async readFile(path: string): Promise<string | undefined> {
+    const raw = await this.rawDisk();
+    const out = await run('debugfs', ['-R', `cat ${path}`, raw]).catch(() => '');
+    const text = out.replace(/^debugfs [^\n]*\n/, '');
+    const missing = await run('debugfs', ['-R', `stat ${path}`, raw]).then((s) => /File not found/.test(s), () => true);
+    return missing ? undefined : text;
+  }
+
+  /** The overlay flattened to raw, so debugfs can read it without mounting anything. */
+  private async rawDisk(): Promise<string> {
+    if (this.qemu) throw new Error(`${this.opts.name} is running: power it off before reading its disk`);
+    if (!this.raw) {
+      this.raw = join(this.dir, 'disk.raw');
+      await run('qemu-img', ['convert', '-O', 'raw', this.overlay, this.raw]);
+    }
+    return this.raw;
+  }
+
+  /**
+   * Saves what explains a failure to `.cache/vm/failures/<name>-<time>/` (or `dir`) and prints the path:
+   * console log, metadata requests, cloud-init and firstboot logs, status.json and the journal.
+   */
+  async keepArtifacts(dir = cachePath('failures', `${this.opts.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`)): Promise<string> {
+    mkdirSync(dir, { recursive: true });
+    if (this.qemu) await this.powerOff(60_000).catch(() => undefined);
+    if (existsSync(this.console)) writeFileSync(join(dir, 'console.log'), readFileSync(this.console));
+    writeFileSync(join(dir, 'metadata-requests.log'), this.metadataRequests.join('\n'));
+    for (const path of ['/var/log/cloud-init.log', '/var/log/cloud-init-output.log', '/var/lib/firstboot/status.json', '/var/log/firstboot.log']) {
+      const text = await this.readFile(path).catch(() => undefined);
+      if (text !== undefined) writeFileSync(join(dir, path.split('/').pop()!), text);
+    }
+    // read it with: journalctl -D DIR/journal
+    await run('debugfs', ['-R', `rdump /var/log/journal ${dir}`, await this.rawDisk()]).catch(() => undefined);
+    console.log(`# artifacts of ${this.opts.name}: ${dir}`);
+    return dir;
+  }
+
+  /** Stops the VM and its servers and deletes the overlay. */
+  async close(): Promise<void> {
+    await this.kill();
+    await Promise.all([this.servers.metadata.close(), this.servers.repo.close()]);
+    rmSync(this.dir, { recursive: true, force: true });
+    rmSync(join(this.qmpSocket, '..'), { recursive: true, force: true });
+  }
+}
+
+export const bootVm = (opts: VmOptions): Promise<Vm> => Vm.boot(opts);
