@@ -1,0 +1,127 @@
+// The checks a hardened server must pass, from outside (the real OpenSSH client, ssh-audit) and
+// inside (ssh + sudo). The expected values come from the plan the user-data carries.
+import * as assert from 'uvu/assert';
+import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
+import type { Plan } from '../../generator/plan-types';
+import { stepOf, type KeyPair } from './userdata';
+import type { Vm } from './vm';
+
+export interface Expect {
+  plan: Plan;
+  key: KeyPair;
+  /** firewall rules beyond SSH, as `ufw status` prints them, e.g. "8080/tcp" */
+  allow?: string[];
+  /** rules that must not be there */
+  absent?: string[];
+}
+
+/** What sshd's refusal offers instead, e.g. ["publickey"]. */
+function offeredMethods(stderr: string): string[] {
+  const match = stderr.match(/Permission denied \(([^)]*)\)/);
+  assert.ok(match, `expected "Permission denied", got: ${stderr}`);
+  return match![1].split(',');
+}
+
+/** True if something on the forwarded port speaks SSH within `ms` (ufw drops, slirp keeps silent). */
+export function sshBanner(vm: Vm, guestPort: number, ms = 15_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(vm.ports[guestPort], '127.0.0.1');
+    const done = (ok: boolean) => (socket.destroy(), resolve(ok));
+    const timer = setTimeout(done, ms, false);
+    socket.on('data', (d) => (clearTimeout(timer), done(d.toString().startsWith('SSH-'))));
+    socket.on('error', () => (clearTimeout(timer), done(false)));
+    socket.on('close', () => (clearTimeout(timer), done(false)));
+  });
+}
+
+export function admin(plan: Plan): string {
+  const step = stepOf(plan, 'admin');
+  if (!step) throw new Error('the plan has no admin step');
+  return step.name;
+}
+
+export function sshPort(plan: Plan): number {
+  return stepOf(plan, 'ssh')?.port ?? 22;
+}
+
+/** Runs `command` as the admin with sudo; asserts it exits 0 and returns stdout. */
+export async function sudo(vm: Vm, e: Expect, command: string): Promise<string> {
+  const r = await vm.ssh(admin(e.plan), `sudo -n ${command}`, { port: sshPort(e.plan), key: e.key.private });
+  assert.is(r.code, 0, `sudo ${command} exited ${r.code}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+export async function checkLogins(vm: Vm, e: Expect): Promise<void> {
+  const port = sshPort(e.plan);
+  const ok = await vm.ssh(admin(e.plan), 'sudo -n true', { port, key: e.key.private });
+  assert.is(ok.code, 0, `admin key login + sudo failed: ${ok.stderr}`);
+  const root = await vm.ssh('root', 'true', { port, key: e.key.private });
+  assert.is.not(root.code, 0, 'root logged in');
+  // BatchMode keeps the client from prompting, but sshd still lists what it would accept.
+  for (const method of ['password', 'keyboard-interactive']) {
+    const r = await vm.ssh(admin(e.plan), 'true', { port, options: [`PreferredAuthentications=${method}`, 'PubkeyAuthentication=no'] });
+    assert.is.not(r.code, 0);
+    assert.not.ok(offeredMethods(r.stderr).includes(method), `sshd offers ${method}: ${r.stderr}`);
+  }
+  if (port !== 22) assert.not.ok(await sshBanner(vm, 22), 'port 22 still answers');
+}
+
+export async function checkInside(vm: Vm, e: Expect): Promise<void> {
+  const port = sshPort(e.plan);
+  await sudo(vm, e, 'firstboot check');
+  const sshd = await sudo(vm, e, 'sshd -T');
+  for (const line of ['permitrootlogin no', 'passwordauthentication no', 'kbdinteractiveauthentication no', `port ${port}`]) {
+    assert.ok(sshd.split('\n').includes(line), `sshd -T lacks "${line}"`);
+  }
+  const ufw = await sudo(vm, e, 'ufw status verbose');
+  assert.match(ufw, 'Status: active');
+  assert.match(ufw, /Default: deny \(incoming\)/);
+  for (const rule of [`${port}/tcp`, ...(e.allow ?? [])]) assert.match(ufw, new RegExp(`^${rule}\\s+(ALLOW|LIMIT) IN`, 'm'), `ufw lacks ${rule}:\n${ufw}`);
+  for (const rule of e.absent ?? []) assert.not.match(ufw, new RegExp(`^${rule}\\s`, 'm'), `ufw has ${rule}`);
+  const audit = await sudo(vm, e, 'auditctl -l');
+  assert.ok(audit.trim() && !/No rules/.test(audit), 'auditd has no rules');
+  for (const [key, value] of stepOf(e.plan, 'sysctl')?.settings ?? []) {
+    assert.is((await sudo(vm, e, `sysctl -n ${key}`)).trim().replace(/\s+/g, ' '), value, key);
+  }
+  assert.is((await sudo(vm, e, 'systemctl is-enabled apt-daily-upgrade.timer')).trim(), 'enabled');
+}
+
+export async function checkSshAudit(vm: Vm, e: Expect): Promise<void> {
+  const { code, out } = await new Promise<{ code: number; out: string }>((resolve) =>
+    execFile('ssh-audit', ['-n', '-p', String(vm.ports[sshPort(e.plan)]), '127.0.0.1'], (err, stdout) =>
+      resolve({ code: typeof err?.code === 'number' ? err.code : 0, out: stdout })));
+  const fails = out.split('\n').filter((l) => l.includes('(fail)'));
+  assert.equal(fails, [], `ssh-audit failures:\n${fails.join('\n')}`);
+  assert.is.not(code, 3, out);
+}
+
+/**
+ * Fails `maxretry` logins from the host (slirp's address, which fail2ban does not ignore) and
+ * expects the next connection to be dropped; then reads fail2ban's log off the disk. It bans the
+ * host and powers the VM off, so it comes last.
+ */
+export async function checkFail2banLast(vm: Vm, e: Expect): Promise<void> {
+  const port = sshPort(e.plan);
+  const jail = stepOf(e.plan, 'fail2ban');
+  assert.ok(jail, 'the plan has no fail2ban step');
+  for (let i = 0; i < jail!.maxretry + 1 && (await sshBanner(vm, port)); i++) {
+    await vm.ssh('nosuchuser', 'true', { port, key: e.key.private });
+  }
+  let banned = false;
+  for (let i = 0; i < 6 && !banned; i++) banned = !(await sshBanner(vm, port, 10_000));
+  assert.ok(banned, 'still answering after failed logins');
+  await vm.powerOff();
+  const log = await vm.readFile('/var/log/fail2ban.log');
+  assert.match(log ?? '', /\[sshd\] Ban \S+/, 'fail2ban.log has no sshd ban');
+}
+
+/** A second `firstboot run` on a converged server: every step unchanged, nothing under /etc touched. */
+export async function checkRerun(vm: Vm, e: Expect): Promise<void> {
+  const marker = '/run/firstboot-rerun-marker';
+  await sudo(vm, e, `touch ${marker}`);
+  await sudo(vm, e, 'firstboot run');
+  assert.is((await sudo(vm, e, `find /etc -newer ${marker}`)).trim(), '', 'files under /etc changed');
+  const status = JSON.parse(await sudo(vm, e, 'cat /var/lib/firstboot/status.json')) as { steps: { id: string; result: string }[] };
+  assert.equal(status.steps.filter((s) => s.result !== 'ok').map((s) => `${s.id}: ${s.result}`), []);
+}
