@@ -29,13 +29,16 @@ export interface Generated extends Rendered {
   configHash: string;
 }
 
-export async function configAndPlan(options: Pick<GenerateOptions, 'config' | 'sshKeys' | 'mode'>): Promise<{ config: Config; plan: Plan }> {
+export async function configAndPlan(
+  options: Pick<GenerateOptions, 'config' | 'sshKeys' | 'mode'> & { secrets?: boolean },
+): Promise<{ config: Config; plan: Plan }> {
   const { config, diagnostics, source } = await loadConfig({ file: options.config, sshKeys: options.sshKeys });
   if (diagnostics.length > 0 || !config) throw new ConfigError(diagnostics, source);
-  return { config, plan: makePlan(config, options.mode) };
+  return { config, plan: makePlan(config, { mode: options.mode, secrets: options.secrets }) };
 }
 
 export async function generate(options: GenerateOptions = {}): Promise<Generated> {
-  const { config, plan } = await configAndPlan(options);
+  // a private host key in the user-data is a secret: the plan then shuts non-root out of the metadata service
+  const { config, plan } = await configAndPlan({ ...options, secrets: !!options.hostKey });
   return { ...render(plan, options), config, plan, configHash: plan.configHash };
 }

@@ -13,6 +13,7 @@ export interface Plan {
 
 export type StepPlan =
   | PackagesPlan
+  | MetadataPlan
   | HostnamePlan
   | TimezonePlan
   | AdminPlan
@@ -32,6 +33,12 @@ export type ParamsOf<I extends StepId> = Extract<StepPlan, { id: I }>;
 export interface PackagesPlan {
   id: 'packages';
   install: string[];
+}
+
+/** Only root may reach the metadata service: the user-data it serves holds a secret. */
+export interface MetadataPlan {
+  id: 'metadata';
+  addresses: string[];
 }
 
 /** The user's own packages, in a transaction of their own after the hardening. */

@@ -10,9 +10,16 @@ import { sysctlPackages, sysctlPlan } from './policy/sysctl';
 import { upgradesPackages, upgradesPlan } from './policy/upgrades';
 import { shellPackage } from './policy/packages';
 import { adminPackages } from './policy/admin';
+import { metadataPackages, metadataPlan } from './policy/metadata';
 import pkg from '../package.json' with { type: 'json' };
 
-export function plan(config: Config, mode: Plan['mode'] = 'boot'): Plan {
+export interface PlanOptions {
+  mode?: Plan['mode'];
+  /** the user-data will hold a secret: only root may read the metadata service */
+  secrets?: boolean;
+}
+
+export function plan(config: Config, { mode = 'boot', secrets = false }: PlanOptions = {}): Plan {
   const { admin, ssh, firewall, mosh, fail2ban, audit, sysctl, upgrades } = config;
   const install = [
     ...sshPackages,
@@ -23,10 +30,12 @@ export function plan(config: Config, mode: Plan['mode'] = 'boot'): Plan {
     ...(sysctl.enabled ? sysctlPackages : []),
     ...(upgrades.enabled ? upgradesPackages : []),
     ...adminPackages,
+    ...(secrets ? metadataPackages : []),
     ...[shellPackage(admin.shell)].filter((name): name is string => !!name),
   ];
   const steps: (StepPlan | false)[] = [
     { id: 'packages', install: [...new Set(install)] },
+    secrets && metadataPlan(),
     config.hostname !== undefined && { id: 'hostname', hostname: config.hostname },
     { id: 'timezone', timezone: config.timezone },
     { id: 'admin', name: admin.name, shell: admin.shell, keys: admin.ssh_keys },

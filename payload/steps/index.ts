@@ -3,6 +3,7 @@ import type { StepId } from '../../generator/plan-types';
 import type { Step } from '../step';
 import { packages, extras } from './packages';
 import { hostname } from './hostname';
+import { metadata } from './metadata';
 import { timezone } from './timezone';
 import { admin } from './admin';
 import { ssh } from './ssh';
@@ -13,6 +14,6 @@ import { sysctl } from './sysctl';
 import { pam } from './pam';
 import { upgrades } from './upgrades';
 
-const all: Step<any>[] = [packages, hostname, timezone, admin, ssh, firewall, fail2ban, audit, sysctl, pam, upgrades, extras];
+const all: Step<any>[] = [packages, metadata, hostname, timezone, admin, ssh, firewall, fail2ban, audit, sysctl, pam, upgrades, extras];
 
 export const registry = new Map<StepId, Step>(all.map((step) => [step.id, step]));

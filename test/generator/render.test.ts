@@ -52,6 +52,22 @@ test('the prepare script unpacks exactly the bundle that was built', async () =>
   assert.ok(readFileSync(join(tmp, 'firstboot')).equals(readFileSync('dist/payload.cjs')));
 });
 
+test('a host key in the user-data is a secret: cloud-init installs it and the plan shuts non-root out of metadata', async () => {
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', join(tmp, 'host')]);
+  const hostKey = { private: readFileSync(join(tmp, 'host'), 'utf8'), public: readFileSync(join(tmp, 'host.pub'), 'utf8').trim() };
+  const out = await generate({ sshKeys: [DEMO], hostKey });
+  const doc = yaml.load(out.userData) as { ssh_keys: Record<string, string> };
+  assert.is(doc.ssh_keys.ed25519_private, hostKey.private);
+  assert.is(doc.ssh_keys.ed25519_public, hostKey.public);
+  assert.equal(out.plan.steps.slice(0, 2).map((s) => s.id), ['packages', 'metadata']);
+  assert.ok((out.plan.steps[0] as { install: string[] }).install.includes('iptables'));
+  const file = join(tmp, 'secret.yaml');
+  writeFileSync(file, out.userData);
+  assert.is(spawnSync('cloud-init', ['schema', '-c', file]).status, 0);
+  // without a secret there is nothing to hide
+  assert.not.ok((await generate({ sshKeys: [DEMO] })).plan.steps.some((s) => s.id === 'metadata'));
+});
+
 test('inspect reads back the plan, the payload version and the parts', async () => {
   const out = await generate({ config: 'examples/firstboot.yaml' });
   const found = inspect(out.userData);

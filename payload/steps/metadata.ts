@@ -1,0 +1,75 @@
+// Hetzner serves the user-data to any local process; when it holds a secret, a boot-time unit rejects
+// every non-root connection to the metadata service. Root (cloud-init) keeps its access, so a reboot
+// still configures the network. The rules live in a unit, not in ufw's files: they must not depend on
+// the firewall being enabled.
+import type { MetadataPlan } from '../../generator/plan-types';
+import type { Ctx, Step } from '../step';
+import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';
+import { isActive, isEnabled } from '../lib/systemd';
+
+const UNIT = 'firstboot-metadata-block.service';
+const COMMENT = 'firstboot-metadata';
+
+const tool = (address: string) => (address.includes(':') ? 'ip6tables' : 'iptables');
+const rule = (address: string) => ['OUTPUT', '-d', address, '-m', 'owner', '!', '--uid-owner', '0', '-m', 'comment', '--comment', COMMENT, '-j', 'REJECT'];
+
+function unit(addresses: string[]): FileSpec {
+  const lines = (action: string, flag: string) => addresses.map((a) => `${action}=/usr/sbin/${tool(a)} -w ${flag} ${rule(a).join(' ')}`);
+  const content = `${header('only root may read the metadata service')}[Unit]
+Description=firstboot: only root may read the metadata service (the user-data holds a secret)
+DefaultDependencies=no
+Before=network-pre.target
+Wants=network-pre.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+${lines('ExecStart', '-I').join('\n')}
+${lines('ExecStop', '-D').join('\n')}
+
+[Install]
+WantedBy=sysinit.target
+`;
+  return { path: `/etc/systemd/system/${UNIT}`, content, mode: 0o644 };
+}
+
+async function missingRules({ params, $ }: Ctx<MetadataPlan>): Promise<string[]> {
+  const missing: string[] = [];
+  for (const address of params.addresses) {
+    if (!(await $({ nothrow: true })`${tool(address)} -w -C ${rule(address)}`).ok) missing.push(`${address} is open to every user`);
+  }
+  return missing;
+}
+
+export const metadata: Step<'metadata'> = {
+  id: 'metadata',
+  title: 'metadata service for root only',
+  after: ['packages'],
+  async check(ctx) {
+    const drift = [...(await fileDrift(ctx.fs, unit(ctx.params.addresses))), ...(await missingRules(ctx))];
+    if (!(await isEnabled(ctx.$, UNIT))) drift.push(`${UNIT} is not enabled`);
+    return drift;
+  },
+  async apply({ params, $, fs }) {
+    const changed = await writeFile(fs, unit(params.addresses));
+    if (changed) await $`systemctl daemon-reload`;
+    await $`systemctl enable ${UNIT}`;
+    // restart runs ExecStop first, so the rules are never there twice
+    await $`systemctl ${(await isActive($, UNIT)) ? 'restart' : 'start'} ${UNIT}`;
+  },
+  async verify(ctx) {
+    // the effective check: a non-root process cannot connect
+    const problems = await missingRules(ctx);
+    for (const address of ctx.params.addresses.filter((a) => !a.includes(':'))) {
+      const probe = await ctx.$({ nothrow: true })`setpriv --reuid=65534 --regid=65534 --clear-groups ${process.execPath} -e ${CONNECT} ${address}`;
+      if (probe.stdout.trim() !== 'refused') problems.push(`a non-root process reached ${address}: ${probe.stdout.trim() || probe.stderr.trim()}`);
+    }
+    return problems;
+  },
+};
+
+/** connects to port 80 and prints "refused" when the kernel rejects it */
+const CONNECT = `const s = require("net").connect(80, process.argv[1]);
+s.setTimeout(3000, () => { console.log("timeout"); process.exit(); });
+s.on("connect", () => { console.log("connected"); process.exit(); });
+s.on("error", (e) => { console.log(e.code === "ECONNREFUSED" ? "refused" : e.code); process.exit(); });`;

@@ -1,0 +1,75 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { metadata } from '../../payload/steps/metadata';
+import { metadataPlan } from '../../generator/policy/metadata';
+import { stepContext } from './context';
+
+const UNIT = '/etc/systemd/system/firstboot-metadata-block.service';
+
+function machine() {
+  const ctx = stepContext(metadataPlan());
+  const rules = new Set<string>();
+  let enabled = false;
+  let active = false;
+  // a rule is known by its tool and the whole rule text after the -I/-C/-D flag
+  const key = (cmd: string) => cmd.replace(/^(?:\/usr\/sbin\/)?(ip6?tables) -w -[ICD] /, '$1 ');
+  ctx.$.on(/^ip6?tables -w -C /, (cmd) => ({ exitCode: rules.has(key(cmd)) ? 0 : 1 }))
+    .on('systemctl is-enabled --quiet firstboot-metadata-block.service', () => ({ exitCode: enabled ? 0 : 1 }))
+    .on('systemctl is-active --quiet firstboot-metadata-block.service', () => ({ exitCode: active ? 0 : 3 }))
+    .on('systemctl enable firstboot-metadata-block.service', () => ((enabled = true), {}))
+    .on(/^systemctl (start|restart) firstboot-metadata-block.service$/, () => {
+      // what the unit's ExecStart lines do
+      for (const line of ctx.fs.files.get(UNIT)!.content!.split('\n').filter((l) => l.startsWith('ExecStart='))) {
+        rules.add(key(line.slice('ExecStart='.length)));
+      }
+      active = true;
+      return {};
+    })
+    .on(/^setpriv /, () => ({ stdout: rules.size ? 'refused\n' : 'connected\n' }));
+  return ctx;
+}
+
+test('a fresh server: the unit is written, enabled and started, and non-root is refused', async () => {
+  const ctx = machine();
+  assert.equal(await metadata.check(ctx), [
+    `${UNIT} is missing`,
+    '169.254.169.254 is open to every user',
+    'fe80::a9fe:a9fe is open to every user',
+    'firstboot-metadata-block.service is not enabled',
+  ]);
+  assert.equal((await metadata.verify(ctx)).slice(-1), ['a non-root process reached 169.254.169.254: connected']);
+  await metadata.apply(ctx);
+  const unit = ctx.fs.files.get(UNIT)!.content!;
+  assert.match(unit, /\nExecStart=\/usr\/sbin\/iptables -w -I OUTPUT -d 169\.254\.169\.254 -m owner ! --uid-owner 0 -m comment --comment firstboot-metadata -j REJECT\n/);
+  assert.match(unit, /\nExecStart=\/usr\/sbin\/ip6tables -w -I OUTPUT -d fe80::a9fe:a9fe /);
+  assert.match(unit, /\nExecStop=\/usr\/sbin\/iptables -w -D OUTPUT -d 169\.254\.169\.254 /);
+  assert.match(unit, /\nBefore=network-pre.target\n/);
+  assert.equal(ctx.$.commands.filter((c) => c.startsWith('systemctl ') && !c.includes('--quiet')), [
+    'systemctl daemon-reload',
+    'systemctl enable firstboot-metadata-block.service',
+    'systemctl start firstboot-metadata-block.service',
+  ]);
+  assert.equal(await metadata.check(ctx), []);
+  assert.equal(await metadata.verify(ctx), []);
+});
+
+test('a second run on a converged server changes nothing', async () => {
+  const ctx = machine();
+  await metadata.apply(ctx);
+  const writes = ctx.fs.writes.length;
+  const before = ctx.$.commands.length;
+  assert.equal(await metadata.check(ctx), []);
+  assert.is(ctx.fs.writes.length, writes);
+  assert.equal(ctx.$.commands.slice(before).filter((c) => /-I |-D |start|enable /.test(c)), []);
+});
+
+test('rules flushed by hand are drift, and a restart (stop, then start) puts them back once', async () => {
+  const ctx = machine();
+  await metadata.apply(ctx);
+  ctx.$.on(/^ip6?tables -w -C /, { exitCode: 1 });
+  assert.equal(await metadata.check(ctx), ['169.254.169.254 is open to every user', 'fe80::a9fe:a9fe is open to every user']);
+  await metadata.apply(ctx);
+  assert.is(ctx.$.commands.at(-1), 'systemctl restart firstboot-metadata-block.service');
+});
+
+test.run();
