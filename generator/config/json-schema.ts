@@ -3,12 +3,9 @@
 // Draft-07, the newest draft yaml-language-server fully supports.
 import { schema } from './schema';
 
-export const SCHEMA_ID = 'https://github.com/firstboot/firstboot/raw/main/firstboot.schema.json';
-
 export function jsonSchema(): Record<string, unknown> {
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
-    $id: SCHEMA_ID,
     title: 'firstboot.yaml',
     ...schema.jsonSchema(),
   };
