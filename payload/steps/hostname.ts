@@ -14,9 +14,10 @@ const hostnameFile = (name: string): FileSpec => ({ path: '/etc/hostname', conte
 /**
  * cloud-init sets the hostname from Hetzner's metadata (the server's name) on every boot, and with
  * manage_etc_hosts rewrites /etc/hosts from its template: both would undo this step at the next reboot.
+ * 99- so it is read after Hetzner's own 90-hetznercloud.cfg: the later file wins.
  */
 const cloudInitFile = (): FileSpec => ({
-  path: `${CLOUD_CFG_DIR}/cloud.cfg.d/90-firstboot-hostname.cfg`,
+  path: `${CLOUD_CFG_DIR}/cloud.cfg.d/99-firstboot-hostname.cfg`,
   content: `${header('the hostname is set by firstboot, not by cloud-init')}preserve_hostname: true\nmanage_etc_hosts: false\n`,
   mode: 0o644,
 });

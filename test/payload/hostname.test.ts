@@ -21,7 +21,7 @@ ff02::1 ip6-allnodes
 ff02::2 ip6-allrouters
 `;
 
-const CLOUD_CFG = '/etc/cloud/cloud.cfg.d/90-firstboot-hostname.cfg';
+const CLOUD_CFG = '/etc/cloud/cloud.cfg.d/99-firstboot-hostname.cfg';
 
 /** a shell whose `hostname` answers what the kernel holds, and `hostname NAME` changes it */
 function kernelName(ctx: TestCtx<HostnamePlan>, name: string) {
