@@ -25,18 +25,25 @@ export class MissingTokenError extends Error {
  */
 export async function resolveToken(sources: TokenSources = {}): Promise<string> {
   const env = sources.env ?? process.env;
-  if (env.HCLOUD_TOKEN) return env.HCLOUD_TOKEN;
+  if (env.HCLOUD_TOKEN) return sendable(env.HCLOUD_TOKEN);
 
   const configPath = sources.configPath ?? env.HCLOUD_CONFIG ?? join(homedir(), '.config', 'hcloud', 'cli.toml');
   const fromConfig = await readFile(configPath, 'utf8').then(
     (text) => activeContextToken(text, env.HCLOUD_CONTEXT),
     () => undefined,
   );
-  if (fromConfig) return fromConfig;
+  if (fromConfig) return sendable(fromConfig);
 
   const prompted = await (sources.prompt ?? promptHidden)();
-  if (prompted) return prompted;
+  if (prompted) return sendable(prompted);
   throw new MissingTokenError();
+}
+
+/** fetch names a header value it refuses in its error message: a token it would refuse never reaches it. */
+function sendable(token: string): string {
+  const trimmed = token.trim();
+  if (!/^[\x21-\x7e]+$/.test(trimmed)) throw new Error('the Hetzner Cloud API token holds a space, line break or other character no token has; copy it again');
+  return trimmed;
 }
 
 /**

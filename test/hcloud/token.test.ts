@@ -26,6 +26,19 @@ test('HCLOUD_TOKEN comes first', async () => {
   assert.is(token, 'from-env');
 });
 
+test('a token fetch would refuse is refused first, without repeating it', async () => {
+  for (const bad of ['sec\nret', 'sec ret', 'sec\0ret']) {
+    try {
+      await resolveToken({ env: { HCLOUD_TOKEN: bad }, configPath: '/nonexistent', prompt: noPrompt });
+      assert.unreachable();
+    } catch (error) {
+      assert.match((error as Error).message, /character no token has/);
+      assert.not.match((error as Error).message, /sec/);
+    }
+  }
+  assert.is(await resolveToken({ env: { HCLOUD_TOKEN: 'pasted\n' }, prompt: noPrompt }), 'pasted');
+});
+
 test("else the hcloud CLI's active context", async () => {
   const dir = await mkdtemp(join(tmpdir(), 'firstboot-token-'));
   const configPath = join(dir, 'cli.toml');
