@@ -3,6 +3,7 @@
 import type { HcloudClient } from './client';
 import { closest } from './did-you-mean';
 import { HcloudError, HcloudInputError } from './errors';
+import { defaults, type ServerOptions } from './server-options';
 import type { Image, Location, ServerType } from './types';
 
 function unknown(what: string, wanted: string, names: string[]): HcloudInputError {
@@ -46,4 +47,14 @@ export async function resolveImage(client: HcloudClient, ref: string, type: Serv
     throw new HcloudInputError(`image ${ref} is for ${image.architecture}, server type ${type.name} is ${type.architecture}`);
   }
   return image;
+}
+
+/** The type, location and image a server is made with, the defaults filled in, all checked. */
+export async function resolveServerSpec(
+  client: HcloudClient,
+  wanted: Pick<ServerOptions, 'type' | 'location' | 'image'>,
+): Promise<{ type: ServerType; location: Location; image: Image }> {
+  const type = await resolveServerType(client, wanted.type ?? defaults.type);
+  const location = await resolveLocation(client, wanted.location ?? defaults.location, type);
+  return { type, location, image: await resolveImage(client, wanted.image ?? defaults.image, type) };
 }

@@ -2,8 +2,7 @@
 // known_hosts entries on this machine, so the first connection is already trusted.
 import { generate } from '../generate';
 import type { Plan } from '../plan-types';
-import { resolveImage, resolveLocation, resolveServerType } from './catalogue';
-import type { HcloudClient } from './client';
+import { resolveServerSpec } from './catalogue';
 import { HcloudError, HcloudInputError, LeftBehindError } from './errors';
 import { mirrorUfwRules } from './firewall-rules';
 import { makeHostKey, type HostKeyPair } from './host-key';
@@ -12,27 +11,15 @@ import { firstbootLabels } from './labels';
 import { defaultSshConfig, writeHostBlock } from './ssh-config';
 import { ensureSshKeys } from './ssh-keys';
 import { waitForPayload, type PayloadStatus, type RunSsh } from './ssh-wait';
-import type { CreateServerResponse, Labels } from './types';
+import type { ServerOptions } from './server-options';
+import type { CreateServerResponse } from './types';
 import { exists, progress, undoAll } from './steps';
 
-export interface CreateOptions {
-  client: HcloudClient;
-  name: string;
-  /** firstboot.yaml; the built-in defaults when absent */
-  config?: string;
-  /** extra public key files for the admin (--ssh-key) */
-  sshKeys?: string[];
-  /** the payload bundle; dist/payload.cjs when absent (tests pass a stand-in) */
-  payload?: string;
-  type?: string;
-  location?: string;
-  image?: string;
-  labels?: Labels;
+export interface CreateOptions extends ServerOptions {
   /** also make a Hetzner Cloud Firewall mirroring the ufw rules */
   firewall?: boolean;
   /** wait until SSH answers with the host key, then for the payload's result */
   wait?: boolean;
-  report?: (message: string) => void;
   sshConfigPath?: string;
   knownHostsPath?: string;
   /** tests: a fixed host key instead of ssh-keygen, and ssh without a real server */
@@ -55,8 +42,6 @@ export interface CreateResult {
   status: PayloadStatus | undefined;
 }
 
-export const defaults = { type: 'cx23', location: 'fsn1', image: 'ubuntu-24.04' } as const;
-
 export async function create(options: CreateOptions): Promise<CreateResult> {
   const { client, name } = options;
   const report = options.report ?? (() => {});
@@ -67,9 +52,7 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
   const hostKey = await (options.makeHostKey ?? makeHostKey)(`firstboot host key for ${name}`);
   const { userData, plan, configHash } = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, hostKey, mode: 'boot' });
   const { admin, sshPort } = loginOf(plan);
-  const type = await resolveServerType(client, options.type ?? defaults.type);
-  const location = await resolveLocation(client, options.location ?? defaults.location, type);
-  const image = await resolveImage(client, options.image ?? defaults.image, type);
+  const { type, location, image } = await resolveServerSpec(client, options);
   // Checked here so that a server found by this name after a lost answer below is surely ours.
   if ((await client.servers.list({ name })).length) throw new HcloudInputError(`a server named "${name}" already exists in this project`);
 

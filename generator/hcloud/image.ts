@@ -2,29 +2,17 @@
 // per-instance state and powers off; the snapshot is taken through the API (no SSH) and the builder
 // is deleted, whatever happened.
 import { generate } from '../generate';
-import { resolveImage, resolveLocation, resolveServerType } from './catalogue';
-import type { HcloudClient } from './client';
-import { defaults, adminKeys } from './create';
+import { resolveServerSpec } from './catalogue';
+import { adminKeys } from './create';
 import { HcloudError, LeftBehindError } from './errors';
 import { firstbootLabels } from './labels';
 import { ensureSshKeys } from './ssh-keys';
+import type { ServerOptions } from './server-options';
 import { exists, progress, undoAll } from './steps';
 import type { Labels } from './types';
 
-export interface ImageOptions {
-  client: HcloudClient;
-  /** the snapshot's description, and the builder's name with "-builder" */
-  name: string;
-  config?: string;
-  sshKeys?: string[];
-  /** the payload bundle; dist/payload.cjs when absent (tests pass a stand-in) */
-  payload?: string;
-  type?: string;
-  location?: string;
-  /** the base image to build on */
-  image?: string;
-  labels?: Labels;
-  report?: (message: string) => void;
+/** `name` is the snapshot's description, and the builder's name with "-builder"; `image` the base to build on. */
+export interface ImageOptions extends ServerOptions {
   /** polling for the builder to power itself off; the payload installs packages first */
   pollIntervalMs?: number;
   timeoutMs?: number;
@@ -43,9 +31,7 @@ export async function buildImage(options: ImageOptions): Promise<ImageResult> {
   const { client } = options;
   const report = options.report ?? (() => {});
   const { userData, plan, configHash } = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, mode: 'image' });
-  const type = await resolveServerType(client, options.type ?? defaults.type);
-  const location = await resolveLocation(client, options.location ?? defaults.location, type);
-  const base = await resolveImage(client, options.image ?? defaults.image, type);
+  const { type, location, image: base } = await resolveServerSpec(client, options);
   const labels = firstbootLabels(plan.firstboot, configHash, options.labels);
   const builderName = `${options.name}-builder`;
 
