@@ -6,6 +6,7 @@ import { resolveServerSpec } from './catalogue';
 import { HcloudError, HcloudInputError, LeftBehindError } from './errors';
 import { mirrorUfwRules } from './firewall-rules';
 import { makeHostKey, type HostKeyPair } from './host-key';
+import { instanceUserData, isFirstbootImage } from './instance-data';
 import { addKnownHost, defaultKnownHosts } from './known-hosts';
 import { firstbootLabels } from './labels';
 import { defaultSshConfig, writeHostBlock } from './ssh-config';
@@ -15,6 +16,7 @@ import type { ServerOptions } from './server-options';
 import type { CreateServerResponse } from './types';
 import { exists, progress, undoAll } from './steps';
 
+/** `image` may be a snapshot `firstboot image` made from the same config: it then boots with a small per-instance user-data. */
 export interface CreateOptions extends ServerOptions {
   /** also make a Hetzner Cloud Firewall mirroring the ufw rules */
   firewall?: boolean;
@@ -50,9 +52,12 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
 
   // Everything that can fail without the API first: config, then what the API offers.
   const hostKey = await (options.makeHostKey ?? makeHostKey)(`firstboot host key for ${name}`);
-  const { userData, plan, configHash } = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, hostKey, mode: 'boot' });
+  const generated = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, hostKey, mode: 'boot' });
+  const { plan, configHash } = generated;
   const { admin, sshPort } = loginOf(plan);
   const { type, location, image } = await resolveServerSpec(client, options);
+  // A firstboot image already holds the payload: the server gets only what is its own.
+  const userData = isFirstbootImage(image) ? instanceUserData(image, plan, hostKey) : generated.userData;
   // Checked here so that a server found by this name after a lost answer below is surely ours.
   if ((await client.servers.list({ name })).length) throw new HcloudInputError(`a server named "${name}" already exists in this project`);
 
