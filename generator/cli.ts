@@ -1,36 +1,22 @@
 // The command line: argument parsing, printing and exit codes only (0 ok, 1 failure, 2 bad input or usage).
 // Artifacts go to stdout or -o; diagnostics go to stderr.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { formatDiagnostics } from './config/diagnostics';
+import { CONFIG_HELP, CONFIG_OPTIONS, UsageError, type Command } from './cli-command';
 import { ConfigError, configAndPlan, generate } from './generate';
+import { hcloudCommands } from './hcloud/cli-commands';
+import { HcloudError, HcloudInputError } from './hcloud/commands';
 import { inspect, InspectError } from './inspect';
 import { planText } from './plan-text';
 import { SizeError, sizeReport } from './render';
 import pkg from '../package.json' with { type: 'json' };
 
-class UsageError extends Error {}
-
-const CONFIG_OPTIONS = {
-  config: { type: 'string', short: 'c' },
-  'ssh-key': { type: 'string', multiple: true },
-} as const satisfies ParseArgsConfig['options'];
-
-const COMMON = `  -c, --config FILE    firstboot.yaml (built-in defaults when absent)
-      --ssh-key PATH   also authorise this public key for the admin (repeatable)`;
-
-interface Command {
-  summary: string;
-  usage: string;
-  options: ParseArgsConfig['options'];
-  run(values: Record<string, any>, positionals: string[]): Promise<number>;
-}
-
 const commands: Record<string, Command> = {
   generate: {
     summary: 'write cloud-init user-data that hardens a server on its first boot',
     usage: `firstboot generate [-c FILE] [--ssh-key PATH]... [-o FILE]
-${COMMON}
+${CONFIG_HELP}
   -o, --output FILE    write here instead of stdout (nothing is written on error)`,
     options: { ...CONFIG_OPTIONS, output: { type: 'string', short: 'o' } },
     async run(values) {
@@ -41,7 +27,7 @@ ${COMMON}
   },
   validate: {
     summary: 'check a config and report every problem',
-    usage: `firstboot validate [-c FILE] [--ssh-key PATH]...\n${COMMON}`,
+    usage: `firstboot validate [-c FILE] [--ssh-key PATH]...\n${CONFIG_HELP}`,
     options: CONFIG_OPTIONS,
     async run(values) {
       await configAndPlan({ config: values.config, sshKeys: values['ssh-key'] });
@@ -52,7 +38,7 @@ ${COMMON}
   plan: {
     summary: 'show the ordered steps and what each will configure (a dry run)',
     usage: `firstboot plan [-c FILE] [--ssh-key PATH]... [--json] [-o FILE]
-${COMMON}
+${CONFIG_HELP}
       --json           the plan as JSON, as the server receives it
   -o, --output FILE    write here instead of stdout`,
     options: { ...CONFIG_OPTIONS, json: { type: 'boolean', default: false }, output: { type: 'string', short: 'o' } },
@@ -79,6 +65,7 @@ ${COMMON}
       return 0;
     },
   },
+  ...hcloudCommands,
 };
 
 const USAGE = `firstboot ${pkg.version}: a hardened Hetzner Cloud server from a short YAML file
@@ -128,10 +115,16 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`error: ${(err as Error).message}\n${command ? `usage: ${command.usage}` : USAGE}`);
       return 2;
     }
-    if (err instanceof InspectError) {
+    if (err instanceof InspectError || err instanceof HcloudInputError) {
       console.error(`error: ${err.message}`);
       return 2;
     }
+    if (err instanceof HcloudError) {
+      console.error(`error: ${err.code}: ${err.message}`);
+      return 1;
+    }
+    // LeftBehindError (its message ends with the commands that clean up), MissingTokenError,
+    // HostKeyMismatchError and the rest: the message says it all
     console.error(`error: ${(err as Error).message}`);
     return 1;
   }

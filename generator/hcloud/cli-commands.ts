@@ -1,0 +1,165 @@
+// The Hetzner Cloud commands of the CLI: their options, and their results printed. Arguments are
+// checked before the token is looked for; progress goes to stderr, results to stdout.
+import { createInterface } from 'node:readline/promises';
+import type { ParseArgsConfig } from 'node:util';
+import { CONFIG_HELP, CONFIG_OPTIONS, UsageError, type Command } from '../cli-command';
+import { createdText, listText } from './cli-output';
+import { buildImage, connect, create, deleteServer, list, rescale } from './commands';
+import { defaults } from './server-options';
+import type { Labels } from './types';
+
+const report = (message: string) => console.error(message);
+
+const SERVER_OPTIONS = {
+  ...CONFIG_OPTIONS,
+  type: { type: 'string' },
+  location: { type: 'string' },
+  image: { type: 'string' },
+  label: { type: 'string', multiple: true },
+} as const satisfies ParseArgsConfig['options'];
+
+const SERVER_HELP = `${CONFIG_HELP}
+      --type TYPE      server type, checked against the API (default ${defaults.type})
+      --location LOC   location (default ${defaults.location})`;
+const LABEL_HELP = '      --label K=V      an extra label (repeatable)';
+
+const JSON_OPTION = { output: { type: 'string', short: 'o' } } as const satisfies ParseArgsConfig['options'];
+const JSON_HELP = '  -o, --output json    print the result as JSON';
+
+const ENV_HELP = `
+The API token comes from HCLOUD_TOKEN, else the hcloud CLI's active context, else a hidden prompt;
+HCLOUD_ENDPOINT sets another API address.`;
+
+const print = (text: string) => process.stdout.write(text);
+const printJson = (value: unknown) => print(JSON.stringify(value, null, 2) + '\n');
+
+function wantsJson(values: { output?: string }): boolean {
+  if (values.output === undefined) return false;
+  if (values.output === 'json') return true;
+  throw new UsageError(`-o takes "json", got "${values.output}"`);
+}
+
+function onlyName(positionals: string[], what: string): string {
+  const [name, ...extra] = positionals;
+  if (!name) throw new UsageError(`${what} needs the server's name`);
+  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  return name;
+}
+
+function parseLabels(pairs: string[] = []): Labels {
+  const labels: Labels = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new UsageError(`--label takes KEY=VALUE, got "${pair}"`);
+    labels[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return labels;
+}
+
+/** The user types the server's name, as in the Hetzner console: a plain y is too easy to give. */
+async function typeNameToConfirm(server: { id: number; name: string; ipv4: string | undefined }): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await prompt.question(`delete server ${server.name} (id ${server.id}, ${server.ipv4 ?? 'no IPv4'})? type its name to confirm: `);
+    return answer.trim() === server.name;
+  } finally {
+    prompt.close();
+  }
+}
+
+export const hcloudCommands: Record<string, Command> = {
+  create: {
+    summary: 'make a Hetzner Cloud server that hardens itself on its first boot',
+    usage: `firstboot create NAME [-c FILE] [--ssh-key PATH]... [--type TYPE] [--location LOC] [--image IMAGE]
+                        [--label K=V]... [--firewall] [--wait] [-o json]
+${SERVER_HELP}
+      --image IMAGE    system image name or image ID (default ${defaults.image}); an image made by
+                       firstboot image from the same config boots with a small per-instance user-data
+${LABEL_HELP}
+      --firewall       also make a Hetzner Cloud Firewall that mirrors the ufw rules
+      --wait           wait until SSH answers with the server's host key and the payload has finished
+${JSON_HELP}
+Writes a Host NAME block to ~/.ssh/config and the server's host key to ~/.ssh/known_hosts.${ENV_HELP}`,
+    options: { ...SERVER_OPTIONS, ...JSON_OPTION, firewall: { type: 'boolean' }, wait: { type: 'boolean' } },
+    async run(values, positionals) {
+      const name = onlyName(positionals, 'create');
+      const json = wantsJson(values);
+      const labels = parseLabels(values.label);
+      const result = await create({
+        client: await connect(), name, config: values.config, sshKeys: values['ssh-key'],
+        type: values.type, location: values.location, image: values.image, labels,
+        firewall: values.firewall, wait: values.wait, report,
+      });
+      if (json) printJson(result);
+      else print(createdText(result));
+      return result.status?.ok === false ? 1 : 0;
+    },
+  },
+  list: {
+    summary: 'the servers firstboot made in this project',
+    usage: `firstboot list [-o json]\n${JSON_HELP}${ENV_HELP}`,
+    options: JSON_OPTION,
+    async run(values, positionals) {
+      if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+      const json = wantsJson(values);
+      const servers = await list({ client: await connect() });
+      if (json) printJson(servers);
+      else if (servers.length) print(listText(servers));
+      else console.error('no servers made by firstboot in this project');
+      return 0;
+    },
+  },
+  delete: {
+    summary: 'delete a server firstboot made, its firewall, ssh config block and known_hosts entry',
+    usage: `firstboot delete NAME [--yes]
+      --yes            do not ask (without a terminal to ask on, --yes is required)${ENV_HELP}`,
+    options: { yes: { type: 'boolean' } },
+    async run(values, positionals) {
+      const name = onlyName(positionals, 'delete');
+      if (!values.yes && !(process.stdin.isTTY && process.stderr.isTTY)) {
+        throw new UsageError('delete asks for the server name on a terminal; without one, pass --yes');
+      }
+      const result = await deleteServer({ client: await connect(), name, yes: values.yes, confirm: typeNameToConfirm, report });
+      if (!result.deleted) return console.error('the name did not match: nothing was deleted'), 1;
+      print(`deleted ${name}\n`);
+      return 0;
+    },
+  },
+  rescale: {
+    summary: 'move a server firstboot made to another server type (same architecture)',
+    usage: `firstboot rescale NAME --type TYPE [--upgrade-disk]
+      --type TYPE      the new server type; x86 <-> ARM is refused
+      --upgrade-disk   grow the disk too (the server can then never go back to a smaller type)${ENV_HELP}`,
+    options: { type: { type: 'string' }, 'upgrade-disk': { type: 'boolean' } },
+    async run(values, positionals) {
+      const name = onlyName(positionals, 'rescale');
+      if (!values.type) throw new UsageError('rescale needs --type');
+      const result = await rescale({ client: await connect(), name, type: values.type, upgradeDisk: values['upgrade-disk'], report });
+      print(`${name}: ${result.from} -> ${result.to}${result.running ? ', running again' : ', left off as it was'}\n`);
+      return 0;
+    },
+  },
+  image: {
+    summary: 'build a golden snapshot from a config; prints the image ID',
+    usage: `firstboot image --name NAME [-c FILE] [--ssh-key PATH]... [--type TYPE] [--location LOC] [--image IMAGE] [--label K=V]...
+      --name NAME      the snapshot's description; the builder server is NAME-builder
+${SERVER_HELP}
+      --image IMAGE    the system image to build on (default ${defaults.image})
+${LABEL_HELP}
+A builder server runs the payload, clears its per-instance state and powers off; the snapshot is
+taken through the API and the builder deleted. Use the image with firstboot create --image ID.${ENV_HELP}`,
+    options: { ...SERVER_OPTIONS, name: { type: 'string' } },
+    async run(values, positionals) {
+      if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+      if (!values.name) throw new UsageError('image needs --name');
+      const labels = parseLabels(values.label);
+      const result = await buildImage({
+        client: await connect(), name: values.name, config: values.config, sshKeys: values['ssh-key'],
+        type: values.type, location: values.location, image: values.image, labels, report,
+      });
+      report(`image ${result.imageId} (${result.description}): use it with firstboot create NAME --image ${result.imageId}`);
+      print(`${result.imageId}\n`);
+      return 0;
+    },
+  },
+};
