@@ -2,7 +2,7 @@
 // the fake API, with a temporary HOME for ~/.ssh and a stand-in `ssh` on PATH for --wait.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
@@ -35,13 +35,15 @@ test.after.each(async ({ fake }) => {
   await fake.close();
 });
 
+const envOf = (c: Context, env: Record<string, string | undefined> = {}) => ({
+  PATH: `${join(c.dir, 'bin')}:${process.env.PATH}`, HOME: c.home, NO_COLOR: '1', HCLOUD_ENDPOINT: c.fake.url, HCLOUD_TOKEN: c.fake.token, ...env,
+});
+
 /** Runs the CLI; every run is checked for the token, which must never be printed. */
 async function firstboot(c: Context, args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
   const run = await new Promise<Run>((resolve) =>
-    execFile('node', ['dist/firstboot.js', ...args], {
-      encoding: 'utf8',
-      env: { PATH: `${join(c.dir, 'bin')}:${process.env.PATH}`, HOME: c.home, NO_COLOR: '1', HCLOUD_ENDPOINT: c.fake.url, HCLOUD_TOKEN: c.fake.token, ...env },
-    }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr })),
+    execFile('node', ['dist/firstboot.js', ...args], { encoding: 'utf8', env: envOf(c, env) }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code) : 0, stdout, stderr })),
   );
   for (const token of [c.fake.token, env.HCLOUD_TOKEN].filter(Boolean)) {
     assert.not.ok(run.stdout.includes(token!) || run.stderr.includes(token!), 'the token was printed');
@@ -130,6 +132,32 @@ test('delete: refused without --yes and without a terminal, before the API is as
   assert.is(c.fake.servers.size, 0);
   assert.not.match(await readFile(join(c.home, '.ssh', 'config'), 'utf8'), /web-1/);
   assert.is(await readFile(join(c.home, '.ssh', 'known_hosts'), 'utf8'), '');
+});
+
+/** `firstboot delete web-1` on a terminal (util-linux's script makes one), answering its question. */
+function deleteOnTerminal(c: Context, typed: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('script', ['-qec', 'node dist/firstboot.js delete web-1', '/dev/null'], { env: envOf(c) });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      const asked = !output.includes('to confirm:');
+      output += chunk.toString();
+      if (asked && output.includes('to confirm:')) child.stdin.write(`${typed}\n`);
+    });
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+test('delete on a terminal: the name must be typed; another answer deletes nothing', async (c) => {
+  assert.is((await firstboot(c, ['create', 'web-1', '-c', c.config])).code, 0);
+  const wrong = await deleteOnTerminal(c, 'web');
+  assert.is(wrong.code, 1);
+  assert.match(wrong.output, /delete server web-1 \(id \d+, 192\.0\.2\.\d+\)\? type its name to confirm:/);
+  assert.match(wrong.output, /nothing was deleted/);
+  assert.is(c.fake.servers.size, 1);
+  const right = await deleteOnTerminal(c, 'web-1');
+  assert.is(right.code, 0, right.output);
+  assert.is(c.fake.servers.size, 0);
 });
 
 test('rescale: another type of the same architecture; ARM is refused with exit 2', async (c) => {
