@@ -49,13 +49,6 @@ export async function removeHostBlock(path: string, name: string): Promise<HostE
   return removed;
 }
 
-/** Whether the user has a `Host NAME` of their own, which ssh would use before ours. */
-export function hasOwnHostLine(text: string, name: string): boolean {
-  return withoutBlock(text, name)
-    .text.split('\n')
-    .some((line) => /^\s*Host\s/i.test(line) && line.trim().split(/\s+/).slice(1).includes(name));
-}
-
 function withoutBlock(text: string, name: string): { text: string; removed?: HostEntry } {
   const lines = text.split('\n');
   const start = lines.findIndex((l) => l.startsWith(begin(name) + ' ') || l === begin(name));

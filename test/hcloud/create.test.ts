@@ -8,6 +8,7 @@ import { md5Fingerprint } from '../../generator/hcloud/ssh-keys';
 import { HostKeyMismatchError, type SshResult } from '../../generator/hcloud/ssh-wait';
 import { assertRequestsMatchSpec } from '../fakes/openapi-check';
 import { adminKey, fakeAndClient, hostKey, payload, workspace } from './setup';
+import { rejection } from '../rejects';
 
 type Context = Awaited<ReturnType<typeof fakeAndClient>> & Awaited<ReturnType<typeof workspace>> & { reports: string[] };
 const test = suite<Context>('firstboot create');
@@ -24,16 +25,6 @@ const options = (c: Context, extra: Partial<CreateOptions> = {}): CreateOptions 
   client: c.client, name: 'web-1', config: c.config, payload, sshConfigPath: c.sshConfigPath, knownHostsPath: c.knownHostsPath,
   makeHostKey: async () => hostKey, report: (m) => c.reports.push(m), ...extra,
 });
-
-async function rejection<T extends Error>(promise: Promise<unknown>, type: new (...args: any[]) => T): Promise<T> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.instance(error, type);
-    return error as T;
-  }
-  throw new Error('expected a rejection');
-}
 
 test('creates the server with user-data, labels and keys, and trusts its host key before it boots', async (c) => {
   const result = await create(options(c, { labels: { team: 'ops' } }));

@@ -9,6 +9,7 @@ import { list } from '../../generator/hcloud/list';
 import { rescale } from '../../generator/hcloud/rescale';
 import { assertRequestsMatchSpec } from '../fakes/openapi-check';
 import { fakeAndClient, hostKey, payload, workspace } from './setup';
+import { rejection } from '../rejects';
 
 type Context = Awaited<ReturnType<typeof fakeAndClient>> & Awaited<ReturnType<typeof workspace>>;
 const test = suite<Context>('firstboot list, delete, rescale');
@@ -23,16 +24,6 @@ test.after.each(async ({ fake }) => {
 
 const make = (c: Context, name: string, extra: { type?: string; firewall?: boolean } = {}) =>
   create({ client: c.client, name, config: c.config, payload, sshConfigPath: c.sshConfigPath, knownHostsPath: c.knownHostsPath, makeHostKey: async () => hostKey, ...extra });
-
-async function rejection<T extends Error>(promise: Promise<unknown>, type: new (...args: any[]) => T): Promise<T> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.instance(error, type);
-    return error as T;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function running(c: Context, id: number) {
   for (let i = 0; i < 100 && c.fake.servers.get(id)?.status !== 'running'; i++) await new Promise((r) => setTimeout(r, 10));
