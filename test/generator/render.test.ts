@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
@@ -50,6 +50,7 @@ test('the prepare script unpacks exactly the bundle that was built', async () =>
   const program = file(PATHS.prepare).match(/node -e '([^']*)'/)![1];
   execFileSync('node', ['-e', program, packed, join(tmp, 'firstboot')]);
   assert.ok(readFileSync(join(tmp, 'firstboot')).equals(readFileSync('dist/payload.cjs')));
+  assert.is(statSync(join(tmp, 'firstboot')).mode & 0o777, 0o700);
 });
 
 test('a host key in the user-data is a secret: cloud-init installs it and the plan shuts non-root out of metadata', async () => {
@@ -66,6 +67,15 @@ test('a host key in the user-data is a secret: cloud-init installs it and the pl
   assert.is(spawnSync('cloud-init', ['schema', '-c', file]).status, 0);
   // without a secret there is nothing to hide
   assert.not.ok((await generate({ sshKeys: [DEMO] })).plan.steps.some((s) => s.id === 'metadata'));
+});
+
+test('the rendered prepare script passes shellcheck', async () => {
+  const out = await generate({ sshKeys: [DEMO] });
+  const doc = yaml.load(out.userData) as { write_files: { path: string; content: string }[] };
+  const script = join(tmp, 'prepare');
+  writeFileSync(script, doc.write_files.find((f) => f.path === PATHS.prepare)!.content);
+  const run = spawnSync('shellcheck', [script], { encoding: 'utf8' });
+  assert.is(run.status, 0, run.stdout);
 });
 
 test('inspect reads back the plan, the payload version and the parts', async () => {
