@@ -49,7 +49,7 @@ interface WriteFile {
 export function planOf(userData: string): Plan {
   const files = (cloudConfig(userData).write_files ?? []) as WriteFile[];
   const file = files.find((f) => f.path === PLAN_PATH);
-  if (!file?.content) throw new Error(`the user-data writes no ${PLAN_PATH}`);
+  if (!file?.content) throw new Error(`the user-data writes no ${PLAN_PATH}; it writes: ${files.map((f) => f.path).join(', ')}`);
   const encoding = file.encoding ?? 'text/plain';
   let bytes = /b64|base64/.test(encoding) ? Buffer.from(file.content, 'base64') : Buffer.from(file.content);
   if (/^gz/.test(encoding)) bytes = gunzipSync(bytes);

@@ -2,11 +2,12 @@
 // qemu (TCG) with a fresh copy-on-write overlay, a fake metadata service, the local package
 // repository, loopback port forwards, a serial console in a file, and QMP for power control.
 // A library: no test framework here, so a fake Hetzner API can boot servers with it too.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { cachePath, run } from './exec';
 import { buildImage, REPO_ADDRESS } from './image';
 import { startMetadata, type MetadataServer } from './metadata';
@@ -105,7 +106,7 @@ export class Vm {
         '-kernel', image.kernel, '-initrd', image.initrd, '-append', 'root=LABEL=root rw console=ttyS0 net.ifnames=0',
         '-drive', `file=${v.overlay},if=virtio,format=qcow2`,
         '-smbios', `type=1,manufacturer=Hetzner,product=vServer,serial=${instanceId}`,
-        '-netdev', netdev, '-device', `virtio-net-pci,netdev=n0,mac=${MAC}`,
+        '-netdev', netdev, '-device', `virtio-net-pci,netdev=n0,mac=${MAC},romfile=`, // no option ROM: nothing boots from the network
         '-device', 'virtio-rng-pci',
         '-chardev', `file,id=ser0,path=${v.console},append=on`, '-serial', 'chardev:ser0',
         '-qmp', `unix:${v.qmpSocket},server=on,wait=off`,
@@ -147,12 +148,16 @@ export class Vm {
     return (performance.now() - this.poweredOnAt) / 1000;
   }
 
+  /** The console output of the current boot. */
+  consoleText(): string {
+    return existsSync(this.console) ? readFileSync(this.console).subarray(this.consoleStart).toString() : '';
+  }
+
   /** Waits until the console output of the current boot matches `pattern`. */
   async waitForConsole(pattern: RegExp, deadlineMs: number): Promise<RegExpMatchArray> {
     const end = Date.now() + deadlineMs;
     for (;;) {
-      const text = existsSync(this.console) ? readFileSync(this.console).subarray(this.consoleStart).toString() : '';
-      const match = text.match(pattern);
+      const match = this.consoleText().match(pattern);
       if (match) return match;
       if (!this.qemu) throw new Error(`${this.opts.name} stopped before the console showed ${pattern}`);
       if (Date.now() > end) throw new Error(`${this.opts.name}: no ${pattern} on the console within ${deadlineMs / 1000} s`);
@@ -202,11 +207,8 @@ export class Vm {
 
   /** A file from the guest's disk, read while the VM is off; undefined if it does not exist. */
   async readFile(path: string): Promise<string | undefined> {
-    const raw = await this.rawDisk();
-    const out = await run('debugfs', ['-R', `cat ${path}`, raw]).catch(() => '');
-    const text = out.replace(/^debugfs [^\n]*\n/, '');
-    const missing = await run('debugfs', ['-R', `stat ${path}`, raw]).then((s) => /File not found/.test(s), () => true);
-    return missing ? undefined : text;
+    const { stdout, stderr } = await promisify(execFile)('debugfs', ['-R', `cat ${path}`, await this.rawDisk()], { maxBuffer: 1 << 28 });
+    return /File not found/.test(stderr) ? undefined : stdout;
   }
 
   /** The overlay flattened to raw, so debugfs can read it without mounting anything. */
