@@ -1,0 +1,76 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadConfig } from '../../generator/config/load';
+import { plan } from '../../generator/plan';
+import type { Plan } from '../../generator/plan-types';
+
+const KEY = 'examples/demo_ed25519.pub';
+
+async function planFor(yaml: string, options: Parameters<typeof plan>[1] = {}): Promise<Plan> {
+  const { config, diagnostics } = await loadConfig({ text: yaml, sshKeys: [KEY] });
+  assert.equal(diagnostics, []);
+  return plan(config!, options);
+}
+
+const ids = (p: Plan) => p.steps.map((s) => s.id);
+const step = <I extends Plan['steps'][number]['id']>(p: Plan, id: I) => p.steps.find((s) => s.id === id) as Extract<Plan['steps'][number], { id: I }>;
+
+test('the defaults: every capability, in dependency order, no hostname, no extras', async () => {
+  const p = await planFor('');
+  assert.equal(ids(p), ['packages', 'timezone', 'admin', 'ssh', 'firewall', 'fail2ban', 'audit', 'sysctl', 'pam', 'upgrades']);
+  assert.equal(step(p, 'packages').install, ['openssh-server', 'ufw', 'mosh', 'fail2ban', 'python3-systemd', 'iptables', 'auditd', 'procps', 'unattended-upgrades', 'sudo']);
+  assert.equal(step(p, 'firewall').rules.map((r) => `${r.action} ${r.port}/${r.proto}`), ['limit 22/tcp', 'allow 60000:60010/udp']);
+  assert.is(step(p, 'admin').name, 'admin');
+  assert.ok(step(p, 'ssh').settings.some(([k, v]) => k === 'AllowUsers' && v === 'admin'));
+  assert.is(p.mode, 'boot');
+});
+
+test('switched-off capabilities leave their steps and packages out', async () => {
+  const p = await planFor('mosh: {enabled: false}\nfail2ban: {enabled: false}\naudit: {enabled: false}\nsysctl: {enabled: false}\nupgrades: {enabled: false}\n');
+  assert.equal(ids(p), ['packages', 'timezone', 'admin', 'ssh', 'firewall', 'pam']);
+  assert.equal(step(p, 'packages').install, ['openssh-server', 'ufw', 'sudo']);
+  assert.equal(step(p, 'firewall').rules.map((r) => r.port), ['22']);
+});
+
+test('the config reaches each step: port, admin, shell, allow list, durations, reboot, extras', async () => {
+  const p = await planFor(`hostname: dev1
+admin: {name: ops, shell: /usr/bin/zsh}
+ssh: {port: 2222}
+firewall: {allow: [443/tcp, 8000:8100/tcp]}
+fail2ban: {bantime: 2h, maxretry: 5}
+upgrades: {reboot: false}
+packages: [htop, git]
+`);
+  assert.equal(ids(p).slice(0, 2), ['packages', 'hostname']);
+  assert.is(ids(p).at(-1), 'extras');
+  assert.equal(step(p, 'extras').install, ['htop', 'git']);
+  assert.ok(step(p, 'packages').install.includes('zsh'));
+  assert.not.ok(step(p, 'packages').install.includes('htop'), 'extras never share the hardening transaction');
+  assert.is(step(p, 'ssh').port, 2222);
+  assert.equal(step(p, 'firewall').rules.map((r) => `${r.action} ${r.port}/${r.proto} ${r.comment}`), [
+    'limit 2222/tcp firstboot ssh',
+    'allow 60000:60010/udp firstboot mosh',
+    'allow 443/tcp firstboot allow',
+    'allow 8000:8100/tcp firstboot allow',
+  ]);
+  assert.is(step(p, 'fail2ban').sshPort, 2222);
+  assert.is(step(p, 'fail2ban').bantimeSeconds, 7200);
+  assert.is(step(p, 'fail2ban').maxretry, 5);
+  assert.is(step(p, 'upgrades').reboot, false);
+  assert.is(step(p, 'admin').shell, '/usr/bin/zsh');
+});
+
+test('secrets add the metadata step right after the packages; image mode is carried', async () => {
+  const p = await planFor('', { secrets: true, mode: 'image' });
+  assert.equal(ids(p).slice(0, 2), ['packages', 'metadata']);
+  assert.is(p.mode, 'image');
+});
+
+test('the plan is pure: same config, same plan and hash; another config, another hash', async () => {
+  const a = await planFor('timezone: Europe/Paris\n');
+  assert.equal(a, await planFor('timezone: Europe/Paris\n'));
+  assert.is.not(a.configHash, (await planFor('timezone: Europe/Berlin\n')).configHash);
+  assert.equal(JSON.parse(JSON.stringify(a)), a, 'JSON-serialisable');
+});
+
+test.run();
