@@ -16,6 +16,25 @@ export interface Expect {
   absent?: string[];
 }
 
+// ufw's `limit` rule drops a source that opens 6 connections within 30 s. The checks stay under
+// that, so a refused connection is the server's answer (or fail2ban's), never the rate limit.
+const opened = new WeakMap<Vm, number[]>();
+const WINDOW_MS = 31_000;
+
+/** Waits until `count` more connections to `vm` stay within ufw's limit, and records them. */
+async function pace(vm: Vm, count = 1): Promise<void> {
+  const times = opened.get(vm) ?? [];
+  opened.set(vm, times);
+  for (let i = 0; i < count; i++) {
+    for (;;) {
+      const recent = times.filter((t) => Date.now() - t < WINDOW_MS);
+      if (recent.length < 5) break;
+      await new Promise((res) => setTimeout(res, Math.min(...recent) + WINDOW_MS - Date.now()));
+    }
+    times.push(Date.now());
+  }
+}
+
 /** What sshd's refusal offers instead, e.g. ["publickey"]. */
 function offeredMethods(stderr: string): string[] {
   const match = stderr.match(/Permission denied \(([^)]*)\)/);
@@ -24,7 +43,8 @@ function offeredMethods(stderr: string): string[] {
 }
 
 /** True if something on the forwarded port speaks SSH within `ms` (ufw drops, slirp keeps silent). */
-export function sshBanner(vm: Vm, guestPort: number, ms = 15_000): Promise<boolean> {
+export async function sshBanner(vm: Vm, guestPort: number, ms = 15_000): Promise<boolean> {
+  await pace(vm);
   return new Promise((resolve) => {
     const socket = connect(vm.ports[guestPort], '127.0.0.1');
     const done = (ok: boolean) => (socket.destroy(), resolve(ok));
@@ -45,21 +65,25 @@ export function sshPort(plan: Plan): number {
   return stepOf(plan, 'ssh')?.port ?? 22;
 }
 
-/** Runs `command` as the admin with sudo; asserts it exits 0 and returns stdout. */
+/** Runs `command` as the admin with sudo over one shared connection; asserts it exits 0 and returns stdout. */
 export async function sudo(vm: Vm, e: Expect, command: string): Promise<string> {
-  const r = await vm.ssh(admin(e.plan), `sudo -n ${command}`, { port: sshPort(e.plan), key: e.key.private });
+  if (!opened.has(vm)) await pace(vm);
+  const r = await vm.ssh(admin(e.plan), `sudo -n ${command}`, { port: sshPort(e.plan), key: e.key.private, reuse: true });
   assert.is(r.code, 0, `sudo ${command} exited ${r.code}: ${r.stderr}${r.stdout}`);
   return r.stdout;
 }
 
 export async function checkLogins(vm: Vm, e: Expect): Promise<void> {
   const port = sshPort(e.plan);
+  await pace(vm);
   const ok = await vm.ssh(admin(e.plan), 'sudo -n true', { port, key: e.key.private });
   assert.is(ok.code, 0, `admin key login + sudo failed: ${ok.stderr}`);
+  await pace(vm);
   const root = await vm.ssh('root', 'true', { port, key: e.key.private });
   assert.is.not(root.code, 0, 'root logged in');
   // BatchMode keeps the client from prompting, but sshd still lists what it would accept.
   for (const method of ['password', 'keyboard-interactive']) {
+    await pace(vm);
     const r = await vm.ssh(admin(e.plan), 'true', { port, options: [`PreferredAuthentications=${method}`, 'PubkeyAuthentication=no'] });
     assert.is.not(r.code, 0);
     assert.not.ok(offeredMethods(r.stderr).includes(method), `sshd offers ${method}: ${r.stderr}`);
@@ -88,6 +112,7 @@ export async function checkInside(vm: Vm, e: Expect): Promise<void> {
 }
 
 export async function checkSshAudit(vm: Vm, e: Expect): Promise<void> {
+  await pace(vm, 5); // ssh-audit connects once per host key type it checks
   const { code, out } = await new Promise<{ code: number; out: string }>((resolve) =>
     execFile('ssh-audit', ['-n', '-p', String(vm.ports[sshPort(e.plan)]), '127.0.0.1'], (err, stdout) =>
       resolve({ code: typeof err?.code === 'number' ? err.code : 0, out: stdout })));
@@ -105,11 +130,12 @@ export async function checkFail2banLast(vm: Vm, e: Expect): Promise<void> {
   const port = sshPort(e.plan);
   const jail = stepOf(e.plan, 'fail2ban');
   assert.ok(jail, 'the plan has no fail2ban step');
-  for (let i = 0; i < jail!.maxretry + 1 && (await sshBanner(vm, port)); i++) {
+  for (let i = 0; i < jail!.maxretry + 1; i++) {
+    await pace(vm);
     await vm.ssh('nosuchuser', 'true', { port, key: e.key.private });
   }
   let banned = false;
-  for (let i = 0; i < 6 && !banned; i++) banned = !(await sshBanner(vm, port, 10_000));
+  for (let i = 0; i < 3 && !banned; i++) banned = !(await sshBanner(vm, port, 10_000));
   assert.ok(banned, 'still answering after failed logins');
   await vm.powerOff();
   const log = await vm.readFile('/var/log/fail2ban.log');

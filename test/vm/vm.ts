@@ -43,6 +43,8 @@ export interface SshOptions {
   key?: string;
   /** extra ssh -o options, e.g. PreferredAuthentications=password */
   options?: string[];
+  /** share one connection between calls (ControlMaster), so a run of commands is one login */
+  reuse?: boolean;
 }
 
 const MAC = '96:00:00:00:00:01';
@@ -169,7 +171,8 @@ export class Vm {
   ssh(user: string, command: string, opts: SshOptions = {}): Promise<SshResult> {
     const port = this.ports[opts.port ?? 22];
     if (port === undefined) throw new Error(`guest port ${opts.port} is not forwarded`);
-    const args = ['-p', String(port), ...[...SSH_OPTIONS, ...(opts.options ?? [])].flatMap((o) => ['-o', o]),
+    const reuse = opts.reuse ? ['ControlMaster=auto', `ControlPath=${join(this.qmpSocket, '..', '%C')}`, 'ControlPersist=300'] : [];
+    const args = ['-p', String(port), ...[...SSH_OPTIONS, ...reuse, ...(opts.options ?? [])].flatMap((o) => ['-o', o]),
       ...(opts.key ? ['-i', opts.key] : []), `${user}@127.0.0.1`, command];
     return new Promise((res, rej) => {
       const child = spawn('ssh', args, { stdio: ['ignore', 'pipe', 'pipe'] });
