@@ -226,14 +226,14 @@ export class Vm {
 
   /**
    * Saves what explains a failure to `.cache/vm/failures/<name>-<time>/` (or `dir`) and prints the path:
-   * console log, metadata requests, cloud-init and firstboot logs, status.json and the journal.
+   * console log, metadata requests, cloud-init, firstboot and fail2ban logs, status.json and the journal.
    */
   async keepArtifacts(dir = cachePath('failures', `${this.opts.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`)): Promise<string> {
     mkdirSync(dir, { recursive: true });
     if (this.qemu) await this.powerOff(60_000).catch(() => undefined);
     if (existsSync(this.console)) writeFileSync(join(dir, 'console.log'), readFileSync(this.console));
     writeFileSync(join(dir, 'metadata-requests.log'), this.metadataRequests.join('\n'));
-    for (const path of ['/var/log/cloud-init.log', '/var/log/cloud-init-output.log', '/var/lib/firstboot/status.json', '/var/log/firstboot.log']) {
+    for (const path of ['/var/log/cloud-init.log', '/var/log/cloud-init-output.log', '/var/lib/firstboot/status.json', '/var/log/firstboot.log', '/var/log/fail2ban.log']) {
       const text = await this.readFile(path).catch(() => undefined);
       if (text !== undefined) writeFileSync(join(dir, path.split('/').pop()!), text);
     }
