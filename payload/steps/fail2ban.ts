@@ -32,6 +32,9 @@ banaction_allports = iptables-allports
 enabled = true
 port = ${plan.sshPort}
 backend = systemd
+# here, not in the filter: Debian 13's defaults-debian.conf sets it on the jail, which beats the filter's.
+# ssh.service, socket-activated ssh@*.service (by process name) and OpenSSH 9.8+'s sshd-session
+journalmatch = _SYSTEMD_UNIT=ssh.service + _COMM=sshd + _COMM=sshd-session
 
 [recidive]
 enabled = true
@@ -54,10 +57,6 @@ const sshdFilter: FileSpec = {
 # lines would never count; this is fail2ban 1.1's own fix (fail2ban/fail2ban#3782), a no-op there.
 [DEFAULT]
 _daemon = sshd(?:-session)?
-
-[Definition]
-# sshd under ssh.service, socket-activated ssh@*.service (by process name), and OpenSSH 10's sshd-session
-journalmatch = _SYSTEMD_UNIT=ssh.service + _COMM=sshd + _COMM=sshd-session
 `,
 };
 
@@ -74,7 +73,8 @@ dbpurgeage = ${plan.recidive.bantime}
   };
 }
 
-const files = (plan: Fail2banPlan) => [jails(plan), sshdFilter, server(plan)];
+/** What the step writes, for the test that feeds it to Debian's real fail2ban. */
+export const fail2banFiles = (plan: Fail2banPlan) => [jails(plan), sshdFilter, server(plan)];
 
 const tail = (out: Output) => `${out.stdout}\n${out.stderr}`.trim().split('\n').slice(-3).join(' / ');
 
@@ -105,14 +105,14 @@ export const fail2ban: Step<'fail2ban'> = {
   title: 'fail2ban',
   after: ['packages'],
   async check({ params, $, fs }) {
-    const drift = await filesDrift(fs, files(params));
+    const drift = await filesDrift(fs, fail2banFiles(params));
     if (!(await fs.stat(LOG))) drift.push(`${LOG} is missing (the recidive jail reads it)`);
     return [...drift, ...(await unitsDown($, ['fail2ban']))];
   },
   async apply({ params, $, fs }) {
     const saved: Saved[] = [];
-    for (const { path } of files(params)) saved.push({ path, content: await fs.read(path), stat: await fs.stat(path) });
-    const wrote = await writeFiles(fs, files(params));
+    for (const { path } of fail2banFiles(params)) saved.push({ path, content: await fs.read(path), stat: await fs.stat(path) });
+    const wrote = await writeFiles(fs, fail2banFiles(params));
     // fail2ban refuses a jail whose log file does not exist yet, and on Debian 12 the first start
     // fails (no auth.log) before fail2ban has ever written its log; logrotate's mode and group
     if (!(await fs.stat(LOG))) await fs.write(LOG, '', { mode: 0o640, owner: 'root:adm' });

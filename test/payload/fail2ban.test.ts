@@ -35,6 +35,9 @@ banaction_allports = iptables-allports
 enabled = true
 port = 2222
 backend = systemd
+# here, not in the filter: Debian 13's defaults-debian.conf sets it on the jail, which beats the filter's.
+# ssh.service, socket-activated ssh@*.service (by process name) and OpenSSH 9.8+'s sshd-session
+journalmatch = _SYSTEMD_UNIT=ssh.service + _COMM=sshd + _COMM=sshd-session
 
 [recidive]
 enabled = true
@@ -52,10 +55,6 @@ const FILTER_TEXT = `# Written by firstboot: the sshd filter, extended to sshd-s
 # lines would never count; this is fail2ban 1.1's own fix (fail2ban/fail2ban#3782), a no-op there.
 [DEFAULT]
 _daemon = sshd(?:-session)?
-
-[Definition]
-# sshd under ssh.service, socket-activated ssh@*.service (by process name), and OpenSSH 10's sshd-session
-journalmatch = _SYSTEMD_UNIT=ssh.service + _COMM=sshd + _COMM=sshd-session
 `;
 
 const SERVER_TEXT = `# Written by firstboot: how long bans are kept in the database. Changes here are undone on its next run.
