@@ -71,13 +71,25 @@ export async function waitForPayload(options: WaitForPayloadOptions): Promise<Pa
     }
     const status = parseStatus(result.stdout);
     if (status?.ok !== undefined) return status;
-    // 255: ssh could not connect yet; 3: the payload is still running; else no status file yet.
-    const state = result.code === 255 ? 'waiting for SSH' : status ? `payload running (${status.steps.length} steps done)` : 'waiting for the payload to start';
-    if (state !== last) options.report(state);
-    last = state;
-    if (now() > deadline) throw new Error(`gave up waiting for firstboot on ${options.host}: ${state}`);
-    await sleep(options.intervalMs ?? 5_000);
+    const state = stateOf(result, status);
+    if (state.text !== last) options.report(state.text);
+    last = state.text;
+    if (now() > deadline) throw new Error(`gave up waiting for firstboot on ${options.host}: ${state.text}`);
+    await sleep(options.intervalMs ?? state.seconds * 1000);
   }
+}
+
+/**
+ * What the last try saw, and how long to wait before the next. Every try is a new connection, and
+ * ufw's `limit` rule drops an address that opens 6 within 30 s. Until the payload has made the admin,
+ * every try is also a failed login, which a package's default fail2ban jail counts (Ubuntu's bans
+ * after 5 in 10 minutes), so those tries are spaced out further.
+ */
+function stateOf(result: SshResult, status: PayloadStatus | undefined): { text: string; seconds: number } {
+  if (result.code === 255 && /Permission denied/.test(result.stderr)) return { text: 'SSH answers; waiting for the payload to make the admin', seconds: 30 };
+  if (result.code === 255) return { text: 'waiting for SSH', seconds: 10 };
+  if (status) return { text: `payload running (${status.steps.length} steps done)`, seconds: 10 };
+  return { text: 'waiting for the payload to start', seconds: 10 };
 }
 
 function parseStatus(stdout: string): PayloadStatus | undefined {

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { create, type CreateOptions } from '../../generator/hcloud/create';
 import { HcloudError, HcloudInputError, LeftBehindError } from '../../generator/hcloud/errors';
 import { md5Fingerprint } from '../../generator/hcloud/ssh-keys';
-import { HostKeyMismatchError, type SshResult } from '../../generator/hcloud/ssh-wait';
+import { HostKeyMismatchError, waitForPayload, type SshResult } from '../../generator/hcloud/ssh-wait';
 import { assertRequestsMatchSpec } from '../fakes/openapi-check';
 import { adminKey, fakeAndClient, hostKey, payload, workspace } from './setup';
 import { rejection } from '../rejects';
@@ -179,6 +179,25 @@ test('wait: a different host key stops at once, and the server is reported as le
   })), LeftBehindError);
   assert.instance(error.cause, HostKeyMismatchError);
   assert.match(error.message, /did not answer with the host key/);
+});
+
+test('wait: tries stay under ufw\'s limit, and far apart while the admin does not exist yet', async () => {
+  const running = { firstboot: '0.1.0', configHash: 'x', started: 's', steps: [] };
+  const answers: SshResult[] = [
+    { code: 255, stdout: '', stderr: 'ssh: connect to host 192.0.2.10 port 22: Connection refused' },
+    { code: 255, stdout: '', stderr: 'admin@192.0.2.10: Permission denied (publickey).' },
+    { code: 3, stdout: JSON.stringify(running), stderr: '' },
+    { code: 0, stdout: JSON.stringify({ ...running, finished: 'f', ok: true }), stderr: '' },
+  ];
+  const waits: number[] = [];
+  const reports: string[] = [];
+  const status = await waitForPayload({
+    host: '192.0.2.10', port: 22, user: 'admin', knownHostsPath: '/dev/null', report: (m) => reports.push(m),
+    runSsh: async () => answers.shift()!, sleep: async (ms) => void waits.push(ms),
+  });
+  assert.is(status.ok, true);
+  assert.equal(waits, [10_000, 30_000, 10_000]);
+  assert.equal(reports, ['waiting for SSH', 'SSH answers; waiting for the payload to make the admin', 'payload running (0 steps done)']);
 });
 
 test.run();
