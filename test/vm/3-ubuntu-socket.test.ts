@@ -1,7 +1,12 @@
 // Scenario 2: sshd started by ssh.socket as on Ubuntu 24.04, with a port change, a named admin,
-// mosh off and an extra firewall rule. Moving the port is where socket activation bites.
+// mosh off and an extra firewall rule. Moving the port is where socket activation bites. Something
+// else also holds dpkg's lock for three minutes from early boot, as unattended-upgrades often does
+// on a fresh server: first boot must wait for it, not fail.
 import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { sudo } from './checks';
 import { checkAll, hardened, waitForFirstboot, withVm } from './scenario';
+import { withBootcmd } from './userdata';
 
 const CONFIG = `ssh: {port: 2222}
 admin: {name: ops}
@@ -9,11 +14,21 @@ mosh: {enabled: false}
 firewall: {allow: [8080/tcp]}
 `;
 
-test('ssh.socket image, port 2222, admin ops, mosh off, 8080/tcp open', async () => {
+// apt and dpkg take fcntl locks (flock(1) would not stop them). No default dependencies: bootcmd runs
+// before sysinit.target, which a default transient unit waits for; --no-block so bootcmd goes on.
+const HOLD_LOCK = [
+  'systemd-run', '--no-block', '--unit=hold-dpkg-lock', '--property=DefaultDependencies=no',
+  'python3', '-c', 'import fcntl, time; f = open("/var/lib/dpkg/lock-frontend", "w"); fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(180)',
+];
+
+test('ssh.socket image, port 2222, admin ops, mosh off, 8080/tcp open, dpkg lock held at boot', async () => {
   const h = await hardened(CONFIG, ['8080/tcp']);
   h.expect.absent = ['60000:61000/udp'];
-  await withVm({ name: 'ubuntu-socket', suite: 'bookworm', sshSocket: true, userData: h.userData, hostPorts: h.hostPorts, publicKeys: h.publicKeys }, async (vm) => {
+  const userData = withBootcmd(h.userData, HOLD_LOCK);
+  await withVm({ name: 'ubuntu-socket', suite: 'bookworm', sshSocket: true, userData, hostPorts: h.hostPorts, publicKeys: h.publicKeys }, async (vm) => {
     await waitForFirstboot(vm);
+    const firstboot = await sudo(vm, h.expect, 'journalctl -o cat -u firstboot');
+    assert.match(firstboot, /lock was locked by another process|Could not get lock/, 'the payload never met the held dpkg lock');
     await checkAll(vm, h.expect);
   });
 });
