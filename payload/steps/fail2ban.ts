@@ -12,6 +12,7 @@ import { isActive, isEnabled, unitsDown } from '../lib/systemd';
 
 const LOG = '/var/log/fail2ban.log';
 const SERVER_START_SECONDS = 30;
+const BAN_ACTION = 'iptables-multiport';
 
 function jails(plan: Fail2banPlan): FileSpec {
   const { bantime, findtime, maxretry } = plan.recidive;
@@ -24,8 +25,8 @@ bantime = ${plan.bantime}
 findtime = ${plan.findtime}
 maxretry = ${plan.maxretry}
 ignoreip = 127.0.0.1/8 ::1
-# iptables, which ufw drives too; Debian 13's defaults-debian.conf picks nftables, which is not installed
-banaction = iptables-multiport
+# iptables, which ufw drives too (Debian 13's defaults-debian.conf picks nftables)
+banaction = ${BAN_ACTION}
 banaction_allports = iptables-allports
 
 [sshd]
@@ -123,12 +124,12 @@ export const fail2ban: Step<'fail2ban'> = {
       throw new Error(`fail2ban rejects the configuration, previous files restored: ${tail(test)}`);
     }
     if (!(await isEnabled($, 'fail2ban'))) await $`systemctl enable fail2ban`;
-    if (!(await isActive($, 'fail2ban'))) {
+    // A restart, not `fail2ban-client reload`: fail2ban 1.1's reload drops an action the jail did not
+    // have before (the package's first start on Debian 13 used nftables), leaving bans that block
+    // nothing. Bans come back from the database on start.
+    if (wrote || !(await isActive($, 'fail2ban'))) {
       await $`systemctl restart fail2ban`;
       await waitForServer($);
-    } else if (wrote) {
-      // keeps current bans in memory, where a restart would go through the database
-      await $`fail2ban-client reload`;
     }
   },
   async verify({ params, $ }) {
@@ -137,6 +138,8 @@ export const fail2ban: Step<'fail2ban'> = {
     const sshd = await q`fail2ban-client status sshd`;
     if (!sshd.ok) return [...problems, `the sshd jail is not running: ${tail(sshd)}`];
     if (!/Journal matches:.*_COMM=sshd-session/.test(sshd.stdout)) problems.push('the sshd jail does not read sshd and sshd-session from the journal');
+    const actions = (await q`fail2ban-client get sshd actions`).stdout;
+    if (!actions.includes(BAN_ACTION)) problems.push(`the sshd jail does not ban with ${BAN_ACTION}: ${actions.trim().split('\n').pop() || '?'}`);
     const bantime = (await q`fail2ban-client get sshd bantime`).stdout.trim();
     if (bantime !== String(params.bantimeSeconds)) problems.push(`the sshd jail bans for ${bantime || '?'} s, wants ${params.bantimeSeconds} (${params.bantime})`);
     const recidive = await q`fail2ban-client status recidive`;
