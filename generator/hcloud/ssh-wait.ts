@@ -54,23 +54,29 @@ export async function waitForPayload(options: WaitForPayloadOptions): Promise<Pa
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = options.now ?? Date.now;
   const deadline = now() + (options.timeoutMs ?? 20 * 60_000);
-  const args = [
+  const args = (user: string) => [
     '-o', 'BatchMode=yes',
     '-o', 'StrictHostKeyChecking=yes',
     '-o', `UserKnownHostsFile=${options.knownHostsPath}`,
     '-o', 'ConnectTimeout=10',
     '-p', String(options.port),
-    `${options.user}@${options.host}`,
+    `${user}@${options.host}`,
     'sudo', '-n', 'firstboot', 'status', '--json',
   ];
+  // On port 22 sshd answers long before the payload has made the admin, and every try as a user that
+  // does not exist yet is a failed login, which fail2ban reads back from the journal when it starts
+  // and bans for. Until then root has the project's SSH keys (Hetzner puts them there), so ask as
+  // root until the admin exists. On another port nothing answers before that.
+  let user = options.port === 22 ? 'root' : options.user;
   let last = '';
   for (;;) {
-    const result = await runSsh(args);
+    const result = await runSsh(args(user));
     if (/host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(result.stderr)) {
       throw new HostKeyMismatchError(options.host, result.stderr);
     }
     const status = parseStatus(result.stdout);
     if (status?.ok !== undefined) return status;
+    if (status?.steps.some((s) => s.id === 'admin' && s.result !== 'failed') || /Permission denied/.test(result.stderr)) user = options.user;
     const state = stateOf(result, status);
     if (state.text !== last) options.report(state.text);
     last = state.text;

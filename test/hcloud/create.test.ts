@@ -181,23 +181,47 @@ test('wait: a different host key stops at once, and the server is reported as le
   assert.match(error.message, /did not answer with the host key/);
 });
 
-test('wait: tries stay under ufw\'s limit, and far apart while the admin does not exist yet', async () => {
-  const running = { firstboot: '0.1.0', configHash: 'x', started: 's', steps: [] };
+test('wait on port 22: as root until the payload has made the admin, tries spaced under ufw\'s limit', async () => {
+  const status = (steps: string[], ok?: boolean) => ({
+    code: ok === undefined ? 3 : 0, stderr: '',
+    stdout: JSON.stringify({ firstboot: '0.1.0', configHash: 'x', started: 's', ok, steps: steps.map((id) => ({ id, result: 'changed', seconds: 1 })) }),
+  });
   const answers: SshResult[] = [
     { code: 255, stdout: '', stderr: 'ssh: connect to host 192.0.2.10 port 22: Connection refused' },
-    { code: 255, stdout: '', stderr: 'admin@192.0.2.10: Permission denied (publickey).' },
-    { code: 3, stdout: JSON.stringify(running), stderr: '' },
-    { code: 0, stdout: JSON.stringify({ ...running, finished: 'f', ok: true }), stderr: '' },
+    { code: 1, stdout: '', stderr: 'sudo: firstboot: command not found' },
+    status(['packages']),
+    status(['packages', 'admin']),
+    status(['packages', 'admin', 'ssh'], true),
   ];
+  const users: string[] = [];
   const waits: number[] = [];
   const reports: string[] = [];
-  const status = await waitForPayload({
-    host: '192.0.2.10', port: 22, user: 'admin', knownHostsPath: '/dev/null', report: (m) => reports.push(m),
-    runSsh: async () => answers.shift()!, sleep: async (ms) => void waits.push(ms),
+  const result = await waitForPayload({
+    host: '192.0.2.10', port: 22, user: 'ops', knownHostsPath: '/dev/null', report: (m) => reports.push(m),
+    runSsh: async (args) => (users.push(args.find((a) => a.endsWith('@192.0.2.10'))!), answers.shift()!),
+    sleep: async (ms) => void waits.push(ms),
   });
-  assert.is(status.ok, true);
-  assert.equal(waits, [10_000, 30_000, 10_000]);
-  assert.equal(reports, ['waiting for SSH', 'SSH answers; waiting for the payload to make the admin', 'payload running (0 steps done)']);
+  assert.is(result.ok, true);
+  assert.equal(users, ['root@192.0.2.10', 'root@192.0.2.10', 'root@192.0.2.10', 'root@192.0.2.10', 'ops@192.0.2.10']);
+  assert.equal(waits, [10_000, 10_000, 10_000, 10_000]);
+  assert.equal(reports, ['waiting for SSH', 'waiting for the payload to start', 'payload running (1 steps done)', 'payload running (2 steps done)']);
+});
+
+test('wait: a root login refused (the payload got there first) goes over to the admin, and spaces tries out', async () => {
+  const answers: SshResult[] = [
+    { code: 255, stdout: '', stderr: 'root@192.0.2.10: Permission denied (publickey).' },
+    { code: 255, stdout: '', stderr: 'ops@192.0.2.10: Permission denied (publickey).' },
+    { code: 0, stdout: JSON.stringify({ firstboot: '0.1.0', configHash: 'x', started: 's', ok: true, steps: [] }), stderr: '' },
+  ];
+  const users: string[] = [];
+  const waits: number[] = [];
+  await waitForPayload({
+    host: '192.0.2.10', port: 22, user: 'ops', knownHostsPath: '/dev/null', report: () => {},
+    runSsh: async (args) => (users.push(args.find((a) => a.endsWith('@192.0.2.10'))!), answers.shift()!),
+    sleep: async (ms) => void waits.push(ms),
+  });
+  assert.equal(users, ['root@192.0.2.10', 'ops@192.0.2.10', 'ops@192.0.2.10']);
+  assert.equal(waits, [30_000, 30_000]);
 });
 
 test.run();
