@@ -3,6 +3,7 @@
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
+import { promisify } from 'node:util';
 import type { Plan } from '../../generator/plan-types';
 import { stepOf, type KeyPair } from './userdata';
 import type { Vm } from './vm';
@@ -67,12 +68,27 @@ export function sshPort(plan: Plan): number {
   return stepOf(plan, 'ssh')?.port ?? 22;
 }
 
-/** Runs `command` as the admin with sudo over one shared connection; asserts it exits 0 and returns stdout. */
-export async function sudo(vm: Vm, e: Expect, command: string): Promise<string> {
-  if (!opened.has(vm)) await pace(vm);
-  const r = await vm.ssh(admin(e.plan), `sudo -n ${command}`, { port: sshPort(e.plan), key: e.key.private, reuse: true });
-  assert.is(r.code, 0, `sudo ${command} exited ${r.code}: ${r.stderr}${r.stdout}`);
+/** VMs whose admin connection (ControlMaster) is open: opening it counts against ufw's limit, reusing it does not. */
+const shared = new WeakSet<Vm>();
+
+/** Runs `command` as the admin over one shared connection; asserts it exits 0 and returns stdout. */
+export async function asAdmin(vm: Vm, e: Expect, command: string): Promise<string> {
+  if (!shared.has(vm)) {
+    await pace(vm);
+    shared.add(vm);
+  }
+  const r = await vm.ssh(admin(e.plan), command, { port: sshPort(e.plan), key: e.key.private, reuse: true });
+  assert.is(r.code, 0, `${command} exited ${r.code}: ${r.stderr}${r.stdout}`);
   return r.stdout;
+}
+
+export const sudo = (vm: Vm, e: Expect, command: string): Promise<string> => asAdmin(vm, e, `sudo -n ${command}`);
+
+/** The server's ed25519 host key as ssh-keyscan sees it ("ssh-ed25519 AAAA..."). */
+export async function hostKey(vm: Vm, guestPort: number): Promise<string> {
+  await pace(vm);
+  const { stdout } = await promisify(execFile)('ssh-keyscan', ['-t', 'ed25519', '-p', String(vm.ports[guestPort]), '127.0.0.1']);
+  return stdout.trim().split(/\s+/).slice(1).join(' ');
 }
 
 export async function checkLogins(vm: Vm, e: Expect): Promise<void> {
