@@ -11,7 +11,7 @@ const LYNIS = 'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq 
   + ' && lynis audit system --quick --no-colors >/dev/null 2>&1; grep ^hardening_index= /var/log/lynis-report.dat';
 
 async function lynisIndex(vm: Vm, user: string, port: number, key: string): Promise<string> {
-  const r = await vm.ssh(user, `sudo -n sh -c '${LYNIS}'`, { port, key });
+  const r = await vm.ssh(user, `sudo -n sh -c '${LYNIS}'`, { port, key, timeoutMs: 20 * 60_000 });
   return r.stdout.trim().split('=')[1] ?? `none (exit ${r.code}: ${r.stderr.trim()})`;
 }
 

@@ -45,6 +45,8 @@ export interface SshOptions {
   options?: string[];
   /** share one connection between calls (ControlMaster), so a run of commands is one login */
   reuse?: boolean;
+  /** the whole command, after which ssh is killed and the result is exit 255 (default 5 minutes) */
+  timeoutMs?: number;
 }
 
 const MAC = '96:00:00:00:00:01';
@@ -175,7 +177,9 @@ export class Vm {
     const args = ['-p', String(port), ...[...SSH_OPTIONS, ...reuse, ...(opts.options ?? [])].flatMap((o) => ['-o', o]),
       ...(opts.key ? ['-i', opts.key] : []), `${user}@127.0.0.1`, command];
     return new Promise((res, rej) => {
-      const child = spawn('ssh', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      // qemu accepts on the host side at once: a guest that drops the connection leaves ssh waiting
+      // for a banner forever, which ConnectTimeout does not cover
+      const child = spawn('ssh', args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 300_000 });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d));
