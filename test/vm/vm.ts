@@ -207,11 +207,6 @@ export class Vm {
     await this.exited;
   }
 
-  async reboot(): Promise<void> {
-    await this.powerOff();
-    await this.start();
-  }
-
   /** A file from the guest's disk, read while the VM is off; undefined if it does not exist. */
   async readFile(path: string): Promise<string | undefined> {
     const { stdout, stderr } = await promisify(execFile)('debugfs', ['-R', `cat ${path}`, await this.rawDisk()], { maxBuffer: 1 << 28 });
