@@ -193,7 +193,10 @@ export class Vm {
   async powerOff(timeoutMs = 180_000): Promise<void> {
     if (!this.qemu) return;
     await qmp(this.qmpSocket, 'system_powerdown').catch(() => undefined);
-    const timedOut = await Promise.race([this.exited!.then(() => false), new Promise<boolean>((res) => setTimeout(res, timeoutMs, true))]);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([this.exited!.then(() => false), new Promise<boolean>((res) => (timer = setTimeout(res, timeoutMs, true)))]);
+    // a pending timer would keep the test process alive for minutes after its last test
+    clearTimeout(timer);
     if (timedOut) {
       await this.kill();
       throw new Error(`${this.opts.name} did not power off within ${timeoutMs / 1000} s; killed it`);
