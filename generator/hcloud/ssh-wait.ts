@@ -76,7 +76,7 @@ export async function waitForPayload(options: WaitForPayloadOptions): Promise<Pa
     }
     const status = parseStatus(result.stdout);
     if (status?.ok !== undefined) return status;
-    if (status?.steps.some((s) => s.id === 'admin' && s.result !== 'failed') || /Permission denied/.test(result.stderr)) user = options.user;
+    if (status?.steps.some((s) => s.id === 'admin' && s.result !== 'failed') || refused(result)) user = options.user;
     const state = stateOf(result, status);
     if (state.text !== last) options.report(state.text);
     last = state.text;
@@ -91,8 +91,10 @@ export async function waitForPayload(options: WaitForPayloadOptions): Promise<Pa
  * every try is also a failed login, which a package's default fail2ban jail counts (Ubuntu's bans
  * after 5 in 10 minutes), so those tries are spaced out further.
  */
+const refused = (result: SshResult) => result.code === 255 && /Permission denied/.test(result.stderr);
+
 function stateOf(result: SshResult, status: PayloadStatus | undefined): { text: string; seconds: number } {
-  if (result.code === 255 && /Permission denied/.test(result.stderr)) return { text: 'SSH answers; waiting for the payload to make the admin', seconds: 30 };
+  if (refused(result)) return { text: 'SSH answers; waiting for the payload to make the admin', seconds: 30 };
   if (result.code === 255) return { text: 'waiting for SSH', seconds: 10 };
   if (status) return { text: `payload running (${status.steps.length} steps done)`, seconds: 10 };
   return { text: 'waiting for the payload to start', seconds: 10 };

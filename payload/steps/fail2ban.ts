@@ -138,8 +138,8 @@ export const fail2ban: Step<'fail2ban'> = {
     const sshd = await q`fail2ban-client status sshd`;
     if (!sshd.ok) return [...problems, `the sshd jail is not running: ${tail(sshd)}`];
     if (!/Journal matches:.*_COMM=sshd-session/.test(sshd.stdout)) problems.push('the sshd jail does not read sshd and sshd-session from the journal');
-    const actions = (await q`fail2ban-client get sshd actions`).stdout;
-    if (!actions.includes(BAN_ACTION)) problems.push(`the sshd jail does not ban with ${BAN_ACTION}: ${actions.trim().split('\n').pop() || '?'}`);
+    const actions = await q`fail2ban-client get sshd actions`;
+    if (!actions.stdout.includes(BAN_ACTION)) problems.push(`the sshd jail does not ban with ${BAN_ACTION}: ${tail(actions)}`);
     const bantime = (await q`fail2ban-client get sshd bantime`).stdout.trim();
     if (bantime !== String(params.bantimeSeconds)) problems.push(`the sshd jail bans for ${bantime || '?'} s, wants ${params.bantimeSeconds} (${params.bantime})`);
     const recidive = await q`fail2ban-client status recidive`;
