@@ -3,13 +3,12 @@
 // snapshots it and deletes the builder. The builder's disk must hold no per-instance state.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startCloud } from './cloud';
+import { withCloud } from './cloud';
 import { keyPair } from './userdata';
 
 test('firstboot image: builder runs the payload, clears its identity, powers off; snapshot made, builder deleted', async () => {
   const key = await keyPair();
-  const cloud = await startCloud({ suite: 'bookworm', key, guestPorts: [22] });
-  try {
+  await withCloud({ suite: 'bookworm', key, guestPorts: [22] }, async (cloud) => {
     const start = performance.now();
     const made = await cloud.cli(['image', '--name', 'golden', '--ssh-key', key.public, '--image', 'debian-12']);
     assert.is(made.code, 0, `image exited ${made.code}:\n${made.stderr}`);
@@ -31,12 +30,7 @@ test('firstboot image: builder runs the payload, clears its identity, powers off
     for (const type of ['ed25519', 'rsa', 'ecdsa']) assert.is(await vm.readFile(`/etc/ssh/ssh_host_${type}_key`), undefined, `the ${type} host key survived`);
     assert.is(await vm.readFile('/var/lib/cloud/instance/user-data.txt'), undefined, 'cloud-init still knows the instance');
     assert.is(await vm.readFile('/var/log/firstboot.log'), undefined, 'the builder\'s log survived');
-  } catch (error) {
-    await cloud.vms[0]?.vm.keepArtifacts().catch(() => undefined);
-    throw error;
-  } finally {
-    await cloud.close();
-  }
+  });
 });
 
 test.run();

@@ -31,8 +31,27 @@ export interface Cloud {
   close(): Promise<void>;
 }
 
-/** `guestPorts`: what each VM forwards (the SSH ports the config uses). */
-export async function startCloud(opts: { suite: Suite; key: KeyPair; guestPorts: number[] }): Promise<Cloud> {
+export interface CloudOptions {
+  suite: Suite;
+  key: KeyPair;
+  /** what each VM forwards (the SSH ports the config uses) */
+  guestPorts: number[];
+}
+
+/** Starts the cloud, runs `body`, keeps every VM's artifacts if it throws, and always cleans up (as withVm). */
+export async function withCloud(opts: CloudOptions, body: (cloud: Cloud) => Promise<void>): Promise<void> {
+  const cloud = await startCloud(opts);
+  try {
+    await body(cloud);
+  } catch (error) {
+    for (const { vm } of cloud.vms) await vm.keepArtifacts().catch((e: Error) => console.log(`# keeping artifacts failed: ${e.message}`));
+    throw error;
+  } finally {
+    await cloud.close();
+  }
+}
+
+async function startCloud(opts: CloudOptions): Promise<Cloud> {
   const dir = mkdtempSync(join(tmpdir(), 'firstboot-cloud-'));
   const home = join(dir, 'home');
   const bin = join(dir, 'bin');
