@@ -1,7 +1,7 @@
 // The library entry: config file -> config -> plan -> user-data. Returns results; never prints.
 import type { Config } from './config/schema';
 import type { Diagnostic, Source } from './config/diagnostics';
-import type { Plan } from './plan-types';
+import type { Plan } from '../contract/plan';
 import { loadConfig } from './config/load';
 import { plan as makePlan } from './plan';
 import { render, type RenderOptions, type Rendered } from './render';

@@ -1,7 +1,7 @@
 // Reads a generated user-data file back: the plan inside it, the payload's version, size by part.
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import yaml from 'js-yaml';
-import type { Plan } from './plan-types';
+import type { Plan } from '../contract/plan';
 import { decode85 } from './base85';
 import { measure, PATHS, USER_DATA_LIMIT, type Part } from './render';
 

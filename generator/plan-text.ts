@@ -1,6 +1,6 @@
 // The plan for people: each step in order with what it will configure.
 import yaml from 'js-yaml';
-import type { Plan } from './plan-types';
+import type { Plan } from '../contract/plan';
 
 export function planText(plan: Plan): string {
   const head = `firstboot ${plan.firstboot} plan (config ${plan.configHash.slice(0, 12)}, mode ${plan.mode}): ${plan.steps.length} steps\n`;

@@ -1,16 +1,16 @@
 // config -> plan: pure, JSON-serialisable, the same config always gives the same plan.
 import type { Config } from './config/schema';
-import type { Plan, StepPlan } from './plan-types';
+import type { Plan, StepPlan } from '../contract/plan';
 import { configHash } from './config/hash';
-import { sshPackages, sshPlan } from './policy/ssh';
-import { firewallPackages, firewallPlan } from './policy/firewall';
-import { fail2banPackages, fail2banPlan } from './policy/fail2ban';
-import { auditPackages, auditPlan } from './policy/audit';
-import { sysctlPackages, sysctlPlan } from './policy/sysctl';
-import { upgradesPackages, upgradesPlan } from './policy/upgrades';
-import { shellPackage } from './policy/packages';
-import { adminPackages } from './policy/admin';
-import { metadataPackages, metadataPlan } from './policy/metadata';
+import { sshPackages, sshPlan } from './capabilities/ssh';
+import { firewallPackages, firewallPlan } from './capabilities/firewall';
+import { fail2banPackages, fail2banPlan } from './capabilities/fail2ban';
+import { auditPackages, auditPlan } from './capabilities/audit';
+import { sysctlPackages, sysctlPlan } from './capabilities/sysctl';
+import { upgradesPackages, upgradesPlan } from './capabilities/upgrades';
+import { shellPackage } from './capabilities/packages';
+import { adminPackages } from './capabilities/admin';
+import { metadataPackages, metadataPlan } from './capabilities/metadata';
 import pkg from '../package.json' with { type: 'json' };
 
 export interface PlanOptions {

@@ -2,7 +2,7 @@
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
-import type { Plan } from './plan-types';
+import type { Plan } from '../contract/plan';
 import { encode85, Z85 } from './base85';
 
 /** Hetzner refuses longer user_data ("Length must be between 0 and 32768"). */

@@ -4,7 +4,7 @@
 //   firstboot check [--json]      verify the live state; exit 1 naming what fails
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import type { Plan, StepId } from '../generator/plan-types';
+import type { Plan, StepId } from '../contract/plan';
 import { nodeFs } from './lib/fs';
 import { serverLog } from './lib/log';
 import { zxShell } from './lib/shell';

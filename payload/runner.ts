@@ -1,7 +1,7 @@
 // Runs the plan's steps in order: check, apply when something differs, verify. One line per step, a
 // status file after each (a reboot mid-run leaves an honest record), and a failed step only stops the
 // steps that come after it.
-import type { Plan, StepId } from '../generator/plan-types';
+import type { Plan, StepId } from '../contract/plan';
 import type { Ctx, Step } from './step';
 import type { Fs } from './lib/fs';
 import type { Log } from './lib/log';

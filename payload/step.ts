@@ -1,5 +1,5 @@
 // The step contract: every capability is one module of this shape (DESIGN.md, "The step contract").
-import type { Plan, StepId, ParamsOf } from '../generator/plan-types';
+import type { Plan, StepId, ParamsOf } from '../contract/plan';
 import type { Fs } from './lib/fs';
 import type { Shell } from './lib/shell';
 import type { Log } from './lib/log';

@@ -64,7 +64,7 @@ export async function buildPayload(outfile = 'dist/payload.cjs', entry = 'payloa
 
 export async function buildCli(outfile = 'dist/firstboot.js') {
   await build({
-    entryPoints: ['generator/cli.ts'],
+    entryPoints: ['cli/main.ts'],
     outfile,
     bundle: true,
     platform: 'node',

@@ -5,7 +5,7 @@
 import { boolean, either, integer, list, literal, map, oneOf, optional, section, string, type Infer } from './dsl';
 import * as msg from './messages';
 import { parseAllow, parseRange, rangeProblem, rangeText, type Proto } from './ports';
-import { durationSeconds } from '../policy/fail2ban';
+import { durationSeconds } from '../capabilities/fail2ban';
 
 /**
  * Names the admin may not take: root, the system accounts of Debian and Ubuntu images, and the

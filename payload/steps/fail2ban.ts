@@ -3,7 +3,7 @@
 // package's files (jail.conf, jail.d/*.conf such as Debian's defaults-debian.conf, then jail.local, then
 // jail.d/*.local), so they win without replacing anything an admin wrote. A configuration fail2ban's own
 // test rejects is rolled back before it can take down a running fail2ban.
-import type { Fail2banPlan } from '../../generator/plan-types';
+import type { Fail2banPlan } from '../../contract/plan';
 import type { Step } from '../step';
 import type { Fs, Stat } from '../lib/fs';
 import type { Output, Shell } from '../lib/shell';

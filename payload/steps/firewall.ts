@@ -3,7 +3,7 @@
 // ufw and leaves rules an admin added alone, since only rules whose comment starts with "firstboot" are
 // ours; every port sshd listens on stays open, and an obsolete rule of ours is removed only once sshd
 // listens on the plan's port and that port's rule is in.
-import type { FirewallPlan, FirewallRule } from '../../generator/plan-types';
+import type { FirewallPlan, FirewallRule } from '../../contract/plan';
 import type { Step } from '../step';
 import type { Fs } from '../lib/fs';
 import type { Log } from '../lib/log';

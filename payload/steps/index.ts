@@ -1,5 +1,5 @@
 // Every capability the payload knows, by plan step id.
-import type { StepId } from '../../generator/plan-types';
+import type { StepId } from '../../contract/plan';
 import type { Step } from '../step';
 import { packages, extras } from './packages';
 import { hostname } from './hostname';

@@ -2,7 +2,7 @@
 // every non-root connection to the metadata service. Root (cloud-init) keeps its access, so a reboot
 // still configures the network. The rules live in a unit, not in ufw's files: they must not depend on
 // the firewall being enabled.
-import type { MetadataPlan } from '../../generator/plan-types';
+import type { MetadataPlan } from '../../contract/plan';
 import type { Ctx, Step } from '../step';
 import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';
 import { isActive, isEnabled } from '../lib/systemd';

@@ -1,6 +1,6 @@
 // Everything the other steps need, in one apt transaction (lib/apt.ts waits for the dpkg lock, repairs an
 // interrupted dpkg and retries network errors).
-import type { ExtrasPlan, PackagesPlan, StepId } from '../../generator/plan-types';
+import type { ExtrasPlan, PackagesPlan, StepId } from '../../contract/plan';
 import type { Step } from '../step';
 import type { Shell } from '../lib/shell';
 import type { Fs } from '../lib/fs';

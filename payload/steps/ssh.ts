@@ -2,7 +2,7 @@
 // the intended effective values in `sshd -T` before sshd is reloaded, a new port is open in the
 // firewall and proven to answer before anything else moves, and a failure puts the old file back.
 import { createHash } from 'node:crypto';
-import type { SshPlan } from '../../generator/plan-types';
+import type { SshPlan } from '../../contract/plan';
 import type { Ctx, Step } from '../step';
 import type { Shell } from '../lib/shell';
 import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';

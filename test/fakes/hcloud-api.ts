@@ -6,7 +6,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Action, Firewall, FirewallRule, Image, Labels, Location, Server, ServerType, SshKey } from '../../generator/hcloud/types';
+import type { Action, Firewall, FirewallRule, Image, Labels, Location, Server, ServerType, SshKey } from '../../hcloud/types';
 import { datacenterOf, locations, serverTypes, systemImages } from './hcloud-catalogue';
 import { parseLabelSelector } from './label-selector';
 

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadConfig } from '../../generator/config/load';
 import { plan } from '../../generator/plan';
-import type { Plan } from '../../generator/plan-types';
+import type { Plan } from '../../contract/plan';
 
 const KEY = 'examples/demo_ed25519.pub';
 

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HcloudError } from '../../generator/hcloud/errors';
-import { createClient } from '../../generator/hcloud/client';
+import { HcloudError } from '../../hcloud/errors';
+import { createClient } from '../../hcloud/client';
 import { assertRequestsMatchSpec } from '../fakes/openapi-check';
 import { create, fakeAndClient } from './setup';
 

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HcloudError } from '../../generator/hcloud/errors';
-import { buildImage, type ImageOptions } from '../../generator/hcloud/image';
+import { HcloudError } from '../../hcloud/errors';
+import { buildImage, type ImageOptions } from '../../hcloud/image';
 import { inspect } from '../../generator/inspect';
 import type { FakeServer } from '../fakes/hcloud-api';
 import { assertRequestsMatchSpec } from '../fakes/openapi-check';

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { configAndPlan } from '../../generator/generate';
-import { HcloudInputError } from '../../generator/hcloud/errors';
-import { instanceUserData, isFirstbootImage } from '../../generator/hcloud/instance-data';
-import { firstbootLabels } from '../../generator/hcloud/labels';
-import type { Image } from '../../generator/hcloud/types';
-import type { Plan } from '../../generator/plan-types';
+import { HcloudInputError } from '../../hcloud/errors';
+import { instanceUserData, isFirstbootImage } from '../../hcloud/instance-data';
+import { firstbootLabels } from '../../hcloud/labels';
+import type { Image } from '../../hcloud/types';
+import type { Plan } from '../../contract/plan';
 import { PATHS } from '../../generator/render';
 import { hostKey } from './setup';
 

@@ -2,11 +2,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFile, writeFile } from 'node:fs/promises';
-import { create } from '../../generator/hcloud/create';
-import { deleteServer } from '../../generator/hcloud/delete';
-import { HcloudError, HcloudInputError } from '../../generator/hcloud/errors';
-import { list } from '../../generator/hcloud/list';
-import { rescale } from '../../generator/hcloud/rescale';
+import { create } from '../../hcloud/create';
+import { deleteServer } from '../../hcloud/delete';
+import { HcloudError, HcloudInputError } from '../../hcloud/errors';
+import { list } from '../../hcloud/list';
+import { rescale } from '../../hcloud/rescale';
 import { assertRequestsMatchSpec } from '../fakes/openapi-check';
 import { fakeAndClient, hostKey, payload, workspace } from './setup';
 import { rejection } from '../rejects';

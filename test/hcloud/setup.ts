@@ -3,7 +3,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, type ClientOptions } from '../../generator/hcloud/client';
+import { createClient, type ClientOptions } from '../../hcloud/client';
 import { startFakeHcloud, type FakeHcloudOptions } from '../fakes/hcloud-api';
 
 export async function fakeAndClient(fakeOptions: FakeHcloudOptions = {}, clientOptions: Partial<ClientOptions> = {}) {

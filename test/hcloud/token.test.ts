@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { activeContextToken, MissingTokenError, resolveToken } from '../../generator/hcloud/token';
+import { activeContextToken, MissingTokenError, resolveToken } from '../../hcloud/token';
 
 const cliToml = `active_context = "work"
 

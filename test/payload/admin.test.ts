@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { admin } from '../../payload/steps/admin';
 import { stepContext, type TestCtx } from './context';
 import { rejects } from '../rejects';
-import type { AdminPlan } from '../../generator/plan-types';
+import type { AdminPlan } from '../../contract/plan';
 
 const KEYS = ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@laptop', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHBtc2xlZXAgcGxlYXNlIGtlZXAgdGhpcyBmaXhlZA ci'];
 const params: AdminPlan = { id: 'admin', name: 'fx', shell: '/usr/bin/zsh', keys: KEYS };

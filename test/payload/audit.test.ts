@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { audit, ruleIdentity, RULES_FILE } from '../../payload/steps/audit';
-import { auditPlan } from '../../generator/policy/audit';
+import { auditPlan } from '../../generator/capabilities/audit';
 import { stepContext, type TestCtx } from './context';
 import { rejects } from '../rejects';
-import type { AuditPlan } from '../../generator/plan-types';
+import type { AuditPlan } from '../../contract/plan';
 
 const small: AuditPlan = {
   id: 'audit',

@@ -1,6 +1,6 @@
 // A step context on a recording shell and an in-memory file system.
 import type { Ctx } from '../../payload/step';
-import type { Plan, StepPlan } from '../../generator/plan-types';
+import type { Plan, StepPlan } from '../../contract/plan';
 import { makeLog } from '../../payload/lib/log';
 import { memoryFs, type MemoryFs } from '../fakes/fs';
 import { recordingShell, type RecordingShell } from '../fakes/shell';

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Fail2banPlan } from '../../generator/plan-types';
+import type { Fail2banPlan } from '../../contract/plan';
 import { fail2ban } from '../../payload/steps/fail2ban';
 import { stepContext, type TestCtx } from './context';
 import { rejects } from '../rejects';

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { FirewallPlan } from '../../generator/plan-types';
+import type { FirewallPlan } from '../../contract/plan';
 import { firewall } from '../../payload/steps/firewall';
 import { stepContext, type TestCtx } from './context';
 import { rejects } from '../rejects';

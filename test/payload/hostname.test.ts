@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hostname } from '../../payload/steps/hostname';
 import { stepContext, type TestCtx } from './context';
-import type { HostnamePlan } from '../../generator/plan-types';
+import type { HostnamePlan } from '../../contract/plan';
 
 const params: HostnamePlan = { id: 'hostname', hostname: 'dev1' };
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { metadata } from '../../payload/steps/metadata';
-import { metadataPlan } from '../../generator/policy/metadata';
+import { metadataPlan } from '../../generator/capabilities/metadata';
 import { stepContext } from './context';
 
 const UNIT = '/etc/systemd/system/firstboot-metadata-block.service';

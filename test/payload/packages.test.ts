@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { packages } from '../../payload/steps/packages';
 import { stepContext, type TestCtx } from './context';
 import { rejects } from '../rejects';
-import type { PackagesPlan } from '../../generator/plan-types';
+import type { PackagesPlan } from '../../contract/plan';
 
 const params: PackagesPlan = { id: 'packages', install: ['sudo', 'ufw', 'fail2ban'] };
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Plan, StepId } from '../../generator/plan-types';
+import type { Plan, StepId } from '../../contract/plan';
 import type { Step } from '../../payload/step';
 import { run, check, summary, STATUS_FILE, type Status } from '../../payload/runner';
 import { makeLog } from '../../payload/lib/log';

@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ssh, answerWait } from '../../payload/steps/ssh';
-import { sshPlan } from '../../generator/policy/ssh';
+import { sshPlan } from '../../generator/capabilities/ssh';
 import { stepContext, type TestCtx } from './context';
 import { rejects } from '../rejects';
-import type { SshPlan } from '../../generator/plan-types';
+import type { SshPlan } from '../../contract/plan';
 
 answerWait.pauseMs = 0;
 

@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sysctl, SYSCTL_FILE } from '../../payload/steps/sysctl';
-import { sysctlPlan } from '../../generator/policy/sysctl';
+import { sysctlPlan } from '../../generator/capabilities/sysctl';
 import { stepContext, type TestCtx } from './context';
 import { rejects } from '../rejects';
-import type { SysctlPlan } from '../../generator/plan-types';
+import type { SysctlPlan } from '../../contract/plan';
 
 const params: SysctlPlan = {
   id: 'sysctl',

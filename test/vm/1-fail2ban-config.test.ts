@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fail2banPlan } from '../../generator/policy/fail2ban';
+import { fail2banPlan } from '../../generator/capabilities/fail2ban';
 import { fail2banFiles } from '../../payload/steps/fail2ban';
 import { removeTree, run } from './exec';
 import { buildRepo } from './repo';

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
-import type { Plan } from '../../generator/plan-types';
+import type { Plan } from '../../contract/plan';
 import { stepOf, type KeyPair } from './userdata';
 import type { Vm } from './vm';
 

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import yaml from 'js-yaml';
-import type { Plan, StepId, ParamsOf } from '../../generator/plan-types';
+import type { Plan, StepId, ParamsOf } from '../../contract/plan';
 
 const CLI = resolve(new URL('../../dist/firstboot.js', import.meta.url).pathname);
 const PLAN_PATH = '/var/lib/firstboot/plan.json';

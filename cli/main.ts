@@ -2,14 +2,14 @@
 // Artifacts go to stdout or -o; diagnostics go to stderr.
 import { parseArgs } from 'node:util';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { formatDiagnostics } from './config/diagnostics';
-import { CONFIG_HELP, CONFIG_OPTIONS, UsageError, type Command } from './cli-command';
-import { ConfigError, configAndPlan, generate } from './generate';
-import { hcloudCommands } from './hcloud/cli-commands';
-import { HcloudError, HcloudInputError } from './hcloud/commands';
-import { inspect, InspectError } from './inspect';
-import { planText } from './plan-text';
-import { SizeError, sizeReport } from './render';
+import { formatDiagnostics } from '../generator/config/diagnostics';
+import { CONFIG_HELP, CONFIG_OPTIONS, UsageError, type Command } from './command';
+import { ConfigError, configAndPlan, generate } from '../generator/generate';
+import { hcloudCommands } from './hcloud';
+import { HcloudError, HcloudInputError } from '../hcloud/index';
+import { inspect, InspectError } from '../generator/inspect';
+import { planText } from '../generator/plan-text';
+import { SizeError, sizeReport } from '../generator/render';
 import pkg from '../package.json' with { type: 'json' };
 
 const commands: Record<string, Command> = {

@@ -2,11 +2,11 @@
 // checked before the token is looked for; progress goes to stderr, results to stdout.
 import { createInterface } from 'node:readline/promises';
 import type { ParseArgsConfig } from 'node:util';
-import { CONFIG_HELP, CONFIG_OPTIONS, UsageError, type Command } from '../cli-command';
-import { createdText, listText } from './cli-output';
-import { buildImage, connect, create, deleteServer, list, rescale } from './commands';
-import { defaults } from './server-options';
-import type { Labels } from './types';
+import { CONFIG_HELP, CONFIG_OPTIONS, UsageError, type Command } from './command';
+import { createdText, listText } from './hcloud-output';
+import { buildImage, connect, create, deleteServer, list, rescale } from '../hcloud/index';
+import { defaults } from '../hcloud/server-options';
+import type { Labels } from '../hcloud/types';
 
 const report = (message: string) => console.error(message);
 

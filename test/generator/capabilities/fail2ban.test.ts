@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { durationSeconds, fail2banPlan } from '../../generator/policy/fail2ban';
+import { durationSeconds, fail2banPlan } from '../../../generator/capabilities/fail2ban';
 
 test('durationSeconds reads each unit fail2ban knows by these letters', () => {
   assert.is(durationSeconds('30s'), 30);

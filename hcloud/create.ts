@@ -1,7 +1,7 @@
 // firstboot create: the server, its SSH keys and firewall on Hetzner, and the ssh config and
 // known_hosts entries on this machine, so the first connection is already trusted.
-import { generate } from '../generate';
-import type { Plan } from '../plan-types';
+import { generate } from '../generator/generate';
+import type { Plan } from '../contract/plan';
 import { resolveServerSpec } from './catalogue';
 import { HcloudError, HcloudInputError, LeftBehindError } from './errors';
 import { mirrorUfwRules } from './firewall-rules';
@@ -14,7 +14,7 @@ import { ensureSshKeys } from './ssh-keys';
 import { waitForPayload, type PayloadStatus, type RunSsh } from './ssh-wait';
 import type { ServerOptions } from './server-options';
 import type { CreateServerResponse } from './types';
-import { exists, progress, undoAll } from './steps';
+import { exists, progress, undoAll } from './server-actions';
 
 /** `image` may be a snapshot `firstboot image` made from the same config: it then boots with a small per-instance user-data. */
 export interface CreateOptions extends ServerOptions {

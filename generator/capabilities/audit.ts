@@ -7,7 +7,7 @@
 // Watched paths are ones Debian and Ubuntu have, or whose parent directory they have (a missing file
 // under an existing directory is watched by name; the step skips a watch whose parent is missing).
 // No `-e 2`: locked rules would make a re-run or a change impossible until the next reboot.
-import type { AuditPlan } from '../plan-types';
+import type { AuditPlan } from '../../contract/plan';
 
 /** audispd-plugins is left out: auditd 3 ships the syslog plugin itself, and nothing here logs remotely */
 export const auditPackages = ['auditd'];

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { shellPackage } from '../../generator/policy/packages';
+import { shellPackage } from '../../../generator/capabilities/packages';
 
 test('zsh and fish come from their packages, wherever the config points', () => {
   assert.is(shellPackage('/usr/bin/zsh'), 'zsh');

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { auditPlan } from '../../generator/policy/audit';
+import { auditPlan } from '../../../generator/capabilities/audit';
 
 const rules = auditPlan().rules;
 const syscallRules = rules.filter((rule) => rule.startsWith('-a '));

@@ -1,5 +1,5 @@
 // The short human summaries the Hetzner Cloud commands print on stdout (`-o json` prints the results as they are).
-import type { CreateResult, ListedServer, PayloadStatus } from './commands';
+import type { CreateResult, ListedServer, PayloadStatus } from '../hcloud/index';
 
 export function createdText(result: CreateResult): string {
   const { server } = result;

@@ -9,7 +9,7 @@ import yaml from 'js-yaml';
 import { PATHS } from '../../generator/render';
 import { startFakeHcloud, type FakeHcloud } from '../fakes/hcloud-api';
 import { assertRequestsMatchSpec } from '../fakes/openapi-check';
-import { workspace } from './setup';
+import { workspace } from '../hcloud/setup';
 
 type Context = Awaited<ReturnType<typeof workspace>> & { fake: FakeHcloud; home: string };
 const test = suite<Context>('firstboot CLI: Hetzner Cloud commands');

@@ -1,7 +1,7 @@
 // sshd policy. Values follow the original system where it was sound, and the references where it was
 // not (../shared/reference/hardening-anchors.md §1b, §2, §6). Crypto lists are best-first preferences:
 // the server keeps those its OpenSSH knows (`ssh -Q`), so one plan fits OpenSSH 9.2 to 10.
-import type { SshPlan } from '../plan-types';
+import type { SshPlan } from '../../contract/plan';
 
 /** present on every Hetzner image; named so a minimal image gets it too */
 export const sshPackages = ['openssh-server'];

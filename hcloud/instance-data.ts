@@ -2,8 +2,8 @@
 // `firstboot image` made, so a server booted from it needs only what is its own: its host key and a
 // boot-mode plan, then one more run of the payload to converge as this instance.
 import yaml from 'js-yaml';
-import { PATHS } from '../render';
-import type { Plan } from '../plan-types';
+import { PATHS } from '../generator/render';
+import type { Plan } from '../contract/plan';
 import { HcloudInputError } from './errors';
 import type { HostKeyPair } from './host-key';
 import { configLabel, firstbootLabels, versionLabel } from './labels';

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { firewallPlan } from '../../generator/policy/firewall';
+import { firewallPlan } from '../../../generator/capabilities/firewall';
 
 test('SSH comes first, rate-limited; mosh and the user list follow, all marked as firstboot rules', () => {
   const plan = firewallPlan({ sshPort: 2222, mosh: { ports: '60000:60010' }, allow: [{ port: '443', proto: 'tcp' }, { port: '8000:8100', proto: 'udp' }] });

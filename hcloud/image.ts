@@ -1,14 +1,14 @@
 // firstboot image: a golden snapshot. A builder server runs the payload in image mode, which clears
 // per-instance state and powers off; the snapshot is taken through the API (no SSH) and the builder
 // is deleted, whatever happened.
-import { generate } from '../generate';
+import { generate } from '../generator/generate';
 import { resolveServerSpec } from './catalogue';
 import { adminKeys } from './create';
 import { HcloudError, LeftBehindError } from './errors';
 import { firstbootLabels } from './labels';
 import { ensureSshKeys } from './ssh-keys';
 import type { ServerOptions } from './server-options';
-import { exists, progress, undoAll } from './steps';
+import { exists, progress, undoAll } from './server-actions';
 import type { Labels } from './types';
 
 /** `name` is the snapshot's description, and the builder's name with "-builder"; `image` the base to build on. */

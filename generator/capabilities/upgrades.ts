@@ -1,6 +1,6 @@
 // Unattended upgrades. The origins (security pockets only) and the clean-up settings are fixed in the
 // step (payload/steps/upgrades.ts); the one choice is when, if ever, the server reboots by itself.
-import type { UpgradesPlan } from '../plan-types';
+import type { UpgradesPlan } from '../../contract/plan';
 
 /** --no-install-recommends is fine: its one recommends, systemd-sysv, is on every image */
 export const upgradesPackages = ['unattended-upgrades'];

@@ -1,6 +1,6 @@
 // A Hetzner Cloud Firewall that mirrors the ufw rules the payload will set, so the network edge and
 // the server agree. Hetzner drops whatever no rule allows, like ufw's default deny incoming.
-import type { Plan } from '../plan-types';
+import type { Plan } from '../contract/plan';
 import type { FirewallRule } from './types';
 
 const anywhere = ['0.0.0.0/0', '::/0'];

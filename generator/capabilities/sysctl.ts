@@ -16,7 +16,7 @@
 // - icmp_ratelimit/icmp_ratemask (dev-sec sysctl-05/06): rate tuning, not hardening.
 // - vm.mmap_rnd_bits (dev-sec ansible): its valid range depends on the architecture and page size.
 // - IPv6 send_redirects (Lynis): IPv6 has no such key; mc_forwarding (Lynis): read-only.
-import type { SysctlPlan } from '../plan-types';
+import type { SysctlPlan } from '../../contract/plan';
 
 /** sysctl(8), which the step's checks read live values with (systemd-sysctl, which applies them, is in systemd) */
 export const sysctlPackages = ['procps'];

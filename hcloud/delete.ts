@@ -3,7 +3,7 @@ import type { HcloudClient } from './client';
 import { defaultKnownHosts, removeKnownHost } from './known-hosts';
 import { findFirstbootServer } from './find-server';
 import { defaultSshConfig, removeHostBlock } from './ssh-config';
-import { progress } from './steps';
+import { progress } from './server-actions';
 
 export interface DeleteOptions {
   client: HcloudClient;

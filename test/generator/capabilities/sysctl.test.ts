@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { sysctlPlan } from '../../generator/policy/sysctl';
+import { sysctlPlan } from '../../../generator/capabilities/sysctl';
 
 const settings = (forwarding?: boolean) => new Map(sysctlPlan({ forwarding }).settings);
 

@@ -1,6 +1,6 @@
 // Firewall policy (ufw): incoming denied except SSH, mosh and the user's list. Every rule's comment starts
 // with "firstboot": that is how a later run tells its own rules from those an admin added by hand.
-import type { FirewallPlan, FirewallRule } from '../plan-types';
+import type { FirewallPlan, FirewallRule } from '../../contract/plan';
 
 /** ufw depends on iptables, which it drives */
 export const firewallPackages = ['ufw'];

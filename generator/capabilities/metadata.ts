@@ -1,6 +1,6 @@
 // When the user-data carries a secret (the server's private host key from `firstboot create`), only
 // root may read the metadata service that serves it: cloud-init, which runs as root, keeps working.
-import type { MetadataPlan } from '../plan-types';
+import type { MetadataPlan } from '../../contract/plan';
 
 /** the owner match needs iptables; ufw pulls it in anyway */
 export const metadataPackages = ['iptables'];

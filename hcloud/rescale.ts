@@ -4,7 +4,7 @@ import { resolveServerType } from './catalogue';
 import type { HcloudClient } from './client';
 import { HcloudInputError } from './errors';
 import { findFirstbootServer } from './find-server';
-import { progress } from './steps';
+import { progress } from './server-actions';
 
 export interface RescaleOptions {
   client: HcloudClient;

@@ -1,6 +1,6 @@
 // fail2ban policy: the sshd jail with the user's values, and a recidive jail for addresses that keep
 // coming back after their bans end.
-import type { Fail2banPlan } from '../plan-types';
+import type { Fail2banPlan } from '../../contract/plan';
 
 /**
  * python3-systemd: the journal backend imports it (Debian 12/13 have no auth.log), and it is only a
