@@ -1,5 +1,4 @@
 // The plan: what the generator sends and the payload carries out. Pure JSON, no functions.
-// The payload imports these types and nothing else from generator/.
 
 export interface Plan {
   /** firstboot version that made the plan */
@@ -8,7 +7,16 @@ export interface Plan {
   configHash: string;
   /** 'image' clears per-instance state and powers off at the end, for golden snapshots */
   mode: 'boot' | 'image';
+  /** upstream code the payload needs, fetched on the server before any step runs */
+  npm: { registry: string; packages: NpmPackage[] };
   steps: StepPlan[];
+}
+
+/** A package pinned by package-lock.json: exact version and its sha512 integrity (SRI form "sha512-<base64>"). */
+export interface NpmPackage {
+  name: string;
+  version: string;
+  integrity: string;
 }
 
 export type StepPlan =

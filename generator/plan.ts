@@ -2,56 +2,35 @@
 import type { Config } from './config/schema';
 import type { Plan, StepPlan } from '../contract/plan';
 import { configHash } from './config/hash';
-import { sshPackages, sshPlan } from './capabilities/ssh';
-import { firewallPackages, firewallPlan } from './capabilities/firewall';
-import { fail2banPackages, fail2banPlan } from './capabilities/fail2ban';
-import { auditPackages, auditPlan } from './capabilities/audit';
-import { sysctlPackages, sysctlPlan } from './capabilities/sysctl';
-import { upgradesPackages, upgradesPlan } from './capabilities/upgrades';
-import { shellPackage } from './capabilities/packages';
-import { adminPackages } from './capabilities/admin';
-import { metadataPackages, metadataPlan } from './capabilities/metadata';
+import { capabilities } from './capabilities/index';
+import type { PlanInput } from './capabilities/capability';
+import { DEFAULT_REGISTRY, pin } from './npm-pins';
 import pkg from '../package.json' with { type: 'json' };
+
+/** The runner runs every command through zx's `$`. */
+const RUNNER_NPM = ['zx'];
 
 export interface PlanOptions {
   mode?: Plan['mode'];
   /** the user-data will hold a secret: only root may read the metadata service */
   secrets?: boolean;
+  /** where the server fetches the pinned npm packages: a mirror, or the public registry */
+  registry?: string;
 }
 
-export function plan(config: Config, { mode = 'boot', secrets = false }: PlanOptions = {}): Plan {
-  const { admin, ssh, firewall, mosh, fail2ban, audit, sysctl, upgrades } = config;
-  const install = [
-    ...sshPackages,
-    ...firewallPackages,
-    ...(mosh.enabled ? ['mosh'] : []),
-    ...(fail2ban.enabled ? fail2banPackages : []),
-    ...(audit.enabled ? auditPackages : []),
-    ...(sysctl.enabled ? sysctlPackages : []),
-    ...(upgrades.enabled ? upgradesPackages : []),
-    ...adminPackages,
-    ...(secrets ? metadataPackages : []),
-    ...[shellPackage(admin.shell)].filter((name): name is string => !!name),
-  ];
-  const steps: (StepPlan | false)[] = [
-    { id: 'packages', install: [...new Set(install)] },
-    secrets && metadataPlan(),
-    config.hostname !== undefined && { id: 'hostname', hostname: config.hostname },
-    { id: 'timezone', timezone: config.timezone },
-    { id: 'admin', name: admin.name, shell: admin.shell, keys: admin.ssh_keys },
-    sshPlan({ port: ssh.port, admin: admin.name }),
-    firewallPlan({ sshPort: ssh.port, mosh: mosh.enabled && { ports: mosh.ports }, allow: firewall.allow }),
-    fail2ban.enabled && fail2banPlan({ sshPort: ssh.port, ...fail2ban }),
-    audit.enabled && auditPlan(),
-    sysctl.enabled && sysctlPlan({}),
-    { id: 'pam' },
-    upgrades.enabled && upgradesPlan({ reboot: upgrades.reboot }),
-    config.packages.length > 0 && { id: 'extras', install: config.packages },
-  ];
+export function plan(config: Config, { mode = 'boot', secrets = false, registry = DEFAULT_REGISTRY }: PlanOptions = {}): Plan {
+  const input: PlanInput = { config, secrets };
+  const enabled = capabilities.flatMap((capability) => {
+    const params = capability.plan(input);
+    return params ? [{ capability, params: params as StepPlan }] : [];
+  });
+  const install = enabled.flatMap(({ capability }) => capability.packages?.(input) ?? []);
+  const npm = [...RUNNER_NPM, ...enabled.flatMap(({ capability }) => capability.npm ?? [])];
   return {
     firstboot: pkg.version,
     configHash: configHash(config),
     mode,
-    steps: steps.filter((step): step is StepPlan => step !== false),
+    npm: { registry, packages: [...new Set(npm)].map(pin) },
+    steps: [{ id: 'packages', install: [...new Set(install)] }, ...enabled.map(({ params }) => params)],
   };
 }

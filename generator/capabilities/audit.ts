@@ -8,6 +8,7 @@
 // under an existing directory is watched by name; the step skips a watch whose parent is missing).
 // No `-e 2`: locked rules would make a re-run or a change impossible until the next reboot.
 import type { AuditPlan } from '../../contract/plan';
+import type { Capability } from './capability';
 
 /** audispd-plugins is left out: auditd 3 ships the syslog plugin itself, and nothing here logs remotely */
 export const auditPackages = ['auditd'];
@@ -58,3 +59,9 @@ export function auditPlan(): AuditPlan {
     ],
   };
 }
+
+export const audit: Capability<'audit'> = {
+  id: 'audit',
+  plan: ({ config }) => (config.audit.enabled ? auditPlan() : undefined),
+  packages: () => auditPackages,
+};

@@ -1,6 +1,7 @@
 // fail2ban policy: the sshd jail with the user's values, and a recidive jail for addresses that keep
 // coming back after their bans end.
 import type { Fail2banPlan } from '../../contract/plan';
+import type { Capability } from './capability';
 
 /**
  * python3-systemd: the journal backend imports it (Debian 12/13 have no auth.log), and it is only a
@@ -39,3 +40,9 @@ export function fail2banPlan({ sshPort, bantime, findtime, maxretry }: Fail2banO
     recidive: { bantime: '1w', findtime: '1d', maxretry: 5 },
   };
 }
+
+export const fail2ban: Capability<'fail2ban'> = {
+  id: 'fail2ban',
+  plan: ({ config: { ssh, fail2ban } }) => (fail2ban.enabled ? fail2banPlan({ sshPort: ssh.port, ...fail2ban }) : undefined),
+  packages: () => fail2banPackages,
+};

@@ -1,6 +1,7 @@
 // Firewall policy (ufw): incoming denied except SSH, mosh and the user's list. Every rule's comment starts
 // with "firstboot": that is how a later run tells its own rules from those an admin added by hand.
 import type { FirewallPlan, FirewallRule } from '../../contract/plan';
+import type { Capability } from './capability';
 
 /** ufw depends on iptables, which it drives */
 export const firewallPackages = ['ufw'];
@@ -24,3 +25,11 @@ export function firewallPlan({ sshPort, mosh, allow }: FirewallOptions): Firewal
   ];
   return { id: 'firewall', sshPort, rules };
 }
+
+export const firewall: Capability<'firewall'> = {
+  id: 'firewall',
+  plan: ({ config: { ssh, mosh, firewall } }) =>
+    firewallPlan({ sshPort: ssh.port, mosh: mosh.enabled && { ports: mosh.ports }, allow: firewall.allow }),
+  // mosh is only a package and a port range: the firewall step opens the range
+  packages: ({ config }) => [...firewallPackages, ...(config.mosh.enabled ? ['mosh'] : [])],
+};

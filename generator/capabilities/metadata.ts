@@ -1,6 +1,7 @@
 // When the user-data carries a secret (the server's private host key from `firstboot create`), only
 // root may read the metadata service that serves it: cloud-init, which runs as root, keeps working.
 import type { MetadataPlan } from '../../contract/plan';
+import type { Capability } from './capability';
 
 /** the owner match needs iptables; ufw pulls it in anyway */
 export const metadataPackages = ['iptables'];
@@ -12,3 +13,9 @@ export function metadataPlan(): MetadataPlan {
     addresses: ['169.254.169.254', 'fe80::a9fe:a9fe'],
   };
 }
+
+export const metadata: Capability<'metadata'> = {
+  id: 'metadata',
+  plan: ({ secrets }) => (secrets ? metadataPlan() : undefined),
+  packages: () => metadataPackages,
+};

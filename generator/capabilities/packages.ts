@@ -1,4 +1,5 @@
 // Packages that follow from choices in the config rather than from a step's own needs.
+import type { Capability } from './capability';
 
 /** Debian packages that provide a login shell; bash, sh and dash are always there. */
 const SHELL_PACKAGES: Record<string, string> = { zsh: 'zsh', fish: 'fish' };
@@ -8,3 +9,9 @@ export function shellPackage(shell: string): string | undefined {
   const name = shell.split('/').pop() ?? '';
   return Object.hasOwn(SHELL_PACKAGES, name) ? SHELL_PACKAGES[name] : undefined;
 }
+
+/** The user's own packages, in a transaction of their own after the hardening. */
+export const extras: Capability<'extras'> = {
+  id: 'extras',
+  plan: ({ config }) => (config.packages.length > 0 ? { id: 'extras', install: config.packages } : undefined),
+};

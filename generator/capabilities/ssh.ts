@@ -2,6 +2,7 @@
 // not (../shared/reference/hardening-anchors.md §1b, §2, §6). Crypto lists are best-first preferences:
 // the server keeps those its OpenSSH knows (`ssh -Q`), so one plan fits OpenSSH 9.2 to 10.
 import type { SshPlan } from '../../contract/plan';
+import type { Capability } from './capability';
 
 /** present on every Hetzner image; named so a minimal image gets it too */
 export const sshPackages = ['openssh-server'];
@@ -81,3 +82,9 @@ export function sshPlan({ port, admin }: { port: number; admin: string }): SshPl
     minModulusBits: 3072, // ssh-audit guides: drop Diffie-Hellman group-exchange moduli below 3072
   };
 }
+
+export const ssh: Capability<'ssh'> = {
+  id: 'ssh',
+  plan: ({ config }) => sshPlan({ port: config.ssh.port, admin: config.admin.name }),
+  packages: () => sshPackages,
+};

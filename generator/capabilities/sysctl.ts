@@ -17,6 +17,7 @@
 // - vm.mmap_rnd_bits (dev-sec ansible): its valid range depends on the architecture and page size.
 // - IPv6 send_redirects (Lynis): IPv6 has no such key; mc_forwarding (Lynis): read-only.
 import type { SysctlPlan } from '../../contract/plan';
+import type { Capability } from './capability';
 
 /** sysctl(8), which the step's checks read live values with (systemd-sysctl, which applies them, is in systemd) */
 export const sysctlPackages = ['procps'];
@@ -100,3 +101,9 @@ export function sysctlPlan({ forwarding = false }: SysctlOptions): SysctlPlan {
     ],
   };
 }
+
+export const sysctl: Capability<'sysctl'> = {
+  id: 'sysctl',
+  plan: ({ config }) => (config.sysctl.enabled ? sysctlPlan({}) : undefined),
+  packages: () => sysctlPackages,
+};

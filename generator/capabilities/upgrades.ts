@@ -1,6 +1,7 @@
 // Unattended upgrades. The origins (security pockets only) and the clean-up settings are fixed in the
 // step (payload/steps/upgrades.ts); the one choice is when, if ever, the server reboots by itself.
 import type { UpgradesPlan } from '../../contract/plan';
+import type { Capability } from './capability';
 
 /** --no-install-recommends is fine: its one recommends, systemd-sysv, is on every image */
 export const upgradesPackages = ['unattended-upgrades'];
@@ -17,3 +18,9 @@ export interface UpgradesOptions {
 export function upgradesPlan({ reboot }: UpgradesOptions): UpgradesPlan {
   return { id: 'upgrades', reboot };
 }
+
+export const upgrades: Capability<'upgrades'> = {
+  id: 'upgrades',
+  plan: ({ config }) => (config.upgrades.enabled ? upgradesPlan({ reboot: config.upgrades.reboot }) : undefined),
+  packages: () => upgradesPackages,
+};

@@ -15,7 +15,7 @@ export function stepContext<P extends StepPlan>(params: P, plan: Partial<Plan> =
   const lines: string[] = [];
   return {
     params,
-    plan: { firstboot: 'test', configHash: 'hash', mode: 'boot', steps: [params], ...plan },
+    plan: { firstboot: 'test', configHash: 'hash', mode: 'boot', npm: { registry: 'http://registry.test/', packages: [] }, steps: [params], ...plan },
     $: recordingShell(),
     fs: memoryFs(),
     log: makeLog((line) => lines.push(line), 'DEBUG'),

@@ -22,7 +22,7 @@ function fake(id: StepId, after: StepId[], state: Record<string, boolean>, broke
   } as Step;
 }
 
-const plan: Plan = { firstboot: 't', configHash: 'h', mode: 'boot', steps: [{ id: 'packages', install: [] }, { id: 'admin', name: 'a', shell: '/bin/sh', keys: [] }, { id: 'ssh' } as any, { id: 'pam' }] };
+const plan: Plan = { firstboot: 't', configHash: 'h', mode: 'boot', npm: { registry: 'http://registry.test/', packages: [] }, steps: [{ id: 'packages', install: [] }, { id: 'admin', name: 'a', shell: '/bin/sh', keys: [] }, { id: 'ssh' } as any, { id: 'pam' }] };
 
 function machine() {
   const lines: string[] = [];
