@@ -1,0 +1,335 @@
+// lib/npm.ts and lib/tar.ts against a real HTTP server: a flaky mirror, cut and stalled downloads,
+// hostile or corrupt tarballs. Time is fake only through the injected sleep.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { fetchPackages, tarballUrl, type FetchOptions } from '../../payload/lib/npm';
+import { readTar } from '../../payload/lib/tar';
+import { rejects } from '../rejects';
+
+// A tiny ustar writer, so tests can also craft entries no honest tar would write.
+interface Entry {
+  name: string;
+  body?: string | Buffer;
+  type?: string;
+  mode?: number;
+  prefix?: string;
+  link?: string;
+}
+
+function block(entry: Entry): Buffer {
+  const body = Buffer.from(entry.body ?? '');
+  const header = Buffer.alloc(512);
+  const field = (value: string, at: number) => header.write(value, at, 'utf8');
+  const number = (value: number, at: number, width: number) => field(value.toString(8).padStart(width - 1, '0') + '\0', at);
+  field(entry.name, 0);
+  number(entry.mode ?? 0o644, 100, 8);
+  number(0, 108, 8);
+  number(0, 116, 8);
+  number(body.length, 124, 12);
+  number(0, 136, 12);
+  field(entry.type ?? '0', 156);
+  field(entry.link ?? '', 157);
+  field('ustar\x0000', 257);
+  field(entry.prefix ?? '', 345);
+  header.fill(0x20, 148, 156);
+  number(header.reduce((sum, byte) => sum + byte, 0), 148, 7); // 6 digits, NUL, and the space already there
+  return Buffer.concat([header, body, Buffer.alloc((512 - (body.length % 512)) % 512)]);
+}
+
+const half = (body: Buffer) => Math.floor(body.length / 2);
+const tar = (...entries: Entry[]) => Buffer.concat([...entries.map(block), Buffer.alloc(1024)]);
+const tgz = (...entries: Entry[]) => gzipSync(tar(...entries));
+const sri = (data: Buffer) => `sha512-${createHash('sha512').update(data).digest('base64')}`;
+
+/** a pax extended header naming the next entry; its length counts its own digits */
+function pax(path: string): Entry {
+  const record = (length: number) => `${length} path=${path}\n`;
+  let length = 0;
+  while (Buffer.byteLength(record(length)) !== length) length = Buffer.byteLength(record(length));
+  return { name: 'PaxHeader/x', type: 'x', body: record(length) };
+}
+
+// incompressible, so the tarball is big enough to be cut in the middle
+const BIG = randomBytes(64 * 1024);
+const ZX = tgz(
+  { name: 'package/package.json', body: '{"name":"zx"}' },
+  { name: 'package/build/', type: '5', mode: 0o755 },
+  { name: 'package/build/cli.js', body: '#!/usr/bin/env node\n', mode: 0o775 },
+  { name: 'package/build/big.bin', body: BIG },
+);
+// whichever module owns the NpmPackage type, it is what fetchPackages takes
+type NpmPackage = Parameters<typeof fetchPackages>[0][number];
+const zx = (tarball: Buffer = ZX): NpmPackage => ({ name: 'zx', version: '8.8.5', integrity: sri(tarball) });
+
+// The registry: one handler per request in turn, the last one for ever.
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+const send = (body: Buffer): Handler => (_req, res) => res.writeHead(200, { 'content-length': body.length }).end(body);
+const status = (code: number): Handler => (_req, res) => res.writeHead(code).end();
+/** promises the whole body, sends half, then hangs up */
+const cut = (body: Buffer): Handler => (_req, res) => {
+  res.writeHead(200, { 'content-length': body.length }).write(body.subarray(0, half(body)));
+  setTimeout(() => res.socket?.destroy(), 50);
+};
+/** answers a Range request with the rest */
+const rest = (body: Buffer): Handler => (req, res) => {
+  const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1]);
+  res.writeHead(206, { 'content-length': body.length - from, 'content-range': `bytes ${from}-${body.length - 1}/${body.length}` });
+  res.end(body.subarray(from));
+};
+const silent: Handler = () => {};
+const headersOnly: Handler = (_req, res) => res.writeHead(200, { 'content-length': 10 }).flushHeaders();
+
+const cleanups: (() => unknown)[] = [];
+test.after.each(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function registry(...handlers: Handler[]) {
+  const requests: IncomingMessage[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req);
+    handlers[Math.min(requests.length, handlers.length) - 1](req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(resolve));
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/npm/`, requests };
+}
+
+/** a fresh root, a log and a sleep that only records */
+function machine(registryUrl: string, more: Partial<FetchOptions> = {}) {
+  const root = mkdtempSync(join(tmpdir(), 'firstboot-npm-'));
+  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+  const lines: string[] = [];
+  const slept: number[] = [];
+  const options: FetchOptions = { registry: registryUrl, root, log: (line) => lines.push(line), sleep: async (ms) => void slept.push(ms), ...more };
+  return { root, lines, slept, options, modules: join(root, 'node_modules') };
+}
+
+const mode = (path: string) => statSync(path).mode & 0o777;
+const list = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
+
+test('tarballUrl follows the registry layout', () => {
+  const pkg = { name: 'zx', version: '8.8.5' };
+  assert.is(tarballUrl('https://registry.npmjs.org/', pkg), 'https://registry.npmjs.org/zx/-/zx-8.8.5.tgz');
+  assert.is(tarballUrl('https://registry.npmjs.org', pkg), 'https://registry.npmjs.org/zx/-/zx-8.8.5.tgz');
+  assert.is(tarballUrl('http://host:8080/npm/', { name: '@scope/pkg', version: '1.2.3' }), 'http://host:8080/npm/@scope/pkg/-/pkg-1.2.3.tgz');
+});
+
+test('installs a package: files, modes, marker, no leftovers', async () => {
+  const server = await registry(send(ZX));
+  const m = machine(server.url);
+  await fetchPackages([zx()], m.options);
+  const dir = join(m.modules, 'zx');
+  assert.is(server.requests[0].url, '/npm/zx/-/zx-8.8.5.tgz');
+  assert.is(readFileSync(join(dir, 'package.json'), 'utf8'), '{"name":"zx"}');
+  assert.ok(readFileSync(join(dir, 'build/big.bin')).equals(BIG));
+  assert.is(mode(join(dir, 'package.json')), 0o644);
+  assert.is(mode(join(dir, 'build/cli.js')), 0o755);
+  assert.is(mode(join(dir, 'build')), 0o755);
+  assert.is(readFileSync(join(dir, '.firstboot-integrity'), 'utf8'), zx().integrity);
+  assert.is(mode(join(m.root, '.downloads')), 0o700);
+  assert.equal(list(join(m.root, '.downloads')), []);
+  assert.equal(list(m.modules), ['zx']);
+  assert.equal(m.lines, ['zx@8.8.5: installed (3 files)']);
+});
+
+test('installs a scoped package, in the given order', async () => {
+  const types = tgz({ name: 'package/index.d.ts', body: 'export {};\n' });
+  const server = await registry((req, res) => send(req.url!.includes('@types') ? types : ZX)(req, res));
+  const m = machine(server.url);
+  await fetchPackages([{ name: '@types/x', version: '1.0.0', integrity: sri(types) }, zx()], m.options);
+  assert.equal(server.requests.map((req) => req.url), ['/npm/@types/x/-/x-1.0.0.tgz', '/npm/zx/-/zx-8.8.5.tgz']);
+  assert.is(readFileSync(join(m.modules, '@types/x/index.d.ts'), 'utf8'), 'export {};\n');
+  assert.equal(list(join(m.modules, '@types')), ['x']);
+  assert.equal(m.lines, ['@types/x@1.0.0: installed (1 files)', 'zx@8.8.5: installed (3 files)']);
+});
+
+test('a package already installed with the same integrity costs no request', async () => {
+  const server = await registry(send(ZX));
+  const m = machine(server.url);
+  await fetchPackages([zx()], m.options);
+  await fetchPackages([zx()], m.options);
+  assert.is(server.requests.length, 1);
+  assert.equal(m.lines, ['zx@8.8.5: installed (3 files)']);
+});
+
+test('replaces an install with another integrity, whole', async () => {
+  const server = await registry(send(ZX));
+  const m = machine(server.url);
+  mkdirSync(join(m.modules, 'zx'), { recursive: true });
+  writeFileSync(join(m.modules, 'zx/stale.js'), '');
+  writeFileSync(join(m.modules, 'zx/.firstboot-integrity'), sri(Buffer.from('older')));
+  await fetchPackages([zx()], m.options);
+  assert.not.ok(existsSync(join(m.modules, 'zx/stale.js')));
+  assert.ok(existsSync(join(m.modules, 'zx/build/cli.js')));
+});
+
+test('an integrity mismatch fails before unpacking and drops the download', async () => {
+  const server = await registry(send(ZX));
+  const m = machine(server.url);
+  const wanted = sri(Buffer.from('something else'));
+  const err = await rejects(() => fetchPackages([{ ...zx(), integrity: wanted }], m.options), /integrity mismatch/);
+  assert.is(err.message, `zx@8.8.5: integrity mismatch: wanted ${wanted}, got ${zx().integrity}`);
+  assert.is(server.requests.length, 1);
+  assert.equal(list(m.modules), []);
+  assert.equal(list(join(m.root, '.downloads')), []);
+});
+
+test('only sha512 pins are accepted', async () => {
+  const server = await registry(send(ZX));
+  const m = machine(server.url);
+  await rejects(() => fetchPackages([{ ...zx(), integrity: 'sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=' }], m.options), /^zx@8\.8\.5: only sha512 integrity pins are accepted/);
+  assert.is(server.requests.length, 0);
+});
+
+test('retries a 404 with a doubling backoff', async () => {
+  const server = await registry(status(404), status(404), send(ZX));
+  const m = machine(server.url);
+  await fetchPackages([zx()], m.options);
+  assert.equal(m.slept, [1000, 2000]);
+  assert.equal(m.lines, [
+    'zx@8.8.5: download failed (HTTP 404), retrying in 1 s',
+    'zx@8.8.5: download failed (HTTP 404), retrying in 2 s',
+    'zx@8.8.5: installed (3 files)',
+  ]);
+});
+
+test('resumes a cut download with a Range request', async () => {
+  const server = await registry(cut(ZX), rest(ZX));
+  const m = machine(server.url);
+  await fetchPackages([zx()], m.options);
+  assert.is(server.requests[0].headers.range, undefined);
+  assert.is(server.requests[1].headers.range, `bytes=${half(ZX)}-`);
+  assert.match(m.lines[0], /^zx@8\.8\.5: download failed \(.+\), retrying in 1 s$/);
+  assert.ok(readFileSync(join(m.modules, 'zx/build/big.bin')).equals(BIG));
+});
+
+test('starts over when the server ignores Range', async () => {
+  const server = await registry(cut(ZX), send(ZX));
+  const m = machine(server.url);
+  await fetchPackages([zx()], m.options);
+  assert.ok(server.requests[1].headers.range);
+  assert.ok(readFileSync(join(m.modules, 'zx/build/big.bin')).equals(BIG));
+});
+
+test('aborts and retries a stalled download', async () => {
+  const server = await registry(silent, headersOnly, send(ZX));
+  const m = machine(server.url, { stallMs: 100 });
+  await fetchPackages([zx()], m.options);
+  assert.is(server.requests.length, 3);
+  assert.equal(m.lines.slice(0, 2), [
+    'zx@8.8.5: download failed (no data for 0.1 s), retrying in 1 s',
+    'zx@8.8.5: download failed (no data for 0.1 s), retrying in 2 s',
+  ]);
+});
+
+test('gives up after retryForMs, keeping the part file to resume', async () => {
+  const server = await registry(cut(ZX), status(503));
+  const m = machine(server.url, { retryForMs: 5000 });
+  const pkg = { name: '@scope/x', version: '1.0.0', integrity: zx().integrity };
+  const err = await rejects(() => fetchPackages([pkg], m.options), /not downloaded/);
+  assert.is(err.message, `@scope/x@1.0.0: not downloaded from ${server.url}@scope/x/-/x-1.0.0.tgz in 5 s: HTTP 503`);
+  assert.equal(m.slept, [1000, 2000]);
+  assert.is(server.requests[2].headers.range, `bytes=${half(ZX)}-`);
+  const part = join(m.root, '.downloads/@scope+x@1.0.0.tgz.part');
+  assert.is(statSync(part).size, half(ZX));
+  assert.is(mode(part), 0o600);
+  assert.equal(list(m.modules), []);
+});
+
+test('keeps retrying for 10 minutes by default, backoff capped at 30 s', async () => {
+  const server = await registry(status(503));
+  const m = machine(server.url);
+  await rejects(() => fetchPackages([zx()], m.options), /^zx@8\.8\.5: not downloaded from .* in 10 minutes: HTTP 503$/);
+  assert.equal(m.slept.slice(0, 7), [1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+  assert.ok(m.slept.reduce((sum, ms) => sum + ms) <= 600_000);
+  assert.is(server.requests.length, m.slept.length + 1);
+});
+
+test('a 403 fails at once', async () => {
+  const server = await registry(status(403));
+  const m = machine(server.url);
+  await rejects(() => fetchPackages([zx()], m.options), /^zx@8\.8\.5: HTTP 403 from http:\/\/127\.0\.0\.1:\d+\/npm\/zx\/-\/zx-8\.8\.5\.tgz$/);
+  assert.is(server.requests.length, 1);
+  assert.equal(m.slept, []);
+});
+
+test('refuses entries that leave the package folder or are not plain files', async () => {
+  const hostile: [Entry, string][] = [
+    [{ name: '../x' }, '../x (parent folder)'],
+    [{ name: 'package/../../x' }, 'package/../../x (parent folder)'],
+    [{ name: '/etc/x' }, '/etc/x (absolute path)'],
+    [{ name: 'package/link', type: '2', link: '/etc/passwd' }, 'package/link (symlink)'],
+    [{ name: 'package/hard', type: '1', link: 'package/package.json' }, 'package/hard (hard link)'],
+    [{ name: 'package/tty', type: '3' }, 'package/tty (character device)'],
+    [{ name: 'package/pipe', type: '6' }, 'package/pipe (fifo)'],
+  ];
+  for (const [entry, named] of hostile) {
+    // the hostile entry comes last: what came before must not stay either
+    const tarball = tgz({ name: 'package/package.json', body: '{}' }, entry);
+    const server = await registry(send(tarball));
+    const m = machine(server.url);
+    const err = await rejects(() => fetchPackages([zx(tarball)], m.options), /unsafe tarball entry/);
+    assert.is(err.message, `zx@8.8.5: unsafe tarball entry ${named}`);
+    assert.equal(list(m.modules), []);
+  }
+});
+
+test('honours pax paths, the ustar prefix and GNU long names', async () => {
+  const long = (c: string) => c.repeat(120) + '.js';
+  const tarball = tgz(
+    { name: 'pax_global_header', type: 'g', body: '20 comment=ignored\n' },
+    pax(`package/${long('a')}`),
+    { name: 'package/cut-short-a', body: 'pax' },
+    { name: 'file.js', prefix: `package/${'d'.repeat(120)}`, body: 'prefix' },
+    { name: '././@LongLink', type: 'L', body: `package/${long('g')}\0` },
+    { name: 'package/cut-short-g', body: 'gnu' },
+  );
+  const server = await registry(send(tarball));
+  const m = machine(server.url);
+  await fetchPackages([zx(tarball)], m.options);
+  const dir = join(m.modules, 'zx');
+  assert.is(readFileSync(join(dir, long('a')), 'utf8'), 'pax');
+  assert.is(readFileSync(join(dir, 'd'.repeat(120), 'file.js'), 'utf8'), 'prefix');
+  assert.is(readFileSync(join(dir, long('g')), 'utf8'), 'gnu');
+  assert.equal(list(dir).sort(), ['.firstboot-integrity', long('a'), long('g'), 'd'.repeat(120)].sort());
+});
+
+test('refuses a corrupt gzip or tar, even when it matches its pin', async () => {
+  const badSum = tar({ name: 'package/x', body: 'x' });
+  badSum[0] ^= 1;
+  const flipped = Buffer.from(ZX);
+  flipped[half(ZX)] ^= 0xff;
+  const corrupt: [Buffer, RegExp][] = [
+    [ZX.subarray(0, ZX.length - 100), /^zx@8\.8\.5: corrupt tarball: unexpected end of file$/],
+    [flipped, /^zx@8\.8\.5: corrupt tarball: /],
+    [gzipSync(badSum), /^zx@8\.8\.5: corrupt tarball: bad header checksum at byte 0$/],
+    [gzipSync(tar({ name: 'package/x', body: BIG }).subarray(0, 4096)), /^zx@8\.8\.5: corrupt tarball: truncated$/],
+  ];
+  for (const [tarball, pattern] of corrupt) {
+    const server = await registry(send(tarball));
+    const m = machine(server.url);
+    await rejects(() => fetchPackages([zx(tarball)], m.options), pattern);
+    assert.equal(list(m.modules), []);
+  }
+});
+
+test('readTar strips the first component and skips the package folder itself', () => {
+  const entries = readTar(tgz({ name: 'package/', type: '5' }, { name: './package/./lib/a.js', type: '\0', body: 'a', mode: 0o700 }));
+  assert.equal(
+    entries.map(({ path, type, executable, data }) => ({ path, type, executable, data: data.toString() })),
+    [{ path: 'lib/a.js', type: 'file', executable: true, data: 'a' }],
+  );
+});
+
+test.run();
