@@ -18,3 +18,22 @@ export const CONFIG_OPTIONS = {
 
 export const CONFIG_HELP = `  -c, --config FILE    firstboot.yaml (built-in defaults when absent)
       --ssh-key PATH   also authorise this public key for the admin (repeatable)`;
+
+/** Where the server fetches the payload's pinned npm packages: a mirror can stand in for the registry. */
+export const REGISTRY_OPTION = { registry: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+
+export const REGISTRY_HELP = `      --registry URL   npm registry the server fetches zx from, pinned by sha512
+                       (default: $npm_config_registry, else https://registry.npmjs.org/)`;
+
+/** --registry, else npm's own setting, else undefined (the public registry); only http(s) URLs. */
+export function registryOf(values: { registry?: string }, env = process.env): string | undefined {
+  const [given, source] = values.registry !== undefined ? [values.registry, '--registry'] : [env.npm_config_registry, 'npm_config_registry'];
+  if (given === undefined || given === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(given);
+  } catch {}
+  if (!url || !/^https?:$/.test(url.protocol)) throw new UsageError(`${source} must be an http:// or https:// URL, got "${given}"`);
+  if (url.username || url.password) throw new UsageError(`${source} must not hold credentials: the URL is written into the user-data, which every process on the server can read`);
+  return url.href;
+}

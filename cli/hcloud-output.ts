@@ -1,4 +1,5 @@
 // The short human summaries the Hetzner Cloud commands print on stdout (`-o json` prints the results as they are).
+import { statusLine } from '../contract/status';
 import type { CreateResult, ListedServer, PayloadStatus } from '../hcloud/index';
 
 export function createdText(result: CreateResult): string {
@@ -20,7 +21,7 @@ export function createdText(result: CreateResult): string {
 }
 
 export function statusText(status: PayloadStatus): string {
-  const rows = status.steps.map((s) => `  ${s.id.padEnd(10)} ${s.result.padEnd(8)} ${s.seconds.toFixed(1)}s${s.error ? `  ${s.error}` : ''}`);
+  const rows = status.steps.map((s) => `  ${statusLine(s)}`);
   return [`firstboot ${status.ok ? 'finished' : 'FAILED'}:`, ...rows].join('\n');
 }
 

@@ -2,7 +2,7 @@
 // checked before the token is looked for; progress goes to stderr, results to stdout.
 import { createInterface } from 'node:readline/promises';
 import type { ParseArgsConfig } from 'node:util';
-import { CONFIG_HELP, CONFIG_OPTIONS, UsageError, type Command } from './command';
+import { CONFIG_HELP, CONFIG_OPTIONS, REGISTRY_HELP, REGISTRY_OPTION, registryOf, UsageError, type Command } from './command';
 import { createdText, listText } from './hcloud-output';
 import { buildImage, connect, create, deleteServer, list, rescale } from '../hcloud/index';
 import { defaults } from '../hcloud/server-options';
@@ -12,6 +12,7 @@ const report = (message: string) => console.error(message);
 
 const SERVER_OPTIONS = {
   ...CONFIG_OPTIONS,
+  ...REGISTRY_OPTION,
   type: { type: 'string' },
   location: { type: 'string' },
   image: { type: 'string' },
@@ -20,7 +21,8 @@ const SERVER_OPTIONS = {
 
 const SERVER_HELP = `${CONFIG_HELP}
       --type TYPE      server type, checked against the API (default ${defaults.type})
-      --location LOC   location (default ${defaults.location})`;
+      --location LOC   location (default ${defaults.location})
+${REGISTRY_HELP}`;
 const LABEL_HELP = '      --label K=V      an extra label (repeatable)';
 
 const JSON_OPTION = { output: { type: 'string', short: 'o' } } as const satisfies ParseArgsConfig['options'];
@@ -86,7 +88,7 @@ Writes a Host NAME block to ~/.ssh/config and the server's host key to ~/.ssh/kn
       const json = wantsJson(values);
       const labels = parseLabels(values.label);
       const result = await create({
-        client: await connect(), name, config: values.config, sshKeys: values['ssh-key'],
+        client: await connect(), name, config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values),
         type: values.type, location: values.location, image: values.image, labels,
         firewall: values.firewall, wait: values.wait, report,
       });
@@ -154,7 +156,7 @@ taken through the API and the builder deleted. Use the image with firstboot crea
       if (!values.name) throw new UsageError('image needs --name');
       const labels = parseLabels(values.label);
       const result = await buildImage({
-        client: await connect(), name: values.name, config: values.config, sshKeys: values['ssh-key'],
+        client: await connect(), name: values.name, config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values),
         type: values.type, location: values.location, image: values.image, labels, report,
       });
       report(`image ${result.imageId} (${result.description}): use it with firstboot create NAME --image ${result.imageId}`);

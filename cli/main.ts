@@ -3,24 +3,26 @@
 import { parseArgs } from 'node:util';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { formatDiagnostics } from '../generator/config/diagnostics';
-import { CONFIG_HELP, CONFIG_OPTIONS, UsageError, type Command } from './command';
+import { CONFIG_HELP, CONFIG_OPTIONS, REGISTRY_HELP, REGISTRY_OPTION, registryOf, UsageError, type Command } from './command';
 import { ConfigError, configAndPlan, generate } from '../generator/generate';
 import { hcloudCommands } from './hcloud';
 import { HcloudError, HcloudInputError } from '../hcloud/index';
 import { inspect, InspectError } from '../generator/inspect';
 import { planText } from '../generator/plan-text';
-import { SizeError, sizeReport } from '../generator/render';
+import { assemble, byteLength, SizeError, sizeReport } from '../generator/render';
+import { HOST_KEY_STAND_IN, roomText, ROOM_ADVICE } from '../generator/size';
 import pkg from '../package.json' with { type: 'json' };
 
 const commands: Record<string, Command> = {
   generate: {
     summary: 'write cloud-init user-data that hardens a server on its first boot',
-    usage: `firstboot generate [-c FILE] [--ssh-key PATH]... [-o FILE]
+    usage: `firstboot generate [-c FILE] [--ssh-key PATH]... [--registry URL] [-o FILE]
 ${CONFIG_HELP}
+${REGISTRY_HELP}
   -o, --output FILE    write here instead of stdout (nothing is written on error)`,
-    options: { ...CONFIG_OPTIONS, output: { type: 'string', short: 'o' } },
+    options: { ...CONFIG_OPTIONS, ...REGISTRY_OPTION, output: { type: 'string', short: 'o' } },
     async run(values) {
-      const out = await generate({ config: values.config, sshKeys: values['ssh-key'] });
+      const out = await generate({ config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values) });
       await emit(out.userData, values.output);
       return 0;
     },
@@ -30,20 +32,24 @@ ${CONFIG_HELP}
     usage: `firstboot validate [-c FILE] [--ssh-key PATH]...\n${CONFIG_HELP}`,
     options: CONFIG_OPTIONS,
     async run(values) {
-      await configAndPlan({ config: values.config, sshKeys: values['ssh-key'] });
+      const { userData } = await generate({ config: values.config, sshKeys: values['ssh-key'] });
+      const { plan } = await configAndPlan({ config: values.config, sshKeys: values['ssh-key'], secrets: true });
+      const withHostKey = byteLength(assemble(plan, { hostKey: HOST_KEY_STAND_IN }).userData);
       console.error(`${values.config ?? 'built-in defaults'}: ok`);
+      console.error(roomText(byteLength(userData), withHostKey));
       return 0;
     },
   },
   plan: {
     summary: 'show the ordered steps and what each will configure (a dry run)',
-    usage: `firstboot plan [-c FILE] [--ssh-key PATH]... [--json] [-o FILE]
+    usage: `firstboot plan [-c FILE] [--ssh-key PATH]... [--registry URL] [--json] [-o FILE]
 ${CONFIG_HELP}
+${REGISTRY_HELP}
       --json           the plan as JSON, as the server receives it
   -o, --output FILE    write here instead of stdout`,
-    options: { ...CONFIG_OPTIONS, json: { type: 'boolean', default: false }, output: { type: 'string', short: 'o' } },
+    options: { ...CONFIG_OPTIONS, ...REGISTRY_OPTION, json: { type: 'boolean', default: false }, output: { type: 'string', short: 'o' } },
     async run(values) {
-      const { plan } = await configAndPlan({ config: values.config, sshKeys: values['ssh-key'] });
+      const { plan } = await configAndPlan({ config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values) });
       await emit(values.json ? JSON.stringify(plan, null, 2) + '\n' : planText(plan), values.output);
       return 0;
     },
@@ -60,7 +66,9 @@ ${CONFIG_HELP}
       console.log(`payload     firstboot ${found.payloadVersion}`);
       console.log(`config      ${found.plan.configHash}`);
       console.log(`mode        ${found.plan.mode}`);
-      console.log(sizeReport(found.parts, found.characters));
+      console.log(`npm         ${found.plan.npm.packages.map((p) => `${p.name}@${p.version}`).join(', ')} from ${found.plan.npm.registry}`);
+      console.log(`pieces      ${found.payloadFiles.join(', ')}`);
+      console.log(sizeReport(found.parts, found.bytes));
       console.log('\n' + planText(found.plan).trimEnd());
       return 0;
     },
@@ -108,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof SizeError) {
-      console.error(`error: ${err.message}\n${sizeReport(err.parts, err.characters)}`);
+      console.error(`error: ${err.message}\n${sizeReport(err.parts, err.bytes)}\n${err.costs ? `${err.costs}\n` : ''}${ROOM_ADVICE}`);
       return 2;
     }
     if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {

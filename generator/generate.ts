@@ -4,7 +4,8 @@ import type { Diagnostic, Source } from './config/diagnostics';
 import type { Plan } from '../contract/plan';
 import { loadConfig } from './config/load';
 import { plan as makePlan } from './plan';
-import { render, type RenderOptions, type Rendered } from './render';
+import { render, SizeError, type RenderOptions, type Rendered } from './render';
+import { costText, sizeBreakdown } from './size';
 
 export class ConfigError extends Error {
   constructor(
@@ -21,6 +22,8 @@ export interface GenerateOptions extends Pick<RenderOptions, 'hostKey' | 'payloa
   /** extra public key files (the CLI's --ssh-key) */
   sshKeys?: string[];
   mode?: Plan['mode'];
+  /** the npm registry the server fetches the payload's pinned packages from; npm's public one when absent */
+  registry?: string;
 }
 
 export interface Generated extends Rendered {
@@ -30,15 +33,20 @@ export interface Generated extends Rendered {
 }
 
 export async function configAndPlan(
-  options: Pick<GenerateOptions, 'config' | 'sshKeys' | 'mode'> & { secrets?: boolean },
+  options: Pick<GenerateOptions, 'config' | 'sshKeys' | 'mode' | 'registry'> & { secrets?: boolean },
 ): Promise<{ config: Config; plan: Plan }> {
   const { config, diagnostics, source } = await loadConfig({ file: options.config, sshKeys: options.sshKeys });
   if (diagnostics.length > 0 || !config) throw new ConfigError(diagnostics, source);
-  return { config, plan: makePlan(config, { mode: options.mode, secrets: options.secrets }) };
+  return { config, plan: makePlan(config, { mode: options.mode, secrets: options.secrets, registry: options.registry }) };
 }
 
 export async function generate(options: GenerateOptions = {}): Promise<Generated> {
   // a private host key in the user-data is a secret: the plan then shuts non-root out of the metadata service
   const { config, plan } = await configAndPlan({ ...options, secrets: !!options.hostKey });
-  return { ...render(plan, options), config, plan, configHash: plan.configHash };
+  try {
+    return { ...render(plan, options), config, plan, configHash: plan.configHash };
+  } catch (err) {
+    if (err instanceof SizeError) err.costs = costText(sizeBreakdown(plan, options));
+    throw err;
+  }
 }

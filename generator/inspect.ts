@@ -3,12 +3,15 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import yaml from 'js-yaml';
 import type { Plan } from '../contract/plan';
 import { decode85 } from './base85';
-import { measure, PATHS, USER_DATA_LIMIT, type Part } from './render';
+import { SERVER_PATHS } from '../contract/paths';
+import { byteLength, measure, USER_DATA_LIMIT, type Part } from './render';
 
 export interface Inspection {
   payloadVersion: string;
+  /** the payload's pieces: main.mjs, the plan's steps and the shared code they need */
+  payloadFiles: string[];
   plan: Plan;
-  characters: number;
+  bytes: number;
   limit: number;
   parts: Part[];
 }
@@ -30,16 +33,17 @@ export function inspect(userData: string): Inspection {
     if (!found) throw new InspectError(`not firstboot user-data: no write_files entry for ${path}`);
     return found;
   };
-  const payloadEntry = file(PATHS.payload);
-  const payload = brotliDecompressSync(decode85(payloadEntry.content)).toString('utf8');
-  const planEntry = file(PATHS.plan);
-  const payloadVersion = payload.split('\n')[1]?.match(/^\/\/ ?firstboot (\S+)/)?.[1] ?? 'unknown';
-  const support = file(PATHS.unit).content + file(PATHS.prepare).content;
+  const payloadEntry = file(SERVER_PATHS.packed);
+  const packed = brotliDecompressSync(decode85(payloadEntry.content)).toString('utf8');
+  const header = JSON.parse(packed.slice(0, packed.indexOf('\n'))) as { firstboot?: string; files?: Record<string, number> };
+  const planEntry = file(SERVER_PATHS.plan);
+  const support = file(SERVER_PATHS.unit).content + file(SERVER_PATHS.prepare).content;
   const parts = measure(text, { payload: payloadEntry.content, plan: planEntry.content, support });
   return {
-    payloadVersion,
+    payloadVersion: header.firstboot ?? 'unknown',
+    payloadFiles: Object.keys(header.files ?? {}),
     plan: JSON.parse(gunzipSync(Buffer.from(planEntry.content, 'base64')).toString('utf8')) as Plan,
-    characters: userData.length,
+    bytes: byteLength(userData),
     limit: USER_DATA_LIMIT,
     parts,
   };

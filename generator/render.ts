@@ -1,27 +1,28 @@
-// plan + payload bundle -> #cloud-config text, and the size gate Hetzner imposes.
+// plan + payload pieces -> #cloud-config text, and the size gate Hetzner imposes.
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import type { Plan } from '../contract/plan';
+import { SERVER_PATHS } from '../contract/paths';
 import { encode85, Z85 } from './base85';
 
-/** Hetzner refuses longer user_data ("Length must be between 0 and 32768"). */
+/** Hetzner refuses longer user_data ("Length must be between 0 and 32768"), counted in UTF-8 bytes. */
 export const USER_DATA_LIMIT = 32_768;
 
-const CLOUD_INIT_DIR = new URL('../cloud-init/', import.meta.url);
-const PAYLOAD = new URL('../dist/payload.cjs', import.meta.url);
+export const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
 
-export const PATHS = {
-  /** brotli in base85; cloud-init/prepare unpacks it to /usr/local/sbin/firstboot */
-  payload: '/usr/local/lib/firstboot/firstboot.br85',
-  plan: '/var/lib/firstboot/plan.json',
-  unit: '/etc/systemd/system/firstboot.service',
-  prepare: '/usr/local/lib/firstboot/prepare',
-} as const;
+const CLOUD_INIT_DIR = new URL('../cloud-init/', import.meta.url);
+const PAYLOAD_DIR = new URL('../dist/payload/', import.meta.url);
+
+/** The payload as built (scripts/build.ts): its files, and which of them main and each step need. */
+export interface Payload {
+  files: Record<string, string>;
+  pieces: Record<string, string[]>;
+}
 
 export interface RenderOptions {
-  /** the bundled payload; read from dist/ when absent */
-  payload?: string;
+  /** the built payload; read from dist/payload/ when absent */
+  payload?: Payload;
   /** an ed25519 host key pair for cloud-init to install, so the client can trust it before first contact */
   hostKey?: { private: string; public: string };
 }
@@ -33,18 +34,41 @@ export interface Part {
 
 export interface Rendered {
   userData: string;
-  /** characters each part takes in the user-data, for the size report */
+  /** bytes each part takes in the user-data, for the size report */
   parts: Part[];
 }
 
 export class SizeError extends Error {
-  constructor(readonly parts: Part[], readonly characters: number) {
-    super(`user-data is ${characters} characters; Hetzner accepts at most ${USER_DATA_LIMIT}`);
+  /** what costs what (generator/size.ts), where the caller measured it */
+  costs?: string;
+  constructor(readonly parts: Part[], readonly bytes: number) {
+    super(`the user-data is ${bytes} bytes, ${bytes - USER_DATA_LIMIT} more than the ${USER_DATA_LIMIT} Hetzner accepts`);
   }
 }
 
-export const readPayload = () => readFileSync(PAYLOAD, 'utf8');
-const template = (name: string) => readFileSync(new URL(name, CLOUD_INIT_DIR), 'utf8');
+export function readPayload(): Payload {
+  const read = (name: string) => readFileSync(new URL(name, PAYLOAD_DIR), 'utf8');
+  const pieces = JSON.parse(read('pieces.json')) as Payload['pieces'];
+  const names = new Set(Object.values(pieces).flat());
+  return { pieces, files: Object.fromEntries([...names].map((name) => [name, read(name)])) };
+}
+
+/**
+ * The runner and the steps this plan has, nothing else, as one text for one compression: a header
+ * line {"firstboot": version, "files": {name: length}}, then the files one after another.
+ */
+export function packPayload(payload: Payload, plan: Plan): string {
+  const piece = (id: string) => {
+    if (!payload.pieces[id]) throw new Error(`the payload build has no piece "${id}"; run npm run build`);
+    return payload.pieces[id];
+  };
+  const names = [...new Set([...piece('main'), ...plan.steps.flatMap((step) => piece(step.id))])];
+  const files = Object.fromEntries(names.map((name) => [name, payload.files[name].length]));
+  return JSON.stringify({ firstboot: plan.firstboot, files }) + '\n' + names.map((name) => payload.files[name]).join('');
+}
+/** A template as the server gets it: comments are for readers of cloud-init/, not worth user-data bytes. */
+const template = (name: string) =>
+  readFileSync(new URL(name, CLOUD_INIT_DIR), 'utf8').replace(/^[ \t]*#(?!!).*\n/gm, '');
 const gzb64 = (text: string) => gzipSync(text, { level: 9 }).toString('base64');
 /** brotli beats gzip by ~10% on JavaScript, base85 beats base64 by 8%; cloud-init knows neither, node does */
 const br85 = (text: string) =>
@@ -56,18 +80,19 @@ const br85 = (text: string) =>
     },
   }));
 
-/** Characters each part takes in the document. */
+/** Bytes each part takes in the document. */
 export function measure(userData: string, texts: { payload: string; plan: string; support: string }): Part[] {
   const parts = [
-    { name: 'payload', bytes: texts.payload.length },
-    { name: 'plan', bytes: texts.plan.length },
-    { name: 'unit and prepare script', bytes: texts.support.length },
+    { name: 'payload', bytes: byteLength(texts.payload) },
+    { name: 'plan', bytes: byteLength(texts.plan) },
+    { name: 'unit and prepare script', bytes: byteLength(texts.support) },
   ];
-  return [...parts, { name: 'cloud-config around them', bytes: userData.length - parts.reduce((sum, p) => sum + p.bytes, 0) }];
+  return [...parts, { name: 'cloud-config around them', bytes: byteLength(userData) - parts.reduce((sum, p) => sum + p.bytes, 0) }];
 }
 
-export function render(plan: Plan, options: RenderOptions = {}): Rendered {
-  const payload = br85(options.payload ?? readPayload());
+/** The user-data however large it comes out; render() is this plus Hetzner's limit. */
+export function assemble(plan: Plan, options: RenderOptions = {}): Rendered {
+  const payload = br85(packPayload(options.payload ?? readPayload(), plan));
   const planJson = gzb64(JSON.stringify(plan) + '\n');
   const unit = template('firstboot.service');
   const prepare = template('prepare').replace('@Z85@', Z85);
@@ -76,10 +101,10 @@ export function render(plan: Plan, options: RenderOptions = {}): Rendered {
     ssh_genkeytypes: ['ed25519', 'rsa'],
     ...(options.hostKey && { ssh_keys: { ed25519_private: options.hostKey.private, ed25519_public: options.hostKey.public } }),
     write_files: [
-      { path: PATHS.payload, permissions: '0600', content: payload },
-      { path: PATHS.plan, permissions: '0600', encoding: 'gz+b64', content: planJson },
-      { path: PATHS.prepare, permissions: '0700', content: prepare },
-      { path: PATHS.unit, permissions: '0644', content: unit },
+      { path: SERVER_PATHS.packed, permissions: '0600', content: payload },
+      { path: SERVER_PATHS.plan, permissions: '0600', encoding: 'gz+b64', content: planJson },
+      { path: SERVER_PATHS.prepare, permissions: '0700', content: prepare },
+      { path: SERVER_PATHS.unit, permissions: '0644', content: unit },
     ],
     // started here and waited for, so `cloud-init status --wait` and boot-finished mean "hardened"
     runcmd: [
@@ -90,14 +115,19 @@ export function render(plan: Plan, options: RenderOptions = {}): Rendered {
   };
   const head = `#cloud-config\n# Generated by firstboot ${plan.firstboot} (config ${plan.configHash.slice(0, 12)}); do not edit: change the config and generate again.\n`;
   const userData = head + yaml.dump(doc, { lineWidth: -1, noRefs: true, quotingType: '"' });
-  const parts = measure(userData, { payload, plan: planJson, support: unit + prepare });
-
-  if (userData.length > USER_DATA_LIMIT) throw new SizeError(parts, userData.length);
-  return { userData, parts };
+  return { userData, parts: measure(userData, { payload, plan: planJson, support: unit + prepare }) };
 }
 
-export function sizeReport(parts: Part[], characters: number): string {
+export function render(plan: Plan, options: RenderOptions = {}): Rendered {
+  const rendered = assemble(plan, options);
+  const bytes = byteLength(rendered.userData);
+  if (bytes > USER_DATA_LIMIT) throw new SizeError(rendered.parts, bytes);
+  return rendered;
+}
+
+export function sizeReport(parts: Part[], bytes: number): string {
   const rows = parts.map((p) => `  ${p.name.padEnd(26)} ${String(p.bytes).padStart(6)}`);
-  const share = ((characters / USER_DATA_LIMIT) * 100).toFixed(1);
-  return `size by part (characters):\n${rows.join('\n')}\n  ${'user-data'.padEnd(26)} ${String(characters).padStart(6)}  ${share}% of ${USER_DATA_LIMIT}`;
+  const share = ((bytes / USER_DATA_LIMIT) * 100).toFixed(1);
+  const room = bytes <= USER_DATA_LIMIT ? `${USER_DATA_LIMIT - bytes} left` : `${bytes - USER_DATA_LIMIT} over`;
+  return `size by part (bytes):\n${rows.join('\n')}\n  ${'user-data'.padEnd(26)} ${String(bytes).padStart(6)}  ${share}% of ${USER_DATA_LIMIT}, ${room}`;
 }

@@ -52,7 +52,7 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
 
   // Everything that can fail without the API first: config, then what the API offers.
   const hostKey = await (options.makeHostKey ?? makeHostKey)(`firstboot host key for ${name}`);
-  const generated = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, hostKey, mode: 'boot' });
+  const generated = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, registry: options.registry, hostKey, mode: 'boot' });
   const { plan, configHash } = generated;
   const { admin, sshPort } = loginOf(plan);
   const { type, location, image } = await resolveServerSpec(client, options);

@@ -30,7 +30,7 @@ export interface ImageResult {
 export async function buildImage(options: ImageOptions): Promise<ImageResult> {
   const { client } = options;
   const report = options.report ?? (() => {});
-  const { userData, plan, configHash } = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, mode: 'image' });
+  const { userData, plan, configHash } = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, registry: options.registry, mode: 'image' });
   const { type, location, image: base } = await resolveServerSpec(client, options);
   const labels = firstbootLabels(plan.firstboot, configHash, options.labels);
   const builderName = `${options.name}-builder`;

@@ -2,15 +2,12 @@
 // `firstboot image` made, so a server booted from it needs only what is its own: its host key and a
 // boot-mode plan, then one more run of the payload to converge as this instance.
 import yaml from 'js-yaml';
-import { PATHS } from '../generator/render';
+import { SERVER_PATHS } from '../contract/paths';
 import type { Plan } from '../contract/plan';
 import { HcloudInputError } from './errors';
 import type { HostKeyPair } from './host-key';
 import { configLabel, firstbootLabels, versionLabel } from './labels';
 import type { Image } from './types';
-
-/** Written by the payload after a successful run; the unit does not start while it exists. */
-const DONE_FILE = '/var/lib/firstboot/done';
 
 /** Whether `firstboot image` made this image: only such an image already holds the payload. */
 export function isFirstbootImage(image: Image): boolean {
@@ -41,9 +38,9 @@ export function instanceUserData(image: Image, plan: Plan, hostKey: HostKeyPair)
     ssh_keys: { ed25519_private: hostKey.private, ed25519_public: hostKey.public },
     // The image's plan is in image mode (it would power the server off again) and lacks the
     // metadata block this user-data's private key needs: this instance gets its own.
-    write_files: [{ path: PATHS.plan, permissions: '0600', content: JSON.stringify(plan) + '\n' }],
+    write_files: [{ path: SERVER_PATHS.plan, permissions: '0600', content: JSON.stringify(plan) + '\n' }],
     runcmd: [
-      ['rm', '-f', DONE_FILE],
+      ['rm', '-f', SERVER_PATHS.done],
       ['systemctl', 'start', 'firstboot.service'],
     ],
   };

@@ -1,5 +1,6 @@
 // What `create` and `image` both take: a config, and the type, place and image of the server that
 // runs it (for `image`, the builder).
+import type { Payload } from '../generator/render';
 import type { HcloudClient } from './client';
 import type { Labels } from './types';
 
@@ -12,8 +13,10 @@ export interface ServerOptions {
   config?: string;
   /** extra public key files for the admin (--ssh-key) */
   sshKeys?: string[];
-  /** the payload bundle; dist/payload.cjs when absent (tests pass a stand-in) */
-  payload?: string;
+  /** the built payload; dist/payload/ when absent (tests pass a stand-in) */
+  payload?: Payload;
+  /** the npm registry the server fetches the payload's pinned packages from */
+  registry?: string;
   type?: string;
   location?: string;
   /** a system image name, or an image ID */

@@ -2,6 +2,7 @@
 // in as the admin and wait for the payload's result. ssh checks the key against the known_hosts
 // entry written before the server booted; a different key stops everything at once.
 import { execFile } from 'node:child_process';
+import type { Status } from '../contract/status';
 
 export interface SshResult {
   code: number;
@@ -11,14 +12,8 @@ export interface SshResult {
 
 export type RunSsh = (args: string[]) => Promise<SshResult>;
 
-export interface PayloadStatus {
-  firstboot: string;
-  configHash: string;
-  started: string;
-  finished?: string;
-  ok?: boolean;
-  steps: { id: string; result: string; seconds: number; error?: string }[];
-}
+/** The payload's status.json, read over ssh. */
+export type PayloadStatus = Status;
 
 export interface WaitForPayloadOptions {
   host: string;

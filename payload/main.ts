@@ -1,25 +1,38 @@
-// The payload's command line, installed on the server as /usr/local/sbin/firstboot.
+// The payload's command line, run on the server as /usr/local/sbin/firstboot.
 //   firstboot run [--only STEP]   converge the machine to the plan (what firstboot.service runs)
 //   firstboot status [--json]     the last run's result
 //   firstboot check [--json]      verify the live state; exit 1 naming what fails
+// zx is not in this bundle: the plan pins it, and it is fetched before anything loads it.
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import type { Plan, StepId } from '../contract/plan';
+import { SERVER_PATHS } from '../contract/paths';
+import { statusLine, type Status } from '../contract/status';
 import { nodeFs } from './lib/fs';
-import { serverLog } from './lib/log';
-import { zxShell } from './lib/shell';
-import { check, run, summary, STATUS_FILE, type Status } from './runner';
-import { registry } from './steps/index';
+import { serverLog, type Log } from './lib/log';
+import { fetchPackages } from './lib/npm';
+import { check, run, summary, type Machine } from './runner';
+import { loadSteps, steps } from './steps/index';
 import { finishImage } from './image';
 import { version } from './version';
-
-const PLAN_FILE = '/var/lib/firstboot/plan.json';
-const DONE_FILE = '/var/lib/firstboot/done';
 
 const USAGE = `usage: firstboot run [--only STEP] [--plan FILE]
        firstboot status [--json]
        firstboot check [--json] [--plan FILE]
        firstboot --version`;
+
+/** The pinned npm packages, then zx's `$`: a failed fetch leaves a status that says why, and runs nothing. */
+async function machineFor(plan: Plan, log: Log): Promise<Machine> {
+  try {
+    await fetchPackages(plan.npm.packages, { registry: plan.npm.registry, root: SERVER_PATHS.lib, log: (line) => log.info(line) });
+  } catch (err) {
+    const status: Status = { firstboot: version, configHash: plan.configHash, started: new Date().toISOString(), ok: false, error: (err as Error).message, steps: [] };
+    await nodeFs.write(SERVER_PATHS.status, JSON.stringify(status, null, 2) + '\n', { mode: 0o600 });
+    throw err;
+  }
+  const { zxShell } = await import('./lib/shell');
+  return { $: zxShell(), fs: nodeFs, log };
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -27,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       only: { type: 'string' },
-      plan: { type: 'string', default: PLAN_FILE },
+      plan: { type: 'string', default: SERVER_PATHS.plan },
       json: { type: 'boolean', default: false },
       version: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -38,15 +51,22 @@ async function main(argv: string[]): Promise<number> {
   if (values.help || !command) return console.log(USAGE), values.help ? 0 : 2;
 
   if (command === 'status') {
-    const text = readFileSync(STATUS_FILE, 'utf8');
+    const text = readFileSync(SERVER_PATHS.status, 'utf8');
     const status = JSON.parse(text) as Status;
     if (values.json) process.stdout.write(text);
-    else for (const s of status.steps) console.log(`${s.id.padEnd(10)} ${s.result.padEnd(8)} ${s.seconds.toFixed(1)}s${s.error ? `  ${s.error}` : ''}`);
+    else for (const s of status.steps) console.log(statusLine(s));
+    if (status.error && !values.json) console.log(status.error);
     return status.ok === undefined ? 3 : status.ok ? 0 : 1;
+  }
+  if (command !== 'run' && command !== 'check') return console.error(USAGE), 2;
+  if (values.only && !Object.hasOwn(steps, values.only)) {
+    console.error(`firstboot: no step "${values.only}"; steps: ${Object.keys(steps).join(', ')}`);
+    return 2;
   }
 
   const plan = JSON.parse(readFileSync(values.plan, 'utf8')) as Plan;
-  const machine = { $: zxShell(), fs: nodeFs, log: serverLog() };
+  const machine = await machineFor(plan, serverLog());
+  const registry = await loadSteps(plan.steps.map((s) => s.id));
 
   if (command === 'check') {
     const results = await check(plan, registry, machine);
@@ -56,22 +76,13 @@ async function main(argv: string[]): Promise<number> {
     return failing.length === 0 ? 0 : 1;
   }
 
-  if (command === 'run') {
-    if (values.only && !registry.has(values.only as StepId)) {
-      console.error(`firstboot: no step "${values.only}"; steps: ${[...registry.keys()].join(', ')}`);
-      return 2;
-    }
-    const started = performance.now();
-    const status = await run(plan, registry, machine, values.only as StepId | undefined);
-    machine.log.info(summary(status, (performance.now() - started) / 1000));
-    if (!status.ok) return 1;
-    if (!values.only) await machine.fs.write(DONE_FILE, `${status.finished}\n`, { mode: 0o600 });
-    if (plan.mode === 'image' && !values.only) await finishImage(machine);
-    return 0;
-  }
-
-  console.error(USAGE);
-  return 2;
+  const started = performance.now();
+  const status = await run(plan, registry, machine, values.only as StepId | undefined);
+  machine.log.info(summary(status, (performance.now() - started) / 1000));
+  if (!status.ok) return 1;
+  if (!values.only) await machine.fs.write(SERVER_PATHS.done, `${status.finished}\n`, { mode: 0o600 });
+  if (plan.mode === 'image' && !values.only) await finishImage(machine);
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -2,35 +2,14 @@
 // status file after each (a reboot mid-run leaves an honest record), and a failed step only stops the
 // steps that come after it.
 import type { Plan, StepId } from '../contract/plan';
+import { SERVER_PATHS } from '../contract/paths';
+import { statusLine, type Result, type Status, type StepStatus } from '../contract/status';
 import type { Ctx, Step } from './step';
 import type { Fs } from './lib/fs';
 import type { Log } from './lib/log';
 import type { Shell } from './lib/shell';
 import { version } from './version';
 
-export type Result = 'ok' | 'changed' | 'failed' | 'skipped';
-
-export interface StepStatus {
-  id: StepId;
-  title: string;
-  result: Result;
-  seconds: number;
-  /** what check found before apply */
-  drift?: string[];
-  /** why it failed or was skipped */
-  error?: string;
-}
-
-export interface Status {
-  firstboot: string;
-  configHash: string;
-  started: string;
-  finished?: string;
-  ok?: boolean;
-  steps: StepStatus[];
-}
-
-export const STATUS_FILE = '/var/lib/firstboot/status.json';
 
 export interface Machine {
   $: Shell;
@@ -59,7 +38,7 @@ export async function run(plan: Plan, registry: Map<StepId, Step>, machine: Mach
   const clock = machine.clock ?? now;
   const status: Status = { firstboot: version, configHash: plan.configHash, started: new Date().toISOString(), steps: [] };
   const failed = new Set<StepId>();
-  const save = () => machine.fs.write(STATUS_FILE, JSON.stringify(status, null, 2) + '\n', { mode: 0o600 });
+  const save = () => machine.fs.write(SERVER_PATHS.status, JSON.stringify(status, null, 2) + '\n', { mode: 0o600 });
 
   for (const params of plan.steps) {
     if (only && params.id !== only) continue;
@@ -80,7 +59,7 @@ export async function run(plan: Plan, registry: Map<StepId, Step>, machine: Mach
     const seconds = Math.round((clock() - start) * 10) / 10;
     const entry: StepStatus = { id: params.id, title: step?.title ?? params.id, ...outcome, seconds };
     status.steps.push(entry);
-    const line = `${entry.id.padEnd(10)} ${entry.result.padEnd(8)} ${seconds.toFixed(1)}s${entry.error ? `  ${entry.error}` : ''}`;
+    const line = statusLine(entry);
     if (entry.result === 'failed') machine.log.error(line);
     else if (entry.result === 'skipped') machine.log.warn(line);
     else machine.log.info(line);

@@ -1,65 +1,68 @@
-// Builds the two bundles: dist/payload.cjs (runs on the server's distro Node, 18 or later) and
-// dist/firstboot.js (the CLI on the user's machine).
-import { build, type Plugin } from 'esbuild';
-import { chmod, readFile } from 'node:fs/promises';
+// Builds the payload's pieces (dist/payload/: ESM for the server's distro Node, 18 or later) and the CLI
+// (dist/firstboot.js). The payload is split: main.mjs (the runner), one entry per step in steps/, and
+// the shared code in lib/ chunks, so the generator ships only the pieces a plan needs
+// (dist/payload/pieces.json says which files each needs). zx stays out: the server fetches it pinned.
+import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { chmod, readdir, rm, writeFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
 
-/** Points zx/core's vendor bundle at payload/lib/zx-vendor.ts (see the comment there). */
-const zxVendorStandIn: Plugin = {
-  name: 'zx-vendor-stand-in',
-  setup(b) {
-    // zx/core's ESM entry is a Deno-aware wrapper around core.cjs: take core.cjs itself
-    b.onResolve({ filter: /^zx\/core$/ }, () => ({ path: new URL('../node_modules/zx/build/core.cjs', import.meta.url).pathname }));
-    b.onResolve({ filter: /^\.\/vendor-core\.cjs$/ }, (args) =>
-      args.importer.includes('/node_modules/zx/build/')
-        ? { path: new URL('../payload/lib/zx-vendor.ts', import.meta.url).pathname }
-        : undefined,
-    );
-  },
-};
+export const PAYLOAD_DIR = 'dist/payload';
 
-/**
- * zx/core's error-code tables and its command highlighter only decorate messages; the payload runs zx
- * quiet and reports exit codes itself. Dropping them saves ~6 KB of bundle. Pinned zx: each cut must
- * match, so an upgrade that moves the code fails the build instead of shipping it.
- */
-const zxTrim: Plugin = {
-  name: 'zx-trim',
-  setup(b) {
-    b.onLoad({ filter: /node_modules\/zx\/build\/core\.cjs$/ }, async (args) => {
-      let text = await readFile(args.path, 'utf8');
-      const cuts: [RegExp, string][] = [
-        [/var EXIT_CODES = \{[^}]*\};/, 'var EXIT_CODES = {};'],
-        [/var ERRNO_CODES = \{[^}]*\};/, 'var ERRNO_CODES = {};'],
-        [/var RESERVED_WORDS = [^;]*\]\);/, 'var RESERVED_WORDS = new Set();'],
-        [/function formatCmd\(cmd\) \{[\s\S]*?\n\}\n/, 'function formatCmd(cmd) { return cmd; }\n'],
-      ];
-      for (const [pattern, replacement] of cuts) {
-        if (!pattern.test(text)) throw new Error(`zx-trim: ${pattern} no longer matches zx's core.cjs`);
-        text = text.replace(pattern, replacement);
-      }
-      return { contents: text, loader: 'js' };
-    });
-  },
-};
+/** For main and each step: the files it needs, its own first (static imports and non-step dynamic ones). */
+export type Pieces = Record<string, string[]>;
 
-export async function buildPayload(outfile = 'dist/payload.cjs', entry = 'payload/main.ts') {
-  return build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node18',
-    format: 'cjs',
-    minify: true,
-    legalComments: 'none',
-    // the second line lets `firstboot inspect` name the payload's version
-    banner: { js: `#!/usr/bin/node\n// firstboot ${pkg.version}` },
-    define: { FIRSTBOOT_VERSION: JSON.stringify(pkg.version) },
-    plugins: [zxVendorStandIn, zxTrim],
-    metafile: true,
-    logLevel: 'warning',
+function piecesOf(metafile: Metafile, outdir: string): Pieces {
+  const name = (file: string) => relative(outdir, file);
+  const isStep = (file: string) => name(file).startsWith('steps/');
+  const closure = (file: string, seen = new Set<string>()): Set<string> => {
+    if (seen.has(file)) return seen;
+    seen.add(file);
+    for (const dep of metafile.outputs[file].imports) {
+      if (dep.external) continue;
+      if (dep.kind === 'dynamic-import' && isStep(dep.path)) continue;
+      closure(dep.path, seen);
+    }
+    return seen;
+  };
+  const pieces: Pieces = {};
+  for (const file of Object.keys(metafile.outputs)) {
+    const id = name(file).match(/^(?:steps\/)?([\w-]+)\.mjs$/)?.[1];
+    if (id) pieces[id] = [...closure(file)].map(name);
+  }
+  return pieces;
+}
+
+/** How payload code is built: for the server's Node 18, ESM, with zx left to the server's pinned copy. */
+export const PAYLOAD_BUILD = {
+  entryNames: '[dir]/[name]',
+  chunkNames: 'lib/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  target: 'node18',
+  format: 'esm',
+  minify: true,
+  legalComments: 'none',
+  external: ['zx', 'zx/*'],
+  define: { FIRSTBOOT_VERSION: JSON.stringify(pkg.version) },
+  metafile: true,
+  logLevel: 'warning',
+} as const satisfies BuildOptions;
+
+export async function buildPayload(outdir = PAYLOAD_DIR): Promise<Pieces> {
+  const steps = (await readdir('payload/steps')).filter((f) => f.endsWith('.ts') && f !== 'index.ts');
+  await rm(outdir, { recursive: true, force: true });
+  const result = await build({
+    ...PAYLOAD_BUILD,
+    entryPoints: ['payload/main.ts', ...steps.map((f) => `payload/steps/${f}`)],
+    outdir,
+    outbase: 'payload',
   });
+  const pieces = piecesOf(result.metafile, outdir);
+  await writeFile(`${outdir}/pieces.json`, JSON.stringify(pieces, null, 2) + '\n');
+  return pieces;
 }
 
 export async function buildCli(outfile = 'dist/firstboot.js') {

@@ -1,41 +1,66 @@
-// `npm run size`: where the user-data's bytes go. A benchmark that prints figures, not a test; the hard
-// gate lives in the generator (render.ts).
-import { gzipSync } from 'node:zlib';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// `npm run size`: where the user-data's bytes go, for the defaults, the example config and a stress
+// config, with what each capability and each kind of key costs. A benchmark that prints figures, not
+// a test; the hard gate is the generator's (generator/render.ts).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync } from 'node:zlib';
 import { buildPayload } from './build';
-import { generate } from '../generator/generate';
-import { sizeReport, USER_DATA_LIMIT } from '../generator/render';
+import { configAndPlan } from '../generator/generate';
+import { readPayload, sizeReport, USER_DATA_LIMIT } from '../generator/render';
+import { costText, HOST_KEY_STAND_IN, sizeBreakdown } from '../generator/size';
 
-const TARGET = 16_384;
-const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`.padStart(9);
-
-const result = await buildPayload();
-const output = Object.values(result.metafile!.outputs)[0];
-const groups = new Map<string, number>();
-for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-  const group = input.match(/node_modules\/(zx\/build\/[\w-]+|[\w@.-]+)/)?.[1] ?? input.split('/').slice(0, 2).join('/');
-  groups.set(group, (groups.get(group) ?? 0) + bytesInOutput);
-}
-const bundle = readFileSync('dist/payload.cjs');
-const gz = gzipSync(bundle, { level: 9 }).length;
-
-console.log(`payload bundle (dist/payload.cjs)`);
-console.log(`  minified               ${kb(bundle.length)}`);
-console.log(`  gzip -9 (for scale)    ${kb(gz)}   (in base64 ${kb(Math.ceil(gz / 3) * 4)}; shipped as brotli in base85, below)`);
-console.log(`  by input (minified):`);
-for (const [group, bytes] of [...groups].sort((a, b) => b[1] - a[1])) console.log(`    ${group.padEnd(28)} ${kb(bytes)}`);
-
-const out = await generate({ sshKeys: ['examples/demo_ed25519.pub'] });
-console.log(`\nuser-data for the built-in defaults (every capability on) with the demo key`);
-console.log(sizeReport(out.parts, out.userData.length));
-console.log(`  target ${TARGET}: ${out.userData.length <= TARGET ? 'met' : `${out.userData.length - TARGET} over`}; limit ${USER_DATA_LIMIT}: ${USER_DATA_LIMIT - out.userData.length} left`);
-
-// the floor: a payload that only runs one command through zx's `$`, packed the same way
+const TARGETS = { defaults: 20_000, stressSpare: 3_000 };
 const dir = mkdtempSync(join(tmpdir(), 'firstboot-size-'));
-writeFileSync(join(dir, 'floor.ts'), `import { zxShell } from ${JSON.stringify(new URL('../payload/lib/shell.ts', import.meta.url).pathname)};\nvoid zxShell()\`true\`;\n`);
-await buildPayload(join(dir, 'floor.cjs'), join(dir, 'floor.ts'));
-const floor = await generate({ sshKeys: ['examples/demo_ed25519.pub'], payload: readFileSync(join(dir, 'floor.cjs'), 'utf8') });
-const floorPayload = floor.parts.find((p) => p.name === 'payload')!.bytes;
-console.log(`\nzx's \`$\` alone, packed the same way: ${floorPayload} characters of payload (${floor.userData.length} of user-data with the same plan)`);
+
+await buildPayload();
+const payload = readPayload();
+const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`.padStart(9);
+console.log('payload pieces (dist/payload/, minified; brotli alone for scale)');
+for (const [name, text] of Object.entries(payload.files).sort((a, b) => b[1].length - a[1].length)) {
+  console.log(`  ${name.padEnd(28)} ${kb(text.length)} ${kb(brotliCompressSync(text).length)}`);
+}
+
+function key(name: string, type: 'ed25519' | 'rsa', bits?: number): string {
+  const file = join(dir, name);
+  execFileSync('ssh-keygen', ['-q', '-t', type, ...(bits ? ['-b', String(bits)] : []), '-N', '', '-C', `${name}@laptop`, '-f', file]);
+  return `${file}.pub`;
+}
+
+async function report(title: string, options: { config?: string; sshKeys?: string[]; hostKey?: boolean }): Promise<number> {
+  const { plan } = await configAndPlan({ config: options.config, sshKeys: options.sshKeys, secrets: options.hostKey });
+  const render = { payload, hostKey: options.hostKey ? HOST_KEY_STAND_IN : undefined };
+  const breakdown = sizeBreakdown(plan, render);
+  console.log(`\n${title}`);
+  console.log(sizeReport(breakdown.parts, breakdown.bytes));
+  console.log(costText(breakdown));
+  return breakdown.bytes;
+}
+
+const defaults = await report('the built-in defaults, with the demo key', { sshKeys: ['examples/demo_ed25519.pub'] });
+await report('examples/firstboot.yaml', { config: 'examples/firstboot.yaml' });
+await report('the built-in defaults through firstboot create (host key and metadata step)', { sshKeys: ['examples/demo_ed25519.pub'], hostKey: true });
+
+// a large team: 10 keys (three RSA-4096), 20 packages, 10 port rules, every capability on, through create
+const keys = [...[1, 2, 3].map((i) => key(`rsa${i}`, 'rsa', 4096)), ...[1, 2, 3, 4, 5, 6, 7].map((i) => key(`ed${i}`, 'ed25519'))];
+const stress = join(dir, 'stress.yaml');
+writeFileSync(stress, `hostname: build-01.example.com
+timezone: Europe/Berlin
+admin:
+  name: ops
+  shell: /usr/bin/zsh
+ssh:
+  port: 2222
+firewall:
+  allow: [80/tcp, 443/tcp, 8080/tcp, 8443/tcp, 3000:3010/tcp, 5432/tcp, 6379/tcp, 9100/tcp, 51820/udp, 8000:8100/udp]
+packages: [git, htop, tmux, vim, curl, jq, ripgrep, fd-find, build-essential, python3-venv, sqlite3, postgresql-client,
+  redis-tools, rsync, unzip, zip, ncdu, tree, dnsutils, lsof]
+`);
+const stressBytes = await report('stress: 10 keys (3 RSA-4096, 7 ed25519), 20 packages, 10 port rules, every capability, through create', {
+  config: stress, sshKeys: keys, hostKey: true,
+});
+
+const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+console.log(`\ntargets: defaults at most ${TARGETS.defaults}: ${defaults} bytes, ${met(defaults <= TARGETS.defaults)}; ` +
+  `stress with at least ${TARGETS.stressSpare} to spare: ${USER_DATA_LIMIT - stressBytes} left, ${met(USER_DATA_LIMIT - stressBytes >= TARGETS.stressSpare)}`);

@@ -24,7 +24,7 @@ async function manDbTriggerOff($: Shell, fs: Fs): Promise<void> {
 const notInstalled = (missing: string[]) => (missing.length > 0 ? [`not installed: ${missing.join(', ')}`] : []);
 
 /** Same work for firstboot's own packages and for the user's extras; only the plan entry differs. */
-function packageStep<I extends 'packages' | 'extras'>(id: I, title: string, after: StepId[]): Step<I> {
+export function packageStep<I extends 'packages' | 'extras'>(id: I, title: string, after: StepId[]): Step<I> {
   const wanted = (params: unknown) => (params as PackagesPlan | ExtrasPlan).install;
   return {
     id,
@@ -44,5 +44,3 @@ function packageStep<I extends 'packages' | 'extras'>(id: I, title: string, afte
 }
 
 export const packages = packageStep('packages', 'packages', []);
-// the user's packages go in last and alone: a misspelt name must not stop the hardening before it
-export const extras = packageStep('extras', 'extra packages', ['packages']);

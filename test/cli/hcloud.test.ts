@@ -6,7 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { PATHS } from '../../generator/render';
+import { SERVER_PATHS } from '../../contract/paths';
 import { startFakeHcloud, type FakeHcloud } from '../fakes/hcloud-api';
 import { assertRequestsMatchSpec } from '../fakes/openapi-check';
 import { workspace } from '../hcloud/setup';
@@ -185,7 +185,7 @@ test('image: the snapshot ID on stdout; create --image boots it with a per-insta
   assert.is(server.image.id, Number(imageId));
   const userData = yaml.load(server.userData!) as { runcmd: string[][]; write_files: { path: string }[] };
   assert.equal(userData.runcmd, [['rm', '-f', '/var/lib/firstboot/done'], ['systemctl', 'start', 'firstboot.service']]);
-  assert.equal(userData.write_files.map((f) => f.path), [PATHS.plan], 'the payload is not sent again');
+  assert.equal(userData.write_files.map((f) => f.path), [SERVER_PATHS.plan], 'the payload is not sent again');
 
   await writeFile(c.config, (await readFile(c.config, 'utf8')).replace('port: 2222', 'port: 2200'));
   const other = await firstboot(c, ['create', 'web-2', '-c', c.config, '--image', imageId]);

@@ -57,6 +57,7 @@ export interface FakeHcloudOptions {
   onServerCreated?: (server: FakeServer, userData: string | undefined) => void | Promise<void>;
 }
 
+/** Hetzner counts user_data in UTF-8 bytes */
 const userDataLimit = 32_768;
 const rateLimit = 3600;
 
@@ -365,7 +366,7 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     if (!image || image.status !== 'available') return invalid('image', `image ${body.image} not found`);
     if (image.architecture !== type.architecture) return invalid('image', 'image and server type architectures differ');
     if (body.user_data !== undefined && typeof body.user_data !== 'string') return invalid('user_data', 'Not a valid string.');
-    if (typeof body.user_data === 'string' && [...body.user_data].length > userDataLimit) {
+    if (typeof body.user_data === 'string' && Buffer.byteLength(body.user_data) > userDataLimit) {
       return invalid('user_data', `Longer than maximum length ${userDataLimit}.`);
     }
     const keyIds: number[] = [];

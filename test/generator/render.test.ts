@@ -1,26 +1,30 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { generate } from '../../generator/generate';
-import { render, SizeError, USER_DATA_LIMIT, PATHS, readPayload } from '../../generator/render';
+import { assemble, render, SizeError, USER_DATA_LIMIT, readPayload } from '../../generator/render';
+import { SERVER_PATHS } from '../../contract/paths';
 import { inspect } from '../../generator/inspect';
 import { plan } from '../../generator/plan';
 import { loadConfig } from '../../generator/config/load';
+import { standInPayload } from '../payload-stand-in';
+import type { Plan } from '../../contract/plan';
 
 const DEMO = 'examples/demo_ed25519.pub';
 const tmp = mkdtempSync(join(tmpdir(), 'firstboot-render-'));
 const golden = (name: string, actual: string) => {
   const file = `test/generator/golden/${name}`;
-  if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, actual);
+  // golden files change only on purpose: npm run golden
+  if (process.env.UPDATE_GOLDEN) writeFileSync(file, actual);
   assert.fixture(actual, readFileSync(file, 'utf8'));
 };
 
 test('the example config renders the golden user-data (with a stand-in payload)', async () => {
-  const out = await generate({ config: 'examples/firstboot.yaml', payload: '#!/usr/bin/node\n// firstboot 0.0.0\nconsole.log("stand-in")\n' });
+  const out = await generate({ config: 'examples/firstboot.yaml', payload: standInPayload });
   golden('example.user-data.yaml', out.userData);
   golden('example.plan.json', JSON.stringify(out.plan, null, 2) + '\n');
 });
@@ -40,17 +44,70 @@ test("cloud-init's own schema check accepts what we generate", async () => {
   assert.match(run.stdout, /Valid cloud-config/);
 });
 
-test('the prepare script unpacks exactly the bundle that was built', async () => {
-  const out = await generate({ sshKeys: [DEMO] });
-  const doc = yaml.load(out.userData) as { write_files: { path: string; content: string }[] };
+/** What the server has after prepare: the user-data's packed payload, unpacked by prepare's own node program. */
+function unpack(userData: string, name: string): string {
+  const doc = yaml.load(userData) as { write_files: { path: string; content: string }[] };
   const file = (path: string) => doc.write_files.find((f) => f.path === path)!.content;
-  const packed = join(tmp, 'firstboot.br85');
-  writeFileSync(packed, file(PATHS.payload));
-  // the script's own node program, run as the server will run it
-  const program = file(PATHS.prepare).match(/node -e '([^']*)'/)![1];
-  execFileSync('node', ['-e', program, packed, join(tmp, 'firstboot')]);
-  assert.ok(readFileSync(join(tmp, 'firstboot')).equals(readFileSync('dist/payload.cjs')));
-  assert.is(statSync(join(tmp, 'firstboot')).mode & 0o777, 0o700);
+  const packed = join(tmp, `${name}.br85`);
+  writeFileSync(packed, file(SERVER_PATHS.packed));
+  const program = file(SERVER_PATHS.prepare).match(/node -e '([^']*)'/)![1];
+  const dir = join(tmp, name, 'payload');
+  execFileSync('node', ['-e', program, packed, dir]);
+  // zx as the server's fetch leaves it: in node_modules beside the payload
+  if (!existsSync(join(tmp, name, 'node_modules'))) symlinkSync(resolve('node_modules'), join(tmp, name, 'node_modules'));
+  return dir;
+}
+
+const filesIn = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
+
+test('the prepare script unpacks exactly the pieces the plan needs, root-only', async () => {
+  const out = await generate({ sshKeys: [DEMO] });
+  const dir = unpack(out.userData, 'defaults');
+  const built = readPayload();
+  const wanted = new Set([...built.pieces.main, ...out.plan.steps.flatMap((s) => built.pieces[s.id])]);
+  assert.equal(filesIn(dir), [...wanted].sort());
+  for (const name of wanted) assert.is(readFileSync(join(dir, name), 'utf8'), built.files[name], name);
+  assert.is(statSync(join(dir, 'main.mjs')).mode & 0o777, 0o600);
+  assert.is(statSync(join(dir, 'steps')).mode & 0o777, 0o700);
+  const version = spawnSync('node', [join(dir, 'main.mjs'), '--version'], { encoding: 'utf8' });
+  assert.is(version.stdout.trim(), JSON.parse(readFileSync('package.json', 'utf8')).version, version.stderr);
+});
+
+/** What a step's code always holds, and no other piece does. */
+const MARKERS: Record<'fail2ban' | 'audit' | 'sysctl' | 'upgrades', string> = {
+  fail2ban: 'fail2ban-client', audit: 'augenrules', sysctl: 'systemd-sysctl', upgrades: 'Unattended-Upgrade::',
+};
+
+test('a capability the config turns off costs nothing: its code is not in the user-data', async () => {
+  const off = 'fail2ban: {enabled: false}\naudit: {enabled: false}\nsysctl: {enabled: false}\nupgrades: {enabled: false}\n';
+  const { config } = await loadConfig({ text: off, sshKeys: [DEMO] });
+  const lean = unpack(render(plan(config!)).userData, 'lean');
+  const all = unpack((await generate({ sshKeys: [DEMO] })).userData, 'all');
+  const text = (dir: string) => filesIn(dir).map((name) => readFileSync(join(dir, name), 'utf8')).join('\n');
+  for (const id of ['fail2ban', 'audit', 'sysctl', 'upgrades'] as const) {
+    assert.ok(text(all).includes(MARKERS[id]), `${id}'s marker is in the full payload`);
+    assert.not.ok(text(lean).includes(MARKERS[id]), `${id} is off, yet "${MARKERS[id]}" is in the payload`);
+    assert.not.ok(existsSync(join(lean, 'steps', `${id}.mjs`)));
+  }
+});
+
+test('any subset of capabilities runs: each step the plan has loads from what was unpacked', async () => {
+  const built = readPayload();
+  const optional = ['metadata', 'hostname', 'fail2ban', 'audit', 'sysctl', 'upgrades', 'extras'] as const;
+  const { config } = await loadConfig({ text: 'hostname: dev1\npackages: [htop]\n', sshKeys: [DEMO] });
+  const full = plan(config!, { secrets: true });
+  for (const keep of [[], ...optional.map((id) => [id])]) {
+    const subset: Plan = { ...full, steps: full.steps.filter((s) => !(optional as readonly string[]).includes(s.id) || (keep as string[]).includes(s.id)) };
+    const dir = unpack(render(subset, { payload: built }).userData, `subset-${keep.join('') || 'core'}`);
+    const ids = subset.steps.map((s) => s.id);
+    const probe = `const ids = ${JSON.stringify(ids)}; const out = [];
+for (const id of ids) { const m = await import(${JSON.stringify(dir)} + '/steps/' + id + '.mjs'); out.push(Object.values(m).find((s) => s && s.id === id)?.id); }
+console.log(JSON.stringify(out));`;
+    const run = spawnSync('node', ['--input-type=module', '-e', probe], { encoding: 'utf8' });
+    assert.is(run.status, 0, `${keep.join(',') || 'core'}: ${run.stderr}`);
+    assert.equal(JSON.parse(run.stdout), ids);
+  }
 });
 
 test('a host key in the user-data is a secret: cloud-init installs it and the plan shuts non-root out of metadata', async () => {
@@ -73,7 +130,7 @@ test('the rendered prepare script passes shellcheck', async () => {
   const out = await generate({ sshKeys: [DEMO] });
   const doc = yaml.load(out.userData) as { write_files: { path: string; content: string }[] };
   const script = join(tmp, 'prepare');
-  writeFileSync(script, doc.write_files.find((f) => f.path === PATHS.prepare)!.content);
+  writeFileSync(script, doc.write_files.find((f) => f.path === SERVER_PATHS.prepare)!.content);
   const run = spawnSync('shellcheck', [script], { encoding: 'utf8' });
   assert.is(run.status, 0, run.stdout);
 });
@@ -84,16 +141,17 @@ test('inspect reads back the plan, the payload version and the parts', async () 
   assert.equal(found.plan, out.plan);
   assert.is(found.payloadVersion, JSON.parse(readFileSync('package.json', 'utf8')).version);
   assert.equal(found.parts, out.parts);
-  assert.is(found.characters, out.userData.length);
+  assert.is(found.bytes, Buffer.byteLength(out.userData));
 });
 
 test('the default config with every capability fits Hetzner’s limit', async () => {
   const out = await generate({ sshKeys: [DEMO] });
-  assert.ok(out.userData.length <= USER_DATA_LIMIT, `${out.userData.length} characters`);
-  assert.is(out.parts.reduce((sum, p) => sum + p.bytes, 0), out.userData.length);
+  const bytes = Buffer.byteLength(out.userData);
+  assert.ok(bytes <= USER_DATA_LIMIT, `${bytes} bytes`);
+  assert.is(out.parts.reduce((sum, p) => sum + p.bytes, 0), bytes);
 });
 
-test('the size gate refuses more than 32,768 characters, naming each part', async () => {
+test('the size gate refuses more than 32,768 bytes, naming each part', async () => {
   const { config } = await loadConfig({ sshKeys: [DEMO] });
   const usual = render(plan(config!), { payload: readPayload() }).parts[1].bytes;
   const big = plan({ ...config!, packages: Array.from({ length: 3000 }, (_, i) => `package-number-${i}`) });
@@ -102,11 +160,23 @@ test('the size gate refuses more than 32,768 characters, naming each part', asyn
     assert.unreachable('rendered');
   } catch (err) {
     assert.instance(err, SizeError);
-    const { parts, characters } = err as SizeError;
-    assert.ok(characters > USER_DATA_LIMIT);
+    const { parts, bytes } = err as SizeError;
+    assert.ok(bytes > USER_DATA_LIMIT);
     assert.equal(parts.map((p) => p.name), ['payload', 'plan', 'unit and prepare script', 'cloud-config around them']);
-    assert.ok(parts[1].bytes > 4 * usual, `the plan is what grew: ${parts[1].bytes} characters, usually ${usual}`);
+    assert.ok(parts[1].bytes > 4 * usual, `the plan is what grew: ${parts[1].bytes} bytes, usually ${usual}`);
   }
+});
+
+test('the gate counts UTF-8 bytes, as Hetzner does, not characters', async () => {
+  const { config } = await loadConfig({ sshKeys: [DEMO] });
+  const p = plan(config!, { secrets: true });
+  const hostKey = (comment: string) => ({ private: 'stand-in', public: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKsZUASajQx5zSFSpZCqIEX8bxGiEpO+n9v8COQKQH/g ${comment}` });
+  const base = Buffer.byteLength(render(p, { hostKey: hostKey('') }).userData);
+  // the public key's comment stands in the user-data as it is: two bytes a character here
+  const comment = 'é'.repeat(Math.floor((USER_DATA_LIMIT - base) * 0.9));
+  const userData = assemble(p, { hostKey: hostKey(comment) }).userData;
+  assert.ok(userData.length <= USER_DATA_LIMIT, 'the characters fit');
+  assert.throws(() => render(p, { hostKey: hostKey(comment) }), (err: unknown) => err instanceof SizeError && err.bytes === Buffer.byteLength(userData));
 });
 
 test.run();

@@ -145,12 +145,14 @@ test('409 uniqueness_error for a duplicate server name', async ({ client }) => {
   assert.is(error.code, 'uniqueness_error');
 });
 
-test('422 invalid_input: user_data over 32,768 characters, unknown type, location, image', async ({ fake, client }) => {
+test('422 invalid_input: user_data over 32,768 UTF-8 bytes, unknown type, location, image', async ({ fake, client }) => {
   const tooLong = await rejection(client.servers.create({ ...create, user_data: 'x'.repeat(32_769) }));
   assert.is(tooLong.status, 422);
   assert.is(tooLong.code, 'invalid_input');
   assert.equal(tooLong.details, { fields: [{ name: 'user_data', messages: ['Longer than maximum length 32768.'] }] });
-  await client.servers.create({ ...create, name: 'exactly-at-the-limit', user_data: 'é'.repeat(32_768) });
+  const wide = await rejection(client.servers.create({ ...create, user_data: 'é'.repeat(16_385) }));
+  assert.is(wide.code, 'invalid_input', '16,385 characters of two bytes each');
+  await client.servers.create({ ...create, name: 'exactly-at-the-limit', user_data: 'é'.repeat(16_384) });
   for (const wrong of [{ server_type: 'cx99' }, { location: 'mars1' }, { image: 'windows-95' }]) {
     const error = await rejection(client.servers.create({ ...create, ...wrong }));
     assert.is(error.code, 'invalid_input', JSON.stringify(wrong));

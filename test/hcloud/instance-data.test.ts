@@ -12,7 +12,7 @@ import { instanceUserData, isFirstbootImage } from '../../hcloud/instance-data';
 import { firstbootLabels } from '../../hcloud/labels';
 import type { Image } from '../../hcloud/types';
 import type { Plan } from '../../contract/plan';
-import { PATHS } from '../../generator/render';
+import { SERVER_PATHS } from '../../contract/paths';
 import { hostKey } from './setup';
 
 const imageOf = (labels: Record<string, string>) => ({ id: 42, type: 'snapshot', labels }) as unknown as Image;
@@ -33,7 +33,7 @@ test('host key, a boot-mode plan, and one more run of the payload', () => {
   const doc = yaml.load(instanceUserData(fitting, plan, hostKey)) as Record<string, any>;
   assert.equal(doc.ssh_keys, { ed25519_private: hostKey.private, ed25519_public: hostKey.public });
   assert.equal(doc.ssh_genkeytypes, ['ed25519', 'rsa']);
-  assert.equal(doc.write_files.map((f: { path: string }) => f.path), [PATHS.plan]);
+  assert.equal(doc.write_files.map((f: { path: string }) => f.path), [SERVER_PATHS.plan]);
   assert.equal(JSON.parse(doc.write_files[0].content), plan);
   assert.equal(doc.runcmd, [['rm', '-f', '/var/lib/firstboot/done'], ['systemctl', 'start', 'firstboot.service']]);
 });

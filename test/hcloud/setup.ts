@@ -40,8 +40,7 @@ export async function workspace(yaml = defaultYaml) {
 export const adminKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINQur/rZ9TBsuK9LDYPMLWxYD15U4YeWKAC2I/kuCgSc firstboot-demo';
 export const defaultYaml = `admin:\n  name: ops\n  ssh_keys: ["${adminKey}"]\nssh:\n  port: 2222\nfirewall:\n  allow: [443/tcp]\nmosh:\n  enabled: true\n  ports: "60000:60010"\n`;
 
-/** Stands in for dist/payload.cjs so these tests need no build. */
-export const payload = '#!/usr/bin/node\nconsole.log("payload stand-in")\n';
+export { standInPayload as payload } from '../payload-stand-in';
 
 export const hostKey = {
   private: '-----BEGIN OPENSSH PRIVATE KEY-----\nstand-in\n-----END OPENSSH PRIVATE KEY-----\n',

@@ -1,16 +1,17 @@
-// The shipped payload bundle: zx's `$` with the stand-ins and cuts of scripts/build.ts still behaves as
-// zx documents, on the Node the bundle targets.
+// The payload's build leaves zx out; on the server it imports zx as published, from node_modules beside
+// it. Built as the payload is, this probe checks that `$` behaves as the steps expect of it.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildPayload } from '../../scripts/build';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { PAYLOAD_BUILD } from '../../scripts/build';
 
 const tmp = mkdtempSync(join(tmpdir(), 'firstboot-bundle-'));
 
-test('$ quotes, fails, nothrows, feeds stdin and times out in the trimmed bundle', async () => {
+test('$ quotes, fails, nothrows, feeds stdin and times out, with the real zx beside the bundle', async () => {
   const entry = join(tmp, 'probe.ts');
   writeFileSync(
     entry,
@@ -29,9 +30,10 @@ out.timeout = slow.ok;
 console.log(JSON.stringify(out));
 })();`,
   );
-  const bundle = join(tmp, 'probe.cjs');
-  await buildPayload(bundle, entry); // the payload's own build: stand-ins, cuts, node18 target
-  const run = spawnSync('node', [bundle], { encoding: 'utf8', timeout: 20_000 });
+  await build({ ...PAYLOAD_BUILD, entryPoints: [entry], outdir: join(tmp, 'out'), outbase: tmp });
+  // where the server's fetch puts zx: node_modules beside the payload's folder
+  symlinkSync(resolve('node_modules'), join(tmp, 'node_modules'));
+  const run = spawnSync('node', [join(tmp, 'out', 'probe.mjs')], { encoding: 'utf8', timeout: 20_000 });
   assert.is(run.status, 0, run.stderr);
   const out = JSON.parse(run.stdout);
   assert.is(out.quoted, 'a b; echo injected');

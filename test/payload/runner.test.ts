@@ -2,7 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Plan, StepId } from '../../contract/plan';
 import type { Step } from '../../payload/step';
-import { run, check, summary, STATUS_FILE, type Status } from '../../payload/runner';
+import { run, check, summary } from '../../payload/runner';
+import { SERVER_PATHS } from '../../contract/paths';
+import type { Status } from '../../contract/status';
 import { makeLog } from '../../payload/lib/log';
 import { memoryFs } from '../fakes/fs';
 import { recordingShell } from '../fakes/shell';
@@ -40,8 +42,8 @@ test('first run changes, second run changes nothing', async () => {
   assert.is(first.ok, true);
   const second = await run(plan, registry, m);
   assert.equal(second.steps.map((s) => s.result), ['ok', 'ok', 'ok', 'ok']);
-  assert.equal(JSON.parse((await m.fs.read(STATUS_FILE))!).steps.map((s: { result: string }) => s.result), ['ok', 'ok', 'ok', 'ok']);
-  assert.is((await m.fs.stat(STATUS_FILE))!.mode, 0o600);
+  assert.equal(JSON.parse((await m.fs.read(SERVER_PATHS.status))!).steps.map((s: { result: string }) => s.result), ['ok', 'ok', 'ok', 'ok']);
+  assert.is((await m.fs.stat(SERVER_PATHS.status))!.mode, 0o600);
 });
 
 test('a failed step skips the steps that need it and not the others', async () => {

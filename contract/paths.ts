@@ -1,0 +1,15 @@
+// Where firstboot keeps its files on the server: written by the user-data (and `apply`), read by the payload.
+export const SERVER_PATHS = {
+  /** the payload's pieces, prepare, and the npm packages fetched for them (node_modules/) */
+  lib: '/usr/local/lib/firstboot',
+  /** the packed payload as the user-data carries it; prepare unpacks it into lib/payload/ */
+  packed: '/usr/local/lib/firstboot/payload.br85',
+  prepare: '/usr/local/lib/firstboot/prepare',
+  /** the command on root's PATH: `firstboot run | check | status` */
+  command: '/usr/local/sbin/firstboot',
+  unit: '/etc/systemd/system/firstboot.service',
+  plan: '/var/lib/firstboot/plan.json',
+  status: '/var/lib/firstboot/status.json',
+  /** written after a successful run; the unit does not start while it exists */
+  done: '/var/lib/firstboot/done',
+} as const;

@@ -1,0 +1,31 @@
+// The payload's record of a run (/var/lib/firstboot/status.json), as the CLI reads it back.
+import type { StepId } from './plan';
+
+export type Result = 'ok' | 'changed' | 'failed' | 'skipped';
+
+export interface StepStatus {
+  id: StepId;
+  title: string;
+  result: Result;
+  seconds: number;
+  /** what check found before apply */
+  drift?: string[];
+  /** why it failed or was skipped */
+  error?: string;
+}
+
+export interface Status {
+  firstboot: string;
+  configHash: string;
+  started: string;
+  finished?: string;
+  ok?: boolean;
+  /** why the run could not start (a pinned npm package not fetched); no step ran */
+  error?: string;
+  steps: StepStatus[];
+}
+
+/** One step's line, the same in the journal, `firstboot status` and the CLI's summary. */
+export function statusLine(s: Pick<StepStatus, 'id' | 'result' | 'seconds' | 'error'>): string {
+  return `${s.id.padEnd(10)} ${s.result.padEnd(8)} ${s.seconds.toFixed(1)}s${s.error ? `  ${s.error}` : ''}`;
+}

@@ -1,0 +1,8 @@
+// A stand-in for the built payload (dist/payload/), so tests that only look at the rest need no build.
+import type { Payload } from '../generator/render';
+import { steps } from '../payload/steps/index';
+
+export const standInPayload: Payload = {
+  files: { 'main.mjs': 'console.log("payload stand-in")\n' },
+  pieces: { main: ['main.mjs'], ...Object.fromEntries(Object.keys(steps).map((id) => [id, []])) },
+};
