@@ -10,6 +10,11 @@ import pkg from '../package.json' with { type: 'json' };
 /** The runner runs every command through zx's `$`. */
 const RUNNER_NPM = ['zx'];
 
+/** Every npm package a plan may name, pinned: what a mirror (or the VM tests' registry) must hold. */
+export function npmPackages() {
+  return [...new Set([...RUNNER_NPM, ...capabilities.flatMap((c) => c.npm ?? [])])].map(pin);
+}
+
 export interface PlanOptions {
   mode?: Plan['mode'];
   /** the user-data will hold a secret: only root may read the metadata service */

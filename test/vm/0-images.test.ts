@@ -1,4 +1,4 @@
-// Builds (or finds in .cache/vm) every image the scenarios boot, the two suites side by side: on a
+// Builds (or finds in the machine-wide cache, exec.ts) every image the scenarios boot, the two suites side by side: on a
 // cold cache this is most of the wait, and mmdebstrap mostly keeps one core busy.
 import { test } from 'uvu';
 import { since } from './exec';

@@ -127,6 +127,12 @@ export async function checkInside(vm: Vm, e: Expect): Promise<void> {
     assert.is((await sudo(vm, e, `sysctl -n ${key}`)).trim().replace(/\s+/g, ' '), value, key);
   }
   assert.is((await sudo(vm, e, 'systemctl is-enabled apt-daily-upgrade.timer')).trim(), 'enabled');
+  // zx came from the plan's registry (the local one), as pinned, and only the plan's steps were shipped
+  for (const pkg of e.plan.npm.packages) {
+    assert.is((await sudo(vm, e, `cat /usr/local/lib/firstboot/node_modules/${pkg.name}/.firstboot-integrity`)).trim(), pkg.integrity);
+  }
+  const steps = (await sudo(vm, e, 'ls /usr/local/lib/firstboot/payload/steps')).split(/\s+/).filter(Boolean).sort();
+  assert.equal(steps, [...new Set(e.plan.steps.map((s) => `${s.id}.mjs`))].sort());
 }
 
 export async function checkSshAudit(vm: Vm, e: Expect): Promise<void> {

@@ -11,6 +11,7 @@ import { startFakeHcloud, type FakeHcloud, type FakeServer } from '../fakes/hclo
 import type { KeyPair } from './userdata';
 import type { Suite } from './packages';
 import { bootVm, type Vm } from './vm';
+import { VM_REGISTRY } from './npm';
 
 const CLI = resolve(new URL('../../dist/firstboot.js', import.meta.url).pathname);
 const RELAY = resolve(new URL('./relay.mjs', import.meta.url).pathname);
@@ -88,7 +89,8 @@ async function startCloud(opts: CloudOptions): Promise<Cloud> {
     if (fake.servers.has(server.id)) fake.setServerStatus(server.id, 'off');
   }
 
-  const env = { ...process.env, HOME: home, PATH: `${bin}:${process.env.PATH}`, HCLOUD_TOKEN: fake.token, HCLOUD_ENDPOINT: fake.url };
+  // npm's own setting names the registry: the local one, which the guest reaches as it does the apt repository
+  const env = { ...process.env, HOME: home, PATH: `${bin}:${process.env.PATH}`, HCLOUD_TOKEN: fake.token, HCLOUD_ENDPOINT: fake.url, npm_config_registry: VM_REGISTRY };
   return {
     fake, vms, home,
     cli: (args) => new Promise((res) => {

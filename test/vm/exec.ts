@@ -3,14 +3,25 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-/** Everything the VM harness builds or keeps lives here (gitignored). */
-export const CACHE = resolve(new URL('../../.cache/vm', import.meta.url).pathname);
+/**
+ * What the harness builds (repositories, images, npm tarballs), keyed by its inputs, in one folder for
+ * the whole machine: CI right after a session, and the next checkout, find it built.
+ */
+export const CACHE = process.env.FIRSTBOOT_VM_CACHE ?? join(homedir(), '.cache', 'firstboot', 'vm');
+/** What one checkout's runs leave: each VM's overlay and the artifacts of a failure (gitignored). */
+const WORK = resolve(new URL('../../.cache/vm', import.meta.url).pathname);
 
 export function cachePath(...parts: string[]): string {
   mkdirSync(CACHE, { recursive: true });
   return join(CACHE, ...parts);
+}
+
+export function workPath(...parts: string[]): string {
+  mkdirSync(WORK, { recursive: true });
+  return join(WORK, ...parts);
 }
 
 /** Short stable key for a cache entry: whatever decides its content goes in. */

@@ -66,11 +66,13 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** Serves `dir` read-only over HTTP on 127.0.0.1 (an ephemeral port). */
-export async function serveRepo(dir: string): Promise<Served> {
+/** Serves folders read-only over HTTP on 127.0.0.1 (an ephemeral port), each under its URL prefix. */
+export async function serveRepo(roots: Record<string, string>): Promise<Served> {
+  const prefixes = Object.keys(roots).sort((a, b) => b.length - a.length);
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    const file = join(dir, path);
+    const prefix = prefixes.find((p) => path.startsWith(p)) ?? '/';
+    const file = join(roots[prefix], path.slice(prefix.length));
     if (path.includes('..') || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404).end();
       return;

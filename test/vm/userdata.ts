@@ -7,9 +7,11 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import yaml from 'js-yaml';
 import type { Plan, StepId, ParamsOf } from '../../contract/plan';
+import { VM_REGISTRY } from './npm';
+import { SERVER_PATHS } from '../../contract/paths';
 
 const CLI = resolve(new URL('../../dist/firstboot.js', import.meta.url).pathname);
-const PLAN_PATH = '/var/lib/firstboot/plan.json';
+const PLAN_PATH = SERVER_PATHS.plan;
 
 export interface KeyPair {
   private: string;
@@ -23,11 +25,11 @@ export async function keyPair(): Promise<KeyPair> {
   return { private: file, public: `${file}.pub` };
 }
 
-/** `firstboot generate -c CONFIG -o OUT --ssh-key KEY`, as a user would run it; no config means the defaults. */
+/** `firstboot generate -c CONFIG -o OUT --ssh-key KEY --registry LOCAL`, as a user would run it; no config means the defaults. */
 export async function generateUserData(config: string | undefined, key: KeyPair): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'firstboot-vm-config-'));
   const out = join(dir, 'user-data.yaml');
-  const args = [CLI, 'generate', '-o', out, '--ssh-key', key.public];
+  const args = [CLI, 'generate', '-o', out, '--ssh-key', key.public, '--registry', VM_REGISTRY];
   if (config !== undefined) writeFileSync(join(dir, 'firstboot.yaml'), config), args.push('-c', join(dir, 'firstboot.yaml'));
   await promisify(execFile)(process.execPath, args);
   return readFileSync(out, 'utf8');

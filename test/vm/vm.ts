@@ -8,11 +8,12 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { cachePath, run } from './exec';
+import { run, workPath } from './exec';
 import { buildImage, REPO_ADDRESS } from './image';
 import { startMetadata, type MetadataServer } from './metadata';
 import type { Suite } from './packages';
 import { qmp } from './qmp';
+import { buildNpmDir, NPM_PREFIX } from './npm';
 import { buildRepo, serveRepo, type Served } from './repo';
 
 export interface VmOptions {
@@ -89,10 +90,10 @@ export class Vm {
 
   static async boot(opts: VmOptions): Promise<Vm> {
     const image = await buildImage({ suite: opts.suite, sshSocket: opts.sshSocket });
-    const repo = await serveRepo(await buildRepo(opts.suite));
+    const repo = await serveRepo({ '/': await buildRepo(opts.suite), [NPM_PREFIX]: await buildNpmDir() });
     const instanceId = opts.instanceId ?? String(10_000_000 + Math.floor(Math.random() * 1_000_000));
     const metadata = await startMetadata({ instanceId, hostname: opts.name, userData: opts.userData, publicKeys: opts.publicKeys ?? [], mac: MAC });
-    const dir = cachePath('run', `${opts.name}-${Date.now()}`);
+    const dir = workPath('run', `${opts.name}-${Date.now()}`);
     mkdirSync(dir, { recursive: true });
     await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', image.disk, '-F', 'raw', join(dir, 'overlay.qcow2')]);
 
@@ -230,7 +231,7 @@ export class Vm {
    * Saves what explains a failure to `.cache/vm/failures/<name>-<time>/` (or `dir`) and prints the path:
    * console log, metadata requests, cloud-init, firstboot and fail2ban logs, status.json and the journal.
    */
-  async keepArtifacts(dir = cachePath('failures', `${this.opts.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`)): Promise<string> {
+  async keepArtifacts(dir = workPath('failures', `${this.opts.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`)): Promise<string> {
     mkdirSync(dir, { recursive: true });
     if (this.qemu) await this.powerOff(60_000).catch(() => undefined);
     if (existsSync(this.console)) writeFileSync(join(dir, 'console.log'), readFileSync(this.console));
