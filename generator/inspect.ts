@@ -1,8 +1,9 @@
 // Reads a generated user-data file back: the plan inside it, the payload's version, size by part.
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { brotliDecompressSync } from 'node:zlib';
 import yaml from 'js-yaml';
 import type { Plan } from '../contract/plan';
 import { decode85 } from './base85';
+import { unpack } from './pack';
 import { SERVER_PATHS } from '../contract/paths';
 import { byteLength, measure, USER_DATA_LIMIT, type Part } from './render';
 
@@ -33,16 +34,14 @@ export function inspect(userData: string): Inspection {
     if (!found) throw new InspectError(`not firstboot user-data: no write_files entry for ${path}`);
     return found;
   };
-  const payloadEntry = file(SERVER_PATHS.packed);
-  const packed = brotliDecompressSync(decode85(payloadEntry.content)).toString('utf8');
-  const header = JSON.parse(packed.slice(0, packed.indexOf('\n'))) as { firstboot?: string; files?: Record<string, number> };
-  const planEntry = file(SERVER_PATHS.plan);
+  const packed = file(SERVER_PATHS.packed).content;
+  const { firstboot, plan, files } = unpack(brotliDecompressSync(decode85(packed)).toString('utf8'));
   const support = file(SERVER_PATHS.unit).content + file(SERVER_PATHS.prepare).content;
-  const parts = measure(text, { payload: payloadEntry.content, plan: planEntry.content, support });
+  const parts = measure(text, { packed, support });
   return {
-    payloadVersion: header.firstboot ?? 'unknown',
-    payloadFiles: Object.keys(header.files ?? {}),
-    plan: JSON.parse(gunzipSync(Buffer.from(planEntry.content, 'base64')).toString('utf8')) as Plan,
+    payloadVersion: firstboot,
+    payloadFiles: Object.keys(files),
+    plan,
     bytes: byteLength(userData),
     limit: USER_DATA_LIMIT,
     parts,

@@ -13,7 +13,6 @@ import { serverLog, type Log } from './lib/log';
 import { fetchPackages } from './lib/npm';
 import { check, run, summary, type Machine } from './runner';
 import { loadSteps, steps } from './steps/index';
-import { finishImage } from './image';
 import { version } from './version';
 
 const USAGE = `usage: firstboot run [--only STEP] [--plan FILE]
@@ -81,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
   machine.log.info(summary(status, (performance.now() - started) / 1000));
   if (!status.ok) return 1;
   if (!values.only) await machine.fs.write(SERVER_PATHS.done, `${status.finished}\n`, { mode: 0o600 });
-  if (plan.mode === 'image' && !values.only) await finishImage(machine);
+  if (plan.mode === 'image' && !values.only) await (await import('./image')).finishImage(machine);
   return 0;
 }
 

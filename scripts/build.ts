@@ -1,7 +1,8 @@
 // Builds the payload's pieces (dist/payload/: ESM for the server's distro Node, 18 or later) and the CLI
-// (dist/firstboot.js). The payload is split: main.mjs (the runner), one entry per step in steps/, and
-// the shared code in lib/ chunks, so the generator ships only the pieces a plan needs
-// (dist/payload/pieces.json says which files each needs). zx stays out: the server fetches it pinned.
+// (dist/firstboot.js). The payload is split: main.mjs (the runner), image.mjs (image mode's clean-up),
+// one entry per step in steps/, and the shared code in lib/ chunks, so the generator ships only the
+// pieces a plan needs (dist/payload/pieces.json says which files each needs). zx stays out: the
+// server fetches it pinned.
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { chmod, readdir, rm, writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
@@ -9,25 +10,24 @@ import pkg from '../package.json' with { type: 'json' };
 
 export const PAYLOAD_DIR = 'dist/payload';
 
-/** For main and each step: the files it needs, its own first (static imports and non-step dynamic ones). */
+/** For main, image and each step: the files it needs, its own first (imports, but not other pieces). */
 export type Pieces = Record<string, string[]>;
 
 function piecesOf(metafile: Metafile, outdir: string): Pieces {
   const name = (file: string) => relative(outdir, file);
-  const isStep = (file: string) => name(file).startsWith('steps/');
+  const pieceId = (file: string) => name(file).match(/^(?:steps\/)?([\w-]+)\.mjs$/)?.[1];
   const closure = (file: string, seen = new Set<string>()): Set<string> => {
     if (seen.has(file)) return seen;
     seen.add(file);
     for (const dep of metafile.outputs[file].imports) {
-      if (dep.external) continue;
-      if (dep.kind === 'dynamic-import' && isStep(dep.path)) continue;
+      if (dep.external || (dep.kind === 'dynamic-import' && pieceId(dep.path))) continue;
       closure(dep.path, seen);
     }
     return seen;
   };
   const pieces: Pieces = {};
   for (const file of Object.keys(metafile.outputs)) {
-    const id = name(file).match(/^(?:steps\/)?([\w-]+)\.mjs$/)?.[1];
+    const id = pieceId(file);
     if (id) pieces[id] = [...closure(file)].map(name);
   }
   return pieces;
@@ -56,7 +56,7 @@ export async function buildPayload(outdir = PAYLOAD_DIR): Promise<Pieces> {
   await rm(outdir, { recursive: true, force: true });
   const result = await build({
     ...PAYLOAD_BUILD,
-    entryPoints: ['payload/main.ts', ...steps.map((f) => `payload/steps/${f}`)],
+    entryPoints: ['payload/main.ts', 'payload/image.ts', ...steps.map((f) => `payload/steps/${f}`)],
     outdir,
     outbase: 'payload',
   });

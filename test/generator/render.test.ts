@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import yaml from 'js-yaml';
@@ -52,7 +52,7 @@ function unpack(userData: string, name: string): string {
   writeFileSync(packed, file(SERVER_PATHS.packed));
   const program = file(SERVER_PATHS.prepare).match(/node -e '([^']*)'/)![1];
   const dir = join(tmp, name, 'payload');
-  execFileSync('node', ['-e', program, packed, dir]);
+  execFileSync('node', ['-e', program, packed, dir, join(tmp, name, 'plan.json')]);
   // zx as the server's fetch leaves it: in node_modules beside the payload
   if (!existsSync(join(tmp, name, 'node_modules'))) symlinkSync(resolve('node_modules'), join(tmp, name, 'node_modules'));
   return dir;
@@ -61,9 +61,11 @@ function unpack(userData: string, name: string): string {
 const filesIn = (dir: string): string[] =>
   readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
 
-test('the prepare script unpacks exactly the pieces the plan needs, root-only', async () => {
+test('the prepare script unpacks the plan and exactly the pieces it needs, root-only', async () => {
   const out = await generate({ sshKeys: [DEMO] });
   const dir = unpack(out.userData, 'defaults');
+  assert.equal(JSON.parse(readFileSync(join(tmp, 'defaults', 'plan.json'), 'utf8')), out.plan);
+  assert.is(statSync(join(tmp, 'defaults', 'plan.json')).mode & 0o777, 0o600);
   const built = readPayload();
   const wanted = new Set([...built.pieces.main, ...out.plan.steps.flatMap((s) => built.pieces[s.id])]);
   assert.equal(filesIn(dir), [...wanted].sort());
@@ -72,6 +74,16 @@ test('the prepare script unpacks exactly the pieces the plan needs, root-only', 
   assert.is(statSync(join(dir, 'steps')).mode & 0o777, 0o700);
   const version = spawnSync('node', [join(dir, 'main.mjs'), '--version'], { encoding: 'utf8' });
   assert.is(version.stdout.trim(), JSON.parse(readFileSync('package.json', 'utf8')).version, version.stderr);
+});
+
+test('prepare keeps a plan that is already there: a server from a firstboot image has its own', async () => {
+  const image = await generate({ sshKeys: [DEMO], mode: 'image' });
+  mkdirSync(join(tmp, 'from-image'));
+  writeFileSync(join(tmp, 'from-image', 'plan.json'), '{"the instance plan":1}\n');
+  const dir = unpack(image.userData, 'from-image');
+  assert.is(readFileSync(join(tmp, 'from-image', 'plan.json'), 'utf8'), '{"the instance plan":1}\n');
+  assert.ok(existsSync(join(dir, 'image.mjs')), 'image mode ships its clean-up');
+  assert.not.ok(existsSync(join(unpack((await generate({ sshKeys: [DEMO] })).userData, 'boot-mode'), 'image.mjs')), 'boot mode does not');
 });
 
 /** What a step's code always holds, and no other piece does. */
@@ -153,7 +165,7 @@ test('the default config with every capability fits Hetzner’s limit', async ()
 
 test('the size gate refuses more than 32,768 bytes, naming each part', async () => {
   const { config } = await loadConfig({ sshKeys: [DEMO] });
-  const usual = render(plan(config!), { payload: readPayload() }).parts[1].bytes;
+  const usual = render(plan(config!), { payload: readPayload() }).parts[0].bytes;
   const big = plan({ ...config!, packages: Array.from({ length: 3000 }, (_, i) => `package-number-${i}`) });
   try {
     render(big, { payload: readPayload() });
@@ -162,8 +174,8 @@ test('the size gate refuses more than 32,768 bytes, naming each part', async () 
     assert.instance(err, SizeError);
     const { parts, bytes } = err as SizeError;
     assert.ok(bytes > USER_DATA_LIMIT);
-    assert.equal(parts.map((p) => p.name), ['payload', 'plan', 'unit and prepare script', 'cloud-config around them']);
-    assert.ok(parts[1].bytes > 4 * usual, `the plan is what grew: ${parts[1].bytes} bytes, usually ${usual}`);
+    assert.equal(parts.map((p) => p.name), ['plan and payload', 'unit and prepare script', 'cloud-config around them']);
+    assert.ok(parts[0].bytes > 2 * usual, `the plan is what grew: ${parts[0].bytes} bytes, usually ${usual}`);
   }
 });
 

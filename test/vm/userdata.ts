@@ -8,10 +8,9 @@ import { gunzipSync } from 'node:zlib';
 import yaml from 'js-yaml';
 import type { Plan, StepId, ParamsOf } from '../../contract/plan';
 import { VM_REGISTRY } from './npm';
-import { SERVER_PATHS } from '../../contract/paths';
+import { inspect } from '../../generator/inspect';
 
 const CLI = resolve(new URL('../../dist/firstboot.js', import.meta.url).pathname);
-const PLAN_PATH = SERVER_PATHS.plan;
 
 export interface KeyPair {
   private: string;
@@ -41,21 +40,9 @@ export function cloudConfig(userData: string): Record<string, unknown> {
   return yaml.load(text) as Record<string, unknown>;
 }
 
-interface WriteFile {
-  path: string;
-  content?: string;
-  encoding?: string;
-}
-
-/** The plan the user-data carries to /var/lib/firstboot/plan.json, decoded like cloud-init would. */
+/** The plan the user-data carries, read as `firstboot inspect` reads it. */
 export function planOf(userData: string): Plan {
-  const files = (cloudConfig(userData).write_files ?? []) as WriteFile[];
-  const file = files.find((f) => f.path === PLAN_PATH);
-  if (!file?.content) throw new Error(`the user-data writes no ${PLAN_PATH}; it writes: ${files.map((f) => f.path).join(', ')}`);
-  const encoding = file.encoding ?? 'text/plain';
-  let bytes = /b64|base64/.test(encoding) ? Buffer.from(file.content, 'base64') : Buffer.from(file.content);
-  if (/^gz/.test(encoding)) bytes = gunzipSync(bytes);
-  return JSON.parse(bytes.toString()) as Plan;
+  return inspect(userData).plan;
 }
 
 export function stepOf<I extends StepId>(plan: Plan, id: I): ParamsOf<I> | undefined {

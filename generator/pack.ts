@@ -1,0 +1,40 @@
+// The one compressed text the user-data carries: the plan and the payload pieces it needs. Compressed
+// together, the plan costs about a third less than on its own. cloud-init/prepare unpacks it.
+//   {"firstboot": VERSION, "plan": LENGTH, "files": {NAME: LENGTH, ...}}\n
+//   PLAN JSON, then each file's text, in the header's order (lengths in UTF-16 units, as JS counts)
+import type { Plan } from '../contract/plan';
+
+/** The payload as built (scripts/build.ts): its files, and which of them main, image and each step need. */
+export interface Payload {
+  files: Record<string, string>;
+  pieces: Record<string, string[]>;
+}
+
+interface Header {
+  firstboot: string;
+  plan: number;
+  files: Record<string, number>;
+}
+
+/** The runner, the steps this plan has (and image mode's clean-up when it is one), nothing else. */
+export function pack(payload: Payload, plan: Plan): string {
+  const piece = (id: string) => {
+    if (!payload.pieces[id]) throw new Error(`the payload build has no piece "${id}"; run npm run build`);
+    return payload.pieces[id];
+  };
+  const ids = ['main', ...(plan.mode === 'image' ? ['image'] : []), ...plan.steps.map((step) => step.id)];
+  const names = [...new Set(ids.flatMap(piece))];
+  const planText = JSON.stringify(plan) + '\n';
+  const header: Header = { firstboot: plan.firstboot, plan: planText.length, files: Object.fromEntries(names.map((n) => [n, payload.files[n].length])) };
+  return JSON.stringify(header) + '\n' + planText + names.map((name) => payload.files[name]).join('');
+}
+
+export function unpack(text: string): { firstboot: string; plan: Plan; files: Record<string, string> } {
+  const end = text.indexOf('\n');
+  const header = JSON.parse(text.slice(0, end)) as Header;
+  let at = end + 1;
+  const take = (length: number) => text.slice(at, (at += length));
+  const plan = JSON.parse(take(header.plan)) as Plan;
+  const files = Object.fromEntries(Object.entries(header.files).map(([name, length]) => [name, take(length)]));
+  return { firstboot: header.firstboot, plan, files };
+}
