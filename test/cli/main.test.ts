@@ -2,6 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,47 @@ test('validate, plan and plan --json', () => {
   assert.match(text.stdout, /\n 5\. ssh\n/);
   const json = JSON.parse(firstboot('plan', '-c', 'examples/firstboot.yaml', '--json').stdout);
   assert.ok(json.steps.some((s: { id: string }) => s.id === 'firewall'));
+});
+
+test('validate says how much room is left; over the limit, generate says what costs what and writes nothing', () => {
+  const ok = firstboot('validate', '-c', 'examples/firstboot.yaml');
+  assert.match(ok.stderr, /^user-data: [\d,]+ bytes of 32,768, [\d,]+ left \([\d,]+ left with the host key firstboot create adds\)$/m);
+  // forty RSA-4096 keys, about 740 bytes each: random moduli, which nothing compresses away
+  const rsaKey = (i: number) => {
+    const field = (data: Buffer) => {
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(data.length);
+      return Buffer.concat([length, data]);
+    };
+    const modulus = Buffer.concat([Buffer.from([0, 0xc0]), randomBytes(511)]);
+    return `ssh-rsa ${Buffer.concat([field(Buffer.from('ssh-rsa')), field(Buffer.from([1, 0, 1])), field(modulus)]).toString('base64')} user${i}`;
+  };
+  const config = join(tmp, 'many-keys.yaml');
+  writeFileSync(config, `admin:\n  ssh_keys:\n${Array.from({ length: 40 }, (_, i) => `    - ${rsaKey(i)}\n`).join('')}`);
+  const out = join(tmp, 'too-big.yaml');
+  const run = firstboot('generate', '-c', config, '-o', out);
+  assert.is(run.status, 2, run.stderr);
+  assert.not.ok(existsSync(out));
+  assert.match(run.stderr, /^error: the user-data is \d+ bytes, \d+ more than the 32768 Hetzner accepts$/m);
+  assert.match(run.stderr, /^  40 RSA-4096 keys +[\d,]+$/m);
+  assert.match(run.stderr, /^  capability fail2ban +[\d,]+$/m);
+  assert.match(run.stderr, /ssh-keygen -t ed25519/);
+  assert.match(run.stderr, /firstboot image/);
+});
+
+test('--registry goes into the plan; a URL that is not http(s) or holds credentials is a usage error', () => {
+  const plan = (...args: string[]) => firstboot('plan', '-c', 'examples/firstboot.yaml', '--json', ...args);
+  assert.is(JSON.parse(plan('--registry', 'https://npm.example.com/mirror/').stdout).npm.registry, 'https://npm.example.com/mirror/');
+  const fromEnv = spawnSync('node', ['dist/firstboot.js', 'plan', '-c', 'examples/firstboot.yaml', '--json'], {
+    encoding: 'utf8', env: { ...process.env, npm_config_registry: 'http://10.0.0.5:4873/' },
+  });
+  assert.is(JSON.parse(fromEnv.stdout).npm.registry, 'http://10.0.0.5:4873/');
+  for (const bad of ['ftp://mirror/', 'not a url', 'https://user:secret@npm.example.com/']) {
+    const run = plan('--registry', bad);
+    assert.is(run.status, 2, bad);
+    assert.match(run.stderr, /^error: --registry must/m);
+    assert.not.match(run.stderr, /secret/, 'credentials are not echoed');
+  }
 });
 
 test('usage errors exit 2', () => {
