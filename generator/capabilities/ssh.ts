@@ -3,6 +3,7 @@
 // the server keeps those its OpenSSH knows (`ssh -Q`), so one plan fits OpenSSH 9.2 to 10.
 import type { SshPlan } from '../../contract/plan';
 import type { Capability } from './capability';
+import { MIN_RSA_BITS } from '../config/ssh-key';
 
 /** present on every Hetzner image; named so a minimal image gets it too */
 export const sshPackages = ['openssh-server'];
@@ -41,7 +42,7 @@ export function sshPlan({ port, admin }: { port: number; admin: string }): SshPl
       ['Compression', 'no'],
       ['LogLevel', 'VERBOSE'], // logs key fingerprints, which fail2ban and audits need
       ['PrintLastLog', 'yes'],
-      ['RequiredRSASize', '3072'], // OpenSSH >= 9.1; refuses short RSA user keys
+      ['RequiredRSASize', String(MIN_RSA_BITS)], // OpenSSH >= 9.1; refuses short RSA user keys, as the config does
     ],
     crypto: {
       // post-quantum hybrids first (OpenSSH 10 / 9.x), then the ssh-audit hardening guide's order

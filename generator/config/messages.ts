@@ -67,7 +67,7 @@ export const sshKey = {
     `the line says ${declared} but the key data is ${JSON.stringify(inner)}: the line was edited or spliced from two keys`,
   badLength: (what: string, got: number, want: string) => `the ${what} is ${got} bytes, ${want} expected: the key is damaged`,
   curveMismatch: (type: string, curve: string) => `the ${type} key names curve ${JSON.stringify(curve)}: the key is damaged`,
-  rsaTooShort: (bits: number) => `rsa keys must have 2048 bits at least, this one has ${bits}: make a new key with ssh-keygen -t ed25519`,
+  rsaTooShort: (bits: number, min: number) => `rsa keys must have ${min} bits at least (sshd refuses shorter ones), this one has ${bits}: make a new key with ssh-keygen -t ed25519`,
   trailing: 'the key data has bytes after the key: the line was spliced or damaged',
 };
 

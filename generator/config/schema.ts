@@ -116,7 +116,7 @@ export const schema = section(
           default: '/bin/bash',
         }),
         ssh_keys: list(string({ doc: '', expect: msg.expectKey }), {
-          doc: 'SSH public keys allowed to log in as the admin: a key line ("ssh-ed25519 AAAA... me@laptop") or the path of a key file, read when the user-data is generated. A path starts with ~/, /, ./ or ../, or ends in .pub; relative paths are relative to this file\'s folder. Keys are parsed: ed25519, RSA of 2048 bits or more, ECDSA, and FIDO (sk-) keys. At least one key is required, here or with `--ssh-key PATH`.',
+          doc: 'SSH public keys allowed to log in as the admin: a key line ("ssh-ed25519 AAAA... me@laptop") or the path of a key file, read when the user-data is generated. A path starts with ~/, /, ./ or ../, or ends in .pub; relative paths are relative to this file\'s folder. Keys are parsed: ed25519, RSA of 3072 bits or more (what sshd is set to accept), ECDSA, and FIDO (sk-) keys. At least one key is required, here or with `--ssh-key PATH`.',
           default: [],
         }),
       },

@@ -15,8 +15,11 @@ export const KEY_TYPES = [
 ] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
 
-/** RSA keys below this are refused: OpenSSH itself refuses them since 8.8's defaults tightened. */
-export const MIN_RSA_BITS = 2048;
+/**
+ * RSA keys below this are refused: sshd gets it as RequiredRSASize (capabilities/ssh.ts), so a shorter
+ * key would be the admin's way in on paper only.
+ */
+export const MIN_RSA_BITS = 3072;
 
 export interface SshPublicKey {
   type: KeyType;
@@ -102,7 +105,7 @@ function checkBlob(type: KeyType, blob: Buffer): string | { bits: number } {
     const n = next();
     if (e === undefined || n === undefined) return msg.truncated;
     bits = bitLength(n);
-    if (bits < MIN_RSA_BITS) return msg.rsaTooShort(bits);
+    if (bits < MIN_RSA_BITS) return msg.rsaTooShort(bits, MIN_RSA_BITS);
   } else {
     const curve = next();
     const point = next();

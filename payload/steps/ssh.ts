@@ -57,16 +57,23 @@ async function wantedFiles(ctx: Ssh): Promise<FileSpec[]> {
 
 const fingerprint = (files: FileSpec[]) => createHash('sha256').update(files.map((f) => f.content).join('\0')).digest('hex') + '\n';
 
-/** Effective values differing from the intended ones, from `sshd -T` as the admin would log in. */
-async function effectiveDrift({ params, $ }: Ssh, lines: [string, string][]): Promise<string[]> {
+/** sshd's effective values (`sshd -T`, lowercase) as the admin would log in, or why there are none. */
+async function effectiveValues({ params, $ }: Ssh): Promise<Map<string, string[]> | string> {
   const admin = params.settings.find(([k]) => k === 'AllowUsers')?.[1] ?? 'root';
   const out = await $({ nothrow: true })`sshd -T -C ${`user=${admin},host=localhost,addr=127.0.0.1`}`;
-  if (!out.ok) return [`sshd -T failed: ${out.stderr.trim()}`];
+  if (!out.ok) return `sshd -T failed: ${out.stderr.trim()}`;
   const effective = new Map<string, string[]>();
   for (const line of out.stdout.split('\n')) {
     const [key, ...rest] = line.split(' ');
     if (key) effective.set(key, [...(effective.get(key) ?? []), rest.join(' ').toLowerCase()]);
   }
+  return effective;
+}
+
+/** Effective values differing from the intended ones, and whether sshd would take an admin key at all. */
+async function effectiveDrift(ctx: Ssh, lines: [string, string][]): Promise<string[]> {
+  const effective = await effectiveValues(ctx);
+  if (typeof effective === 'string') return [effective];
   const wanted = new Map<string, string[]>();
   for (const [k, v] of lines) wanted.set(k.toLowerCase(), [...(wanted.get(k.toLowerCase()) ?? []), v.toLowerCase()]);
   const drift: string[] = [];
@@ -74,7 +81,31 @@ async function effectiveDrift({ params, $ }: Ssh, lines: [string, string][]): Pr
     const got = (effective.get(key) ?? []).sort().join(' ');
     if (got !== [...values].sort().join(' ')) drift.push(`sshd uses ${key} ${got || '(unset)'}, wants ${values.join(' ')}`);
   }
+  if (!(await acceptsAnAdminKey(ctx, effective))) {
+    drift.push(`sshd would accept none of the admin's keys (PubkeyAcceptedAlgorithms, RequiredRSASize ${effective.get('requiredrsasize')?.[0]}): root would be shut out with no way in`);
+  }
   return drift;
+}
+
+/**
+ * Lockout rule 4, checked against what sshd will enforce rather than what the config promised: at
+ * least one admin key of an accepted algorithm and, for RSA, of RequiredRSASize bits (ssh-keygen
+ * measures it, as sshd would).
+ */
+async function acceptsAnAdminKey({ plan, $ }: Ssh, effective: Map<string, string[]>): Promise<boolean> {
+  const keys = plan.steps.find((s) => s.id === 'admin')?.keys ?? [];
+  const accepted = new Set((effective.get('pubkeyacceptedalgorithms')?.[0] ?? '').split(','));
+  const minRsaBits = Number(effective.get('requiredrsasize')?.[0] ?? 0);
+  for (const key of keys) {
+    const type = key.split(/\s+/)[0];
+    // an RSA key signs with rsa-sha2-*; the ssh-rsa (SHA-1) name alone is what OpenSSH disables
+    const algorithms = type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256'] : [type];
+    if (!algorithms.some((name) => accepted.has(name))) continue;
+    if (type !== 'ssh-rsa') return true;
+    const measured = await $({ nothrow: true, input: `${key}\n` })`ssh-keygen -l -f /dev/stdin`;
+    if (Number(measured.stdout.split(' ')[0]) >= minRsaBits) return true;
+  }
+  return false;
 }
 
 interface BadKey {

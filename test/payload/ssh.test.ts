@@ -22,7 +22,9 @@ const DEBIAN12 = {
 /** sshd -T as a real sshd computes it: the first value read wins, drop-ins before the main file. */
 function effective(ctx: TestCtx<SshPlan>, before: string[] = []): string {
   const seen = new Map<string, string[]>();
-  const text = [...before, ctx.fs.files.get(DROP_IN)?.content ?? '', 'PasswordAuthentication yes', 'Port 22'].join('\n');
+  // after the files, OpenSSH 9.2's own defaults for what the checks read
+  const defaults = ['PasswordAuthentication yes', 'Port 22', 'PubkeyAcceptedAlgorithms ssh-ed25519,sk-ssh-ed25519@openssh.com,rsa-sha2-512,rsa-sha2-256', 'RequiredRSASize 1024'];
+  const text = [...before, ctx.fs.files.get(DROP_IN)?.content ?? '', ...defaults].join('\n');
   for (const line of text.split('\n')) {
     const [k, ...v] = line.trim().split(/\s+/);
     if (!k || k.startsWith('#')) continue;
@@ -33,12 +35,27 @@ function effective(ctx: TestCtx<SshPlan>, before: string[] = []): string {
   return [...seen].flatMap(([k, vs]) => vs.map((v) => `${k} ${v}`)).join('\n') + '\n';
 }
 
-function debian12(params = sshPlan({ port: 22, admin: 'fx' }), opts: { socket?: boolean; ufwActive?: boolean; rsaBits?: number; before?: string[] } = {}) {
-  const ctx = stepContext(params);
+const ED25519 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINQur/rZ9TBsuK9LDYPMLWxYD15U4YeWKAC2I/kuCgSc fx@laptop';
+/** an RSA key line whose comment says its size, which the fake ssh-keygen reads back */
+const rsa = (bits: number) => `ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQ rsa-${bits}`;
+
+interface Debian12 {
+  socket?: boolean;
+  ufwActive?: boolean;
+  rsaBits?: number;
+  before?: string[];
+  /** the admin's authorized keys (default: one ed25519 key) */
+  adminKeys?: string[];
+}
+
+function debian12(params = sshPlan({ port: 22, admin: 'fx' }), opts: Debian12 = {}) {
+  const admin = { id: 'admin' as const, name: 'fx', shell: '/bin/bash', keys: opts.adminKeys ?? [ED25519] };
+  const ctx = stepContext(params, { steps: [admin, params] });
   for (const [query, out] of Object.entries(DEBIAN12)) ctx.$.on(`ssh -Q ${query}`, { stdout: out });
   ctx.$.on('systemctl is-enabled --quiet ssh.socket', { exitCode: opts.socket ? 0 : 1 })
     .on('systemctl is-active --quiet ssh', { exitCode: opts.socket ? 3 : 0 })
     .on(/^ssh-keygen -lf .*rsa/, { stdout: `${opts.rsaBits ?? 3072} SHA256:abc root@dev1 (RSA)\n` })
+    .on('ssh-keygen -l -f /dev/stdin', (_, { input }) => ({ stdout: `${input?.match(/rsa-(\d+)/)?.[1] ?? 256} SHA256:abc key (RSA)\n` }))
     .on('ufw status', { stdout: opts.ufwActive ? 'Status: active\n\nTo Action From\n22/tcp LIMIT Anywhere\n' : 'Status: inactive\n' })
     .on(/^sshd -T/, () => ({ stdout: effective(ctx, opts.before) }))
     .on(/^ssh-keyscan/, { stdout: '127.0.0.1 ssh-ed25519 AAAAC3Nza\n' });
@@ -127,6 +144,26 @@ test('sshd that does not answer after the reload gets the old file back and is r
   assert.is(ctx.fs.files.get(DROP_IN)!.content, '# the old one\n');
   assert.is(ctx.$.commands.filter((c) => c === 'systemctl reload ssh').length, 2);
   assert.not.ok(ctx.fs.files.has('/var/lib/firstboot/ssh-loaded'));
+});
+
+test('lockout rule 4: sshd as planned must take one of the admin\'s keys, or nothing changes', async () => {
+  for (const keys of [[rsa(2048)], [rsa(3071)]]) {
+    const ctx = debian12(undefined, { adminKeys: keys });
+    ctx.fs.seed(DROP_IN, '# the old one\n');
+    await rejects(() => ssh.apply(ctx), /kept the old sshd configuration: sshd would accept none of the admin's keys \(PubkeyAcceptedAlgorithms, RequiredRSASize 3072\)/);
+    assert.is(ctx.fs.files.get(DROP_IN)!.content, '# the old one\n');
+    assert.equal(ctx.$.commands.filter((c) => /^systemctl (reload|restart)/.test(c)), []);
+  }
+  // one good key is enough, whichever it is
+  for (const keys of [[rsa(2048), ED25519], [rsa(3072)], [rsa(4096), rsa(1024)]]) await ssh.apply(debian12(undefined, { adminKeys: keys }));
+  // an earlier file that narrows the accepted algorithms counts, as sshd -T says
+  const narrowed = debian12(undefined, { before: ['PubkeyAcceptedAlgorithms rsa-sha2-512'] });
+  await rejects(() => ssh.apply(narrowed), /accept none of the admin's keys/);
+  // and verify names it on a live server whose sshd was changed behind firstboot's back
+  const ctx = debian12();
+  await ssh.apply(ctx);
+  ctx.$.on(/^sshd -T/, () => ({ stdout: effective(ctx, ['PubkeyAcceptedAlgorithms rsa-sha2-512']) }));
+  assert.ok((await ssh.verify(ctx)).some((p) => p.includes("accept none of the admin's keys")));
 });
 
 test('a short RSA host key is replaced by a 4096-bit one', async () => {
