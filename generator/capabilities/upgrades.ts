@@ -1,5 +1,6 @@
-// Unattended upgrades. The origins (security pockets only) and the clean-up settings are fixed in the
-// step (payload/steps/upgrades.ts); the one choice is when, if ever, the server reboots by itself.
+// Unattended upgrades. The origins (the distribution's own plus the security pockets) and the clean-up
+// settings are fixed in the step (payload/steps/upgrades.ts); the one choice is when, if ever, the
+// server reboots by itself.
 import type { UpgradesPlan } from '../../contract/plan';
 import type { Capability } from './capability';
 

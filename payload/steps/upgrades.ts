@@ -1,8 +1,9 @@
-// unattended-upgrades for security updates only, with an automatic reboot at a set time or never.
+// unattended-upgrades with the security pockets, with an automatic reboot at a set time or never.
 // 20auto-upgrades turns the periodic run on: Ubuntu ships it and Debian's postinst may write it (ucf),
 // so firstboot owns its exact content. 52firstboot-unattended-upgrades is read after the distro's
-// 50unattended-upgrades; apt merges lists across files, so `#clear` (apt.conf(5): "the only way to delete
-// a list") empties the distro's origins first, and later scalar values override earlier ones.
+// 50unattended-upgrades; apt merges lists across files, so the distro's origins stay (Debian's include
+// its point releases, label=Debian) and ours are added: never less than stock. Later scalar values
+// override earlier ones.
 import type { Step } from '../step';
 import type { Shell } from '../lib/shell';
 import { filesDrift, header, writeFiles, type FileSpec } from '../lib/files';
@@ -15,7 +16,7 @@ export const UNATTENDED = '/etc/apt/apt.conf.d/52firstboot-unattended-upgrades';
 const UNITS = ['unattended-upgrades.service', 'apt-daily.timer', 'apt-daily-upgrade.timer'];
 
 /**
- * Security pockets only, for Debian and Ubuntu alike: a pattern whose origin is not the machine's never
+ * The security pockets, for Debian and Ubuntu alike: a pattern whose origin is not the machine's never
  * matches, so one file fits both. Ubuntu's ESM pockets only exist with Ubuntu Pro attached.
  */
 export const SECURITY_ORIGINS = [
@@ -48,9 +49,7 @@ function files(reboot: string | false): FileSpec[] {
     {
       path: UNATTENDED,
       content:
-        header('security updates only, reboot policy') +
-        '#clear Unattended-Upgrade::Allowed-Origins;\n' +
-        '#clear Unattended-Upgrade::Origins-Pattern;\n' +
+        header('security updates on top of the distribution\'s origins, reboot policy') +
         'Unattended-Upgrade::Origins-Pattern {\n' +
         SECURITY_ORIGINS.map((origin) => `  "${origin}";\n`).join('') +
         '};\n' +
@@ -94,8 +93,6 @@ export const upgrades: Step<'upgrades'> = {
       if (actual !== value) problems.push(`apt-config: ${name} is ${actual === undefined ? 'unset' : `"${actual}"`}, wants "${value}"`);
     }
     const origins = lists.get('Unattended-Upgrade::Origins-Pattern') ?? [];
-    const extra = [...origins.filter((o) => !SECURITY_ORIGINS.includes(o)), ...(lists.get('Unattended-Upgrade::Allowed-Origins') ?? [])];
-    if (extra.length > 0) problems.push(`unattended-upgrades also takes updates from: ${extra.join(', ')}`);
     const missing = SECURITY_ORIGINS.filter((o) => !origins.includes(o));
     if (missing.length > 0) problems.push(`unattended-upgrades does not take updates from: ${missing.join(', ')}`);
     return [...problems, ...(await unitsDown($, UNITS))];

@@ -13,9 +13,7 @@ const AUTO =
   'APT::Periodic::AutocleanInterval "7";\n';
 
 const unattendedFile = (reboot: string) =>
-  '# Written by firstboot: security updates only, reboot policy. Changes here are undone on its next run.\n' +
-  '#clear Unattended-Upgrade::Allowed-Origins;\n' +
-  '#clear Unattended-Upgrade::Origins-Pattern;\n' +
+  "# Written by firstboot: security updates on top of the distribution's origins, reboot policy. Changes here are undone on its next run.\n" +
   'Unattended-Upgrade::Origins-Pattern {\n' +
   '  "origin=Debian,codename=${distro_codename}-security,label=Debian-Security";\n' +
   '  "origin=Ubuntu,archive=${distro_codename}-security";\n' +
@@ -29,7 +27,7 @@ const unattendedFile = (reboot: string) =>
 
 const UNATTENDED_AT_4 = unattendedFile('Unattended-Upgrade::Automatic-Reboot "true";\nUnattended-Upgrade::Automatic-Reboot-Time "04:00";\n');
 
-/** apt-config dump on Debian 12 with both files in place (abridged: other apt settings elided) */
+/** apt-config dump on Debian 12 with both files in place (abridged: other apt settings elided): stock's origins, then ours */
 const DUMP_AT_4 = `APT "";
 APT::Architecture "amd64";
 APT::Periodic "";
@@ -39,6 +37,9 @@ APT::Periodic::AutocleanInterval "7";
 Dir "/";
 Unattended-Upgrade "";
 Unattended-Upgrade::Origins-Pattern "";
+Unattended-Upgrade::Origins-Pattern:: "origin=Debian,codename=\${distro_codename},label=Debian";
+Unattended-Upgrade::Origins-Pattern:: "origin=Debian,codename=\${distro_codename},label=Debian-Security";
+Unattended-Upgrade::Origins-Pattern:: "origin=Debian,codename=\${distro_codename}-security,label=Debian-Security";
 Unattended-Upgrade::Origins-Pattern:: "origin=Debian,codename=\${distro_codename}-security,label=Debian-Security";
 Unattended-Upgrade::Origins-Pattern:: "origin=Ubuntu,archive=\${distro_codename}-security";
 Unattended-Upgrade::Origins-Pattern:: "origin=UbuntuESMApps,archive=\${distro_codename}-apps-security";
@@ -135,7 +136,7 @@ test('a change of reboot time rewrites only the unattended file', async () => {
   assert.match((await ctx.fs.read(UNATTENDED)) ?? '', /^Unattended-Upgrade::Automatic-Reboot-Time "02:30";$/m);
 });
 
-test('verify sees what apt sees: a later file, a leftover origin list and stopped timers are problems', async () => {
+test('verify sees what apt sees: a later file, a lost security origin and stopped timers are problems; stock origins are kept', async () => {
   const ctx = stepContext(at4);
   unitsUp(ctx);
   ctx.$.on('systemctl is-active --quiet apt-daily-upgrade.timer', { exitCode: 3 });
@@ -148,7 +149,6 @@ test('verify sees what apt sees: a later file, a leftover origin list and stoppe
   assert.equal(await upgrades.verify(ctx), [
     'apt-config: APT::Periodic::AutocleanInterval is unset, wants "7"',
     'apt-config: Unattended-Upgrade::Automatic-Reboot is "false", wants "true"',
-    'unattended-upgrades also takes updates from: ${distro_id}:${distro_codename}',
     'unattended-upgrades does not take updates from: origin=UbuntuESM,archive=${distro_codename}-infra-security',
     'apt-daily-upgrade.timer is not running',
   ]);
