@@ -189,7 +189,7 @@ export const schema = section(
           },
         ),
       },
-      { doc: 'Security upgrades from Debian and Ubuntu, installed every day.' },
+      { doc: "Security upgrades from Debian and Ubuntu, installed every day, on top of what the distribution's own unattended-upgrades takes (Debian's point releases)." },
     ),
     packages: list(string({ doc: '', expect: msg.expectPackage, pattern: /^[a-z0-9][a-z0-9+.-]+$/ }), {
       doc: 'Extra Debian packages to install, in the same apt transaction as firstboot\'s own.',
