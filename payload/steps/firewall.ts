@@ -10,6 +10,7 @@ import type { Log } from '../lib/log';
 import type { Shell } from '../lib/shell';
 import { writeFile } from '../lib/files';
 import { isEnabled } from '../lib/systemd';
+import { addedRules, covers, ufwActive, type UfwRule as Added } from '../lib/ufw';
 
 const DEFAULTS_FILE = '/etc/default/ufw';
 const OURS = 'firstboot';
@@ -34,29 +35,6 @@ function settings(text: string): Map<string, string> {
   return found;
 }
 
-/** `ufw show added` lines in ufw's short syntax ("ufw limit 22/tcp comment 'firstboot ssh'"); any other
- * rule (addresses, interfaces, app profiles) is an admin's, which this step never reads or touches. */
-const ADDED = /^ufw (allow|limit|deny|reject) (\d+(?::\d+)?)\/(tcp|udp)(?: comment '(.*)')?$/;
-
-interface Added {
-  action: string;
-  port: string;
-  proto: string;
-  comment: string;
-}
-
-/** Rules ufw holds, whether it is active or not (`ufw status` lists them only when active). */
-async function addedRules($: Shell): Promise<Added[]> {
-  const out = await $`ufw show added`;
-  return out.stdout.split('\n').flatMap((line) => {
-    const match = ADDED.exec(line.trim());
-    return match ? [{ action: match[1], port: match[2], proto: match[3], comment: match[4] ?? '' }] : [];
-  });
-}
-
-async function isActive($: Shell): Promise<boolean> {
-  return /^Status: active$/m.test((await $`ufw status`).stdout);
-}
 
 /** The ports sshd is configured to listen on (`sshd -T`), or undefined when sshd cannot tell. */
 async function sshdPorts($: Shell): Promise<number[] | undefined> {
@@ -71,11 +49,6 @@ const spec = (rule: { port: string; proto: string }) => `${rule.port}/${rule.pro
 /** ufw keeps one rule per action, port and protocol; the comment is only a label */
 const key = (rule: { action: string; port: string; proto: string }) => `${rule.action} ${spec(rule)}`;
 const describe = (rule: Added | FirewallRule) => `${key(rule)}${rule.comment ? ` (${rule.comment})` : ''}`;
-
-function covers(port: string, wanted: number): boolean {
-  const [from, to = from] = port.split(':').map(Number);
-  return from <= wanted && wanted <= to;
-}
 
 function sshRule(params: FirewallPlan): FirewallRule {
   const rule = params.rules.find((r) => r.proto === 'tcp' && r.port === String(params.sshPort));
@@ -113,7 +86,7 @@ async function readState($: Shell, fs: Fs): Promise<State> {
   return {
     defaults: settings((await fs.read(DEFAULTS_FILE)) ?? ''),
     added: await addedRules($),
-    active: await isActive($),
+    active: await ufwActive($),
     listening: await sshdPorts($),
   };
 }

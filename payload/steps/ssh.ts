@@ -7,6 +7,7 @@ import type { Ctx, Step } from '../step';
 import type { Shell } from '../lib/shell';
 import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';
 import { isActive, isEnabled } from '../lib/systemd';
+import { addedRules, allowsTcp, ufwActive } from '../lib/ufw';
 
 // 00- because sshd keeps the first value it reads and cloud-init writes 50-cloud-init.conf
 const DROP_IN = '/etc/ssh/sshd_config.d/00-firstboot.conf';
@@ -178,10 +179,8 @@ async function reload($: Shell, socket: boolean): Promise<void> {
 
 /** Lockout rule 2: if ufw already filters, the new port is allowed before sshd moves to it. */
 async function openPort($: Shell, port: number): Promise<void> {
-  const status = await $({ nothrow: true })`ufw status`;
-  if (status.ok && status.stdout.includes('Status: active') && !status.stdout.includes(`${port}/tcp`)) {
-    await $`ufw limit ${`${port}/tcp`} comment ${'firstboot ssh'}`;
-  }
+  if (!(await ufwActive($))) return;
+  if (!allowsTcp(await addedRules($), port)) await $`ufw limit ${`${port}/tcp`} comment ${'firstboot ssh'}`;
 }
 
 export const ssh: Step<'ssh'> = {
@@ -220,7 +219,11 @@ export const ssh: Step<'ssh'> = {
     }
 
     if (socket) await writeFile(fs, socketDropIn(params.port));
-    await openPort($, params.port);
+    // the files must not outlive a port the firewall refused: the next boot would move sshd anyway
+    await openPort($, params.port).catch(async (err: Error) => {
+      await restore();
+      throw new Error(`kept the old sshd configuration: the firewall did not open port ${params.port}: ${err.message}`);
+    });
     await reload($, socket);
     if (!(await answers($, params.port))) {
       await restore();

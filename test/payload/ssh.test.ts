@@ -118,6 +118,35 @@ test('Ubuntu-style ssh.socket on a new port: the firewall opens it before the so
   assert.equal(await ssh.check(ctx), []);
 });
 
+test('lockout rule 2: ufw\'s rules are parsed: a listed 2222/tcp does not open 22 or 222', async () => {
+  for (const [port, listed, opens] of [
+    [22, ['limit 2222/tcp'], true],
+    [222, ['limit 2222/tcp', 'allow 22/udp'], true],
+    [2222, ['limit 22/tcp', 'allow 2222/udp', 'deny 2222/tcp'], true],
+    [2222, ['limit 2222/tcp'], false],
+    [2222, ['allow 2000:3000/tcp'], false],
+  ] as const) {
+    const ctx = debian12(sshPlan({ port, admin: 'fx' }), { ufwActive: true });
+    ctx.$.on('ufw show added', { stdout: `Added user rules (see 'ufw status' for running firewall):\n${listed.map((r) => `ufw ${r}`).join('\n')}\n` });
+    await ssh.apply(ctx);
+    const added = ctx.$.commands.filter((c) => c.startsWith('ufw limit'));
+    assert.equal(added, opens ? [`ufw limit ${port}/tcp comment 'firstboot ssh'`] : [], `${port} with ${listed.join(', ')}`);
+  }
+});
+
+test('lockout rule 2: a failing ufw limit stops the step before sshd moves', async () => {
+  for (const socket of [false, true]) {
+    const ctx = debian12(sshPlan({ port: 2222, admin: 'fx' }), { ufwActive: true, socket });
+    ctx.fs.seed(DROP_IN, '# the old one\nPort 22\n');
+    ctx.$.on('ufw limit', { exitCode: 1, stderr: 'ERROR: Could not update running firewall' });
+    await rejects(() => ssh.apply(ctx), /kept the old sshd configuration: the firewall did not open port 2222: .*Could not update running firewall/);
+    assert.equal(ctx.$.commands.filter((c) => /^systemctl (reload|restart)/.test(c)), []);
+    // nothing left for the next boot to move sshd with
+    assert.is(ctx.fs.files.get(DROP_IN)!.content, '# the old one\nPort 22\n');
+    assert.not.ok(ctx.fs.files.has(SOCKET));
+  }
+});
+
 test('lockout rule 1: an earlier file that wins over ours keeps the old config and nothing reloads', async () => {
   const ctx = debian12(undefined, { before: ['PasswordAuthentication yes'] });
   ctx.fs.seed(DROP_IN, '# the old one\nPort 22\n');
