@@ -5,8 +5,9 @@ import type { SshPlan } from '../../contract/plan';
 import type { Capability } from './capability';
 import { MIN_RSA_BITS } from '../config/ssh-key';
 
-/** present on every Hetzner image; named so a minimal image gets it too */
-export const sshPackages = ['openssh-server'];
+/** present on every Hetzner image; named so a minimal image gets them too. iproute2: the step proves
+ * sshd answers from a network namespace (payload/lib/probe.ts) */
+export const sshPackages = ['openssh-server', 'iproute2'];
 
 export function sshPlan({ port, admin }: { port: number; admin: string }): SshPlan {
   return {

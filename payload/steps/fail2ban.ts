@@ -9,6 +9,7 @@ import type { Fs, Stat } from '../lib/fs';
 import type { Output, Shell } from '../lib/shell';
 import { filesDrift, header, writeFiles, type FileSpec } from '../lib/files';
 import { isActive, isEnabled, unitsDown } from '../lib/systemd';
+import { PROBE_CLIENT } from '../lib/probe';
 
 const LOG = '/var/log/fail2ban.log';
 const SERVER_START_SECONDS = 30;
@@ -24,7 +25,7 @@ function jails(plan: Fail2banPlan): FileSpec {
 bantime = ${plan.bantime}
 findtime = ${plan.findtime}
 maxretry = ${plan.maxretry}
-ignoreip = 127.0.0.1/8 ::1
+ignoreip = 127.0.0.1/8 ::1 ${PROBE_CLIENT}
 # iptables, which ufw drives too (Debian 13's defaults-debian.conf picks nftables)
 banaction = ${BAN_ACTION}
 banaction_allports = iptables-allports

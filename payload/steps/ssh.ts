@@ -8,6 +8,7 @@ import type { Shell } from '../lib/shell';
 import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';
 import { isActive, isEnabled } from '../lib/systemd';
 import { addedRules, allowsTcp, ufwActive } from '../lib/ufw';
+import { sshAnswersFromOutside } from '../lib/probe';
 
 // 00- because sshd keeps the first value it reads and cloud-init writes 50-cloud-init.conf
 const DROP_IN = '/etc/ssh/sshd_config.d/00-firstboot.conf';
@@ -159,15 +160,8 @@ async function fixHostKeys(ctx: Ssh): Promise<void> {
 /** How long a reloaded sshd gets to answer; tests shorten it. */
 export const answerWait = { tries: 10, pauseMs: 1000 };
 
-/** Waits until sshd answers a key exchange on the port: proof a client can get in. */
-async function answers($: Shell, port: number, tries = answerWait.tries): Promise<boolean> {
-  for (let i = 0; i < tries; i++) {
-    const scan = await $({ nothrow: true })`ssh-keyscan -T 5 -p ${port} -t ed25519 127.0.0.1`;
-    if (scan.stdout.includes('ssh-ed25519')) return true;
-    await new Promise((resolve) => setTimeout(resolve, answerWait.pauseMs));
-  }
-  return false;
-}
+/** Waits until sshd answers a key exchange on the port from outside loopback: proof a client can get in. */
+const answers = ($: Shell, port: number, tries = answerWait.tries) => sshAnswersFromOutside($, port, tries, answerWait.pauseMs);
 
 async function reload($: Shell, socket: boolean): Promise<void> {
   if (socket) {

@@ -26,7 +26,7 @@ const JAIL_TEXT = `# Written by firstboot: the sshd and recidive jails. Changes 
 bantime = 1h
 findtime = 10m
 maxretry = 3
-ignoreip = 127.0.0.1/8 ::1
+ignoreip = 127.0.0.1/8 ::1 198.18.255.254
 # iptables, which ufw drives too (Debian 13's defaults-debian.conf picks nftables)
 banaction = iptables-multiport
 banaction_allports = iptables-allports

@@ -58,7 +58,7 @@ function debian12(params = sshPlan({ port: 22, admin: 'fx' }), opts: Debian12 = 
     .on('ssh-keygen -l -f /dev/stdin', (_, { input }) => ({ stdout: `${input?.match(/rsa-(\d+)/)?.[1] ?? 256} SHA256:abc key (RSA)\n` }))
     .on('ufw status', { stdout: opts.ufwActive ? 'Status: active\n\nTo Action From\n22/tcp LIMIT Anywhere\n' : 'Status: inactive\n' })
     .on(/^sshd -T/, () => ({ stdout: effective(ctx, opts.before) }))
-    .on(/^ssh-keyscan/, { stdout: '127.0.0.1 ssh-ed25519 AAAAC3Nza\n' });
+    .on(/^ip netns exec firstboot-probe ssh-keyscan /, { stdout: '198.18.255.253 ssh-ed25519 AAAAC3Nza\n' });
   for (const type of ['rsa', 'ecdsa', 'ed25519']) {
     ctx.fs.seed(`/etc/ssh/ssh_host_${type}_key`, 'PRIVATE', 0o600).seed(`/etc/ssh/ssh_host_${type}_key.pub`, 'PUBLIC');
   }
@@ -90,8 +90,8 @@ test('stock Debian 12: drift found, then one apply converges and a second check 
   assert.not.ok(ctx.fs.files.has('/etc/ssh/ssh_host_ecdsa_key.pub'));
   assert.is(ctx.fs.files.get('/etc/ssh/moduli')!.content, '# Time Type Tests Tries Size Generator Modulus\n20230101 2 6 100 3071 2 EEEE\n20230101 2 6 100 4095 5 DDDD\n');
   assert.not.ok(ctx.fs.files.has(SOCKET), 'no socket drop-in where sshd runs as a service');
-  const order = ctx.$.commands.filter((c) => /^(sshd -t|sshd -T|systemctl reload|ssh-keyscan)/.test(c)).map((c) => c.split(' ').slice(0, 2).join(' '));
-  assert.equal(order.slice(0, 4), ['sshd -t', 'sshd -T', 'systemctl reload', 'ssh-keyscan -T']);
+  const order = ctx.$.commands.filter((c) => /^(sshd -t|sshd -T|systemctl reload|ip netns exec)/.test(c)).map((c) => c.split(' ').slice(0, 2).join(' '));
+  assert.equal(order.slice(0, 4), ['sshd -t', 'sshd -T', 'systemctl reload', 'ip netns']);
 
   assert.equal(await ssh.check(ctx), []);
   assert.equal(await ssh.verify(ctx), []);
@@ -114,7 +114,10 @@ test('Ubuntu-style ssh.socket on a new port: the firewall opens it before the so
   assert.is(ctx.fs.files.get(SOCKET)!.content!.split('\n').slice(1).join('\n'), '[Socket]\nListenStream=\nListenStream=2222\n');
   const moves = ctx.$.commands.filter(stateChanging);
   assert.equal(moves, ["ufw limit 2222/tcp comment 'firstboot ssh'", 'systemctl daemon-reload', 'systemctl restart ssh.socket']);
-  assert.ok(ctx.$.commands.includes('ssh-keyscan -T 5 -p 2222 -t ed25519 127.0.0.1'));
+  // asked from a network namespace, across the firewall, not over loopback
+  assert.ok(ctx.$.commands.includes('ip netns exec firstboot-probe ssh-keyscan -T 5 -p 2222 -t ed25519 198.18.255.253'));
+  const scanned = ctx.$.commands.lastIndexOf('ip netns exec firstboot-probe ssh-keyscan -T 5 -p 2222 -t ed25519 198.18.255.253');
+  assert.ok(ctx.$.commands.indexOf('ip netns delete firstboot-probe', scanned) > scanned, 'the probe leaves nothing behind');
   assert.equal(await ssh.check(ctx), []);
 });
 
@@ -167,7 +170,7 @@ test('sshd that does not answer after the reload gets the old file back and is r
   answerWait.tries = 2;
   const ctx = debian12();
   ctx.fs.seed(DROP_IN, '# the old one\n');
-  ctx.$.on(/^ssh-keyscan/, { exitCode: 1 });
+  ctx.$.on(/^ip netns exec firstboot-probe ssh-keyscan /, { exitCode: 1 });
   await rejects(() => ssh.apply(ctx), /did not answer on port 22; restored the old configuration/);
   answerWait.tries = 10;
   assert.is(ctx.fs.files.get(DROP_IN)!.content, '# the old one\n');
@@ -213,7 +216,7 @@ test('verify names effective values that differ and a silent port', async () => 
   const ctx = debian12();
   await ssh.apply(ctx);
   ctx.$.on(/^sshd -T/, () => ({ stdout: effective(ctx).replace('permitrootlogin no', 'permitrootlogin yes') }));
-  ctx.$.on(/^ssh-keyscan/, { exitCode: 1 });
+  ctx.$.on(/^ip netns exec firstboot-probe ssh-keyscan /, { exitCode: 1 });
   assert.equal(await ssh.verify(ctx), ['sshd uses permitrootlogin yes, wants no', 'sshd does not answer on port 22']);
 });
 

@@ -1,0 +1,34 @@
+// Whether sshd answers a client, asked the way a client asks: from a network namespace joined to this
+// host by a veth pair, so the packets arrive on an interface and cross INPUT, where the firewall's
+// rules apply. A probe over loopback, which ufw always lets through, would prove nothing.
+import type { Shell } from './shell';
+
+const NS = 'firstboot-probe';
+// RFC 2544's benchmarking range: no network a server is attached to uses it
+const HOST = '198.18.255.253';
+/** where the probe connects from; fail2ban ignores it, so a probe never bans itself */
+export const PROBE_CLIENT = '198.18.255.254';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Tries a key exchange with sshd on `port` from outside loopback until one succeeds. */
+export async function sshAnswersFromOutside($: Shell, port: number, tries: number, pauseMs: number): Promise<boolean> {
+  const remove = () => $({ nothrow: true })`ip netns delete ${NS}`; // the veth pair goes with it
+  await remove(); // a run cut short may have left one
+  try {
+    await $`ip netns add ${NS}`;
+    await $`ip link add fb-probe type veth peer name fb-client netns ${NS}`;
+    await $`ip address add ${`${HOST}/30`} dev fb-probe`;
+    await $`ip link set fb-probe up`;
+    await $`ip -n ${NS} address add ${`${PROBE_CLIENT}/30`} dev fb-client`;
+    await $`ip -n ${NS} link set fb-client up`;
+    for (let i = 0; i < tries; i++) {
+      const scan = await $({ nothrow: true })`ip netns exec ${NS} ssh-keyscan -T 5 -p ${port} -t ed25519 ${HOST}`;
+      if (scan.stdout.includes('ssh-ed25519')) return true;
+      await sleep(pauseMs);
+    }
+    return false;
+  } finally {
+    await remove();
+  }
+}
