@@ -1,10 +1,10 @@
-// Checks requests against the Hetzner Cloud OpenAPI description in ../shared/reference, so that
-// neither the fake nor our client drifts from the real API unnoticed.
-import { existsSync, readFileSync } from 'node:fs';
+// Checks requests against the Hetzner Cloud OpenAPI description, so that neither the fake nor our
+// client drifts from the real API unnoticed.
+import { readFileSync } from 'node:fs';
 import type { RecordedRequest } from './hcloud-api';
 
-/** Beside the repository, never copied into it: `<repo>/../shared/reference/hcloud-openapi.json`. */
-export const specPath = new URL('../../../shared/reference/hcloud-openapi.json', import.meta.url);
+/** The part of the description firstboot uses, vendored by scripts/vendor-openapi.ts (its source and licence are inside). */
+export const specPath = new URL('./hcloud-openapi.json', import.meta.url);
 
 type Schema = {
   $ref?: string;
@@ -27,9 +27,7 @@ interface Spec {
 
 let cached: Spec | undefined;
 
-/** The description, or undefined when ../shared is not there (the caller says so visibly). */
-export function loadSpec(): Spec | undefined {
-  if (!existsSync(specPath)) return undefined;
+export function loadSpec(): Spec {
   return (cached ??= JSON.parse(readFileSync(specPath, 'utf8')) as Spec);
 }
 
@@ -88,21 +86,14 @@ export function checkRequest(spec: Spec, request: Pick<RecordedRequest, 'method'
 }
 
 /**
- * Throws with every problem in a run of requests, or says visibly that it could not check.
- * Requests a test sent wrong on purpose (401 and injected failures are answered before routing)
- * are left out by `except`.
+ * Throws with every problem in a run of requests. Requests a test sent wrong on purpose (401 and
+ * injected failures are answered before routing) are left out by `except`.
  */
 export function assertRequestsMatchSpec(requests: RecordedRequest[], except: (r: RecordedRequest) => boolean = () => false) {
   const spec = loadSpec();
-  if (!spec) {
-    if (!warned) console.warn(`note: ${specPath.pathname} is absent; requests were not checked against the API description`);
-    warned = true;
-    return;
-  }
   const problems = requests.filter((r) => !except(r)).flatMap((r) => checkRequest(spec, r));
   if (problems.length) throw new Error(`requests that do not match the API description:\n  ${problems.join('\n  ')}`);
 }
-let warned = false;
 
 function matchTemplate(spec: Spec, path: string): string | undefined {
   const segments = path.split('/');
