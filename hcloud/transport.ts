@@ -13,6 +13,8 @@ export interface TransportOptions {
   now?: () => number;
   /** Retries after the first attempt for 429, transient 5xx and network errors. */
   maxRetries?: number;
+  /** Retries for 423 locked, which lasts as long as another action on the resource runs. */
+  lockedRetries?: number;
 }
 
 export type Query = Record<string, string | number | boolean | string[] | undefined>;
@@ -25,10 +27,11 @@ const backoffBaseMs = 500;
 const backoffCapMs = 8_000;
 const rateLimitWaitCapMs = 60_000;
 
-/** Statuses after which Hetzner has done nothing, so even a create may be sent again. */
-const notActedOn = new Set([429, 502, 503]);
+/** Statuses after which Hetzner has done nothing, so even a create may be sent again. 423 locked:
+ * another action runs on the resource (a server's poweroff, a snapshot); it ends by itself. */
+const notActedOn = new Set([423, 429, 502, 503]);
 /** Statuses worth another try for requests that are safe to repeat. */
-const transient = new Set([429, 500, 502, 503, 504]);
+const transient = new Set([423, 429, 500, 502, 503, 504]);
 
 export function createTransport(options: TransportOptions): Transport {
   const endpoint = (options.endpoint ?? process.env.HCLOUD_ENDPOINT ?? defaultEndpoint).replace(/\/+$/, '');
@@ -36,6 +39,8 @@ export function createTransport(options: TransportOptions): Transport {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = options.now ?? Date.now;
   const maxRetries = options.maxRetries ?? 5;
+  // with the backoff's 8 s cap, about 2.5 minutes: a snapshot or a type change can hold a server that long
+  const lockedRetries = options.lockedRetries ?? 20;
 
   async function request<T>(method: string, path: string, init: { query?: Query; body?: unknown } = {}): Promise<T> {
     const url = endpoint + path + queryString(init.query);
@@ -65,7 +70,7 @@ export function createTransport(options: TransportOptions): Transport {
       if (response.ok) return (response.status === 204 ? undefined : await response.json()) as T;
 
       const retryable = idempotent ? transient.has(response.status) : notActedOn.has(response.status);
-      if (canRetry && retryable) {
+      if ((response.status === 423 ? attempt < lockedRetries : canRetry) && retryable) {
         await response.arrayBuffer();
         await sleep(response.status === 429 ? rateLimitWait(response, attempt, now()) : backoff(attempt));
         continue;

@@ -179,10 +179,18 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     return action && action.resources.some((r) => r.id === params[0]) ? ok({ action }) : notFound('action', params[1]!);
   });
 
+  /** Hetzner answers 423 locked to an action on a server while another of its actions runs. */
+  const locked = (id: number) =>
+    [...actions.values()].some((a) => a.status === 'running' && a.resources.some((r) => r.type === 'server' && r.id === id))
+      ? fail(423, 'locked', 'server is locked: another action is running')
+      : undefined;
+
   function powerAction(command: string, during: Server['status'], after: Server['status']): Handler {
     return ({ params }) => {
       const s = servers.get(params[0]!);
       if (!s) return notFound('server', params[0]!);
+      const busy = locked(s.id);
+      if (busy) return busy;
       const before = s.status;
       s.status = during;
       const action = startAction(command, [{ id: s.id, type: 'server' }], {
@@ -206,6 +214,8 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     if (typeof body?.upgrade_disk !== 'boolean') return invalid('upgrade_disk', 'Missing data for required field.');
     const type = byNameOrId(serverTypes, body.server_type);
     if (!type) return invalid('server_type', `server type ${body.server_type} not found`);
+    const busy = locked(s.id);
+    if (busy) return busy;
     if (s.status !== 'off') return fail(409, 'server_not_stopped', 'the action requires a stopped server');
     if (type.architecture !== s.serverType.architecture || type.disk < s.serverType.disk) {
       return fail(422, 'invalid_server_type', `server type ${type.name} does not fit for this server`);
@@ -225,6 +235,8 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     if (type !== 'snapshot' && type !== 'backup') return invalid('type', 'must be snapshot or backup');
     const labelProblem = checkLabels(body?.labels);
     if (labelProblem) return labelProblem;
+    const busy = locked(s.id);
+    if (busy) return busy;
     const image: Image & Record<string, unknown> = {
       id: newId(), type, status: 'creating', name: null, description: body?.description ?? `image of ${s.name}`,
       architecture: s.serverType.architecture, os_flavor: s.image.os_flavor, os_version: s.image.os_version,

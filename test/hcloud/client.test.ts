@@ -204,6 +204,57 @@ test('transient 5xx on GET: retried with growing backoff', async ({ fake, client
   assert.equal(waits, [500, 1000, 2000]);
 });
 
+test('429: a RateLimit-Reset in the past waits a second, a Retry-After over the cap waits a minute', async () => {
+  for (const [headers, wanted] of [
+    [{ 'ratelimit-reset': String(Math.floor(Date.now() / 1000) - 30) }, 1000],
+    [{ 'retry-after': '3600' }, 60_000],
+  ] as const) {
+    const waits: number[] = [];
+    let calls = 0;
+    const client = createClient({
+      token: 't', endpoint: 'http://unused.invalid/v1',
+      sleep: async (ms) => void waits.push(ms),
+      fetch: async () =>
+        ++calls === 1
+          ? new Response('{"error":{"code":"rate_limit_exceeded","message":"slow down"}}', { status: 429, headers })
+          : Response.json({ locations: [], meta: { pagination: { page: 1, per_page: 50, next_page: null, previous_page: null, last_page: 1, total_entries: 0 } } }),
+    });
+    await client.locations.list();
+    assert.equal(waits, [wanted], JSON.stringify(headers));
+  }
+});
+
+test('500 and 504 on GET are retried; on POST they are not, since the server may have acted', async ({ fake, client, waits }) => {
+  for (const status of [500, 504]) {
+    fake.failNextRequest({ method: 'GET', status, code: 'server_error', times: 2 });
+    assert.ok((await client.locations.list()).length > 0, `GET after ${status}`);
+    fake.failNextRequest({ method: 'POST', status, code: 'server_error' });
+    const error = await rejection(client.servers.create({ ...create, name: `after-${status}` }));
+    assert.is(error.status, status);
+  }
+  assert.equal(waits, [500, 1000, 500, 1000]);
+  assert.is(fake.requests.filter((r) => r.method === 'POST').length, 2);
+});
+
+test('423 locked: an action on a busy server is sent again until the running action ends', async ({ fake, client }) => {
+  // right after create, the server's own start still runs: Hetzner answers 423 locked, as the fake does
+  const { server } = await client.servers.create(create);
+  const raw = await fetch(`${fake.url}/servers/${server.id}/actions/poweroff`, { method: 'POST', headers: { authorization: `Bearer ${fake.token}` } });
+  assert.is(raw.status, 423);
+  assert.is((await raw.json()).error.code, 'locked');
+  await client.waitForAction(await client.servers.powerOff(server.id));
+  assert.is(fake.servers.get(server.id)?.status, 'off');
+  // a snapshot asked for while a power-on runs waits its turn the same way
+  const start = await client.servers.powerOn(server.id);
+  const image = await client.servers.createImage(server.id, { type: 'snapshot', description: 'taken while starting' });
+  await client.waitForAction(image.action);
+  await client.waitForAction(start);
+  const sentAgain = (path: string) => fake.requests.filter((r) => r.path.endsWith(path)).map((r) => r.status);
+  assert.is(sentAgain('/create_image').at(-1), 201);
+  assert.ok(sentAgain('/create_image').includes(423), 'the snapshot met the lock');
+  assert.ok(sentAgain('/poweroff').filter((st) => st === 423).length >= 2, 'the client met the lock too');
+});
+
 test('a dropped connection on GET is retried', async ({ fake, client }) => {
   fake.failNextRequest({ method: 'GET', path: /^\/servers$/, drop: true });
   assert.equal(await client.servers.list(), []);
