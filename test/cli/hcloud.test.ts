@@ -8,8 +8,12 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { SERVER_PATHS } from '../../contract/paths';
 import { startFakeHcloud, type FakeHcloud } from '../fakes/hcloud-api';
-import { assertRequestsMatchSpec } from '../fakes/openapi-check';
+import { specLedger } from '../fakes/openapi-check';
+
 import { workspace } from '../hcloud/setup';
+
+// checked by the last test: see specLedger
+const spec = specLedger();
 
 type Context = Awaited<ReturnType<typeof workspace>> & { fake: FakeHcloud; home: string };
 const test = suite<Context>('firstboot CLI: Hetzner Cloud commands');
@@ -31,8 +35,8 @@ test.before.each(async (context) => {
   context.home = join(context.dir, 'home');
 });
 test.after.each(async ({ fake }) => {
-  assertRequestsMatchSpec(fake.requests, (r) => r.status === 401);
   await fake.close();
+  spec.record(fake.requests, (r) => r.status === 401);
 });
 
 const envOf = (c: Context, env: Record<string, string | undefined> = {}) => ({
@@ -252,5 +256,7 @@ test('each command has --help listing its options; bad arguments exit 2', async 
   assert.is((await firstboot(c, ['image'])).code, 2);
   assert.is(c.fake.requests.length, 0);
 });
+
+test('every request and answer fits the API description', () => spec.assertNone());
 
 test.run();

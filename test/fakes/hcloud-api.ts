@@ -18,6 +18,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   body: Buffer;
   status: number;
+  /** the JSON the fake answered with */
+  response?: unknown;
 }
 
 export interface FakeServer {
@@ -253,10 +255,8 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     return ok({ image, action }, 201);
   });
 
-  on('GET', '/actions', ({ query }) => {
-    const ids = query.getAll('id').map(Number);
-    return listReply('actions', ids.map((id) => actions.get(id)).filter(Boolean), query, []);
-  });
+  // the actions asked for by id, and no pagination: the one list the description gives no meta
+  on('GET', '/actions', ({ query }) => ok({ actions: query.getAll('id').map((id) => actions.get(Number(id))).filter(Boolean) }));
   on('GET', '/actions/{id}', ({ params }) => {
     const action = actions.get(params[0]!);
     return action ? ok({ action }) : notFound('action', params[0]!);
@@ -468,6 +468,7 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
       return req.socket.destroy();
     }
     record.status = reply.status;
+    record.response = reply.json;
     send(res, reply);
   });
   let remaining = rateLimit;

@@ -13,12 +13,17 @@ type Schema = {
   required?: string[];
   additionalProperties?: boolean | Schema;
   allOf?: Schema[];
+  oneOf?: Schema[];
+  anyOf?: Schema[];
+  items?: Schema;
+  enum?: unknown[];
   nullable?: boolean;
   description?: string;
 };
 type Operation = {
   parameters?: { in: string; name: string; required?: boolean; schema?: Schema }[];
   requestBody?: { required?: boolean; content: Record<string, { schema: Schema }> };
+  responses?: Record<string, { content?: Record<string, { schema: Schema }> }>;
 };
 interface Spec {
   paths: Record<string, Record<string, Operation>>;
@@ -86,13 +91,67 @@ export function checkRequest(spec: Spec, request: Pick<RecordedRequest, 'method'
 }
 
 /**
- * Throws with every problem in a run of requests. Requests a test sent wrong on purpose (401 and
- * injected failures are answered before routing) are left out by `except`.
+ * Problems with what the fake answered to one request: a success has the shape the description gives
+ * that status (required properties, types, nothing undeclared, nested objects and lists too); an
+ * error is Hetzner's {error: {code, message, details}}.
  */
-export function assertRequestsMatchSpec(requests: RecordedRequest[], except: (r: RecordedRequest) => boolean = () => false) {
+export function checkResponse(spec: Spec, r: Pick<RecordedRequest, 'method' | 'path' | 'status' | 'response'>): string[] {
+  const where = `${r.method} ${r.path} -> ${r.status}`;
+  if (r.status >= 400) {
+    const error = (r.response as { error?: Record<string, unknown> } | undefined)?.error;
+    return error && typeof error.code === 'string' && typeof error.message === 'string' && 'details' in error ? [] : [`${where}: not Hetzner's error shape`];
+  }
+  const template = matchTemplate(spec, r.path);
+  const operation = template ? spec.paths[template]![r.method.toLowerCase()] : undefined;
+  if (!operation) return []; // checkRequest reports it
+  const schema = operation.responses?.[String(r.status)]?.content?.['application/json']?.schema;
+  if (!schema) return r.response === undefined ? [] : [`${where}: the description has no body for this status`];
+  return shapeProblems(spec, schema, r.response, where);
+}
+
+function shapeProblems(spec: Spec, given: Schema, value: unknown, at: string): string[] {
+  const schema = resolve(spec, given);
+  const alternatives = schema.oneOf ?? schema.anyOf;
+  if (alternatives) {
+    const fits = alternatives.map((s) => shapeProblems(spec, s, value, at));
+    return fits.some((p) => p.length === 0) ? [] : fits[0]!;
+  }
+  if (value === null) return schema.nullable ? [] : [`${at}: null where the description has no null`];
+  if (!typeMatches(schema, value)) return [`${at}: should be ${schema.type}, got ${JSON.stringify(value)?.slice(0, 60)}`];
+  if (schema.enum && !schema.enum.includes(value)) return [`${at}: ${JSON.stringify(value)} is not one of ${schema.enum.join(', ')}`];
+  if (schema.type === 'array' && schema.items) return (value as unknown[]).flatMap((item, i) => shapeProblems(spec, schema.items!, item, `${at}[${i}]`));
+  if (schema.type !== 'object' || !schema.properties) return [];
+  const object = value as Record<string, unknown>;
+  const problems = (schema.required ?? []).filter((name) => !(name in object)).map((name) => `${at}: missing '${name}'`);
+  for (const [name, inner] of Object.entries(object)) {
+    const property = schema.properties[name];
+    if (property) problems.push(...shapeProblems(spec, property, inner, `${at}.${name}`));
+    else if (schema.additionalProperties === undefined || schema.additionalProperties === false) problems.push(`${at}: undeclared '${name}'`);
+  }
+  return problems;
+}
+
+/** Every problem with a run of requests and the fake's answers; `except` leaves out what a test sent wrong on purpose. */
+export function specProblems(requests: RecordedRequest[], except: (r: RecordedRequest) => boolean = () => false): string[] {
   const spec = loadSpec();
-  const problems = requests.filter((r) => !except(r)).flatMap((r) => checkRequest(spec, r));
-  if (problems.length) throw new Error(`requests that do not match the API description:\n  ${problems.join('\n  ')}`);
+  return requests.filter((r) => !except(r)).flatMap((r) => [...checkRequest(spec, r), ...checkResponse(spec, r)]);
+}
+
+/**
+ * For a suite against the fake: its after.each records each test's problems, and `assertNone` is
+ * the suite's last test. uvu lets an after.each hook that throws end the suite with exit code 0,
+ * so the hook itself must not be where the check fails.
+ */
+export function specLedger() {
+  const problems: string[] = [];
+  return {
+    record(requests: RecordedRequest[], except?: (r: RecordedRequest) => boolean) {
+      problems.push(...specProblems(requests, except));
+    },
+    assertNone() {
+      if (problems.length) throw new Error(`requests and answers that do not match the API description:\n  ${problems.join('\n  ')}`);
+    },
+  };
 }
 
 function matchTemplate(spec: Spec, path: string): string | undefined {

@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startFakeHcloud, type FakeHcloud } from '../fakes/hcloud-api';
-import { assertRequestsMatchSpec } from '../fakes/openapi-check';
+import { specLedger } from '../fakes/openapi-check';
+
+// checked by the last test: see specLedger
+const spec = specLedger();
 
 const test = suite<{ fake: FakeHcloud; dir: string }>('hcloud CLI against the fake');
 
@@ -20,8 +23,8 @@ test.before.each(async (context) => {
   context.dir = await mkdtemp(join(tmpdir(), 'firstboot-hcloud-cli-'));
 });
 test.after.each(async ({ fake }) => {
-  assertRequestsMatchSpec(fake.requests, (r) => r.status === 401);
   await fake.close();
+  spec.record(fake.requests, (r) => r.status === 401);
 });
 
 async function hcloud(fake: FakeHcloud, dir: string, args: string[], token = fake.token) {
@@ -91,5 +94,7 @@ test('ssh-key create and list go through the fake with the same fingerprint', as
   const listed = JSON.parse((await hcloud(fake, dir, ['ssh-key', 'list', '-o', 'json'])).stdout) as { fingerprint: string }[];
   assert.equal(listed.map((k) => k.fingerprint), [[...fake.sshKeys.values()][0]!.fingerprint]);
 });
+
+test('every request and answer fits the API description', () => spec.assertNone());
 
 test.run();
