@@ -15,11 +15,16 @@ const LOCKED = {
 };
 const OFFLINE = { stderr: "W: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease  Temporary failure resolving 'deb.debian.org'\n", exitCode: 100 };
 
+/** a healthy Debian 12 where apt works: dpkg has nothing to finish, the mirror answers, ufw installs */
 function machine() {
   const lines: string[] = [];
   const slept: number[] = [];
   const sleep = async (seconds: number) => void slept.push(seconds);
-  return { $: recordingShell(), log: makeLog((line) => lines.push(line), 'DEBUG'), lines, slept, sleep };
+  const $ = recordingShell()
+    .on(CONFIGURE, {}) // nothing half-configured: dpkg prints nothing
+    .on(UPDATE, { stdout: 'Hit:1 http://deb.debian.org/debian bookworm InRelease\nReading package lists...\n' })
+    .on(INSTALL, { stdout: 'Reading package lists...\nSetting up ufw (0.36.2-1) ...\n' });
+  return { $, log: makeLog((line) => lines.push(line), 'DEBUG'), lines, slept, sleep };
 }
 
 /** replies in turn, then the last one for ever */

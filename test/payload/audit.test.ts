@@ -32,6 +32,11 @@ const SMALL_FILE =
 const STATUS = (enabled: number) =>
   `enabled ${enabled}\nfailure 1\npid 512\nrate_limit 0\nbacklog_limit 8192\nlost 0\nbacklog 0\nbacklog_wait_time 60000\nbacklog_wait_time_actual 0\nloginuid_immutable 0 unlocked\n`;
 
+/** what `augenrules --load` prints on Debian 12: auditctl -R echoes the status after -D, -b, -f and --backlog_wait_time */
+const LOADS = { stdout: 'No rules\n' + STATUS(1).repeat(3) };
+/** systemctl on Debian 12, whose auditd also ships a SysV script */
+const SYSV_SYNC = 'Synchronizing state of auditd.service with SysV service script with /lib/systemd/systemd-sysv-install.\nExecuting: /lib/systemd/systemd-sysv-install enable auditd\n';
+
 /** the directories a Debian 12 image has, so watches on them are loadable */
 function debianDirs<P>(ctx: TestCtx<P>, dirs = ['/etc', '/etc/security', '/etc/ssh', '/var/spool', '/usr/bin', '/etc/audit']) {
   for (const dir of dirs) ctx.fs.files.set(dir, { dir: true, mode: 0o755, owner: 'root:root' });
@@ -44,7 +49,12 @@ function stock<P>(ctx: TestCtx<P>) {
     .on('systemctl is-active --quiet auditd', { exitCode: 3 })
     .on('augenrules --check', { stdout: '/usr/sbin/augenrules: Rules have changed and should be updated\n' })
     .on('auditctl -l', { stdout: 'No rules\n' })
-    .on('auditctl -s', { stdout: STATUS(1) });
+    .on('auditctl -s', { stdout: STATUS(1) })
+    .on('systemctl enable --now auditd', () => {
+      ctx.$.on('systemctl is-enabled --quiet auditd', {}).on('systemctl is-active --quiet auditd', {});
+      return { stderr: SYSV_SYNC + 'Created symlink /etc/systemd/system/multi-user.target.wants/auditd.service → /lib/systemd/system/auditd.service.\n' };
+    })
+    .on('augenrules --load', LOADS);
 }
 
 function converged<P>(ctx: TestCtx<P>, loaded: string) {
@@ -123,6 +133,8 @@ test('a user edit to the managed file is undone', async () => {
   converged(ctx, SMALL_LOADED);
   ctx.fs.seed(RULES_FILE, SMALL_FILE + '-w /tmp -p wa -k mine\n', 0o644);
   assert.equal(await audit.check(ctx), [`${RULES_FILE} differs`, `${RULES_FILE} has mode 0644, wants 0640`]);
+  // what apply runs on a running auditd: enabling it again only re-syncs the SysV links
+  ctx.$.on('systemctl enable --now auditd', { stderr: SYSV_SYNC }).on('auditctl -s', { stdout: STATUS(1) }).on('augenrules --load', LOADS);
   await audit.apply(ctx);
   assert.is(await ctx.fs.read(RULES_FILE), SMALL_FILE);
   assert.equal(await audit.check(ctx), []);

@@ -85,6 +85,7 @@ function machine(service: Service): TestCtx<Fail2banPlan> {
     .on('fail2ban-client ping', () =>
       pings-- > 0 ? { exitCode: 255, stderr: 'Failed to access socket path: /var/run/fail2ban/fail2ban.sock. Is fail2ban running?\n' } : { stdout: 'Server replied: pong\n' },
     )
+    .on('sleep 1', {}) // the pause between pings while fail2ban-server starts
     .on('fail2ban-client -t', () =>
       service.testError ? { exitCode: 255, stderr: `${service.testError}\nERROR: test configuration failed\n` } : { stdout: 'OK: configuration test is successful\n' },
     );

@@ -13,7 +13,10 @@ test('image mode forgets the instance (cloud-init, machine id, host keys, logs),
     .seed('/etc/ssh/ssh_host_ed25519_key.pub', 'PUBLIC')
     .seed('/etc/ssh/sshd_config', 'Include /etc/ssh/sshd_config.d/*.conf\n')
     .seed('/var/log/firstboot.log', 'lines\n', 0o600);
-  const $ = recordingShell();
+  const $ = recordingShell()
+    .on('cloud-init clean --logs', {})
+    .on('journalctl --rotate --vacuum-time=1s', { stderr: 'Vacuuming done, freed 0B of archived journals from /var/log/journal/0123456789abcdef.\n' })
+    .on('systemctl poweroff --no-block', {}); // queues the power-off and returns at once
   await finishImage({ $, fs, log: makeLog(() => {}) });
   assert.is(await fs.read('/etc/machine-id'), '', 'empty, so systemd makes a new one at the next boot');
   assert.not.ok(fs.files.has('/var/lib/dbus/machine-id'));

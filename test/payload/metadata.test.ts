@@ -16,6 +16,7 @@ function machine() {
   ctx.$.on(/^ip6?tables -w -C /, (cmd) => ({ exitCode: rules.has(key(cmd)) ? 0 : 1 }))
     .on('systemctl is-enabled --quiet firstboot-metadata-block.service', () => ({ exitCode: enabled ? 0 : 1 }))
     .on('systemctl is-active --quiet firstboot-metadata-block.service', () => ({ exitCode: active ? 0 : 3 }))
+    .on('systemctl daemon-reload', {}) // after the unit file is written or changed
     .on('systemctl enable firstboot-metadata-block.service', () => ((enabled = true), {}))
     .on(/^systemctl (start|restart) firstboot-metadata-block.service$/, () => {
       // what the unit's ExecStart lines do

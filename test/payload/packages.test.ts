@@ -8,6 +8,8 @@ import type { PackagesPlan } from '../../contract/plan';
 const params: PackagesPlan = { id: 'packages', install: ['sudo', 'ufw', 'fail2ban'] };
 
 const QUERY = /^dpkg-query -W /;
+const CONFIGURE = 'env DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a dpkg --force-confdef --force-confold --configure -a';
+const UPDATE = 'apt-get -y -q -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold update';
 const INSTALL = 'env DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a apt-get -y -q -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install --no-install-recommends sudo ufw fail2ban';
 
 /** dpkg-query as on Debian 12: installed packages on stdout, never-installed ones on stderr with exit 1 */
@@ -28,8 +30,11 @@ function stockMachine() {
   const ctx = stepContext(params);
   const installed = ['sudo'];
   dpkg(ctx, installed);
+  ctx.$.on(CONFIGURE, {}) // dpkg has nothing half-configured: it prints nothing
+    .on(UPDATE, { stdout: 'Hit:1 http://deb.debian.org/debian bookworm InRelease\nReading package lists...\n' });
   ctx.$.on(/ apt-get .* install /, () => (installed.push('ufw', 'fail2ban'), {}));
   ctx.$.on('debconf-show man-db', { stdout: '* man-db/install-setuid: false\n  man-db/auto-update: true\n' });
+  ctx.$.on('debconf-set-selections', {}); // silent when the answer is well-formed
   ctx.fs.seed('/var/lib/man-db/auto-update', '');
   return ctx;
 }

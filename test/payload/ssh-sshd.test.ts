@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ssh, answerWait } from '../../payload/steps/ssh';
 import { sshPlan } from '../../generator/capabilities/ssh';
 import { stepContext } from './context';
+import { probeNamespace } from './probe';
 import { rejects } from '../rejects';
 
 answerWait.pauseMs = 0;
@@ -56,8 +57,11 @@ function realServer(cloudInit: string) {
     .on('ssh-keygen -l -f /dev/stdin', (_, { input }) => run('ssh-keygen', ['-l', '-f', '/dev/stdin'], input))
     .on(/^ssh-keygen -lf /, (cmd) => run('ssh-keygen', ['-lf', cmd.split(' ')[2]]))
     .on('systemctl is-enabled --quiet ssh.socket', { exitCode: 1 })
+    .on('systemctl is-active --quiet ssh', {}) // Debian 12: ssh.service runs, so a reload picks up the drop-in
+    .on('systemctl reload ssh', {})
     .on('ufw status', { stdout: 'Status: inactive\n' })
     .on(/^ip netns exec firstboot-probe ssh-keyscan /, { stdout: '198.18.255.253 ssh-ed25519 AAAAC3Nza\n' });
+  probeNamespace(ctx.$);
   for (const type of ['rsa', 'ed25519']) ctx.fs.seed(`/etc/ssh/ssh_host_${type}_key`, 'PRIVATE', 0o600).seed(`/etc/ssh/ssh_host_${type}_key.pub`, 'PUBLIC');
   ctx.$.on(/^ssh-keygen -lf .*rsa/, { stdout: '3072 SHA256:abc root@dev1 (RSA)\n' });
   return { ctx, effective: () => sshd('sshd -T -C user=fx,host=localhost,addr=127.0.0.1').stdout };

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { ssh, answerWait } from '../../payload/steps/ssh';
 import { sshPlan } from '../../generator/capabilities/ssh';
 import { stepContext, type TestCtx } from './context';
+import { probeNamespace } from './probe';
 import { rejects } from '../rejects';
 import type { SshPlan } from '../../contract/plan';
 
@@ -58,7 +59,17 @@ function debian12(params = sshPlan({ port: 22, admin: 'fx' }), opts: Debian12 = 
     .on('ssh-keygen -l -f /dev/stdin', (_, { input }) => ({ stdout: `${input?.match(/rsa-(\d+)/)?.[1] ?? 256} SHA256:abc key (RSA)\n` }))
     .on('ufw status', { stdout: opts.ufwActive ? 'Status: active\n\nTo Action From\n22/tcp LIMIT Anywhere\n' : 'Status: inactive\n' })
     .on(/^sshd -T/, () => ({ stdout: effective(ctx, opts.before) }))
-    .on(/^ip netns exec firstboot-probe ssh-keyscan /, { stdout: '198.18.255.253 ssh-ed25519 AAAAC3Nza\n' });
+    .on(/^ip netns exec firstboot-probe ssh-keyscan /, { stdout: '198.18.255.253 ssh-ed25519 AAAAC3Nza\n' })
+    .on('sshd -t', {}); // a valid configuration: silent, exit 0
+  probeNamespace(ctx.$);
+  // how sshd picks up the new files: ssh.socket is restarted, a running ssh.service reloaded
+  if (opts.socket) ctx.$.on('systemctl daemon-reload', {}).on('systemctl restart ssh.socket', {});
+  else ctx.$.on('systemctl reload ssh', {});
+  if (opts.ufwActive) {
+    // the rule `ufw status` lists above, and what adding the new port prints
+    ctx.$.on('ufw show added', { stdout: "Added user rules (see 'ufw status' for running firewall):\nufw limit 22/tcp\n" })
+      .on(`ufw limit ${params.port}/tcp comment 'firstboot ssh'`, { stdout: 'Rule added\nRule added (v6)\n' });
+  }
   for (const type of ['rsa', 'ecdsa', 'ed25519']) {
     ctx.fs.seed(`/etc/ssh/ssh_host_${type}_key`, 'PRIVATE', 0o600).seed(`/etc/ssh/ssh_host_${type}_key.pub`, 'PUBLIC');
   }
@@ -201,6 +212,12 @@ test('lockout rule 4: sshd as planned must take one of the admin\'s keys, or not
 test('a short RSA host key is replaced by a 4096-bit one', async () => {
   const ctx = debian12(undefined, { rsaBits: 2048 });
   assert.ok((await ssh.check(ctx)).includes('/etc/ssh/ssh_host_rsa_key has 2048 bits, wants at least 3072'));
+  // ssh-keygen -q writes the new pair silently; from then on it measures 4096 bits
+  ctx.$.on("ssh-keygen -q -t rsa -b 4096 -N '' -C '' -f /etc/ssh/ssh_host_rsa_key", () => {
+    ctx.fs.seed('/etc/ssh/ssh_host_rsa_key', 'PRIVATE', 0o600).seed('/etc/ssh/ssh_host_rsa_key.pub', 'PUBLIC');
+    ctx.$.on(/^ssh-keygen -lf .*rsa/, { stdout: '4096 SHA256:def root@dev1 (RSA)\n' });
+    return {};
+  });
   await ssh.apply(ctx);
   assert.ok(ctx.$.commands.includes("ssh-keygen -q -t rsa -b 4096 -N '' -C '' -f /etc/ssh/ssh_host_rsa_key"));
 });

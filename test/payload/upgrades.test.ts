@@ -63,11 +63,26 @@ function unitsUp<P>(ctx: TestCtx<P>, up = true) {
   }
 }
 
+/** `systemctl enable --now` as systemd answers it: afterwards the unit is enabled and running */
+function enableNow<P>(ctx: TestCtx<P>, sysvInstall = '/lib/systemd/systemd-sysv-install') {
+  for (const unit of UNITS) {
+    ctx.$.on(`systemctl enable --now ${unit}`, () => {
+      ctx.$.on(`systemctl is-enabled --quiet ${unit}`, {}).on(`systemctl is-active --quiet ${unit}`, {});
+      // the service also has a SysV script (it runs at shutdown), which systemctl keeps in step
+      const name = unit.replace(/\.service$/, '');
+      return unit.endsWith('.service')
+        ? { stderr: `Synchronizing state of ${unit} with SysV service script with ${sysvInstall}.\nExecuting: ${sysvInstall} enable ${name}\n` }
+        : {};
+    });
+  }
+}
+
 /** Debian 12 right after `apt-get install unattended-upgrades`: postinst wrote 20auto-upgrades (ucf) */
 function debianStock<P>(ctx: TestCtx<P>) {
   ctx.fs.seed(AUTO_UPGRADES, 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n');
   ctx.fs.seed('/etc/apt/apt.conf.d/50unattended-upgrades', 'Unattended-Upgrade::Origins-Pattern {\n};\n');
   unitsUp(ctx);
+  enableNow(ctx);
 }
 
 test('Debian stock: owns 20auto-upgrades, adds the security-only file, enables the units', async () => {
@@ -103,6 +118,7 @@ test('Ubuntu stock: its own 20auto-upgrades is replaced, a stopped unit is start
   ctx.fs.seed(UNATTENDED, UNATTENDED_AT_4);
   unitsUp(ctx);
   ctx.$.on('systemctl is-active --quiet unattended-upgrades.service', { exitCode: 3 });
+  enableNow(ctx, '/usr/lib/systemd/systemd-sysv-install'); // Ubuntu 24.04's merged /usr
   assert.equal(await upgrades.check(ctx), [
     `${AUTO_UPGRADES} differs`,
     `${AUTO_UPGRADES} has mode 0600, wants 0644`,
