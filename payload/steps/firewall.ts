@@ -142,14 +142,18 @@ export const firewall: Step<'firewall'> = {
     for (const rule of wanted.filter((r) => ipv6Turned || !have.has(key(r)))) {
       await $`ufw ${rule.action} ${spec(rule)} comment ${rule.comment}`;
     }
-    // lockout rule 3: enabled only now that the rules are in; --force because there is no terminal to ask
+    // lockout rule 3: the SSH rule is in before ufw filters and before any old rule goes, whatever
+    // the commands said (ufw can answer 0 and skip a rule)
+    const added = await addedRules($);
+    if (!added.some((rule) => key(rule) === key(sshRule(params)))) {
+      throw new Error(`ufw does not hold ${describe(sshRule(params))} after adding it; ${active ? 'no rule removed' : 'ufw left off'}`);
+    }
+    // --force because there is no terminal to ask
     if (!active) await $`ufw --force enable`;
     if (!(await isEnabled($, 'ufw'))) await $`systemctl enable ufw`;
 
-    const added = await addedRules($);
     const old = obsolete(added, wanted);
-    const sshIn = added.some((rule) => key(rule) === key(sshRule(params)));
-    if (sshIn && mayRemove(params, listening, log, old)) {
+    if (mayRemove(params, listening, log, old)) {
       for (const rule of old) await $`ufw --force delete ${rule.action} ${spec(rule)}`;
     }
   },

@@ -173,8 +173,10 @@ async function reload($: Shell, socket: boolean): Promise<void> {
 
 /** Lockout rule 2: if ufw already filters, the new port is allowed before sshd moves to it. */
 async function openPort($: Shell, port: number): Promise<void> {
-  if (!(await ufwActive($))) return;
-  if (!allowsTcp(await addedRules($), port)) await $`ufw limit ${`${port}/tcp`} comment ${'firstboot ssh'}`;
+  if (!(await ufwActive($)) || allowsTcp(await addedRules($), port)) return;
+  await $`ufw limit ${`${port}/tcp`} comment ${'firstboot ssh'}`;
+  // ufw can answer 0 and skip a rule: only the listing says it is in
+  if (!allowsTcp(await addedRules($), port)) throw new Error(`ufw does not list a rule for ${port}/tcp after adding one`);
 }
 
 export const ssh: Step<'ssh'> = {

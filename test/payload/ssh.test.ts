@@ -2,79 +2,43 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ssh, answerWait } from '../../payload/steps/ssh';
 import { sshPlan } from '../../generator/capabilities/ssh';
-import { stepContext, type TestCtx } from './context';
-import { probeNamespace } from './probe';
+import { ADMIN_ED25519, sshHost, type SshHost } from './ssh-host';
+import { effectiveSshd } from '../fakes/server';
 import { rejects } from '../rejects';
-import type { SshPlan } from '../../contract/plan';
 
 answerWait.pauseMs = 0;
 
 const DROP_IN = '/etc/ssh/sshd_config.d/00-firstboot.conf';
 const SOCKET = '/etc/systemd/system/ssh.socket.d/00-firstboot.conf';
 
-// `ssh -Q` on Debian 12's OpenSSH 9.2 (abridged): no ML-KEM, only the @openssh.com sntrup name
-const DEBIAN12 = {
-  kex: 'diffie-hellman-group14-sha256\ndiffie-hellman-group16-sha512\ndiffie-hellman-group18-sha512\ndiffie-hellman-group-exchange-sha256\necdh-sha2-nistp256\ncurve25519-sha256\ncurve25519-sha256@libssh.org\nsntrup761x25519-sha512@openssh.com\n',
-  cipher: 'aes128-ctr\naes192-ctr\naes256-ctr\naes128-gcm@openssh.com\naes256-gcm@openssh.com\nchacha20-poly1305@openssh.com\n',
-  mac: 'hmac-sha1\nhmac-sha2-256\nhmac-sha2-512\nhmac-sha2-256-etm@openssh.com\nhmac-sha2-512-etm@openssh.com\numac-128-etm@openssh.com\n',
-  'key-sig': 'ssh-ed25519\nsk-ssh-ed25519@openssh.com\nssh-rsa\nrsa-sha2-256\nrsa-sha2-512\necdsa-sha2-nistp256\nssh-ed25519-cert-v01@openssh.com\nrsa-sha2-512-cert-v01@openssh.com\n',
-};
-
-/** sshd -T as a real sshd computes it: the first value read wins, drop-ins before the main file. */
-function effective(ctx: TestCtx<SshPlan>, before: string[] = []): string {
-  const seen = new Map<string, string[]>();
-  // after the files, OpenSSH 9.2's own defaults for what the checks read
-  const defaults = ['PasswordAuthentication yes', 'Port 22', 'PubkeyAcceptedAlgorithms ssh-ed25519,sk-ssh-ed25519@openssh.com,rsa-sha2-512,rsa-sha2-256', 'RequiredRSASize 1024'];
-  const text = [...before, ctx.fs.files.get(DROP_IN)?.content ?? '', ...defaults].join('\n');
-  for (const line of text.split('\n')) {
-    const [k, ...v] = line.trim().split(/\s+/);
-    if (!k || k.startsWith('#')) continue;
-    const key = k.toLowerCase();
-    if (key === 'hostkey') seen.set(key, [...(seen.get(key) ?? []), v.join(' ')]);
-    else if (!seen.has(key)) seen.set(key, [v.join(' ')]);
-  }
-  return [...seen].flatMap(([k, vs]) => vs.map((v) => `${k} ${v}`)).join('\n') + '\n';
-}
-
-const ED25519 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINQur/rZ9TBsuK9LDYPMLWxYD15U4YeWKAC2I/kuCgSc fx@laptop';
+const ED25519 = ADMIN_ED25519;
 /** an RSA key line whose comment says its size, which the fake ssh-keygen reads back */
 const rsa = (bits: number) => `ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQ rsa-${bits}`;
 
-interface Debian12 {
-  socket?: boolean;
+interface Debian12 extends SshHost {
   ufwActive?: boolean;
-  rsaBits?: number;
+  /** with ufwActive: its rules, as `ufw show added` lists them without "ufw " (default: limit 22/tcp) */
+  ufwRules?: string[];
   before?: string[];
-  /** the admin's authorized keys (default: one ed25519 key) */
-  adminKeys?: string[];
 }
 
 function debian12(params = sshPlan({ port: 22, admin: 'fx' }), opts: Debian12 = {}) {
-  const admin = { id: 'admin' as const, name: 'fx', shell: '/bin/bash', keys: opts.adminKeys ?? [ED25519] };
-  const ctx = stepContext(params, { steps: [admin, params] });
-  for (const [query, out] of Object.entries(DEBIAN12)) ctx.$.on(`ssh -Q ${query}`, { stdout: out });
-  ctx.$.on('systemctl is-enabled --quiet ssh.socket', { exitCode: opts.socket ? 0 : 1 })
-    .on('systemctl is-active --quiet ssh', { exitCode: opts.socket ? 3 : 0 })
-    .on(/^ssh-keygen -lf .*rsa/, { stdout: `${opts.rsaBits ?? 3072} SHA256:abc root@dev1 (RSA)\n` })
-    .on('ssh-keygen -l -f /dev/stdin', (_, { input }) => ({ stdout: `${input?.match(/rsa-(\d+)/)?.[1] ?? 256} SHA256:abc key (RSA)\n` }))
-    .on('ufw status', { stdout: opts.ufwActive ? 'Status: active\n\nTo Action From\n22/tcp LIMIT Anywhere\n' : 'Status: inactive\n' })
-    .on(/^sshd -T/, () => ({ stdout: effective(ctx, opts.before) }))
+  const ctx = sshHost(params, opts);
+  const effective = (before = opts.before) => effectiveSshd(ctx.fs, before);
+  ctx.$.on('ufw status', { stdout: opts.ufwActive ? 'Status: active\n\nTo Action From\n22/tcp LIMIT Anywhere\n' : 'Status: inactive\n' })
+    .on(/^sshd -T/, () => ({ stdout: effective() }))
     .on(/^ip netns exec firstboot-probe ssh-keyscan /, { stdout: '198.18.255.253 ssh-ed25519 AAAAC3Nza\n' })
     .on('sshd -t', {}); // a valid configuration: silent, exit 0
-  probeNamespace(ctx.$);
   // how sshd picks up the new files: ssh.socket is restarted, a running ssh.service reloaded
   if (opts.socket) ctx.$.on('systemctl daemon-reload', {}).on('systemctl restart ssh.socket', {});
   else ctx.$.on('systemctl reload ssh', {});
   if (opts.ufwActive) {
-    // the rule `ufw status` lists above, and what adding the new port prints
-    ctx.$.on('ufw show added', { stdout: "Added user rules (see 'ufw status' for running firewall):\nufw limit 22/tcp\n" })
-      .on(`ufw limit ${params.port}/tcp comment 'firstboot ssh'`, { stdout: 'Rule added\nRule added (v6)\n' });
+    // ufw's rules, and the one the step may add for the new port
+    const rules = [...(opts.ufwRules ?? ['limit 22/tcp'])];
+    ctx.$.on('ufw show added', () => ({ stdout: `Added user rules (see 'ufw status' for running firewall):\n${rules.map((r) => `ufw ${r}`).join('\n')}\n` }))
+      .on(`ufw limit ${params.port}/tcp comment 'firstboot ssh'`, (cmd) => (rules.push(cmd.slice(4)), { stdout: 'Rule added\nRule added (v6)\n' }));
   }
-  for (const type of ['rsa', 'ecdsa', 'ed25519']) {
-    ctx.fs.seed(`/etc/ssh/ssh_host_${type}_key`, 'PRIVATE', 0o600).seed(`/etc/ssh/ssh_host_${type}_key.pub`, 'PUBLIC');
-  }
-  ctx.fs.seed('/etc/ssh/moduli', '# Time Type Tests Tries Size Generator Modulus\n20230101 2 6 100 2047 2 FFFF\n20230101 2 6 100 3071 2 EEEE\n20230101 2 6 100 4095 5 DDDD\n');
-  return ctx;
+  return Object.assign(ctx, { effective });
 }
 
 const stateChanging = (cmd: string) => /^(systemctl (reload|restart|daemon-reload)|ufw limit|ssh-keygen -q)/.test(cmd);
@@ -140,8 +104,7 @@ test('lockout rule 2: ufw\'s rules are parsed: a listed 2222/tcp does not open 2
     [2222, ['limit 2222/tcp'], false],
     [2222, ['allow 2000:3000/tcp'], false],
   ] as const) {
-    const ctx = debian12(sshPlan({ port, admin: 'fx' }), { ufwActive: true });
-    ctx.$.on('ufw show added', { stdout: `Added user rules (see 'ufw status' for running firewall):\n${listed.map((r) => `ufw ${r}`).join('\n')}\n` });
+    const ctx = debian12(sshPlan({ port, admin: 'fx' }), { ufwActive: true, ufwRules: [...listed] });
     await ssh.apply(ctx);
     const added = ctx.$.commands.filter((c) => c.startsWith('ufw limit'));
     assert.equal(added, opens ? [`ufw limit ${port}/tcp comment 'firstboot ssh'`] : [], `${port} with ${listed.join(', ')}`);
@@ -205,7 +168,7 @@ test('lockout rule 4: sshd as planned must take one of the admin\'s keys, or not
   // and verify names it on a live server whose sshd was changed behind firstboot's back
   const ctx = debian12();
   await ssh.apply(ctx);
-  ctx.$.on(/^sshd -T/, () => ({ stdout: effective(ctx, ['PubkeyAcceptedAlgorithms rsa-sha2-512']) }));
+  ctx.$.on(/^sshd -T/, () => ({ stdout: ctx.effective(['PubkeyAcceptedAlgorithms rsa-sha2-512']) }));
   assert.ok((await ssh.verify(ctx)).some((p) => p.includes("accept none of the admin's keys")));
 });
 
@@ -232,7 +195,7 @@ test('a lost reload (file right, sshd never reloaded) is drift', async () => {
 test('verify names effective values that differ and a silent port', async () => {
   const ctx = debian12();
   await ssh.apply(ctx);
-  ctx.$.on(/^sshd -T/, () => ({ stdout: effective(ctx).replace('permitrootlogin no', 'permitrootlogin yes') }));
+  ctx.$.on(/^sshd -T/, () => ({ stdout: ctx.effective().replace('permitrootlogin no', 'permitrootlogin yes') }));
   ctx.$.on(/^ip netns exec firstboot-probe ssh-keyscan /, { exitCode: 1 });
   assert.equal(await ssh.verify(ctx), ['sshd uses permitrootlogin yes, wants no', 'sshd does not answer on port 22']);
 });
