@@ -38,7 +38,7 @@ test('a fresh server: the unit is written, enabled and started, and non-root is 
     'fe80::a9fe:a9fe is open to every user',
     'firstboot-metadata-block.service is not enabled',
   ]);
-  assert.equal((await metadata.verify(ctx)).slice(-1), ['a non-root process reached 169.254.169.254: connected']);
+  assert.equal((await metadata.verify(ctx)).slice(-1), ['a non-root process was not refused by 169.254.169.254: connected']);
   await metadata.apply(ctx);
   const unit = ctx.fs.files.get(UNIT)!.content!;
   assert.match(unit, /\nExecStart=\/usr\/sbin\/iptables -w -I OUTPUT -d 169\.254\.169\.254 -m owner ! --uid-owner 0 -m comment --comment firstboot-metadata -j REJECT\n/);
@@ -52,6 +52,15 @@ test('a fresh server: the unit is written, enabled and started, and non-root is 
   ]);
   assert.equal(await metadata.check(ctx), []);
   assert.equal(await metadata.verify(ctx), []);
+});
+
+test('only a refusal proves the block: a probe that timed out or failed otherwise is a problem', async () => {
+  for (const answer of ['timeout', 'EHOSTUNREACH', '']) {
+    const ctx = machine();
+    await metadata.apply(ctx);
+    ctx.$.on(/^setpriv /, { stdout: answer ? `${answer}\n` : '', stderr: answer ? '' : 'setpriv: setresuid failed: Operation not permitted\n', exitCode: answer ? 0 : 1 });
+    assert.equal(await metadata.verify(ctx), [`a non-root process was not refused by 169.254.169.254: ${answer || 'setpriv: setresuid failed: Operation not permitted'}`]);
+  }
 });
 
 test('a second run on a converged server changes nothing', async () => {
