@@ -1,0 +1,82 @@
+// `npm run mutants`: one-line changes that would lock a user out, leak a secret or break a retry, each
+// applied to the source in turn, the fast tests run against it, and the file put back. A mutant the
+// tests do not catch is a behaviour nothing guards. Not part of npm test: it runs the suite once per
+// mutant (a few minutes in all).
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+interface Mutant {
+  kind: 'lockout' | 'secret' | 'retry' | 'policy';
+  what: string;
+  file: string;
+  from: string;
+  to: string;
+}
+
+const MUTANTS: Mutant[] = [
+  { kind: 'lockout', what: 'sshd -T without -C: Match blocks for the admin go unseen', file: 'payload/steps/ssh.ts',
+    from: 'sshd -T -C ${`user=${admin},host=localhost,addr=127.0.0.1`}', to: 'sshd -T ${[]}' },
+  { kind: 'lockout', what: 'the ssh step reads "PORT/tcp" in ufw status instead of parsing rules', file: 'payload/steps/ssh.ts',
+    from: 'if (!(await ufwActive($)) || allowsTcp(await addedRules($), port)) return;', to: 'if (!(await ufwActive($)) || (await $`ufw status`).stdout.includes(`${port}/tcp`)) return;' },
+  { kind: 'lockout', what: 'the ssh step trusts ufw limit\'s exit code, though ufw can skip a rule and answer 0', file: 'payload/steps/ssh.ts',
+    from: 'if (!allowsTcp(await addedRules($), port)) throw', to: 'if (false) throw' },
+  { kind: 'lockout', what: 'a failed ufw limit leaves the new sshd files for the next boot', file: 'payload/steps/ssh.ts',
+    from: 'await restore();\n      throw new Error(`kept the old sshd configuration: the firewall', to: 'throw new Error(`kept the old sshd configuration: the firewall' },
+  { kind: 'lockout', what: 'root is shut out although sshd takes none of the admin\'s keys', file: 'payload/steps/ssh.ts',
+    from: 'if (!(await acceptsAnAdminKey(ctx, effective)))', to: 'if (!(await acceptsAnAdminKey(ctx, effective)) && false)' },
+  { kind: 'lockout', what: 'the port probe over loopback, which ufw always lets through', file: 'payload/lib/probe.ts',
+    from: 'ip netns exec ${NS} ssh-keyscan -T 5 -p ${port} -t ed25519 ${HOST}', to: 'ssh-keyscan -T 5 -p ${port} -t ed25519 127.0.0.1' },
+  { kind: 'lockout', what: 'the firewall enables ufw and drops the old SSH rule although the new one never went in', file: 'payload/steps/firewall.ts',
+    from: 'if (!added.some((rule) => key(rule) === key(sshRule(params)))) {', to: 'if (false) {' },
+  { kind: 'lockout', what: 'the config takes RSA-2048 admin keys, which sshd refuses', file: 'generator/config/ssh-key.ts',
+    from: 'export const MIN_RSA_BITS = 3072;', to: 'export const MIN_RSA_BITS = 2048;' },
+  { kind: 'secret', what: 'a metadata probe that timed out or errored counts as blocked', file: 'payload/steps/metadata.ts',
+    from: "probe.stdout.trim() !== 'refused'", to: "probe.stdout.trim() === 'connected'" },
+  { kind: 'secret', what: 'the metadata block shuts root out and lets everyone else in', file: 'payload/steps/metadata.ts',
+    from: "'-m', 'owner', '!', '--uid-owner', '0'", to: "'-m', 'owner', '--uid-owner', '0'" },
+  { kind: 'secret', what: 'the plan unpacked world-readable', file: 'cloud-init/prepare',
+    from: 'fs.writeFileSync(file + ".new", content, { mode: 0o600 });', to: 'fs.writeFileSync(file + ".new", content, { mode: 0o644 });' },
+  { kind: 'secret', what: 'an npm tarball used without its sha512 checked', file: 'payload/lib/npm.ts',
+    from: 'if (got !== pkg.integrity) {', to: 'if (got !== pkg.integrity && false) {' },
+  { kind: 'retry', what: 'GET no longer retried after 500 and 504', file: 'hcloud/transport.ts',
+    from: 'const transient = new Set([423, 429, 500, 502, 503, 504]);', to: 'const transient = new Set([423, 429, 502, 503]);' },
+  { kind: 'retry', what: 'no floor under a RateLimit-Reset wait', file: 'hcloud/transport.ts',
+    from: 'Math.max(reset * 1000 - nowMs, 1000)', to: 'Math.max(reset * 1000 - nowMs, 0)' },
+  { kind: 'retry', what: 'a POST sent again after a 500, which may have created a server', file: 'hcloud/transport.ts',
+    from: 'const notActedOn = new Set([423, 429, 502, 503]);', to: 'const notActedOn = new Set([423, 429, 500, 502, 503]);' },
+  { kind: 'retry', what: '423 locked not waited out', file: 'hcloud/transport.ts',
+    from: 'const notActedOn = new Set([423, 429, 502, 503]);', to: 'const notActedOn = new Set([429, 502, 503]);' },
+  { kind: 'retry', what: 'an npm download given up at the first 404', file: 'payload/lib/npm.ts',
+    from: 'status === 404 || ', to: '' },
+  { kind: 'policy', what: 'MaxAuthTries 3 -> 6', file: 'generator/capabilities/ssh.ts',
+    from: "['MaxAuthTries', '3']", to: "['MaxAuthTries', '6']" },
+];
+
+function fastTests(): { caught: boolean; by: string } {
+  const run = spawnSync('npx', ['uvu', '-r', 'tsx', 'test', '\\.test\\.ts$', '-i', 'vm'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const output = (run.stdout + run.stderr).replace(/\x1b\[[0-9;]*m/g, '');
+  const failed = output.match(/FAIL\s+(?:\S.*?\s+)?"([^"]+)"/)?.[1];
+  const total = Number(output.match(/Total:\s+(\d+)/)?.[1] ?? 0);
+  const passed = Number(output.match(/Passed:\s+(\d+)/)?.[1] ?? 0);
+  const caught = run.status !== 0 || passed < total;
+  return { caught, by: failed ?? (caught ? `exit ${run.status}, ${passed} of ${total} passed` : '') };
+}
+
+const rows: string[] = [];
+let survived = 0;
+for (const m of MUTANTS) {
+  const original = readFileSync(m.file, 'utf8');
+  const count = original.split(m.from).length - 1;
+  if (count !== 1) throw new Error(`${m.file}: the mutant "${m.what}" expects its text once, found ${count} times: update scripts/mutants.ts`);
+  writeFileSync(m.file, original.replace(m.from, m.to));
+  try {
+    const { caught, by } = fastTests();
+    if (!caught) survived++;
+    rows.push(`${caught ? 'caught  ' : 'SURVIVED'}  ${m.kind.padEnd(8)} ${m.what}${by ? `\n                    by "${by}"` : ''}`);
+    console.log(rows.at(-1));
+  } finally {
+    writeFileSync(m.file, original);
+  }
+}
+console.log(`\n${MUTANTS.length - survived} of ${MUTANTS.length} mutants caught by the fast tests; ${survived} survived`);
+process.exitCode = survived ? 1 : 0;
