@@ -68,7 +68,7 @@ for (const m of MUTANTS) {
   const original = readFileSync(m.file, 'utf8');
   const count = original.split(m.from).length - 1;
   if (count !== 1) throw new Error(`${m.file}: the mutant "${m.what}" expects its text once, found ${count} times: update scripts/mutants.ts`);
-  writeFileSync(m.file, original.replace(m.from, m.to));
+  writeFileSync(m.file, original.replace(m.from, () => m.to)); // a function: `$` in the text is no pattern
   try {
     const { caught, by } = fastTests();
     if (!caught) survived++;
