@@ -1,12 +1,13 @@
 // The command line: argument parsing, printing and exit codes only (0 ok, 1 failure, 2 bad input or usage).
 // Artifacts go to stdout or -o; diagnostics go to stderr.
 import { parseArgs } from 'node:util';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { formatDiagnostics } from '../generator/config/diagnostics';
 import { CONFIG_HELP, CONFIG_OPTIONS, REGISTRY_HELP, REGISTRY_OPTION, registryOf, UsageError, type Command } from './command';
 import { ConfigError, configAndPlan, generate } from '../generator/generate';
 import { hcloudCommands } from './hcloud';
 import { HcloudError, HcloudInputError } from '../hcloud/index';
+import { LocalFileError, writeFileSafely } from '../hcloud/local-file';
 import { inspect, InspectError } from '../generator/inspect';
 import { planText } from '../generator/plan-text';
 import { assemble, byteLength, SizeError, sizeReport } from '../generator/render';
@@ -19,7 +20,7 @@ const commands: Record<string, Command> = {
     usage: `firstboot generate [-c FILE] [--ssh-key PATH]... [--registry URL] [-o FILE]
 ${CONFIG_HELP}
 ${REGISTRY_HELP}
-  -o, --output FILE    write here instead of stdout (nothing is written on error)`,
+  -o, --output FILE    write here instead of stdout (- is stdout; nothing is written on error)`,
     options: { ...CONFIG_OPTIONS, ...REGISTRY_OPTION, output: { type: 'string', short: 'o' } },
     async run(values) {
       const out = await generate({ config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values) });
@@ -86,12 +87,10 @@ ${Object.entries(commands)
 
   --version    print the version`;
 
-/** Writes the whole artifact or nothing: a temporary file beside the target, then rename. */
+/** The artifact to stdout, or whole to a file (new files 0600: user-data can hold a host key), or nothing. */
 async function emit(text: string, output?: string): Promise<void> {
-  if (!output) return void process.stdout.write(text);
-  const tmp = `${output}.tmp-${process.pid}`;
-  await writeFile(tmp, text, { mode: 0o600 });
-  await rename(tmp, output);
+  if (!output || output === '-') return void process.stdout.write(text);
+  await writeFileSafely(output, text, { mode: 0o600 });
 }
 
 const useColor = () => !!process.stderr.isTTY && !process.env.NO_COLOR;
@@ -123,7 +122,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`error: ${(err as Error).message}\n${command ? `usage: ${command.usage}` : USAGE}`);
       return 2;
     }
-    if (err instanceof InspectError || err instanceof HcloudInputError) {
+    if (err instanceof InspectError || err instanceof HcloudInputError || err instanceof LocalFileError) {
       console.error(`error: ${err.message}`);
       return 2;
     }

@@ -1,19 +1,85 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+// Files on the user's machine (-o FILE, ~/.ssh/config, ~/.ssh/known_hosts), written whole or not at
+// all: the content goes to a temporary file beside the real target, then a rename. A symbolic link
+// (a dotfiles repository's) is written through and stays a link; a device or a FIFO (/dev/null,
+// /dev/stdout, a pipe) is written in place, never replaced; an existing file keeps its mode and,
+// where we may set it, its owner.
+import { chmod, chown, mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** Something the user can fix: the message is a sentence that names the path. */
+export class LocalFileError extends Error {}
+
+const LINK_HOPS = 40; // the kernel's own limit
+
+/** Where a path's content really lives: the end of its chain of links (which need not exist yet). */
+async function finalTarget(path: string): Promise<string> {
+  let current = resolve(path);
+  for (let hop = 0; hop < LINK_HOPS; hop++) {
+    const link = await readlink(current).catch(() => undefined);
+    if (link === undefined) return current;
+    current = resolve(dirname(current), link);
+  }
+  throw new LocalFileError(`${path} is a loop of symbolic links`);
+}
+
+const why = (error: NodeJS.ErrnoException, path: string): string => {
+  switch (error.code) {
+    case 'ENOENT': return `the folder ${dirname(path)} does not exist`;
+    case 'EACCES': case 'EPERM': return `${path} may not be written by this user`;
+    case 'EROFS': return `${path} is on a read-only file system`;
+    case 'ENOSPC': return `the disk holding ${path} is full`;
+    case 'ENXIO': return `${path} is a socket with nothing listening`;
+    default: return `${path} could not be written (${error.code ?? error.message})`;
+  }
+};
 
 /**
- * Rewrites a file in ~/.ssh through a temporary file and a rename, so ssh never reads half a file,
- * with mode 0600 (ssh refuses a config others can write). A missing file reads as empty.
+ * Writes `content` to `path` as described at the top. `mode` is for a file that does not exist yet;
+ * `createFolder` makes a missing folder (mode 0700) instead of refusing.
+ */
+export async function writeFileSafely(path: string, content: string, options: { mode: number; createFolder?: boolean }): Promise<void> {
+  const target = await finalTarget(path);
+  const existing = await stat(target).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new LocalFileError(why(error, path));
+  });
+  if (existing?.isDirectory()) throw new LocalFileError(`${path} is a folder; give a file name`);
+  try {
+    if (existing && !existing.isFile()) {
+      // a device, FIFO or socket: the user meant the thing itself, so nothing to swap in
+      await writeFile(target, content);
+      return;
+    }
+    if (options.createFolder) await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+    const temporary = join(dirname(target), `.${basename(target)}.firstboot-${randomBytes(4).toString('hex')}`);
+    try {
+      await writeFile(temporary, content, { mode: existing ? existing.mode & 0o7777 : options.mode, flag: 'wx' });
+      if (existing) {
+        await chmod(temporary, existing.mode & 0o7777); // writeFile's mode goes through the umask
+        if (process.getuid?.() === 0) await chown(temporary, existing.uid, existing.gid);
+      }
+      await rename(temporary, target);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+  } catch (error) {
+    if (error instanceof LocalFileError) throw error;
+    throw new LocalFileError(why(error as NodeJS.ErrnoException, path));
+  }
+}
+
+/**
+ * Rewrites a file in ~/.ssh with writeFileSafely, so ssh never reads half a file, new files mode 0600
+ * (ssh refuses a config others can write). A missing file reads as empty.
  */
 export async function rewrite(path: string, change: (text: string) => string): Promise<void> {
   const before = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return '';
-    throw error;
+    throw new LocalFileError(why(error, path));
   });
   const after = change(before);
   if (after === before) return;
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.firstboot-${process.pid}`;
-  await writeFile(temporary, after, { mode: 0o600 });
-  await rename(temporary, path);
+  await writeFileSafely(path, after, { mode: 0o600, createFolder: true });
 }

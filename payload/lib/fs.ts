@@ -1,6 +1,6 @@
 // The file operations steps use, so tests can pass an in-memory file system with the same shape.
-import { chmod, chown, lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { chmod, chown, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 
 export interface Stat {
   mode: number;
@@ -13,7 +13,12 @@ export interface Stat {
 export interface Fs {
   /** the file's text, or undefined if it does not exist */
   read(path: string): Promise<string | undefined>;
-  /** atomic: a temporary file beside the target, then rename; owner is "user" or "user:group" */
+  /**
+   * Whole or not at all: a temporary file beside the real target, then a rename. A symbolic link is
+   * written through and stays a link (resolv.conf and hosts are links on some systems); a device or
+   * FIFO is written in place. `mode` is the step's; owner "user" or "user:group", else the file keeps
+   * the owner it has (root's for a new one).
+   */
   write(path: string, content: string, opts: { mode: number; owner?: string }): Promise<void>;
   stat(path: string): Promise<Stat | undefined>;
   list(dir: string): Promise<string[]>;
@@ -26,6 +31,17 @@ export interface Fs {
 }
 
 const missing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
+
+/** The end of a path's chain of symbolic links, which need not exist yet. */
+async function realTarget(path: string): Promise<string> {
+  let current = resolve(path);
+  for (let hop = 0; hop < 40; hop++) {
+    const link = await readlink(current).catch(() => undefined);
+    if (link === undefined) return current;
+    current = resolve(dirname(current), link);
+  }
+  throw new Error(`${path} is a loop of symbolic links`);
+}
 
 /** name <-> id from /etc/passwd or /etc/group, read each time: the admin step creates users as we go */
 async function table(file: string): Promise<[name: string, id: number][]> {
@@ -60,12 +76,27 @@ export const nodeFs: Fs = {
     }
   },
   async write(path, content, { mode, owner }) {
-    await mkdir(dirname(path), { recursive: true });
-    const tmp = `${path}.firstboot-tmp`;
-    await writeFile(tmp, content, { mode });
-    await chmod(tmp, mode);
-    if (owner) await chown(tmp, ...(await ids(owner)));
-    await rename(tmp, path);
+    const target = await realTarget(path);
+    const existing = await stat(target).catch((err) => {
+      if (missing(err)) return undefined;
+      throw err;
+    });
+    if (existing && !existing.isFile()) {
+      if (existing.isDirectory()) throw new Error(`${path} is a directory`);
+      return writeFile(target, content); // a device or FIFO: the thing itself is meant
+    }
+    await mkdir(dirname(target), { recursive: true });
+    const tmp = join(dirname(target), `.${basename(target)}.firstboot-tmp`);
+    try {
+      await writeFile(tmp, content, { mode });
+      await chmod(tmp, mode);
+      if (owner) await chown(tmp, ...(await ids(owner)));
+      else if (existing) await chown(tmp, existing.uid, existing.gid);
+      await rename(tmp, target);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
   },
   async stat(path) {
     try {

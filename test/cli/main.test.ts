@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -102,6 +102,25 @@ test('--registry goes into the plan; a URL that is not http(s) or holds credenti
     assert.match(run.stderr, /^error: --registry must/m);
     assert.not.match(run.stderr, /secret/, 'credentials are not echoed');
   }
+});
+
+test('-o onto a device stays a device; onto a folder, a sentence and exit 2; -o - is stdout', () => {
+  if (process.getuid?.() === 0) {
+    const device = join(tmp, 'null');
+    spawnSync('mknod', [device, 'c', '1', '3']);
+    assert.is(firstboot('generate', '-c', 'examples/firstboot.yaml', '-o', device).status, 0);
+    assert.ok(statSync(device).isCharacterDevice(), 'generate -o DEVICE replaced the device');
+  }
+  const folder = join(tmp, 'a-folder');
+  mkdirSync(folder);
+  const run = firstboot('generate', '-c', 'examples/firstboot.yaml', '-o', folder);
+  assert.is(run.status, 2);
+  assert.match(run.stderr, new RegExp(`^error: ${folder} is a folder; give a file name$`, 'm'));
+  assert.equal(readdirSync(folder), []);
+  const dash = firstboot('generate', '-c', 'examples/firstboot.yaml', '-o', '-');
+  assert.is(dash.status, 0);
+  assert.ok(dash.stdout.startsWith('#cloud-config\n'));
+  assert.not.ok(existsSync('-'), 'no file named -');
 });
 
 test('usage errors exit 2', () => {
