@@ -10,6 +10,7 @@ import { HcloudError, HcloudInputError } from '../hcloud/index';
 import { LocalFileError, writeFileSafely } from '../hcloud/local-file';
 import { inspect, InspectError } from '../generator/inspect';
 import { planText } from '../generator/plan-text';
+import { closest } from '../generator/did-you-mean';
 import { assemble, byteLength, SizeError, sizeReport } from '../generator/render';
 import { HOST_KEY_STAND_IN, roomText, ROOM_ADVICE } from '../generator/size';
 import pkg from '../package.json' with { type: 'json' };
@@ -96,12 +97,16 @@ async function emit(text: string, output?: string): Promise<void> {
 const useColor = () => !!process.stderr.isTTY && !process.env.NO_COLOR;
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === '--version' || name === '-V') return console.log(pkg.version), 0;
+  if (argv.includes('--version') || argv[0] === '-V') return console.log(pkg.version), 0;
+  // `firstboot help CMD` is `firstboot CMD --help`
+  const [name, ...rest] = argv[0] === 'help' && argv[1] ? [argv[1], '--help'] : argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') return console.log(USAGE), name ? 0 : 2;
-  const command = commands[name];
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   try {
-    if (!command) throw new UsageError(`unknown command "${name}"`);
+    if (!command) {
+      const near = closest(name, Object.keys(commands));
+      throw new UsageError(`unknown command "${name}"${near ? `; did you mean "${near}"?` : ''}`);
+    }
     const { values, positionals } = parseArgs({
       args: rest,
       options: { ...command.options, help: { type: 'boolean', short: 'h' } },
@@ -136,6 +141,12 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
+
+// a reader that went away (`firstboot plan | head`) has all it wanted: end quietly
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;

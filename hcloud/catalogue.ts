@@ -1,7 +1,7 @@
 // Server types, locations and images checked against what the API offers before anything is
 // made, so a typo fails with a suggestion instead of a half-made server.
 import type { HcloudClient } from './client';
-import { closest } from './did-you-mean';
+import { closest } from '../generator/did-you-mean';
 import { HcloudError, HcloudInputError } from './errors';
 import { defaults, type ServerOptions } from './server-options';
 import type { Image, Location, ServerType } from './types';

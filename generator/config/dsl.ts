@@ -1,6 +1,7 @@
 // A schema DSL small enough to read in one sitting. One description of each option gives the
 // TypeScript type (Infer), validation with paths, defaults, the README reference and the JSON Schema;
 // a library would give us one or two of those, never positions and docs together.
+import { closest } from '../did-you-mean';
 import * as msg from './messages';
 
 export type Path = readonly (string | number)[];
@@ -238,29 +239,6 @@ export function section<S extends Shape>(fields: S, opts: { doc: string }): Fiel
 
 function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** The candidate within a third of the word's length in edits (at least 2), if any. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length];
 }
 
 /** `$.admin.ssh_keys[1]`; keys that are not plain words are quoted: `$["a b"]`. */

@@ -123,6 +123,21 @@ test('-o onto a device stays a device; onto a folder, a sentence and exit 2; -o 
   assert.not.ok(existsSync('-'), 'no file named -');
 });
 
+test('a misspelt command gets a did-you-mean; help CMD is CMD --help; --version works anywhere', () => {
+  const typo = firstboot('genrate');
+  assert.is(typo.status, 2);
+  assert.match(typo.stderr, /^error: unknown command "genrate"; did you mean "generate"\?$/m);
+  assert.is(firstboot('help', 'validate').stdout, firstboot('validate', '--help').stdout);
+  assert.is(firstboot('plan', '--version').stdout.trim(), version);
+});
+
+test('a reader that closes the pipe early (| head) ends the command quietly', () => {
+  // `true` is gone before node writes: the write meets a closed pipe
+  const run = spawnSync('bash', ['-c', 'set -o pipefail; node dist/firstboot.js generate -c examples/firstboot.yaml | true'], { encoding: 'utf8' });
+  assert.is(run.status, 0, run.stderr);
+  assert.is(run.stderr, '');
+});
+
 test('usage errors exit 2', () => {
   assert.is(firstboot('frobnicate').status, 2);
   assert.is(firstboot('generate', '--nope').status, 2);
