@@ -1,7 +1,7 @@
 // The command line: argument parsing, printing and exit codes only (0 ok, 1 failure, 2 bad input or usage).
 // Artifacts go to stdout or -o; diagnostics go to stderr.
 import { parseArgs } from 'node:util';
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import { formatDiagnostics } from '../generator/config/diagnostics';
 import { CONFIG_HELP, CONFIG_OPTIONS, REGISTRY_HELP, REGISTRY_OPTION, registryOf, UsageError, type Command } from './command';
 import { ConfigError, configAndPlan, generate } from '../generator/generate';
@@ -11,7 +11,7 @@ import { LocalFileError, writeFileSafely } from '../hcloud/local-file';
 import { inspect, InspectError } from '../generator/inspect';
 import { planText } from '../generator/plan-text';
 import { closest } from '../generator/did-you-mean';
-import { assemble, byteLength, SizeError, sizeReport } from '../generator/render';
+import { assemble, byteLength, SizeError, sizeReport, USER_DATA_LIMIT } from '../generator/render';
 import { HOST_KEY_STAND_IN, roomText, ROOM_ADVICE } from '../generator/size';
 import pkg from '../package.json' with { type: 'json' };
 
@@ -25,7 +25,11 @@ ${REGISTRY_HELP}
     options: { ...CONFIG_OPTIONS, ...REGISTRY_OPTION, output: { type: 'string', short: 'o' } },
     async run(values) {
       const out = await generate({ config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values) });
-      await emit(out.userData, values.output);
+      await emit(out.userData, values.output, values.config);
+      if (values.output && values.output !== '-') {
+        const bytes = byteLength(out.userData);
+        console.error(`wrote ${values.output}: ${bytes.toLocaleString('en-US')} bytes, ${(USER_DATA_LIMIT - bytes).toLocaleString('en-US')} left of Hetzner's ${USER_DATA_LIMIT.toLocaleString('en-US')}`);
+      }
       return 0;
     },
   },
@@ -52,7 +56,7 @@ ${REGISTRY_HELP}
     options: { ...CONFIG_OPTIONS, ...REGISTRY_OPTION, json: { type: 'boolean', default: false }, output: { type: 'string', short: 'o' } },
     async run(values) {
       const { plan } = await configAndPlan({ config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values) });
-      await emit(values.json ? JSON.stringify(plan, null, 2) + '\n' : planText(plan), values.output);
+      await emit(values.json ? JSON.stringify(plan, null, 2) + '\n' : planText(plan), values.output, values.config);
       return 0;
     },
   },
@@ -89,8 +93,10 @@ ${Object.entries(commands)
   --version    print the version`;
 
 /** The artifact to stdout, or whole to a file (new files 0600: user-data can hold a host key), or nothing. */
-async function emit(text: string, output?: string): Promise<void> {
+async function emit(text: string, output?: string, config?: string): Promise<void> {
   if (!output || output === '-') return void process.stdout.write(text);
+  const same = async (a: string, b: string) => (await realpath(a).catch(() => a)) === (await realpath(b).catch(() => b));
+  if (config && (await same(output, config))) throw new UsageError(`-o ${output} is the config being read; write the output to another file`);
   await writeFileSafely(output, text, { mode: 0o600 });
 }
 

@@ -104,6 +104,22 @@ test('--registry goes into the plan; a URL that is not http(s) or holds credenti
   }
 });
 
+test('generate -o says what it wrote and the room left, and never writes over the config it reads', () => {
+  const out = join(tmp, 'said.yaml');
+  const run = firstboot('generate', '-c', 'examples/firstboot.yaml', '-o', out);
+  assert.match(run.stderr, new RegExp(`^wrote ${out}: ([\\d,]+) bytes, ([\\d,]+) left of Hetzner's 32,768$`, 'm'));
+  const [, bytes, left] = run.stderr.match(/: ([\d,]+) bytes, ([\d,]+) left/)!.map((n) => Number(n.replace(/,/g, '')));
+  assert.is(bytes, statSync(out).size);
+  assert.is(bytes + left, 32_768);
+  const config = join(tmp, 'own.yaml');
+  writeFileSync(config, readFileSync('examples/firstboot.yaml', 'utf8').replace('./demo_ed25519.pub', `${process.cwd()}/examples/demo_ed25519.pub`));
+  const before = readFileSync(config, 'utf8');
+  const onto = firstboot('generate', '-c', config, '-o', config);
+  assert.is(onto.status, 2);
+  assert.match(onto.stderr, /is the config being read; write the output to another file/);
+  assert.is(readFileSync(config, 'utf8'), before);
+});
+
 test('-o onto a device stays a device; onto a folder, a sentence and exit 2; -o - is stdout', () => {
   if (process.getuid?.() === 0) {
     const device = join(tmp, 'null');
