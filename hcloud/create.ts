@@ -12,7 +12,7 @@ import { firstbootLabels } from './labels';
 import { defaultSshConfig, writeHostBlock } from './ssh-config';
 import { ensureSshKeys } from './ssh-keys';
 import { waitForPayload, type PayloadStatus, type RunSsh } from './ssh-wait';
-import type { ServerOptions } from './server-options';
+import { checkServerInput, type ServerOptions } from './server-options';
 import type { CreateServerResponse } from './types';
 import { exists, progress, undoAll } from './server-actions';
 
@@ -50,7 +50,8 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
   const sshConfigPath = options.sshConfigPath ?? defaultSshConfig();
   const knownHostsPath = options.knownHostsPath ?? defaultKnownHosts();
 
-  // Everything that can fail without the API first: config, then what the API offers.
+  // Everything that can fail without the API first: name and labels, config, then what the API offers.
+  checkServerInput(name, options.labels);
   const hostKey = await (options.makeHostKey ?? makeHostKey)(`firstboot host key for ${name}`);
   const generated = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, registry: options.registry, hostKey, mode: 'boot' });
   const { plan, configHash } = generated;

@@ -3,6 +3,7 @@
 import type { Payload } from '../generator/render';
 import type { HcloudClient } from './client';
 import type { Labels } from './types';
+import { HcloudInputError } from './errors';
 
 export const defaults = { type: 'cx23', location: 'fsn1', image: 'ubuntu-24.04' } as const;
 
@@ -23,4 +24,27 @@ export interface ServerOptions {
   image?: string;
   labels?: Labels;
   report?: (message: string) => void;
+}
+
+const LABEL_PART = /^(?:[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)$/;
+
+/**
+ * What the API would refuse in a name or a label, checked before any call that changes something
+ * (an SSH key upload, a firewall), so a typo leaves nothing behind. Hetzner's rules: a server name is
+ * a hostname label of at most 63 characters; a label key is NAME or PREFIX/NAME, a value at most 63
+ * characters of [A-Za-z0-9._-], alphanumeric at both ends, or empty.
+ */
+export function checkServerInput(name: string, labels: Labels = {}): void {
+  if (!/^(?=.{1,63}$)[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(name)) {
+    throw new HcloudInputError(`"${name}" is not a server name Hetzner takes: 1 to 63 letters, digits, "." and "-", a letter or digit at both ends`);
+  }
+  for (const [key, value] of Object.entries(labels)) {
+    const [prefix, keyName] = key.includes('/') ? [key.slice(0, key.lastIndexOf('/')), key.slice(key.lastIndexOf('/') + 1)] : [undefined, key];
+    if (!LABEL_PART.test(keyName) || (prefix !== undefined && !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(prefix))) {
+      throw new HcloudInputError(`label key "${key}" is not one Hetzner takes: NAME or PREFIX/NAME, NAME up to 63 letters, digits, ".", "_" and "-"`);
+    }
+    if (value !== '' && !LABEL_PART.test(value)) {
+      throw new HcloudInputError(`label ${key}="${value}": a value is up to 63 letters, digits, ".", "_" and "-", a letter or digit at both ends`);
+    }
+  }
 }

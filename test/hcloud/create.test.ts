@@ -96,6 +96,16 @@ test('unknown server type or location: a did-you-mean, and nothing is made', asy
   assert.is(c.fake.requests.filter((r) => r.method !== 'GET').length, 0);
 });
 
+test('a name or a label the API would refuse: said before any request, and nothing is made', async (c) => {
+  const name = await rejection(create(options(c, { name: 'web_1' })), HcloudInputError);
+  assert.match(name.message, /^"web_1" is not a server name Hetzner takes: 1 to 63 letters, digits, "\." and "-"/);
+  const key = await rejection(create(options(c, { labels: { 'team name': 'x' } })), HcloudInputError);
+  assert.match(key.message, /^label key "team name" is not one Hetzner takes/);
+  const value = await rejection(create(options(c, { labels: { team: 'ops!' } })), HcloudInputError);
+  assert.match(value.message, /^label team="ops!": a value is up to 63/);
+  assert.equal(c.fake.requests, [], 'not even a look-up');
+});
+
 test('a bad config fails before the API is called', async (c) => {
   await writeFile(c.config, 'admin:\n  name: root\n');
   try {

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HcloudError } from '../../hcloud/errors';
+import { HcloudError, HcloudInputError } from '../../hcloud/errors';
 import { buildImage, type ImageOptions } from '../../hcloud/image';
 import { inspect } from '../../generator/inspect';
 import type { FakeServer } from '../fakes/hcloud-api';
@@ -57,6 +57,13 @@ test('the same config gives the same user-data and config hash', async (c) => {
   const second = await buildImage(options(c, { name: 'golden-2' }));
   assert.is(first.configHash, second.configHash);
   assert.is(c.builders[0]!.userData, c.builders[1]!.userData);
+});
+
+test('a name whose builder the API would refuse: said before any request', async (c) => {
+  const error = await buildImage(options(c, { name: 'golden image' })).catch((err: Error) => err);
+  assert.instance(error, HcloudInputError);
+  assert.match((error as Error).message, /^"golden image-builder" is not a server name Hetzner takes/);
+  assert.equal(c.fake.requests, []);
 });
 
 test('a failed snapshot: the builder is deleted and no image is left', async (c) => {
