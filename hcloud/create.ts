@@ -9,7 +9,7 @@ import { makeHostKey, type HostKeyPair } from './host-key';
 import { instanceUserData, isFirstbootImage } from './instance-data';
 import { addKnownHost, defaultKnownHosts } from './known-hosts';
 import { firstbootLabels } from './labels';
-import { defaultSshConfig, writeHostBlock } from './ssh-config';
+import { defaultSshConfig, userRoute, writeHostBlock } from './ssh-config';
 import { ensureSshKeys } from './ssh-keys';
 import { waitForPayload, type PayloadStatus, type RunSsh } from './ssh-wait';
 import { checkServerInput, type ServerOptions } from './server-options';
@@ -52,6 +52,10 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
 
   // Everything that can fail without the API first: name and labels, config, then what the API offers.
   checkServerInput(name, options.labels);
+  const taken = await userRoute(sshConfigPath, name);
+  if (taken) {
+    throw new HcloudInputError(`${sshConfigPath} already sends "ssh ${name}" to ${taken} (a Host block of yours, which would win over the one firstboot adds); remove it, or give the server another name`);
+  }
   const hostKey = await (options.makeHostKey ?? makeHostKey)(`firstboot host key for ${name}`);
   const generated = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, registry: options.registry, hostKey, mode: 'boot' });
   const { plan, configHash } = generated;

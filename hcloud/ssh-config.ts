@@ -1,7 +1,10 @@
 // The `Host NAME` block firstboot keeps in ~/.ssh/config, between marker comments so it can be
 // found and replaced without touching anything the user wrote.
-import { homedir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { rewrite } from './local-file';
 
 export const defaultSshConfig = () => join(homedir(), '.ssh', 'config');
@@ -36,6 +39,25 @@ export async function writeHostBlock(path: string, entry: HostEntry): Promise<vo
     const rest = withoutBlock(text, entry.name).text;
     return (rest === '' || rest.endsWith('\n\n') ? rest : rest.endsWith('\n') ? `${rest}\n` : `${rest}\n\n`) + hostBlock(entry);
   });
+}
+
+/**
+ * Where `ssh NAME` would go by the user's own settings (firstboot's block for NAME left out), when
+ * they send it somewhere: a `Host` block of theirs above the one firstboot appends would win over it.
+ * ssh itself answers (`ssh -G`), so Include, Match and patterns count as they do for ssh.
+ */
+export async function userRoute(path: string, name: string): Promise<string | undefined> {
+  const text = withoutBlock(await readFile(path, 'utf8').catch(() => ''), name).text;
+  if (!/^\s*(host|match|include)\s/im.test(text)) return undefined;
+  const dir = await mkdtemp(join(tmpdir(), 'firstboot-ssh-config-'));
+  try {
+    await writeFile(join(dir, 'config'), text, { mode: 0o600 });
+    const { stdout } = await promisify(execFile)('ssh', ['-G', '-F', join(dir, 'config'), name]);
+    const hostName = /^hostname (\S+)$/m.exec(stdout)?.[1];
+    return hostName && hostName.toLowerCase() !== name.toLowerCase() ? hostName : undefined;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Removes the block and says where it pointed, or undefined when there was none. */

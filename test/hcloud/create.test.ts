@@ -106,6 +106,18 @@ test('a name or a label the API would refuse: said before any request, and nothi
   assert.equal(c.fake.requests, [], 'not even a look-up');
 });
 
+test('a Host block of the user\'s own for the name: refused before any request, since it would win over firstboot\'s', async (c) => {
+  await mkdir(dirname(c.sshConfigPath), { recursive: true });
+  await writeFile(c.sshConfigPath, 'Host *\n  ServerAliveInterval 60\n\nHost web-*\n  HostName 10.0.0.9\n');
+  const error = await rejection(create(options(c)), HcloudInputError);
+  assert.match(error.message, /already sends "ssh web-1" to 10\.0\.0\.9 \(a Host block of yours/);
+  assert.equal(c.fake.requests, []);
+  // global settings alone send it nowhere: create goes on
+  await writeFile(c.sshConfigPath, 'Host *\n  ServerAliveInterval 60\n');
+  await create(options(c));
+  assert.match(await readFile(c.sshConfigPath, 'utf8'), /^Host \*\n  ServerAliveInterval 60\n\n# firstboot: web-1/);
+});
+
 test('a bad config fails before the API is called', async (c) => {
   await writeFile(c.config, 'admin:\n  name: root\n');
   try {
