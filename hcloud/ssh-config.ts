@@ -52,7 +52,8 @@ export async function userRoute(path: string, name: string): Promise<string | un
   const dir = await mkdtemp(join(tmpdir(), 'firstboot-ssh-config-'));
   try {
     await writeFile(join(dir, 'config'), text, { mode: 0o600 });
-    const { stdout } = await promisify(execFile)('ssh', ['-G', '-F', join(dir, 'config'), name]);
+    // an ssh that cannot read the config would fail `ssh NAME` as well: nothing to tell from it
+    const { stdout } = await promisify(execFile)('ssh', ['-G', '-F', join(dir, 'config'), name]).catch(() => ({ stdout: '' }));
     const hostName = /^hostname (\S+)$/m.exec(stdout)?.[1];
     return hostName && hostName.toLowerCase() !== name.toLowerCase() ? hostName : undefined;
   } finally {
