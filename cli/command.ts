@@ -16,7 +16,7 @@ export const CONFIG_OPTIONS = {
   'ssh-key': { type: 'string', multiple: true },
 } as const satisfies ParseArgsConfig['options'];
 
-export const CONFIG_HELP = `  -c, --config FILE    firstboot.yaml (built-in defaults when absent)
+export const CONFIG_HELP = `  -c, --config FILE    the config (default: ./firstboot.yaml if there is one, else the built-in defaults)
       --ssh-key PATH   also authorise this public key for the admin (repeatable)`;
 
 /** Where the server fetches the payload's pinned npm packages: a mirror can stand in for the registry. */

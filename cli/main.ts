@@ -1,6 +1,7 @@
 // The command line: argument parsing, printing and exit codes only (0 ok, 1 failure, 2 bad input or usage).
 // Artifacts go to stdout or -o; diagnostics go to stderr.
 import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
 import { formatDiagnostics } from '../generator/config/diagnostics';
 import { CONFIG_HELP, CONFIG_OPTIONS, REGISTRY_HELP, REGISTRY_OPTION, registryOf, UsageError, type Command } from './command';
@@ -11,11 +12,13 @@ import { LocalFileError, writeFileSafely } from '../hcloud/local-file';
 import { inspect, InspectError } from '../generator/inspect';
 import { planText } from '../generator/plan-text';
 import { closest } from '../generator/did-you-mean';
+import { CONFIG_FILE, init } from './init';
 import { assemble, byteLength, SizeError, sizeReport, USER_DATA_LIMIT } from '../generator/render';
 import { HOST_KEY_STAND_IN, roomText, ROOM_ADVICE } from '../generator/size';
 import pkg from '../package.json' with { type: 'json' };
 
 const commands: Record<string, Command> = {
+  init,
   generate: {
     summary: 'write cloud-init user-data that hardens a server on its first boot',
     usage: `firstboot generate [-c FILE] [--ssh-key PATH]... [--registry URL] [-o FILE]
@@ -119,6 +122,11 @@ export async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
     });
     if (values.help) return console.log(`usage: ${command.usage}`), 0;
+    const given = values as Record<string, unknown>;
+    if (command.options && 'config' in command.options && given.config === undefined && existsSync(CONFIG_FILE)) {
+      given.config = CONFIG_FILE;
+      console.error(`using ./${CONFIG_FILE}`);
+    }
     return await command.run(values, positionals);
   } catch (err) {
     if (err instanceof ConfigError) {

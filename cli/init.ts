@@ -1,0 +1,77 @@
+// `firstboot init`: a commented starter firstboot.yaml in the current folder, with the user's own
+// ed25519 key, or a dedicated key pair made on the spot (ssh-keygen asks for its passphrase itself).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { writeFileSafely } from '../hcloud/local-file';
+import { UsageError, type Command } from './command';
+
+export const CONFIG_FILE = 'firstboot.yaml';
+const SCHEMA = new URL('../firstboot.schema.json', import.meta.url).pathname;
+
+const starter = (key: string) => `# yaml-language-server: $schema=${SCHEMA}
+#
+# firstboot's config. Every option has a safe default; firstboot validate checks this file and says
+# how much of Hetzner's user-data limit it takes. The README's "Configuration reference" has them all.
+
+admin:
+  name: admin             # the user you log in as; root is shut out
+  ssh_keys:
+    - ${key}
+
+# hostname: dev1          # default: the server's name at Hetzner
+# timezone: Europe/Berlin # default: Etc/UTC
+
+ssh:
+  port: 22                # another port moves sshd there, opened in the firewall first
+
+firewall:
+  allow: []               # extra ports open to everyone, e.g. [443/tcp, 8000:8100/tcp]
+
+# mosh, fail2ban, audit, sysctl and upgrades are on; e.g. to reboot for kernel updates never:
+# upgrades:
+#   reboot: false
+
+packages: []              # extra Debian packages
+`;
+
+/** The user's ed25519 public key, as a path the config reads when user-data is generated. */
+function ownKey(home: string): string | undefined {
+  return ['id_ed25519.pub', 'id_firstboot.pub'].map((name) => join(home, '.ssh', name)).find(existsSync);
+}
+
+async function makeKey(home: string): Promise<string> {
+  const file = join(home, '.ssh', 'id_firstboot');
+  const made = spawnSync('ssh-keygen', ['-t', 'ed25519', '-C', 'firstboot', '-f', file], { stdio: 'inherit' });
+  if (made.status !== 0) throw new UsageError('ssh-keygen did not make the key; nothing was written');
+  return `${file}.pub`;
+}
+
+export const init: Command = {
+  summary: 'write a starter firstboot.yaml here, with your SSH key',
+  usage: `firstboot init
+Writes ./${CONFIG_FILE} (never over an existing one) naming ~/.ssh/id_ed25519.pub; without such a
+key, on a terminal, it offers to make ~/.ssh/id_firstboot. The other commands read ./${CONFIG_FILE}
+when -c is not given.`,
+  options: {},
+  async run(_, positionals) {
+    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    if (existsSync(CONFIG_FILE)) throw new UsageError(`./${CONFIG_FILE} already exists; edit it, or remove it first`);
+    const home = homedir();
+    let key = ownKey(home);
+    if (!key) {
+      if (!process.stdin.isTTY) throw new UsageError('no ed25519 key in ~/.ssh: make one with ssh-keygen -t ed25519, or run firstboot init on a terminal');
+      const prompt = createInterface({ input: process.stdin, output: process.stderr });
+      const answer = await prompt.question('No ed25519 key in ~/.ssh. Make ~/.ssh/id_firstboot for firstboot servers now? [Y/n] ');
+      prompt.close();
+      if (/^n/i.test(answer.trim())) throw new UsageError('no key: make one with ssh-keygen -t ed25519, then run firstboot init again');
+      key = await makeKey(home);
+    }
+    const shown = key.startsWith(home) ? `~${key.slice(home.length)}` : key;
+    await writeFileSafely(CONFIG_FILE, starter(shown), { mode: 0o644 });
+    console.error(`wrote ./${CONFIG_FILE} with the key ${shown}; next: firstboot validate, then firstboot generate -o user-data.yaml`);
+    return 0;
+  },
+};
