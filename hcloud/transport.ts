@@ -61,11 +61,9 @@ export function createTransport(options: TransportOptions): Transport {
           await sleep(backoff(attempt));
           continue;
         }
-        throw new HcloudError({
-          status: 0,
-          code: 'network_error',
-          message: `${method} ${path}: ${(cause as Error).message ?? String(cause)}`,
-        });
+        // fetch says only "fetch failed"; the reason (DNS, refused, TLS) is its cause
+        const reason = ((cause as Error).cause as Error | undefined)?.message ?? (cause as Error).message ?? String(cause);
+        throw new HcloudError({ status: 0, code: 'network_error', message: `${method} ${endpoint}${path}: ${reason}` });
       }
       if (response.ok) return (response.status === 204 ? undefined : await response.json()) as T;
 

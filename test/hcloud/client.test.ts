@@ -271,6 +271,16 @@ test('POST is repeated after 503, which Hetzner sends before doing anything', as
   assert.is(fake.servers.get(server.id)?.name, 'web-1');
 });
 
+test('a network error names the endpoint and the cause, not just "fetch failed"', async () => {
+  const client = createClient({
+    token: 't', endpoint: 'http://api.example.invalid/v1', maxRetries: 0,
+    fetch: async () => { throw new TypeError('fetch failed', { cause: new Error('getaddrinfo ENOTFOUND api.example.invalid') }); },
+  });
+  const error = await rejection(client.servers.get(1));
+  assert.is(error.code, 'network_error');
+  assert.is(error.message, 'GET http://api.example.invalid/v1/servers/1: getaddrinfo ENOTFOUND api.example.invalid');
+});
+
 test('an answer that is not Hetzner JSON still becomes an HcloudError', async () => {
   const client = createClient({
     token: 't', endpoint: 'http://unused.invalid/v1', maxRetries: 0,
