@@ -19,23 +19,30 @@ export class MissingTokenError extends Error {
   }
 }
 
+export interface Token {
+  token: string;
+  /** where it came from, for an error that says which token the API refused */
+  source: string;
+}
+
 /**
  * HCLOUD_TOKEN, else the hcloud CLI's active context, else a hidden prompt. The token is only
  * ever returned: never printed, logged or stored.
  */
-export async function resolveToken(sources: TokenSources = {}): Promise<string> {
+export async function resolveToken(sources: TokenSources = {}): Promise<Token> {
   const env = sources.env ?? process.env;
-  if (env.HCLOUD_TOKEN) return sendable(env.HCLOUD_TOKEN);
+  if (env.HCLOUD_TOKEN) return { token: sendable(env.HCLOUD_TOKEN), source: 'HCLOUD_TOKEN' };
 
   const configPath = sources.configPath ?? env.HCLOUD_CONFIG ?? join(homedir(), '.config', 'hcloud', 'cli.toml');
-  const fromConfig = await readFile(configPath, 'utf8').then(
-    (text) => activeContextToken(text, env.HCLOUD_CONTEXT),
-    () => undefined,
-  );
-  if (fromConfig) return sendable(fromConfig);
+  const text = await readFile(configPath, 'utf8').catch(() => '');
+  const fromConfig = activeContextToken(text, env.HCLOUD_CONTEXT);
+  if (fromConfig) {
+    const context = env.HCLOUD_CONTEXT ?? /^\s*active_context\s*=\s*["']([^"']*)/m.exec(text)?.[1];
+    return { token: sendable(fromConfig), source: `the hcloud CLI's context "${context}" in ${configPath}` };
+  }
 
   const prompted = await (sources.prompt ?? promptHidden)();
-  if (prompted) return sendable(prompted);
+  if (prompted) return { token: sendable(prompted), source: 'the prompt' };
   throw new MissingTokenError();
 }
 

@@ -15,6 +15,8 @@ export interface TransportOptions {
   maxRetries?: number;
   /** Retries for 423 locked, which lasts as long as another action on the resource runs. */
   lockedRetries?: number;
+  /** where the token came from (HCLOUD_TOKEN, a hcloud CLI context, the prompt), named when the API refuses it */
+  tokenSource?: string;
 }
 
 export type Query = Record<string, string | number | boolean | string[] | undefined>;
@@ -73,7 +75,9 @@ export function createTransport(options: TransportOptions): Transport {
         await sleep(response.status === 429 ? rateLimitWait(response, attempt, now()) : backoff(attempt));
         continue;
       }
-      throw await toError(response);
+      const error = await toError(response);
+      if (response.status === 401 && options.tokenSource) error.message += ` (the token came from ${options.tokenSource})`;
+      throw error;
     }
   }
 

@@ -198,10 +198,11 @@ test('image: the snapshot ID on stdout; create --image boots it with a per-insta
   assert.not.ok(serverNamed(c, 'web-2'));
 });
 
-test('a bad token: Hetzner\'s code and message, exit 1', async (c) => {
+test('a bad token: Hetzner\'s code and message and where the token came from, exit 1', async (c) => {
   const run = await firstboot(c, ['list'], { HCLOUD_TOKEN: 'not-the-token' });
   assert.is(run.code, 1);
-  assert.is(run.stderr, 'error: unauthorized: unable to authenticate\n');
+  assert.is(run.stderr, 'error: unauthorized: unable to authenticate (the token came from HCLOUD_TOKEN)\n');
+  assert.not.match(run.stderr, /not-the-token/);
 });
 
 test('no token anywhere and no terminal: says where a token can come from, exit 1', async (c) => {

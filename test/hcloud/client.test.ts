@@ -271,6 +271,13 @@ test('POST is repeated after 503, which Hetzner sends before doing anything', as
   assert.is(fake.servers.get(server.id)?.name, 'web-1');
 });
 
+test('a refused token: the error says where the token came from', async ({ fake }) => {
+  const client = createClient({ token: 'wrong', tokenSource: 'HCLOUD_TOKEN', endpoint: fake.url });
+  const error = await rejection(client.servers.list());
+  assert.is(error.status, 401);
+  assert.is(error.message, 'unable to authenticate (the token came from HCLOUD_TOKEN)');
+});
+
 test('a network error names the endpoint and the cause, not just "fetch failed"', async () => {
   const client = createClient({
     token: 't', endpoint: 'http://api.example.invalid/v1', maxRetries: 0,

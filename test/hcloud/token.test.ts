@@ -23,7 +23,7 @@ const noPrompt = async () => undefined;
 
 test('HCLOUD_TOKEN comes first', async () => {
   const token = await resolveToken({ env: { HCLOUD_TOKEN: 'from-env' }, configPath: '/nonexistent', prompt: noPrompt });
-  assert.is(token, 'from-env');
+  assert.equal(token, { token: 'from-env', source: 'HCLOUD_TOKEN' });
 });
 
 test('a token fetch would refuse is refused first, without repeating it', async () => {
@@ -36,15 +36,16 @@ test('a token fetch would refuse is refused first, without repeating it', async 
       assert.not.match((error as Error).message, /sec/);
     }
   }
-  assert.is(await resolveToken({ env: { HCLOUD_TOKEN: 'pasted\n' }, prompt: noPrompt }), 'pasted');
+  assert.is((await resolveToken({ env: { HCLOUD_TOKEN: 'pasted\n' }, prompt: noPrompt })).token, 'pasted');
 });
 
 test("else the hcloud CLI's active context", async () => {
   const dir = await mkdtemp(join(tmpdir(), 'firstboot-token-'));
   const configPath = join(dir, 'cli.toml');
   await writeFile(configPath, cliToml);
-  assert.is(await resolveToken({ env: {}, configPath, prompt: noPrompt }), 'work-token');
-  assert.is(await resolveToken({ env: { HCLOUD_CONFIG: configPath }, prompt: noPrompt }), 'work-token');
+  assert.equal(await resolveToken({ env: {}, configPath, prompt: noPrompt }), { token: 'work-token', source: `the hcloud CLI's context "work" in ${configPath}` });
+  assert.is((await resolveToken({ env: { HCLOUD_CONFIG: configPath }, prompt: noPrompt })).token, 'work-token');
+  assert.equal(await resolveToken({ env: { HCLOUD_CONTEXT: 'home' }, configPath, prompt: noPrompt }), { token: 'home-token', source: `the hcloud CLI's context "home" in ${configPath}` });
 });
 
 test('HCLOUD_CONTEXT picks another context, as it does for the CLI', () => {
@@ -57,7 +58,7 @@ test('no active context, or one without a token, gives nothing', () => {
 });
 
 test('else the prompt, and without any of them a clear error', async () => {
-  assert.is(await resolveToken({ env: {}, configPath: '/nonexistent', prompt: async () => 'typed' }), 'typed');
+  assert.equal(await resolveToken({ env: {}, configPath: '/nonexistent', prompt: async () => 'typed' }), { token: 'typed', source: 'the prompt' });
   try {
     await resolveToken({ env: {}, configPath: '/nonexistent', prompt: noPrompt });
     assert.unreachable();
