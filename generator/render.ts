@@ -17,7 +17,6 @@ export const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
 const CLOUD_INIT_DIR = new URL('../cloud-init/', import.meta.url);
 const PAYLOAD_DIR = new URL('../dist/payload/', import.meta.url);
 
-
 export interface RenderOptions {
   /** the built payload; read from dist/payload/ when absent */
   payload?: Payload;
