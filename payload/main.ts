@@ -20,11 +20,15 @@ const USAGE = `usage: firstboot run [--only STEP] [--plan FILE]
        firstboot check [--json] [--plan FILE]
        firstboot --version`;
 
-/** The pinned npm packages, then zx's `$`: a failed fetch leaves a status that says why, and runs nothing. */
-async function machineFor(plan: Plan, log: Log): Promise<Machine> {
+/**
+ * The pinned npm packages, then zx's `$`. A failed fetch runs nothing; for a run it also leaves a
+ * status that says why (check changes nothing, the last run's status included).
+ */
+async function machineFor(plan: Plan, log: Log, recordFailure: boolean): Promise<Machine> {
   try {
     await fetchPackages(plan.npm.packages, { registry: plan.npm.registry, root: SERVER_PATHS.lib, log: (line) => log.info(line) });
   } catch (err) {
+    if (!recordFailure) throw err;
     const status: Status = { firstboot: version, configHash: plan.configHash, started: new Date().toISOString(), ok: false, error: (err as Error).message, steps: [] };
     await nodeFs.write(SERVER_PATHS.status, JSON.stringify(status, null, 2) + '\n', { mode: 0o600 });
     throw err;
@@ -64,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const plan = JSON.parse(readFileSync(values.plan, 'utf8')) as Plan;
-  const machine = await machineFor(plan, serverLog());
+  const machine = await machineFor(plan, serverLog(), command === 'run');
   const registry = await loadSteps(plan.steps.map((s) => s.id));
 
   if (command === 'check') {
