@@ -2,7 +2,7 @@ import { createTransport, type Query, type Transport, type TransportOptions } fr
 import { waitForAction, type WaitOptions } from './wait-for-action';
 import type {
   Action, ChangeTypeRequest, CreateFirewallRequest, CreateFirewallResponse, CreateImageRequest,
-  CreateImageResponse, CreateServerRequest, CreateServerResponse, CreateSshKeyRequest, Firewall,
+  CreateImageResponse, CreateServerRequest, CreateServerResponse, CreateSshKeyRequest, Firewall, FirewallRule,
   Image, ListMeta, Location, Server, ServerType, SshKey,
 } from './types';
 
@@ -54,6 +54,8 @@ export function createClient(options: ClientOptions) {
       list: (query: { name?: string; label_selector?: string } = {}) => list<Firewall>('/firewalls', 'firewalls', query),
       create: (body: CreateFirewallRequest) => http.request<CreateFirewallResponse>('POST', '/firewalls', { body }),
       delete: (id: number) => http.request<void>('DELETE', `/firewalls/${id}`),
+      setRules: (id: number, rules: FirewallRule[]) =>
+        http.request<{ actions: Action[] }>('POST', `/firewalls/${id}/actions/set_rules`, { body: { rules } }).then((r) => r.actions),
     },
     serverTypes: {
       list: () => list<ServerType>('/server_types', 'server_types'),

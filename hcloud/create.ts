@@ -4,7 +4,7 @@ import { generate } from '../generator/generate';
 import type { Plan } from '../contract/plan';
 import { resolveServerSpec } from './catalogue';
 import { HcloudError, HcloudInputError, LeftBehindError } from './errors';
-import { mirrorUfwRules } from './firewall-rules';
+import { BRIDGE, mirrorUfwRules, sshBridgeRule } from './firewall-rules';
 import { makeHostKey, type HostKeyPair } from './host-key';
 import { instanceUserData, isFirstbootImage } from './instance-data';
 import { addKnownHost, defaultKnownHosts } from './known-hosts';
@@ -76,7 +76,8 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
     for (const key of keys.uploaded) undo.push(() => client.sshKeys.delete(key.id));
     if (options.firewall) {
       // Made first and attached at creation, so the server is never reachable without it.
-      const made = await client.firewalls.create({ name: `firstboot-${name}`, labels: firstbootLabels(plan.firstboot, configHash), rules: mirrorUfwRules(plan) });
+      const rules = [...mirrorUfwRules(plan), ...[sshBridgeRule(plan) ?? []].flat()];
+      const made = await client.firewalls.create({ name: `firstboot-${name}`, labels: firstbootLabels(plan.firstboot, configHash), rules });
       firewall = { id: made.firewall.id, name: made.firewall.name };
       undo.push(() => client.firewalls.delete(made.firewall.id));
       report(`made firewall ${made.firewall.name}`);
@@ -114,10 +115,19 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
     }
     if (options.wait) {
       if (!ipv4) throw new Error('waiting needs an IPv4 address to reach the server');
-      status = await waitForPayload({
+      const waited = await waitForPayload({
         host: ipv4, port: sshPort, user: admin, knownHostsPath, report,
         runSsh: options.runSsh, intervalMs: options.waitIntervalMs, timeoutMs: options.waitTimeoutMs,
       });
+      status = waited.status;
+      if (firewall && sshBridgeRule(plan)) {
+        if (status.ok && waited.port === sshPort) {
+          await Promise.all((await client.firewalls.setRules(firewall.id, mirrorUfwRules(plan))).map((a) => client.waitForAction(a)));
+          report(`closed port 22 in firewall ${firewall.name}: sshd answers on ${sshPort}`);
+        } else report(`firewall ${firewall.name} keeps port 22 open: ${status.ok ? `sshd answered on 22, not on ${sshPort}` : 'the payload failed, and sshd may still listen there'}`);
+      }
+    } else if (firewall && sshBridgeRule(plan)) {
+      report(`firewall ${firewall.name} keeps port 22 open until sshd has moved to ${sshPort}; once \`ssh ${name}\` works, close it: ${closeBridge(firewall.name)}`);
     }
   } catch (error) {
     if (!(await exists(client, server.id))) {
@@ -136,6 +146,10 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
     admin, sshPort, configHash, sshKeys: keyNames, firewall, sshConfigPath, knownHostsPath, status,
   };
 }
+
+/** the hcloud CLI command that removes the bridge rule by hand */
+export const closeBridge = (firewall: string) =>
+  `hcloud firewall delete-rule ${firewall} --direction in --protocol tcp --port 22 --source-ips 0.0.0.0/0 --source-ips ::/0 --description ${BRIDGE}`;
 
 export function loginOf(plan: Plan): { admin: string; sshPort: number } {
   const admin = plan.steps.find((s) => s.id === 'admin');

@@ -4,6 +4,8 @@ import type { Plan } from '../contract/plan';
 import type { FirewallRule } from './types';
 
 const anywhere = ['0.0.0.0/0', '::/0'];
+/** one word, so the command that deletes the rule by hand needs no quoting */
+export const BRIDGE = 'firstboot-ssh-until-moved';
 
 export function mirrorUfwRules(plan: Plan): FirewallRule[] {
   const firewall = plan.steps.find((s) => s.id === 'firewall');
@@ -21,4 +23,15 @@ export function mirrorUfwRules(plan: Plan): FirewallRule[] {
     // ufw's default before.rules let ping in; without this rule Hetzner would drop it.
     { direction: 'in', protocol: 'icmp', source_ips: anywhere, description: 'firstboot icmp (ufw allows echo)' },
   ];
+}
+
+/**
+ * The rule that keeps port 22 open at the edge while sshd may still listen there: from the first boot
+ * until a login on the plan's port proves the ssh step moved it. If that step fails, sshd stays on 22
+ * (and ufw keeps 22 open for it): an edge that dropped 22 would leave only the rescue system.
+ */
+export function sshBridgeRule(plan: Plan): FirewallRule | undefined {
+  const firewall = plan.steps.find((s) => s.id === 'firewall');
+  if (!firewall || firewall.id !== 'firewall' || firewall.sshPort === 22) return undefined;
+  return { direction: 'in', protocol: 'tcp', port: '22', source_ips: anywhere, description: BRIDGE };
 }

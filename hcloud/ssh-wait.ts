@@ -3,6 +3,7 @@
 // entry written before the server booted; a different key stops everything at once.
 import { execFile } from 'node:child_process';
 import type { Status } from '../contract/status';
+import { knownHostName } from './known-hosts';
 
 export interface SshResult {
   code: number;
@@ -44,35 +45,51 @@ export const runSshBinary: RunSsh = (args) =>
     });
   });
 
-export async function waitForPayload(options: WaitForPayloadOptions): Promise<PayloadStatus> {
+/** The payload's result, and the port that gave it (22 when sshd did not move to the plan's port). */
+export interface PayloadResult {
+  status: PayloadStatus;
+  port: number;
+}
+
+export async function waitForPayload(options: WaitForPayloadOptions): Promise<PayloadResult> {
   const runSsh = options.runSsh ?? runSshBinary;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = options.now ?? Date.now;
   const deadline = now() + (options.timeoutMs ?? 20 * 60_000);
-  const args = (user: string) => [
+  const args = (user: string, port: number) => [
     '-o', 'BatchMode=yes',
     '-o', 'StrictHostKeyChecking=yes',
     '-o', `UserKnownHostsFile=${options.knownHostsPath}`,
+    // the one known_hosts entry holds the key on whichever port sshd answers
+    '-o', `HostKeyAlias=${knownHostName(options.host, options.port)}`,
     '-o', 'ConnectTimeout=10',
-    '-p', String(options.port),
+    '-p', String(port),
     `${user}@${options.host}`,
     'sudo', '-n', 'firstboot', 'status', '--json',
   ];
+  // sshd starts on 22 and moves to the plan's port only if the ssh step succeeds: ask there first,
+  // then on 22, so a failed move shows as the payload's result rather than as a timeout.
+  const ports = [...new Set([options.port, 22])];
   // On port 22 sshd answers long before the payload has made the admin, and every try as a user that
   // does not exist yet is a failed login, which fail2ban reads back from the journal when it starts
   // and bans for. Until then root has the project's SSH keys (Hetzner puts them there), so ask as
   // root until the admin exists. On another port nothing answers before that.
-  let user = options.port === 22 ? 'root' : options.user;
+  let rootOn22 = true;
   let last = '';
   for (;;) {
-    const result = await runSsh(args(user));
-    if (/host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(result.stderr)) {
-      throw new HostKeyMismatchError(options.host, result.stderr);
+    let result: SshResult | undefined;
+    let port = options.port;
+    for (port of ports) {
+      result = await runSsh(args(port === 22 && rootOn22 ? 'root' : options.user, port));
+      if (!unreachable(result)) break;
     }
-    const status = parseStatus(result.stdout);
-    if (status?.ok !== undefined) return status;
-    if (status?.steps.some((s) => s.id === 'admin' && s.result !== 'failed') || refused(result)) user = options.user;
-    const state = stateOf(result, status);
+    if (/host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(result!.stderr)) {
+      throw new HostKeyMismatchError(options.host, result!.stderr);
+    }
+    const status = parseStatus(result!.stdout);
+    if (status?.ok !== undefined) return { status, port };
+    if (status?.steps.some((s) => s.id === 'admin' && s.result !== 'failed') || refused(result!)) rootOn22 = false;
+    const state = stateOf(result!, status);
     if (state.text !== last) options.report(state.text);
     last = state.text;
     if (now() > deadline) throw new Error(`gave up waiting for firstboot on ${options.host}: ${state.text}`);
@@ -87,6 +104,8 @@ export async function waitForPayload(options: WaitForPayloadOptions): Promise<Pa
  * after 5 in 10 minutes), so those tries are spaced out further.
  */
 const refused = (result: SshResult) => result.code === 255 && /Permission denied/.test(result.stderr);
+/** nothing to log in to on that port (yet): refused, dropped, no route */
+const unreachable = (result: SshResult) => result.code === 255 && /connect to host|Connection (closed|reset|timed out)/i.test(result.stderr);
 
 function stateOf(result: SshResult, status: PayloadStatus | undefined): { text: string; seconds: number } {
   if (refused(result)) return { text: 'SSH answers; waiting for the payload to make the admin', seconds: 30 };

@@ -162,6 +162,17 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     fail(422, 'invalid_input', `invalid input in field '${field}'`, { fields: [{ name: field, messages: [message] }] });
   const notFound = (what: string, id: number) => fail(404, 'not_found', `${what} with ID '${id}' not found`);
 
+  /** Hetzner's checks on firewall rules, as far as firstboot's requests can meet them */
+  const badRules = (rules: FirewallRule[]) => {
+    for (const rule of rules) {
+      if (!['in', 'out'].includes(rule.direction)) return invalid('rules', 'direction must be in or out');
+      if (!['tcp', 'udp', 'icmp', 'esp', 'gre'].includes(rule.protocol)) return invalid('rules', 'unknown protocol');
+      if ((rule.protocol === 'tcp' || rule.protocol === 'udp') && !rule.port) return invalid('rules', 'port is required for tcp and udp');
+      if (rule.direction === 'in' && !rule.source_ips?.length) return invalid('rules', 'source_ips is required for direction in');
+    }
+    return undefined;
+  };
+  const storedRule = (rule: FirewallRule): FirewallRule => ({ description: null, port: null, source_ips: [], destination_ips: [], ...rule });
 
   on('GET', '/servers', ({ query }) => listReply('servers', [...servers.values()].map(serverJson), query, ['name', 'status']));
   on('GET', '/servers/{id}', ({ params }) => {
@@ -308,19 +319,15 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     if (typeof body?.name !== 'string' || !body.name) return invalid('name', 'Missing data for required field.');
     if ([...firewalls.values()].some((f) => f.name === body.name)) return uniqueness('name', 'firewall name is already used');
     const rules: FirewallRule[] = body.rules ?? [];
-    for (const rule of rules) {
-      if (!['in', 'out'].includes(rule.direction)) return invalid('rules', 'direction must be in or out');
-      if (!['tcp', 'udp', 'icmp', 'esp', 'gre'].includes(rule.protocol)) return invalid('rules', 'unknown protocol');
-      if ((rule.protocol === 'tcp' || rule.protocol === 'udp') && !rule.port) return invalid('rules', 'port is required for tcp and udp');
-      if (rule.direction === 'in' && !rule.source_ips?.length) return invalid('rules', 'source_ips is required for direction in');
-    }
+    const wrong = badRules(rules);
+    if (wrong) return wrong;
     const applyTo: { type: 'server'; server: { id: number } }[] = body.apply_to ?? [];
     for (const target of applyTo) {
       if (!servers.has(target.server?.id)) return invalid('apply_to', `server ${target.server?.id} not found`);
     }
     const firewall: Firewall = {
       id: newId(), name: body.name, labels: body.labels ?? {}, created: now(), applied_to: applyTo,
-      rules: rules.map((r) => ({ description: null, port: null, source_ips: [], destination_ips: [], ...r })),
+      rules: rules.map(storedRule),
     };
     firewalls.set(firewall.id, firewall);
     const applied = applyTo.map((t) =>
@@ -329,6 +336,18 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
       }),
     );
     return ok({ firewall, actions: applied }, 201);
+  });
+  on('POST', '/firewalls/{id}/actions/set_rules', ({ params, body }) => {
+    const firewall = firewalls.get(params[0]!);
+    if (!firewall) return notFound('firewall', params[0]!);
+    const rules: FirewallRule[] = body?.rules ?? [];
+    const wrong = badRules(rules);
+    if (wrong) return wrong;
+    const set = startAction('set_firewall_rules', [{ id: firewall.id, type: 'firewall' }], { success: () => (firewall.rules = rules.map(storedRule)) });
+    const applied = [...servers.values()].filter((s) => s.firewalls.includes(firewall.id)).map((s) =>
+      startAction('apply_firewall', [{ id: firewall.id, type: 'firewall' }, { id: s.id, type: 'server' }]),
+    );
+    return ok({ actions: [set, ...applied] }, 201);
   });
   on('DELETE', '/firewalls/{id}', ({ params }) => {
     const firewall = firewalls.get(params[0]!);

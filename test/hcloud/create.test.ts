@@ -2,13 +2,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { create, type CreateOptions } from '../../hcloud/create';
+import { closeBridge, create, type CreateOptions } from '../../hcloud/create';
 import { HcloudError, HcloudInputError, LeftBehindError } from '../../hcloud/errors';
 import { md5Fingerprint } from '../../hcloud/ssh-keys';
 import { HostKeyMismatchError, waitForPayload, type SshResult } from '../../hcloud/ssh-wait';
 import { specLedger } from '../fakes/openapi-check';
 
-import { adminKey, fakeAndClient, hostKey, payload, workspace } from './setup';
+import { adminKey, defaultYaml, fakeAndClient, hostKey, payload, workspace } from './setup';
 import { rejection } from '../rejects';
 
 // checked by the last test: see specLedger
@@ -29,6 +29,8 @@ const options = (c: Context, extra: Partial<CreateOptions> = {}): CreateOptions 
   client: c.client, name: 'web-1', config: c.config, payload, sshConfigPath: c.sshConfigPath, knownHostsPath: c.knownHostsPath,
   makeHostKey: async () => hostKey, report: (m) => c.reports.push(m), ...extra,
 });
+
+const portOf = (args: string[]) => Number(args[args.indexOf('-p') + 1]);
 
 test('creates the server with user-data, labels and keys, and trusts its host key before it boots', async (c) => {
   const result = await create(options(c, { labels: { team: 'ops' } }));
@@ -67,7 +69,8 @@ test('a firewall mirrors the ufw rules and is attached when the server is made',
   assert.is(firewall.name, 'firstboot-web-1');
   assert.equal(
     firewall.rules.map((r) => [r.protocol, r.port]),
-    [['tcp', '2222'], ['udp', '60000-60010'], ['tcp', '443'], ['icmp', null]],
+    // and 22 until sshd has moved (the tests below)
+    [['tcp', '2222'], ['udp', '60000-60010'], ['tcp', '443'], ['icmp', null], ['tcp', '22']],
   );
   assert.ok(firewall.rules.every((r) => r.direction === 'in' && r.source_ips!.includes('::/0')));
   assert.equal(c.fake.servers.get(result.server.id)!.firewalls, [firewall.id]);
@@ -187,10 +190,14 @@ test('wait: retries until SSH answers, then returns the payload status', async (
   const calls: string[][] = [];
   const result = await create(options(c, {
     wait: true, waitIntervalMs: 1,
-    runSsh: async (args) => (calls.push(args), answers.shift()!),
+    runSsh: async (args) => {
+      calls.push(args);
+      return portOf(args) === 22 ? { code: 255, stdout: '', stderr: 'ssh: connect to host port 22: Connection refused' } : answers.shift()!;
+    },
   }));
   assert.equal(result.status, finished);
-  assert.is(calls.length, 3);
+  // nothing on 2222 yet: 22 is asked too
+  assert.equal(calls.map(portOf), [2222, 22, 2222, 2222]);
   const args = calls[0]!.join(' ');
   assert.match(args, /StrictHostKeyChecking=yes/);
   assert.match(args, new RegExp(`UserKnownHostsFile=${c.knownHostsPath}`));
@@ -227,7 +234,7 @@ test('wait on port 22: as root until the payload has made the admin, tries space
     runSsh: async (args) => (users.push(args.find((a) => a.endsWith('@192.0.2.10'))!), answers.shift()!),
     sleep: async (ms) => void waits.push(ms),
   });
-  assert.is(result.ok, true);
+  assert.is(result.status.ok, true);
   assert.equal(users, ['root@192.0.2.10', 'root@192.0.2.10', 'root@192.0.2.10', 'root@192.0.2.10', 'ops@192.0.2.10']);
   assert.equal(waits, [10_000, 10_000, 10_000, 10_000]);
   assert.equal(reports, ['waiting for SSH', 'waiting for the payload to start', 'payload running (1 steps done)', 'payload running (2 steps done)']);
@@ -248,6 +255,51 @@ test('wait: a root login refused (the payload got there first) goes over to the 
   });
   assert.equal(users, ['root@192.0.2.10', 'ops@192.0.2.10', 'ops@192.0.2.10']);
   assert.equal(waits, [30_000, 30_000]);
+});
+
+const finished = (ok: boolean, ssh: 'changed' | 'failed') => JSON.stringify({ firstboot: '0.1.0', configHash: 'x', started: 's', finished: 'f', ok, steps: [{ id: 'admin', result: 'changed', seconds: 1 }, { id: 'ssh', result: ssh, seconds: 1 }] });
+const edgeTcpPorts = (c: Context, id: number) => c.fake.firewalls.get(id)!.rules.filter((r) => r.protocol === 'tcp').map((r) => r.port);
+
+test('firewall with another SSH port: 22 stays open at the edge until a login on the new port proves sshd moved', async (c) => {
+  const result = await create(options(c, {
+    firewall: true, wait: true, waitIntervalMs: 1,
+    runSsh: async (args) => (portOf(args) === 2222 ? { code: 0, stdout: finished(true, 'changed'), stderr: '' } : { code: 255, stdout: '', stderr: 'ssh: connect to host x port 22: Connection refused' }),
+  }));
+  assert.equal(edgeTcpPorts(c, result.firewall!.id), ['2222', '443']);
+  assert.ok(c.reports.includes('closed port 22 in firewall firstboot-web-1: sshd answers on 2222'), c.reports.join('\n'));
+  assert.ok(c.fake.requests.some((r) => r.path === `/firewalls/${result.firewall!.id}/actions/set_rules`));
+});
+
+test('firewall, and the ssh step fails: sshd stays on 22, the edge keeps 22 open, and the wait finds the result there', async (c) => {
+  const tries: string[][] = [];
+  const result = await create(options(c, {
+    firewall: true, wait: true, waitIntervalMs: 1,
+    runSsh: async (args) => {
+      tries.push(args);
+      return portOf(args) === 2222
+        ? { code: 255, stdout: '', stderr: 'ssh: connect to host x port 2222: Connection refused' }
+        : { code: 0, stdout: finished(false, 'failed'), stderr: '' };
+    },
+  }));
+  assert.is(result.status!.ok, false);
+  const fromEdge = edgeTcpPorts(c, result.firewall!.id);
+  assert.ok(fromEdge.includes('22') && fromEdge.includes('2222'), `edge tcp ports: ${fromEdge}`);
+  assert.ok(c.reports.some((r) => /keeps port 22 open: the payload failed/.test(r)), c.reports.join('\n'));
+  // on 22 the pinned key is looked up under the entry create wrote for 2222
+  assert.match(tries.at(-1)!.join(' '), new RegExp(`HostKeyAlias=\\[${result.server.ipv4}\\]:2222 .* -p 22 `));
+});
+
+test('firewall without --wait: 22 stays open, and the report says how to close it', async (c) => {
+  const result = await create(options(c, { firewall: true }));
+  assert.equal(edgeTcpPorts(c, result.firewall!.id).sort(), ['22', '2222', '443']);
+  assert.ok(c.reports.some((r) => r.includes(closeBridge('firstboot-web-1'))), c.reports.join('\n'));
+});
+
+test('firewall on port 22: no bridge rule, nothing to close', async (c) => {
+  await writeFile(c.config, defaultYaml.replace('port: 2222', 'port: 22'));
+  const result = await create(options(c, { firewall: true, wait: true, waitIntervalMs: 1, runSsh: async () => ({ code: 0, stdout: finished(true, 'changed'), stderr: '' }) }));
+  assert.equal(edgeTcpPorts(c, result.firewall!.id), ['22', '443']);
+  assert.not.ok(c.fake.requests.some((r) => r.path.endsWith('/set_rules')));
 });
 
 test('every request and answer fits the API description', () => spec.assertNone());

@@ -10,6 +10,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startFakeHcloud, type FakeHcloud } from '../fakes/hcloud-api';
 import { specLedger } from '../fakes/openapi-check';
+import type { Plan } from '../../contract/plan';
+import { createClient } from '../../hcloud/client';
+import { closeBridge } from '../../hcloud/create';
+import { mirrorUfwRules, sshBridgeRule } from '../../hcloud/firewall-rules';
 
 // checked by the last test: see specLedger
 const spec = specLedger();
@@ -93,6 +97,18 @@ test('ssh-key create and list go through the fake with the same fingerprint', as
   assert.is(created.code, 0, created.stderr);
   const listed = JSON.parse((await hcloud(fake, dir, ['ssh-key', 'list', '-o', 'json'])).stdout) as { fingerprint: string }[];
   assert.equal(listed.map((k) => k.fingerprint), [[...fake.sshKeys.values()][0]!.fingerprint]);
+});
+
+test('the command create prints to close the SSH bridge at the edge removes port 22 and nothing else', async ({ fake, dir }) => {
+  const plan = { steps: [{ id: 'firewall', sshPort: 2222, rules: [{ action: 'limit', port: '2222', proto: 'tcp', comment: 'firstboot ssh' }] }] } as unknown as Plan;
+  const client = createClient({ token: fake.token, endpoint: fake.url });
+  const rules = [...mirrorUfwRules(plan), sshBridgeRule(plan)!];
+  const { firewall } = await client.firewalls.create({ name: 'firstboot-web-1', rules });
+  const [command, ...args] = closeBridge('firstboot-web-1').split(' ');
+  assert.is(command, 'hcloud');
+  const closed = await hcloud(fake, dir, args);
+  assert.is(closed.code, 0, closed.stderr);
+  assert.equal(fake.firewalls.get(firewall.id)!.rules.map((r) => `${r.protocol} ${r.port}`), ['tcp 2222', 'icmp null']);
 });
 
 test('every request and answer fits the API description', () => spec.assertNone());
