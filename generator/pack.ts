@@ -16,13 +16,17 @@ interface Header {
   files: Record<string, number>;
 }
 
-/** The runner, the steps this plan has (and image mode's clean-up when it is one), nothing else. */
+/**
+ * The runner, the steps this plan has, image mode's clean-up when it is one, and the host key's
+ * replacement when the user-data carries one (the metadata step guards exactly that); nothing else.
+ */
 export function pack(payload: Payload, plan: Plan): string {
   const piece = (id: string) => {
     if (!payload.pieces[id]) throw new Error(`the payload build has no piece "${id}"; run npm run build`);
     return payload.pieces[id];
   };
-  const ids = ['main', ...(plan.mode === 'image' ? ['image'] : []), ...plan.steps.map((step) => step.id)];
+  const hostKey = plan.steps.some((step) => step.id === 'metadata');
+  const ids = ['main', ...(plan.mode === 'image' ? ['image'] : []), ...(hostKey ? ['host-key'] : []), ...plan.steps.map((step) => step.id)];
   const names = [...new Set(ids.flatMap(piece))];
   const planText = JSON.stringify(plan) + '\n';
   const header: Header = { firstboot: plan.firstboot, plan: planText.length, files: Object.fromEntries(names.map((n) => [n, payload.files[n].length])) };

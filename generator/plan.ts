@@ -24,7 +24,8 @@ export interface PlanOptions {
 }
 
 export function plan(config: Config, { mode = 'boot', secrets = false, registry = DEFAULT_REGISTRY }: PlanOptions = {}): Plan {
-  const input: PlanInput = { config, secrets };
+  // every server made from an image gets its host key in its own user-data (hcloud/instance-data.ts)
+  const input: PlanInput = { config, secrets: secrets || mode === 'image' };
   const enabled = capabilities.flatMap((capability) => {
     const params = capability.plan(input);
     return params ? [{ capability, params: params as StepPlan }] : [];

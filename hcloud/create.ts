@@ -5,7 +5,7 @@ import type { Plan } from '../contract/plan';
 import { resolveServerSpec } from './catalogue';
 import { HcloudError, HcloudInputError, LeftBehindError } from './errors';
 import { BRIDGE, mirrorUfwRules, sshBridgeRule } from './firewall-rules';
-import { makeHostKey, type HostKeyPair } from './host-key';
+import { makeHostKey, replaceHostKey, type HostKeyPair } from './host-key';
 import { instanceUserData, isFirstbootImage } from './instance-data';
 import { addKnownHost, defaultKnownHosts } from './known-hosts';
 import { firstbootLabels } from './labels';
@@ -120,6 +120,8 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
         runSsh: options.runSsh, intervalMs: options.waitIntervalMs, timeoutMs: options.waitTimeoutMs,
       });
       status = waited.status;
+      await replaceHostKey({ host: ipv4, port: sshPort, via: waited.port, user: waited.user, knownHostsPath }, options.runSsh);
+      report(`replaced the host key the user-data carried; ${knownHostsPath} has the new one`);
       if (firewall && sshBridgeRule(plan)) {
         if (status.ok && waited.port === sshPort) {
           await Promise.all((await client.firewalls.setRules(firewall.id, mirrorUfwRules(plan))).map((a) => client.waitForAction(a)));

@@ -1,9 +1,12 @@
-// The server's ed25519 host key, made here so the client can trust it before the server boots.
+// The server's ed25519 host key, made here so the client can trust it before the server boots, and
+// replaced once the client has used it, since the user-data that carried it stays readable by root.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { addKnownHost } from './known-hosts';
+import { rootCommand, runSshBinary, type Login, type RunSsh } from './ssh-wait';
 
 export interface HostKeyPair {
   private: string;
@@ -20,4 +23,27 @@ export async function makeHostKey(comment: string): Promise<HostKeyPair> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * After the first login with the pinned key, the server makes a new one and drops the pinned one
+ * (payload/host-key.ts); the client learns the new key over the connection the old one authenticated
+ * and keeps both in known_hosts until the server has swapped, so `ssh NAME` never meets a key it does
+ * not trust. `via`: the port sshd answers on, when not yet the plan's. Returns the new public key, proven by a login that trusts only it.
+ */
+export async function replaceHostKey(login: Login & { via?: number }, runSsh: RunSsh = runSshBinary): Promise<string> {
+  const step = async (action: string) => {
+    const result = await runSsh(rootCommand(login, ['host-key', action], login.via));
+    const key = result.stdout.trim();
+    if (result.code !== 0 || !/^ssh-ed25519 [A-Za-z0-9+/=]+$/.test(key)) {
+      throw new Error(`replacing the host key the user-data carried failed at "firstboot host-key ${action}" (exit ${result.code}): ${result.stderr.trim() || key}`);
+    }
+    return key;
+  };
+  const next = await step('new');
+  await addKnownHost(login.knownHostsPath, login.host, login.port, next, { alongside: true });
+  if ((await step('swap')) !== next) throw new Error('the server swapped in another host key than the one it announced');
+  await addKnownHost(login.knownHostsPath, login.host, login.port, next);
+  if ((await step('show')) !== next) throw new Error('the server does not answer with its new host key');
+  return next;
 }

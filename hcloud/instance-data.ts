@@ -36,8 +36,7 @@ export function instanceUserData(image: Image, plan: Plan, hostKey: HostKeyPair)
   const doc = {
     ssh_genkeytypes: ['ed25519', 'rsa'],
     ssh_keys: { ed25519_private: hostKey.private, ed25519_public: hostKey.public },
-    // The image's plan is in image mode (it would power the server off again) and lacks the
-    // metadata block this user-data's private key needs: this instance gets its own.
+    // The image's plan is in image mode (it would power the server off again): this instance gets its own.
     write_files: [{ path: SERVER_PATHS.plan, permissions: '0600', content: JSON.stringify(plan) + '\n' }],
     runcmd: [
       ['rm', '-f', SERVER_PATHS.done],

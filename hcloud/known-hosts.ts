@@ -12,10 +12,11 @@ export function knownHostName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
-export async function addKnownHost(path: string, host: string, port: number, publicKey: string): Promise<void> {
+/** The host's key, in place of those it had; `alongside` keeps them (while a server changes its key). */
+export async function addKnownHost(path: string, host: string, port: number, publicKey: string, { alongside = false } = {}): Promise<void> {
   const [type, blob] = publicKey.trim().split(/\s+/);
   const name = knownHostName(host, port);
-  await rewrite(path, (text) => `${withoutHost(text, name)}${name} ${type} ${blob}\n`);
+  await rewrite(path, (text) => `${alongside ? text : withoutHost(text, name)}${name} ${type} ${blob}\n`);
 }
 
 export async function removeKnownHost(path: string, host: string, port: number): Promise<void> {

@@ -16,11 +16,32 @@ export type RunSsh = (args: string[]) => Promise<SshResult>;
 /** The payload's status.json, read over ssh. */
 export type PayloadStatus = Status;
 
-export interface WaitForPayloadOptions {
+export interface Login {
   host: string;
+  /** the port the known_hosts entry is for: firstboot create's plan port */
   port: number;
   user: string;
   knownHostsPath: string;
+}
+
+/**
+ * ssh arguments that run `sudo -n firstboot ARGS` on the server, trusting only known_hosts. `login.port`
+ * names the known_hosts entry, so the key firstboot pinned is also checked on 22 when sshd never moved.
+ */
+export function rootCommand(login: Login, firstbootArgs: string[], port = login.port): string[] {
+  return [
+    '-o', 'BatchMode=yes',
+    '-o', 'StrictHostKeyChecking=yes',
+    '-o', `UserKnownHostsFile=${login.knownHostsPath}`,
+    '-o', `HostKeyAlias=${knownHostName(login.host, login.port)}`,
+    '-o', 'ConnectTimeout=10',
+    '-p', String(port),
+    `${login.user}@${login.host}`,
+    'sudo', '-n', 'firstboot', ...firstbootArgs,
+  ];
+}
+
+export interface WaitForPayloadOptions extends Login {
   report: (message: string) => void;
   runSsh?: RunSsh;
   sleep?: (ms: number) => Promise<void>;
@@ -45,10 +66,11 @@ export const runSshBinary: RunSsh = (args) =>
     });
   });
 
-/** The payload's result, and the port that gave it (22 when sshd did not move to the plan's port). */
+/** The payload's result, and the login that gave it (port 22 when sshd did not move to the plan's port). */
 export interface PayloadResult {
   status: PayloadStatus;
   port: number;
+  user: string;
 }
 
 export async function waitForPayload(options: WaitForPayloadOptions): Promise<PayloadResult> {
@@ -56,17 +78,7 @@ export async function waitForPayload(options: WaitForPayloadOptions): Promise<Pa
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = options.now ?? Date.now;
   const deadline = now() + (options.timeoutMs ?? 20 * 60_000);
-  const args = (user: string, port: number) => [
-    '-o', 'BatchMode=yes',
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', `UserKnownHostsFile=${options.knownHostsPath}`,
-    // the one known_hosts entry holds the key on whichever port sshd answers
-    '-o', `HostKeyAlias=${knownHostName(options.host, options.port)}`,
-    '-o', 'ConnectTimeout=10',
-    '-p', String(port),
-    `${user}@${options.host}`,
-    'sudo', '-n', 'firstboot', 'status', '--json',
-  ];
+  const args = (user: string, port: number) => rootCommand({ ...options, user }, ['status', '--json'], port);
   // sshd starts on 22 and moves to the plan's port only if the ssh step succeeds: ask there first,
   // then on 22, so a failed move shows as the payload's result rather than as a timeout.
   const ports = [...new Set([options.port, 22])];
@@ -79,15 +91,17 @@ export async function waitForPayload(options: WaitForPayloadOptions): Promise<Pa
   for (;;) {
     let result: SshResult | undefined;
     let port = options.port;
+    let user = options.user;
     for (port of ports) {
-      result = await runSsh(args(port === 22 && rootOn22 ? 'root' : options.user, port));
+      user = port === 22 && rootOn22 ? 'root' : options.user;
+      result = await runSsh(args(user, port));
       if (!unreachable(result)) break;
     }
     if (/host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(result!.stderr)) {
       throw new HostKeyMismatchError(options.host, result!.stderr);
     }
     const status = parseStatus(result!.stdout);
-    if (status?.ok !== undefined) return { status, port };
+    if (status?.ok !== undefined) return { status, port, user };
     if (status?.steps.some((s) => s.id === 'admin' && s.result !== 'failed') || refused(result!)) rootOn22 = false;
     const state = stateOf(result!, status);
     if (state.text !== last) options.report(state.text);

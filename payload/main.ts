@@ -2,6 +2,7 @@
 //   firstboot run [--only STEP]   converge the machine to the plan (what firstboot.service runs)
 //   firstboot status [--json]     the last run's result
 //   firstboot check [--json]      verify the live state; exit 1 naming what fails
+//   firstboot host-key new|swap|show   replace the host key the user-data carried (payload/host-key.ts)
 // zx is not in this bundle: the plan pins it, and it is fetched before anything loads it.
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { version } from './version';
 const USAGE = `usage: firstboot run [--only STEP] [--plan FILE]
        firstboot status [--json]
        firstboot check [--json] [--plan FILE]
+       firstboot host-key new | swap | show
        firstboot --version`;
 
 /**
@@ -60,6 +62,15 @@ async function main(argv: string[]): Promise<number> {
     else for (const s of status.steps) console.log(statusLine(s));
     if (status.error && !values.json) console.log(status.error);
     return status.ok === undefined ? 3 : status.ok ? 0 : 1;
+  }
+  if (command === 'host-key') {
+    const { hostKey, UsageError } = await import('./host-key');
+    try {
+      return console.log(hostKey(positionals[1])), 0;
+    } catch (err) {
+      if (err instanceof UsageError) return console.error(err.message), 2;
+      throw err;
+    }
   }
   if (command !== 'run' && command !== 'check') return console.error(USAGE), 2;
   if (values.only && !Object.hasOwn(steps, values.only)) {

@@ -4,5 +4,5 @@ import { steps } from '../payload/steps/index';
 
 export const standInPayload: Payload = {
   files: { 'main.mjs': 'console.log("payload stand-in")\n' },
-  pieces: { main: ['main.mjs'], image: [], ...Object.fromEntries(Object.keys(steps).map((id) => [id, []])) },
+  pieces: { main: ['main.mjs'], image: [], 'host-key': [], ...Object.fromEntries(Object.keys(steps).map((id) => [id, []])) },
 };

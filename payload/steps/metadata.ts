@@ -1,7 +1,9 @@
 // Hetzner serves the user-data to any local process; when it holds a secret, a boot-time unit rejects
-// every non-root connection to the metadata service. Root (cloud-init) keeps its access, so a reboot
-// still configures the network. The rules live in a unit, not in ufw's files: they must not depend on
-// the firewall being enabled.
+// every non-root connection to the metadata service, and drops traffic forwarded to it (containers and
+// VMs: Docker turns forwarding on, and their packets never pass OUTPUT). The forwarded traffic is
+// dropped in the raw table, before conntrack and before every chain Docker and ufw manage, so no
+// ACCEPT of theirs comes first. Root (cloud-init) keeps its access, so a reboot still configures the
+// network. The rules live in a unit, not in ufw's files: they must not depend on the firewall being enabled.
 import type { MetadataPlan } from '../../contract/plan';
 import type { Ctx, Step } from '../step';
 import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';
@@ -11,10 +13,25 @@ const UNIT = 'firstboot-metadata-block.service';
 const COMMENT = 'firstboot-metadata';
 
 const tool = (address: string) => (address.includes(':') ? 'ip6tables' : 'iptables');
-const rule = (address: string) => ['OUTPUT', '-d', address, '-m', 'owner', '!', '--uid-owner', '0', '-m', 'comment', '--comment', COMMENT, '-j', 'REJECT'];
+
+interface Rule {
+  address: string;
+  table: 'filter' | 'raw';
+  /** the chain and match, as after -I / -C / -D */
+  spec: string[];
+  /** what check reports when the rule is missing */
+  open: string;
+}
+
+const rules = (address: string): Rule[] => [
+  { address, table: 'filter', spec: ['OUTPUT', '-d', address, '-m', 'owner', '!', '--uid-owner', '0', '-m', 'comment', '--comment', COMMENT, '-j', 'REJECT'], open: 'is open to every user' },
+  { address, table: 'raw', spec: ['PREROUTING', '-d', address, '-m', 'comment', '--comment', COMMENT, '-j', 'DROP'], open: 'is open to forwarded traffic (containers, VMs)' },
+];
+
+const args = (rule: Rule, flag: string) => [tool(rule.address), '-w', '-t', rule.table, flag, ...rule.spec];
 
 function unit(addresses: string[]): FileSpec {
-  const lines = (action: string, flag: string) => addresses.map((a) => `${action}=/usr/sbin/${tool(a)} -w ${flag} ${rule(a).join(' ')}`);
+  const lines = (action: string, flag: string) => addresses.flatMap(rules).map((rule) => `${action}=/usr/sbin/${args(rule, flag).join(' ')}`);
   const content = `${header('only root may read the metadata service')}[Unit]
 Description=firstboot: only root may read the metadata service (the user-data holds a secret)
 DefaultDependencies=no
@@ -35,8 +52,8 @@ WantedBy=sysinit.target
 
 async function missingRules({ params, $ }: Ctx<MetadataPlan>): Promise<string[]> {
   const missing: string[] = [];
-  for (const address of params.addresses) {
-    if (!(await $({ nothrow: true })`${tool(address)} -w -C ${rule(address)}`).ok) missing.push(`${address} is open to every user`);
+  for (const rule of params.addresses.flatMap(rules)) {
+    if (!(await $({ nothrow: true })`${args(rule, '-C')}`).ok) missing.push(`${rule.address} ${rule.open}`);
   }
   return missing;
 }

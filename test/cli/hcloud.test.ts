@@ -10,7 +10,7 @@ import { SERVER_PATHS } from '../../contract/paths';
 import { startFakeHcloud, type FakeHcloud } from '../fakes/hcloud-api';
 import { specLedger } from '../fakes/openapi-check';
 
-import { workspace } from '../hcloud/setup';
+import { nextHostKey, workspace } from '../hcloud/setup';
 
 // checked by the last test: see specLedger
 const spec = specLedger();
@@ -55,10 +55,11 @@ async function firstboot(c: Context, args: string[], env: Record<string, string 
   return run;
 }
 
-/** A stand-in ssh for --wait: answers `firstboot status --json` as the server would. */
+/** A stand-in ssh for --wait: `script` answers `firstboot status --json`; `host-key` answers with nextHostKey. */
 async function fakeSsh(c: Context, script: string) {
   await mkdir(join(c.dir, 'bin'), { recursive: true });
-  await writeFile(join(c.dir, 'bin', 'ssh'), `#!/bin/sh\n${script}\n`);
+  const hostKey = `case "$*" in *" host-key "*) echo '${nextHostKey}'; exit 0;; esac`;
+  await writeFile(join(c.dir, 'bin', 'ssh'), `#!/bin/sh\n${hostKey}\n${script}\n`);
   await chmod(join(c.dir, 'bin', 'ssh'), 0o755);
 }
 
@@ -96,6 +97,7 @@ test('create --wait: the payload result; a failed payload exits 1', async (c) =>
   const good = await firstboot(c, ['create', 'web-1', '-c', c.config, '--wait']);
   assert.is(good.code, 0, good.stderr);
   assert.match(good.stdout, /firstboot finished:\n  ssh +changed +1\.5s/);
+  assert.is(await readFile(join(c.home, '.ssh', 'known_hosts'), 'utf8'), `[${serverNamed(c, 'web-1').ipv4}]:2222 ${nextHostKey}\n`);
 
   await fakeSsh(c, `echo '${status(false)}'; exit 1`);
   const bad = await firstboot(c, ['create', 'web-2', '-c', c.config, '--wait']);

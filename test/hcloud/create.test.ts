@@ -8,7 +8,7 @@ import { md5Fingerprint } from '../../hcloud/ssh-keys';
 import { HostKeyMismatchError, waitForPayload, type SshResult } from '../../hcloud/ssh-wait';
 import { specLedger } from '../fakes/openapi-check';
 
-import { adminKey, defaultYaml, fakeAndClient, hostKey, payload, workspace } from './setup';
+import { adminKey, defaultYaml, fakeAndClient, fakeServerSsh, hostKey, nextHostKey, payload, workspace } from './setup';
 import { rejection } from '../rejects';
 
 // checked by the last test: see specLedger
@@ -187,15 +187,10 @@ test('wait: retries until SSH answers, then returns the payload status', async (
     { code: 3, stdout: JSON.stringify({ ...finished, ok: undefined, finished: undefined }), stderr: '' },
     { code: 0, stdout: JSON.stringify(finished), stderr: '' },
   ];
-  const calls: string[][] = [];
-  const result = await create(options(c, {
-    wait: true, waitIntervalMs: 1,
-    runSsh: async (args) => {
-      calls.push(args);
-      return portOf(args) === 22 ? { code: 255, stdout: '', stderr: 'ssh: connect to host port 22: Connection refused' } : answers.shift()!;
-    },
-  }));
+  const server = fakeServerSsh((args) => (portOf(args) === 22 ? { code: 255, stdout: '', stderr: 'ssh: connect to host port 22: Connection refused' } : answers.shift()!));
+  const result = await create(options(c, { wait: true, waitIntervalMs: 1, runSsh: server.run }));
   assert.equal(result.status, finished);
+  const calls = server.calls.filter((args) => args.includes('status'));
   // nothing on 2222 yet: 22 is asked too
   assert.equal(calls.map(portOf), [2222, 22, 2222, 2222]);
   const args = calls[0]!.join(' ');
@@ -263,7 +258,7 @@ const edgeTcpPorts = (c: Context, id: number) => c.fake.firewalls.get(id)!.rules
 test('firewall with another SSH port: 22 stays open at the edge until a login on the new port proves sshd moved', async (c) => {
   const result = await create(options(c, {
     firewall: true, wait: true, waitIntervalMs: 1,
-    runSsh: async (args) => (portOf(args) === 2222 ? { code: 0, stdout: finished(true, 'changed'), stderr: '' } : { code: 255, stdout: '', stderr: 'ssh: connect to host x port 22: Connection refused' }),
+    runSsh: fakeServerSsh((args) => (portOf(args) === 2222 ? { code: 0, stdout: finished(true, 'changed'), stderr: '' } : { code: 255, stdout: '', stderr: 'ssh: connect to host x port 22: Connection refused' })).run,
   }));
   assert.equal(edgeTcpPorts(c, result.firewall!.id), ['2222', '443']);
   assert.ok(c.reports.includes('closed port 22 in firewall firstboot-web-1: sshd answers on 2222'), c.reports.join('\n'));
@@ -271,22 +266,21 @@ test('firewall with another SSH port: 22 stays open at the edge until a login on
 });
 
 test('firewall, and the ssh step fails: sshd stays on 22, the edge keeps 22 open, and the wait finds the result there', async (c) => {
-  const tries: string[][] = [];
-  const result = await create(options(c, {
-    firewall: true, wait: true, waitIntervalMs: 1,
-    runSsh: async (args) => {
-      tries.push(args);
-      return portOf(args) === 2222
-        ? { code: 255, stdout: '', stderr: 'ssh: connect to host x port 2222: Connection refused' }
-        : { code: 0, stdout: finished(false, 'failed'), stderr: '' };
-    },
-  }));
+  const server = fakeServerSsh((args) => (portOf(args) === 2222
+    ? { code: 255, stdout: '', stderr: 'ssh: connect to host x port 2222: Connection refused' }
+    : { code: 0, stdout: finished(false, 'failed'), stderr: '' }));
+  const result = await create(options(c, { firewall: true, wait: true, waitIntervalMs: 1, runSsh: server.run }));
+  const tries = server.calls.filter((args) => args.includes('status'));
   assert.is(result.status!.ok, false);
   const fromEdge = edgeTcpPorts(c, result.firewall!.id);
   assert.ok(fromEdge.includes('22') && fromEdge.includes('2222'), `edge tcp ports: ${fromEdge}`);
   assert.ok(c.reports.some((r) => /keeps port 22 open: the payload failed/.test(r)), c.reports.join('\n'));
   // on 22 the pinned key is looked up under the entry create wrote for 2222
   assert.match(tries.at(-1)!.join(' '), new RegExp(`HostKeyAlias=\\[${result.server.ipv4}\\]:2222 .* -p 22 `));
+  // and the host key is replaced there, by the login that answered (root: the ssh step never shut it out)
+  const login = tries.at(-1)!.find((a) => a.endsWith(`@${result.server.ipv4}`));
+  assert.ok(server.calls.filter((args) => args.includes('host-key')).every((args) => portOf(args) === 22 && args.includes(login!)));
+  assert.is(server.keys.current, nextHostKey);
 });
 
 test('firewall without --wait: 22 stays open, and the report says how to close it', async (c) => {
@@ -297,9 +291,37 @@ test('firewall without --wait: 22 stays open, and the report says how to close i
 
 test('firewall on port 22: no bridge rule, nothing to close', async (c) => {
   await writeFile(c.config, defaultYaml.replace('port: 2222', 'port: 22'));
-  const result = await create(options(c, { firewall: true, wait: true, waitIntervalMs: 1, runSsh: async () => ({ code: 0, stdout: finished(true, 'changed'), stderr: '' }) }));
+  const result = await create(options(c, { firewall: true, wait: true, waitIntervalMs: 1, runSsh: fakeServerSsh(() => ({ code: 0, stdout: finished(true, 'changed'), stderr: '' })).run }));
   assert.equal(edgeTcpPorts(c, result.firewall!.id), ['22', '443']);
   assert.not.ok(c.fake.requests.some((r) => r.path.endsWith('/set_rules')));
+});
+
+test('wait: the pinned host key is replaced over the login it authenticated; known_hosts holds both only in between', async (c) => {
+  const seen: string[] = [];
+  const server = fakeServerSsh(() => ({ code: 0, stdout: finished(true, 'changed'), stderr: '' }));
+  const result = await create(options(c, {
+    wait: true, waitIntervalMs: 1,
+    runSsh: async (args) => {
+      if (args.includes('host-key')) seen.push(`${args.at(-1)}: ${(await readFile(c.knownHostsPath, 'utf8')).trim().split('\n').length} known`);
+      return server.run(args);
+    },
+  }));
+  const entry = `[${result.server.ipv4}]:2222`;
+  assert.equal(seen, ['new: 1 known', 'swap: 2 known', 'show: 1 known']);
+  assert.is(await readFile(c.knownHostsPath, 'utf8'), `${entry} ${nextHostKey}\n`);
+  assert.is(server.keys.current, nextHostKey);
+  assert.ok(c.reports.some((r) => r.startsWith('replaced the host key the user-data carried')));
+});
+
+test('wait: a server that will not swap its key is an error, and known_hosts still trusts the key it answers with', async (c) => {
+  const server = fakeServerSsh(() => ({ code: 0, stdout: finished(true, 'changed'), stderr: '' }));
+  const error = await rejection(create(options(c, {
+    wait: true, waitIntervalMs: 1,
+    runSsh: async (args) => (args.at(-1) === 'swap' ? { code: 1, stdout: '', stderr: 'sudo: a password is required' } : server.run(args)),
+  })), LeftBehindError);
+  assert.match(error.message, /firstboot host-key swap" \(exit 1\): sudo: a password is required/);
+  const known = await readFile(c.knownHostsPath, 'utf8');
+  assert.ok(known.includes(server.keys.current), 'the key the server still uses is trusted');
 });
 
 test('every request and answer fits the API description', () => spec.assertNone());

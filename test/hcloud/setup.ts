@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type ClientOptions } from '../../hcloud/client';
 import { startFakeHcloud, type FakeHcloudOptions } from '../fakes/hcloud-api';
+import type { RunSsh, SshResult } from '../../hcloud/ssh-wait';
 
 export async function fakeAndClient(fakeOptions: FakeHcloudOptions = {}, clientOptions: Partial<ClientOptions> = {}) {
   const fake = await startFakeHcloud(fakeOptions);
@@ -46,3 +47,24 @@ export const hostKey = {
   private: '-----BEGIN OPENSSH PRIVATE KEY-----\nstand-in\n-----END OPENSSH PRIVATE KEY-----\n',
   public: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKsZUASajQx5zSFSpZCqIEX8bxGiEpO+n9v8COQKQH/g firstboot host key',
 };
+
+/** The key a server makes when create replaces the pinned one. */
+export const nextHostKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFhmIwt8DBQ9bVBBJpqcC+5WUZa7Qyf0wPaSbmSqgDL0';
+
+/**
+ * A server's ssh as `create --wait` meets it: `firstboot status` answers as the test says, `firstboot
+ * host-key` keeps a key as payload/host-key.ts does, starting from the pinned one.
+ */
+export function fakeServerSsh(status: (args: string[]) => SshResult) {
+  const keys: { current: string; next?: string } = { current: hostKey.public.split(' ').slice(0, 2).join(' ') };
+  const calls: string[][] = [];
+  const run: RunSsh = async (args) => {
+    calls.push(args);
+    const action = args[args.indexOf('host-key') + 1];
+    if (!args.includes('host-key')) return status(args);
+    if (action === 'new') keys.next ??= nextHostKey;
+    if (action === 'swap' && keys.next) [keys.current, keys.next] = [keys.next, undefined];
+    return { code: 0, stdout: `${action === 'new' ? keys.next : keys.current}\n`, stderr: '' };
+  };
+  return { run, calls, keys };
+}

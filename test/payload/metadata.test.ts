@@ -12,8 +12,8 @@ function machine() {
   let enabled = false;
   let active = false;
   // a rule is known by its tool and the whole rule text after the -I/-C/-D flag
-  const key = (cmd: string) => cmd.replace(/^(?:\/usr\/sbin\/)?(ip6?tables) -w -[ICD] /, '$1 ');
-  ctx.$.on(/^ip6?tables -w -C /, (cmd) => ({ exitCode: rules.has(key(cmd)) ? 0 : 1 }))
+  const key = (cmd: string) => cmd.replace(/^(?:\/usr\/sbin\/)?(ip6?tables) -w (-t \w+) -[ICD] /, '$1 $2 ');
+  ctx.$.on(/^ip6?tables -w -t \w+ -C /, (cmd) => ({ exitCode: rules.has(key(cmd)) ? 0 : 1 }))
     .on('systemctl is-enabled --quiet firstboot-metadata-block.service', () => ({ exitCode: enabled ? 0 : 1 }))
     .on('systemctl is-active --quiet firstboot-metadata-block.service', () => ({ exitCode: active ? 0 : 3 }))
     .on('systemctl daemon-reload', {}) // after the unit file is written or changed
@@ -35,15 +35,20 @@ test('a fresh server: the unit is written, enabled and started, and non-root is 
   assert.equal(await metadata.check(ctx), [
     `${UNIT} is missing`,
     '169.254.169.254 is open to every user',
+    '169.254.169.254 is open to forwarded traffic (containers, VMs)',
     'fe80::a9fe:a9fe is open to every user',
+    'fe80::a9fe:a9fe is open to forwarded traffic (containers, VMs)',
     'firstboot-metadata-block.service is not enabled',
   ]);
   assert.equal((await metadata.verify(ctx)).slice(-1), ['a non-root process was not refused by 169.254.169.254: connected']);
   await metadata.apply(ctx);
   const unit = ctx.fs.files.get(UNIT)!.content!;
-  assert.match(unit, /\nExecStart=\/usr\/sbin\/iptables -w -I OUTPUT -d 169\.254\.169\.254 -m owner ! --uid-owner 0 -m comment --comment firstboot-metadata -j REJECT\n/);
-  assert.match(unit, /\nExecStart=\/usr\/sbin\/ip6tables -w -I OUTPUT -d fe80::a9fe:a9fe /);
-  assert.match(unit, /\nExecStop=\/usr\/sbin\/iptables -w -D OUTPUT -d 169\.254\.169\.254 /);
+  assert.match(unit, /\nExecStart=\/usr\/sbin\/iptables -w -t filter -I OUTPUT -d 169\.254\.169\.254 -m owner ! --uid-owner 0 -m comment --comment firstboot-metadata -j REJECT\n/);
+  // forwarded packets: dropped in raw PREROUTING, ahead of anything Docker or ufw add to filter or nat
+  assert.match(unit, /\nExecStart=\/usr\/sbin\/iptables -w -t raw -I PREROUTING -d 169\.254\.169\.254 -m comment --comment firstboot-metadata -j DROP\n/);
+  assert.match(unit, /\nExecStart=\/usr\/sbin\/ip6tables -w -t filter -I OUTPUT -d fe80::a9fe:a9fe /);
+  assert.match(unit, /\nExecStop=\/usr\/sbin\/iptables -w -t filter -D OUTPUT -d 169\.254\.169\.254 /);
+  assert.match(unit, /\nExecStop=\/usr\/sbin\/iptables -w -t raw -D PREROUTING -d 169\.254\.169\.254 /);
   assert.match(unit, /\nBefore=network-pre.target\n/);
   assert.equal(ctx.$.commands.filter((c) => c.startsWith('systemctl ') && !c.includes('--quiet')), [
     'systemctl daemon-reload',
@@ -76,7 +81,7 @@ test('a second run on a converged server changes nothing', async () => {
 test('rules flushed by hand are drift, and a restart (stop, then start) puts them back once', async () => {
   const ctx = machine();
   await metadata.apply(ctx);
-  ctx.$.on(/^ip6?tables -w -C /, { exitCode: 1 });
+  ctx.$.on(/^ip6?tables -w -t filter -C /, { exitCode: 1 });
   assert.equal(await metadata.check(ctx), ['169.254.169.254 is open to every user', 'fe80::a9fe:a9fe is open to every user']);
   await metadata.apply(ctx);
   assert.is(ctx.$.commands.at(-1), 'systemctl restart firstboot-metadata-block.service');

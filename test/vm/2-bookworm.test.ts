@@ -6,12 +6,26 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
+import yaml from 'js-yaml';
 import { join } from 'node:path';
 import { asAdmin, checkFail2banLast, checkInside, checkLogins, checkRerun, checkSshAudit, hostKey, sudo, type Expect } from './checks';
 import { withCloud } from './cloud';
 import { keyPair, planOf } from './userdata';
 
 const METADATA = 'timeout 5 bash -c "exec 3<>/dev/tcp/169.254.169.254/80" && echo open || echo blocked';
+// a network namespace routed through the guest, as a container is; no single quotes (sh -c '...')
+const CONTAINER = [
+  'set -e; ip netns add box; ip link add fb0 type veth peer name fb1 netns box',
+  'ip addr add 10.99.0.1/24 dev fb0; ip link set fb0 up',
+  'ip -n box addr add 10.99.0.2/24 dev fb1; ip -n box link set fb1 up; ip -n box route add default via 10.99.0.1',
+  'sysctl -qw net.ipv4.ip_forward=1; iptables -t nat -I POSTROUTING -s 10.99.0.0/24 -j MASQUERADE',
+  'iptables -I FORWARD -i fb0 -j ACCEPT; iptables -I FORWARD -o fb0 -j ACCEPT',
+  'for to in repository:169.254.169.253 metadata:169.254.169.254; do',
+  '  ip netns exec box timeout 5 bash -c "exec 3<>/dev/tcp/${to#*:}/80" 2>/dev/null && echo "${to%%:*} open" || echo "${to%%:*} blocked"',
+  'done',
+  'iptables -D FORWARD -i fb0 -j ACCEPT; iptables -D FORWARD -o fb0 -j ACCEPT; iptables -t nat -D POSTROUTING -s 10.99.0.0/24 -j MASQUERADE',
+  'sysctl -qw net.ipv4.ip_forward=0; ip link del fb0; ip netns del box',
+].join('\n');
 
 test('bookworm, default config, firstboot create --wait: hardened, host key trusted from the start; a re-run changes nothing', async () => {
   const key = await keyPair();
@@ -28,8 +42,12 @@ test('bookworm, default config, firstboot create --wait: hardened, host key trus
     const e: Expect = { plan: planOf(userData), key };
     // the CLI's last tries count against ufw's limit (6 connections in 30 s) too: let the window pass
     await new Promise((res) => setTimeout(res, 35_000));
-    // the key the CLI put in known_hosts before the boot is the one the server answers with
+    // the key pinned in the user-data was replaced after the first login: the server answers with
+    // the one the CLI learnt over that login, and holds the pinned one nowhere in /etc/ssh
     const known = readFileSync(join(cloud.home, '.ssh/known_hosts'), 'utf8');
+    const pinned = (yaml.load(userData) as { ssh_keys: { ed25519_public: string } }).ssh_keys.ed25519_public.split(' ').slice(0, 2).join(' ');
+    assert.match(known, new RegExp(`^${server.ipv4} ssh-ed25519 \\S+\n$`));
+    assert.is.not(known.trim().replace(`${server.ipv4} `, ''), pinned);
     assert.is(await hostKey(vm, 22), known.trim().replace(`${server.ipv4} `, ''));
     assert.match(readFileSync(join(cloud.home, '.ssh/config'), 'utf8'), new RegExp(`Host dev1\\n  HostName ${server.ipv4}\\n  User admin\\n`));
 
@@ -37,9 +55,13 @@ test('bookworm, default config, firstboot create --wait: hardened, host key trus
     // the user-data holds the host key's private half: only root may read the metadata service
     assert.is((await asAdmin(vm, e, METADATA)).trim(), 'blocked', 'the admin reads the metadata service');
     assert.is((await sudo(vm, e, METADATA)).trim(), 'open', 'root cannot read the metadata service');
+    assert.is((await sudo(vm, e, `grep -rlF ${pinned.split(' ')[1]} /etc/ssh || echo none`)).trim(), 'none', 'the pinned key is still in /etc/ssh');
     await checkInside(vm, e);
     await checkSshAudit(vm, e);
     await checkRerun(vm, e);
+    // a container's traffic, forwarded as Docker does it (forwarding on, NAT, FORWARD accepted), reaches
+    // the repository but not the metadata service; everything is put back before fail2ban's check
+    assert.equal((await sudo(vm, e, `sh -c '${CONTAINER}'`)).trim().split('\n'), ['repository open', 'metadata blocked']);
     await checkFail2banLast(vm, e);
   });
 });
