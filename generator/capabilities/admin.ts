@@ -4,9 +4,10 @@ import { shellPackage } from './packages';
 
 /**
  * The admin gets root through a file in /etc/sudoers.d, so sudo must be there: Debian's minimal images
- * (debootstrap, mmdebstrap --variant=minbase) do not include it.
+ * (debootstrap, mmdebstrap --variant=minbase) do not include it. passwd (useradd, usermod) is not
+ * Essential either.
  */
-export const adminPackages: string[] = ['sudo'];
+export const adminPackages: string[] = ['sudo', 'passwd'];
 
 export const admin: Capability<'admin'> = {
   id: 'admin',

@@ -4,11 +4,11 @@ import { test } from 'uvu';
 import { since } from './exec';
 import { buildImage } from './image';
 
-test('bookworm (plain and ssh.socket) and trixie images build', async () => {
+test('bookworm (plain and ssh.socket) and minimal trixie images build', async () => {
   const start = performance.now();
   await Promise.all([
     buildImage({ suite: 'bookworm' }).then(() => buildImage({ suite: 'bookworm', sshSocket: true })),
-    buildImage({ suite: 'trixie' }),
+    buildImage({ suite: 'trixie', minimal: true }),
   ]);
   console.log(`# images ready in ${since(start)}`);
 });

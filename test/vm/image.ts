@@ -4,13 +4,15 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheKey, cachePath, removeTree, run, since } from './exec';
-import { basePackages, type Suite } from './packages';
+import { basePackages, minimalPackages, type Suite } from './packages';
 import { buildRepo } from './repo';
 
 export interface ImageOptions {
   suite: Suite;
   /** sshd started by ssh.socket with ssh.service disabled, as Ubuntu 24.04 ships it */
   sshSocket?: boolean;
+  /** mmdebstrap's apt variant: no tzdata, no sudo (packages.ts) */
+  minimal?: boolean;
 }
 
 export interface Image {
@@ -56,8 +58,11 @@ function customizeHooks(out: string, sshSocket: boolean): string[] {
 export async function buildImage(opts: ImageOptions): Promise<Image> {
   const repo = await buildRepo(opts.suite);
   const sshSocket = opts.sshSocket ?? false;
-  const recipe = { suite: opts.suite, sshSocket, repo, hooks: customizeHooks('OUT', sshSocket), packages: basePackages(opts.suite), DISK_SIZE };
-  const dir = cachePath(`image-${opts.suite}${sshSocket ? '-socket' : ''}-${cacheKey(recipe)}`);
+  const minimal = opts.minimal ?? false;
+  const packages = minimal ? minimalPackages(opts.suite) : basePackages(opts.suite);
+  const recipe = { suite: opts.suite, sshSocket, minimal, repo, hooks: customizeHooks('OUT', sshSocket), packages, DISK_SIZE };
+  const name = `${opts.suite}${sshSocket ? '-socket' : ''}${minimal ? '-minimal' : ''}`;
+  const dir = cachePath(`image-${name}-${cacheKey(recipe)}`);
   const image = { disk: join(dir, 'disk.raw'), kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img') };
   if (existsSync(image.disk)) return image;
 
@@ -66,11 +71,12 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
   await removeTree(tmp);
   mkdirSync(tmp);
   const log = join(tmp, 'build.log');
-  console.log(`# building the ${opts.suite} image${opts.sshSocket ? ' (ssh.socket)' : ''} (log: ${log})`);
+  console.log(`# building the ${name} image (log: ${log})`);
   const tree = join(tmp, 'tree');
   await run('mmdebstrap', [
     '--mode=root',
-    `--include=${basePackages(opts.suite).join(',')}`,
+    ...(minimal ? ['--variant=apt'] : []),
+    `--include=${packages.join(',')}`,
     // file:// mirrors must be visible inside the chroot for the second install stage
     '--hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount',
     ...customizeHooks(tmp, sshSocket).map((h) => `--customize-hook=${h}`),
@@ -80,6 +86,6 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
   await removeTree(tree);
   await removeTree(dir);
   renameSync(tmp, dir);
-  console.log(`# ${opts.suite} image built in ${since(start)}`);
+  console.log(`# ${name} image built in ${since(start)}`);
   return image;
 }

@@ -15,6 +15,15 @@ export function basePackages(suite: Suite): string[] {
 }
 
 /**
+ * A minimal image: mmdebstrap's apt variant (Essential packages and apt) plus what boots a cloud
+ * server, without sudo and CA certificates; what their dependencies do not pull in (tzdata among them)
+ * is missing too, as on the minimal images users build. A step installs what it uses.
+ */
+export function minimalPackages(suite: Suite): string[] {
+  return basePackages(suite).filter((name) => name !== 'sudo' && name !== 'ca-certificates');
+}
+
+/**
  * What the payload (and the benchmark) may install on top, served from the local repository with
  * their dependencies and recommends. The same names exist on bookworm and trixie (audispd-plugins
  * included). Extend this when a step starts installing something new.

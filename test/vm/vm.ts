@@ -23,6 +23,8 @@ export interface VmOptions {
   /** the user_data as it would be sent to Hetzner */
   userData: string | Buffer;
   sshSocket?: boolean;
+  /** a minimal image (image.ts) */
+  minimal?: boolean;
   /** guest TCP ports reachable on 127.0.0.1 (see `ports`) */
   hostPorts?: number[];
   /** the metadata's public-keys: what Hetzner installs for root from the project's SSH keys */
@@ -89,7 +91,7 @@ export class Vm {
   }
 
   static async boot(opts: VmOptions): Promise<Vm> {
-    const image = await buildImage({ suite: opts.suite, sshSocket: opts.sshSocket });
+    const image = await buildImage({ suite: opts.suite, sshSocket: opts.sshSocket, minimal: opts.minimal });
     const repo = await serveRepo({ '/': await buildRepo(opts.suite), [NPM_PREFIX]: await buildNpmDir() });
     const instanceId = opts.instanceId ?? String(10_000_000 + Math.floor(Math.random() * 1_000_000));
     const metadata = await startMetadata({ instanceId, hostname: opts.name, userData: opts.userData, publicKeys: opts.publicKeys ?? [], mac: MAC });
