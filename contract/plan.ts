@@ -31,6 +31,7 @@ export type StepPlan =
   | AuditPlan
   | SysctlPlan
   | PamPlan
+  | BaselinePlan
   | UpgradesPlan
   | ExtrasPlan;
 
@@ -128,6 +129,19 @@ export interface SysctlPlan {
 
 export interface PamPlan {
   id: 'pam';
+}
+
+/** CIS level 1 file settings no other step owns. */
+export interface BaselinePlan {
+  id: 'baseline';
+  /** /etc/issue and /etc/issue.net (sshd's Banner): a warning that names nothing about the system */
+  banner: string;
+  /** kernel modules modprobe refuses to load: file systems and protocols a cloud server does not use */
+  blockedModules: string[];
+  /** /etc/login.defs settings */
+  loginDefs: [key: string, value: string][];
+  /** who besides root may use cron (cron.allow), when cron is installed */
+  cronUsers: string[];
 }
 
 export interface UpgradesPlan {

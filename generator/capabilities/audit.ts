@@ -55,7 +55,8 @@ export function auditPlan(): AuditPlan {
       watch('/etc/hostname', 'wa', 'system-locale'),
       // the audit configuration itself, so switching auditing off leaves a trace (CIS 6.2.4 protects these files)
       watch('/etc/audit/', 'wa', 'audit-config'),
-      // Not here: CIS's sudo.log watch, because sudo writes no log file unless sudoers sets one.
+      // what was run through sudo: the admin step's sudoers file sets this log (CIS 6.2.3.3)
+      watch('/var/log/sudo.log', 'wa', 'sudo-log'),
     ],
   };
 }

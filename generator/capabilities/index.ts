@@ -11,7 +11,8 @@ import { fail2ban } from './fail2ban';
 import { audit } from './audit';
 import { sysctl } from './sysctl';
 import { pam } from './pam';
+import { baseline } from './baseline';
 import { upgrades } from './upgrades';
 import { extras } from './packages';
 
-export const capabilities: Capability<any>[] = [metadata, hostname, timezone, admin, ssh, firewall, fail2ban, audit, sysctl, pam, upgrades, extras];
+export const capabilities: Capability<any>[] = [metadata, hostname, timezone, admin, ssh, firewall, fail2ban, audit, sysctl, pam, baseline, upgrades, extras];

@@ -9,7 +9,7 @@ import { MIN_RSA_BITS } from '../config/ssh-key';
  * sshd answers from a network namespace (payload/lib/probe.ts) */
 export const sshPackages = ['openssh-server', 'iproute2'];
 
-export function sshPlan({ port, admin }: { port: number; admin: string }): SshPlan {
+export function sshPlan({ port, admin, forwarding = 'no' }: { port: number; admin: string; forwarding?: 'no' | 'local' }): SshPlan {
   return {
     id: 'ssh',
     port,
@@ -33,7 +33,8 @@ export function sshPlan({ port, admin }: { port: number; admin: string }): SshPl
       ['ClientAliveCountMax', '2'], // Lynis <=2; drops a dead session after 10 minutes
       ['TCPKeepAlive', 'no'], // ClientAlive* runs inside the encrypted channel, TCP keepalives do not
       ['X11Forwarding', 'no'],
-      ['AllowTcpForwarding', 'no'],
+      // local only when asked (ssh.forwarding): VS Code Remote-SSH and `ssh -L` need it, `-R` never
+      ['AllowTcpForwarding', forwarding],
       ['AllowAgentForwarding', 'no'], // the original allowed it: a root on the server could use your agent
       ['PermitTunnel', 'no'],
       ['GatewayPorts', 'no'],
@@ -44,6 +45,8 @@ export function sshPlan({ port, admin }: { port: number; admin: string }): SshPl
       ['LogLevel', 'VERBOSE'], // logs key fingerprints, which fail2ban and audits need
       ['PrintLastLog', 'yes'],
       ['RequiredRSASize', String(MIN_RSA_BITS)], // OpenSSH >= 9.1; refuses short RSA user keys, as the config does
+      ['DebianBanner', 'no'], // Debian's and Ubuntu's sshd would announce the package's patch level
+      ['Banner', '/etc/issue.net'], // the baseline step's warning, without OS details (CIS 5.1.x)
     ],
     crypto: {
       // post-quantum hybrids first (OpenSSH 10 / 9.x), then the ssh-audit hardening guide's order
@@ -87,6 +90,6 @@ export function sshPlan({ port, admin }: { port: number; admin: string }): SshPl
 
 export const ssh: Capability<'ssh'> = {
   id: 'ssh',
-  plan: ({ config }) => sshPlan({ port: config.ssh.port, admin: config.admin.name }),
+  plan: ({ config }) => sshPlan({ port: config.ssh.port, admin: config.admin.name, forwarding: config.ssh.forwarding }),
   packages: () => sshPackages,
 };

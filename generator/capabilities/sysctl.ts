@@ -91,10 +91,11 @@ export function sysctlPlan({ forwarding = false }: SysctlOptions): SysctlPlan {
       ['fs.suid_dumpable', '0'],
       // core files name their process (Lynis, dev-sec ansible)
       ['kernel.core_uses_pid', '1'],
-      // link and file tricks in world-writable directories (dev-sec sysctl-34; Debian's defaults, pinned)
+      // link and file tricks in world-writable directories (dev-sec sysctl-34; Debian's defaults, pinned;
+      // FIFOs at 2, as for regular files: no opening another user's FIFO in a sticky directory, Lynis)
       ['fs.protected_hardlinks', '1'],
       ['fs.protected_symlinks', '1'],
-      ['fs.protected_fifos', '1'],
+      ['fs.protected_fifos', '2'],
       ['fs.protected_regular', '2'],
       // users cannot make the kernel load a tty line discipline module (Lynis)
       ['dev.tty.ldisc_autoload', '0'],

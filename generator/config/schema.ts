@@ -130,8 +130,12 @@ export const schema = section(
           min: 1,
           max: 65535,
         }),
+        forwarding: oneOf(['no', 'local'] as const, {
+          doc: 'TCP forwarding through SSH. "local" allows `ssh -L` and what is built on it (VS Code Remote-SSH, port forwards to a dev server), from the client to the server\'s side only; remote forwards (`ssh -R`), which open ports on the server, stay off either way.',
+          default: 'no',
+        }),
       },
-      { doc: 'The SSH server. Its hardening (keys only, no root, modern crypto) is not configurable.' },
+      { doc: 'The SSH server. Its hardening (keys only, no root, modern crypto) is not configurable, apart from forwarding.' },
     ),
     firewall: section(
       {

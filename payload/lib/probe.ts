@@ -11,8 +11,12 @@ export const PROBE_CLIENT = '198.18.255.254';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Tries a key exchange with sshd on `port` from outside loopback until one succeeds. */
-export async function sshAnswersFromOutside($: Shell, port: number, tries: number, pauseMs: number): Promise<boolean> {
+/**
+ * Tries a key exchange with sshd on `port` from outside loopback until one succeeds. Returns what sshd
+ * announced itself as ("SSH-2.0-OpenSSH_9.2p1", "" when ssh-keyscan did not say), or undefined when it
+ * never answered.
+ */
+export async function sshAnswersFromOutside($: Shell, port: number, tries: number, pauseMs: number): Promise<string | undefined> {
   const remove = () => $({ nothrow: true })`ip netns delete ${NS}`; // the veth pair goes with it
   await remove(); // a run cut short may have left one
   try {
@@ -24,10 +28,11 @@ export async function sshAnswersFromOutside($: Shell, port: number, tries: numbe
     await $`ip -n ${NS} link set fb-client up`;
     for (let i = 0; i < tries; i++) {
       const scan = await $({ nothrow: true })`ip netns exec ${NS} ssh-keyscan -T 5 -p ${port} -t ed25519 ${HOST}`;
-      if (scan.stdout.includes('ssh-ed25519')) return true;
+      // ssh-keyscan comments each answer on stderr: "# HOST:PORT SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"
+      if (scan.stdout.includes('ssh-ed25519')) return /^# \S+ (SSH-.*)$/m.exec(scan.stderr)?.[1].trim() ?? '';
       await sleep(pauseMs);
     }
-    return false;
+    return undefined;
   } finally {
     await remove();
   }

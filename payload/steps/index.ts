@@ -16,6 +16,7 @@ export const steps: Record<StepId, () => Promise<Step<any>>> = {
   audit: () => import('./audit').then((m) => m.audit),
   sysctl: () => import('./sysctl').then((m) => m.sysctl),
   pam: () => import('./pam').then((m) => m.pam),
+  baseline: () => import('./baseline').then((m) => m.baseline),
   upgrades: () => import('./upgrades').then((m) => m.upgrades),
   extras: () => import('./extras').then((m) => m.extras),
 };

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { SshPlan } from '../../contract/plan';
 import type { Ctx, Step } from '../step';
+import type { Fs } from '../lib/fs';
 import type { Shell } from '../lib/shell';
 import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';
 import { isActive, isEnabled } from '../lib/systemd';
@@ -11,7 +12,8 @@ import { addedRules, allowsTcp, ufwActive } from '../lib/ufw';
 import { sshAnswersFromOutside } from '../lib/probe';
 
 // 00- because sshd keeps the first value it reads and cloud-init writes 50-cloud-init.conf
-const DROP_IN = '/etc/ssh/sshd_config.d/00-firstboot.conf';
+const CONFIG = '/etc/ssh/sshd_config';
+const DROP_IN = `${CONFIG}.d/00-firstboot.conf`;
 // Ubuntu 24.04 starts sshd from ssh.socket, whose ListenStream, not sshd's Port, decides the port
 const SOCKET_DROP_IN = '/etc/systemd/system/ssh.socket.d/00-firstboot.conf';
 // what sshd last loaded: a file can be right while sshd still runs an older one (a reload was lost)
@@ -37,11 +39,23 @@ async function directives({ params, $ }: Ssh): Promise<[string, string][]> {
   return lines;
 }
 
+// sshd's configuration is for root's eyes only (CIS 5.1.1)
 const dropIn = (lines: [string, string][]): FileSpec => ({
   path: DROP_IN,
   content: header('sshd hardening') + lines.map(([k, v]) => `${k} ${v}`).join('\n') + '\n',
-  mode: 0o644,
+  mode: 0o600,
 });
+
+/** sshd_config and its drop-ins (cloud-init's among them) that others may read */
+async function readableConfigs(fs: Fs): Promise<string[]> {
+  const paths = [CONFIG, ...(await fs.list(`${CONFIG}.d`)).filter((n) => n.endsWith('.conf')).map((n) => `${CONFIG}.d/${n}`)];
+  const open: string[] = [];
+  for (const path of paths) {
+    const stat = await fs.stat(path);
+    if (stat && (stat.mode & 0o077) !== 0) open.push(path);
+  }
+  return open;
+}
 
 const socketDropIn = (port: number): FileSpec => ({
   path: SOCKET_DROP_IN,
@@ -72,6 +86,9 @@ async function effectiveValues({ params, $ }: Ssh): Promise<Map<string, string[]
   return effective;
 }
 
+/** keywords `sshd -T` does not print; verify proves them from outside */
+const UNREPORTED = new Set(['debianbanner']);
+
 /** Effective values differing from the intended ones, and whether sshd would take an admin key at all. */
 async function effectiveDrift(ctx: Ssh, lines: [string, string][]): Promise<string[]> {
   const effective = await effectiveValues(ctx);
@@ -80,6 +97,7 @@ async function effectiveDrift(ctx: Ssh, lines: [string, string][]): Promise<stri
   for (const [k, v] of lines) wanted.set(k.toLowerCase(), [...(wanted.get(k.toLowerCase()) ?? []), v.toLowerCase()]);
   const drift: string[] = [];
   for (const [key, values] of wanted) {
+    if (UNREPORTED.has(key)) continue;
     const got = (effective.get(key) ?? []).sort().join(' ');
     if (got !== [...values].sort().join(' ')) drift.push(`sshd uses ${key} ${got || '(unset)'}, wants ${values.join(' ')}`);
   }
@@ -186,6 +204,7 @@ export const ssh: Step<'ssh'> = {
   async check(ctx) {
     const files = await wantedFiles(ctx);
     const drift = [...(await badHostKeys(ctx)).map((k) => `${k.path} ${k.why}`), ...(await moduliDrift(ctx))];
+    drift.push(...(await readableConfigs(ctx.fs)).map((path) => `${path} is readable by others than root`));
     for (const file of files) drift.push(...(await fileDrift(ctx.fs, file)));
     if ((await ctx.fs.read(LOADED)) !== fingerprint(files)) drift.push('sshd has not loaded the current configuration');
     return drift;
@@ -194,6 +213,7 @@ export const ssh: Step<'ssh'> = {
     const { params, fs, $ } = ctx;
     await fs.mkdir('/run/sshd', { mode: 0o755 }); // sshd -t needs it; with ssh.socket nothing made it yet
     await fixHostKeys(ctx);
+    for (const path of await readableConfigs(fs)) await fs.chmod(path, 0o600);
     const moduli = await fs.read(MODULI);
     if (moduli !== undefined) await writeFile(fs, { path: MODULI, content: strongModuli(moduli, params.minModulusBits), mode: 0o644 });
 
@@ -221,7 +241,7 @@ export const ssh: Step<'ssh'> = {
       throw new Error(`kept the old sshd configuration: the firewall did not open port ${params.port}: ${err.message}`);
     });
     await reload($, socket);
-    if (!(await answers($, params.port))) {
+    if ((await answers($, params.port)) === undefined) {
       await restore();
       await reload($, socket);
       throw new Error(`sshd did not answer on port ${params.port}; restored the old configuration`);
@@ -230,7 +250,12 @@ export const ssh: Step<'ssh'> = {
   },
   async verify(ctx) {
     const problems = await effectiveDrift(ctx, await directives(ctx));
-    if (!(await answers(ctx.$, ctx.params.port, Math.min(3, answerWait.tries)))) problems.push(`sshd does not answer on port ${ctx.params.port}`);
+    const banner = await answers(ctx.$, ctx.params.port, Math.min(3, answerWait.tries));
+    if (banner === undefined) problems.push(`sshd does not answer on port ${ctx.params.port}`);
+    // "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3": anything after the version is the distribution's patch level
+    else if (/^SSH-\S+ \S/.test(banner) && ctx.params.settings.some(([k, v]) => k === 'DebianBanner' && v === 'no')) {
+      problems.push(`sshd announces its patch level to every client: ${banner}`);
+    }
     return problems;
   },
 };

@@ -150,7 +150,7 @@ test('the corpus is big enough', () => {
 const defaults = {
   timezone: 'Etc/UTC',
   admin: { name: 'admin', shell: '/bin/bash', ssh_keys: [demoKey] },
-  ssh: { port: 22 },
+  ssh: { port: 22, forwarding: 'no' },
   firewall: { allow: [] },
   mosh: { enabled: true, ports: '60000:60010' },
   fail2ban: { enabled: true, bantime: '1h', findtime: '10m', maxretry: 3 },
@@ -180,7 +180,7 @@ test('every option set resolves to itself, allow entries split into port and pro
       'hostname: dev1.example.com',
       'timezone: Europe/Paris',
       'admin: { name: fx, shell: /usr/bin/zsh }',
-      'ssh: { port: 2222 }',
+      'ssh: { port: 2222, forwarding: local }',
       'firewall: { allow: [22/tcp, 443/tcp, 443/udp, "8000:8100/tcp", 60005/udp] }',
       'mosh: { enabled: false, ports: "61000:61010" }',
       'fail2ban: { enabled: false, bantime: 2d, findtime: 30s, maxretry: 5 }',
@@ -195,7 +195,7 @@ test('every option set resolves to itself, allow entries split into port and pro
     hostname: 'dev1.example.com',
     timezone: 'Europe/Paris',
     admin: { name: 'fx', shell: '/usr/bin/zsh', ssh_keys: [demoKey] },
-    ssh: { port: 2222 },
+    ssh: { port: 2222, forwarding: 'local' },
     firewall: {
       allow: [
         { port: '22', proto: 'tcp' },

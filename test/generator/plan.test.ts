@@ -18,7 +18,7 @@ const step = <I extends Plan['steps'][number]['id']>(p: Plan, id: I) => p.steps.
 
 test('the defaults: every capability, in dependency order, no hostname, no extras', async () => {
   const p = await planFor('');
-  assert.equal(ids(p), ['packages', 'timezone', 'admin', 'ssh', 'firewall', 'fail2ban', 'audit', 'sysctl', 'pam', 'upgrades']);
+  assert.equal(ids(p), ['packages', 'timezone', 'admin', 'ssh', 'firewall', 'fail2ban', 'audit', 'sysctl', 'pam', 'baseline', 'upgrades']);
   assert.equal(step(p, 'packages').install, ['tzdata', 'sudo', 'passwd', 'openssh-server', 'iproute2', 'ufw', 'mosh', 'fail2ban', 'python3-systemd', 'iptables', 'auditd', 'procps', 'unattended-upgrades']);
   assert.equal(step(p, 'firewall').rules.map((r) => `${r.action} ${r.port}/${r.proto}`), ['limit 22/tcp', 'allow 60000:60010/udp']);
   assert.is(step(p, 'admin').name, 'admin');
@@ -35,7 +35,7 @@ test('the runner\'s npm packages are pinned as package-lock.json records them, f
 
 test('switched-off capabilities leave their steps and packages out', async () => {
   const p = await planFor('mosh: {enabled: false}\nfail2ban: {enabled: false}\naudit: {enabled: false}\nsysctl: {enabled: false}\nupgrades: {enabled: false}\n');
-  assert.equal(ids(p), ['packages', 'timezone', 'admin', 'ssh', 'firewall', 'pam']);
+  assert.equal(ids(p), ['packages', 'timezone', 'admin', 'ssh', 'firewall', 'pam', 'baseline']);
   assert.equal(step(p, 'packages').install, ['tzdata', 'sudo', 'passwd', 'openssh-server', 'iproute2', 'ufw']);
   assert.equal(step(p, 'firewall').rules.map((r) => r.port), ['22']);
 });
@@ -43,7 +43,7 @@ test('switched-off capabilities leave their steps and packages out', async () =>
 test('the config reaches each step: port, admin, shell, allow list, durations, reboot, extras', async () => {
   const p = await planFor(`hostname: dev1
 admin: {name: ops, shell: /usr/bin/zsh}
-ssh: {port: 2222}
+ssh: {port: 2222, forwarding: local}
 firewall: {allow: [443/tcp, 8000:8100/tcp]}
 fail2ban: {bantime: 2h, maxretry: 5}
 upgrades: {reboot: false}
@@ -55,6 +55,10 @@ packages: [htop, git]
   assert.ok(step(p, 'packages').install.includes('zsh'));
   assert.not.ok(step(p, 'packages').install.includes('htop'), 'extras never share the hardening transaction');
   assert.is(step(p, 'ssh').port, 2222);
+  const sshd = new Map(step(p, 'ssh').settings);
+  assert.is(sshd.get('AllowTcpForwarding'), 'local');
+  assert.is(new Map(step(await planFor(''), 'ssh').settings).get('AllowTcpForwarding'), 'no');
+  assert.equal(step(p, 'baseline').cronUsers, ['ops']);
   assert.equal(step(p, 'firewall').rules.map((r) => `${r.action} ${r.port}/${r.proto} ${r.comment}`), [
     'limit 2222/tcp firstboot ssh',
     'allow 60000:60010/udp firstboot mosh',

@@ -200,4 +200,25 @@ test('verify names effective values that differ and a silent port', async () => 
   assert.equal(await ssh.verify(ctx), ['sshd uses permitrootlogin yes, wants no', 'sshd does not answer on port 22']);
 });
 
+test('sshd_config and every drop-in, cloud-init\'s included, become readable by root only', async () => {
+  const ctx = debian12();
+  ctx.fs.seed('/etc/ssh/sshd_config', 'Include /etc/ssh/sshd_config.d/*.conf\n', 0o644).seed('/etc/ssh/sshd_config.d/50-cloud-init.conf', 'PasswordAuthentication yes\n', 0o644);
+  const drift = await ssh.check(ctx);
+  assert.ok(drift.includes('/etc/ssh/sshd_config is readable by others than root'), drift.join('\n'));
+  assert.ok(drift.includes('/etc/ssh/sshd_config.d/50-cloud-init.conf is readable by others than root'), drift.join('\n'));
+  await ssh.apply(ctx);
+  for (const path of ['/etc/ssh/sshd_config', '/etc/ssh/sshd_config.d/50-cloud-init.conf', DROP_IN]) assert.is((await ctx.fs.stat(path))!.mode, 0o600, path);
+  assert.equal(await ssh.check(ctx), []);
+});
+
+test('verify: sshd that still announces the distribution\'s patch level (DebianBanner not in effect) is a problem', async () => {
+  const ctx = debian12();
+  await ssh.apply(ctx);
+  const banner = (line: string) => ctx.$.on(/^ip netns exec firstboot-probe ssh-keyscan /, { stdout: '198.18.255.253 ssh-ed25519 AAAAC3Nza\n', stderr: `# 198.18.255.253:22 ${line}\n` });
+  banner('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3');
+  assert.equal(await ssh.verify(ctx), ['sshd announces its patch level to every client: SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3']);
+  banner('SSH-2.0-OpenSSH_9.2p1');
+  assert.equal(await ssh.verify(ctx), []);
+});
+
 test.run();

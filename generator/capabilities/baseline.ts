@@ -1,0 +1,46 @@
+// CIS level 1 items no other capability owns (hardening-anchors.md; Lynis BANN, AUTH, FILE, HRDN, NETW,
+// STRG, SCHD). Nothing here can lock anyone out or stop a developer's tools:
+// - squashfs and vfat stay loadable: snaps are squashfs, and ARM servers boot from a vfat EFI partition;
+//   overlay, fuse and the tunnel modules too (containers, sshfs, Tailscale).
+// - No password expiry (PASS_MAX_DAYS): accounts here log in with keys and have no password, and an
+//   expired password makes PAM refuse even a key login (pam_unix's account check), which would lock
+//   every account useradd makes later out after that many days.
+import type { BaselinePlan } from '../../contract/plan';
+import type { Capability } from './capability';
+
+/** No OS name or version, which /etc/issue's \s \r \v escapes and Debian's default text give away (CIS 1.7.x). */
+export const BANNER =
+  'Authorised access only. This system is private: activity on it is logged and monitored, and evidence of misuse is subject to law enforcement.\n';
+
+export function baselinePlan({ admin }: { admin: string }): BaselinePlan {
+  return {
+    id: 'baseline',
+    banner: BANNER,
+    blockedModules: [
+      // file systems nobody mounts on a cloud server (CIS 1.1.1.x; Lynis FILE-6430)
+      'cramfs', 'freevxfs', 'hfs', 'hfsplus', 'jffs2', 'udf',
+      // removable storage and FireWire: a cloud server has neither (CIS 1.1.1.x; Lynis STRG-1846/1848)
+      'usb-storage', 'firewire-core',
+      // rarely used protocols with a history of remote kernel bugs (CIS 3.2.x; Lynis NETW-3200)
+      'dccp', 'sctp', 'rds', 'tipc',
+    ],
+    loginDefs: [
+      // new files readable by their group at most (CIS 5.4.2.x; Lynis AUTH-9328); with USERGROUPS_ENAB a
+      // user's own group gets the owner's bits, so 027 acts as 007 for them
+      ['UMASK', '027'],
+      // a password cannot be changed back at once, and expiry is warned of (CIS 5.4.1.x; Lynis AUTH-9286)
+      ['PASS_MIN_DAYS', '1'],
+      ['PASS_WARN_AGE', '7'],
+      // SHA-512 passwords that chpasswd and newusers set are hashed this hard (Lynis AUTH-9230)
+      ['SHA_CRYPT_MIN_ROUNDS', '65536'],
+      ['SHA_CRYPT_MAX_ROUNDS', '65536'],
+    ],
+    // CIS 2.4.1.8: only listed users may use cron; root always may, the admin must keep its crontab
+    cronUsers: [admin],
+  };
+}
+
+export const baseline: Capability<'baseline'> = {
+  id: 'baseline',
+  plan: ({ config }) => baselinePlan({ admin: config.admin.name }),
+};

@@ -1,0 +1,95 @@
+// CIS level 1 files no other step owns (generator/capabilities/baseline.ts says why each, and what is
+// left out): login banners, kernel modules that never load, login.defs, no core dumps, and cron for
+// root and the admin only.
+import type { BaselinePlan } from '../../contract/plan';
+import type { Step } from '../step';
+import type { Fs } from '../lib/fs';
+import type { Shell } from '../lib/shell';
+import { filesDrift, header, writeFiles, type FileSpec } from '../lib/files';
+
+const LOGIN_DEFS = '/etc/login.defs';
+const CRONTAB = '/etc/crontab';
+const CRON_DIRS = ['/etc/cron.d', '/etc/cron.hourly', '/etc/cron.daily', '/etc/cron.weekly', '/etc/cron.monthly'];
+
+function fixedFiles(params: BaselinePlan): FileSpec[] {
+  return [
+    { path: '/etc/issue', content: params.banner, mode: 0o644 },
+    { path: '/etc/issue.net', content: params.banner, mode: 0o644 },
+    {
+      path: '/etc/modprobe.d/firstboot-blocklist.conf',
+      content: header('kernel modules that never load') + params.blockedModules.map((m) => `install ${m} /bin/false\nblacklist ${m}\n`).join(''),
+      mode: 0o644,
+    },
+    // a core dump holds whatever was in memory, keys included: none for PAM sessions or services
+    { path: '/etc/security/limits.d/firstboot-core.conf', content: header('no core dumps') + '* soft core 0\n* hard core 0\n', mode: 0o644 },
+    { path: '/etc/systemd/coredump.conf.d/firstboot.conf', content: header('no core dumps') + '[Coredump]\nStorage=none\nProcessSizeMax=0\n', mode: 0o644 },
+  ];
+}
+
+/** login.defs with each planned key set once, where it was (or at the end); comments left alone */
+function withLoginDefs(text: string, settings: [string, string][]): string {
+  const wanted = new Map(settings);
+  const done = new Set<string>();
+  const lines = text.replace(/\n$/, '').split('\n').flatMap((line) => {
+    const key = /^\s*([A-Z_]+)\s/.exec(line)?.[1];
+    if (!key || !wanted.has(key)) return [line];
+    if (done.has(key)) return [];
+    done.add(key);
+    return [`${key} ${wanted.get(key)}`];
+  });
+  for (const [key, value] of settings) if (!done.has(key)) lines.push(`${key} ${value}`);
+  return lines.join('\n') + '\n';
+}
+
+/** cron's files as CIS wants them, when cron is installed: root-only, and cron.allow naming who may use it */
+async function cronFiles({ fs }: { fs: Fs }, users: string[]): Promise<FileSpec[]> {
+  const crontab = await fs.stat(CRONTAB);
+  if (!crontab) return [];
+  // crontab(1) is setgid crontab and reads cron.allow with that group
+  const group = (await fs.read('/etc/group'))?.split('\n').some((line) => line.startsWith('crontab:')) ? 'crontab' : 'root';
+  return [
+    { path: CRONTAB, content: (await fs.read(CRONTAB))!, mode: 0o600 },
+    { path: '/etc/cron.allow', content: ['root', ...users].map((u) => `${u}\n`).join(''), mode: 0o640, owner: `root:${group}` },
+  ];
+}
+
+async function cronDirDrift(fs: Fs): Promise<string[]> {
+  const drift: string[] = [];
+  for (const dir of CRON_DIRS) {
+    const stat = await fs.stat(dir);
+    if (stat && (stat.mode & 0o077) !== 0) drift.push(`${dir} has mode ${stat.mode.toString(8)}, wants 700`);
+  }
+  return drift;
+}
+
+async function wanted(params: BaselinePlan, fs: Fs): Promise<FileSpec[]> {
+  const defs = await fs.read(LOGIN_DEFS);
+  const loginDefs = defs === undefined ? [] : [{ path: LOGIN_DEFS, content: withLoginDefs(defs, params.loginDefs), mode: 0o644 }];
+  return [...fixedFiles(params), ...loginDefs, ...(await cronFiles({ fs }, params.cronUsers))];
+}
+
+/** modules modprobe would still load: it names the install command it would run instead */
+async function loadable($: Shell, modules: string[]): Promise<string[]> {
+  const loads: string[] = [];
+  for (const name of modules) {
+    const dry = await $({ nothrow: true })`modprobe -n -v ${name}`;
+    if (!/install \/bin\/false/.test(dry.stdout)) loads.push(`kernel module ${name} would load`);
+  }
+  return loads;
+}
+
+export const baseline: Step<'baseline'> = {
+  id: 'baseline',
+  title: 'CIS baseline files',
+  after: ['packages'],
+  async check({ params, fs }) {
+    return [...(await filesDrift(fs, await wanted(params, fs))), ...(await cronDirDrift(fs))];
+  },
+  async apply({ params, fs }) {
+    await writeFiles(fs, await wanted(params, fs));
+    for (const dir of CRON_DIRS) if (await fs.stat(dir)) await fs.chmod(dir, 0o700);
+  },
+  async verify({ params, $, fs }) {
+    return [...(await filesDrift(fs, await wanted(params, fs))), ...(await cronDirDrift(fs)), ...(await loadable($, params.blockedModules))];
+  },
+};
