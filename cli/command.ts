@@ -37,3 +37,17 @@ export function registryOf(values: { registry?: string }, env = process.env): st
   if (url.username || url.password) throw new UsageError(`${source} must not hold credentials: the URL is written into the user-data, which every process on the server can read`);
   return url.href;
 }
+
+/** `-o FORMAT`, as hcloud and kubectl mean it: how a result is printed. Files are `--out FILE`. */
+export const FORMAT_OPTION = { output: { type: 'string', short: 'o' } } as const satisfies ParseArgsConfig['options'];
+export const FORMAT_HELP = '  -o, --output json    print the result as JSON';
+
+export function wantsJson(values: { output?: string }): boolean {
+  if (values.output === undefined) return false;
+  if (values.output === 'json') return true;
+  throw new UsageError(`-o is the output format and takes "json", got "${values.output}"${/[./]/.test(values.output) ? `; to write a file: --out ${values.output}` : ''}`);
+}
+
+/** Where an artifact goes instead of stdout: whole or not at all (hcloud/local-file.ts). */
+export const OUT_OPTION = { out: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+export const OUT_HELP = '      --out FILE       write to FILE instead of stdout (- is stdout; nothing is written on error)';

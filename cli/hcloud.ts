@@ -2,7 +2,7 @@
 // checked before the token is looked for; progress goes to stderr, results to stdout.
 import { createInterface } from 'node:readline/promises';
 import type { ParseArgsConfig } from 'node:util';
-import { CONFIG_HELP, CONFIG_OPTIONS, REGISTRY_HELP, REGISTRY_OPTION, registryOf, UsageError, type Command } from './command';
+import { CONFIG_HELP, CONFIG_OPTIONS, FORMAT_HELP, FORMAT_OPTION, REGISTRY_HELP, REGISTRY_OPTION, registryOf, UsageError, wantsJson, type Command } from './command';
 import { createdText, listText } from './hcloud-output';
 import { buildImage, connect, create, deleteServer, list, rescale } from '../hcloud/index';
 import { defaults } from '../hcloud/server-options';
@@ -25,8 +25,6 @@ const SERVER_HELP = `${CONFIG_HELP}
 ${REGISTRY_HELP}`;
 const LABEL_HELP = '      --label K=V      an extra label (repeatable)';
 
-const JSON_OPTION = { output: { type: 'string', short: 'o' } } as const satisfies ParseArgsConfig['options'];
-const JSON_HELP = '  -o, --output json    print the result as JSON';
 
 const ENV_HELP = `
 The API token comes from HCLOUD_TOKEN, else the hcloud CLI's active context, else a hidden prompt;
@@ -34,12 +32,6 @@ HCLOUD_ENDPOINT sets another API address.`;
 
 const print = (text: string) => process.stdout.write(text);
 const printJson = (value: unknown) => print(JSON.stringify(value, null, 2) + '\n');
-
-function wantsJson(values: { output?: string }): boolean {
-  if (values.output === undefined) return false;
-  if (values.output === 'json') return true;
-  throw new UsageError(`-o takes "json", got "${values.output}"`);
-}
 
 function onlyName(positionals: string[], what: string): string {
   const [name, ...extra] = positionals;
@@ -80,9 +72,9 @@ ${SERVER_HELP}
 ${LABEL_HELP}
       --firewall       also make a Hetzner Cloud Firewall that mirrors the ufw rules
       --wait           wait until SSH answers with the server's host key and the payload has finished
-${JSON_HELP}
+${FORMAT_HELP}
 Writes a Host NAME block to ~/.ssh/config and the server's host key to ~/.ssh/known_hosts.${ENV_HELP}`,
-    options: { ...SERVER_OPTIONS, ...JSON_OPTION, firewall: { type: 'boolean' }, wait: { type: 'boolean' } },
+    options: { ...SERVER_OPTIONS, ...FORMAT_OPTION, firewall: { type: 'boolean' }, wait: { type: 'boolean' } },
     async run(values, positionals) {
       const name = onlyName(positionals, 'create');
       const json = wantsJson(values);
@@ -99,8 +91,8 @@ Writes a Host NAME block to ~/.ssh/config and the server's host key to ~/.ssh/kn
   },
   list: {
     summary: 'the servers firstboot made in this project',
-    usage: `firstboot list [-o json]\n${JSON_HELP}${ENV_HELP}`,
-    options: JSON_OPTION,
+    usage: `firstboot list [-o json]\n${FORMAT_HELP}${ENV_HELP}`,
+    options: FORMAT_OPTION,
     async run(values, positionals) {
       if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
       const json = wantsJson(values);

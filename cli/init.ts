@@ -71,7 +71,7 @@ when -c is not given.`,
     }
     const shown = key.startsWith(home) ? `~${key.slice(home.length)}` : key;
     await writeFileSafely(CONFIG_FILE, starter(shown), { mode: 0o644 });
-    console.error(`wrote ./${CONFIG_FILE} with the key ${shown}; next: firstboot validate, then firstboot generate -o user-data.yaml`);
+    console.error(`wrote ./${CONFIG_FILE} with the key ${shown}; next: firstboot validate, then firstboot generate --out user-data.yaml`);
     return 0;
   },
 };

@@ -1,10 +1,10 @@
 // The command line: argument parsing, printing and exit codes only (0 ok, 1 failure, 2 bad input or usage).
-// Artifacts go to stdout or -o; diagnostics go to stderr.
+// Artifacts go to stdout or --out FILE; -o is a format (-o json); diagnostics go to stderr.
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
 import { formatDiagnostics } from '../generator/config/diagnostics';
-import { CONFIG_HELP, CONFIG_OPTIONS, REGISTRY_HELP, REGISTRY_OPTION, registryOf, UsageError, type Command } from './command';
+import { CONFIG_HELP, CONFIG_OPTIONS, FORMAT_HELP, FORMAT_OPTION, OUT_HELP, OUT_OPTION, REGISTRY_HELP, REGISTRY_OPTION, registryOf, UsageError, wantsJson, type Command } from './command';
 import { ConfigError, configAndPlan, generate } from '../generator/generate';
 import { hcloudCommands } from './hcloud';
 import { HcloudError, HcloudInputError } from '../hcloud/index';
@@ -21,17 +21,17 @@ const commands: Record<string, Command> = {
   init,
   generate: {
     summary: 'write cloud-init user-data that hardens a server on its first boot',
-    usage: `firstboot generate [-c FILE] [--ssh-key PATH]... [--registry URL] [-o FILE]
+    usage: `firstboot generate [-c FILE] [--ssh-key PATH]... [--registry URL] [--out FILE]
 ${CONFIG_HELP}
 ${REGISTRY_HELP}
-  -o, --output FILE    write here instead of stdout (- is stdout; nothing is written on error)`,
-    options: { ...CONFIG_OPTIONS, ...REGISTRY_OPTION, output: { type: 'string', short: 'o' } },
+${OUT_HELP}`,
+    options: { ...CONFIG_OPTIONS, ...REGISTRY_OPTION, ...OUT_OPTION },
     async run(values) {
       const out = await generate({ config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values) });
-      await emit(out.userData, values.output, values.config);
-      if (values.output && values.output !== '-') {
+      await emit(out.userData, values.out, values.config);
+      if (values.out && values.out !== '-') {
         const bytes = byteLength(out.userData);
-        console.error(`wrote ${values.output}: ${bytes.toLocaleString('en-US')} bytes, ${(USER_DATA_LIMIT - bytes).toLocaleString('en-US')} left of Hetzner's ${USER_DATA_LIMIT.toLocaleString('en-US')}`);
+        console.error(`wrote ${values.out}: ${bytes.toLocaleString('en-US')} bytes, ${(USER_DATA_LIMIT - bytes).toLocaleString('en-US')} left of Hetzner's ${USER_DATA_LIMIT.toLocaleString('en-US')}`);
       }
       return 0;
     },
@@ -51,27 +51,29 @@ ${REGISTRY_HELP}
   },
   plan: {
     summary: 'show the ordered steps and what each will configure (a dry run)',
-    usage: `firstboot plan [-c FILE] [--ssh-key PATH]... [--registry URL] [--json] [-o FILE]
+    usage: `firstboot plan [-c FILE] [--ssh-key PATH]... [--registry URL] [-o json] [--out FILE]
 ${CONFIG_HELP}
 ${REGISTRY_HELP}
-      --json           the plan as JSON, as the server receives it
-  -o, --output FILE    write here instead of stdout`,
-    options: { ...CONFIG_OPTIONS, ...REGISTRY_OPTION, json: { type: 'boolean', default: false }, output: { type: 'string', short: 'o' } },
+  -o, --output json    the plan as JSON, as the server receives it
+${OUT_HELP}`,
+    options: { ...CONFIG_OPTIONS, ...REGISTRY_OPTION, ...FORMAT_OPTION, ...OUT_OPTION },
     async run(values) {
+      const json = wantsJson(values);
       const { plan } = await configAndPlan({ config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values) });
-      await emit(values.json ? JSON.stringify(plan, null, 2) + '\n' : planText(plan), values.output, values.config);
+      await emit(json ? JSON.stringify(plan, null, 2) + '\n' : planText(plan), values.out, values.config);
       return 0;
     },
   },
   inspect: {
     summary: 'read a generated user-data file back: its plan, payload version and size by part',
-    usage: `firstboot inspect USER_DATA [--json]
-      --json           machine-readable`,
-    options: { json: { type: 'boolean', default: false } },
+    usage: `firstboot inspect USER_DATA [-o json]
+${FORMAT_HELP}`,
+    options: FORMAT_OPTION,
     async run(values, [file]) {
+      const json = wantsJson(values);
       if (!file) throw new UsageError('inspect needs the user-data file to read');
       const found = inspect(await readFile(file, 'utf8'));
-      if (values.json) return console.log(JSON.stringify(found, null, 2)), 0;
+      if (json) return console.log(JSON.stringify(found, null, 2)), 0;
       console.log(`payload     firstboot ${found.payloadVersion}`);
       console.log(`config      ${found.plan.configHash}`);
       console.log(`mode        ${found.plan.mode}`);
@@ -99,8 +101,25 @@ ${Object.entries(commands)
 async function emit(text: string, output?: string, config?: string): Promise<void> {
   if (!output || output === '-') return void process.stdout.write(text);
   const same = async (a: string, b: string) => (await realpath(a).catch(() => a)) === (await realpath(b).catch(() => b));
-  if (config && (await same(output, config))) throw new UsageError(`-o ${output} is the config being read; write the output to another file`);
+  if (config && (await same(output, config))) throw new UsageError(`--out ${output} is the config being read; write the output to another file`);
   await writeFileSafely(output, text, { mode: 0o600 });
+}
+
+/** node's argument parser's complaints, said the way the rest of firstboot says things */
+function argumentProblem(err: NodeJS.ErrnoException, name: string, command: Command): string {
+  const option = /'([^']+)'/.exec(err.message)?.[1] ?? '';
+  const options = command.options ?? {};
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    if (/^(-o|--output)$/.test(option) && 'out' in options) return `${option} is the output format (as in -o json), and ${name} has none; --out FILE writes to a file`;
+    const names = Object.entries(options).flatMap(([long, o]) => [`--${long}`, ...(o.short ? [`-${o.short}`] : [])]);
+    const near = closest(option, names);
+    return `unknown option "${option}"${near ? `; did you mean "${near}"?` : ''}`;
+  }
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const long = /--[\w-]+/.exec(option)?.[0] ?? option;
+    return /argument missing/.test(err.message) ? `${long} needs a value` : `${long} takes no value`;
+  }
+  return err.message;
 }
 
 const useColor = () => !!process.stderr.isTTY && !process.env.NO_COLOR;
@@ -138,7 +157,8 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`error: ${(err as Error).message}\n${command ? `usage: ${command.usage}` : USAGE}`);
+      const message = err instanceof UsageError || !command ? (err as Error).message : argumentProblem(err as NodeJS.ErrnoException, name, command);
+      console.error(`error: ${message}\n${command ? `usage: ${command.usage}` : USAGE}`);
       return 2;
     }
     if (err instanceof InspectError || err instanceof HcloudInputError || err instanceof LocalFileError) {

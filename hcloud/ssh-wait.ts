@@ -78,7 +78,7 @@ export async function waitForPayload(options: WaitForPayloadOptions): Promise<Pa
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = options.now ?? Date.now;
   const deadline = now() + (options.timeoutMs ?? 20 * 60_000);
-  const args = (user: string, port: number) => rootCommand({ ...options, user }, ['status', '--json'], port);
+  const args = (user: string, port: number) => rootCommand({ ...options, user }, ['status', '-o', 'json'], port);
   // sshd starts on 22 and moves to the plan's port only if the ssh step succeeds: ask there first,
   // then on 22, so a failed move shows as the payload's result rather than as a timeout.
   const ports = [...new Set([options.port, 22])];

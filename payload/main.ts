@@ -1,7 +1,7 @@
 // The payload's command line, run on the server as /usr/local/sbin/firstboot.
 //   firstboot run [--only STEP]   converge the machine to the plan (what firstboot.service runs)
-//   firstboot status [--json]     the last run's result
-//   firstboot check [--json]      verify the live state; exit 1 naming what fails
+//   firstboot status [-o json]    the last run's result
+//   firstboot check [-o json]     verify the live state; exit 1 naming what fails
 //   firstboot host-key new|swap|show   replace the host key the user-data carried (payload/host-key.ts)
 // zx is not in this bundle: the plan pins it, and it is fetched before anything loads it.
 import { parseArgs } from 'node:util';
@@ -17,8 +17,8 @@ import { loadSteps, steps } from './steps/index';
 import { version } from './version';
 
 const USAGE = `usage: firstboot run [--only STEP] [--plan FILE]
-       firstboot status [--json]
-       firstboot check [--json] [--plan FILE]
+       firstboot status [-o json]
+       firstboot check [-o json] [--plan FILE]
        firstboot host-key new | swap | show
        firstboot --version`;
 
@@ -46,21 +46,24 @@ async function main(argv: string[]): Promise<number> {
     options: {
       only: { type: 'string' },
       plan: { type: 'string', default: SERVER_PATHS.plan },
-      json: { type: 'boolean', default: false },
+      output: { type: 'string', short: 'o' },
       version: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.version) return console.log(version), 0;
+  // -o is a format, as in the CLI on your machine
+  if (values.output !== undefined && values.output !== 'json') return console.error(`firstboot: -o takes "json", got "${values.output}"`), 2;
+  const json = values.output === 'json';
   const [command] = positionals;
   if (values.help || !command) return console.log(USAGE), values.help ? 0 : 2;
 
   if (command === 'status') {
     const text = readFileSync(SERVER_PATHS.status, 'utf8');
     const status = JSON.parse(text) as Status;
-    if (values.json) process.stdout.write(text);
+    if (json) process.stdout.write(text);
     else for (const s of status.steps) console.log(statusLine(s));
-    if (status.error && !values.json) console.log(status.error);
+    if (status.error && !json) console.log(status.error);
     return status.ok === undefined ? 3 : status.ok ? 0 : 1;
   }
   if (command === 'host-key') {
@@ -85,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'check') {
     const results = await check(plan, registry, machine);
     const failing = results.filter((r) => r.problems.length > 0);
-    if (values.json) console.log(JSON.stringify({ ok: failing.length === 0, steps: results }, null, 2));
+    if (json) console.log(JSON.stringify({ ok: failing.length === 0, steps: results }, null, 2));
     else for (const r of results) console.log(`${r.id.padEnd(10)} ${r.problems.length ? `FAIL  ${r.problems.join('; ')}` : 'ok'}`);
     return failing.length === 0 ? 0 : 1;
   }

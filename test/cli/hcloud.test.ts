@@ -55,7 +55,7 @@ async function firstboot(c: Context, args: string[], env: Record<string, string 
   return run;
 }
 
-/** A stand-in ssh for --wait: `script` answers `firstboot status --json`; `host-key` answers with nextHostKey. */
+/** A stand-in ssh for --wait: `script` answers `firstboot status -o json`; `host-key` answers with nextHostKey. */
 async function fakeSsh(c: Context, script: string) {
   await mkdir(join(c.dir, 'bin'), { recursive: true });
   const hostKey = `case "$*" in *" host-key "*) echo '${nextHostKey}'; exit 0;; esac`;

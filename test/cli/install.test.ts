@@ -24,9 +24,9 @@ test('npm pack, npm install -g, then init, generate and inspect from any folder'
   assert.is(firstboot('init').status, 0);
   const schema = readFileSync(join(project, 'firstboot.yaml'), 'utf8').match(/\$schema=(\S+)/)![1]!;
   assert.ok(schema.startsWith(prefix) && existsSync(schema), `the schema the config names is the installed one: ${schema}`);
-  const made = firstboot('generate', '-o', 'user-data.yaml');
+  const made = firstboot('generate', '--out', 'user-data.yaml');
   assert.is(made.status, 0, made.stderr);
-  const seen = firstboot('inspect', 'user-data.yaml', '--json');
+  const seen = firstboot('inspect', 'user-data.yaml', '-o', 'json');
   assert.is(seen.status, 0, seen.stderr);
   assert.ok(JSON.parse(seen.stdout).payloadFiles.includes('steps/ssh.mjs'), 'the installed payload pieces went in');
 });

@@ -26,11 +26,11 @@ test('--version, --help and each command’s --help', () => {
 
 test('generate writes user-data that inspect reads back', () => {
   const out = join(tmp, 'user-data.yaml');
-  const run = firstboot('generate', '-c', 'examples/firstboot.yaml', '-o', out);
+  const run = firstboot('generate', '-c', 'examples/firstboot.yaml', '--out', out);
   assert.is(run.status, 0, run.stderr);
   assert.is(run.stdout, '');
   assert.ok(readFileSync(out, 'utf8').startsWith('#cloud-config\n'));
-  const seen = firstboot('inspect', out, '--json');
+  const seen = firstboot('inspect', out, '-o', 'json');
   assert.is(seen.status, 0, seen.stderr);
   assert.is(JSON.parse(seen.stdout).plan.steps[0].id, 'packages');
 });
@@ -39,7 +39,7 @@ test('bad config: exit 2, every error on stderr, nothing on stdout, no output fi
   const config = join(tmp, 'bad.yaml');
   writeFileSync(config, 'admin:\n  name: root\n  ssh_keys: [ssh-ed25519 AAAA]\nssh:\n  port: 70000\n');
   const out = join(tmp, 'never.yaml');
-  const run = firstboot('generate', '-c', config, '-o', out);
+  const run = firstboot('generate', '-c', config, '--out', out);
   assert.is(run.status, 2);
   assert.is(run.stdout, '');
   assert.not.ok(existsSync(out));
@@ -54,12 +54,12 @@ test('no key anywhere is a bad input, not a server nobody can reach', () => {
   assert.match(run.stderr, /ssh/i);
 });
 
-test('validate, plan and plan --json', () => {
+test('validate, plan and plan -o json', () => {
   assert.is(firstboot('validate', '-c', 'examples/firstboot.yaml').status, 0);
   const text = firstboot('plan', '-c', 'examples/firstboot.yaml');
   assert.is(text.status, 0);
   assert.match(text.stdout, /\n 5\. ssh\n/);
-  const json = JSON.parse(firstboot('plan', '-c', 'examples/firstboot.yaml', '--json').stdout);
+  const json = JSON.parse(firstboot('plan', '-c', 'examples/firstboot.yaml', '-o', 'json').stdout);
   assert.ok(json.steps.some((s: { id: string }) => s.id === 'firewall'));
 });
 
@@ -79,7 +79,7 @@ test('validate says how much room is left; over the limit, generate says what co
   const config = join(tmp, 'many-keys.yaml');
   writeFileSync(config, `admin:\n  ssh_keys:\n${Array.from({ length: 40 }, (_, i) => `    - ${rsaKey(i)}\n`).join('')}`);
   const out = join(tmp, 'too-big.yaml');
-  const run = firstboot('generate', '-c', config, '-o', out);
+  const run = firstboot('generate', '-c', config, '--out', out);
   assert.is(run.status, 2, run.stderr);
   assert.not.ok(existsSync(out));
   assert.match(run.stderr, /^error: the user-data is \d+ bytes, \d+ more than the 32768 Hetzner accepts$/m);
@@ -90,9 +90,9 @@ test('validate says how much room is left; over the limit, generate says what co
 });
 
 test('--registry goes into the plan; a URL that is not http(s) or holds credentials is a usage error', () => {
-  const plan = (...args: string[]) => firstboot('plan', '-c', 'examples/firstboot.yaml', '--json', ...args);
+  const plan = (...args: string[]) => firstboot('plan', '-c', 'examples/firstboot.yaml', '-o', 'json', ...args);
   assert.is(JSON.parse(plan('--registry', 'https://npm.example.com/mirror/').stdout).npm.registry, 'https://npm.example.com/mirror/');
-  const fromEnv = spawnSync('node', ['dist/firstboot.js', 'plan', '-c', 'examples/firstboot.yaml', '--json'], {
+  const fromEnv = spawnSync('node', ['dist/firstboot.js', 'plan', '-c', 'examples/firstboot.yaml', '-o', 'json'], {
     encoding: 'utf8', env: { ...process.env, npm_config_registry: 'http://10.0.0.5:4873/' },
   });
   assert.is(JSON.parse(fromEnv.stdout).npm.registry, 'http://10.0.0.5:4873/');
@@ -104,9 +104,9 @@ test('--registry goes into the plan; a URL that is not http(s) or holds credenti
   }
 });
 
-test('generate -o says what it wrote and the room left, and never writes over the config it reads', () => {
+test('generate --out says what it wrote and the room left, and never writes over the config it reads', () => {
   const out = join(tmp, 'said.yaml');
-  const run = firstboot('generate', '-c', 'examples/firstboot.yaml', '-o', out);
+  const run = firstboot('generate', '-c', 'examples/firstboot.yaml', '--out', out);
   assert.match(run.stderr, new RegExp(`^wrote ${out}: ([\\d,]+) bytes, ([\\d,]+) left of Hetzner's 32,768$`, 'm'));
   const [, bytes, left] = run.stderr.match(/: ([\d,]+) bytes, ([\d,]+) left/)!.map((n) => Number(n.replace(/,/g, '')));
   assert.is(bytes, statSync(out).size);
@@ -114,26 +114,26 @@ test('generate -o says what it wrote and the room left, and never writes over th
   const config = join(tmp, 'own.yaml');
   writeFileSync(config, readFileSync('examples/firstboot.yaml', 'utf8').replace('./demo_ed25519.pub', `${process.cwd()}/examples/demo_ed25519.pub`));
   const before = readFileSync(config, 'utf8');
-  const onto = firstboot('generate', '-c', config, '-o', config);
+  const onto = firstboot('generate', '-c', config, '--out', config);
   assert.is(onto.status, 2);
   assert.match(onto.stderr, /is the config being read; write the output to another file/);
   assert.is(readFileSync(config, 'utf8'), before);
 });
 
-test('-o onto a device stays a device; onto a folder, a sentence and exit 2; -o - is stdout', () => {
+test('--out onto a device stays a device; onto a folder, a sentence and exit 2; --out - is stdout', () => {
   if (process.getuid?.() === 0) {
     const device = join(tmp, 'null');
     spawnSync('mknod', [device, 'c', '1', '3']);
-    assert.is(firstboot('generate', '-c', 'examples/firstboot.yaml', '-o', device).status, 0);
-    assert.ok(statSync(device).isCharacterDevice(), 'generate -o DEVICE replaced the device');
+    assert.is(firstboot('generate', '-c', 'examples/firstboot.yaml', '--out', device).status, 0);
+    assert.ok(statSync(device).isCharacterDevice(), 'generate --out DEVICE replaced the device');
   }
   const folder = join(tmp, 'a-folder');
   mkdirSync(folder);
-  const run = firstboot('generate', '-c', 'examples/firstboot.yaml', '-o', folder);
+  const run = firstboot('generate', '-c', 'examples/firstboot.yaml', '--out', folder);
   assert.is(run.status, 2);
   assert.match(run.stderr, new RegExp(`^error: ${folder} is a folder; give a file name$`, 'm'));
   assert.equal(readdirSync(folder), []);
-  const dash = firstboot('generate', '-c', 'examples/firstboot.yaml', '-o', '-');
+  const dash = firstboot('generate', '-c', 'examples/firstboot.yaml', '--out', '-');
   assert.is(dash.status, 0);
   assert.ok(dash.stdout.startsWith('#cloud-config\n'));
   assert.not.ok(existsSync('-'), 'no file named -');
@@ -145,6 +145,23 @@ test('a misspelt command gets a did-you-mean; help CMD is CMD --help; --version 
   assert.match(typo.stderr, /^error: unknown command "genrate"; did you mean "generate"\?$/m);
   assert.is(firstboot('help', 'validate').stdout, firstboot('validate', '--help').stdout);
   assert.is(firstboot('plan', '--version').stdout.trim(), version);
+});
+
+test('-o is a format everywhere (-o json, as hcloud has it); files are --out; option errors in sentences', () => {
+  const cases: [string[], RegExp][] = [
+    [['generate', '-o', 'user-data.yaml'], /^error: -o is the output format \(as in -o json\), and generate has none; --out FILE writes to a file$/m],
+    [['plan', '-o', 'plan.json'], /^error: -o is the output format and takes "json", got "plan.json"; to write a file: --out plan.json$/m],
+    [['generate', '--outt', 'x'], /^error: unknown option "--outt"; did you mean "--out"\?$/m],
+    [['generate', '-c'], /^error: --config needs a value$/m],
+    [['list', '--output=json', '--wait'], /^error: unknown option "--wait"$/m],
+  ];
+  for (const [args, message] of cases) {
+    const run = firstboot(...args);
+    assert.is(run.status, 2, args.join(' '));
+    assert.match(run.stderr, message);
+    assert.not.match(run.stderr, /Unknown option|argument missing|ERR_/);
+  }
+  assert.not.ok(existsSync('user-data.yaml') || existsSync('plan.json'), 'nothing written');
 });
 
 test('a reader that closes the pipe early (| head) ends the command quietly', () => {

@@ -196,7 +196,7 @@ test('wait: retries until SSH answers, then returns the payload status', async (
   const args = calls[0]!.join(' ');
   assert.match(args, /StrictHostKeyChecking=yes/);
   assert.match(args, new RegExp(`UserKnownHostsFile=${c.knownHostsPath}`));
-  assert.match(args, new RegExp(`-p 2222 ops@${result.server.ipv4} sudo -n firstboot status --json`));
+  assert.match(args, new RegExp(`-p 2222 ops@${result.server.ipv4} sudo -n firstboot status -o json`));
   assert.ok(c.reports.includes('waiting for SSH'));
 });
 

@@ -28,7 +28,7 @@ export async function keyPair(): Promise<KeyPair> {
 export async function generateUserData(config: string | undefined, key: KeyPair): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'firstboot-vm-config-'));
   const out = join(dir, 'user-data.yaml');
-  const args = [CLI, 'generate', '-o', out, '--ssh-key', key.public, '--registry', VM_REGISTRY];
+  const args = [CLI, 'generate', '--out', out, '--ssh-key', key.public, '--registry', VM_REGISTRY];
   if (config !== undefined) writeFileSync(join(dir, 'firstboot.yaml'), config), args.push('-c', join(dir, 'firstboot.yaml'));
   await promisify(execFile)(process.execPath, args);
   return readFileSync(out, 'utf8');
