@@ -9,7 +9,7 @@ import * as msg from './messages';
 import { rules } from './rules';
 import { schema, type Config } from './schema';
 import { isPrivateKey, looksLikeKey, parseSshPublicKey, type SshPublicKey } from './ssh-key';
-import { parseYaml, type Located } from './yaml';
+import { parseYaml, type Located, type Span } from './yaml';
 
 export interface LoadOptions {
   /** the config file; without it (and without text) the built-in defaults apply */
@@ -41,12 +41,20 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadResult>
 
   if (options.text !== undefined) source.text = options.text;
   else if (file !== undefined) {
+    let bytes: Buffer;
     try {
-      source.text = await readFile(file, 'utf8');
+      bytes = await readFile(file);
     } catch (err) {
       diagnostics.push({ severity: 'error', path: '$', message: msg.configUnreadable(file, osReason(err)) });
       return done(undefined);
     }
+    const decoded = decodeUtf8(bytes);
+    if ('problem' in decoded) {
+      source.text = decoded.readable;
+      diagnostics.push({ severity: 'error', path: '$', message: msg.configNotUtf8(file, decoded.problem), span: decoded.span });
+      return done(undefined);
+    }
+    source.text = decoded.text;
   }
 
   const parsed = parseYaml(source.text);
@@ -157,4 +165,19 @@ function spanFor(locate: (path: Path) => Located | undefined, path: Path, anchor
     if (found) return anchor === 'key' || n < path.length ? found.key ?? found.value : found.value;
   }
   return undefined;
+}
+
+/** The file as UTF-8, or where it is not: a UTF-16 byte order mark, or the first byte that is not UTF-8. */
+export function decodeUtf8(bytes: Buffer): { text: string } | { problem: string; span: Span; readable: string } {
+  // what the excerpt shows: each byte that is not UTF-8 as U+FFFD
+  const readable = bytes.toString('utf8');
+  const bom = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+  if (bom) return { problem: 'it is UTF-16', span: { line: 1, column: 1, length: 1 }, readable };
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    const before = readable.slice(0, Math.max(0, readable.indexOf('\uFFFD'))).split('\n');
+    const span = { line: before.length, column: before.at(-1)!.length + 1, length: 1 };
+    return { problem: `a byte that is not UTF-8 at line ${span.line}, column ${span.column}`, span, readable };
+  }
 }

@@ -93,3 +93,4 @@ export const overlapAllow = (otherPath: string, other: string) =>
 
 export const yamlSyntax = (reason: string) => `invalid yaml: ${reason}`;
 export const configUnreadable = (path: string, reason: string) => `cannot read config file ${path}: ${reason}`;
+export const configNotUtf8 = (path: string, what: string) => `${path} is not UTF-8 text (${what}); save it as UTF-8`;

@@ -164,6 +164,20 @@ test('-o is a format everywhere (-o json, as hcloud has it); files are --out; op
   assert.not.ok(existsSync('user-data.yaml') || existsSync('plan.json'), 'nothing written');
 });
 
+test('a config that is not UTF-8 says so, with where, and nothing is written', () => {
+  const latin1 = join(tmp, 'latin1.yaml');
+  writeFileSync(latin1, Buffer.from('admin:\n  name: gr\xfcn\n', 'latin1'));
+  const utf16 = join(tmp, 'utf16.yaml');
+  writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('admin: {}\n', 'utf16le')]));
+  const out = join(tmp, 'never.yaml');
+  for (const [file, what] of [[latin1, /a byte that is not UTF-8 at line 2, column 11/], [utf16, /it is UTF-16/]] as const) {
+    const run = firstboot('generate', '-c', file, '--out', out);
+    assert.is(run.status, 2);
+    assert.match(run.stderr, new RegExp(`^error\\[\\$\\]: ${file} is not UTF-8 text \\(${what.source}\\); save it as UTF-8$`, 'm'));
+  }
+  assert.not.ok(existsSync(out));
+});
+
 test('a reader that closes the pipe early (| head) ends the command quietly', () => {
   // `true` is gone before node writes: the write meets a closed pipe
   const run = spawnSync('bash', ['-c', 'set -o pipefail; node dist/firstboot.js generate -c examples/firstboot.yaml | true'], { encoding: 'utf8' });
