@@ -13,6 +13,7 @@ import { inspect, InspectError } from '../generator/inspect';
 import { planText } from '../generator/plan-text';
 import { closest } from '../generator/did-you-mean';
 import { CONFIG_FILE, init } from './init';
+import { completionCommand } from './completion';
 import { assemble, byteLength, SizeError, sizeReport, USER_DATA_LIMIT } from '../generator/render';
 import { HOST_KEY_STAND_IN, roomText, ROOM_ADVICE } from '../generator/size';
 import pkg from '../package.json' with { type: 'json' };
@@ -85,6 +86,7 @@ ${FORMAT_HELP}`,
     },
   },
   ...hcloudCommands,
+  completion: completionCommand(() => commands),
 };
 
 const USAGE = `firstboot ${pkg.version}: a hardened Hetzner Cloud server from a short YAML file
