@@ -80,7 +80,7 @@ Writes a Host NAME block to ~/.ssh/config and the server's host key to ~/.ssh/kn
       const json = wantsJson(values);
       const labels = parseLabels(values.label);
       const result = await create({
-        client: await connect(), name, config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values),
+        client: await connect({}, report), name, config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values),
         type: values.type, location: values.location, image: values.image, labels,
         firewall: values.firewall, wait: values.wait, report,
       });
@@ -96,7 +96,7 @@ Writes a Host NAME block to ~/.ssh/config and the server's host key to ~/.ssh/kn
     async run(values, positionals) {
       if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
       const json = wantsJson(values);
-      const servers = await list({ client: await connect() });
+      const servers = await list({ client: await connect({}, report) });
       if (json) printJson(servers);
       else if (servers.length) print(listText(servers));
       else console.error('no servers made by firstboot in this project');
@@ -113,7 +113,7 @@ Writes a Host NAME block to ~/.ssh/config and the server's host key to ~/.ssh/kn
       if (!values.yes && !(process.stdin.isTTY && process.stderr.isTTY)) {
         throw new UsageError('delete asks for the server name on a terminal; without one, pass --yes');
       }
-      const result = await deleteServer({ client: await connect(), name, yes: values.yes, confirm: typeNameToConfirm, report });
+      const result = await deleteServer({ client: await connect({}, report), name, yes: values.yes, confirm: typeNameToConfirm, report });
       if (!result.deleted) return console.error('the name did not match: nothing was deleted'), 1;
       print(`deleted ${name}\n`);
       return 0;
@@ -128,7 +128,7 @@ Writes a Host NAME block to ~/.ssh/config and the server's host key to ~/.ssh/kn
     async run(values, positionals) {
       const name = onlyName(positionals, 'rescale');
       if (!values.type) throw new UsageError('rescale needs --type');
-      const result = await rescale({ client: await connect(), name, type: values.type, upgradeDisk: values['upgrade-disk'], report });
+      const result = await rescale({ client: await connect({}, report), name, type: values.type, upgradeDisk: values['upgrade-disk'], report });
       print(`${name}: ${result.from} -> ${result.to}${result.running ? ', running again' : ', left off as it was'}\n`);
       return 0;
     },
@@ -148,7 +148,7 @@ taken through the API and the builder deleted. Use the image with firstboot crea
       if (!values.name) throw new UsageError('image needs --name');
       const labels = parseLabels(values.label);
       const result = await buildImage({
-        client: await connect(), name: values.name, config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values),
+        client: await connect({}, report), name: values.name, config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values),
         type: values.type, location: values.location, image: values.image, labels, report,
       });
       report(`image ${result.imageId} (${result.description}): use it with firstboot create NAME --image ${result.imageId}`);

@@ -17,6 +17,8 @@ export interface TransportOptions {
   lockedRetries?: number;
   /** where the token came from (HCLOUD_TOKEN, a hcloud CLI context, the prompt), named when the API refuses it */
   tokenSource?: string;
+  /** told before each wait for a retry, so a long one is not silence */
+  onRetry?: (message: string) => void;
 }
 
 export type Query = Record<string, string | number | boolean | string[] | undefined>;
@@ -52,6 +54,10 @@ export function createTransport(options: TransportOptions): Transport {
     // A POST whose answer was lost may have created something; only GET, PUT and DELETE are
     // repeated blindly.
     const idempotent = method !== 'POST';
+    const pause = (ms: number, why: string) => {
+      options.onRetry?.(`${method} ${path}: ${why}; trying again in ${Math.ceil(ms / 1000)} s`);
+      return sleep(ms);
+    };
 
     for (let attempt = 0; ; attempt++) {
       const canRetry = attempt < maxRetries;
@@ -60,19 +66,18 @@ export function createTransport(options: TransportOptions): Transport {
         response = await doFetch(url, { method, headers, body });
       } catch (cause) {
         if (canRetry && idempotent) {
-          await sleep(backoff(attempt));
+          await pause(backoff(attempt), `no answer (${errorReason(cause)})`);
           continue;
         }
-        // fetch says only "fetch failed"; the reason (DNS, refused, TLS) is its cause
-        const reason = ((cause as Error).cause as Error | undefined)?.message ?? (cause as Error).message ?? String(cause);
-        throw new HcloudError({ status: 0, code: 'network_error', message: `${method} ${endpoint}${path}: ${reason}` });
+        throw new HcloudError({ status: 0, code: 'network_error', message: `${method} ${endpoint}${path}: ${errorReason(cause)}` });
       }
       if (response.ok) return (response.status === 204 ? undefined : await response.json()) as T;
 
       const retryable = idempotent ? transient.has(response.status) : notActedOn.has(response.status);
       if ((response.status === 423 ? attempt < lockedRetries : canRetry) && retryable) {
         await response.arrayBuffer();
-        await sleep(response.status === 429 ? rateLimitWait(response, attempt, now()) : backoff(attempt));
+        const why = response.status === 423 ? 'locked by another action' : response.status === 429 ? 'rate limit reached' : `answered ${response.status}`;
+        await pause(response.status === 429 ? rateLimitWait(response, attempt, now()) : backoff(attempt), why);
         continue;
       }
       const error = await toError(response);
@@ -83,6 +88,9 @@ export function createTransport(options: TransportOptions): Transport {
 
   return { request };
 }
+
+/** fetch says only "fetch failed"; the reason (DNS, refused, TLS) is its cause */
+const errorReason = (cause: unknown) => ((cause as Error).cause as Error | undefined)?.message ?? (cause as Error).message ?? String(cause);
 
 function backoff(attempt: number): number {
   return Math.min(backoffBaseMs * 2 ** attempt, backoffCapMs);

@@ -249,9 +249,19 @@ test('423 locked: an action on a busy server is sent again until the running act
   assert.ok(sentAgain('/poweroff').filter((st) => st === 423).length >= 2, 'the client met the lock too');
 });
 
-test('a dropped connection on GET is retried', async ({ fake, client }) => {
-  fake.failNextRequest({ method: 'GET', path: /^\/servers$/, drop: true });
-  assert.equal(await client.servers.list(), []);
+test('a dropped connection on GET is retried, and each retry is told (the CLI prints it on stderr)', async () => {
+  const heard: string[] = [];
+  const { fake, client } = await fakeAndClient({}, { onRetry: (m) => heard.push(m) });
+  try {
+    fake.failNextRequest({ method: 'GET', path: /^\/servers$/, drop: true });
+    fake.failNextRequest({ method: 'GET', path: /^\/servers$/, status: 503, code: 'unavailable' });
+    assert.equal(await client.servers.list(), []);
+    assert.is(heard.length, 2);
+    assert.match(heard[0], /^GET \/servers: no answer \(.+\); trying again in 1 s$/);
+    assert.is(heard[1], 'GET /servers: answered 503; trying again in 1 s');
+  } finally {
+    await fake.close();
+  }
 });
 
 test('POST is not repeated after a 500 or a lost answer: it may have acted', async ({ fake, client }) => {
