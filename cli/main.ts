@@ -6,6 +6,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import { formatDiagnostics } from '../generator/config/diagnostics';
 import { CONFIG_HELP, CONFIG_OPTIONS, FORMAT_HELP, FORMAT_OPTION, OUT_HELP, OUT_OPTION, REGISTRY_HELP, REGISTRY_OPTION, registryOf, UsageError, wantsJson, type Command } from './command';
 import { ConfigError, configAndPlan, generate } from '../generator/generate';
+import { osReason } from '../generator/config/load';
 import { hcloudCommands } from './hcloud';
 import { HcloudError, HcloudInputError } from '../hcloud/index';
 import { LocalFileError, writeFileSafely } from '../hcloud/local-file';
@@ -73,7 +74,10 @@ ${FORMAT_HELP}`,
     async run(values, [file]) {
       const json = wantsJson(values);
       if (!file) throw new UsageError('inspect needs the user-data file to read');
-      const found = inspect(await readFile(file, 'utf8'));
+      const text = await readFile(file, 'utf8').catch((err) => {
+        throw new InspectError(`cannot read ${file}: ${osReason(err)}`);
+      });
+      const found = inspect(text);
       if (json) return console.log(JSON.stringify(found, null, 2)), 0;
       console.log(`payload     firstboot ${found.payloadVersion}`);
       console.log(`config      ${found.plan.configHash}`);

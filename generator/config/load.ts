@@ -137,7 +137,7 @@ async function resolveKeys(
   try {
     text = await readFile(full, 'utf8');
   } catch (err) {
-    return { problem: msg.keyFileUnreadable(full === entry ? entry : `${entry} (${full})`, osReason(err)) };
+    return { problem: msg.keyFileUnreadable(full === entry ? entry : `${entry} (${full})`, osReason(err), (err as NodeJS.ErrnoException).code === 'ENOENT') };
   }
   if (isPrivateKey(text)) return { problem: msg.keyFilePrivate(entry) };
   const lines = text.split(/\r?\n/).map((line, i) => ({ line: line.trim(), number: i + 1 }));
@@ -153,9 +153,14 @@ async function resolveKeys(
 }
 
 /** "ENOENT: no such file or directory" from Node's "ENOENT: no such file or directory, open '...'" */
-function osReason(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.replace(/, \w+ '.*'$/, '');
+/** Why a file could not be read, as a user would say it rather than Node's "ENOENT: ...". */
+export function osReason(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ENOENT': return 'there is no such file';
+    case 'EACCES': case 'EPERM': return 'this user may not read it';
+    case 'EISDIR': return 'it is a folder, not a file';
+    default: return (err instanceof Error ? err.message : String(err)).replace(/, \w+ '.*'$/, '');
+  }
 }
 
 function spanFor(locate: (path: Path) => Located | undefined, path: Path, anchor: Anchor) {

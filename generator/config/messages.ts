@@ -71,7 +71,8 @@ export const sshKey = {
   trailing: 'the key data has bytes after the key: the line was spliced or damaged',
 };
 
-export const keyFileUnreadable = (path: string, reason: string) => `cannot read key file ${path}: ${reason}`;
+export const keyFileUnreadable = (path: string, reason: string, missing: boolean) =>
+  `cannot read key file ${path}: ${reason}${missing ? '; to make a key pair: ssh-keygen -t ed25519 (then name the .pub file)' : ''}`;
 export const keyFileEmpty = (path: string) => `key file ${path} is empty: give the .pub file of your key`;
 export const keyFilePrivate = (path: string) =>
   `${path} is a private key: give the public key (${path.endsWith('.pub') ? 'ssh-keygen -y -f KEYFILE' : `${path}.pub`}) instead`;

@@ -178,6 +178,19 @@ test('a config that is not UTF-8 says so, with where, and nothing is written', (
   assert.not.ok(existsSync(out));
 });
 
+test('files that cannot be read: a sentence, never Node\'s ENOENT or EISDIR', () => {
+  for (const [args, message] of [
+    [['inspect', join(tmp, 'absent.yaml')], `cannot read ${join(tmp, 'absent.yaml')}: there is no such file`],
+    [['inspect', tmp], `cannot read ${tmp}: it is a folder, not a file`],
+    [['validate', '-c', tmp], `cannot read config file ${tmp}: it is a folder, not a file`],
+  ] as const) {
+    const run = firstboot(...args);
+    assert.is(run.status, 2, args.join(' '));
+    assert.ok(run.stderr.includes(message), run.stderr);
+    assert.not.match(run.stderr, /E[A-Z]{3,}|at .*\.js:\d+/);
+  }
+});
+
 test('a reader that closes the pipe early (| head) ends the command quietly', () => {
   // `true` is gone before node writes: the write meets a closed pipe
   const run = spawnSync('bash', ['-c', 'set -o pipefail; node dist/firstboot.js generate -c examples/firstboot.yaml | true'], { encoding: 'utf8' });

@@ -58,7 +58,7 @@ const cases: Case[] = [
   { name: 'ssh_keys as one string', yaml: `admin:\n  ssh_keys: "${demoKey}"\n`, expected: [{ path: '$.admin.ssh_keys', line: 2, column: 13, message: /must be a list of an ssh public key/ }] },
   { name: 'a key cut short', yaml: `admin:\n  ssh_keys:\n    - ${demoKey}\n    - ${demoKey.slice(0, 40)}\n`, expected: [{ path: '$.admin.ssh_keys[1]', line: 4, column: 7, message: /ends too early/ }] },
   { name: 'a private key pasted', yaml: 'admin:\n  ssh_keys:\n    - |\n      -----BEGIN OPENSSH PRIVATE KEY-----\n      b3BlbnNzaC1rZXktdjEAAAAA\n      -----END OPENSSH PRIVATE KEY-----\n', expected: [{ path: '$.admin.ssh_keys[0]', line: 3, column: 7, message: /this is a private key/ }] },
-  { name: 'a key file that does not exist', yaml: 'admin:\n  ssh_keys: [./missing.pub]\n', expected: [{ path: '$.admin.ssh_keys[0]', line: 2, column: 14, message: /cannot read key file \.\/missing\.pub \(.*missing\.pub\): ENOENT: no such file or directory/ }] },
+  { name: 'a key file that does not exist', yaml: 'admin:\n  ssh_keys: [./missing.pub]\n', expected: [{ path: '$.admin.ssh_keys[0]', line: 2, column: 14, message: /cannot read key file \.\/missing\.pub \(.*missing\.pub\): there is no such file; to make a key pair: ssh-keygen -t ed25519/ }] },
   { name: 'no key anywhere', yaml: 'timezone: Etc/UTC\n', sshKeys: [], expected: [{ path: '$.admin.ssh_keys', line: undefined, message: /at least one ssh public key is required.*--ssh-key PATH/ }] },
   { name: 'no key, with an admin section', yaml: 'admin:\n  name: fx\n', sshKeys: [], expected: [{ path: '$.admin.ssh_keys', line: 1, column: 1, message: /at least one ssh public key/ }] },
   { name: 'an empty key list', yaml: 'admin:\n  ssh_keys: []\n', sshKeys: [], expected: [{ path: '$.admin.ssh_keys', line: 2, column: 13, message: /at least one ssh public key/ }] },
@@ -250,13 +250,13 @@ test('--ssh-key problems have no place in the file and name the flag', async () 
       ['--ssh-key', '--ssh-key ssh-ed25519 AAAA', undefined],
     ],
   );
-  assert.match(diagnostics[0].message, /cannot read key file \/nonexistent\/id\.pub: ENOENT/);
+  assert.match(diagnostics[0].message, /cannot read key file \/nonexistent\/id\.pub: there is no such file; to make a key pair: ssh-keygen/);
 });
 
 test('an unreadable config file is one diagnostic', async () => {
   const { config, diagnostics } = await loadConfig({ file: '/nonexistent/firstboot.yaml', sshKeys: [demoKeyFile] });
   assert.is(config, undefined);
-  check(diagnostics, [{ path: '$', line: undefined, message: /cannot read config file \/nonexistent\/firstboot\.yaml: ENOENT/ }]);
+  check(diagnostics, [{ path: '$', line: undefined, message: /cannot read config file \/nonexistent\/firstboot\.yaml: there is no such file$/ }]);
 });
 
 test('udp inside the mosh range is fine when mosh is off', async () => {
