@@ -8,6 +8,8 @@ import type { Plan } from '../contract/plan';
 export interface Payload {
   files: Record<string, string>;
   pieces: Record<string, string[]>;
+  /** cloud-init/unpack.js as built: what prepare runs to unpack the rest */
+  unpack: string;
 }
 
 interface Header {

@@ -47,7 +47,7 @@ export function readPayload(): Payload {
   const read = (name: string) => readFileSync(new URL(name, PAYLOAD_DIR), 'utf8');
   const pieces = JSON.parse(read('pieces.json')) as Payload['pieces'];
   const names = new Set(Object.values(pieces).flat());
-  return { pieces, files: Object.fromEntries([...names].map((name) => [name, read(name)])) };
+  return { pieces, files: Object.fromEntries([...names].map((name) => [name, read(name)])), unpack: read('unpack.js') };
 }
 
 /** A template as the server gets it: comments are for readers of cloud-init/, not worth user-data bytes. */
@@ -72,11 +72,24 @@ export function measure(userData: string, texts: { packed: string; support: stri
   return [...parts, { name: 'cloud-config around them', bytes: byteLength(userData) - parts.reduce((sum, p) => sum + p.bytes, 0) }];
 }
 
+/** The packages step's list, for prepare's one transaction; only Debian package names reach the shell. */
+function packagesOf(plan: Plan): string[] {
+  const names = plan.steps.flatMap((step) => (step.id === 'packages' ? step.install : []));
+  const odd = names.find((name) => !/^[a-z0-9][a-z0-9+.-]+$/.test(name));
+  if (odd) throw new Error(`"${odd}" is not a Debian package name`);
+  return names;
+}
+
 /** The user-data however large it comes out; render() is this plus Hetzner's limit. */
 export function assemble(plan: Plan, options: RenderOptions = {}): Rendered {
-  const packed = br85(pack(options.payload ?? readPayload(), plan));
+  const payload = options.payload ?? readPayload();
+  const packed = br85(pack(payload, plan));
   const unit = template('firstboot.service');
-  const prepare = template('prepare').replace('@Z85@', Z85);
+  // a function replacement: the code holds "$" that a replacement string would read as patterns
+  if (payload.unpack.includes("'")) throw new Error('the unpacker holds a single quote, which would end its shell string');
+  const prepare = template('prepare')
+    .replace('@UNPACK@', () => payload.unpack.trim().replace('@Z85@', () => Z85))
+    .replace('@PACKAGES@', packagesOf(plan).join(' '));
   const doc = {
     // no ECDSA host key (ssh-audit fails NIST curves); the payload would only have to delete it
     ssh_genkeytypes: ['ed25519', 'rsa'],

@@ -4,8 +4,8 @@
 // one entry per step in steps/, and the shared code in lib/ chunks, so the generator ships only the
 // pieces a plan needs (dist/payload/pieces.json says which files each needs). zx stays out: the
 // server fetches it pinned.
-import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { chmod, readdir, rm, writeFile } from 'node:fs/promises';
+import { build, transform, type BuildOptions, type Metafile } from 'esbuild';
+import { chmod, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
 
@@ -63,6 +63,9 @@ export async function buildPayload(outdir = PAYLOAD_DIR): Promise<Pieces> {
   });
   const pieces = piecesOf(result.metafile, outdir);
   await writeFile(`${outdir}/pieces.json`, JSON.stringify(pieces, null, 2) + '\n');
+  // prepare's unpacker, which runs before any of them (cloud-init/unpack.js); iife: its names get short too
+  const unpack = await transform(await readFile('cloud-init/unpack.js', 'utf8'), { minify: true, platform: 'node', target: 'node18', format: 'iife' });
+  await writeFile(`${outdir}/unpack.js`, unpack.code);
   return pieces;
 }
 

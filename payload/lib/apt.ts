@@ -56,7 +56,8 @@ export async function install($: Shell, log: Log, packages: string[], sleep = wa
   const q = $({ nothrow: true });
   // a power cut during an earlier run can leave dpkg half-done; apt refuses to work until this runs
   await retrying(log, () => q`env ${ENV} dpkg --force-confdef --force-confold --configure -a`, 'dpkg --configure -a', sleep);
-  await retrying(log, () => q`apt-get ${APT} update`, 'apt-get update', sleep);
+  // no translated descriptions: nothing here reads them
+  await retrying(log, () => q`apt-get ${APT} -o Acquire::Languages=none update`, 'apt-get update', sleep);
   const installing = `apt-get install ${packages.join(' ')}`;
   await retrying(log, () => q`env ${ENV} apt-get ${APT} install --no-install-recommends ${packages}`, installing, sleep);
 }

@@ -2,23 +2,25 @@
 // interrupted dpkg and retries network errors).
 import type { ExtrasPlan, PackagesPlan, StepId } from '../../contract/plan';
 import type { Step } from '../step';
-import type { Shell } from '../lib/shell';
 import type { Fs } from '../lib/fs';
 import { install, missingPackages } from '../lib/apt';
 
-const MAN_DB_AUTO_UPDATE = 'man-db man-db/auto-update boolean false\n';
-/** man-db's trigger rebuilds the manual index only while this file exists (the debconf answer writes it) */
+/** man-db's trigger rebuilds the manual index only while this file exists (its debconf answer makes it) */
 const MAN_DB_FLAG = '/var/lib/man-db/auto-update';
 
 /**
  * man-db's trigger re-indexes every manual page after each transaction: about 30 s of a first boot
- * (DESIGN.md, measured). The debconf answer keeps it off across man-db upgrades; removing the flag
- * file takes effect now, without a dpkg-reconfigure.
+ * (DESIGN.md, measured). It is off for this transaction only: the flag is back afterwards, so the
+ * machine stays as Debian left it, and man-db's daily job indexes the new pages.
  */
-async function manDbTriggerOff($: Shell, fs: Fs): Promise<void> {
-  const answers = await $({ nothrow: true })`debconf-show man-db`;
-  if (!/man-db\/auto-update: false/.test(answers.stdout)) await $({ input: MAN_DB_AUTO_UPDATE })`debconf-set-selections`;
-  if (await fs.stat(MAN_DB_FLAG)) await fs.remove(MAN_DB_FLAG);
+async function withoutManDbTrigger(fs: Fs, work: () => Promise<void>): Promise<void> {
+  const flag = await fs.stat(MAN_DB_FLAG);
+  if (flag) await fs.remove(MAN_DB_FLAG);
+  try {
+    await work();
+  } finally {
+    if (flag) await fs.write(MAN_DB_FLAG, '', { mode: flag.mode, owner: flag.owner });
+  }
 }
 
 const notInstalled = (missing: string[]) => (missing.length > 0 ? [`not installed: ${missing.join(', ')}`] : []);
@@ -34,8 +36,7 @@ export function packageStep<I extends 'packages' | 'extras'>(id: I, title: strin
       return notInstalled(await missingPackages($, wanted(params)));
     },
     async apply({ params, $, fs, log }) {
-      await manDbTriggerOff($, fs);
-      await install($, log, wanted(params));
+      await withoutManDbTrigger(fs, () => install($, log, wanted(params)));
     },
     async verify({ params, $ }) {
       return notInstalled(await missingPackages($, wanted(params)));

@@ -1,0 +1,33 @@
+// Unpacks the plan and the payload for cloud-init/prepare, run as `node -e` (render puts it in,
+// minified by scripts/build.ts; no single quotes or backquotes: it sits in a shell string, and a "\n"
+// string would come out of the minifier as a backquoted template):
+//   node -e UNPACK PACKED_FILE PAYLOAD_DIR PLAN_FILE
+// PACKED_FILE is brotli in base85 (generator/base85.ts; render fills in the alphabet), after a line
+// with the compressed length; inside, a header line, the plan, then the payload's files
+// (generator/pack.ts). The plan goes in place only where there is none: a server made from a
+// firstboot image gets its own from its user-data.
+const fs = require("fs");
+const [packedFile, dir, planFile] = process.argv.slice(1);
+
+const [length, text85] = fs.readFileSync(packedFile, "utf8").split(/\n/);
+const bytes = Buffer.alloc((text85.length / 5) * 4);
+for (let i = 0; i < text85.length; i += 5) {
+  let value = 0;
+  for (let k = 0; k < 5; k++) value = value * 85 + "@Z85@".indexOf(text85[i + k]);
+  bytes.writeUInt32BE(value, (i / 5) * 4);
+}
+const text = require("zlib").brotliDecompressSync(bytes.subarray(0, +length)).toString();
+
+let at = text.search(/\n/) + 1;
+const header = JSON.parse(text.slice(0, at - 1));
+const take = (n) => text.slice(at, (at += n));
+const put = (file, content) => {
+  fs.mkdirSync(require("path").dirname(file), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(file + ".new", content, { mode: 0o600 });
+  fs.renameSync(file + ".new", file);
+};
+
+const plan = take(header.plan);
+if (!fs.existsSync(planFile)) put(planFile, plan);
+fs.rmSync(dir, { recursive: true, force: true });
+for (const [name, n] of Object.entries(header.files)) put(dir + "/" + name, take(n));
