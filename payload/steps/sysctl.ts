@@ -9,7 +9,9 @@ import type { Step } from '../step';
 import type { Shell } from '../lib/shell';
 import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';
 
-export const SYSCTL_FILE = '/etc/sysctl.d/90-firstboot.conf';
+// systemd-sysctl reads every sysctl.d file in name order and the last value wins; Debian's procps
+// ships protect-links.conf (fs.protected_fifos = 1), Ubuntu 99-protect-links.conf: a name after both
+export const SYSCTL_FILE = '/etc/sysctl.d/zz-firstboot.conf';
 
 function sysctlFile(settings: [string, string][]): FileSpec {
   const content =

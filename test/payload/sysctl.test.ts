@@ -142,4 +142,11 @@ test('the full policy converges on a kernel that has every key', async () => {
   assert.equal(await sysctl.verify(ctx), []);
 });
 
+test('the file sorts after the vendor files that set the same keys, so its values are the ones that stay', () => {
+  // systemd-sysctl applies all sysctl.d files in name order (sysctl.d(5)): Debian's procps ships
+  // protect-links.conf, Ubuntu 99-protect-links.conf, both with fs.protected_fifos = 1
+  const name = SYSCTL_FILE.split('/').pop()!;
+  for (const vendor of ['protect-links.conf', '99-protect-links.conf', '50-default.conf', '99-sysctl.conf']) assert.ok(name > vendor, `${name} sorts before ${vendor}`);
+});
+
 test.run();
