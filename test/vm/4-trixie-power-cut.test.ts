@@ -1,5 +1,5 @@
 // Scenarios 3 and 5: a minimal trixie (no tzdata, no sudo: each step installs what it uses) with the
-// default config, and the power cut while apt installs the payload's packages. The next boot must resume (firstboot.service stays enabled until a run
+// default config, and the power cut while apt installs the packages (in prepare's one transaction). The next boot must resume (firstboot.service stays enabled until a run
 // succeeds) and finish ok. OpenSSH 10 logs as sshd-session, so the fail2ban check at the end of
 // checkAll is the one that matters most here. One boot for both keeps CI within its time.
 import { test } from 'uvu';
@@ -9,8 +9,9 @@ import { checkAll, FINISHED, hardened, waitForFirstboot, withVm } from './scenar
 test('minimal trixie, default config, power cut during the packages step: resumed, hardened, and fail2ban bans', async () => {
   const h = await hardened(undefined);
   await withVm({ name: 'trixie-power-cut', suite: 'trixie', minimal: true, userData: h.userData, hostPorts: h.hostPorts, publicKeys: h.publicKeys }, async (vm) => {
-    // The runner prints what the packages step found missing, then apt starts; 20 s later dpkg is busy.
-    await vm.waitForConsole(/packages: /, 20 * 60_000);
+    // prepare's one apt transaction (nodejs and the plan's packages) logs each package it unpacks; 20 s
+    // after the first, dpkg is in the middle of it.
+    await vm.waitForConsole(/prepare\[\d+\]: Unpacking /, 20 * 60_000);
     await new Promise((res) => setTimeout(res, 20_000));
     await vm.kill();
     assert.not.match(vm.consoleText(), FINISHED, 'the payload finished before the power cut');
