@@ -43,4 +43,7 @@ export function baselinePlan({ admin }: { admin: string }): BaselinePlan {
 export const baseline: Capability<'baseline'> = {
   id: 'baseline',
   plan: ({ config }) => baselinePlan({ admin: config.admin.name }),
+  // acct: process accounting, which commands ran, by whom (lastcomm; Lynis ACCT-9622); debsums: checks
+  // installed files against their packages' checksums on demand (Lynis PKGS-7370); both are cheap
+  packages: () => ['acct', 'debsums'],
 };

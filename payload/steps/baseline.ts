@@ -1,11 +1,12 @@
 // CIS level 1 files no other step owns (generator/capabilities/baseline.ts says why each, and what is
 // left out): login banners, kernel modules that never load, login.defs, no core dumps, and cron for
-// root and the admin only.
+// root and the admin only; verify also wants process accounting running (its package starts it).
 import type { BaselinePlan } from '../../contract/plan';
 import type { Step } from '../step';
 import type { Fs } from '../lib/fs';
 import type { Shell } from '../lib/shell';
 import { filesDrift, header, writeFiles, type FileSpec } from '../lib/files';
+import { isActive } from '../lib/systemd';
 
 const LOGIN_DEFS = '/etc/login.defs';
 const CRONTAB = '/etc/crontab';
@@ -81,7 +82,7 @@ async function loadable($: Shell, modules: string[]): Promise<string[]> {
 export const baseline: Step<'baseline'> = {
   id: 'baseline',
   title: 'CIS baseline files',
-  after: ['packages'],
+  after: ['packages'], // acct, debsums
   async check({ params, fs }) {
     return [...(await filesDrift(fs, await wanted(params, fs))), ...(await cronDirDrift(fs))];
   },
@@ -90,6 +91,7 @@ export const baseline: Step<'baseline'> = {
     for (const dir of CRON_DIRS) if (await fs.stat(dir)) await fs.chmod(dir, 0o700);
   },
   async verify({ params, $, fs }) {
-    return [...(await filesDrift(fs, await wanted(params, fs))), ...(await cronDirDrift(fs)), ...(await loadable($, params.blockedModules))];
+    const accounting = (await isActive($, 'acct')) ? [] : ['process accounting (acct) is not running'];
+    return [...(await filesDrift(fs, await wanted(params, fs))), ...(await cronDirDrift(fs)), ...(await loadable($, params.blockedModules)), ...accounting];
   },
 };

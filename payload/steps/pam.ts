@@ -1,4 +1,6 @@
-// Empty passwords never log in: no `nullok` on pam_unix in /etc/pam.d/common-auth.
+// Empty passwords never log in: no `nullok` on pam_unix in /etc/pam.d/common-auth. A password set
+// later must pass pam_pwquality (its package enables it in common-password through pam-auth-update;
+// the step puts it back the same way if it is gone).
 //
 // Debian generates common-auth with pam-auth-update from /usr/share/pam-configs. We edit common-auth
 // itself, removing only the `nullok` word: pam-auth-update records a removed module option as a local
@@ -23,17 +25,26 @@ async function nullokDrift(fs: Fs): Promise<string[]> {
   return text?.split('\n').some(allowsEmpty) ? [`pam_unix in ${COMMON_AUTH} lets accounts with an empty password log in (nullok)`] : [];
 }
 
+const COMMON_PASSWORD = '/etc/pam.d/common-password';
+const checksStrength = (text = '') => text.split('\n').some((line) => !line.trimStart().startsWith('#') && /\bpam_pwquality\.so\b/.test(line));
+
+async function drift(fs: Fs): Promise<string[]> {
+  const weak = checksStrength(await fs.read(COMMON_PASSWORD)) ? [] : [`${COMMON_PASSWORD} does not check new passwords' strength (pam_pwquality)`];
+  return [...(await nullokDrift(fs)), ...weak];
+}
+
 export const pam: Step<'pam'> = {
   id: 'pam',
   title: 'PAM without nullok',
-  after: [],
-  check: ({ fs }) => nullokDrift(fs),
-  async apply({ fs }) {
-    const text = (await fs.read(COMMON_AUTH))!;
-    const stat = (await fs.stat(COMMON_AUTH))!;
-    const content = text.split('\n').map(withoutNullok).join('\n');
-    await writeFile(fs, { path: COMMON_AUTH, content, mode: stat.mode, owner: stat.owner });
+  after: ['packages'], // libpam-pwquality
+  check: ({ fs }) => drift(fs),
+  async apply({ fs, $ }) {
+    if (!checksStrength(await fs.read(COMMON_PASSWORD))) await $`pam-auth-update --package --enable pwquality`;
+    const text = await fs.read(COMMON_AUTH);
+    const stat = await fs.stat(COMMON_AUTH);
+    if (text === undefined || !stat) return;
+    await writeFile(fs, { path: COMMON_AUTH, content: text.split('\n').map(withoutNullok).join('\n'), mode: stat.mode, owner: stat.owner });
   },
-  // PAM has no tool that prints its effective stack: the file is what every service includes
-  verify: ({ fs }) => nullokDrift(fs),
+  // PAM has no tool that prints its effective stack: the files are what every service includes
+  verify: ({ fs }) => drift(fs),
 };

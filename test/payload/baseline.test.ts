@@ -23,6 +23,7 @@ function machine({ cron = true } = {}) {
     ctx.fs.seed('/etc/crontab', 'SHELL=/bin/sh\n').seed('/etc/group', 'root:x:0:\ncrontab:x:101:\n');
     for (const dir of ['/etc/cron.d', '/etc/cron.daily']) void ctx.fs.mkdir(dir, { mode: 0o755 });
   }
+  ctx.$.on('systemctl is-active --quiet acct', {});
   // modprobe answers as it would with the block list in place, or without it
   ctx.$.on(/^modprobe -n -v /, (cmd) => (ctx.fs.files.has('/etc/modprobe.d/firstboot-blocklist.conf') ? { stdout: 'install /bin/false \n' } : { stdout: `insmod /lib/modules/${cmd.split(' ').at(-1)}.ko\n` }));
   return ctx;
@@ -75,6 +76,13 @@ test('without cron (minimal images) there is no cron.allow to write and no cront
   await baseline.apply(ctx);
   assert.is(await ctx.fs.read('/etc/cron.allow'), undefined);
   assert.equal(await baseline.check(ctx), []);
+});
+
+test('process accounting that does not run is a problem verify names', async () => {
+  const ctx = machine();
+  await baseline.apply(ctx);
+  ctx.$.on('systemctl is-active --quiet acct', { exitCode: 3 });
+  assert.equal(await baseline.verify(ctx), ['process accounting (acct) is not running']);
 });
 
 test('a module that still loads is a problem verify names', async () => {

@@ -22,9 +22,19 @@ auth\toptional\t\t\tpam_cap.so
 `;
 
 const MESSAGE = 'pam_unix in /etc/pam.d/common-auth lets accounts with an empty password log in (nullok)';
+const WEAK = "/etc/pam.d/common-password does not check new passwords' strength (pam_pwquality)";
+/** common-password as libpam-pwquality's install leaves it (pam-auth-update) */
+const WITH_PWQUALITY = 'password\trequisite\t\t\tpam_pwquality.so retry=3\npassword\t[success=1 default=ignore]\tpam_unix.so obscure use_authtok try_first_pass yescrypt\n';
+
+/** a server where libpam-pwquality is installed and enabled, as the packages step leaves it */
+function machine() {
+  const ctx = stepContext(params);
+  ctx.fs.seed('/etc/pam.d/common-password', WITH_PWQUALITY);
+  return ctx;
+}
 
 test('removes nullok from pam_unix and nothing else, keeping mode and owner', async () => {
-  const ctx = stepContext(params);
+  const ctx = machine();
   ctx.fs.seed('/etc/pam.d/common-auth', DEBIAN_12, 0o644);
   assert.equal(await pam.check(ctx), [MESSAGE]);
   await pam.apply(ctx);
@@ -36,7 +46,7 @@ test('removes nullok from pam_unix and nothing else, keeping mode and owner', as
 });
 
 test('a second run writes nothing', async () => {
-  const ctx = stepContext(params);
+  const ctx = machine();
   ctx.fs.seed('/etc/pam.d/common-auth', DEBIAN_12);
   await pam.apply(ctx);
   assert.equal(await pam.check(ctx), []);
@@ -44,7 +54,7 @@ test('a second run writes nothing', async () => {
 });
 
 test('nullok among other options, a local mode, and nullok on other modules', async () => {
-  const ctx = stepContext(params);
+  const ctx = machine();
   const text = [
     'auth\t[success=2 default=ignore]\tpam_unix.so nullok try_first_pass',
     '# auth\trequired\tpam_unix.so nullok',
@@ -58,14 +68,23 @@ test('nullok among other options, a local mode, and nullok on other modules', as
 });
 
 test('verify reports nullok put back (pam-auth-update --force, a hand edit)', async () => {
-  const ctx = stepContext(params);
+  const ctx = machine();
   ctx.fs.seed('/etc/pam.d/common-auth', DEBIAN_12);
   assert.equal(await pam.verify(ctx), [MESSAGE]);
 });
 
 test('a system without common-auth has nothing to fix', async () => {
-  const ctx = stepContext(params);
+  const ctx = machine();
   assert.equal(await pam.check(ctx), []);
+});
+
+test('pam_pwquality taken out of common-password is drift, and pam-auth-update puts it back', async () => {
+  const ctx = machine();
+  ctx.fs.seed('/etc/pam.d/common-password', WITH_PWQUALITY.replace(/^password\trequisite.*\n/, '# pam_pwquality.so was here\n'));
+  assert.equal(await pam.check(ctx), [WEAK]);
+  ctx.$.on('pam-auth-update --package --enable pwquality', () => (ctx.fs.seed('/etc/pam.d/common-password', WITH_PWQUALITY), {}));
+  await pam.apply(ctx);
+  assert.equal(await pam.verify(ctx), []);
 });
 
 test.run();
