@@ -51,7 +51,7 @@ function unpack(userData: string, name: string): string {
   const file = (path: string) => doc.write_files.find((f) => f.path === path)!.content;
   const packed = join(tmp, `${name}.br85`);
   writeFileSync(packed, file(SERVER_PATHS.packed));
-  const program = file(SERVER_PATHS.prepare).match(/node -e '([^']*)'/)![1];
+  const program = file(SERVER_PATHS.prepare).match(/node -e '([^']+)' \$lib/)![1];
   const dir = join(tmp, name, 'payload');
   execFileSync('node', ['-e', program, packed, dir, join(tmp, name, 'plan.json')]);
   // zx as the server's fetch leaves it: in node_modules beside the payload
