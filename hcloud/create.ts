@@ -76,7 +76,8 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
     for (const key of keys.uploaded) undo.push(() => client.sshKeys.delete(key.id));
     if (options.firewall) {
       // Made first and attached at creation, so the server is never reachable without it.
-      const rules = [...mirrorUfwRules(plan), ...[sshBridgeRule(plan) ?? []].flat()];
+      const bridge = sshBridgeRule(plan);
+      const rules = bridge ? [...mirrorUfwRules(plan), bridge] : mirrorUfwRules(plan);
       const made = await client.firewalls.create({ name: `firstboot-${name}`, labels: firstbootLabels(plan.firstboot, configHash), rules });
       firewall = { id: made.firewall.id, name: made.firewall.name };
       undo.push(() => client.firewalls.delete(made.firewall.id));

@@ -29,7 +29,8 @@ export async function makeHostKey(comment: string): Promise<HostKeyPair> {
  * After the first login with the pinned key, the server makes a new one and drops the pinned one
  * (payload/host-key.ts); the client learns the new key over the connection the old one authenticated
  * and keeps both in known_hosts until the server has swapped, so `ssh NAME` never meets a key it does
- * not trust. `via`: the port sshd answers on, when not yet the plan's. Returns the new public key, proven by a login that trusts only it.
+ * not trust. `via`: the port sshd answers on, when not yet the plan's. Returns the new public key,
+ * proven by a login that trusts only it.
  */
 export async function replaceHostKey(login: Login & { via?: number }, runSsh: RunSsh = runSshBinary): Promise<string> {
   const step = async (action: string) => {
