@@ -1,6 +1,7 @@
 // CIS level 1 files no other step owns (generator/capabilities/baseline.ts says why each, and what is
 // left out): login banners, kernel modules that never load, login.defs, no core dumps, and cron for
-// root and the admin only; verify also wants process accounting running (its package starts it).
+// root and the admin only; verify also wants AppArmor enabled and process accounting running (their
+// packages start them).
 import type { BaselinePlan } from '../../contract/plan';
 import type { Step } from '../step';
 import type { Fs } from '../lib/fs';
@@ -92,6 +93,7 @@ export const baseline: Step<'baseline'> = {
   },
   async verify({ params, $, fs }) {
     const accounting = (await isActive($, 'acct')) ? [] : ['process accounting (acct) is not running'];
-    return [...(await filesDrift(fs, await wanted(params, fs))), ...(await cronDirDrift(fs)), ...(await loadable($, params.blockedModules)), ...accounting];
+    const apparmor = (await $({ nothrow: true })`aa-status --enabled`).ok ? [] : ['AppArmor is not enabled'];
+    return [...(await filesDrift(fs, await wanted(params, fs))), ...(await cronDirDrift(fs)), ...(await loadable($, params.blockedModules)), ...accounting, ...apparmor];
   },
 };
