@@ -57,7 +57,19 @@ export async function install($: Shell, log: Log, packages: string[], sleep = wa
   // a power cut during an earlier run can leave dpkg half-done; apt refuses to work until this runs
   await retrying(log, () => q`env ${ENV} dpkg --force-confdef --force-confold --configure -a`, 'dpkg --configure -a', sleep);
   // no translated descriptions: nothing here reads them
-  await retrying(log, () => q`apt-get ${APT} -o Acquire::Languages=none update`, 'apt-get update', sleep);
+  const update = () => retrying(log, () => q`apt-get ${APT} -o Acquire::Languages=none update`, 'apt-get update', sleep);
   const installing = `apt-get install ${packages.join(' ')}`;
-  await retrying(log, () => q`env ${ENV} apt-get ${APT} install --no-install-recommends ${packages}`, installing, sleep);
+  const run = () => retrying(log, () => q`env ${ENV} apt-get ${APT} install --no-install-recommends ${packages}`, installing, sleep);
+  await update();
+  try {
+    await run();
+  } catch (err) {
+    if (!/Unable to locate package|has no installation candidate/.test((err as Error).message)) throw err;
+    // a power cut soon after an update can leave empty package lists, which apt takes as current
+    // because the Release file did not change: drop them and fetch everything again, once
+    log.warn('apt: fetching the package lists anew');
+    await $`find /var/lib/apt/lists -type f -delete`;
+    await update();
+    await run();
+  }
 }

@@ -35,6 +35,7 @@ function stockMachine() {
     .on(UPDATE, { stdout: 'Hit:1 http://deb.debian.org/debian bookworm InRelease\nReading package lists...\n' });
   const flagDuringInstall: boolean[] = [];
   ctx.$.on(/ apt-get .* install /, () => (flagDuringInstall.push(ctx.fs.files.has(MAN_DB_FLAG)), installed.push('ufw', 'fail2ban'), {}));
+  ctx.$.on('find /var/lib/apt/lists -type f -delete', {});
   ctx.fs.seed(MAN_DB_FLAG, '');
   return Object.assign(ctx, { flagDuringInstall });
 }
@@ -84,10 +85,29 @@ test('verify reports a package that went missing', async () => {
   assert.equal(await packages.verify(ctx), ['not installed: ufw']);
 });
 
-test('a failed install fails the step with apt\'s reason', async () => {
+test('a failed install fails the step with apt\'s reason, after one more try on package lists fetched anew', async () => {
   const ctx = stockMachine();
   ctx.$.on(/ apt-get .* install /, { stderr: 'E: Unable to locate package fail2ban\n', exitCode: 100 });
   await rejects(() => packages.apply(ctx), /apt-get install sudo ufw fail2ban failed \(exit 100\): E: Unable to locate package fail2ban/);
+  assert.equal(ctx.$.commands.slice(1), [UPDATE, INSTALL, 'find /var/lib/apt/lists -type f -delete', UPDATE, INSTALL]);
+});
+
+test('package lists a power cut left empty (apt knows no such package) are fetched anew, and the install goes on', async () => {
+  const ctx = stockMachine();
+  let listsGood = false;
+  ctx.$.on('find /var/lib/apt/lists -type f -delete', () => ((listsGood = true), {}));
+  const installed = ['sudo'];
+  ctx.$.on(/ apt-get .* install /, () => (listsGood ? (installed.push('ufw', 'fail2ban'), {}) : { stderr: "E: Package 'ufw' has no installation candidate\n", exitCode: 100 }));
+  dpkg(ctx, installed);
+  await packages.apply(ctx);
+  assert.equal(await packages.check(ctx), []);
+});
+
+test('other failures are not retried that way', async () => {
+  const ctx = stockMachine();
+  ctx.$.on(/ apt-get .* install /, { stderr: 'E: Sub-process /usr/bin/dpkg returned an error code (1)\n', exitCode: 100 });
+  await rejects(() => packages.apply(ctx), /returned an error code/);
+  assert.not.ok(ctx.$.commands.includes('find /var/lib/apt/lists -type f -delete'));
 });
 
 test.run();
