@@ -41,5 +41,15 @@ export async function writeFiles(fs: Fs, specs: FileSpec[]): Promise<boolean> {
   return wrote;
 }
 
+/** Of these paths, the ones that exist and that group or others have any access to. */
+export async function openToOthers(fs: Fs, paths: string[]): Promise<{ path: string; mode: number }[]> {
+  const open: { path: string; mode: number }[] = [];
+  for (const path of paths) {
+    const stat = await fs.stat(path);
+    if (stat && (stat.mode & 0o077) !== 0) open.push({ path, mode: stat.mode });
+  }
+  return open;
+}
+
 /** A file's first line, so an admin who opens it knows who wrote it. */
 export const header = (what: string) => `# Written by firstboot: ${what}. Changes here are undone on its next run.\n`;

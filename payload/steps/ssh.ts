@@ -6,7 +6,7 @@ import type { SshPlan } from '../../contract/plan';
 import type { Ctx, Step } from '../step';
 import type { Fs } from '../lib/fs';
 import type { Shell } from '../lib/shell';
-import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';
+import { fileDrift, header, openToOthers, writeFile, type FileSpec } from '../lib/files';
 import { isActive, isEnabled } from '../lib/systemd';
 import { addedRules, allowsTcp, ufwActive } from '../lib/ufw';
 import { sshAnswersFromOutside } from '../lib/probe';
@@ -48,13 +48,8 @@ const dropIn = (lines: [string, string][]): FileSpec => ({
 
 /** sshd_config and its drop-ins (cloud-init's among them) that others may read */
 async function readableConfigs(fs: Fs): Promise<string[]> {
-  const paths = [CONFIG, ...(await fs.list(`${CONFIG}.d`)).filter((n) => n.endsWith('.conf')).map((n) => `${CONFIG}.d/${n}`)];
-  const open: string[] = [];
-  for (const path of paths) {
-    const stat = await fs.stat(path);
-    if (stat && (stat.mode & 0o077) !== 0) open.push(path);
-  }
-  return open;
+  const dropIns = (await fs.list(`${CONFIG}.d`)).filter((n) => n.endsWith('.conf')).map((n) => `${CONFIG}.d/${n}`);
+  return (await openToOthers(fs, [CONFIG, ...dropIns])).map(({ path }) => path);
 }
 
 const socketDropIn = (port: number): FileSpec => ({
