@@ -60,6 +60,7 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
   const generated = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, registry: options.registry, hostKey, mode: 'boot' });
   const { plan, configHash } = generated;
   const { admin, sshPort } = loginOf(plan);
+  const bridge = options.firewall ? sshBridgeRule(plan) : undefined;
   const { type, location, image } = await resolveServerSpec(client, options);
   // A firstboot image already holds the payload: the server gets only what is its own.
   const userData = isFirstbootImage(image) ? instanceUserData(image, plan, hostKey) : generated.userData;
@@ -76,7 +77,6 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
     for (const key of keys.uploaded) undo.push(() => client.sshKeys.delete(key.id));
     if (options.firewall) {
       // Made first and attached at creation, so the server is never reachable without it.
-      const bridge = sshBridgeRule(plan);
       const rules = bridge ? [...mirrorUfwRules(plan), bridge] : mirrorUfwRules(plan);
       const made = await client.firewalls.create({ name: `firstboot-${name}`, labels: firstbootLabels(plan.firstboot, configHash), rules });
       firewall = { id: made.firewall.id, name: made.firewall.name };
@@ -123,13 +123,13 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
       status = waited.status;
       await replaceHostKey({ host: ipv4, port: sshPort, via: waited.port, user: waited.user, knownHostsPath }, options.runSsh);
       report(`replaced the host key the user-data carried; ${knownHostsPath} has the new one`);
-      if (firewall && sshBridgeRule(plan)) {
+      if (firewall && bridge) {
         if (status.ok && waited.port === sshPort) {
           await Promise.all((await client.firewalls.setRules(firewall.id, mirrorUfwRules(plan))).map((a) => client.waitForAction(a)));
           report(`closed port 22 in firewall ${firewall.name}: sshd answers on ${sshPort}`);
         } else report(`firewall ${firewall.name} keeps port 22 open: ${status.ok ? `sshd answered on 22, not on ${sshPort}` : 'the payload failed, and sshd may still listen there'}`);
       }
-    } else if (firewall && sshBridgeRule(plan)) {
+    } else if (firewall && bridge) {
       report(`firewall ${firewall.name} keeps port 22 open until sshd has moved to ${sshPort}; once \`ssh ${name}\` works, close it: ${closeBridge(firewall.name)}`);
     }
   } catch (error) {

@@ -152,7 +152,6 @@ async function resolveKeys(
   return { keys };
 }
 
-/** "ENOENT: no such file or directory" from Node's "ENOENT: no such file or directory, open '...'" */
 /** Why a file could not be read, as a user would say it rather than Node's "ENOENT: ...". */
 export function osReason(err: unknown): string {
   switch ((err as NodeJS.ErrnoException).code) {
