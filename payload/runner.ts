@@ -94,7 +94,8 @@ export async function check(plan: Plan, registry: Map<StepId, Step>, machine: Ma
     }
     const ctx = { params, plan, $: machine.$, fs: machine.fs, log: machine.log };
     try {
-      results.push({ id: params.id, problems: [...(await step.check(ctx)), ...(await step.verify(ctx))] });
+      // a step whose files are its live state (pam) finds the same problem in both: say it once
+      results.push({ id: params.id, problems: [...new Set([...(await step.check(ctx)), ...(await step.verify(ctx))])] });
     } catch (err) {
       results.push({ id: params.id, problems: [(err as Error).message] });
     }

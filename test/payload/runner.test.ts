@@ -84,4 +84,10 @@ test('--only runs one step; check reports drift and live problems without changi
   assert.equal(state, { ssh: true });
 });
 
+test('check lists a problem that check and verify both find once', async () => {
+  const same: Step = { ...fake('pam', [], {}), verify: async () => ['pam differs', 'pam is live-broken'] } as Step;
+  const results = await check({ ...plan, steps: [{ id: 'pam' }] }, new Map<StepId, Step>([['pam', same]]), machine());
+  assert.equal(results.map((r) => r.problems), [['pam differs', 'pam is live-broken']]);
+});
+
 test.run();
