@@ -4,6 +4,9 @@ import { createInterface } from 'node:readline/promises';
 import type { ParseArgsConfig } from 'node:util';
 import { CONFIG_HELP, CONFIG_OPTIONS, FORMAT_HELP, FORMAT_OPTION, REGISTRY_HELP, REGISTRY_OPTION, registryOf, UsageError, wantsJson, type Command } from './command';
 import { createdText, listText } from './hcloud-output';
+import { gatherSecrets, SECRET_HELP } from './secrets';
+import { configAndPlan } from '../generator/generate';
+import { secretsOf } from '../generator/config/secrets';
 import { buildImage, connect, create, deleteServer, list, rescale } from '../hcloud/index';
 import { defaults } from '../hcloud/server-options';
 import type { Labels } from '../hcloud/types';
@@ -72,18 +75,26 @@ ${SERVER_HELP}
 ${LABEL_HELP}
       --firewall       also make a Hetzner Cloud Firewall that mirrors the ufw rules
       --wait           wait until SSH answers with the server's host key and the payload has finished
+${SECRET_HELP.replace('the value of a secret', 'with --wait, the value of a secret')}
 ${FORMAT_HELP}
 Writes a Host NAME block to ~/.ssh/config and the server's host key to ~/.ssh/known_hosts.${ENV_HELP}`,
-    options: { ...SERVER_OPTIONS, ...FORMAT_OPTION, firewall: { type: 'boolean' }, wait: { type: 'boolean' } },
+    options: { ...SERVER_OPTIONS, ...FORMAT_OPTION, firewall: { type: 'boolean' }, wait: { type: 'boolean' }, secret: { type: 'string', multiple: true } },
     async run(values, positionals) {
       const name = onlyName(positionals, 'create');
       const json = wantsJson(values);
       const labels = parseLabels(values.label);
+      if (values.secret && !values.wait) throw new UsageError('--secret needs --wait: secrets travel only over SSH, after the first login');
+      // every secret is in hand before the API is called
+      const uses = secretsOf((await configAndPlan({ config: values.config, sshKeys: values['ssh-key'] })).config);
+      const secrets = values.wait ? await gatherSecrets(values.secret ?? [], uses) : undefined;
       const result = await create({
         client: await connect({}, report), name, config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values),
         type: values.type, location: values.location, image: values.image, labels,
-        firewall: values.firewall, wait: values.wait, report,
+        firewall: values.firewall, wait: values.wait, secrets, report,
       });
+      if (!values.wait && uses.length) {
+        report(`the steps that need a secret wait for it; send them with: firstboot apply ${name} ${[...new Set(uses.map((u) => `--secret ${u.name}=@FILE`))].join(' ')}`);
+      }
       if (json) printJson(result);
       else print(createdText(result));
       return result.status?.ok === false ? 1 : 0;

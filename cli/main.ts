@@ -15,6 +15,9 @@ import { planText } from '../generator/plan-text';
 import { closest } from '../generator/did-you-mean';
 import { CONFIG_FILE, init } from './init';
 import { completionCommand } from './completion';
+import { apply } from './apply';
+import { SecretError } from './secrets';
+import { TargetError } from '../apply/ssh';
 import { assemble, byteLength, SizeError, sizeReport, USER_DATA_LIMIT } from '../generator/render';
 import { HOST_KEY_STAND_IN, roomText, ROOM_ADVICE } from '../generator/size';
 import pkg from '../package.json' with { type: 'json' };
@@ -89,6 +92,7 @@ ${FORMAT_HELP}`,
       return 0;
     },
   },
+  apply,
   ...hcloudCommands,
   completion: completionCommand(() => commands),
 };
@@ -167,7 +171,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`error: ${message}\n${command ? `usage: ${command.usage}` : USAGE}`);
       return 2;
     }
-    if (err instanceof InspectError || err instanceof HcloudInputError || err instanceof LocalFileError) {
+    if (err instanceof InspectError || err instanceof HcloudInputError || err instanceof LocalFileError || err instanceof SecretError || err instanceof TargetError) {
       console.error(`error: ${err.message}`);
       return 2;
     }

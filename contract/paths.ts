@@ -10,6 +10,8 @@ export const SERVER_PATHS = {
   unit: '/etc/systemd/system/firstboot.service',
   plan: '/var/lib/firstboot/plan.json',
   status: '/var/lib/firstboot/status.json',
+  /** one root-only file per secret (0600 in a 0700 folder), put there over SSH by apply or create --wait */
+  secrets: '/var/lib/firstboot/secrets',
   /** written after a successful run; the unit does not start while it exists */
   done: '/var/lib/firstboot/done',
 } as const;

@@ -72,6 +72,8 @@ export interface AdminPlan {
   shell: string;
   /** authorized_keys lines */
   keys: string[];
+  /** the secret holding the admin's console password; none means no password at all */
+  password?: string;
 }
 
 export interface SshPlan {

@@ -1,7 +1,8 @@
 // The payload's record of a run (/var/lib/firstboot/status.json), as the CLI reads it back.
 import type { StepId } from './plan';
 
-export type Result = 'ok' | 'changed' | 'failed' | 'skipped';
+/** waiting: converged but for a secret not given yet (the step says which); not a failure */
+export type Result = 'ok' | 'changed' | 'waiting' | 'failed' | 'skipped';
 
 export interface StepStatus {
   id: StepId;

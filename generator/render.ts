@@ -80,32 +80,48 @@ function packagesOf(plan: Plan): string[] {
   return names;
 }
 
-/** The user-data however large it comes out; render() is this plus Hetzner's limit. */
-export function assemble(plan: Plan, options: RenderOptions = {}): Rendered {
-  const payload = options.payload ?? readPayload();
-  const packed = br85(pack(payload, plan));
-  const unit = template('firstboot.service');
+export interface ServerFile {
+  path: string;
+  permissions: string;
+  content: string;
+}
+
+/**
+ * What the server needs to run the plan: the packed plan and payload, the script that installs Node.js
+ * and unpacks them, and the unit that runs them. The user-data writes them; `apply` sends them over SSH.
+ */
+export function serverFiles(plan: Plan, payload: Payload = readPayload()): ServerFile[] {
   // a function replacement: the code holds "$" that a replacement string would read as patterns
   if (payload.unpack.includes("'")) throw new Error('the unpacker holds a single quote, which would end its shell string');
   const prepare = template('prepare')
-    .replace('@UNPACK@', () => payload.unpack.trim().replace('@Z85@', () => Z85))
+    .replace('@UNPACK@', () => unpacker(payload))
     .replace('@PACKAGES@', packagesOf(plan).join(' '));
+  return [
+    { path: SERVER_PATHS.packed, permissions: '0600', content: br85(pack(payload, plan)) },
+    { path: SERVER_PATHS.prepare, permissions: '0700', content: prepare },
+    { path: SERVER_PATHS.unit, permissions: '0644', content: template('firstboot.service') },
+  ];
+}
+
+/** cloud-init/unpack.js as built, ready for `node -e`: node -e UNPACKER PACKED_FILE PAYLOAD_DIR PLAN_FILE */
+export const unpacker = (payload: Payload) => payload.unpack.trim().replace('@Z85@', () => Z85);
+
+/** The user-data however large it comes out; render() is this plus Hetzner's limit. */
+export function assemble(plan: Plan, options: RenderOptions = {}): Rendered {
+  const files = serverFiles(plan, options.payload);
   const doc = {
     // no ECDSA host key (ssh-audit fails NIST curves); the payload would only have to delete it
     ssh_genkeytypes: ['ed25519', 'rsa'],
     ...(options.hostKey && { ssh_keys: { ed25519_private: options.hostKey.private, ed25519_public: options.hostKey.public } }),
-    write_files: [
-      { path: SERVER_PATHS.packed, permissions: '0600', content: packed },
-      { path: SERVER_PATHS.prepare, permissions: '0700', content: prepare },
-      { path: SERVER_PATHS.unit, permissions: '0644', content: unit },
-    ],
+    write_files: files,
   };
+  const [packed, support] = [files[0].content, files[1].content + files[2].content];
   const head = `#cloud-config\n# firstboot ${plan.firstboot}, config ${plan.configHash.slice(0, 12)}: generated, do not edit\n`;
   // started here and waited for (enable --now starts it), so `cloud-init status --wait` and
   // boot-finished mean "hardened"; in flow style, which js-yaml writes only for a whole document
   const runcmd = 'runcmd:\n  - [systemctl, daemon-reload]\n  - [systemctl, enable, --now, firstboot.service]\n';
   const userData = head + yaml.dump(doc, { lineWidth: -1, noRefs: true, quotingType: '"' }) + runcmd;
-  return { userData, parts: measure(userData, { packed, support: unit + prepare }) };
+  return { userData, parts: measure(userData, { packed, support }) };
 }
 
 export function render(plan: Plan, options: RenderOptions = {}): Rendered {

@@ -7,7 +7,9 @@ import { HcloudError, HcloudInputError, LeftBehindError } from './errors';
 import { BRIDGE, mirrorUfwRules, sshBridgeRule } from './firewall-rules';
 import { makeHostKey, replaceHostKey, type HostKeyPair } from './host-key';
 import { instanceUserData, isFirstbootImage } from './instance-data';
-import { addKnownHost, defaultKnownHosts } from './known-hosts';
+import { addKnownHost, defaultKnownHosts, knownHostName } from './known-hosts';
+import { applyPlan } from '../apply/apply';
+import { loginOf, sshRunner, type RunRemote } from '../apply/ssh';
 import { firstbootLabels } from './labels';
 import { defaultSshConfig, userRoute, writeHostBlock } from './ssh-config';
 import { ensureSshKeys } from './ssh-keys';
@@ -27,6 +29,10 @@ export interface CreateOptions extends ServerOptions {
   /** tests: a fixed host key instead of ssh-keygen, and ssh without a real server */
   makeHostKey?: (comment: string) => Promise<HostKeyPair>;
   runSsh?: RunSsh;
+  /** the secrets the config names, sent over SSH after the wait (needs `wait`) */
+  secrets?: Map<string, string>;
+  /** tests: the apply run that sends the secrets, without a real server */
+  runRemote?: RunRemote;
   waitIntervalMs?: number;
   waitTimeoutMs?: number;
 }
@@ -123,6 +129,7 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
       status = waited.status;
       await replaceHostKey({ host: ipv4, port: sshPort, via: waited.port, user: waited.user, knownHostsPath }, options.runSsh);
       report(`replaced the host key the user-data carried; ${knownHostsPath} has the new one`);
+      if (options.secrets?.size && status.ok && waited.port === sshPort) status = await sendSecrets(options, plan, ipv4, knownHostsPath, report);
       if (firewall && bridge) {
         if (status.ok && waited.port === sshPort) {
           await Promise.all((await client.firewalls.setRules(firewall.id, mirrorUfwRules(plan))).map((a) => client.waitForAction(a)));
@@ -150,15 +157,22 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
   };
 }
 
+/**
+ * The secrets over the admin's login, which the host key just replaced authenticates, then the run
+ * again: the steps that waited for them converge, the rest change nothing.
+ */
+async function sendSecrets(options: CreateOptions, plan: Plan, ipv4: string, knownHostsPath: string, report: (m: string) => void): Promise<PayloadStatus> {
+  const { admin, sshPort } = loginOf(plan);
+  const target = { name: ipv4, user: admin, hostname: ipv4, port: sshPort, hostKeyAlias: knownHostName(ipv4, sshPort), knownHosts: knownHostsPath };
+  const run = options.runRemote ?? sshRunner(target, ['-o', `UserKnownHostsFile=${knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes']);
+  const { status } = await applyPlan({ target, plan, payload: options.payload, secrets: options.secrets!, run, report, print: (line) => report(`  ${line}`) });
+  return status;
+}
+
 /** the hcloud CLI command that removes the bridge rule by hand */
 export const closeBridge = (firewall: string) =>
   `hcloud firewall delete-rule ${firewall} --direction in --protocol tcp --port 22 --source-ips 0.0.0.0/0 --source-ips ::/0 --description ${BRIDGE}`;
 
-export function loginOf(plan: Plan): { admin: string; sshPort: number } {
-  const admin = plan.steps.find((s) => s.id === 'admin');
-  const ssh = plan.steps.find((s) => s.id === 'ssh');
-  return { admin: admin?.id === 'admin' ? admin.name : 'root', sshPort: ssh?.id === 'ssh' ? ssh.port : 22 };
-}
 
 export function adminKeys(plan: Plan): string[] {
   const admin = plan.steps.find((s) => s.id === 'admin');

@@ -1,6 +1,7 @@
 // known_hosts entries for the servers firstboot makes. Lines for the same address are replaced,
 // hashed ones (HashKnownHosts) included: a new server often gets an address an old one had.
 import { createHmac } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { rewrite } from './local-file';
@@ -17,6 +18,12 @@ export async function addKnownHost(path: string, host: string, port: number, pub
   const [type, blob] = publicKey.trim().split(/\s+/);
   const name = knownHostName(host, port);
   await rewrite(path, (text) => `${alongside ? text : withoutHost(text, name)}${name} ${type} ${blob}\n`);
+}
+
+/** The keys ("TYPE BASE64") known_hosts has for `name`, hashed entries included. */
+export async function knownKeys(path: string, name: string): Promise<string[]> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text.split('\n').filter((line) => matches(line, name)).map((line) => line.trim().split(/\s+/).slice(line.trim().startsWith('@') ? 2 : 1, line.trim().startsWith('@') ? 4 : 3).join(' '));
 }
 
 export async function removeKnownHost(path: string, host: string, port: number): Promise<void> {

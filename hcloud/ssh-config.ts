@@ -44,18 +44,34 @@ export async function writeHostBlock(path: string, entry: HostEntry): Promise<vo
 /**
  * Where `ssh NAME` would go by the user's own settings (firstboot's block for NAME left out), when
  * they send it somewhere: a `Host` block of theirs above the one firstboot appends would win over it.
- * ssh itself answers (`ssh -G`), so Include, Match and patterns count as they do for ssh.
  */
 export async function userRoute(path: string, name: string): Promise<string | undefined> {
+  return (await ownSettings(path, name)).hostname;
+}
+
+/**
+ * The host name, user and port the user's own config sets for `ssh NAME` (firstboot's block for NAME
+ * left out), each only where it differs from ssh's defaults. ssh itself answers (`ssh -G`), so
+ * Include, Match and patterns count as they do for ssh.
+ */
+export async function ownSettings(path: string, name: string): Promise<{ hostname?: string; user?: string; port?: number }> {
   const text = withoutBlock(await readFile(path, 'utf8').catch(() => ''), name).text;
-  if (!/^\s*(host|match|include)\s/im.test(text)) return undefined;
+  if (!/^\s*(host|match|include|user|port|hostname)\s/im.test(text)) return {};
   const dir = await mkdtemp(join(tmpdir(), 'firstboot-ssh-config-'));
   try {
     await writeFile(join(dir, 'config'), text, { mode: 0o600 });
     // an ssh that cannot read the config would fail `ssh NAME` as well: nothing to tell from it
-    const { stdout } = await promisify(execFile)('ssh', ['-G', '-F', join(dir, 'config'), name]).catch(() => ({ stdout: '' }));
-    const hostName = /^hostname (\S+)$/m.exec(stdout)?.[1];
-    return hostName && hostName.toLowerCase() !== name.toLowerCase() ? hostName : undefined;
+    const settings = async (config: string) => {
+      const { stdout } = await promisify(execFile)('ssh', ['-G', '-F', config, '--', name]).catch(() => ({ stdout: '' }));
+      const value = (key: string) => new RegExp(`^${key} (\\S+)$`, 'im').exec(stdout)?.[1];
+      return { hostname: value('hostname'), user: value('user'), port: value('port') };
+    };
+    const [own, plain] = await Promise.all([settings(join(dir, 'config')), settings('/dev/null')]);
+    return {
+      ...(own.hostname && own.hostname.toLowerCase() !== name.toLowerCase() && { hostname: own.hostname }),
+      ...(own.user && own.user !== plain.user && { user: own.user }),
+      ...(own.port && own.port !== plain.port && { port: Number(own.port) }),
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { promptHidden } from './terminal';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -40,8 +41,7 @@ export async function resolveToken(sources: TokenSources = {}): Promise<Token> {
     const context = env.HCLOUD_CONTEXT ?? /^\s*active_context\s*=\s*["']([^"']*)/m.exec(text)?.[1];
     return { token: sendable(fromConfig), source: `the hcloud CLI's context "${context}" in ${configPath}` };
   }
-
-  const prompted = await (sources.prompt ?? promptHidden)();
+  const prompted = (await (sources.prompt ?? (() => promptHidden('Hetzner Cloud API token (input hidden): ')))())?.trim();
   if (prompted) return { token: sendable(prompted), source: 'the prompt' };
   throw new MissingTokenError();
 }
@@ -83,36 +83,4 @@ export function activeContextToken(toml: string, contextOverride?: string): stri
     else if (match[1] === 'active_context' && !contextOverride) active = value;
   }
   return contexts.find((c) => c.name === active)?.token || undefined;
-}
-
-/** Reads a line from the terminal in raw mode so nothing typed is echoed. */
-async function promptHidden(): Promise<string | undefined> {
-  const { stdin, stderr } = process;
-  if (!stdin.isTTY || !stderr.isTTY) return undefined;
-  stderr.write('Hetzner Cloud API token (input hidden): ');
-  stdin.setRawMode(true);
-  stdin.resume();
-  try {
-    return await new Promise<string>((resolve, reject) => {
-      let typed = '';
-      const onData = (chunk: Buffer) => {
-        for (const char of chunk.toString('utf8')) {
-          if (char === '\r' || char === '\n') {
-            stdin.off('data', onData);
-            return resolve(typed.trim());
-          }
-          if (char === '\u0003') {
-            stdin.off('data', onData);
-            return reject(new Error('cancelled'));
-          }
-          typed = char === '\u007f' || char === '\b' ? typed.slice(0, -1) : typed + char;
-        }
-      };
-      stdin.on('data', onData);
-    });
-  } finally {
-    stdin.setRawMode(false);
-    stdin.pause();
-    stderr.write('\n');
-  }
 }

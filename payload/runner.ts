@@ -1,7 +1,7 @@
 // Runs the plan's steps in order: check, apply when something differs, verify. One line per step, a
 // status file after each (a reboot mid-run leaves an honest record), and a failed step only stops the
 // steps that come after it.
-import type { Plan, StepId } from '../contract/plan';
+import type { Plan, StepId, StepPlan } from '../contract/plan';
 import { SERVER_PATHS } from '../contract/paths';
 import { statusLine, type Result, type Status, type StepStatus } from '../contract/status';
 import type { Ctx, Step } from './step';
@@ -20,6 +20,19 @@ export interface Machine {
 }
 
 const now = () => performance.now() / 1000;
+
+/** The step's context; `waiting` collects the secrets it asked for and did not find. */
+function context(params: StepPlan, plan: Plan, machine: Machine, waiting: Set<string>): Ctx<any> {
+  const secret = async (name: string) => {
+    const value = await machine.fs.read(`${SERVER_PATHS.secrets}/${name}`);
+    if (!value) waiting.add(name);
+    return value || undefined;
+  };
+  return { params, plan, $: machine.$, fs: machine.fs, log: machine.log, secret };
+}
+
+export const waitingFor = (names: Set<string>) =>
+  [...names].map((name) => `waiting for secret ${name} (firstboot apply HOST --secret ${name}=...)`).join('; ');
 
 async function runStep(step: Step, ctx: Ctx<any>): Promise<Pick<StepStatus, 'result' | 'drift' | 'error'>> {
   const drift = await step.check(ctx);
@@ -49,8 +62,10 @@ export async function run(plan: Plan, registry: Map<StepId, Step>, machine: Mach
     if (!step) outcome = { result: 'failed', error: `this payload (${version}) has no step "${params.id}"` };
     else if (blocker) outcome = { result: 'skipped', error: `needs ${blocker}, which did not succeed` };
     else {
+      const waiting = new Set<string>();
       try {
-        outcome = await runStep(step, { params, plan, $: machine.$, fs: machine.fs, log: machine.log });
+        outcome = await runStep(step, context(params, plan, machine, waiting));
+        if (waiting.size && outcome.result !== 'failed') outcome = { ...outcome, result: 'waiting', error: waitingFor(waiting) };
       } catch (err) {
         outcome = { result: 'failed', error: (err as Error).message };
       }
@@ -61,7 +76,7 @@ export async function run(plan: Plan, registry: Map<StepId, Step>, machine: Mach
     status.steps.push(entry);
     const line = statusLine(entry);
     if (entry.result === 'failed') machine.log.error(line);
-    else if (entry.result === 'skipped') machine.log.warn(line);
+    else if (entry.result === 'skipped' || entry.result === 'waiting') machine.log.warn(line);
     else machine.log.info(line);
     await save();
   }
@@ -74,7 +89,10 @@ export async function run(plan: Plan, registry: Map<StepId, Step>, machine: Mach
 /** The one line the console, cloud-init's log and test harnesses wait for. */
 export function summary(status: Status, seconds: number): string {
   const count = (result: Result) => status.steps.filter((s) => s.result === result).length;
-  const parts = (['changed', 'ok', 'failed', 'skipped'] as const).map((r) => `${count(r)} ${r}`).join(', ');
+  const parts = (['changed', 'ok', 'waiting', 'failed', 'skipped'] as const)
+    .filter((r) => r !== 'waiting' || count(r))
+    .map((r) => `${count(r)} ${r}`)
+    .join(', ');
   return `firstboot finished: ${status.ok ? 'ok' : 'failed'} (${status.steps.length} steps: ${parts}) in ${seconds.toFixed(1)}s`;
 }
 
@@ -92,10 +110,12 @@ export async function check(plan: Plan, registry: Map<StepId, Step>, machine: Ma
       results.push({ id: params.id, problems: [`this payload (${version}) has no step "${params.id}"`] });
       continue;
     }
-    const ctx = { params, plan, $: machine.$, fs: machine.fs, log: machine.log };
+    const waiting = new Set<string>();
+    const ctx = context(params, plan, machine, waiting);
     try {
       // a step whose files are its live state (pam) finds the same problem in both: say it once
-      results.push({ id: params.id, problems: [...new Set([...(await step.check(ctx)), ...(await step.verify(ctx))])] });
+      const problems = [...new Set([...(await step.check(ctx)), ...(await step.verify(ctx)), ...((await step.unplanned?.(ctx)) ?? [])])];
+      results.push({ id: params.id, problems: waiting.size ? [...problems, waitingFor(waiting)] : problems });
     } catch (err) {
       results.push({ id: params.id, problems: [(err as Error).message] });
     }

@@ -12,6 +12,8 @@ export interface Ctx<P> {
   /** node's file system on the server; an in-memory one in tests */
   fs: Fs;
   log: Log;
+  /** a secret given over SSH; undefined until it is, and the step's result is then "waiting" for it */
+  secret(name: string): Promise<string | undefined>;
 }
 
 export interface Step<I extends StepId = StepId> {
@@ -25,4 +27,6 @@ export interface Step<I extends StepId = StepId> {
   apply(ctx: Ctx<ParamsOf<I>>): Promise<void>;
   /** the live state (effective values, running services); empty means healthy */
   verify(ctx: Ctx<ParamsOf<I>>): Promise<string[]>;
+  /** what is there beyond the plan and the run leaves alone by rule (a port a user opened): `firstboot check` names it */
+  unplanned?(ctx: Ctx<ParamsOf<I>>): Promise<string[]>;
 }

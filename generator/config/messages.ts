@@ -48,6 +48,12 @@ export const durationZero = (given: string) => `must be a duration longer than z
 export const expectRebootTime = 'a time "HH:MM" from 00:00 to 23:59 (quote it)';
 export const expectPackage = 'a Debian package name: a-z and 0-9 first, then a-z, 0-9, "+", "-" and ".", 2 characters at least';
 
+export const expectSecret = 'a secret\'s name, "secret:NAME" (NAME: a lowercase letter, then up to 31 of a-z, 0-9 and "_")';
+export const secretInConfig = (given: string) =>
+  given.startsWith('secret:')
+    ? mustBe(expectSecret, given)
+    : `a secret's value never sits in the config: write "secret:NAME" here and give the value when you run firstboot apply or create: --secret NAME=@FILE or --secret NAME=env:VAR`;
+
 // -- ssh keys
 
 export const sshKey = {

@@ -2,7 +2,7 @@
 // reference and firstboot.schema.json are generated from this file (npm run schema).
 // A new section (tailscale, geoip, ...) is one entry in `schema` below, plus its rules in rules.ts if
 // it clashes with other options.
-import { boolean, either, integer, list, literal, map, oneOf, optional, section, string, type Infer } from './dsl';
+import { boolean, either, integer, list, literal, map, oneOf, optional, secret, section, string, type Infer } from './dsl';
 import * as msg from './messages';
 import { parseAllow, parseRange, rangeProblem, rangeText, type Proto } from './ports';
 import { durationSeconds } from '../capabilities/fail2ban';
@@ -118,6 +118,9 @@ export const schema = section(
         ssh_keys: list(string({ doc: '', expect: msg.expectKey }), {
           doc: 'SSH public keys allowed to log in as the admin: a key line ("ssh-ed25519 AAAA... me@laptop") or the path of a key file, read when the user-data is generated. A path starts with ~/, /, ./ or ../, or ends in .pub; relative paths are relative to this file\'s folder. Keys are parsed: ed25519, RSA of 3072 bits or more (what sshd is set to accept), ECDSA, and FIDO (sk-) keys. At least one key is required, here or with `--ssh-key PATH`.',
           default: [],
+        }),
+        password: secret({
+          doc: 'A password for the console only (Hetzner\'s web console, or a rescue through VNC), when SSH is out of reach: "secret:NAME", the value given at `firstboot apply` or `create --wait` (`--secret NAME=...`, at least 12 characters). SSH never takes passwords; sudo never asks for it. Without it the admin has no password at all.',
         }),
       },
       { doc: 'The administrator account.' },

@@ -1,11 +1,13 @@
-// The admin account: key login, passwordless sudo, no password; then root's password locked.
+// The admin account: key login, passwordless sudo, no password (or a console password from a secret);
+// then root's password locked.
 // Lockout rule 4: this step makes the admin able to log in and become root; the ssh step, which runs
 // after it, is the one that turns root's SSH login off.
 //
 // The admin's password field is "*" (no password can match), not passwd -l's "!": sshd treats a "!"
 // account as locked and refuses even its keys when UsePAM is off (with UsePAM on it lets them in), so
 // "*" keeps key login working whatever sshd's PAM setting. `passwd -S` reports both as L.
-import type { Step } from '../step';
+import type { Ctx, Step } from '../step';
+import type { AdminPlan } from '../../contract/plan';
 import type { Fs } from '../lib/fs';
 import type { Shell } from '../lib/shell';
 import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';
@@ -67,12 +69,29 @@ async function sshDirDrift(fs: Fs, acct: Account): Promise<string[]> {
   return drift;
 }
 
-async function accountDrift(fs: Fs, name: string, acct: Account, params: { shell: string; keys: string[] }): Promise<string[]> {
-  const drift: string[] = [];
-  if (acct.shell !== params.shell) drift.push(`${name}'s shell is ${acct.shell}, wants ${params.shell}`);
-  const field = (await passwordField(fs, name)) ?? '';
-  if (field !== NO_PASSWORD) drift.push(`${name}'s password is ${describePassword(field)}, wants none ("*")`);
-  return [...drift, ...(await sshDirDrift(fs, acct)), ...(await fileDrift(fs, keysFile(acct, params.keys)))];
+/**
+ * Whether the shadow hash is that of the password: perl's crypt is libcrypt's (yescrypt, SHA-512), and
+ * perl-base is Essential. Both go in on stdin, never on a command line.
+ */
+async function passwordMatches($: Shell, hash: string, password: string): Promise<boolean> {
+  const script = 'local $/; my ($h, $p) = split /\n/, <STDIN>, 2; exit(crypt($p, $h) eq $h ? 0 : 1)';
+  return (await $({ nothrow: true, input: `${hash}\n${password}` })`perl -e ${script}`).ok;
+}
+
+/** The console password the plan wants: none ("*"), the secret's, or undefined while the secret is not given. */
+async function passwordDrift(ctx: Ctx<AdminPlan>): Promise<string[]> {
+  const { name, password } = ctx.params;
+  const field = (await passwordField(ctx.fs, name)) ?? '';
+  if (!password) return field === NO_PASSWORD ? [] : [`${name}'s password is ${describePassword(field)}, wants none ("*")`];
+  const value = await ctx.secret(password);
+  if (value === undefined || (/^\$/.test(field) && (await passwordMatches(ctx.$, field, value)))) return [];
+  return [`${name}'s console password is not the one in secret ${password}`];
+}
+
+async function accountDrift(ctx: Ctx<AdminPlan>, acct: Account): Promise<string[]> {
+  const { name, shell, keys } = ctx.params;
+  const drift = acct.shell === shell ? [] : [`${name}'s shell is ${acct.shell}, wants ${shell}`];
+  return [...drift, ...(await passwordDrift(ctx)), ...(await sshDirDrift(ctx.fs, acct)), ...(await fileDrift(ctx.fs, keysFile(acct, keys)))];
 }
 
 async function createUser($: Shell, name: string, shell: string): Promise<void> {
@@ -93,27 +112,34 @@ export const admin: Step<'admin'> = {
   id: 'admin',
   title: 'admin user',
   after: ['packages'],
-  async check({ params, fs }) {
+  async check(ctx) {
+    const { params, fs } = ctx;
     const acct = await account(fs, params.name);
-    const drift = acct ? await accountDrift(fs, params.name, acct, params) : [`user ${params.name} does not exist`];
+    const drift = acct ? await accountDrift(ctx, acct) : [`user ${params.name} does not exist`];
     drift.push(...(await fileDrift(fs, sudoersFile(params.name))));
     if (!noPasswordLogin(await passwordField(fs, 'root'))) drift.push('root can log in with a password');
     return drift;
   },
-  async apply({ params, $, fs }) {
+  async apply(ctx) {
+    const { params, $, fs } = ctx;
     const { name, shell, keys } = params;
     if (!(await account(fs, name))) await createUser($, name, shell);
     const acct = await account(fs, name);
     if (!acct) throw new Error(`useradd ${name} succeeded but /etc/passwd has no ${name}`);
     if (acct.shell !== shell) await $`usermod --shell ${shell} ${name}`;
-    if ((await passwordField(fs, name)) !== NO_PASSWORD) await $`usermod --password ${NO_PASSWORD} ${name}`;
+    if ((await passwordDrift(ctx)).length) {
+      const value = params.password && (await ctx.secret(params.password));
+      // chpasswd hashes it as login.defs says, reading "user:password" from stdin
+      if (value) await $({ input: `${name}:${value}\n` })`chpasswd`;
+      else await $`usermod --password ${NO_PASSWORD} ${name}`;
+    }
     if ((await sshDirDrift(fs, acct)).length > 0) await fs.mkdir(sshDir(acct), { mode: 0o700, owner: acct.owner });
     await writeFile(fs, keysFile(acct, keys));
     await installSudoers($, fs, sudoersFile(name));
     // last, once the admin can get in and become root
     if (!noPasswordLogin(await passwordField(fs, 'root'))) await $`passwd -l root`;
   },
-  async verify({ params, $ }) {
+  async verify({ params, $, secret }) {
     const { name, keys } = params;
     const nothrow = $({ nothrow: true });
     const user = await nothrow`getent passwd ${name}`;
@@ -127,8 +153,12 @@ export const admin: Step<'admin'> = {
     const sudo = await nothrow`sudo -l -U ${name}`;
     if (!/^\s*\(ALL(?: : ALL)?\) NOPASSWD: ALL\s*$/m.test(sudo.stdout)) problems.push(`sudo does not let ${name} run everything without a password`);
     for (const who of [name, 'root']) {
+      // the admin's console password, once given, is usable (P); everyone else has none (L)
+      const want = who !== name || !params.password ? 'L' : (await secret(params.password)) ? 'P' : undefined;
       const status = (await nothrow`passwd -S ${who}`).stdout.split(' ')[1];
-      if (status !== 'L') problems.push(`${who} can log in with a password (passwd -S: ${status ?? 'no answer'})`);
+      if (want && status !== want) {
+        problems.push(`${who} ${want === 'L' ? 'can log in with a password' : 'has no usable console password'} (passwd -S: ${status ?? 'no answer'})`);
+      }
     }
     return problems;
   },

@@ -157,6 +157,12 @@ export const firewall: Step<'firewall'> = {
       for (const rule of old) await $`ufw --force delete ${rule.action} ${spec(rule)}`;
     }
   },
+  async unplanned({ params, $ }) {
+    const wanted = new Set(wantedRules(params, await sshdPorts($)).map(key));
+    return (await addedRules($))
+      .filter((rule) => !rule.comment.startsWith(OURS) && !wanted.has(key(rule)))
+      .map((rule) => `ufw has a rule the config does not: ${describe(rule)} (the run leaves it; list it in firewall.allow, or ufw delete it)`);
+  },
   async verify({ params, $ }) {
     const status = (await $({ nothrow: true })`ufw status verbose`).stdout;
     if (!/^Status: active$/m.test(status)) return ['ufw is not active'];

@@ -149,7 +149,7 @@ test('the corpus is big enough', () => {
 
 const defaults = {
   timezone: 'Etc/UTC',
-  admin: { name: 'admin', shell: '/bin/bash', ssh_keys: [demoKey] },
+  admin: { name: 'admin', shell: '/bin/bash', ssh_keys: [demoKey], password: undefined },
   ssh: { port: 22, forwarding: 'no' },
   firewall: { allow: [] },
   mosh: { enabled: true, ports: '60000:60010' },
@@ -194,7 +194,7 @@ test('every option set resolves to itself, allow entries split into port and pro
   assert.equal(config, {
     hostname: 'dev1.example.com',
     timezone: 'Europe/Paris',
-    admin: { name: 'fx', shell: '/usr/bin/zsh', ssh_keys: [demoKey] },
+    admin: { name: 'fx', shell: '/usr/bin/zsh', ssh_keys: [demoKey], password: undefined },
     ssh: { port: 2222, forwarding: 'local' },
     firewall: {
       allow: [

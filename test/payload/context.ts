@@ -1,6 +1,7 @@
 // A step context on a recording shell and an in-memory file system.
 import type { Ctx } from '../../payload/step';
 import type { Plan, StepPlan } from '../../contract/plan';
+import { SERVER_PATHS } from '../../contract/paths';
 import { makeLog } from '../../payload/lib/log';
 import { memoryFs, type MemoryFs } from '../fakes/fs';
 import { recordingShell, type RecordingShell } from '../fakes/shell';
@@ -13,12 +14,15 @@ export interface TestCtx<P> extends Ctx<P> {
 
 export function stepContext<P extends StepPlan>(params: P, plan: Partial<Plan> = {}): TestCtx<P> {
   const lines: string[] = [];
+  const fs = memoryFs();
   return {
     params,
     plan: { firstboot: 'test', configHash: 'hash', mode: 'boot', npm: { registry: 'http://registry.test/', packages: [] }, steps: [params], ...plan },
     $: recordingShell(),
-    fs: memoryFs(),
+    fs,
     log: makeLog((line) => lines.push(line), 'DEBUG'),
+    // as the runner gives it (payload/runner.ts), without the "waiting" record
+    secret: async (name) => (await fs.read(`${SERVER_PATHS.secrets}/${name}`)) || undefined,
     lines,
   };
 }

@@ -1,20 +1,16 @@
 // The fake Hetzner Cloud API with VMs behind it: each server the API creates boots in qemu with the
 // user_data the API received, and powers "off" in the API when the guest powers itself off. The real
-// CLI runs against it as a user would; only the route to the server's address is the test's: an ssh
-// on PATH that reaches the fake addresses (192.0.2.x, a documentation range) through qemu's forwards.
+// CLI runs against it as a user would; only the route to the server's address is the test's (route.ts).
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { resolve } from 'node:path';
 import { startFakeHcloud, type FakeHcloud, type FakeServer } from '../fakes/hcloud-api';
 import type { KeyPair } from './userdata';
 import type { Suite } from './packages';
 import { bootVm, type Vm } from './vm';
 import { VM_REGISTRY } from './npm';
+import { sshRoute } from './route';
 
 const CLI = resolve(new URL('../../dist/firstboot.js', import.meta.url).pathname);
-const RELAY = resolve(new URL('./relay.mjs', import.meta.url).pathname);
 
 export interface CloudVm {
   server: FakeServer;
@@ -53,24 +49,9 @@ export async function withCloud(opts: CloudOptions, body: (cloud: Cloud) => Prom
 }
 
 async function startCloud(opts: CloudOptions): Promise<Cloud> {
-  const dir = mkdtempSync(join(tmpdir(), 'firstboot-cloud-'));
-  const home = join(dir, 'home');
-  const bin = join(dir, 'bin');
-  mkdirSync(join(home, '.ssh'), { recursive: true, mode: 0o700 });
-  mkdirSync(bin);
+  const route = await sshRoute(opts.key);
   const vms: CloudVm[] = [];
   const failures: Error[] = [];
-
-  // ssh ignores $HOME for its own config, so the route goes in with -F; known_hosts stays the CLI's.
-  const sshConfig = join(dir, 'ssh_config');
-  writeFileSync(sshConfig, `Host 192.0.2.*
-  ProxyCommand ${process.execPath} ${RELAY} $(cat ${dir}/port-%h-%p)
-  IdentityFile ${opts.key.private}
-  IdentitiesOnly yes
-`);
-  const realSsh = (await promisify(execFile)('sh', ['-c', 'command -v ssh'])).stdout.trim();
-  writeFileSync(join(bin, 'ssh'), `#!/bin/sh\nexec ${realSsh} -F ${sshConfig} "$@"\n`);
-  chmodSync(join(bin, 'ssh'), 0o755);
 
   const fake = await startFakeHcloud({
     onServerCreated: (server, userData) => boot(server, userData).catch((error: Error) => {
@@ -83,16 +64,16 @@ async function startCloud(opts: CloudOptions): Promise<Cloud> {
     const publicKeys = server.sshKeys.map((id) => fake.sshKeys.get(id)!.public_key);
     const vm = await bootVm({ name: server.name, suite: opts.suite, userData: userData ?? '', hostPorts: opts.guestPorts, publicKeys });
     vms.push({ server, userData: userData ?? '', vm });
-    for (const port of opts.guestPorts) writeFileSync(join(dir, `port-${server.ipv4}-${port}`), String(vm.ports[port]));
+    route.add(server.ipv4, vm, opts.guestPorts);
     // a guest that powers itself off (image mode) is "off" to the API, as on Hetzner
     while (vm.running) await new Promise((res) => setTimeout(res, 2000));
     if (fake.servers.has(server.id)) fake.setServerStatus(server.id, 'off');
   }
 
   // npm's own setting names the registry: the local one, which the guest reaches as it does the apt repository
-  const env = { ...process.env, HOME: home, PATH: `${bin}:${process.env.PATH}`, HCLOUD_TOKEN: fake.token, HCLOUD_ENDPOINT: fake.url, npm_config_registry: VM_REGISTRY };
+  const env = { ...route.env, HCLOUD_TOKEN: fake.token, HCLOUD_ENDPOINT: fake.url, npm_config_registry: VM_REGISTRY };
   return {
-    fake, vms, home,
+    fake, vms, home: route.home,
     cli: (args) => new Promise((res) => {
       execFile(process.execPath, [CLI, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
         res({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });

@@ -1,0 +1,141 @@
+// firstboot apply: the plan and payload the user-data would carry, sent over SSH to a server that
+// already runs and run there as firstboot.service, detached from the connection. apply follows the
+// run's log to the end, logging in again (on the plan's port, as the admin) when the run moved sshd
+// or shut root out on the way.
+import type { Plan } from '../contract/plan';
+import type { Status } from '../contract/status';
+import { readPayload, serverFiles, unpacker, type Payload } from '../generator/render';
+import { addKnownHost, knownHostName, knownKeys } from '../hcloud/known-hosts';
+import { asRoot, checkScript, followScript, MARK, startScript } from './remote';
+import { hostKeyProblem, loginOf, refused, unreachable, type Login, type Remote, type RunRemote, type Target } from './ssh';
+
+/** apply could not do its part (log in, send, follow): exit 1 with the reason. */
+export class ApplyError extends Error {}
+
+export interface ApplyOptions {
+  target: Target;
+  plan: Plan;
+  payload?: Payload;
+  /** name -> value, written root-only on the server before the run */
+  secrets: Map<string, string>;
+  run: RunRemote;
+  /** what apply itself does, for stderr */
+  report: (message: string) => void;
+  /** each line of the run's log, as it comes */
+  print: (line: string) => void;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  timeoutMs?: number;
+}
+
+export interface ApplyResult {
+  status: Status;
+  /** the login that saw the end: the plan's admin and port when the run moved them */
+  login: Login;
+}
+
+/** Reads what the start and follow scripts print: markers, the log (each line once), the result. */
+function reader(print: (line: string) => void) {
+  let printed = 0;
+  let seen = 0;
+  const r = { cursor: '', hostKey: '', result: undefined as string | undefined, statusText: '' };
+  return {
+    state: r,
+    /** a new session: its log starts at the cursor again */
+    again: () => (seen = 0),
+    line(line: string) {
+      if (r.result !== undefined) return void (r.statusText += `${line}\n`);
+      if (line.startsWith(MARK.cursor)) r.cursor = line.slice(MARK.cursor.length);
+      else if (line.startsWith(MARK.hostKey)) r.hostKey = line.slice(MARK.hostKey.length).trim().split(/\s+/).slice(0, 2).join(' ');
+      else if (line.startsWith(MARK.result)) r.result = line.slice(MARK.result.length);
+      else if (++seen > printed) print(line), (printed = seen);
+    },
+  };
+}
+
+/** Why the first login could not send anything, in the user's terms. */
+function firstProblem(target: Target, login: Login, r: Remote): string {
+  const where = `${login.user}@${target.name} (port ${login.port})`;
+  if (hostKeyProblem(r)) return `ssh does not trust the host key of ${target.name}; nothing was sent:\n${r.stderr.trim()}`;
+  if (r.code === 255) return `cannot log in as ${where}; nothing was sent:\n${r.stderr.trim()}`;
+  if (/sudo: .*(password is required|terminal is required)|not in the sudoers|may not run sudo/.test(r.stderr)) {
+    return `${login.user} cannot use sudo without a password on ${target.name}; log in as root (root@${target.name}) or give ${login.user} passwordless sudo`;
+  }
+  if (/sudo: (command )?not found/.test(r.stderr)) return `sudo is not installed on ${target.name}; log in as root (root@${target.name})`;
+  return `sending the payload to ${where} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`;
+}
+
+export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((res) => setTimeout(res, ms)));
+  const now = o.now ?? Date.now;
+  const deadline = now() + (o.timeoutMs ?? 60 * 60_000);
+  const first = { user: o.target.user, port: o.target.port };
+  const { admin, sshPort } = loginOf(o.plan);
+  const planned = { user: admin, port: sshPort };
+  const logins = [first, planned, { user: admin, port: first.port }, { user: first.user, port: sshPort }]
+    .filter((l, i, all) => all.findIndex((m) => m.user === l.user && m.port === l.port) === i);
+
+  const read = reader(o.print);
+  const { script, input } = startScript({ files: serverFiles(o.plan, o.payload), secrets: o.secrets });
+  o.report(`sending the plan and payload${o.secrets.size ? ` and ${o.secrets.size} secret${o.secrets.size > 1 ? 's' : ''}` : ''} to ${first.user}@${o.target.name} (port ${first.port}); the run goes on if the connection drops`);
+  let last = await o.run(first, asRoot(first.user, script), { input, onLine: read.line });
+  if (!read.state.cursor) throw new ApplyError(firstProblem(o.target, first, last));
+  // learnt over the login the user's known_hosts authenticated, before the run may drop other key types
+  await trustHostKey(o.target, o.target.hostKeyAlias, read.state.hostKey);
+
+  let login = first;
+  while (read.state.result === undefined) {
+    if (hostKeyProblem(last)) throw new ApplyError(`ssh does not trust the host key of ${o.target.name} any more:\n${last.stderr.trim()}`);
+    if (now() > deadline) throw new ApplyError(`gave up following the run on ${o.target.name}; it goes on there: sudo journalctl -fu firstboot.service`);
+    o.report(`lost the connection (${(last.stderr.trim().split('\n').pop() || `exit ${last.code}`).trim()}); logging in again`);
+    await sleep(10_000);
+    for (login of logins) {
+      read.again();
+      last = await o.run(login, asRoot(login.user, followScript, [read.state.cursor]), { onLine: read.line });
+      if (read.state.result !== undefined || !(unreachable(last) || refused(last))) break;
+    }
+  }
+  let status: Status;
+  try {
+    status = JSON.parse(read.state.statusText) as Status;
+  } catch {
+    throw new ApplyError(`firstboot.service ended (${read.state.result}) before the payload wrote its status; on the server: sudo journalctl -u firstboot.service`);
+  }
+  // the login the plan leaves (the admin, on its port), proven, unless the run already came back over it
+  if (status.ok && (login.user !== planned.user || login.port !== planned.port)) {
+    const proof = await o.run(planned, asRoot(planned.user, 'true'));
+    if (proof.code !== 0) throw new ApplyError(`the run finished, but ${planned.user} cannot log in on port ${planned.port} and use sudo: ${proof.stderr.trim()}`);
+    login = planned;
+  }
+  if (login.port !== first.port) await trustHostKey(o.target, knownHostName(o.target.hostname, login.port), read.state.hostKey);
+  return { status, login };
+}
+
+/** The host's ed25519 key in known_hosts under `name`, beside what is there, unless it is there. */
+async function trustHostKey(target: Target, name: string, key: string): Promise<void> {
+  if (!/^ssh-ed25519 \S+$/.test(key) || (await knownKeys(target.knownHosts, name)).includes(key)) return;
+  await addKnownHost(target.knownHosts, name, 22, key, { alongside: true });
+}
+
+export interface Drift {
+  /** undefined when firstboot never ran there */
+  steps?: { id: string; problems: string[] }[];
+  ok: boolean;
+  reason?: string;
+}
+
+/** `apply --check`: the payload's checks against this plan, changing nothing. */
+export async function checkPlan(o: Pick<ApplyOptions, 'target' | 'plan' | 'payload' | 'run'>): Promise<Drift> {
+  const login = { user: o.target.user, port: o.target.port };
+  const payload = o.payload ?? readPayload();
+  const { script, input } = checkScript(serverFiles(o.plan, payload)[0].content);
+  const r = await o.run(login, asRoot(login.user, script, [unpacker(payload)]), { input });
+  if (r.code === 3) return { ok: false, reason: r.stdout.trim() };
+  try {
+    // the payload's own log lines (a pinned package fetched) may come first
+    const result = JSON.parse(r.stdout.slice(Math.max(0, r.stdout.search(/^\{/m)))) as { ok: boolean; steps: { id: string; problems: string[] }[] };
+    return { ok: result.ok, steps: result.steps };
+  } catch {
+    throw new ApplyError(firstProblem(o.target, login, r));
+  }
+}

@@ -1,0 +1,65 @@
+// firstboot apply: the hardening run over SSH on a server that already exists (apply/).
+import { CONFIG_HELP, CONFIG_OPTIONS, FORMAT_HELP, FORMAT_OPTION, REGISTRY_HELP, REGISTRY_OPTION, registryOf, UsageError, wantsJson, type Command } from './command';
+import { statusText } from './hcloud-output';
+import { gatherSecrets, SECRET_HELP } from './secrets';
+import { configAndPlan } from '../generator/generate';
+import { secretsOf } from '../generator/config/secrets';
+import { applyPlan, checkPlan } from '../apply/apply';
+import { resolveTarget, sshRunner, type Login, type Target } from '../apply/ssh';
+import { defaultSshConfig, ownSettings, writeHostBlock } from '../hcloud/ssh-config';
+
+const report = (message: string) => console.error(message);
+
+export const apply: Command = {
+  summary: 'harden a server that already runs, over SSH (or --check what differs)',
+  usage: `firstboot apply [USER@]HOST[:PORT] [-c FILE] [--ssh-key PATH]... [--secret NAME=@FILE]... [--registry URL] [-o json]
+       firstboot apply --check [USER@]HOST[:PORT] [-c FILE] [-o json]
+  HOST                 an address, a name, or a Host alias of your ~/.ssh/config; ssh logs in as
+                       it always does (your config, agent and known_hosts), as root or through sudo
+      --check          only check: print what differs from the config, change nothing
+                       (exit 0 when the server matches, 1 when it does not)
+${CONFIG_HELP}
+${SECRET_HELP}
+${REGISTRY_HELP}
+${FORMAT_HELP}
+The run goes on on the server if the connection drops; apply follows it, on the new SSH port and as
+the admin when the run moves them, and then updates (or tells you how to update) your Host block.`,
+  options: { ...CONFIG_OPTIONS, ...REGISTRY_OPTION, ...FORMAT_OPTION, secret: { type: 'string', multiple: true }, check: { type: 'boolean' } },
+  async run(values, [host, ...extra]) {
+    if (!host) throw new UsageError('apply needs the server: [USER@]HOST[:PORT]');
+    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    if (values.check && values.secret) throw new UsageError('--check sends nothing: leave out --secret');
+    const json = wantsJson(values);
+    const { config, plan } = await configAndPlan({ config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values) });
+    const secrets = values.check ? new Map<string, string>() : await gatherSecrets(values.secret ?? [], secretsOf(config));
+    const target = await resolveTarget(host);
+    const run = sshRunner(target);
+
+    if (values.check) {
+      const drift = await checkPlan({ target, plan, run });
+      if (json) console.log(JSON.stringify(drift, null, 2));
+      else if (drift.reason) console.log(drift.reason);
+      else for (const s of drift.steps!) console.log(`${s.id.padEnd(10)} ${s.problems.length ? `DIFFERS  ${s.problems.join('; ')}` : 'ok'}`);
+      return drift.ok ? 0 : 1;
+    }
+
+    const result = await applyPlan({ target, plan, secrets, run, report, print: (line) => console.error(`  ${line}`) });
+    await updateHostBlock(target, result.login);
+    if (json) console.log(JSON.stringify(result, null, 2));
+    else console.log(statusText(result.status));
+    return result.status.ok ? 0 : 1;
+  },
+};
+
+/** After a run that moved sshd or shut root out, `ssh HOST` goes where it now works. */
+async function updateHostBlock(target: Target, login: Login): Promise<void> {
+  if (login.user === target.user && login.port === target.port) return;
+  const path = defaultSshConfig();
+  const own = await ownSettings(path, target.name);
+  const fix = `${login.port !== target.port ? `Port ${login.port}` : ''}${login.port !== target.port && login.user !== target.user ? ' and ' : ''}${login.user !== target.user ? `User ${login.user}` : ''}`;
+  if (own.port !== undefined || own.user !== undefined) {
+    return report(`sshd now takes ${login.user} on port ${login.port}: your ${path} sets ${target.name}'s ${[own.port && 'port', own.user && 'user'].filter(Boolean).join(' and ')}; change it to ${fix}`);
+  }
+  await writeHostBlock(path, { name: target.name, hostName: own.hostname ?? target.hostname, user: login.user, port: login.port });
+  report(`wrote Host ${target.name} to ${path}: ${fix}`);
+}

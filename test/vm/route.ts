@@ -1,0 +1,48 @@
+// "The user's machine" for the CLI under test: a HOME of its own, and an ssh on PATH that reaches fake
+// addresses (192.0.2.x, a documentation range) through qemu's forwards. The user's ~/.ssh/config and
+// known_hosts in that HOME count as they would for the user (ssh reads its own from the passwd home,
+// so the route names them).
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { KeyPair } from './userdata';
+import type { Vm } from './vm';
+
+const RELAY = resolve(new URL('./relay.mjs', import.meta.url).pathname);
+
+export interface Route {
+  home: string;
+  /** HOME and PATH for the CLI */
+  env: NodeJS.ProcessEnv;
+  /** connections to ADDRESS:PORT go to the VM's forward of guest port PORT */
+  add(address: string, vm: Vm, guestPorts: number[]): void;
+}
+
+export async function sshRoute(key: KeyPair): Promise<Route> {
+  const dir = mkdtempSync(join(tmpdir(), 'firstboot-route-'));
+  const home = join(dir, 'home');
+  const bin = join(dir, 'bin');
+  mkdirSync(join(home, '.ssh'), { recursive: true, mode: 0o700 });
+  mkdirSync(bin);
+  const sshConfig = join(dir, 'ssh_config');
+  writeFileSync(sshConfig, `Include ${home}/.ssh/config
+Host 192.0.2.*
+  ProxyCommand ${process.execPath} ${RELAY} $(cat ${dir}/port-%h-%p)
+  IdentityFile ${key.private}
+  IdentitiesOnly yes
+Host *
+  UserKnownHostsFile ${home}/.ssh/known_hosts
+`);
+  const realSsh = (await promisify(execFile)('sh', ['-c', 'command -v ssh'])).stdout.trim();
+  writeFileSync(join(bin, 'ssh'), `#!/bin/sh\nexec ${realSsh} -F ${sshConfig} "$@"\n`);
+  chmodSync(join(bin, 'ssh'), 0o755);
+  return {
+    home,
+    env: { ...process.env, HOME: home, PATH: `${bin}:${process.env.PATH}` },
+    add(address, vm, guestPorts) {
+      for (const port of guestPorts) writeFileSync(join(dir, `port-${address}-${port}`), String(vm.ports[port]));
+    },
+  };
+}
