@@ -5,7 +5,7 @@ import { gatherSecrets, SECRET_HELP } from './secrets';
 import { configAndPlan } from '../generator/generate';
 import { secretsOf } from '../generator/config/secrets';
 import { applyPlan, checkPlan } from '../apply/apply';
-import { resolveTarget, sshRunner, type Login, type Target } from '../apply/ssh';
+import { parseTarget, resolveTarget, sshRunner, type Login, type Target } from '../apply/ssh';
 import { defaultSshConfig, ownSettings, writeHostBlock } from '../hcloud/ssh-config';
 
 const report = (message: string) => console.error(message);
@@ -30,6 +30,7 @@ the admin when the run moves them, and then updates (or tells you how to update)
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
     if (values.check && values.secret) throw new UsageError('--check sends nothing: leave out --secret');
     const json = wantsJson(values);
+    parseTarget(host);
     const { config, plan } = await configAndPlan({ config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values) });
     const secrets = values.check ? new Map<string, string>() : await gatherSecrets(values.secret ?? [], secretsOf(config));
     const target = await resolveTarget(host);

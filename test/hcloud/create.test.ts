@@ -1,4 +1,5 @@
 import { suite } from 'uvu';
+import type { RunRemote } from '../../apply/ssh';
 import * as assert from 'uvu/assert';
 import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -322,6 +323,29 @@ test('wait: a server that will not swap its key is an error, and known_hosts sti
   assert.match(error.message, /firstboot host-key swap" \(exit 1\): sudo: a password is required/);
   const known = await readFile(c.knownHostsPath, 'utf8');
   assert.ok(known.includes(server.keys.current), 'the key the server still uses is trusted');
+});
+
+test('wait with a secret: sent after the wait over the admin\'s login, on stdin, and the run that follows converges what waited', async (c) => {
+  await writeFile(c.config, defaultYaml.replace('  name: ops\n', '  name: ops\n  password: secret:console\n'));
+  const waited = { firstboot: '0.1.0', configHash: 'x', started: 's', finished: 'f', ok: true, steps: [{ id: 'admin', title: 'admin', result: 'waiting', seconds: 1 }] };
+  const server = fakeServerSsh(() => ({ code: 0, stdout: JSON.stringify(waited), stderr: '' }));
+  const calls: { login: { user: string; port: number }; command: string; input?: Buffer }[] = [];
+  const converged = { ...waited, steps: [{ ...waited.steps[0], result: 'changed' }] };
+  const runRemote: RunRemote = async (login, command, opts = {}) => {
+    calls.push({ login, command, input: opts.input });
+    const lines = ['@@firstboot cursor c', '[INFO] admin changed', '@@firstboot result success', JSON.stringify(converged)];
+    for (const line of lines) opts.onLine?.(line);
+    return { code: 0, stdout: lines.join('\n'), stderr: '' };
+  };
+  const result = await create(options(c, { wait: true, waitIntervalMs: 1, runSsh: server.run, runRemote, secrets: new Map([['console', 'correct horse battery']]) }));
+  assert.equal(result.status, converged);
+  assert.is(calls.length, 1);
+  assert.equal(calls[0].login, { user: 'ops', port: 2222 });
+  assert.ok(calls[0].input!.toString().endsWith('correct horse battery'));
+  assert.not.ok(calls[0].command.includes('correct horse'));
+  // after the host key was replaced: the login is trusted by the new key only
+  assert.is(server.keys.current, nextHostKey);
+  assert.not.ok(c.reports.some((r) => r.includes('correct horse')));
 });
 
 test('every request and answer fits the API description', () => spec.assertNone());

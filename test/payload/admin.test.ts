@@ -209,4 +209,45 @@ test('verify: a sudo rule that asks for a password is not enough; a missing user
   assert.equal(await admin.verify(ctx), ['user fx does not exist']);
 });
 
+/** chpasswd and a crypt check against a stand-in hash ("$fake$" + password), both through stdin */
+function passwordTools(ctx: Ctx) {
+  ctx.$.on('chpasswd', (_cmd, opts) => {
+    const [name, password] = opts.input!.replace(/\n$/, '').split(/:(.*)/s);
+    edit(ctx, '/etc/shadow', name, (f) => (f[1] = `$fake$${password}`));
+    return {};
+  });
+  ctx.$.on(/^perl -e /, (_cmd, opts) => {
+    const [hash, password] = opts.input!.split(/\n(.*)/s);
+    return { exitCode: hash === `$fake$${password}` ? 0 : 1 };
+  });
+}
+
+test('a console password from its secret: set through stdin, checked through stdin, never on a command line', async () => {
+  const ctx = stockMachine({ ...params, password: 'console' });
+  passwordTools(ctx);
+  await ctx.fs.write('/var/lib/firstboot/secrets/console', 'correct horse battery', { mode: 0o600 });
+  await admin.apply(ctx);
+  assert.is(shadowOf(ctx, 'fx'), '$fake$correct horse battery');
+  assert.ok(ctx.$.commands.includes('chpasswd'));
+  assert.not.ok(ctx.$.commands.some((c) => c.includes('correct horse')), 'the password is on a command line');
+  assert.equal(await admin.check(ctx), []);
+  // a new value in the secret is drift; the old password is replaced
+  await ctx.fs.write('/var/lib/firstboot/secrets/console', 'another long password', { mode: 0o600 });
+  assert.equal(await admin.check(ctx), ["fx's console password is not the one in secret console"]);
+  await admin.apply(ctx);
+  assert.is(shadowOf(ctx, 'fx'), '$fake$another long password');
+});
+
+test('a console password whose secret is not given yet: no drift for it, and no password set', async () => {
+  const ctx = stockMachine({ ...params, password: 'console' });
+  passwordTools(ctx);
+  await admin.apply(ctx);
+  assert.not.ok(ctx.$.commands.includes('chpasswd'));
+  assert.equal(await admin.check(ctx), []);
+  // without the option, the password the secret set is taken away again
+  edit(ctx, '/etc/shadow', 'fx', (f) => (f[1] = '$fake$old'));
+  const plain = { ...ctx, params };
+  assert.equal(await admin.check(plain), [`fx's password is set, wants none ("*")`]);
+});
+
 test.run();

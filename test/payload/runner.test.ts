@@ -90,4 +90,20 @@ test('check lists a problem that check and verify both find once', async () => {
   assert.equal(results.map((r) => r.problems), [['pam differs', 'pam is live-broken']]);
 });
 
+test('a step whose secret is not given waits: the run is ok, the step says which secret and how to give it', async () => {
+  const waits: Step = { ...fake('admin', [], { admin: true }), check: async (ctx) => ((await ctx.secret('console')) === undefined ? [] : ['admin differs']) } as Step;
+  const registry = new Map<StepId, Step>([['admin', waits], ['pam', fake('pam', ['admin'], {})]]);
+  const m = machine();
+  const twoSteps = { ...plan, steps: [plan.steps[1], plan.steps[3]] };
+  const status = await run(twoSteps, registry, m);
+  assert.equal(status.steps.map((s) => s.result), ['waiting', 'changed']);
+  assert.is(status.ok, true);
+  assert.is(status.steps[0].error, 'waiting for secret console (firstboot apply HOST --secret console=...)');
+  assert.match(summary(status, 1), /\(2 steps: 1 changed, 0 ok, 1 waiting, 0 failed, 0 skipped\)/);
+  assert.equal((await check(twoSteps, registry, m))[0].problems, ['waiting for secret console (firstboot apply HOST --secret console=...)']);
+  // given, it is read from the root-only folder
+  await m.fs.write(`${SERVER_PATHS.secrets}/console`, 'value', { mode: 0o600 });
+  assert.equal((await run(twoSteps, registry, m)).steps[0].result, 'failed', 'the secret was not read');
+});
+
 test.run();

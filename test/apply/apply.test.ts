@@ -1,0 +1,127 @@
+// apply's side of the run, against a server played by the test: what it sends, how it follows the
+// run across a lost connection and a moved sshd, and what it writes to known_hosts.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyPlan, ApplyError } from '../../apply/apply';
+import { asRoot, MARK } from '../../apply/remote';
+import { parseTarget, type Login, type Remote, type RunRemote, type Target } from '../../apply/ssh';
+import { plan as makePlan } from '../../generator/plan';
+import { loadConfig } from '../../generator/config/load';
+import { readPayload } from '../../generator/render';
+import { rejects } from '../rejects';
+
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINQur/rZ9TBsuK9LDYPMLWxYD15U4YeWKAC2I/kuCgSc';
+const HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHBtc2xlZXAgcGxlYXNlIGtlZXAgdGhpcyBmaXhlZA';
+const payload = readPayload();
+
+async function planFor(yaml: string) {
+  const { config } = await loadConfig({ text: `admin:\n  ssh_keys: ["${KEY} me"]\n${yaml}` });
+  return makePlan(config!);
+}
+
+function target(): Target {
+  const dir = mkdtempSync(join(tmpdir(), 'firstboot-apply-'));
+  writeFileSync(join(dir, 'known_hosts'), `203.0.113.5 ecdsa-sha2-nistp256 AAAAE2VjZHNh\n`);
+  return { name: '203.0.113.5', user: 'root', hostname: '203.0.113.5', port: 22, hostKeyAlias: '203.0.113.5', knownHosts: join(dir, 'known_hosts') };
+}
+
+const status = { firstboot: 't', configHash: 'h', started: 'now', finished: 'later', ok: true, steps: [{ id: 'ssh', title: 'ssh', result: 'changed', seconds: 1 }] };
+const LOG = ['[INFO] packages ok', '[INFO] ssh changed', '[INFO] firstboot finished: ok'];
+const ended = [`${MARK.hostKey}${HOST_KEY} root@host`, `${MARK.result}success`, JSON.stringify(status)];
+
+interface Call {
+  login: Login;
+  command: string;
+  input?: Buffer;
+}
+
+/** A server: `answer` gives each call's output lines and exit (ssh's own failures are exit 255). */
+function server(answer: (call: Call, n: number) => { lines?: string[]; code?: number; stderr?: string }): RunRemote & { calls: Call[] } {
+  const calls: Call[] = [];
+  const run = (async (login, command, opts = {}) => {
+    const call = { login, command, input: opts.input };
+    calls.push(call);
+    const { lines = [], code = 0, stderr = '' } = answer(call, calls.length - 1);
+    for (const line of lines) opts.onLine?.(line);
+    return { code, stdout: lines.join('\n'), stderr } satisfies Remote;
+  }) as RunRemote & { calls: Call[] };
+  run.calls = calls;
+  return run;
+}
+
+const options = (t: Target, run: RunRemote, printed: string[] = [], reported: string[] = []) => ({
+  target: t, payload, secrets: new Map([['console', 'correct horse battery']]), run,
+  report: (m: string) => reported.push(m), print: (l: string) => printed.push(l), sleep: async () => {},
+});
+
+test('one connection that lasts: the files and the secret go on stdin, the log is printed, the planned login proven and trusted', async () => {
+  const plan = await planFor('ssh:\n  port: 2222\n');
+  const t = target();
+  const run = server((call) => (call.command.includes('take ') ? { lines: [`${MARK.hostKey}${HOST_KEY}`, `${MARK.cursor}s=abc;i=1`, ...LOG, ...ended] } : {}));
+  const printed: string[] = [];
+  const result = await applyPlan({ ...options(t, run, printed), plan });
+  assert.equal(printed, LOG);
+  assert.equal(result.status, status);
+  assert.equal(result.login, { user: 'admin', port: 2222 });
+  const [start, proof] = run.calls;
+  assert.equal(start.login, { user: 'root', port: 22 });
+  assert.not.match(start.command, /^sudo/, 'root needs no sudo');
+  assert.not.ok(start.command.includes('correct horse'), 'the secret is on the command line');
+  assert.ok(start.input!.toString().endsWith('correct horse battery'), 'the secret is not on stdin');
+  assert.match(start.command, /take \d+ \/var\/lib\/firstboot\/secrets\/console 0600/);
+  assert.equal(proof, { login: { user: 'admin', port: 2222 }, command: asRoot('admin', 'true'), input: undefined });
+  assert.equal(readFileSync(t.knownHosts, 'utf8').split('\n'), [
+    '203.0.113.5 ecdsa-sha2-nistp256 AAAAE2VjZHNh', `203.0.113.5 ${HOST_KEY}`, `[203.0.113.5]:2222 ${HOST_KEY}`, '',
+  ]);
+});
+
+test('a lost connection: apply logs in again where sshd now is, as the admin, and prints each line once', async () => {
+  const plan = await planFor('ssh:\n  port: 2222\n');
+  const run = server((call, n) => {
+    if (n === 0) return { lines: [`${MARK.hostKey}${HOST_KEY}`, `${MARK.cursor}s=abc;i=1`, LOG[0]], code: 255, stderr: 'Connection to 203.0.113.5 closed by remote host.' };
+    if (call.login.port === 22) return { code: 255, stderr: 'ssh: connect to host 203.0.113.5 port 22: Connection refused' };
+    return { lines: [...LOG, ...ended] };
+  });
+  const printed: string[] = [];
+  const reported: string[] = [];
+  const result = await applyPlan({ ...options(target(), run, printed, reported), plan });
+  assert.equal(printed, LOG);
+  assert.equal(run.calls.slice(1).map((c) => c.login), [{ user: 'root', port: 22 }, { user: 'admin', port: 2222 }]);
+  assert.match(run.calls[2].command, /^sudo -n sh -c /);
+  assert.ok(run.calls[2].command.endsWith(`'s=abc;i=1'`), 'the follow starts at the cursor');
+  assert.equal(result.login, { user: 'admin', port: 2222 });
+  assert.ok(reported.some((m) => /lost the connection \(Connection to 203.0.113.5 closed by remote host.\); logging in again/.test(m)));
+});
+
+test('nothing sent when the first login fails; a run that never wrote its status is an error', async () => {
+  const plan = await planFor('');
+  const t = { ...target(), user: 'ops' };
+  const noSudo = server(() => ({ code: 1, stderr: 'sudo: a password is required' }));
+  await rejects(() => applyPlan({ ...options(t, noSudo), plan }), /ops cannot use sudo without a password on 203.0.113.5; log in as root/);
+  assert.is(noSudo.calls.length, 1);
+  const noKey = server(() => ({ code: 255, stderr: 'Host key verification failed.' }));
+  const err = await rejects(() => applyPlan({ ...options(t, noKey), plan }), /ssh does not trust the host key of 203.0.113.5; nothing was sent/);
+  assert.instance(err, ApplyError);
+  const prepareFailed = server(() => ({ lines: [`${MARK.cursor}c`, 'E: Unable to locate package nodejs', `${MARK.result}exit-code`] }));
+  await rejects(() => applyPlan({ ...options(t, prepareFailed), plan }), /firstboot.service ended \(exit-code\) before the payload wrote its status/);
+});
+
+test('asRoot quotes the script and its arguments for the login shell', () => {
+  const command = asRoot('root', `printf '%s|' "$@"; echo "it's"`, ["a b", "c'd", 's=1;i=2']);
+  assert.is(execFileSync('sh', ['-c', command], { encoding: 'utf8' }), "a b|c'd|s=1;i=2|it's\n");
+  assert.match(asRoot('ops', 'true'), /^sudo -n sh -c 'true' sh$/);
+});
+
+test('[USER@]HOST[:PORT], IPv6 in brackets', () => {
+  assert.equal(parseTarget('root@203.0.113.5:2222'), { name: '203.0.113.5', user: 'root', port: 2222 });
+  assert.equal(parseTarget('dev1'), { name: 'dev1', user: undefined, port: undefined });
+  assert.equal(parseTarget('ops@[2001:db8::1]:22'), { name: '2001:db8::1', user: 'ops', port: 22 });
+  assert.equal(parseTarget('2001:db8::1'), { name: '2001:db8::1', user: undefined, port: undefined });
+  for (const bad of ['@host', 'host:', 'host:ssh', 'host:70000', '']) assert.throws(() => parseTarget(bad), /HOST|port/);
+});
+
+test.run();
