@@ -39,7 +39,8 @@ const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 /**
  * Writes the files and secrets (each whole: a temporary file, then a rename), clears the last run's
  * plan, status and done marker, and starts firstboot.service afresh, detached from this connection;
- * then prints the host key and the journal cursor, and follows the run.
+ * then prints the host key (apply trusts it before the run removes other key types) and the journal
+ * cursor, and follows the run.
  */
 export function startScript(upload: Upload): { script: string; input: Buffer } {
   const takes = [
@@ -54,6 +55,7 @@ ${takes.join('\n')}
 rm -f ${SERVER_PATHS.plan} ${SERVER_PATHS.status} ${SERVER_PATHS.done}
 systemctl daemon-reload
 systemctl enable -q ${UNIT}
+echo "${MARK.hostKey}$(cat /etc/ssh/ssh_host_ed25519_key.pub 2>/dev/null)"
 set -- "$(journalctl -q -n 0 --show-cursor | sed -n 's/^-- cursor: //p')"
 echo "${MARK.cursor}$1"
 systemctl restart --no-block ${UNIT}

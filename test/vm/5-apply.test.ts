@@ -55,10 +55,17 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
     assert.is((await root(`systemd-run -q --unit=cmdline-sampler sh -c '${sampler}'`)).code, 0);
 
     const start = performance.now();
-    const first = await cli(['apply', `root@${HOST}`, ...common, '--secret', `console=@${secretFile}`]);
+    const applying = cli(['apply', `root@${HOST}`, ...common, '--secret', `console=@${secretFile}`]);
+    // once sshd has moved and root is out, its connection is cut: apply must find the run again on 2222 as the admin
+    await vm.waitForConsole(/\[INFO\] ssh +changed/, 20 * 60_000);
+    // (the bracket keeps pkill from matching the command lines of this sudo and its shell)
+    await sudo(vm, e, `pkill -f "sshd: roo[t]@notty"`);
+    const first = await applying;
     console.log(`# apply: hardened a running server in ${((performance.now() - start) / 1000).toFixed(0)} s`);
     assert.is(first.code, 0, `apply exited ${first.code}:\n${first.stderr}`);
+    assert.match(first.stderr, /lost the connection .*; logging in again/);
     assert.match(first.stderr, /firstboot finished: ok/);
+    assert.is(first.stderr.match(/\[INFO\] ssh +changed/g)?.length, 1, 'a log line was printed twice after logging in again');
     assert.not.ok((first.stdout + first.stderr).includes(secret), 'the CLI printed the secret');
     assert.match(readFileSync(join(route.home, '.ssh/config'), 'utf8'), new RegExp(`Host ${HOST}\\n  HostName ${HOST}\\n  User admin\\n  Port 2222\\n`));
     assert.match(readFileSync(join(route.home, '.ssh/known_hosts'), 'utf8'), new RegExp(`^\\[${HOST}\\]:2222 ssh-ed25519 `, 'm'));
