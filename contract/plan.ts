@@ -33,6 +33,7 @@ export type StepPlan =
   | PamPlan
   | BaselinePlan
   | UpgradesPlan
+  | ReportPlan
   | ExtrasPlan;
 
 export type StepId = StepPlan['id'];
@@ -150,4 +151,23 @@ export interface UpgradesPlan {
   id: 'upgrades';
   /** "HH:MM", or false to never reboot by itself */
   reboot: string | false;
+}
+
+/** The daily security report, mailed through msmtp by a systemd timer. */
+export interface ReportPlan {
+  id: 'report';
+  to: string;
+  from: string;
+  /** "HH:MM", server time */
+  time: string;
+  smtp: {
+    host: string;
+    port: number;
+    tls: 'starttls' | 'tls';
+    user?: string;
+    /** the secret holding the SMTP password */
+    password?: string;
+  };
+  /** ports the plan opens, "PORT/PROTO" or "FROM:TO/PROTO", for the listening-ports section */
+  open: string[];
 }

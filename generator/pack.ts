@@ -19,8 +19,9 @@ interface Header {
 }
 
 /**
- * The runner, the steps this plan has, image mode's clean-up when it is one, and the host key's
- * replacement when the user-data carries one (the metadata step guards exactly that); nothing else.
+ * The runner, the steps this plan has, image mode's clean-up when it is one, the host key's
+ * replacement when the user-data carries one (the metadata step guards exactly that), and the
+ * report command when the plan has a report; nothing else.
  */
 export function pack(payload: Payload, plan: Plan): string {
   const piece = (id: string) => {
@@ -28,7 +29,8 @@ export function pack(payload: Payload, plan: Plan): string {
     return payload.pieces[id];
   };
   const hostKey = plan.steps.some((step) => step.id === 'metadata');
-  const ids = ['main', ...(plan.mode === 'image' ? ['image'] : []), ...(hostKey ? ['host-key'] : []), ...plan.steps.map((step) => step.id)];
+  const report = plan.steps.some((step) => step.id === 'report');
+  const ids = ['main', ...(plan.mode === 'image' ? ['image'] : []), ...(hostKey ? ['host-key'] : []), ...(report ? ['daily-report'] : []), ...plan.steps.map((step) => step.id)];
   const names = [...new Set(ids.flatMap(piece))];
   const planText = JSON.stringify(plan) + '\n';
   const header: Header = { firstboot: plan.firstboot, plan: planText.length, files: Object.fromEntries(names.map((n) => [n, payload.files[n].length])) };

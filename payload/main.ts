@@ -3,6 +3,7 @@
 //   firstboot status [-o json]    the last run's result
 //   firstboot check [-o json]     verify the live state; exit 1 naming what fails
 //   firstboot host-key new|swap|show   replace the host key the user-data carried (payload/host-key.ts)
+//   firstboot report --print | --now    the daily security report (payload/daily-report.ts)
 // zx is not in this bundle: the plan pins it, and it is fetched before anything loads it.
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { statusLine, type Status } from '../contract/status';
 import { nodeFs } from './lib/fs';
 import { serverLog, type Log } from './lib/log';
 import { fetchPackages } from './lib/npm';
+import { diskWarnings } from './lib/disk';
 import { check, run, summary, type Machine } from './runner';
 import { loadSteps, steps } from './steps/index';
 import { version } from './version';
@@ -20,6 +22,7 @@ const USAGE = `usage: firstboot run [--only STEP] [--plan FILE]
        firstboot status [-o json]
        firstboot check [-o json] [--plan FILE]
        firstboot host-key new | swap | show
+       firstboot report --print | --now
        firstboot --version`;
 
 /**
@@ -47,6 +50,8 @@ async function main(argv: string[]): Promise<number> {
       only: { type: 'string' },
       plan: { type: 'string', default: SERVER_PATHS.plan },
       output: { type: 'string', short: 'o' },
+      print: { type: 'boolean', default: false },
+      now: { type: 'boolean', default: false },
       version: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -75,21 +80,27 @@ async function main(argv: string[]): Promise<number> {
       throw err;
     }
   }
-  if (command !== 'run' && command !== 'check') return console.error(USAGE), 2;
+  if (!['run', 'check', 'report'].includes(command)) return console.error(USAGE), 2;
   if (values.only && !Object.hasOwn(steps, values.only)) {
     console.error(`firstboot: no step "${values.only}"; steps: ${Object.keys(steps).join(', ')}`);
     return 2;
   }
 
   const plan = JSON.parse(readFileSync(values.plan, 'utf8')) as Plan;
-  const machine = await machineFor(plan, serverLog(), command === 'run');
+  if (command === 'report' && (values.print === values.now || !plan.steps.some((s) => s.id === 'report'))) {
+    return console.error(values.print === values.now ? USAGE : 'firstboot: the plan has no report (report.enabled in firstboot.yaml)'), 2;
+  }
+  // only a run's own output is its log on stdout; the others print their result there
+  const machine = await machineFor(plan, serverLog(undefined, command === 'run' ? console.log : console.error), command === 'run');
   const registry = await loadSteps(plan.steps.map((s) => s.id));
 
+  if (command === 'report') return (await import('./daily-report')).dailyReport(plan, registry, machine, values.now);
   if (command === 'check') {
     const results = await check(plan, registry, machine);
     const failing = results.filter((r) => r.problems.length > 0);
-    if (json) console.log(JSON.stringify({ ok: failing.length === 0, steps: results }, null, 2));
-    else for (const r of results) console.log(`${r.id.padEnd(10)} ${r.problems.length ? `FAIL  ${r.problems.join('; ')}` : 'ok'}`);
+    const warnings = await diskWarnings(machine.$);
+    if (json) console.log(JSON.stringify({ ok: failing.length === 0, steps: results, warnings }, null, 2));
+    else for (const line of [...results.map((r) => `${r.id.padEnd(10)} ${r.problems.length ? `FAIL  ${r.problems.join('; ')}` : 'ok'}`), ...warnings]) console.log(line);
     return failing.length === 0 ? 0 : 1;
   }
 

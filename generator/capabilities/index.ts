@@ -13,6 +13,7 @@ import { sysctl } from './sysctl';
 import { pam } from './pam';
 import { baseline } from './baseline';
 import { upgrades } from './upgrades';
+import { report } from './report';
 import { extras } from './packages';
 
-export const capabilities: Capability<any>[] = [metadata, hostname, timezone, admin, ssh, firewall, fail2ban, audit, sysctl, pam, baseline, upgrades, extras];
+export const capabilities: Capability<any>[] = [metadata, hostname, timezone, admin, ssh, firewall, fail2ban, audit, sysctl, pam, baseline, upgrades, report, extras];

@@ -48,6 +48,9 @@ export const durationZero = (given: string) => `must be a duration longer than z
 export const expectRebootTime = 'a time "HH:MM" from 00:00 to 23:59 (quote it)';
 export const expectPackage = 'a Debian package name: a-z and 0-9 first, then a-z, 0-9, "+", "-" and ".", 2 characters at least';
 
+export const expectEmail = 'an email address such as ops@example.org';
+export const reportNeeds = (missing: string[]) => `the report needs ${missing.join(' and ')}: where it goes and how`;
+export const passwordNeedsUser = 'a password needs report.smtp.user: the login it belongs to';
 export const expectSecret = 'a secret\'s name, "secret:NAME" (NAME: a lowercase letter, then up to 31 of a-z, 0-9 and "_")';
 export const secretInConfig = (given: string) =>
   given.startsWith('secret:')

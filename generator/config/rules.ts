@@ -58,4 +58,14 @@ function eachAllow(
   });
 }
 
-export const rules: readonly Rule[] = [allowDoesNotOpenSsh, allowDoesNotOverlapMosh, allowEntriesAreDistinct];
+/** A report needs an address, a sender and a server; a password, the login it is for. */
+const reportIsComplete: Rule = (config, ctx) => {
+  const { report } = config;
+  if (report.smtp.password && !report.smtp.user) ctx.report(['report', 'smtp', 'password'], msg.passwordNeedsUser);
+  if (!report.enabled || !ctx.valid(['report'])) return;
+  const from = report.from ?? (report.smtp.user?.includes('@') ? report.smtp.user : undefined);
+  const missing = [!report.to && 'report.to', !from && 'report.from (or an address as smtp.user)', !report.smtp.host && 'report.smtp.host'].filter((m): m is string => !!m);
+  if (missing.length) ctx.report(['report', 'enabled'], msg.reportNeeds(missing));
+};
+
+export const rules: readonly Rule[] = [allowDoesNotOpenSsh, allowDoesNotOverlapMosh, allowEntriesAreDistinct, reportIsComplete];

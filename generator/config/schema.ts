@@ -27,6 +27,8 @@ export function isReservedUserName(name: string): boolean {
   return RESERVED_USER_NAMES.includes(name) || RESERVED_USER_PREFIXES.some((p) => name.startsWith(p));
 }
 
+const EMAIL = /^[^\s@<>"]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
+
 export const SHELLS = ['/bin/bash', '/usr/bin/bash', '/bin/sh', '/bin/dash', '/usr/bin/zsh', '/bin/zsh', '/usr/bin/fish'] as const;
 
 function hostnameProblem(name: string): string | undefined {
@@ -197,6 +199,35 @@ export const schema = section(
         ),
       },
       { doc: "Security upgrades from Debian and Ubuntu, installed every day, on top of what the distribution's own unattended-upgrades takes (Debian's point releases)." },
+    ),
+    report: section(
+      {
+        enabled: boolean({ doc: 'Turn the daily security report on or off.', default: false }),
+        to: optional(string({ doc: 'The address the report goes to (required when the report is on).', expect: msg.expectEmail, pattern: EMAIL })),
+        from: optional(string({ doc: 'The sender address.', defaultText: 'smtp.user, when it is an address', expect: msg.expectEmail, pattern: EMAIL })),
+        time: string({
+          doc: 'When it is sent every day, "HH:MM" in the server\'s time zone (quoted). A server that was off then sends it once it is up again.',
+          default: '07:00',
+          expect: msg.expectRebootTime,
+          pattern: /^([01]\d|2[0-3]):[0-5]\d$/,
+        }),
+        smtp: section(
+          {
+            host: optional(string({ doc: 'The SMTP server (required when the report is on).', expect: msg.expectHostname, pattern: /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, maxLength: 253 })),
+            port: integer({ doc: 'Its port: 587 for STARTTLS, 465 for TLS from the first byte.', default: 587, min: 1, max: 65535 }),
+            tls: oneOf(['starttls', 'tls'] as const, {
+              doc: 'How the connection is encrypted; it always is, and the server\'s certificate is checked against the system\'s CA certificates.',
+              default: 'starttls',
+            }),
+            user: optional(string({ doc: 'The SMTP login; without it, no AUTH (a relay that trusts the server\'s address).', expect: 'a user name or address', pattern: /^[^\s:]+$/ })),
+            password: secret({ doc: 'The SMTP password: "secret:NAME", given at `firstboot apply` or `create --wait`. It stays in the root-only secrets folder; msmtp reads it from there each time it sends.' }),
+          },
+          { doc: 'The mail server the report goes through (msmtp).' },
+        ),
+      },
+      {
+        doc: 'A daily security report by email (a systemd timer runs `firstboot report --now`): the result of `firstboot check`, failed SSH logins and fail2ban bans of the last day, sudo use, audit events by rule, pending upgrades and a due reboot, disk and memory, and listening ports the plan does not know. `sudo firstboot report --print` shows it without mailing.',
+      },
     ),
     packages: list(string({ doc: '', expect: msg.expectPackage, pattern: /^[a-z0-9][a-z0-9+.-]+$/ }), {
       doc: 'Extra Debian packages to install, in the same apt transaction as firstboot\'s own.',

@@ -21,9 +21,9 @@ export function makeLog(write: (line: string) => void, minimum = process.env.LOG
 }
 
 /** The log file is 0600: step messages can name users and paths, nothing for other local users. */
-export function serverLog(file = '/var/log/firstboot.log'): Log {
+export function serverLog(file = '/var/log/firstboot.log', print: (line: string) => void = console.log): Log {
   return makeLog((line) => {
-    console.log(line);
+    print(line);
     appendFileSync(file, line + '\n', { mode: 0o600 });
   });
 }

@@ -18,6 +18,7 @@ export const steps: Record<StepId, () => Promise<Step<any>>> = {
   pam: () => import('./pam').then((m) => m.pam),
   baseline: () => import('./baseline').then((m) => m.baseline),
   upgrades: () => import('./upgrades').then((m) => m.upgrades),
+  report: () => import('./report').then((m) => m.report),
   extras: () => import('./extras').then((m) => m.extras),
 };
 

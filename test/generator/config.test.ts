@@ -67,6 +67,11 @@ const cases: Case[] = [
   { name: 'a bare port number', yaml: 'firewall:\n  allow: [443]\n', expected: [{ path: '$.firewall.allow[0]', line: 2, message: /got 443$/ }] },
   { name: 'an allowed port out of range', yaml: 'firewall:\n  allow: [70000/tcp]\n', expected: [{ path: '$.firewall.allow[0]', line: 2, message: /ports must be from 1 to 65535, got 70000/ }] },
   { name: 'a range backwards', yaml: 'firewall:\n  allow:\n    - 8100:8000/tcp\n', expected: [{ path: '$.firewall.allow[0]', line: 3, column: 7, message: /lower to a higher port, got 8100:8000/ }] },
+  // report
+  { name: 'a report with nowhere to go', yaml: 'report:\n  enabled: true\n', expected: [{ path: '$.report.enabled', line: 2, column: 12, message: /the report needs report.to and report.from \(or an address as smtp.user\) and report.smtp.host/ }] },
+  { name: 'a report password without a login', yaml: 'report:\n  smtp: { password: secret:smtp }\n', expected: [{ path: '$.report.smtp.password', line: 2, message: /a password needs report.smtp.user/ }] },
+  { name: 'a report address that is not one', yaml: 'report:\n  to: ops\n', expected: [{ path: '$.report.to', line: 2, column: 7, message: /must be an email address/ }] },
+  { name: 'an SMTP password in the clear', yaml: 'report:\n  smtp: { user: me, password: hunter2 }\n', expected: [{ path: '$.report.smtp.password', line: 2, message: /a secret's value never sits in the config/ }] },
   { name: 'a range of one port', yaml: 'firewall:\n  allow: ["8000:8000/tcp"]\n', expected: [{ path: '$.firewall.allow[0]', line: 2, message: /for one port write 8000/ }] },
   { name: 'opening the ssh port', yaml: 'firewall:\n  allow: [443/tcp, 22/tcp]\n', expected: [{ path: '$.firewall.allow[1]', line: 2, column: 20, message: /opens the ssh port 22\/tcp.*rate limit/ }] },
   { name: 'a range covering a custom ssh port', yaml: 'ssh:\n  port: 2222\nfirewall:\n  allow: [2000:3000/tcp]\n', expected: [{ path: '$.firewall.allow[0]', line: 4, message: /ssh port 2222/ }] },
@@ -157,6 +162,7 @@ const defaults = {
   audit: { enabled: true },
   sysctl: { enabled: true },
   upgrades: { enabled: true, reboot: '04:00' },
+  report: { enabled: false, to: undefined, from: undefined, time: '07:00', smtp: { host: undefined, port: 587, tls: 'starttls', user: undefined, password: undefined } },
   packages: [],
 };
 
@@ -187,6 +193,7 @@ test('every option set resolves to itself, allow entries split into port and pro
       'audit: { enabled: false }',
       'sysctl: { enabled: false }',
       'upgrades: { enabled: true, reboot: false }',
+      'report: { enabled: true, to: ops@example.org, time: "06:30", smtp: { host: smtp.example.org, port: 465, tls: tls, user: fb@example.org, password: secret:smtp } }',
       'packages: [htop, g++, libfoo1.2-dev]',
     ].join('\n'),
   });
@@ -210,6 +217,7 @@ test('every option set resolves to itself, allow entries split into port and pro
     audit: { enabled: false },
     sysctl: { enabled: false },
     upgrades: { enabled: true, reboot: false },
+    report: { enabled: true, to: 'ops@example.org', from: undefined, time: '06:30', smtp: { host: 'smtp.example.org', port: 465, tls: 'tls', user: 'fb@example.org', password: 'smtp' } },
     packages: ['htop', 'g++', 'libfoo1.2-dev'],
   });
 });

@@ -1,0 +1,109 @@
+// The daily report: its plumbing (step) and what it says and sends (firstboot report), on a recording
+// shell whose answers are what Debian 12's tools print.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Plan, ReportPlan, StepId } from '../../contract/plan';
+import { report, MSMTPRC } from '../../payload/steps/report';
+import { dailyReport } from '../../payload/daily-report';
+import { diskWarnings } from '../../payload/lib/disk';
+import type { Step } from '../../payload/step';
+import { stepContext } from './context';
+
+const params: ReportPlan = {
+  id: 'report', to: 'ops@example.org', from: 'firstboot@example.org', time: '07:00',
+  smtp: { host: 'smtp.example.org', port: 587, tls: 'starttls', user: 'firstboot@example.org', password: 'smtp' },
+  open: ['2222/tcp', '60000:60010/udp'],
+};
+
+test('the step: msmtp\'s account root-only with the secret\'s path, never its value; a persistent timer at the time', async () => {
+  const ctx = stepContext(params);
+  await ctx.fs.write('/var/lib/firstboot/secrets/smtp', 'the-smtp-password', { mode: 0o600 });
+  ctx.$.on(/^systemctl is-(enabled|active) --quiet firstboot-report.timer/, { exitCode: 1 }).on('systemctl daemon-reload', {}).on('systemctl enable --now firstboot-report.timer', {});
+  assert.ok((await report.check(ctx)).includes(`${MSMTPRC} is missing`));
+  await report.apply(ctx);
+  const rc = (await ctx.fs.read(MSMTPRC))!;
+  assert.is((await ctx.fs.stat(MSMTPRC))!.mode, 0o600);
+  for (const line of ['host smtp.example.org', 'port 587', 'tls on', 'tls_starttls on', 'tls_trust_file /etc/ssl/certs/ca-certificates.crt', 'auth on', 'user firstboot@example.org', 'passwordeval cat /var/lib/firstboot/secrets/smtp']) {
+    assert.ok(rc.split('\n').includes(line), `msmtprc lacks "${line}"`);
+  }
+  assert.not.match(rc, /the-smtp-password/);
+  const timer = (await ctx.fs.read('/etc/systemd/system/firstboot-report.timer'))!;
+  assert.match(timer, /\nOnCalendar=\*-\*-\* 07:00:00\nPersistent=true\n/);
+  assert.match((await ctx.fs.read('/etc/systemd/system/firstboot-report.service'))!, /\nExecStart=\/usr\/local\/sbin\/firstboot report --now\n/);
+  assert.ok(ctx.$.commands.includes('systemctl enable --now firstboot-report.timer'));
+  const tls = stepContext({ ...params, smtp: { host: 'smtp.example.org', port: 465, tls: 'tls' } });
+  tls.$.on(/^systemctl/, {});
+  await report.apply(tls);
+  const plain = (await tls.fs.read(MSMTPRC))!;
+  assert.ok(plain.includes('tls_starttls off\n') && plain.includes('auth off\n') && !plain.includes('passwordeval'));
+});
+
+/** Debian 12's answers on a server with a day of traffic */
+function server() {
+  const ctx = stepContext(params);
+  ctx.$
+    .on(/^df -P /, { stdout: 'Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sda1 40000 38000 2000 95% /\n/dev/sdb1 1000 10 990 1% /data\n' })
+    .on(/^df -hP /, { stdout: 'Filesystem Size Used Avail Use% Mounted on\n/dev/sda1 38G 36G 2G 95% /\n' })
+    .on(/^journalctl --since -24h -q -o cat -t sshd/, { stdout: 'Invalid user oracle from 203.0.113.9 port 4242\nFailed publickey for admin from 203.0.113.9 port 4243 ssh2: ED25519 SHA256:x\nAccepted publickey for admin from 198.51.100.7 port 50000 ssh2: ED25519 SHA256:y\n' })
+    .on('fail2ban-client status sshd', { stdout: 'Status for the jail: sshd\n|- Filter\n|  |- Currently failed:\t0\n`- Actions\n   |- Currently banned:\t1\n   |- Total banned:\t3\n   `- Banned IP list:\t203.0.113.9\n' })
+    .on(/^journalctl --since -24h -q -o cat _COMM=sudo/, { stdout: 'admin : PWD=/home/admin ; USER=root ; COMMAND=/usr/bin/apt update\n' })
+    .on(/^aureport /, { stdout: 'Key Summary Report\n===========================\ntotal  key\n===========================\n4  identity\n' })
+    .on(/^apt-get -s /, { stdout: 'Inst libssl3 [3.0.1] (3.0.2 Debian-Security:12/stable-security [amd64])\nInst tzdata [2024a] (2024b Debian:12/stable [all])\n' })
+    .on('free -h', { stdout: '       total used free\nMem:   1.9Gi 400Mi 1.5Gi\n' })
+    .on('ss -H -lntu', { stdout: 'udp UNCONN 0 0 0.0.0.0:60001 0.0.0.0:*\ntcp LISTEN 0 128 0.0.0.0:2222 0.0.0.0:*\ntcp LISTEN 0 128 127.0.0.1:5432 0.0.0.0:*\ntcp LISTEN 0 128 [::]:8080 [::]:*\n' });
+  const today = new Date(Date.now() - 3_600_000);
+  const stamp = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')} ${today.toTimeString().slice(0, 8)}`;
+  ctx.fs.seed('/var/log/fail2ban.log', `2020-01-01 00:00:00,000 fail2ban.actions [1]: NOTICE [sshd] Ban 192.0.2.1\n${stamp},123 fail2ban.actions [1]: NOTICE [sshd] Ban 203.0.113.9\n`);
+  ctx.fs.seed('/run/reboot-required', '*** System restart required ***\n').seed('/run/reboot-required.pkgs', 'linux-image-6.1.0-30-amd64\n');
+  const healthy: Step = { id: 'report', title: 't', after: [], check: async () => [], apply: async () => {}, verify: async () => [] };
+  const registry = new Map<StepId, Step>([['report', healthy]]);
+  const plan: Plan = { ...ctx.plan, steps: [params] };
+  return { ctx, registry, plan, machine: { $: ctx.$, fs: ctx.fs, log: ctx.log } };
+}
+
+async function printed(run: () => Promise<number>): Promise<{ code: number; text: string }> {
+  const write = process.stdout.write;
+  let text = '';
+  process.stdout.write = ((chunk: string) => ((text += chunk), true)) as typeof process.stdout.write;
+  try {
+    return { code: await run(), text };
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+test('--print: every section, from what the tools say', async () => {
+  const { registry, plan, machine } = server();
+  const { code, text } = await printed(() => dailyReport(plan, registry, machine, false));
+  assert.is(code, 0);
+  assert.match(text, /^\[[^\]]+\] firstboot: 1 problem\n/);
+  for (const line of [
+    'report     ok', 'warning: / is 95% full', 'failed logins: 2', 'logins: 1 (admin from 198.51.100.7)',
+    'bans in the last 24 hours: 1', 'Currently banned:\t1', 'Banned IP list:\t203.0.113.9', '1 commands',
+    '4  identity', 'pending: 2 (security: 1)', 'a reboot is required (linux-image-6.1.0-30-amd64)', 'tcp [::]:8080',
+  ]) assert.ok(text.includes(`  ${line}`), `the report lacks "${line}":\n${text}`);
+  // what the plan opens, and what listens on loopback only, is not named
+  assert.not.ok(/tcp 0.0.0.0:2222|udp 0.0.0.0:60001|5432/.test(text.split('listening beyond')[1]));
+});
+
+test('--now: mailed through msmtp on stdin; a failed send exits 1, and the next report says when and why', async () => {
+  const { ctx, registry, plan, machine } = server();
+  ctx.$.on(/^msmtp /, { exitCode: 77, stderr: 'msmtp: authentication failed (method PLAIN)\n' });
+  assert.is(await dailyReport(plan, registry, machine, true), 1);
+  const mail = ctx.$.inputs.get(ctx.$.commands.findIndex((c) => c.startsWith('msmtp ')))!;
+  assert.is(ctx.$.commands.find((c) => c.startsWith('msmtp ')), `msmtp -C ${MSMTPRC} -- ops@example.org`);
+  assert.match(mail, /^From: firstboot@example.org\nTo: ops@example.org\nSubject: \[[^\]]+\] firstboot: 1 problem\nDate: .+\nContent-Type: text\/plain; charset=utf-8\n\nfirstboot check\n  report     ok\n/);
+  assert.ok(ctx.lines.some((l) => /\[ERROR\] report: sending to ops@example.org failed: msmtp: authentication failed/.test(l)));
+  ctx.$.on(/^msmtp /, {});
+  assert.is(await dailyReport(plan, registry, machine, true), 0);
+  const second = [...ctx.$.inputs.values()].at(-1)!;
+  assert.match(second, /\n\nThe previous report was not sent\n  \S+: msmtp: authentication failed \(method PLAIN\)\n/);
+  assert.is(JSON.parse((await ctx.fs.read('/var/lib/firstboot/report.json'))!).failed, undefined);
+});
+
+test('disk warnings: only file systems more than 90% full', async () => {
+  const { ctx } = server();
+  assert.equal(await diskWarnings(ctx.$), ['warning: / is 95% full']);
+});
+
+test.run();
