@@ -19,6 +19,8 @@ function files(p: ReportPlan): FileSpec[] {
     'tls on',
     `tls_starttls ${smtp.tls === 'starttls' ? 'on' : 'off'}`,
     'tls_trust_file /etc/ssl/certs/ca-certificates.crt',
+    // a server that stops answering fails the send instead of holding the timer's run forever
+    'timeout 60',
     `from ${p.from}`,
     ...(smtp.user ? ['auth on', `user ${smtp.user}`] : ['auth off']),
     ...(smtp.password ? [`passwordeval cat ${SERVER_PATHS.secrets}/${smtp.password}`] : []),

@@ -3,7 +3,8 @@
 // known_hosts and ~/.ssh/config. The run moves sshd to 2222 and shuts root out on the way; apply
 // follows it there as the admin, then writes the Host block. A secret (the admin's console password)
 // goes along and must land root-only and nowhere else. A second apply changes nothing; after drift by
-// hand, `apply --check` names it and exits 1.
+// hand, `apply --check` names it and exits 1. The daily report goes to a real SMTP server on the host
+// (STARTTLS on a certificate the guest trusts, AUTH checking the password, itself a secret).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
@@ -13,15 +14,25 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Plan } from '../../contract/plan';
 import type { Status } from '../../contract/status';
-import { checkInside, checkLogins, sudo, type Expect } from './checks';
+import { asAdmin, checkInside, checkLogins, sudo, type Expect } from './checks';
 import { CLOUD_INIT_FINISHED, withVm } from './scenario';
 import { VM_REGISTRY } from './npm';
 import { sshRoute } from './route';
+import { startSmtp } from './smtp';
 import { keyPair } from './userdata';
 
 const CLI = resolve(new URL('../../dist/firstboot.js', import.meta.url).pathname);
 const HOST = '192.0.2.20';
-const CONFIG = 'ssh:\n  port: 2222\nadmin:\n  password: secret:console\n';
+const SMTP = { address: '169.254.169.252', port: 587, host: 'smtp.test', user: 'firstboot@example.org' };
+const CONFIG = `ssh:
+  port: 2222
+admin:
+  password: secret:console
+report:
+  enabled: true
+  to: ops@example.org
+  smtp: { host: ${SMTP.host}, user: ${SMTP.user}, password: secret:smtp }
+`;
 
 test('apply over SSH on a running server: hardened, sshd moved and root shut out on the way, a secret delivered and nowhere else; converged runs change nothing; drift found', async () => {
   const key = await keyPair();
@@ -30,8 +41,12 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
   const config = join(dir, 'firstboot.yaml');
   const secretFile = join(dir, 'console');
   const secret = `pw-${randomBytes(12).toString('hex')}`;
+  const smtpPassword = `smtp-${randomBytes(12).toString('hex')}`;
   writeFileSync(config, CONFIG);
   writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 });
+  const smtp = await startSmtp(SMTP.host, SMTP.user, smtpPassword);
+  const secrets = ['--secret', `console=@${secretFile}`, '--secret', 'smtp=env:SMTP_PASSWORD'];
+  route.env.SMTP_PASSWORD = smtpPassword;
   const cli = (args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
       execFile(process.execPath, [CLI, ...args], { env: route.env, encoding: 'utf8', maxBuffer: 1 << 26, timeout: 40 * 60_000 }, (error, stdout, stderr) => {
@@ -43,11 +58,15 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
   const e: Expect = { plan, key };
 
   const publicKey = readFileSync(key.public, 'utf8').trim();
-  await withVm({ name: 'apply', suite: 'bookworm', userData: '', hostPorts: [22, 2222], publicKeys: [publicKey] }, async (vm) => {
+  const services = [{ address: SMTP.address, port: SMTP.port, to: smtp.port }];
+  await withVm({ name: 'apply', suite: 'bookworm', userData: '', hostPorts: [22, 2222], publicKeys: [publicKey], services }, async (vm) => {
     await vm.waitForConsole(CLOUD_INIT_FINISHED, 10 * 60_000);
     route.add(HOST, vm, [22, 2222]);
     // the user trusts the host key they have seen before: its ECDSA key, which the run removes
     const root = (command: string) => vm.ssh('root', command, { key: key.private });
+    // the mail server's name and its CA, as a site's own would be set up
+    const trust = `echo "${SMTP.address} ${SMTP.host}" >> /etc/hosts && printf '%s' '${smtp.ca}' > /usr/local/share/ca-certificates/firstboot-test.crt && update-ca-certificates`;
+    assert.is((await root(trust)).code, 0);
     const ecdsa = (await root('cat /etc/ssh/ssh_host_ecdsa_key.pub')).stdout.trim().split(' ').slice(0, 2).join(' ');
     writeFileSync(join(route.home, '.ssh/known_hosts'), `${HOST} ${ecdsa}\n`);
     // every command line on the server, sampled through the run
@@ -55,7 +74,7 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
     assert.is((await root(`systemd-run -q --unit=cmdline-sampler sh -c '${sampler}'`)).code, 0);
 
     const start = performance.now();
-    const applying = cli(['apply', `root@${HOST}`, ...common, '--secret', `console=@${secretFile}`]);
+    const applying = cli(['apply', `root@${HOST}`, ...common, ...secrets]);
     // once sshd has moved and root is out, its connection is cut: apply must find the run again on 2222 as the admin
     await vm.waitForConsole(/\[INFO\] ssh +changed/, 20 * 60_000);
     // (the bracket keeps pkill from matching the command lines of this sudo and its shell)
@@ -66,7 +85,7 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
     assert.match(first.stderr, /lost the connection .*; logging in again/);
     assert.match(first.stderr, /firstboot finished: ok/);
     assert.is(first.stderr.match(/\[INFO\] ssh +changed/g)?.length, 1, 'a log line was printed twice after logging in again');
-    assert.not.ok((first.stdout + first.stderr).includes(secret), 'the CLI printed the secret');
+    assert.not.ok([secret, smtpPassword].some((s) => (first.stdout + first.stderr).includes(s)), 'the CLI printed a secret');
     assert.match(readFileSync(join(route.home, '.ssh/config'), 'utf8'), new RegExp(`Host ${HOST}\\n  HostName ${HOST}\\n  User admin\\n  Port 2222\\n`));
     assert.match(readFileSync(join(route.home, '.ssh/known_hosts'), 'utf8'), new RegExp(`^\\[${HOST}\\]:2222 ssh-ed25519 `, 'm'));
 
@@ -74,17 +93,29 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
     await checkInside(vm, e);
     assert.is((await sudo(vm, e, `stat -c '%a %U' /var/lib/firstboot/secrets /var/lib/firstboot/secrets/console`)).trim(), '700 root\n600 root');
     assert.is((await sudo(vm, e, 'passwd -S admin')).split(' ')[1], 'P', 'the console password is not set');
+
+    // the report: mailed through the real server, the check results in its body, the timer waiting for tomorrow
+    assert.is((await sudo(vm, e, 'systemctl is-active firstboot-report.timer')).trim(), 'active');
+    assert.match(await sudo(vm, e, 'firstboot report --now'), /^$/);
+    const [mail] = smtp.mails();
+    assert.ok(mail, `no mail arrived: ${smtp.log.join('\n')}`);
+    assert.match(mail, /^To: ops@example.org\r?$/m);
+    assert.match(mail, /^Subject: \[apply\] firstboot: all checks ok\r?$/m);
+    assert.match(mail, /^firstboot check\r?\n {2}packages +ok\r?$/m);
+    assert.match(mail, /^ {2}ssh +ok\r?$/m);
+
     await sudo(vm, e, 'systemctl stop cmdline-sampler');
-    const places = '/root/cmdlines /var/log/firstboot.log /var/lib/firstboot/status.json /var/lib/firstboot/plan.json /usr/local/lib/firstboot /etc /var/log/sudo.log';
-    // the pattern comes from the secret's own file: on a command line, the check would leak it itself
-    const found = await sudo(vm, e, `sh -c 'f=/var/lib/firstboot/secrets/console; grep -rlFf $f ${places}; journalctl -o cat | grep -cFf $f; true'`);
-    assert.is(found.trim(), '0', `the secret is outside its file: ${found}`);
+    const places = '/root/cmdlines /var/log/firstboot.log /var/lib/firstboot/status.json /var/lib/firstboot/plan.json /var/lib/firstboot/report.json /usr/local/lib/firstboot /etc /var/log/sudo.log';
+    // the patterns come from the secrets' own files: on a command line, the check would leak them itself
+    const patterns = '-f /var/lib/firstboot/secrets/console -f /var/lib/firstboot/secrets/smtp';
+    const found = await sudo(vm, e, `sh -c 'grep -rlF ${patterns} ${places}; journalctl -o cat | grep -cF ${patterns}; true'`);
+    assert.is(found.trim(), '0', `a secret is outside its file: ${found}`);
     assert.ok(Number((await sudo(vm, e, `sh -c 'wc -l < /root/cmdlines'`)).trim()) > 100, 'the sampler saw too little of the run');
 
     // converged: --check agrees, and a second apply (through the Host block: admin on 2222) changes nothing
     const converged = await cli(['apply', '--check', HOST, ...common]);
     assert.is(converged.code, 0, `apply --check on a converged server exited ${converged.code}:\n${converged.stdout}${converged.stderr}`);
-    const again = await cli(['apply', HOST, ...common, '--secret', `console=@${secretFile}`, '-o', 'json']);
+    const again = await cli(['apply', HOST, ...common, ...secrets, '-o', 'json']);
     assert.is(again.code, 0, again.stderr);
     const status = (JSON.parse(again.stdout) as { status: Status }).status;
     assert.equal(status.steps.filter((s) => s.result !== 'ok').map((s) => `${s.id}: ${s.result}`), []);
@@ -95,7 +126,15 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
     assert.is(drift.code, 1, `apply --check after drift exited ${drift.code}:\n${drift.stdout}${drift.stderr}`);
     assert.match(drift.stdout, /^ssh\s+DIFFERS .*00-firstboot\.conf/m);
     assert.match(drift.stdout, /^firewall\s+DIFFERS .*allow 8081\/tcp/m);
+
+    // a wrong SMTP password fails visibly, and the next report says so
+    await sudo(vm, e, `sh -c 'printf wrong > /var/lib/firstboot/secrets/smtp'`);
+    const refused = await asAdmin(vm, e, 'sudo -n firstboot report --now 2>&1; echo "exit $?"');
+    assert.match(refused, /report: sending to ops@example.org failed: msmtp: authentication failed[^]*exit 1\n$/);
+    assert.match(await sudo(vm, e, 'firstboot report --print'), /The previous report was not sent\n {2}\S+: msmtp: authentication failed/);
+    assert.is(smtp.mails().length, 1);
   });
+  smtp.close();
 });
 
 test.run();

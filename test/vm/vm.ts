@@ -31,6 +31,8 @@ export interface VmOptions {
   publicKeys?: string[];
   instanceId?: string;
   memoryMiB?: number;
+  /** more services on the host the guest reaches: ADDRESS:PORT in the guest's network -> 127.0.0.1:to */
+  services?: { address: string; port: number; to: number }[];
 }
 
 export interface SshResult {
@@ -102,11 +104,12 @@ export class Vm {
     const guestPorts = opts.hostPorts ?? [22];
     const vm = new Vm(opts, dir, (v) => {
       const forwards = guestPorts.map((g) => `hostfwd=tcp:127.0.0.1:${v.ports[g]}-:${g}`);
-      const relay = (address: string, port: number) => `guestfwd=tcp:${address}:80-cmd:${process.execPath} ${RELAY} ${port}`;
+      const relay = (address: string, to: number, port = 80) => `guestfwd=tcp:${address}:${port}-cmd:${process.execPath} ${RELAY} ${to}`;
       // restrict=on: the guest reaches nothing but the forwards below, so it cannot wander off to the internet.
       // net=169.254.0.0/16: qemu only accepts a guestfwd to 169.254.169.254 inside the guest's network.
       const netdev = ['user', 'id=n0', 'net=169.254.0.0/16', 'restrict=on', ...forwards,
-        relay(METADATA_ADDRESS, metadata.port), relay(REPO_ADDRESS, repo.port)].join(',');
+        relay(METADATA_ADDRESS, metadata.port), relay(REPO_ADDRESS, repo.port),
+        ...(opts.services ?? []).map((s) => relay(s.address, s.to, s.port))].join(',');
       return [
         '-name', opts.name, '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', '2', '-m', String(opts.memoryMiB ?? 2048),
         '-nodefaults', '-display', 'none',
