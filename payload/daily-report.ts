@@ -2,10 +2,9 @@
 // the account the report step wrote. A send that fails is logged and exits 1 (the timer's run shows
 // as failed); the next report, a day later or by hand, says when and why.
 import { hostname } from 'node:os';
-import type { Plan, ReportPlan, StepId } from '../contract/plan';
+import type { Plan, ReportPlan } from '../contract/plan';
 import { SERVER_PATHS } from '../contract/paths';
-import { check, type Machine } from './runner';
-import type { Step } from './step';
+import type { CheckResult, Machine } from './runner';
 import { diskWarnings } from './lib/disk';
 import { MSMTPRC } from './steps/report';
 
@@ -22,12 +21,11 @@ type Section = [title: string, lines: string[]];
 const count = (lines: string[], pattern: RegExp) => lines.filter((l) => pattern.test(l)).length;
 const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
 
-async function sections(plan: Plan, params: ReportPlan, registry: Map<StepId, Step>, m: Machine, state: State): Promise<{ problems: number; sections: Section[] }> {
+async function sections(params: ReportPlan, results: CheckResult[], m: Machine, state: State): Promise<{ problems: number; sections: Section[] }> {
   const $ = m.$({ nothrow: true });
   const out: Section[] = [];
   if (state.failed) out.push(['The previous report was not sent', [`${state.failed.at}: ${state.failed.error}`]]);
 
-  const results = await check(plan, registry, m);
   const failing = results.filter((r) => r.problems.length);
   const disk = await diskWarnings(m.$);
   out.push(['firstboot check', [...results.map((r) => `${r.id.padEnd(10)} ${r.problems.length ? `FAIL  ${r.problems.join('; ')}` : 'ok'}`), ...disk]]);
@@ -82,10 +80,11 @@ async function sections(plan: Plan, params: ReportPlan, registry: Map<StepId, St
 
 const render = (sections: Section[]) => sections.map(([title, body]) => `${title}\n${body.map((l) => (l ? `  ${l}` : '')).join('\n')}`).join('\n\n') + '\n';
 
-export async function dailyReport(plan: Plan, registry: Map<StepId, Step>, m: Machine, send: boolean): Promise<number> {
+/** `results`: what `firstboot check` finds now (main runs it: the runner stays out of this piece). */
+export async function dailyReport(plan: Plan, results: CheckResult[], m: Machine, send: boolean): Promise<number> {
   const params = plan.steps.find((s): s is ReportPlan => s.id === 'report')!;
   const state = JSON.parse((await m.fs.read(STATE)) ?? '{}') as State;
-  const { problems, sections: body } = await sections(plan, params, registry, m, state);
+  const { problems, sections: body } = await sections(params, results, m, state);
   const host = hostname();
   const subject = `[${host}] firstboot: ${problems ? `${problems} problem${problems > 1 ? 's' : ''}` : 'all checks ok'}`;
   const text = render(body);

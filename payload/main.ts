@@ -94,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
   const machine = await machineFor(plan, serverLog(undefined, command === 'run' ? console.log : console.error), command === 'run');
   const registry = await loadSteps(plan.steps.map((s) => s.id));
 
-  if (command === 'report') return (await import('./daily-report')).dailyReport(plan, registry, machine, values.now);
+  if (command === 'report') return (await import('./daily-report')).dailyReport(plan, await check(plan, registry, machine), machine, values.now);
   if (command === 'check') {
     const results = await check(plan, registry, machine);
     const failing = results.filter((r) => r.problems.length > 0);

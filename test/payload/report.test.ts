@@ -6,6 +6,7 @@ import type { Plan, ReportPlan, StepId } from '../../contract/plan';
 import { report, MSMTPRC } from '../../payload/steps/report';
 import { dailyReport } from '../../payload/daily-report';
 import { diskWarnings } from '../../payload/lib/disk';
+import { check } from '../../payload/runner';
 import type { Step } from '../../payload/step';
 import { stepContext } from './context';
 
@@ -74,7 +75,8 @@ async function printed(run: () => Promise<number>): Promise<{ code: number; text
 
 test('--print: every section, from what the tools say', async () => {
   const { registry, plan, machine } = server();
-  const { code, text } = await printed(() => dailyReport(plan, registry, machine, false));
+  const results = await check(plan, registry, machine);
+  const { code, text } = await printed(() => dailyReport(plan, results, machine, false));
   assert.is(code, 0);
   assert.match(text, /^\[[^\]]+\] firstboot: 1 problem\n/);
   for (const line of [
@@ -89,13 +91,13 @@ test('--print: every section, from what the tools say', async () => {
 test('--now: mailed through msmtp on stdin; a failed send exits 1, and the next report says when and why', async () => {
   const { ctx, registry, plan, machine } = server();
   ctx.$.on(/^msmtp /, { exitCode: 77, stderr: 'msmtp: authentication failed (method PLAIN)\n' });
-  assert.is(await dailyReport(plan, registry, machine, true), 1);
+  assert.is(await dailyReport(plan, await check(plan, registry, machine), machine, true), 1);
   const mail = ctx.$.inputs.get(ctx.$.commands.findIndex((c) => c.startsWith('msmtp ')))!;
   assert.is(ctx.$.commands.find((c) => c.startsWith('msmtp ')), `msmtp -C ${MSMTPRC} -- ops@example.org`);
   assert.match(mail, /^From: firstboot@example.org\nTo: ops@example.org\nSubject: \[[^\]]+\] firstboot: 1 problem\nDate: .+\nContent-Type: text\/plain; charset=utf-8\n\nfirstboot check\n  report     ok\n/);
   assert.ok(ctx.lines.some((l) => /\[ERROR\] report: sending to ops@example.org failed: msmtp: authentication failed/.test(l)));
   ctx.$.on(/^msmtp /, {});
-  assert.is(await dailyReport(plan, registry, machine, true), 0);
+  assert.is(await dailyReport(plan, await check(plan, registry, machine), machine, true), 0);
   const second = [...ctx.$.inputs.values()].at(-1)!;
   assert.match(second, /\n\nThe previous report was not sent\n  \S+: msmtp: authentication failed \(method PLAIN\)\n/);
   assert.is(JSON.parse((await ctx.fs.read('/var/lib/firstboot/report.json'))!).failed, undefined);
