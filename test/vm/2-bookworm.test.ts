@@ -1,11 +1,14 @@
 // Scenarios 1 and 4, through the Hetzner side: `firstboot create --wait` with the default config (only
-// an SSH key) against the fake API, whose server boots bookworm with the user_data it received. The
-// CLI trusts only the host key it generated and waits for the payload over SSH (as root until the
-// payload has made the admin: no failed login for fail2ban to count). Then every check, and a second
-// run on the hardened server must change nothing.
+// an SSH key) plus a console password, against the fake API, whose server boots bookworm with the
+// user_data it received. The CLI trusts only the host key it generated and waits for the payload over
+// SSH (as root until the payload has made the admin: no failed login for fail2ban to count); the
+// first run waits for the password's secret, which create then sends over the admin's login and runs
+// the payload once more. Then every check, and a second run on the hardened server must change nothing.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import yaml from 'js-yaml';
 import { join } from 'node:path';
 import { asAdmin, checkFail2banLast, checkInside, checkLogins, checkRerun, checkSshAudit, hostKey, sudo, type Expect } from './checks';
@@ -27,16 +30,23 @@ const CONTAINER = [
   'sysctl -qw net.ipv4.ip_forward=0; ip link del fb0; ip netns del box',
 ].join('\n');
 
-test('bookworm, default config, firstboot create --wait: hardened, host key trusted from the start; a re-run changes nothing', async () => {
+test('bookworm, default config and a console password, firstboot create --wait: hardened, host key trusted from the start, the secret sent after; a re-run changes nothing', async () => {
   const key = await keyPair();
+  const config = join(mkdtempSync(join(tmpdir(), 'firstboot-create-')), 'firstboot.yaml');
+  writeFileSync(config, 'admin:\n  password: secret:console\n');
+  // the CLI's environment is made when the cloud starts
+  process.env.CONSOLE_PW = `pw-${randomBytes(12).toString('hex')}`;
   await withCloud({ suite: 'bookworm', key, guestPorts: [22] }, async (cloud) => {
     const start = performance.now();
-    const created = await cloud.cli(['create', 'dev1', '--ssh-key', key.public, '--image', 'debian-12', '--wait', '-o', 'json']);
+    const created = await cloud.cli(['create', 'dev1', '-c', config, '--ssh-key', key.public, '--image', 'debian-12', '--wait', '--secret', 'console=env:CONSOLE_PW', '-o', 'json']);
     assert.is(created.code, 0, `create --wait exited ${created.code}:\n${created.stderr}`);
     const result = JSON.parse(created.stdout) as { status: { ok: boolean; steps: { id: string; result: string }[] } };
     console.log(`# create --wait: hardened and confirmed in ${((performance.now() - start) / 1000).toFixed(0)} s`);
     assert.is(result.status.ok, true);
     assert.equal(result.status.steps.filter((s) => s.result === 'failed'), []);
+    // the run after the secret was sent set the password (the first one waited for it: see below)
+    assert.is(result.status.steps.find((s) => s.id === 'admin')!.result, 'changed');
+    assert.not.ok((created.stdout + created.stderr).includes(process.env.CONSOLE_PW!), 'the CLI printed the secret');
 
     const [{ vm, userData, server }] = cloud.vms;
     const e: Expect = { plan: planOf(userData), key };
@@ -52,6 +62,8 @@ test('bookworm, default config, firstboot create --wait: hardened, host key trus
     assert.match(readFileSync(join(cloud.home, '.ssh/config'), 'utf8'), new RegExp(`Host dev1\\n  HostName ${server.ipv4}\\n  User admin\\n`));
 
     await checkLogins(vm, e);
+    assert.is((await sudo(vm, e, 'passwd -S admin')).split(' ')[1], 'P', 'the console password is not set');
+    assert.match(await sudo(vm, e, 'grep -c "admin .*waiting for secret console" /var/log/firstboot.log'), /^1\n$/);
     // the user-data holds the host key's private half: only root may read the metadata service
     assert.is((await asAdmin(vm, e, METADATA)).trim(), 'blocked', 'the admin reads the metadata service');
     assert.is((await sudo(vm, e, METADATA)).trim(), 'open', 'root cannot read the metadata service');
