@@ -120,6 +120,8 @@ async function trustHostKey(target: Target, name: string, key: string): Promise<
 export interface Drift {
   /** undefined when firstboot never ran there */
   steps?: { id: string; problems: string[] }[];
+  /** file systems over 90% full */
+  warnings?: string[];
   ok: boolean;
   reason?: string;
 }
@@ -133,8 +135,7 @@ export async function checkPlan(o: Pick<ApplyOptions, 'target' | 'plan' | 'paylo
   if (r.code === 3) return { ok: false, reason: r.stdout.trim() };
   try {
     // the payload's own log lines (a pinned package fetched) may come first
-    const result = JSON.parse(r.stdout.slice(Math.max(0, r.stdout.search(/^\{/m)))) as { ok: boolean; steps: { id: string; problems: string[] }[] };
-    return { ok: result.ok, steps: result.steps };
+    return JSON.parse(r.stdout.slice(Math.max(0, r.stdout.search(/^\{/m)))) as Drift;
   } catch {
     throw new ApplyError(firstProblem(o.target, login, r));
   }

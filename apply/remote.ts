@@ -17,8 +17,8 @@ export function asRoot(user: string, script: string, args: string[] = []): strin
 }
 
 /**
- * The unit's journal from `cursor` on, until no job of the unit is left; then the unit's result, the
- * status file and the host key. Run again after a lost connection, it picks up where the run is.
+ * The unit's journal from the cursor ($1) on, until no job of the unit is left; then the host key, the
+ * unit's result and the status file. Run again after a lost connection, it picks up where the run is.
  */
 const FOLLOW = `c=$1
 journalctl -q -u ${UNIT} --after-cursor "$c" -o cat -f & j=$!

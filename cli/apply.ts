@@ -41,6 +41,7 @@ the admin when the run moves them, and then updates (or tells you how to update)
       if (json) console.log(JSON.stringify(drift, null, 2));
       else if (drift.reason) console.log(drift.reason);
       else for (const s of drift.steps!) console.log(`${s.id.padEnd(10)} ${s.problems.length ? `DIFFERS  ${s.problems.join('; ')}` : 'ok'}`);
+      for (const warning of (json ? [] : drift.warnings) ?? []) console.log(warning);
       return drift.ok ? 0 : 1;
     }
 
@@ -57,7 +58,7 @@ async function updateHostBlock(target: Target, login: Login): Promise<void> {
   if (login.user === target.user && login.port === target.port) return;
   const path = defaultSshConfig();
   const own = await ownSettings(path, target.name);
-  const fix = `${login.port !== target.port ? `Port ${login.port}` : ''}${login.port !== target.port && login.user !== target.user ? ' and ' : ''}${login.user !== target.user ? `User ${login.user}` : ''}`;
+  const fix = [login.port !== target.port && `Port ${login.port}`, login.user !== target.user && `User ${login.user}`].filter(Boolean).join(' and ');
   if (own.port !== undefined || own.user !== undefined) {
     return report(`sshd now takes ${login.user} on port ${login.port}: your ${path} sets ${target.name}'s ${[own.port && 'port', own.user && 'user'].filter(Boolean).join(' and ')}; change it to ${fix}`);
   }
