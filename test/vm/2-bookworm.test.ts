@@ -50,6 +50,7 @@ test('bookworm, default config and a console password, firstboot create --wait: 
 
     const [{ vm, userData, server }] = cloud.vms;
     const e: Expect = { plan: planOf(userData), key };
+    assert.not.ok(userData.includes(process.env.CONSOLE_PW!), 'the user-data holds the secret');
     // the CLI's last tries count against ufw's limit (6 connections in 30 s) too: let the window pass
     await new Promise((res) => setTimeout(res, 35_000));
     // the key pinned in the user-data was replaced after the first login: the server answers with
