@@ -1,7 +1,8 @@
 // `npm run mutants`: one-line changes that would lock a user out, leak a secret or break a retry, each
 // applied to the source in turn, the fast tests run against it, and the file put back. A mutant the
 // tests do not catch is a behaviour nothing guards. Not part of npm test: it runs the suite once per
-// mutant (a few minutes in all).
+// mutant (a few minutes in all). `npm run mutants -- WORD` runs only the mutants whose file or
+// description holds WORD.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -78,7 +79,8 @@ function fastTests(): { caught: boolean; by: string } {
 
 const rows: string[] = [];
 let survived = 0;
-for (const m of MUTANTS) {
+const only = process.argv[2];
+for (const m of MUTANTS.filter((m) => !only || m.file.includes(only) || m.what.includes(only))) {
   const original = readFileSync(m.file, 'utf8');
   const count = original.split(m.from).length - 1;
   if (count !== 1) throw new Error(`${m.file}: the mutant "${m.what}" expects its text once, found ${count} times: update scripts/mutants.ts`);
