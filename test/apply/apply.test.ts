@@ -53,9 +53,15 @@ function server(answer: (call: Call, n: number) => { lines?: string[]; code?: nu
   return run;
 }
 
+/** A clock that moves 10 s a look, so a run apply cannot find again ends in its time-out, not a hang. */
+const clock = () => {
+  let t = 0;
+  return () => (t += 10_000);
+};
+
 const options = (t: Target, run: RunRemote, printed: string[] = [], reported: string[] = []) => ({
   target: t, payload, secrets: new Map([['console', 'correct horse battery']]), run,
-  report: (m: string) => reported.push(m), print: (l: string) => printed.push(l), sleep: async () => {},
+  report: (m: string) => reported.push(m), print: (l: string) => printed.push(l), sleep: async () => {}, now: clock(),
 });
 
 test('one connection that lasts: the files and the secret go on stdin, the log is printed, the planned login proven and trusted', async () => {
