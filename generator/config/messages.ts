@@ -45,7 +45,7 @@ export const rangeOrder = (from: number, to: number) =>
   `a range must go from a lower to a higher port, got ${from}:${to}${from === to ? `; for one port write ${from}` : ''}`;
 export const expectDuration = 'a duration: a whole number and a unit s, m, h, d or w, such as 10m or 1h';
 export const durationZero = (given: string) => `must be a duration longer than zero, got ${JSON.stringify(given)}`;
-export const expectRebootTime = 'a time "HH:MM" from 00:00 to 23:59 (quote it)';
+export const expectTimeOfDay = 'a time "HH:MM" from 00:00 to 23:59 (quote it)';
 export const expectPackage = 'a Debian package name: a-z and 0-9 first, then a-z, 0-9, "+", "-" and ".", 2 characters at least';
 
 export const expectEmail = 'an email address such as ops@example.org';

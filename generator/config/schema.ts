@@ -38,6 +38,13 @@ function hostnameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** An RFC 1123 host name, lowercase: the server's own, or one it talks to. */
+const hostName = (opts: { doc: string; defaultText?: string }) =>
+  string({ ...opts, expect: msg.expectHostname, pattern: /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, maxLength: 253, check: hostnameProblem });
+
+/** "HH:MM" in the server's time zone */
+const timeOfDay = (opts: { doc: string; default?: string }) => string({ ...opts, expect: msg.expectTimeOfDay, pattern: /^([01]\d|2[0-3]):[0-5]\d$/ });
+
 function timezoneProblem(zone: string): string | undefined {
   // Intl also takes offsets (+01:00) and ignores case; the server needs a file under /usr/share/zoneinfo.
   if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone)) return msg.unknownTimezone(zone);
@@ -88,13 +95,9 @@ const enabled = (what: string) => boolean({ doc: `Turn ${what} on or off.`, defa
 export const schema = section(
   {
     hostname: optional(
-      string({
+      hostName({
         doc: 'The server\'s hostname, set in /etc/hostname and /etc/hosts, kept across reboots (cloud-init would otherwise set it back from Hetzner\'s metadata).',
         defaultText: 'the name Hetzner gives the server (its server name)',
-        expect: msg.expectHostname,
-        pattern: /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
-        maxLength: 253,
-        check: hostnameProblem,
       }),
     ),
     timezone: string({
@@ -190,7 +193,7 @@ export const schema = section(
       {
         enabled: enabled('automatic security upgrades (unattended-upgrades)'),
         reboot: either(
-          string({ doc: '', expect: msg.expectRebootTime, pattern: /^([01]\d|2[0-3]):[0-5]\d$/ }),
+          timeOfDay({ doc: '' }),
           literal(false, 'never reboot by itself'),
           {
             doc: 'When an upgrade needs a reboot: the time of day to reboot ("HH:MM", quoted, in the server\'s time zone), or false to never reboot by itself (then reboot yourself, or a patched kernel never runs).',
@@ -205,15 +208,13 @@ export const schema = section(
         enabled: boolean({ doc: 'Turn the daily security report on or off.', default: false }),
         to: optional(string({ doc: 'The address the report goes to (required when the report is on).', expect: msg.expectEmail, pattern: EMAIL })),
         from: optional(string({ doc: 'The sender address.', defaultText: 'smtp.user, when it is an address', expect: msg.expectEmail, pattern: EMAIL })),
-        time: string({
+        time: timeOfDay({
           doc: 'When it is sent every day, "HH:MM" in the server\'s time zone (quoted). A server that was off then sends it once it is up again.',
           default: '07:00',
-          expect: msg.expectRebootTime,
-          pattern: /^([01]\d|2[0-3]):[0-5]\d$/,
         }),
         smtp: section(
           {
-            host: optional(string({ doc: 'The SMTP server (required when the report is on).', expect: msg.expectHostname, pattern: /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, maxLength: 253 })),
+            host: optional(hostName({ doc: 'The SMTP server (required when the report is on).' })),
             port: integer({ doc: 'Its port: 587 for STARTTLS, 465 for TLS from the first byte.', default: 587, min: 1, max: 65535 }),
             tls: oneOf(['starttls', 'tls'] as const, {
               doc: 'How the connection is encrypted; it always is, and the server\'s certificate is checked against the system\'s CA certificates.',
