@@ -30,3 +30,6 @@ export interface Status {
 export function statusLine(s: Pick<StepStatus, 'id' | 'result' | 'seconds' | 'error'>): string {
   return `${s.id.padEnd(10)} ${s.result.padEnd(8)} ${s.seconds.toFixed(1)}s${s.error ? `  ${s.error}` : ''}`;
 }
+
+/** One step's line in `firstboot check` and the daily report: ok, or what fails. */
+export const checkLine = (r: { id: StepId; problems: string[] }) => `${r.id.padEnd(10)} ${r.problems.length ? `FAIL  ${r.problems.join('; ')}` : 'ok'}`;

@@ -4,11 +4,11 @@
 import { hostname } from 'node:os';
 import type { Plan, ReportPlan } from '../contract/plan';
 import { SERVER_PATHS } from '../contract/paths';
+import { checkLine } from '../contract/status';
 import type { CheckResult, Machine } from './runner';
-import { diskWarnings } from './lib/disk';
+import { diskWarnings, REAL_FILE_SYSTEMS } from './lib/disk';
 import { MSMTPRC } from './steps/report';
 
-const STATE = `${SERVER_PATHS.status.replace(/[^/]*$/, '')}report.json`;
 const DAY = '-24h';
 
 interface State {
@@ -28,7 +28,7 @@ async function sections(params: ReportPlan, results: CheckResult[], m: Machine, 
 
   const failing = results.filter((r) => r.problems.length);
   const disk = await diskWarnings(m.$);
-  out.push(['firstboot check', [...results.map((r) => `${r.id.padEnd(10)} ${r.problems.length ? `FAIL  ${r.problems.join('; ')}` : 'ok'}`), ...disk]]);
+  out.push(['firstboot check', [...results.map(checkLine), ...disk]]);
 
   const sshd = lines((await $`journalctl --since ${DAY} -q -o cat -t sshd -t sshd-session`).stdout);
   const accepted = sshd.map((l) => /^Accepted \S+ for (\S+) from (\S+)/.exec(l)).filter((x): x is RegExpExecArray => !!x);
@@ -60,7 +60,7 @@ async function sections(params: ReportPlan, results: CheckResult[], m: Machine, 
     reboot === undefined ? 'no reboot required' : `a reboot is required${rebootFor.length ? ` (${rebootFor.join(', ')})` : ''}`,
   ]]);
 
-  out.push(['disk and memory', [...lines((await $`df -hP -x tmpfs -x devtmpfs -x squashfs -x overlay -x efivarfs`).stdout), '', ...lines((await $`free -h`).stdout)]]);
+  out.push(['disk and memory', [...lines((await $`df -hP ${REAL_FILE_SYSTEMS}`).stdout), '', ...lines((await $`free -h`).stdout)]]);
 
   const listening = lines((await $`ss -H -lntu`).stdout).map((l) => l.trim().split(/\s+/)).filter((f) => f.length >= 5);
   const unknown = listening.filter(([proto, , , , local]) => {
@@ -83,7 +83,7 @@ const render = (sections: Section[]) => sections.map(([title, body]) => `${title
 /** `results`: what `firstboot check` finds now (main runs it: the runner stays out of this piece). */
 export async function dailyReport(plan: Plan, results: CheckResult[], m: Machine, send: boolean): Promise<number> {
   const params = plan.steps.find((s): s is ReportPlan => s.id === 'report')!;
-  const state = JSON.parse((await m.fs.read(STATE)) ?? '{}') as State;
+  const state = JSON.parse((await m.fs.read(SERVER_PATHS.report)) ?? '{}') as State;
   const { problems, sections: body } = await sections(params, results, m, state);
   const host = hostname();
   const subject = `[${host}] firstboot: ${problems ? `${problems} problem${problems > 1 ? 's' : ''}` : 'all checks ok'}`;
@@ -95,7 +95,7 @@ export async function dailyReport(plan: Plan, results: CheckResult[], m: Machine
   const sent = await m.$({ nothrow: true, input: mail })`msmtp -C ${MSMTPRC} -- ${params.to}`;
   const at = new Date().toISOString();
   const next: State = sent.ok ? { sent: at } : { ...state, failed: { at, error: (sent.stderr || `msmtp exit ${sent.exitCode}`).trim() } };
-  await m.fs.write(STATE, JSON.stringify(next) + '\n', { mode: 0o600 });
+  await m.fs.write(SERVER_PATHS.report, JSON.stringify(next) + '\n', { mode: 0o600 });
   if (!sent.ok) return m.log.error(`report: sending to ${params.to} failed: ${next.failed!.error}`), 1;
   m.log.info(`report: sent to ${params.to} (${subject})`);
   return 0;

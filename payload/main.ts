@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import type { Plan, StepId } from '../contract/plan';
 import { SERVER_PATHS } from '../contract/paths';
-import { statusLine, type Status } from '../contract/status';
+import { checkLine, statusLine, type Status } from '../contract/status';
 import { nodeFs } from './lib/fs';
 import { serverLog, type Log } from './lib/log';
 import { fetchPackages } from './lib/npm';
@@ -100,7 +100,7 @@ async function main(argv: string[]): Promise<number> {
     const failing = results.filter((r) => r.problems.length > 0);
     const warnings = await diskWarnings(machine.$);
     if (json) console.log(JSON.stringify({ ok: failing.length === 0, steps: results, warnings }, null, 2));
-    else for (const line of [...results.map((r) => `${r.id.padEnd(10)} ${r.problems.length ? `FAIL  ${r.problems.join('; ')}` : 'ok'}`), ...warnings]) console.log(line);
+    else for (const line of [...results.map(checkLine), ...warnings]) console.log(line);
     return failing.length === 0 ? 0 : 1;
   }
 

@@ -1,5 +1,5 @@
 // The daily security report: where it goes and through which mail server; what it says is the
-// payload's (payload/report.ts). The ports the firewall opens travel along, so the report can name
+// payload's (payload/daily-report.ts). The ports the firewall opens travel along, so the report can name
 // what listens beyond them.
 import type { Capability } from './capability';
 import { firewall } from './firewall';

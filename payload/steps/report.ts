@@ -1,6 +1,6 @@
 // The daily security report's plumbing: msmtp's account (root-only, with no password in it: msmtp
 // reads the secret's file each time it sends) and the timer that runs `firstboot report --now`.
-// What the report says is payload/report.ts.
+// What the report says is payload/daily-report.ts.
 import type { ReportPlan } from '../../contract/plan';
 import { SERVER_PATHS } from '../../contract/paths';
 import type { Step } from '../step';
