@@ -5,9 +5,10 @@
 import type { Plan } from '../contract/plan';
 import type { Status } from '../contract/status';
 import { readPayload, serverFiles, unpacker, type Payload } from '../generator/render';
-import { addKnownHost, knownHostName, knownKeys } from '../hcloud/known-hosts';
+import { addKnownKey, knownHostName, knownKeys } from '../hcloud/known-hosts';
 import { asRoot, checkScript, followScript, MARK, startScript } from './remote';
-import { hostKeyProblem, loginOf, refused, unreachable, type Login, type Remote, type RunRemote, type Target } from './ssh';
+import type { SshResult } from '../hcloud/ssh-wait';
+import { hostKeyProblem, loginOf, refused, unreachable, type Login, type RunRemote, type Target } from './ssh';
 
 /** apply could not do its part (log in, send, follow): exit 1 with the reason. */
 export class ApplyError extends Error {}
@@ -54,7 +55,7 @@ function reader(print: (line: string) => void) {
 }
 
 /** Why the first login could not send anything, in the user's terms. */
-function firstProblem(target: Target, login: Login, r: Remote): string {
+function firstProblem(target: Target, login: Login, r: SshResult): string {
   const where = `${login.user}@${target.name} (port ${login.port})`;
   if (hostKeyProblem(r)) return `ssh does not trust the host key of ${target.name}; nothing was sent:\n${r.stderr.trim()}`;
   if (r.code === 255) return `cannot log in as ${where}; nothing was sent:\n${r.stderr.trim()}`;
@@ -114,7 +115,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
 /** The host's ed25519 key in known_hosts under `name`, beside what is there, unless it is there. */
 async function trustHostKey(target: Target, name: string, key: string): Promise<void> {
   if (!/^ssh-ed25519 \S+$/.test(key) || (await knownKeys(target.knownHosts, name)).includes(key)) return;
-  await addKnownHost(target.knownHosts, name, 22, key, { alongside: true });
+  await addKnownKey(target.knownHosts, name, key, { alongside: true });
 }
 
 export interface Drift {

@@ -1,9 +1,10 @@
 // The system's OpenSSH client, as the user has it set up (config, agent, known_hosts): where a target
 // name leads, and commands run over it with data on stdin and output read line by line.
-import { execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import type { Plan } from '../contract/plan';
 import { knownHostName } from '../hcloud/known-hosts';
+import { sshSettings } from '../hcloud/ssh-config';
+import type { SshResult } from '../hcloud/ssh-wait';
 
 export interface Target {
   /** what the user typed, minus user and port: a host name, an address or a Host alias */
@@ -37,11 +38,10 @@ export function parseTarget(text: string): { name: string; user?: string; port?:
 /** Where ssh would go for this target, by the user's own config (`ssh -G`). */
 export async function resolveTarget(text: string): Promise<Target> {
   const { name, user, port } = parseTarget(text);
-  const args = ['-G', ...(user ? ['-l', user] : []), ...(port ? ['-p', String(port)] : []), '--', name];
-  const { stdout } = await promisify(execFile)('ssh', args).catch((err: { stderr?: string }) => {
+  const args = [...(user ? ['-l', user] : []), ...(port ? ['-p', String(port)] : []), '--', name];
+  const value = await sshSettings(args).catch((err: { stderr?: string }) => {
     throw new TargetError(`ssh cannot read its config for ${name}: ${err.stderr?.trim() || err}`);
   });
-  const value = (key: string) => new RegExp(`^${key} (.*)$`, 'im').exec(stdout)?.[1];
   const resolved = { name, user: value('user')!, hostname: value('hostname')!, port: Number(value('port')) };
   return {
     ...resolved,
@@ -62,14 +62,9 @@ export interface Login {
   port: number;
 }
 
-export interface Remote {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** Runs a remote command; its stdout also goes to `onLine` line by line, as it comes. */
-export type RunRemote = (login: Login, command: string, opts?: { input?: Buffer; onLine?: (line: string) => void }) => Promise<Remote>;
+export type RunRemote = (login: Login, command: string, opts?: { input?: Buffer; onLine?: (line: string) => void }) => Promise<SshResult>;
 
 /**
  * ssh to the target's host as `login`. The host key is checked under the target's own known_hosts
@@ -102,7 +97,9 @@ export function sshRunner(target: Target, extra: string[] = []): RunRemote {
     });
 }
 
-/** ssh's own failures (exit 255): nothing answers, or it would not let this login in */
-export const unreachable = (r: Remote) => r.code === 255 && /connect to host|Connection (closed|reset|timed out|refused)|timed out|Could not resolve|No route/i.test(r.stderr);
-export const refused = (r: Remote) => r.code === 255 && /Permission denied/.test(r.stderr);
-export const hostKeyProblem = (r: Remote) => r.code === 255 && /host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(r.stderr);
+/** ssh's own failures (exit 255), for apply and create --wait alike: nothing answers on that port (yet) */
+export const unreachable = (r: SshResult) => r.code === 255 && /connect to host|Connection (closed|reset|timed out|refused)|timed out|Could not resolve|No route/i.test(r.stderr);
+/** sshd answers and will not let this login in */
+export const refused = (r: SshResult) => r.code === 255 && /Permission denied/.test(r.stderr);
+/** the host's key is not the one known_hosts has: never log in */
+export const hostKeyProblem = (r: SshResult) => r.code === 255 && /host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(r.stderr);

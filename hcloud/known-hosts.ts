@@ -14,16 +14,28 @@ export function knownHostName(host: string, port: number): string {
 }
 
 /** The host's key, in place of those it had; `alongside` keeps them (while a server changes its key). */
-export async function addKnownHost(path: string, host: string, port: number, publicKey: string, { alongside = false } = {}): Promise<void> {
+export async function addKnownHost(path: string, host: string, port: number, publicKey: string, options: { alongside?: boolean } = {}): Promise<void> {
+  await addKnownKey(path, knownHostName(host, port), publicKey, options);
+}
+
+/** The same for a known_hosts name as it stands (a HostKeyAlias, or "[host]:port"). */
+export async function addKnownKey(path: string, name: string, publicKey: string, { alongside = false } = {}): Promise<void> {
   const [type, blob] = publicKey.trim().split(/\s+/);
-  const name = knownHostName(host, port);
   await rewrite(path, (text) => `${alongside ? text : withoutHost(text, name)}${name} ${type} ${blob}\n`);
 }
 
 /** The keys ("TYPE BASE64") known_hosts has for `name`, hashed entries included. */
 export async function knownKeys(path: string, name: string): Promise<string[]> {
   const text = await readFile(path, 'utf8').catch(() => '');
-  return text.split('\n').filter((line) => matches(line, name)).map((line) => line.trim().split(/\s+/).slice(line.trim().startsWith('@') ? 2 : 1, line.trim().startsWith('@') ? 4 : 3).join(' '));
+  return text
+    .split('\n')
+    .filter((line) => matches(line, name))
+    .map((line) => {
+      const fields = line.trim().split(/\s+/);
+      // a marker (@cert-authority, @revoked) comes before the host names
+      const at = fields[0].startsWith('@') ? 2 : 1;
+      return fields.slice(at, at + 2).join(' ');
+    });
 }
 
 export async function removeKnownHost(path: string, host: string, port: number): Promise<void> {

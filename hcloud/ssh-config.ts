@@ -62,8 +62,7 @@ export async function ownSettings(path: string, name: string): Promise<{ hostnam
     await writeFile(join(dir, 'config'), text, { mode: 0o600 });
     // an ssh that cannot read the config would fail `ssh NAME` as well: nothing to tell from it
     const settings = async (config: string) => {
-      const { stdout } = await promisify(execFile)('ssh', ['-G', '-F', config, '--', name]).catch(() => ({ stdout: '' }));
-      const value = (key: string) => new RegExp(`^${key} (\\S+)$`, 'im').exec(stdout)?.[1];
+      const value = await sshSettings(['-F', config, '--', name]).catch(() => () => undefined);
       return { hostname: value('hostname'), user: value('user'), port: value('port') };
     };
     const [own, plain] = await Promise.all([settings(join(dir, 'config')), settings('/dev/null')]);
@@ -75,6 +74,12 @@ export async function ownSettings(path: string, name: string): Promise<{ hostnam
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** `ssh -G ARGS`: ssh's own answer to where and how it would connect, as a lookup of its settings. */
+export async function sshSettings(args: string[]): Promise<(key: string) => string | undefined> {
+  const { stdout } = await promisify(execFile)('ssh', ['-G', ...args]);
+  return (key) => new RegExp(`^${key} (.*)$`, 'im').exec(stdout)?.[1];
 }
 
 /** Removes the block and says where it pointed, or undefined when there was none. */

@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import type { Status } from '../contract/status';
 import { knownHostName } from './known-hosts';
+import { hostKeyProblem, refused, unreachable } from '../apply/ssh';
 
 export interface SshResult {
   code: number;
@@ -97,7 +98,7 @@ export async function waitForPayload(options: WaitForPayloadOptions): Promise<Pa
       result = await runSsh(args(user, port));
       if (!unreachable(result)) break;
     }
-    if (/host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(result!.stderr)) {
+    if (hostKeyProblem(result!)) {
       throw new HostKeyMismatchError(options.host, result!.stderr);
     }
     const status = parseStatus(result!.stdout);
@@ -117,10 +118,6 @@ export async function waitForPayload(options: WaitForPayloadOptions): Promise<Pa
  * every try is also a failed login, which a package's default fail2ban jail counts (Ubuntu's bans
  * after 5 in 10 minutes), so those tries are spaced out further.
  */
-const refused = (result: SshResult) => result.code === 255 && /Permission denied/.test(result.stderr);
-/** nothing to log in to on that port (yet): refused, dropped, no route */
-const unreachable = (result: SshResult) => result.code === 255 && /connect to host|Connection (closed|reset|timed out)/i.test(result.stderr);
-
 function stateOf(result: SshResult, status: PayloadStatus | undefined): { text: string; seconds: number } {
   if (refused(result)) return { text: 'SSH answers; waiting for the payload to make the admin', seconds: 30 };
   if (result.code === 255) return { text: 'waiting for SSH', seconds: 10 };

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyPlan, ApplyError } from '../../apply/apply';
 import { asRoot, MARK } from '../../apply/remote';
-import { parseTarget, type Login, type Remote, type RunRemote, type Target } from '../../apply/ssh';
+import { parseTarget, type Login, type RunRemote, type Target } from '../../apply/ssh';
+import type { SshResult } from '../../hcloud/ssh-wait';
 import { plan as makePlan } from '../../generator/plan';
 import { loadConfig } from '../../generator/config/load';
 import { readPayload } from '../../generator/render';
@@ -47,7 +48,7 @@ function server(answer: (call: Call, n: number) => { lines?: string[]; code?: nu
     calls.push(call);
     const { lines = [], code = 0, stderr = '' } = answer(call, calls.length - 1);
     for (const line of lines) opts.onLine?.(line);
-    return { code, stdout: lines.join('\n'), stderr } satisfies Remote;
+    return { code, stdout: lines.join('\n'), stderr } satisfies SshResult;
   }) as RunRemote & { calls: Call[] };
   run.calls = calls;
   return run;
