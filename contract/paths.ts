@@ -10,8 +10,6 @@ export const SERVER_PATHS = {
   unit: '/etc/systemd/system/firstboot.service',
   plan: '/var/lib/firstboot/plan.json',
   status: '/var/lib/firstboot/status.json',
-  /** the daily report's last send: when, or when and why it failed */
-  report: '/var/lib/firstboot/report.json',
   /** one root-only file per secret (0600 in a 0700 folder), put there over SSH by apply or create --wait */
   secrets: '/var/lib/firstboot/secrets',
   /** written after a successful run; the unit does not start while it exists */

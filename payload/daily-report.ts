@@ -3,12 +3,13 @@
 // as failed); the next report, a day later or by hand, says when and why.
 import { hostname } from 'node:os';
 import type { Plan, ReportPlan } from '../contract/plan';
-import { SERVER_PATHS } from '../contract/paths';
 import { checkLine } from '../contract/status';
 import type { CheckResult, Machine } from './runner';
 import { diskWarnings, REAL_FILE_SYSTEMS } from './lib/disk';
 import { MSMTPRC } from './steps/report';
 
+/** the last send: when, or when and why it failed (here, not in SERVER_PATHS, which every payload carries) */
+const STATE = '/var/lib/firstboot/report.json';
 const DAY = '-24h';
 
 interface State {
@@ -83,7 +84,7 @@ const render = (sections: Section[]) => sections.map(([title, body]) => `${title
 /** `results`: what `firstboot check` finds now (main runs it: the runner stays out of this piece). */
 export async function dailyReport(plan: Plan, results: CheckResult[], m: Machine, send: boolean): Promise<number> {
   const params = plan.steps.find((s): s is ReportPlan => s.id === 'report')!;
-  const state = JSON.parse((await m.fs.read(SERVER_PATHS.report)) ?? '{}') as State;
+  const state = JSON.parse((await m.fs.read(STATE)) ?? '{}') as State;
   const { problems, sections: body } = await sections(params, results, m, state);
   const host = hostname();
   const subject = `[${host}] firstboot: ${problems ? `${problems} problem${problems > 1 ? 's' : ''}` : 'all checks ok'}`;
@@ -95,7 +96,7 @@ export async function dailyReport(plan: Plan, results: CheckResult[], m: Machine
   const sent = await m.$({ nothrow: true, input: mail })`msmtp -C ${MSMTPRC} -- ${params.to}`;
   const at = new Date().toISOString();
   const next: State = sent.ok ? { sent: at } : { ...state, failed: { at, error: (sent.stderr || `msmtp exit ${sent.exitCode}`).trim() } };
-  await m.fs.write(SERVER_PATHS.report, JSON.stringify(next) + '\n', { mode: 0o600 });
+  await m.fs.write(STATE, JSON.stringify(next) + '\n', { mode: 0o600 });
   if (!sent.ok) return m.log.error(`report: sending to ${params.to} failed: ${next.failed!.error}`), 1;
   m.log.info(`report: sent to ${params.to} (${subject})`);
   return 0;
