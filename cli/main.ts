@@ -20,6 +20,7 @@ import { SecretError } from './secrets';
 import { TargetError } from '../apply/ssh';
 import { assemble, byteLength, SizeError, sizeReport, USER_DATA_LIMIT } from '../generator/render';
 import { HOST_KEY_STAND_IN, roomText, ROOM_ADVICE } from '../generator/size';
+import { nodeNeeded } from '../generator/capabilities/devtools';
 import pkg from '../package.json' with { type: 'json' };
 
 const commands: Record<string, Command> = {
@@ -34,6 +35,8 @@ ${OUT_HELP}`,
     async run(values) {
       const out = await generate({ config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values) });
       await emit(out.userData, values.out, values.config);
+      const needs = nodeNeeded(out.plan);
+      if (needs) console.error(`note: ${needs}`);
       if (values.out && values.out !== '-') {
         const bytes = byteLength(out.userData);
         console.error(`wrote ${values.out}: ${bytes.toLocaleString('en-US')} bytes, ${(USER_DATA_LIMIT - bytes).toLocaleString('en-US')} left of Hetzner's ${USER_DATA_LIMIT.toLocaleString('en-US')}`);

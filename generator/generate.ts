@@ -24,6 +24,8 @@ export interface GenerateOptions extends Pick<RenderOptions, 'hostKey' | 'payloa
   mode?: Plan['mode'];
   /** the npm registry the server fetches the payload's pinned packages from; npm's public one when absent */
   registry?: string;
+  /** the Hetzner image the server runs, when known: a config it cannot run is an error */
+  image?: string;
 }
 
 export interface Generated extends Rendered {
@@ -33,9 +35,9 @@ export interface Generated extends Rendered {
 }
 
 export async function configAndPlan(
-  options: Pick<GenerateOptions, 'config' | 'sshKeys' | 'mode' | 'registry'> & { secrets?: boolean },
+  options: Pick<GenerateOptions, 'config' | 'sshKeys' | 'mode' | 'registry' | 'image'> & { secrets?: boolean },
 ): Promise<{ config: Config; plan: Plan }> {
-  const { config, diagnostics, source } = await loadConfig({ file: options.config, sshKeys: options.sshKeys });
+  const { config, diagnostics, source } = await loadConfig({ file: options.config, sshKeys: options.sshKeys, image: options.image });
   if (diagnostics.length > 0 || !config) throw new ConfigError(diagnostics, source);
   return { config, plan: makePlan(config, { mode: options.mode, secrets: options.secrets, registry: options.registry }) };
 }

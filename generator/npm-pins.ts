@@ -1,7 +1,11 @@
 // The npm packages the payload fetches on the server, pinned to what package-lock.json records: the
 // exact version and its sha512 integrity, so the server checks each tarball as apt checks a .deb.
-import type { NpmPackage } from '../contract/plan';
+import type { NpmPackage, NpmTree } from '../contract/plan';
+import { treeDigest, treeId } from '../contract/npm-tree';
+import devtools from './devtools-pins.json' with { type: 'json' };
 import lock from '../package-lock.json' with { type: 'json' };
+
+const CONTEXT7 = '@upstash/context7-mcp';
 
 export const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';
 
@@ -11,4 +15,20 @@ export function pin(name: string): NpmPackage {
   const entry = locked[`node_modules/${name}`];
   if (!entry?.version || !entry.integrity?.startsWith('sha512-')) throw new Error(`package-lock.json pins no sha512 version of ${name}`);
   return { name, version: entry.version, integrity: entry.integrity };
+}
+
+/** The developer tools' pins, kept by `npm run pins` (scripts/pins.ts) apart from firstboot's own lock. */
+export function devtoolsPins(): { claude: Record<'x64' | 'arm64', NpmPackage>; context7: NpmTree } {
+  const { claude, context7 } = devtools;
+  const entries = context7.tree.map((p) => ({ id: `${p.path}@${p.version}`, integrity: p.integrity }));
+  return {
+    claude: claude as Record<'x64' | 'arm64', NpmPackage>,
+    context7: { packages: entries.map((e) => e.id), digest: treeDigest(entries), node: context7.node, main: `${CONTEXT7}/${context7.main}` },
+  };
+}
+
+/** every tarball the developer tools may fetch, for a mirror (and the VM tests' registry) to hold */
+export function devtoolsTarballs(): NpmPackage[] {
+  const { claude, context7 } = devtools;
+  return [...Object.values(claude), ...context7.tree.map((p) => ({ name: treeId(`${p.path}@${p.version}`).name, version: p.version, integrity: p.integrity }))];
 }

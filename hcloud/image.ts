@@ -7,7 +7,7 @@ import { adminKeys } from './create';
 import { HcloudError, LeftBehindError } from './errors';
 import { firstbootLabels } from './labels';
 import { ensureSshKeys } from './ssh-keys';
-import { checkServerInput, type ServerOptions } from './server-options';
+import { checkServerInput, defaults, type ServerOptions } from './server-options';
 import { exists, progress, undoAll } from './server-actions';
 import type { Labels } from './types';
 
@@ -31,7 +31,7 @@ export async function buildImage(options: ImageOptions): Promise<ImageResult> {
   const { client } = options;
   const report = options.report ?? (() => {});
   checkServerInput(`${options.name}-builder`, options.labels);
-  const { userData, plan, configHash } = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, registry: options.registry, mode: 'image' });
+  const { userData, plan, configHash } = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, registry: options.registry, mode: 'image', image: options.image ?? defaults.image });
   const { type, location, image: base } = await resolveServerSpec(client, options);
   const labels = firstbootLabels(plan.firstboot, configHash, options.labels);
   const builderName = `${options.name}-builder`;

@@ -14,6 +14,7 @@ import { pam } from './pam';
 import { baseline } from './baseline';
 import { upgrades } from './upgrades';
 import { report } from './report';
+import { devtools } from './devtools';
 import { extras } from './packages';
 
-export const capabilities: Capability<any>[] = [metadata, hostname, timezone, admin, ssh, firewall, fail2ban, audit, sysctl, pam, baseline, upgrades, report, extras];
+export const capabilities: Capability<any>[] = [metadata, hostname, timezone, admin, ssh, firewall, fail2ban, audit, sysctl, pam, baseline, upgrades, report, devtools, extras];

@@ -20,6 +20,8 @@ export interface LoadOptions {
   sshKeys?: readonly string[];
   /** what ~ stands for in key paths; default $HOME */
   home?: string;
+  /** the Hetzner image the server runs, when the CLI knows it (create, image) */
+  image?: string;
 }
 
 export interface LoadResult {
@@ -105,7 +107,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadResult>
     const text = pathText(path);
     return !reported.some((r) => r === text || r.startsWith(`${text}.`) || r.startsWith(`${text}[`));
   };
-  for (const rule of rules) rule(config, { report: (path, message) => report(path, message), valid });
+  for (const rule of rules) rule(config, { report: (path, message) => report(path, message), valid, image: options.image });
 
   return done(config);
 }

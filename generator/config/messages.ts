@@ -51,6 +51,9 @@ export const expectPackage = 'a Debian package name: a-z and 0-9 first, then a-z
 export const expectEmail = 'an email address such as ops@example.org';
 export const reportNeeds = (missing: string[]) => `the report needs ${missing.join(' and ')}: where it goes and how`;
 export const passwordNeedsUser = 'a password needs report.smtp.user: the login it belongs to';
+export const context7Node = (need: string, image: string, has: string) =>
+  `Context7 needs Node.js ${need} or later, and ${image} has ${has}: use --image debian-13, or set devtools.context7: false`;
+export const context7NeedsClaude = 'Context7 is an MCP server for Claude Code: it needs devtools.claude: true';
 export const expectSecret = 'a secret\'s name, "secret:NAME" (NAME: a lowercase letter, then up to 31 of a-z, 0-9 and "_")';
 export const secretInConfig = (given: string) =>
   given.startsWith('secret:')

@@ -6,11 +6,16 @@ import { pathText } from './dsl';
 import * as msg from './messages';
 import { overlaps, parseRange, rangeText, type AllowRule } from './ports';
 import type { Config } from './schema';
+import { IMAGE_NODE } from '../capabilities/devtools';
+import { devtoolsPins } from '../npm-pins';
+import { nodeAtLeast } from '../../contract/npm-tree';
 
 export interface RuleCtx {
   report(path: Path, message: string): void;
   /** false when the option at path, or something inside it, was already reported */
   valid(path: Path): boolean;
+  /** the Hetzner image the server runs, when known */
+  image?: string;
 }
 
 type Rule = (config: Config, ctx: RuleCtx) => void;
@@ -68,4 +73,16 @@ const reportIsComplete: Rule = (config, ctx) => {
   if (missing.length) ctx.report(['report', 'enabled'], msg.reportNeeds(missing));
 };
 
-export const rules: readonly Rule[] = [allowDoesNotOpenSsh, allowDoesNotOverlapMosh, allowEntriesAreDistinct, reportIsComplete];
+/** Context7 is registered in Claude Code's settings: without Claude Code it would serve nothing. */
+const context7NeedsClaude: Rule = (config, ctx) => {
+  if (config.devtools.context7 && !config.devtools.claude) ctx.report(['devtools', 'context7'], msg.context7NeedsClaude);
+};
+
+/** Context7 runs on the distribution's Node.js: an image whose Node is older cannot run it. */
+const context7HasNode: Rule = (config, ctx) => {
+  const node = ctx.image && IMAGE_NODE[ctx.image];
+  const need = devtoolsPins().context7.node;
+  if (config.devtools.enabled && config.devtools.context7 && node && !nodeAtLeast(node, need)) ctx.report(['devtools', 'context7'], msg.context7Node(need, ctx.image!, node));
+};
+
+export const rules: readonly Rule[] = [allowDoesNotOpenSsh, allowDoesNotOverlapMosh, allowEntriesAreDistinct, reportIsComplete, context7NeedsClaude, context7HasNode];

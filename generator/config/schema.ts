@@ -230,6 +230,15 @@ export const schema = section(
         doc: 'A daily security report by email (a systemd timer runs `firstboot report --now`): the result of `firstboot check`, failed SSH logins and fail2ban bans of the last day, sudo use, audit events by rule, pending upgrades and a due reboot, disk and memory, and listening ports the plan does not know. `sudo firstboot report --print` shows it without mailing.',
       },
     ),
+    devtools: section(
+      {
+        enabled: boolean({ doc: 'Turn the developer toolchain on or off: git, gh, sqlite3, the PostgreSQL and Redis clients and build-essential from the distribution, and Nix (its daemon running, flakes and the nix command on, the admin in nix-users).', default: false }),
+        claude: boolean({ doc: 'Claude Code for the admin (`claude`), its native program from the npm registry, pinned by version and sha512 (`npm run pins` refreshes the pins).', default: true }),
+        context7: boolean({ doc: 'The Context7 MCP server from the npm registry, pinned (its whole dependency tree), registered in the admin\'s Claude Code settings. It needs Node.js 20.18.1 or later: Debian 13 has it; Debian 12 and Ubuntu 24.04 do not, and `generate` says so.', default: false }),
+        github_token: secret({ doc: 'A GitHub token gh logs the admin in with: "secret:NAME", given at `firstboot apply` or `create --wait`; gh keeps it in the admin\'s own ~/.config/gh. Without it, run `gh auth login` once.' }),
+      },
+      { doc: 'A developer\'s server: the toolchain, Nix, Claude Code with Context7, and gh logged in.' },
+    ),
     packages: list(string({ doc: '', expect: msg.expectPackage, pattern: /^[a-z0-9][a-z0-9+.-]+$/ }), {
       doc: 'Extra Debian packages to install, in the same apt transaction as firstboot\'s own.',
       default: [],

@@ -23,10 +23,10 @@ export interface FetchOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const MARKER = '.firstboot-integrity';
+export const MARKER = '.firstboot-integrity';
 // names and versions become paths: no '.' or '..' components, no other slashes
-const NAME = /^(@[\w~-][\w.~-]*\/)?[\w~-][\w.~-]*$/;
-const VERSION = /^[\w.+-]+$/;
+export const NAME = /^(@[\w~-][\w.~-]*\/)?[\w~-][\w.~-]*$/;
+export const VERSION = /^[\w.+-]+$/;
 const SHA512 = /^sha512-[A-Za-z0-9+/]{86}==$/;
 
 export function tarballUrl(registry: string, pkg: Pick<NpmPackage, 'name' | 'version'>): string {
@@ -68,7 +68,7 @@ async function fetchPackage(pkg: NpmPackage, options: FetchOptions): Promise<voi
   options.log(`installed (${files} files)`);
 }
 
-async function download(url: string, part: string, options: FetchOptions): Promise<void> {
+export async function download(url: string, part: string, options: FetchOptions): Promise<void> {
   const { retryForMs = 600_000, stallMs = 60_000, sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) } = options;
   // time spent: attempts by the clock plus the sleeps, so an injected sleep moves it too
   let spent = 0;
@@ -129,7 +129,7 @@ async function attempt(url: string, part: string, stallMs: number): Promise<stri
 }
 
 /** Writes the package beside its final place, then swaps it in: a cut never leaves half a package there. */
-async function unpack(tgz: Buffer, target: string): Promise<number> {
+export async function unpack(tgz: Buffer, target: string): Promise<number> {
   const entries = readTar(tgz);
   const temporary = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
   await rm(temporary, { recursive: true, force: true });

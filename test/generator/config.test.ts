@@ -22,6 +22,8 @@ interface Case {
   expected: Expected[];
   /** --ssh-key values; the demo key unless given */
   sshKeys?: string[];
+  /** the image the CLI says the server runs */
+  image?: string;
 }
 
 const cases: Case[] = [
@@ -82,6 +84,10 @@ const cases: Case[] = [
   { name: 'mosh ports as a number', yaml: 'mosh:\n  ports: 60000\n', expected: [{ path: '$.mosh.ports', line: 2, column: 10, message: /must be a UDP port range "FROM:TO".*got 60000/ }] },
   { name: 'mosh ports with a dash', yaml: 'mosh:\n  ports: 60000-60010\n', expected: [{ path: '$.mosh.ports', line: 2, message: /"FROM:TO"/ }] },
   { name: 'mosh ports backwards', yaml: 'mosh:\n  ports: "60010:60000"\n', expected: [{ path: '$.mosh.ports', line: 2, message: /lower to a higher/ }] },
+  // devtools
+  { name: 'Context7 without Claude Code', yaml: 'devtools:\n  enabled: true\n  claude: false\n  context7: true\n', expected: [{ path: '$.devtools.context7', line: 4, message: /MCP server for Claude Code: it needs devtools.claude: true/ }] },
+  { name: 'Context7 on an image whose Node is too old', image: 'ubuntu-24.04', yaml: 'devtools:\n  enabled: true\n  context7: true\n', expected: [{ path: '$.devtools.context7', line: 3, column: 13, message: /Context7 needs Node.js 20.18.1 or later, and ubuntu-24.04 has 18.19: use --image debian-13, or set devtools.context7: false/ }] },
+  { name: 'a GitHub token in the clear', yaml: 'devtools:\n  github_token: ghp_abc\n', expected: [{ path: '$.devtools.github_token', line: 2, message: /a secret's value never sits in the config/ }] },
   // fail2ban, upgrades, packages
   { name: 'a duration with no unit', yaml: 'fail2ban:\n  bantime: 3600\n', expected: [{ path: '$.fail2ban.bantime', line: 2, message: /must be a duration.*got 3600/ }] },
   { name: 'a duration with a bad unit', yaml: 'fail2ban: { findtime: 10y }\n', expected: [{ path: '$.fail2ban.findtime', line: 1, column: 23, message: /must be a duration.*got "10y"/ }] },
@@ -140,7 +146,7 @@ function check(diagnostics: Diagnostic[], expected: Expected[]) {
 
 for (const c of cases) {
   test(`refuses ${c.name}`, async () => {
-    const { config, diagnostics } = await loadConfig({ file: join(root, 'firstboot.yaml'), text: c.yaml, sshKeys: c.sshKeys ?? [demoKeyFile] });
+    const { config, diagnostics } = await loadConfig({ file: join(root, 'firstboot.yaml'), text: c.yaml, sshKeys: c.sshKeys ?? [demoKeyFile], image: c.image });
     assert.is(config, undefined);
     check(diagnostics, c.expected);
   });
@@ -163,6 +169,7 @@ const defaults = {
   sysctl: { enabled: true },
   upgrades: { enabled: true, reboot: '04:00' },
   report: { enabled: false, to: undefined, from: undefined, time: '07:00', smtp: { host: undefined, port: 587, tls: 'starttls', user: undefined, password: undefined } },
+  devtools: { enabled: false, claude: true, context7: false, github_token: undefined },
   packages: [],
 };
 
@@ -194,6 +201,7 @@ test('every option set resolves to itself, allow entries split into port and pro
       'sysctl: { enabled: false }',
       'upgrades: { enabled: true, reboot: false }',
       'report: { enabled: true, to: ops@example.org, time: "06:30", smtp: { host: smtp.example.org, port: 465, tls: tls, user: fb@example.org, password: secret:smtp } }',
+      'devtools: { enabled: true, claude: true, context7: true, github_token: secret:gh }',
       'packages: [htop, g++, libfoo1.2-dev]',
     ].join('\n'),
   });
@@ -218,6 +226,7 @@ test('every option set resolves to itself, allow entries split into port and pro
     sysctl: { enabled: false },
     upgrades: { enabled: true, reboot: false },
     report: { enabled: true, to: 'ops@example.org', from: undefined, time: '06:30', smtp: { host: 'smtp.example.org', port: 465, tls: 'tls', user: 'fb@example.org', password: 'smtp' } },
+    devtools: { enabled: true, claude: true, context7: true, github_token: 'gh' },
     packages: ['htop', 'g++', 'libfoo1.2-dev'],
   });
 });

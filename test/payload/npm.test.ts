@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fetchPackages, tarballUrl, type FetchOptions } from '../../payload/lib/npm';
+import { fetchTree } from '../../payload/lib/npm-tree';
+import { treeDigest } from '../../contract/npm-tree';
 import { readTar } from '../../payload/lib/tar';
 import { rejects } from '../rejects';
 
@@ -322,6 +324,58 @@ test('refuses a corrupt gzip or tar, even when it matches its pin', async () => 
     await rejects(() => fetchPackages([zx(tarball)], m.options), pattern);
     assert.equal(list(m.modules), []);
   }
+});
+
+// A tree: a package, a scoped one, and a second version nested under the first, as npm lays them out
+const TREE = {
+  'a@1.0.0': tgz({ name: 'package/index.js', body: 'a1' }),
+  '@s/b@2.0.0': tgz({ name: 'package/index.js', body: 'b2' }),
+  'a/node_modules/@s/b@1.0.0': tgz({ name: 'package/index.js', body: 'b1' }),
+};
+const pinnedTree = (tarballs: Record<string, Buffer> = TREE) => {
+  const entries = Object.entries(tarballs).map(([id, body]) => ({ id, integrity: sri(body) }));
+  return { packages: entries.map((e) => e.id), digest: treeDigest(entries), node: '18.0.0', main: 'a/index.js' };
+};
+/** serves each tarball of a tree at the path a registry has it under */
+const atRegistryPaths = (tarballs: Record<string, Buffer>): Handler => (req, res) => {
+  const paths = Object.fromEntries(Object.entries(tarballs).map(([id, body]) => {
+    const [, name, version] = /(?:^|node_modules\/)((?:@[^/]+\/)?[^/@]+)@([\d.]+)$/.exec(id)!;
+    return [`/npm/${name}/-/${name.split('/').at(-1)}-${version}.tgz`, body];
+  }));
+  const body = paths[req.url ?? ''];
+  body ? send(body)(req, res) : status(403)(req, res);
+};
+
+test('a tree lands as npm lays it out, nested versions included, after its one digest matched; a second run costs nothing', async () => {
+  const server = await registry(atRegistryPaths(TREE));
+  const m = machine(server.url);
+  await fetchTree(pinnedTree(), m.options);
+  assert.equal(server.requests.map((r) => r.url), ['/npm/a/-/a-1.0.0.tgz', '/npm/@s/b/-/b-2.0.0.tgz', '/npm/@s/b/-/b-1.0.0.tgz']);
+  assert.is(readFileSync(join(m.modules, 'a/index.js'), 'utf8'), 'a1');
+  assert.is(readFileSync(join(m.modules, '@s/b/index.js'), 'utf8'), 'b2');
+  assert.is(readFileSync(join(m.modules, 'a/node_modules/@s/b/index.js'), 'utf8'), 'b1');
+  assert.is(readFileSync(join(m.root, '.firstboot-integrity'), 'utf8'), pinnedTree().digest);
+  assert.equal(list(m.root).sort(), ['.firstboot-integrity', 'node_modules']);
+  await fetchTree(pinnedTree(), m.options);
+  assert.is(server.requests.length, 3);
+});
+
+test('one tarball that is not the pinned one: nothing is unpacked, the old tree stays, the downloads go', async () => {
+  const swapped = { ...TREE, '@s/b@2.0.0': tgz({ name: 'package/index.js', body: 'evil' }) };
+  const server = await registry(atRegistryPaths(swapped));
+  const m = machine(server.url);
+  mkdirSync(join(m.modules, 'old'), { recursive: true });
+  await rejects(() => fetchTree(pinnedTree(), m.options), /the 3 packages downloaded are not the pinned tree/);
+  assert.equal(list(m.modules), ['old']);
+  assert.equal(list(m.root).sort(), ['node_modules']);
+});
+
+test('a tree entry whose path would leave node_modules is refused before any request', async () => {
+  const server = await registry(status(404));
+  const m = machine(server.url);
+  const tree = { ...pinnedTree(), packages: ['a/node_modules/../../../etc@1.0.0'] };
+  await rejects(() => fetchTree(tree, m.options), /not a valid package path and version/);
+  assert.is(server.requests.length, 0);
 });
 
 test('readTar strips the first component and skips the package folder itself', () => {

@@ -1,0 +1,124 @@
+// The developer toolchain. Debian's tools and Nix come from the packages step; here: Nix set up for the
+// admin (flakes and the nix command, the nix-users group that may reach the daemon), Claude Code and
+// Context7 from their npm pins, Context7 registered in the admin's Claude Code settings, and gh logged
+// in with the github_token secret, which goes to gh on stdin.
+import type { DevtoolsPlan } from '../../contract/plan';
+import type { Step, Ctx } from '../step';
+import type { Fs } from '../lib/fs';
+import type { Shell } from '../lib/shell';
+import { filesDrift, header, writeFiles, type FileSpec } from '../lib/files';
+import { enableNow, unitsDown } from '../lib/systemd';
+import { fetchPackages, MARKER } from '../lib/npm';
+import { fetchTree } from '../lib/npm-tree';
+import { nodeAtLeast } from '../../contract/npm-tree';
+
+export const DEVTOOLS = '/usr/local/lib/firstboot-devtools';
+const CONTEXT7_ROOT = `${DEVTOOLS}/context7`;
+const NIX_CONF = '/etc/nix/nix.conf';
+const FEATURES = 'experimental-features = nix-command flakes';
+const NIX_SOCKET = 'nix-daemon.socket';
+
+/** the npm side, which writes the real file system; tests put stand-ins here */
+export const npmInstall = { packages: fetchPackages, tree: fetchTree };
+
+const arch = () => process.arch as 'x64' | 'arm64';
+const claudeOf = (p: DevtoolsPlan) => p.claude?.[arch()];
+const home = (user: string) => `/home/${user}`;
+/** a command as the admin, in its own HOME (the admin step installed sudo) */
+const asAdmin = ($: Shell, user: string, argv: string[], input?: string) => $({ nothrow: true, input, timeout: '60s' })`sudo -u ${user} -H ${argv}`;
+
+/** The commands on the admin's PATH: Claude Code's own updater stays off, firstboot's pins update it. */
+function wrappers(p: DevtoolsPlan): FileSpec[] {
+  const claude = claudeOf(p);
+  const script = (what: string, line: string) => `#!/bin/sh\n${header(what)}${line} "$@"\n`;
+  return [
+    ...(claude ? [{ path: '/usr/local/bin/claude', content: script('Claude Code, pinned', `DISABLE_AUTOUPDATER=1 exec ${DEVTOOLS}/node_modules/${claude.name}/claude`), mode: 0o755 }] : []),
+    ...(p.context7 ? [{ path: '/usr/local/bin/context7-mcp', content: script('the Context7 MCP server, pinned', `exec node ${CONTEXT7_ROOT}/node_modules/${p.context7.main}`), mode: 0o755 }] : []),
+  ];
+}
+
+/** /etc/nix/nix.conf as Debian ships it, with flakes and the nix command on */
+async function nixConf(fs: Fs): Promise<FileSpec> {
+  const lines = ((await fs.read(NIX_CONF)) ?? '').split('\n').filter((line) => line && !/^\s*experimental-features\s*=/.test(line));
+  return { path: NIX_CONF, content: [...lines, FEATURES].join('\n') + '\n', mode: 0o644 };
+}
+
+const CONTEXT7_SERVER = { type: 'stdio', command: '/usr/local/bin/context7-mcp', args: [], env: {} };
+
+/** Claude Code keeps its user settings, MCP servers among them, in ~/.claude.json */
+async function claudeSettings(fs: Fs, user: string): Promise<{ path: string; settings: Record<string, any> } | undefined> {
+  const path = `${home(user)}/.claude.json`;
+  const text = await fs.read(path);
+  try {
+    return { path, settings: text ? JSON.parse(text) : {} };
+  } catch {
+    return undefined;
+  }
+}
+
+async function installed(fs: Fs, root: string, pin: string): Promise<boolean> {
+  return (await fs.read(`${root}/${MARKER}`)) === pin;
+}
+
+async function drift(ctx: Ctx<DevtoolsPlan>): Promise<string[]> {
+  const { params: p, $, fs } = ctx;
+  const out = [...(await filesDrift(fs, [await nixConf(fs), ...wrappers(p)])), ...(await unitsDown($, [NIX_SOCKET]))];
+  const groups = (await $({ nothrow: true })`id -nG ${p.user}`).stdout.split(/\s+/);
+  if (!groups.includes('nix-users')) out.push(`${p.user} is not in nix-users (the group that may use the Nix daemon)`);
+  const claude = claudeOf(p);
+  if (claude && !(await installed(fs, `${DEVTOOLS}/node_modules/${claude.name}`, claude.integrity))) out.push(`Claude Code ${claude.version} is not installed`);
+  if (p.context7) {
+    if (!(await installed(fs, CONTEXT7_ROOT, p.context7.digest))) out.push('the Context7 MCP server is not installed');
+    const claudeJson = await claudeSettings(fs, p.user);
+    if (JSON.stringify(claudeJson?.settings.mcpServers?.context7) !== JSON.stringify(CONTEXT7_SERVER)) out.push(`Context7 is not in ${p.user}'s Claude Code MCP servers`);
+  }
+  if (p.github) {
+    const token = await ctx.secret(p.github);
+    const stored = await asAdmin($, p.user, ['gh', 'auth', 'token']);
+    if (token !== undefined && stored.stdout.trim() !== token) out.push(`gh is not logged in for ${p.user} with secret ${p.github}`);
+  }
+  return out;
+}
+
+export const devtools: Step<'devtools'> = {
+  id: 'devtools',
+  title: 'developer toolchain',
+  after: ['packages', 'admin'],
+  check: drift,
+  async apply(ctx) {
+    const { params: p, $, fs, plan, log } = ctx;
+    // generate said so already; here it fails before anything is fetched
+    if (p.context7 && !nodeAtLeast(process.versions.node, p.context7.node)) throw new Error(`the Context7 MCP server needs Node.js ${p.context7.node} or later; this server has ${process.versions.node}`);
+    await writeFiles(fs, [await nixConf(fs)]);
+    await $`usermod --append --groups nix-users ${p.user}`;
+    await enableNow($, NIX_SOCKET);
+    const fetch = { registry: plan.npm.registry, log: (line: string) => log.info(line) };
+    const claude = claudeOf(p);
+    if (claude) await npmInstall.packages([claude], { ...fetch, root: DEVTOOLS });
+    if (p.context7) {
+      await npmInstall.tree(p.context7, { ...fetch, root: CONTEXT7_ROOT });
+      const claudeJson = await claudeSettings(fs, p.user);
+      if (!claudeJson) throw new Error(`${home(p.user)}/.claude.json is not JSON; Context7 was not added to it`);
+      const { path, settings } = claudeJson;
+      settings.mcpServers = { ...settings.mcpServers, context7: CONTEXT7_SERVER };
+      await fs.write(path, JSON.stringify(settings, null, 2) + '\n', { mode: 0o600, owner: `${p.user}:${p.user}` });
+    }
+    await writeFiles(fs, wrappers(p));
+    if (p.github) {
+      const token = await ctx.secret(p.github);
+      if (token === undefined) return;
+      const out = await asAdmin($, p.user, ['gh', 'auth', 'login', '--hostname', 'github.com', '--with-token'], token);
+      if (!out.ok) throw new Error(`gh auth login for ${p.user} failed: ${out.stderr.trim()}`);
+    }
+  },
+  async verify({ params: p, $ }) {
+    const problems = await unitsDown($, [NIX_SOCKET]);
+    const tools = ['git', 'gh', 'sqlite3', 'psql', 'redis-cli', 'cc', 'nix', ...(claudeOf(p) ? ['claude'] : [])];
+    for (const tool of tools) {
+      if (!(await asAdmin($, p.user, [tool, '--version'])).ok) problems.push(`${tool} --version does not run for ${p.user}`);
+    }
+    // the daemon answers the admin: the store is the daemon's, the admin only reaches it through the socket
+    if (!(await asAdmin($, p.user, ['nix', 'store', 'ping', '--store', 'daemon'])).ok) problems.push(`the Nix daemon does not answer ${p.user}`);
+    return problems;
+  },
+};
