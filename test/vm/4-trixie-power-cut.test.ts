@@ -1,13 +1,18 @@
 // Scenarios 3 and 5: a minimal trixie (no tzdata, no sudo: each step installs what it uses) with the
-// default config, and the power cut while apt installs the packages (in prepare's one transaction). The next boot must resume (firstboot.service stays enabled until a run
-// succeeds) and finish ok. OpenSSH 10 logs as sshd-session, so the fail2ban check at the end of
-// checkAll is the one that matters most here. One boot for both keeps CI within its time.
+// developer toolchain on (Debian 13's Node.js is the one new enough for Context7), and the power cut
+// while apt installs the packages (in prepare's one transaction). The next boot must resume
+// (firstboot.service stays enabled until a run succeeds) and finish ok. OpenSSH 10 logs as
+// sshd-session, so the fail2ban check at the end of checkAll is the one that matters most here. One
+// boot for all of it keeps CI within its time.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkAll, FINISHED, hardened, waitForFirstboot, withVm } from './scenario';
+import { checkDevtools } from './checks';
 
-test('minimal trixie, default config, power cut during the packages step: resumed, hardened, and fail2ban bans', async () => {
-  const h = await hardened(undefined);
+const DEVTOOLS = 'devtools:\n  enabled: true\n  context7: true\n';
+
+test('minimal trixie with the developer toolchain, power cut during the packages step: resumed, hardened, the tools work, and fail2ban bans', async () => {
+  const h = await hardened(DEVTOOLS);
   await withVm({ name: 'trixie-power-cut', suite: 'trixie', minimal: true, userData: h.userData, hostPorts: h.hostPorts, publicKeys: h.publicKeys }, async (vm) => {
     // prepare's one apt transaction (nodejs and the plan's packages) logs each package it unpacks; 20 s
     // after the first, dpkg is in the middle of it.
@@ -17,6 +22,7 @@ test('minimal trixie, default config, power cut during the packages step: resume
     assert.not.match(vm.consoleText(), FINISHED, 'the payload finished before the power cut');
     await vm.start();
     await waitForFirstboot(vm);
+    await checkDevtools(vm, h.expect);
     await checkAll(vm, h.expect);
   });
 });

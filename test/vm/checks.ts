@@ -135,6 +135,23 @@ export async function checkInside(vm: Vm, e: Expect): Promise<void> {
   assert.equal(steps, [...new Set(e.plan.steps.map((s) => `${s.id}.mjs`))].sort());
 }
 
+/** The developer toolchain, as the admin uses it: each tool runs, Nix through its daemon, Claude Code talks to Context7. */
+export async function checkDevtools(vm: Vm, e: Expect): Promise<void> {
+  const step = stepOf(e.plan, 'devtools')!;
+  for (const tool of ['git', 'gh', 'sqlite3', 'psql', 'redis-cli', 'cc', 'make', 'nix']) await asAdmin(vm, e, `${tool} --version`);
+  assert.is((await asAdmin(vm, e, 'systemctl is-active nix-daemon.socket')).trim(), 'active');
+  // flakes and the nix command are on, and the admin reaches the store only through the daemon
+  assert.is((await asAdmin(vm, e, "nix eval --expr '1 + 1'")).trim(), '2');
+  await asAdmin(vm, e, 'nix store ping --store daemon');
+  assert.match(await asAdmin(vm, e, 'claude --version'), `${step.claude!.x64.version} (Claude Code)`);
+  assert.is((await sudo(vm, e, `cat /usr/local/lib/firstboot-devtools/node_modules/${step.claude!.x64.name}/.firstboot-integrity`)).trim(), step.claude!.x64.integrity);
+  assert.is((await sudo(vm, e, 'cat /usr/local/lib/firstboot-devtools/context7/.firstboot-integrity')).trim(), step.context7!.digest);
+  // Claude Code starts the Context7 server from the admin's settings and it answers (offline: no tool is called)
+  const mcp = await asAdmin(vm, e, 'timeout 120 claude mcp get context7');
+  assert.match(mcp, /Scope: User config/);
+  assert.match(mcp, /Status: ✔ Connected/, mcp);
+}
+
 export async function checkSshAudit(vm: Vm, e: Expect): Promise<void> {
   // ssh-audit opens several connections (one per host key type and more): let them have a whole window
   await pace(vm, PER_WINDOW);

@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { NpmPackage } from '../../contract/plan';
 import { npmPackages } from '../../generator/plan';
+import { devtoolsTarballs } from '../../generator/npm-pins';
 import { cacheKey, cachePath, removeTree } from './exec';
 import { REPO_ADDRESS } from './image';
 
@@ -14,16 +15,25 @@ import { REPO_ADDRESS } from './image';
 export const NPM_PREFIX = '/npm/';
 export const VM_REGISTRY = `http://${REPO_ADDRESS}${NPM_PREFIX}`;
 
+/** what the VMs (x86-64) may fetch: the runner's packages and the developer tools for their architecture */
+function vmPackages(): NpmPackage[] {
+  const all = [...npmPackages(), ...devtoolsTarballs().filter((pkg) => !pkg.name.endsWith('-arm64'))];
+  return [...new Map(all.map((pkg) => [`${pkg.name}@${pkg.version}`, pkg])).values()];
+}
+
 /** Every package a plan may name, from npm (its cache first), each checked against its pin. */
-export async function buildNpmDir(packages: NpmPackage[] = npmPackages()): Promise<string> {
+export async function buildNpmDir(packages: NpmPackage[] = vmPackages()): Promise<string> {
   const dir = cachePath(`npm-${cacheKey(packages)}`);
   if (existsSync(join(dir, 'complete'))) return dir;
   const tmp = `${dir}.tmp`;
   await removeTree(tmp);
   mkdirSync(tmp, { recursive: true });
-  for (const pkg of packages) {
-    const { stdout } = await promisify(execFile)('npm', ['pack', `${pkg.name}@${pkg.version}`, '--pack-destination', tmp, '--silent']);
-    const packed = join(tmp, stdout.trim().split('\n').at(-1)!);
+  // one npm run for all (Context7's tree alone is 107): it prints each tarball's file name, in order
+  const { stdout } = await promisify(execFile)('npm', ['pack', ...packages.map((pkg) => `${pkg.name}@${pkg.version}`), '--pack-destination', tmp, '--silent'], { maxBuffer: 1 << 24 });
+  const files = stdout.trim().split('\n');
+  if (files.length !== packages.length) throw new Error(`npm pack wrote ${files.length} tarballs for ${packages.length} packages`);
+  for (const [i, pkg] of packages.entries()) {
+    const packed = join(tmp, files[i]);
     const integrity = `sha512-${createHash('sha512').update(readFileSync(packed)).digest('base64')}`;
     if (integrity !== pkg.integrity) throw new Error(`${pkg.name}@${pkg.version} from npm is ${integrity}, the pin says ${pkg.integrity}`);
     mkdirSync(join(tmp, pkg.name, '-'), { recursive: true });

@@ -1,4 +1,6 @@
 // What the VM images and the local repository hold, per Debian suite.
+import { devtools } from '../../generator/capabilities/devtools';
+import type { PlanInput } from '../../generator/capabilities/capability';
 
 export type Suite = 'bookworm' | 'trixie';
 
@@ -29,4 +31,5 @@ export function minimalPackages(suite: Suite): string[] {
  * included). Extend this when a step starts installing something new.
  */
 export const EXTRA_PACKAGES = ['nodejs', 'ufw', 'fail2ban', 'python3-systemd', 'auditd', 'audispd-plugins', 'mosh',
-  'unattended-upgrades', 'apt-listchanges', 'needrestart', 'libpam-pwquality', 'apparmor', 'acct', 'debsums', 'htop', 'zsh', 'lynis', 'msmtp'];
+  'unattended-upgrades', 'apt-listchanges', 'needrestart', 'libpam-pwquality', 'apparmor', 'acct', 'debsums', 'htop', 'zsh', 'lynis', 'msmtp',
+  ...devtools.packages!({} as PlanInput)];
