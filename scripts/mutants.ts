@@ -65,6 +65,14 @@ const MUTANTS: Mutant[] = [
     from: 'status === 404 || ', to: '' },
   { kind: 'policy', what: 'MaxAuthTries 3 -> 6', file: 'generator/capabilities/ssh.ts',
     from: "['MaxAuthTries', '3']", to: "['MaxAuthTries', '6']" },
+  { kind: 'secret', what: 'the GitHub token goes to gh as an argument, where ps and sudo\'s log see it', file: 'payload/steps/devtools.ts',
+    from: "['gh', 'auth', 'login', '--hostname', 'github.com', '--with-token'], token)", to: "['gh', 'auth', 'login', '--hostname', 'github.com', '--with-token', token!])" },
+  { kind: 'policy', what: 'a dependency tree is unpacked although its tarballs are not the pinned ones', file: 'payload/lib/npm-tree.ts',
+    from: 'if (treeDigest(entries) !== tree.digest) {', to: 'if (false) {' },
+  { kind: 'policy', what: 'a dependency tree path may climb out of node_modules', file: 'payload/lib/npm-tree.ts',
+    from: "if (!path.split('/node_modules/').every((n) => NAME.test(n)) || !VERSION.test(version))", to: 'if (!VERSION.test(version))' },
+  { kind: 'policy', what: 'Claude Code updates itself past its pin', file: 'payload/steps/devtools.ts',
+    from: '`DISABLE_AUTOUPDATER=1 exec ${DEVTOOLS}', to: '`exec ${DEVTOOLS}' },
 ];
 
 function fastTests(): { caught: boolean; by: string } {

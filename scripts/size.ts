@@ -57,6 +57,10 @@ report:
   enabled: true
   to: ops@example.com
   smtp: { host: smtp.example.com, user: reports@example.com, password: secret:smtp }
+devtools:
+  enabled: true
+  context7: true
+  github_token: secret:github
 firewall:
   allow: [80/tcp, 443/tcp, 8080/tcp, 8443/tcp, 3000:3010/tcp, 5432/tcp, 6379/tcp, 9100/tcp, 51820/udp, 8000:8100/udp]
 packages: [git, htop, tmux, vim, curl, jq, ripgrep, fd-find, build-essential, python3-venv, sqlite3, postgresql-client,
