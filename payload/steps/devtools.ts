@@ -16,7 +16,8 @@ export const DEVTOOLS = '/usr/local/lib/firstboot-devtools';
 const CONTEXT7_ROOT = `${DEVTOOLS}/context7`;
 const NIX_CONF = '/etc/nix/nix.conf';
 const FEATURES = 'experimental-features = nix-command flakes';
-const NIX_SOCKET = 'nix-daemon.socket';
+// the service, not its socket: Debian 13's package starts the service, which then holds the socket itself
+const NIX_DAEMON = 'nix-daemon.service';
 
 /** the npm side, which writes the real file system; tests put stand-ins here */
 export const npmInstall = { packages: fetchPackages, tree: fetchTree };
@@ -62,7 +63,7 @@ async function installed(fs: Fs, root: string, pin: string): Promise<boolean> {
 
 async function drift(ctx: Ctx<DevtoolsPlan>): Promise<string[]> {
   const { params: p, $, fs } = ctx;
-  const out = [...(await filesDrift(fs, [await nixConf(fs), ...wrappers(p)])), ...(await unitsDown($, [NIX_SOCKET]))];
+  const out = [...(await filesDrift(fs, [await nixConf(fs), ...wrappers(p)])), ...(await unitsDown($, [NIX_DAEMON]))];
   const groups = (await $({ nothrow: true })`id -nG ${p.user}`).stdout.split(/\s+/);
   if (!groups.includes('nix-users')) out.push(`${p.user} is not in nix-users (the group that may use the Nix daemon)`);
   const claude = claudeOf(p);
@@ -89,9 +90,9 @@ export const devtools: Step<'devtools'> = {
     const { params: p, $, fs, plan, log } = ctx;
     // generate said so already; here it fails before anything is fetched
     if (p.context7 && !nodeAtLeast(process.versions.node, p.context7.node)) throw new Error(`the Context7 MCP server needs Node.js ${p.context7.node} or later; this server has ${process.versions.node}`);
-    await writeFiles(fs, [await nixConf(fs)]);
+    if (await writeFiles(fs, [await nixConf(fs)])) await $`systemctl try-restart ${NIX_DAEMON}`;
     await $`usermod --append --groups nix-users ${p.user}`;
-    await enableNow($, NIX_SOCKET);
+    await enableNow($, NIX_DAEMON);
     const fetch = { registry: plan.npm.registry, log: (line: string) => log.info(line) };
     const claude = claudeOf(p);
     if (claude) await npmInstall.packages([claude], { ...fetch, root: DEVTOOLS });
@@ -112,7 +113,7 @@ export const devtools: Step<'devtools'> = {
     }
   },
   async verify({ params: p, $ }) {
-    const problems = await unitsDown($, [NIX_SOCKET]);
+    const problems = await unitsDown($, [NIX_DAEMON]);
     const tools = ['git', 'gh', 'sqlite3', 'psql', 'redis-cli', 'cc', 'nix', ...(claudeOf(p) ? ['claude'] : [])];
     for (const tool of tools) {
       if (!(await asAdmin($, p.user, [tool, '--version'])).ok) problems.push(`${tool} --version does not run for ${p.user}`);

@@ -18,13 +18,14 @@ const TOKEN = 'ghp_the-github-token';
 /** Debian 13 after the packages step, the admin made; the shell answers as the machine would */
 function machine(p: DevtoolsPlan = params) {
   const ctx = stepContext(p);
-  const state = { groups: 'dev', socket: false, ghToken: '' };
+  const state = { groups: 'dev', daemon: false, ghToken: '' };
   ctx.fs.seed('/etc/nix/nix.conf', DEBIAN_NIX_CONF).seed('/home/dev/.claude.json', '{"numStartups": 3, "mcpServers": {"mine": {"type": "stdio", "command": "x"}}}', 0o600, 'dev:dev');
   ctx.$
     .on('id -nG dev', () => ({ stdout: `${state.groups}\n` }))
     .on(/^usermod --append --groups nix-users dev$/, () => ((state.groups += ' nix-users'), {}))
-    .on(/^systemctl is-(enabled|active) --quiet nix-daemon.socket$/, () => ({ exitCode: state.socket ? 0 : 1 }))
-    .on('systemctl enable --now nix-daemon.socket', () => ((state.socket = true), {}))
+    .on(/^systemctl is-(enabled|active) --quiet nix-daemon.service$/, () => ({ exitCode: state.daemon ? 0 : 1 }))
+    .on('systemctl try-restart nix-daemon.service', {})
+    .on('systemctl enable --now nix-daemon.service', () => ((state.daemon = true), {}))
     .on('sudo -u dev -H gh auth token', () => ({ stdout: state.ghToken, exitCode: state.ghToken ? 0 : 1 }))
     .on(/^sudo -u dev -H gh auth login /, (_cmd, opts) => ((state.ghToken = `${opts.input}\n`), {}))
     .on(/^sudo -u dev -H \S+ --version$/, { stdout: 'v1\n' })
@@ -49,7 +50,7 @@ test('a fresh server: every piece is drift, apply sets each up, and then check f
   const { ctx, fetched } = machine();
   await secret(ctx);
   const drift = await devtools.check(ctx);
-  for (const want of ['/etc/nix/nix.conf differs', 'nix-daemon.socket is not running', 'dev is not in nix-users', 'Claude Code 2.1.333 is not installed', 'the Context7 MCP server is not installed', "Context7 is not in dev's Claude Code MCP servers", 'gh is not logged in for dev with secret github']) {
+  for (const want of ['/etc/nix/nix.conf differs', 'nix-daemon.service is not running', 'dev is not in nix-users', 'Claude Code 2.1.333 is not installed', 'the Context7 MCP server is not installed', "Context7 is not in dev's Claude Code MCP servers", 'gh is not logged in for dev with secret github']) {
     assert.ok(drift.some((line) => line.startsWith(want)), `no "${want}" in ${JSON.stringify(drift)}`);
   }
   await devtools.apply(ctx);
@@ -64,8 +65,10 @@ test('nix.conf keeps what Debian ships and turns on flakes and the nix command; 
   ctx.fs.seed('/etc/nix/nix.conf', `${DEBIAN_NIX_CONF}experimental-features = nix-command\n`);
   await devtools.apply(ctx);
   assert.is(await ctx.fs.read('/etc/nix/nix.conf'), `${DEBIAN_NIX_CONF}experimental-features = nix-command flakes\n`);
+  // the running daemon reads nix.conf when it starts
+  assert.ok(ctx.$.commands.includes('systemctl try-restart nix-daemon.service'));
   assert.ok(ctx.$.commands.includes('usermod --append --groups nix-users dev'));
-  assert.ok(ctx.$.commands.includes('systemctl enable --now nix-daemon.socket'));
+  assert.ok(ctx.$.commands.includes('systemctl enable --now nix-daemon.service'));
 });
 
 test('Claude Code runs pinned with its own updater off; Context7 joins the MCP servers the admin already has', async () => {
@@ -117,7 +120,7 @@ test('Context7 on a Node.js older than it needs: the step fails before it fetche
 
 test('verify names each tool that does not run for the admin, and a Nix daemon that does not answer', async () => {
   const { ctx, state } = machine();
-  state.socket = true;
+  state.daemon = true;
   ctx.$.on('sudo -u dev -H psql --version', { exitCode: 127 }).on('sudo -u dev -H nix store ping --store daemon', { exitCode: 1 });
   assert.equal(await devtools.verify(ctx), ['psql --version does not run for dev', 'the Nix daemon does not answer dev']);
 });

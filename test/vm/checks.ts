@@ -139,7 +139,7 @@ export async function checkInside(vm: Vm, e: Expect): Promise<void> {
 export async function checkDevtools(vm: Vm, e: Expect): Promise<void> {
   const step = stepOf(e.plan, 'devtools')!;
   for (const tool of ['git', 'gh', 'sqlite3', 'psql', 'redis-cli', 'cc', 'make', 'nix']) await asAdmin(vm, e, `${tool} --version`);
-  assert.is((await asAdmin(vm, e, 'systemctl is-active nix-daemon.socket')).trim(), 'active');
+  assert.is((await asAdmin(vm, e, 'systemctl is-active nix-daemon.service')).trim(), 'active');
   // flakes and the nix command are on, and the admin reaches the store only through the daemon
   assert.is((await asAdmin(vm, e, "nix eval --expr '1 + 1'")).trim(), '2');
   await asAdmin(vm, e, 'nix store ping --store daemon');
