@@ -17,6 +17,8 @@ export async function fetchTree(tree: NpmTree, options: FetchOptions): Promise<v
   const marker = join(options.root, MARKER);
   if ((await readFile(marker, 'utf8').catch(() => undefined)) === tree.digest) return;
   const downloads = join(options.root, '.downloads');
+  // the root first, as the umask has it (others run what lands here); a recursive mkdir would give it 0700
+  await mkdir(options.root, { recursive: true });
   await mkdir(downloads, { recursive: true, mode: 0o700 });
   const parts = new Map<string, string>();
   const entries = [];

@@ -349,13 +349,18 @@ const atRegistryPaths = (tarballs: Record<string, Buffer>): Handler => (req, res
 test('a tree lands as npm lays it out, nested versions included, after its one digest matched; a second run costs nothing', async () => {
   const server = await registry(atRegistryPaths(TREE));
   const m = machine(server.url);
+  // a root that does not exist yet: the users who run the tree must be able to read it
+  const root = join(m.root, 'tools/context7');
+  m.options.root = root;
+  m.modules = join(root, 'node_modules');
   await fetchTree(pinnedTree(), m.options);
+  assert.is(mode(root), 0o755);
   assert.equal(server.requests.map((r) => r.url), ['/npm/a/-/a-1.0.0.tgz', '/npm/@s/b/-/b-2.0.0.tgz', '/npm/@s/b/-/b-1.0.0.tgz']);
   assert.is(readFileSync(join(m.modules, 'a/index.js'), 'utf8'), 'a1');
   assert.is(readFileSync(join(m.modules, '@s/b/index.js'), 'utf8'), 'b2');
   assert.is(readFileSync(join(m.modules, 'a/node_modules/@s/b/index.js'), 'utf8'), 'b1');
-  assert.is(readFileSync(join(m.root, '.firstboot-integrity'), 'utf8'), pinnedTree().digest);
-  assert.equal(list(m.root).sort(), ['.firstboot-integrity', 'node_modules']);
+  assert.is(readFileSync(join(root, '.firstboot-integrity'), 'utf8'), pinnedTree().digest);
+  assert.equal(list(root).sort(), ['.firstboot-integrity', 'node_modules']);
   await fetchTree(pinnedTree(), m.options);
   assert.is(server.requests.length, 3);
 });
