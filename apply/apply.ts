@@ -79,7 +79,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
   const read = reader(o.print);
   const { script, input } = startScript({ files: serverFiles(o.plan, o.payload), secrets: o.secrets });
   o.report(`sending the plan and payload${o.secrets.size ? ` and ${o.secrets.size} secret${o.secrets.size > 1 ? 's' : ''}` : ''} to ${first.user}@${o.target.name} (port ${first.port}); the run goes on if the connection drops`);
-  let last = await o.run(first, asRoot(first.user, script), { input, onLine: read.line });
+  let last = await o.run(first, asRoot(first.user, script, [], true), { input, onLine: read.line });
   if (!read.state.cursor) throw new ApplyError(firstProblem(o.target, first, last));
   // learnt over the login the user's known_hosts authenticated, before the run may drop other key types
   await trustHostKey(o.target, o.target.hostKeyAlias, read.state.hostKey);

@@ -1,7 +1,7 @@
 // What apply runs on the server, as root: POSIX sh and the tools every Debian and Ubuntu has. The
 // scripts are arguments (visible in the process list and sudo's log, so they hold nothing secret);
 // file contents and secrets come on stdin and are read with `head -c`, each its exact byte count.
-import { SERVER_PATHS } from '../contract/paths';
+import { CLIENT_ADDRESS, SERVER_PATHS } from '../contract/paths';
 import type { ServerFile } from '../generator/render';
 
 /** Lines that end the log and start the result, in what follow prints. */
@@ -10,10 +10,13 @@ export const MARK = { cursor: '@@firstboot cursor ', hostKey: '@@firstboot host-
 const UNIT = 'firstboot.service';
 const state = SERVER_PATHS.status.replace(/\/[^/]*$/, '');
 
-/** `sh -c SCRIPT sh ARGS...` as one command line for the login shell; through sudo unless root. */
-export function asRoot(user: string, script: string, args: string[] = []): string {
+/**
+ * `sh -c SCRIPT sh ARGS...` as one command line for the login shell; through sudo unless root. With
+ * `client`, the first argument is the login's own "$SSH_CLIENT", which sudo would not pass on.
+ */
+export function asRoot(user: string, script: string, args: string[] = [], client = false): string {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  return [...(user === 'root' ? [] : ['sudo', '-n']), 'sh', '-c', quote(script), 'sh', ...args.map(quote)].join(' ');
+  return [...(user === 'root' ? [] : ['sudo', '-n']), 'sh', '-c', quote(script), 'sh', ...(client ? ['"$SSH_CLIENT"'] : []), ...args.map(quote)].join(' ');
 }
 
 /**
@@ -37,8 +40,9 @@ export interface Upload {
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 
 /**
- * Writes the files and secrets (each whole: a temporary file, then a rename), clears the last run's
- * plan, status and done marker, and starts firstboot.service afresh, detached from this connection;
+ * Notes the address the login came from ($1: SSH_CLIENT, for GeoIP's guard), writes the files and
+ * secrets (each whole: a temporary file, then a rename), clears the last run's plan, status and done
+ * marker, and starts firstboot.service afresh, detached from this connection;
  * then prints the host key (apply trusts it before the run removes other key types) and the journal
  * cursor, and follows the run.
  */
@@ -50,6 +54,7 @@ export function startScript(upload: Upload): { script: string; input: Buffer } {
   ];
   const script = `set -eu
 umask 077
+c=\${1-}; mkdir -p ${state}; printf '%s\\n' "\${c%% *}" > ${CLIENT_ADDRESS}
 take() { mkdir -p "\${2%/*}"; head -c "$1" > "$2.new"; chmod "$3" "$2.new"; mv "$2.new" "$2"; }
 ${takes.join('\n')}
 rm -f ${SERVER_PATHS.plan} ${SERVER_PATHS.status} ${SERVER_PATHS.done}

@@ -15,3 +15,6 @@ export const SERVER_PATHS = {
   /** written after a successful run; the unit does not start while it exists */
   done: '/var/lib/firstboot/done',
 } as const;
+
+/** The address the last `apply` connected from (its SSH_CLIENT): GeoIP blocking must never cut it off. */
+export const CLIENT_ADDRESS = '/var/lib/firstboot/client-address';

@@ -35,6 +35,7 @@ export type StepPlan =
   | UpgradesPlan
   | ReportPlan
   | DevtoolsPlan
+  | GeoipPlan
   | ExtrasPlan;
 
 export type StepId = StepPlan['id'];
@@ -198,4 +199,18 @@ export interface NpmTree {
   node: string;
   /** the file the tree's command runs, relative to node_modules/ */
   main: string;
+}
+
+/** Only the listed countries (and what is always allowed) reach the guarded ports; other ports are untouched. */
+export interface GeoipPlan {
+  id: 'geoip';
+  /** ISO 3166-1 alpha-2 codes, as the data writes them */
+  countries: string[];
+  /** the guarded ports, "PORT" or "FROM-TO", per protocol */
+  tcp: string[];
+  udp: string[];
+  /** addresses and CIDR ranges always let through: the config's and the tailnet's */
+  allow: string[];
+  /** the country-IP data (CSV "FROM,TO,COUNTRY" per family) */
+  data: NpmPackage;
 }

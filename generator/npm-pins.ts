@@ -2,7 +2,7 @@
 // exact version and its sha512 integrity, so the server checks each tarball as apt checks a .deb.
 import type { NpmPackage, NpmTree } from '../contract/plan';
 import { treeDigest, treeId } from '../contract/npm-tree';
-import devtools from './devtools-pins.json' with { type: 'json' };
+import pins from './pins.json' with { type: 'json' };
 import lock from '../package-lock.json' with { type: 'json' };
 
 const CONTEXT7 = '@upstash/context7-mcp';
@@ -17,9 +17,11 @@ export function pin(name: string): NpmPackage {
   return { name, version: entry.version, integrity: entry.integrity };
 }
 
-/** The developer tools' pins, kept by `npm run pins` (scripts/pins.ts) apart from firstboot's own lock. */
+// The optional capabilities' pins, kept by `npm run pins` (scripts/pins.ts) apart from firstboot's own lock.
+
+/** Claude Code and Context7 */
 export function devtoolsPins(): { claude: Record<'x64' | 'arm64', NpmPackage>; context7: NpmTree } {
-  const { claude, context7 } = devtools;
+  const { claude, context7 } = pins;
   const entries = context7.tree.map((p) => ({ id: `${p.path}@${p.version}`, integrity: p.integrity }));
   return {
     claude: claude as Record<'x64' | 'arm64', NpmPackage>,
@@ -27,8 +29,11 @@ export function devtoolsPins(): { claude: Record<'x64' | 'arm64', NpmPackage>; c
   };
 }
 
-/** every tarball the developer tools may fetch, for a mirror (and the VM tests' registry) to hold */
-export function devtoolsTarballs(): NpmPackage[] {
-  const { claude, context7 } = devtools;
-  return [...Object.values(claude), ...context7.tree.map((p) => ({ name: treeId(`${p.path}@${p.version}`).name, version: p.version, integrity: p.integrity }))];
+/** the country-IP data GeoIP blocking reads */
+export const geoipPin = (): NpmPackage => pins.geoip;
+
+/** every tarball the optional capabilities may fetch, for a mirror (and the VM tests' registry) to hold */
+export function optionalTarballs(): NpmPackage[] {
+  const { claude, context7 } = pins;
+  return [pins.geoip, ...Object.values(claude), ...context7.tree.map((p) => ({ name: treeId(`${p.path}@${p.version}`).name, version: p.version, integrity: p.integrity }))];
 }

@@ -1,5 +1,5 @@
 // The developer toolchain: Debian's tools and Nix come with the packages step; Claude Code and the
-// Context7 MCP server are pinned npm packages the devtools step fetches (their pins: ../devtools-pins.json).
+// Context7 MCP server are pinned npm packages the devtools step fetches (their pins: ../pins.json).
 import type { Capability } from './capability';
 import type { Plan } from '../../contract/plan';
 import { devtoolsPins } from '../npm-pins';

@@ -15,6 +15,7 @@ import { baseline } from './baseline';
 import { upgrades } from './upgrades';
 import { report } from './report';
 import { devtools } from './devtools';
+import { geoip } from './geoip';
 import { extras } from './packages';
 
-export const capabilities: Capability<any>[] = [metadata, hostname, timezone, admin, ssh, firewall, fail2ban, audit, sysctl, pam, baseline, upgrades, report, devtools, extras];
+export const capabilities: Capability<any>[] = [metadata, hostname, timezone, admin, ssh, firewall, fail2ban, audit, sysctl, pam, baseline, upgrades, geoip, report, devtools, extras];

@@ -53,6 +53,14 @@ export const reportNeeds = (missing: string[]) => `the report needs ${missing.jo
 export const passwordNeedsUser = 'a password needs report.smtp.user: the login it belongs to';
 export const context7Node = (need: string, image: string, has: string) =>
   `Context7 needs Node.js ${need} or later, and ${image} has ${has}: use --image debian-13, or set devtools.context7: false`;
+export const expectCountry = 'a country code of two capital letters (ISO 3166-1 alpha-2), such as DE';
+export const expectAddress = 'an IPv4 or IPv6 address or CIDR range, such as 203.0.113.7 or 2001:db8::/32';
+export const notAnAddress = 'not an IPv4 or IPv6 address or a CIDR range of one';
+export const badPrefix = (max: number) => `the prefix length must be from 0 to ${max}`;
+export const expectPackageVersion = 'an npm package and its exact version, "NAME@VERSION"';
+export const expectIntegrity = 'a sha512 integrity, "sha512-" and 88 characters of base64';
+export const dataNeedsBoth = 'geoip.data needs both package and integrity: the package pinned by its sha512';
+export const geoipNeedsCountries = 'GeoIP blocking needs geoip.countries: the countries that may reach SSH';
 export const context7NeedsClaude = 'Context7 is an MCP server for Claude Code: it needs devtools.claude: true';
 export const expectSecret = 'a secret\'s name, "secret:NAME" (NAME: a lowercase letter, then up to 31 of a-z, 0-9 and "_")';
 export const secretInConfig = (given: string) =>

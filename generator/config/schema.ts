@@ -3,6 +3,7 @@
 // A new section (tailscale, geoip, ...) is one entry in `schema` below, plus its rules in rules.ts if
 // it clashes with other options.
 import { boolean, either, integer, list, literal, map, oneOf, optional, secret, section, string, type Infer } from './dsl';
+import { isIP } from 'node:net';
 import * as msg from './messages';
 import { parseAllow, parseRange, rangeProblem, rangeText, type Proto } from './ports';
 import { durationSeconds } from '../capabilities/fail2ban';
@@ -67,6 +68,15 @@ function allowProblem(text: string): string | undefined {
 function toRule(text: string): { port: string; proto: Proto } {
   const rule = parseAllow(text)!;
   return { port: rangeText(rule), proto: rule.proto };
+}
+
+/** an IPv4 or IPv6 address, or a CIDR range of either */
+function addressProblem(text: string): string | undefined {
+  const [address, bits, extra] = text.split('/');
+  const family = isIP(address);
+  if (!family || extra !== undefined) return msg.notAnAddress;
+  if (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))) return msg.badPrefix(family === 4 ? 32 : 128);
+  return undefined;
 }
 
 function moshRangeProblem(text: string): string | undefined {
@@ -238,6 +248,34 @@ export const schema = section(
         github_token: secret({ doc: 'A GitHub token gh logs the admin in with: "secret:NAME", given at `firstboot apply` or `create --wait`; gh keeps it in the admin\'s own ~/.config/gh. Without it, run `gh auth login` once.' }),
       },
       { doc: 'A developer\'s server: the toolchain, Nix, Claude Code with Context7, and gh logged in.' },
+    ),
+    geoip: section(
+      {
+        enabled: boolean({ doc: 'Turn GeoIP blocking on or off.', default: false }),
+        countries: list(string({ doc: '', expect: msg.expectCountry, pattern: /^[A-Z]{2}$/ }), {
+          doc: 'The countries allowed to reach the guarded ports (required when GeoIP blocking is on), as ISO 3166-1 alpha-2 codes: DE, AT, US.',
+          default: [],
+        }),
+        ports: list(map(string({ doc: '', expect: msg.expectAllow, pattern: /^\d{1,5}(:\d{1,5})?\/(tcp|udp)$/, check: allowProblem }), toRule), {
+          doc: 'The ports guarded, "PORT/PROTO" or "FROM:TO/PROTO"; every other port is left as the firewall has it.',
+          defaultText: 'the SSH port and the mosh range',
+          default: [],
+        }),
+        always_allow: list(string({ doc: '', expect: msg.expectAddress, check: addressProblem }), {
+          doc: 'Addresses and CIDR ranges let through from anywhere: where you travel from, a VPN\'s exit, a monitoring service. Loopback, the tailnet (100.64.0.0/10, fd7a:115c:a1e0::/48) and the private networks the server is attached to always are.',
+          default: [],
+        }),
+        data: section(
+          {
+            package: optional(string({ doc: 'The package, "NAME@VERSION", holding NAME-ipv4.csv and NAME-ipv6.csv (NAME without its scope) with lines "FROM,TO,COUNTRY".', expect: msg.expectPackageVersion, pattern: /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*@[\w.+-]+$/ })),
+            integrity: optional(string({ doc: 'Its tarball\'s sha512, "sha512-..." as package-lock.json writes it.', expect: msg.expectIntegrity, pattern: /^sha512-[A-Za-z0-9+/]{86}==$/ })),
+          },
+          { doc: 'Country data of your own instead of the pinned geo-whois-asn-country: a package on the npm registry (or the one `--registry` names), in the same layout, pinned by its sha512.' },
+        ),
+      },
+      {
+        doc: 'Lets only some countries reach SSH (and mosh), IPv4 and IPv6, from pinned country-IP data (geo-whois-asn-country, CC0). Nothing goes live that would cut off an open SSH session or the address `apply` connects from.',
+      },
     ),
     packages: list(string({ doc: '', expect: msg.expectPackage, pattern: /^[a-z0-9][a-z0-9+.-]+$/ }), {
       doc: 'Extra Debian packages to install, in the same apt transaction as firstboot\'s own.',

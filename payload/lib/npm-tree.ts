@@ -45,3 +45,6 @@ export async function fetchTree(tree: NpmTree, options: FetchOptions): Promise<v
   await rm(downloads, { recursive: true, force: true });
   options.log(`installed ${tree.packages.length} packages`);
 }
+
+/** what the steps call: tests stand in for it, since it writes the real file system */
+export const treeInstall = { tree: fetchTree };

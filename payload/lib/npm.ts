@@ -44,6 +44,9 @@ export async function fetchPackages(packages: NpmPackage[], options: FetchOption
   }
 }
 
+/** what the steps call: tests stand in for it, since it writes the real file system */
+export const npmInstall = { packages: fetchPackages };
+
 async function fetchPackage(pkg: NpmPackage, options: FetchOptions): Promise<void> {
   if (!NAME.test(pkg.name) || !VERSION.test(pkg.version)) throw new Error('not a valid package name and version');
   if (!SHA512.test(pkg.integrity)) throw new Error(`only sha512 integrity pins are accepted, got '${pkg.integrity}'`);

@@ -8,8 +8,8 @@ import type { Fs } from '../lib/fs';
 import type { Shell } from '../lib/shell';
 import { filesDrift, header, writeFiles, type FileSpec } from '../lib/files';
 import { enableNow, unitsDown } from '../lib/systemd';
-import { fetchPackages, MARKER } from '../lib/npm';
-import { fetchTree } from '../lib/npm-tree';
+import { MARKER, npmInstall } from '../lib/npm';
+import { treeInstall } from '../lib/npm-tree';
 import { nodeAtLeast } from '../../contract/npm-tree';
 
 export const DEVTOOLS = '/usr/local/lib/firstboot-devtools';
@@ -18,9 +18,6 @@ const NIX_CONF = '/etc/nix/nix.conf';
 const FEATURES = 'experimental-features = nix-command flakes';
 // the service, not its socket: Debian 13's package starts the service, which then holds the socket itself
 const NIX_DAEMON = 'nix-daemon.service';
-
-/** the npm side, which writes the real file system; tests put stand-ins here */
-export const npmInstall = { packages: fetchPackages, tree: fetchTree };
 
 const arch = () => process.arch as 'x64' | 'arm64';
 const claudeOf = (p: DevtoolsPlan) => p.claude?.[arch()];
@@ -97,7 +94,7 @@ export const devtools: Step<'devtools'> = {
     const claude = claudeOf(p);
     if (claude) await npmInstall.packages([claude], { ...fetch, root: DEVTOOLS });
     if (p.context7) {
-      await npmInstall.tree(p.context7, { ...fetch, root: CONTEXT7_ROOT });
+      await treeInstall.tree(p.context7, { ...fetch, root: CONTEXT7_ROOT });
       const claudeJson = await claudeSettings(fs, p.user);
       if (!claudeJson) throw new Error(`${home(p.user)}/.claude.json is not JSON; Context7 was not added to it`);
       const { path, settings } = claudeJson;

@@ -19,6 +19,7 @@ export const steps: Record<StepId, () => Promise<Step<any>>> = {
   baseline: () => import('./baseline').then((m) => m.baseline),
   upgrades: () => import('./upgrades').then((m) => m.upgrades),
   report: () => import('./report').then((m) => m.report),
+  geoip: () => import('./geoip').then((m) => m.geoip),
   devtools: () => import('./devtools').then((m) => m.devtools),
   extras: () => import('./extras').then((m) => m.extras),
 };

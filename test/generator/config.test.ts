@@ -88,6 +88,12 @@ const cases: Case[] = [
   { name: 'Context7 without Claude Code', yaml: 'devtools:\n  enabled: true\n  claude: false\n  context7: true\n', expected: [{ path: '$.devtools.context7', line: 4, message: /MCP server for Claude Code: it needs devtools.claude: true/ }] },
   { name: 'Context7 on an image whose Node is too old', image: 'ubuntu-24.04', yaml: 'devtools:\n  enabled: true\n  context7: true\n', expected: [{ path: '$.devtools.context7', line: 3, column: 13, message: /Context7 needs Node.js 20.18.1 or later, and ubuntu-24.04 has 18.19: use --image debian-13, or set devtools.context7: false/ }] },
   { name: 'a GitHub token in the clear', yaml: 'devtools:\n  github_token: ghp_abc\n', expected: [{ path: '$.devtools.github_token', line: 2, message: /a secret's value never sits in the config/ }] },
+  // geoip
+  { name: 'GeoIP blocking with no country', yaml: 'geoip:\n  enabled: true\n', expected: [{ path: '$.geoip.enabled', line: 2, column: 12, message: /GeoIP blocking needs geoip.countries/ }] },
+  { name: 'a country in lowercase', yaml: 'geoip:\n  countries: [DE, at]\n', expected: [{ path: '$.geoip.countries[1]', line: 2, message: /two capital letters.*got "at"/ }] },
+  { name: 'an always-allowed address that is not one', yaml: 'geoip:\n  always_allow: [203.0.113.300]\n', expected: [{ path: '$.geoip.always_allow[0]', line: 2, message: /not an IPv4 or IPv6 address/ }] },
+  { name: 'an IPv4 prefix over 32', yaml: 'geoip:\n  always_allow: [203.0.113.0/33]\n', expected: [{ path: '$.geoip.always_allow[0]', line: 2, message: /prefix length must be from 0 to 32/ }] },
+  { name: 'own GeoIP data without its pin', yaml: 'geoip:\n  data: { package: my-geo@1.0.0 }\n', expected: [{ path: '$.geoip.data', line: 2, message: /needs both package and integrity/ }] },
   // fail2ban, upgrades, packages
   { name: 'a duration with no unit', yaml: 'fail2ban:\n  bantime: 3600\n', expected: [{ path: '$.fail2ban.bantime', line: 2, message: /must be a duration.*got 3600/ }] },
   { name: 'a duration with a bad unit', yaml: 'fail2ban: { findtime: 10y }\n', expected: [{ path: '$.fail2ban.findtime', line: 1, column: 23, message: /must be a duration.*got "10y"/ }] },
@@ -170,6 +176,7 @@ const defaults = {
   upgrades: { enabled: true, reboot: '04:00' },
   report: { enabled: false, to: undefined, from: undefined, time: '07:00', smtp: { host: undefined, port: 587, tls: 'starttls', user: undefined, password: undefined } },
   devtools: { enabled: false, claude: true, context7: false, github_token: undefined },
+  geoip: { enabled: false, countries: [], ports: [], always_allow: [], data: { package: undefined, integrity: undefined } },
   packages: [],
 };
 
@@ -202,6 +209,7 @@ test('every option set resolves to itself, allow entries split into port and pro
       'upgrades: { enabled: true, reboot: false }',
       'report: { enabled: true, to: ops@example.org, time: "06:30", smtp: { host: smtp.example.org, port: 465, tls: tls, user: fb@example.org, password: secret:smtp } }',
       'devtools: { enabled: true, claude: true, context7: true, github_token: secret:gh }',
+      'geoip: { enabled: true, countries: [DE, AT], ports: [22/tcp], always_allow: [198.51.100.7, "2001:db8::/32"] }',
       'packages: [htop, g++, libfoo1.2-dev]',
     ].join('\n'),
   });
@@ -227,6 +235,7 @@ test('every option set resolves to itself, allow entries split into port and pro
     upgrades: { enabled: true, reboot: false },
     report: { enabled: true, to: 'ops@example.org', from: undefined, time: '06:30', smtp: { host: 'smtp.example.org', port: 465, tls: 'tls', user: 'fb@example.org', password: 'smtp' } },
     devtools: { enabled: true, claude: true, context7: true, github_token: 'gh' },
+    geoip: { enabled: true, countries: ['DE', 'AT'], ports: [{ port: '22', proto: 'tcp' }], always_allow: ['198.51.100.7', '2001:db8::/32'], data: { package: undefined, integrity: undefined } },
     packages: ['htop', 'g++', 'libfoo1.2-dev'],
   });
 });

@@ -3,8 +3,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { DevtoolsPlan } from '../../contract/plan';
-import { devtools, DEVTOOLS, npmInstall } from '../../payload/steps/devtools';
-import { MARKER } from '../../payload/lib/npm';
+import { devtools, DEVTOOLS } from '../../payload/steps/devtools';
+import { MARKER, npmInstall } from '../../payload/lib/npm';
+import { treeInstall } from '../../payload/lib/npm-tree';
 import { devtoolsPins } from '../../generator/npm-pins';
 import { stepContext, type TestCtx } from './context';
 import { rejects } from '../rejects';
@@ -37,7 +38,7 @@ function machine(p: DevtoolsPlan = params) {
       ctx.fs.seed(`${options.root}/node_modules/${pkg.name}/${MARKER}`, pkg.integrity);
     }
   };
-  npmInstall.tree = async (tree, options) => {
+  treeInstall.tree = async (tree, options) => {
     fetched.push(`${options.root} tree of ${tree.packages.length}`);
     ctx.fs.seed(`${options.root}/${MARKER}`, tree.digest);
   };

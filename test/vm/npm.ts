@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { NpmPackage } from '../../contract/plan';
 import { npmPackages } from '../../generator/plan';
-import { devtoolsTarballs } from '../../generator/npm-pins';
+import { optionalTarballs } from '../../generator/npm-pins';
 import { cacheKey, cachePath, removeTree } from './exec';
 import { REPO_ADDRESS } from './image';
 
@@ -15,9 +15,9 @@ import { REPO_ADDRESS } from './image';
 export const NPM_PREFIX = '/npm/';
 export const VM_REGISTRY = `http://${REPO_ADDRESS}${NPM_PREFIX}`;
 
-/** what the VMs (x86-64) may fetch: the runner's packages and the developer tools for their architecture */
+/** what the VMs (x86-64) may fetch: the runner's packages and the optional capabilities' for their architecture */
 function vmPackages(): NpmPackage[] {
-  const all = [...npmPackages(), ...devtoolsTarballs().filter((pkg) => !pkg.name.endsWith('-arm64'))];
+  const all = [...npmPackages(), ...optionalTarballs().filter((pkg) => !pkg.name.endsWith('-arm64'))];
   return [...new Map(all.map((pkg) => [`${pkg.name}@${pkg.version}`, pkg])).values()];
 }
 
