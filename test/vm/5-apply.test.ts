@@ -4,7 +4,10 @@
 // follows it there as the admin, then writes the Host block. A secret (the admin's console password)
 // goes along and must land root-only and nowhere else. A second apply changes nothing; after drift by
 // hand, `apply --check` names it and exits 1. The daily report goes to a real SMTP server on the host
-// (STARTTLS on a certificate the guest trusts, AUTH checking the password, itself a secret).
+// (STARTTLS on a certificate the guest trusts, AUTH checking the password, itself a secret). GeoIP
+// blocking lets only Germany reach SSH, from country data the test makes (qemu's network, where every
+// connection from the host comes from, is German in it): a client from a US address is dropped, one
+// from a German address answered, and a config that would cut off apply's own address is refused.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
@@ -16,7 +19,7 @@ import type { Plan } from '../../contract/plan';
 import type { Status } from '../../contract/status';
 import { asAdmin, checkInside, checkLogins, sudo, type Expect } from './checks';
 import { CLOUD_INIT_FINISHED, withVm } from './scenario';
-import { VM_REGISTRY } from './npm';
+import { localPackage, VM_REGISTRY } from './npm';
 import { sshRoute } from './route';
 import { startSmtp } from './smtp';
 import { keyPair } from './userdata';
@@ -33,6 +36,19 @@ report:
   to: ops@example.org
   smtp: { host: ${SMTP.host}, user: ${SMTP.user}, password: secret:smtp }
 `;
+const GEO_DATA = {
+  'firstboot-test-geoip-ipv4.csv': '5.9.0.0,5.10.15.255,DE\n8.8.8.0,8.8.8.255,US\n169.254.0.0,169.254.255.255,DE\n',
+  'firstboot-test-geoip-ipv6.csv': '2001:4860::,2001:4860:ffff:ffff:ffff:ffff:ffff:ffff,US\n',
+};
+const geoip = (countries: string, integrity: string) =>
+  `geoip:\n  enabled: true\n  countries: [${countries}]\n  data: { package: firstboot-test-geoip@1.0.0, integrity: "${integrity}" }\n`;
+
+/** as root on the guest: a network namespace at PEER behind a veth at HOST, and what it gets from HOST:2222 */
+const fromNamespace = (name: string, host: string, peer: string) => `sudo -n bash -c 'ip netns add ${name}
+ip link add v${name} type veth peer name eth0 netns ${name}
+ip addr add ${host}/24 dev v${name}; ip link set v${name} up
+ip netns exec ${name} ip addr add ${peer}/24 dev eth0; ip netns exec ${name} ip link set eth0 up
+ip netns exec ${name} timeout 10 bash -c "exec 3<>/dev/tcp/${host}/2222 && head -c 7 <&3"; echo " exit $?"'`;
 
 test('apply over SSH on a running server: hardened, sshd moved and root shut out on the way, a secret delivered and nowhere else; converged runs change nothing; drift found', async () => {
   const key = await keyPair();
@@ -42,7 +58,8 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
   const secretFile = join(dir, 'console');
   const secret = `pw-${randomBytes(12).toString('hex')}`;
   const smtpPassword = `smtp-${randomBytes(12).toString('hex')}`;
-  writeFileSync(config, CONFIG);
+  const geo = await localPackage('firstboot-test-geoip', '1.0.0', GEO_DATA);
+  writeFileSync(config, CONFIG + geoip('DE', geo.pin.integrity));
   writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 });
   const smtp = await startSmtp(SMTP.host, SMTP.user, smtpPassword);
   const secrets = ['--secret', `console=@${secretFile}`, '--secret', 'smtp=env:SMTP_PASSWORD'];
@@ -59,7 +76,7 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
 
   const publicKey = readFileSync(key.public, 'utf8').trim();
   const services = [{ address: SMTP.address, port: SMTP.port, to: smtp.port }];
-  await withVm({ name: 'apply', suite: 'bookworm', userData: '', hostPorts: [22, 2222], publicKeys: [publicKey], services }, async (vm) => {
+  await withVm({ name: 'apply', suite: 'bookworm', userData: '', hostPorts: [22, 2222], publicKeys: [publicKey], services, registry: geo.registry }, async (vm) => {
     await vm.waitForConsole(CLOUD_INIT_FINISHED, 10 * 60_000);
     route.add(HOST, vm, [22, 2222]);
     // the user trusts the host key they have seen before: its ECDSA key, which the run removes
@@ -104,6 +121,11 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
     assert.match(mail, /^firstboot check\r?\n {2}packages +ok\r?$/m);
     assert.match(mail, /^ {2}ssh +ok\r?$/m);
 
+    // GeoIP: the table is live; the US client is dropped, the German one gets sshd's banner
+    assert.is((await sudo(vm, e, 'systemctl is-active firstboot-geoip.service firstboot-geoip-refresh.timer')).trim(), 'active\nactive');
+    assert.match(await asAdmin(vm, e, fromNamespace('us', '8.8.8.1', '8.8.8.8')), /^ exit 124$/m);
+    assert.match(await asAdmin(vm, e, fromNamespace('de', '5.9.200.1', '5.9.200.2')), /^SSH-2.0 exit 0$/m);
+
     await sudo(vm, e, 'systemctl stop cmdline-sampler');
     const places = '/root/cmdlines /var/log/firstboot.log /var/lib/firstboot/status.json /var/lib/firstboot/plan.json /var/lib/firstboot/report.json /usr/local/lib/firstboot /etc /var/log/sudo.log';
     // the patterns come from the secrets' own files: on a command line, the check would leak them itself
@@ -133,6 +155,14 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
     assert.match(refused, /report: sending to ops@example.org failed: msmtp: authentication failed[^]*exit 1\n$/);
     assert.match(await sudo(vm, e, 'firstboot report --print'), /The previous report was not sent\n {2}\S+: msmtp: authentication failed/);
     assert.is(smtp.mails().length, 1);
+
+    // GeoIP's guard: Austria only would cut off the address apply comes from: refused, and the table stays
+    writeFileSync(config, CONFIG + geoip('AT', geo.pin.integrity));
+    const guarded = await cli(['apply', HOST, ...common, ...secrets]);
+    assert.is(guarded.code, 1, `apply with a GeoIP config that shuts its own address out exited ${guarded.code}:\n${guarded.stderr}`);
+    assert.match(guarded.stderr, /geoip +failed .*would cut off 169\.254\.0\.2 /);
+    assert.match(await sudo(vm, e, 'nft list set inet firstboot_geoip allow4'), /169\.254\.0\.0\/16/);
+    await asAdmin(vm, e, 'true');
   });
   smtp.close();
 });

@@ -2,7 +2,8 @@
 // serves them (NAME/-/BASENAME-VERSION.tgz), so a VM fetches zx exactly as a server does from npm.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { NpmPackage } from '../../contract/plan';
@@ -43,4 +44,17 @@ export async function buildNpmDir(packages: NpmPackage[] = vmPackages()): Promis
   await removeTree(dir);
   renameSync(tmp, dir);
   return dir;
+}
+
+/** A package of the test's own on the guest's registry: what to add to VmOptions.registry, and its pin. */
+export async function localPackage(name: string, version: string, files: Record<string, string>): Promise<{ registry: Record<string, string>; pin: NpmPackage }> {
+  const dir = mkdtempSync(join(tmpdir(), 'firstboot-package-'));
+  for (const [file, content] of Object.entries({ 'package.json': JSON.stringify({ name, version }), ...files })) {
+    mkdirSync(join(dir, 'package'), { recursive: true });
+    writeFileSync(join(dir, 'package', file), content);
+  }
+  const tgz = join(dir, `${basename(name)}-${version}.tgz`);
+  await promisify(execFile)('tar', ['-czf', tgz, '--owner=0', '--group=0', '-C', dir, 'package']);
+  const integrity = `sha512-${createHash('sha512').update(readFileSync(tgz)).digest('base64')}`;
+  return { registry: { [`${NPM_PREFIX}${name}/-/`]: dir }, pin: { name, version, integrity } };
 }

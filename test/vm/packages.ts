@@ -1,5 +1,6 @@
 // What the VM images and the local repository hold, per Debian suite.
 import { devtools } from '../../generator/capabilities/devtools';
+import { geoip } from '../../generator/capabilities/geoip';
 import type { PlanInput } from '../../generator/capabilities/capability';
 
 export type Suite = 'bookworm' | 'trixie';
@@ -32,4 +33,4 @@ export function minimalPackages(suite: Suite): string[] {
  */
 export const EXTRA_PACKAGES = ['nodejs', 'ufw', 'fail2ban', 'python3-systemd', 'auditd', 'audispd-plugins', 'mosh',
   'unattended-upgrades', 'apt-listchanges', 'needrestart', 'libpam-pwquality', 'apparmor', 'acct', 'debsums', 'htop', 'zsh', 'lynis', 'msmtp',
-  ...devtools.packages!({} as PlanInput)];
+  ...devtools.packages!({} as PlanInput), ...geoip.packages!({} as PlanInput)];

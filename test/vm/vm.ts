@@ -33,6 +33,8 @@ export interface VmOptions {
   memoryMiB?: number;
   /** more services on the host the guest reaches: ADDRESS:PORT in the guest's network -> 127.0.0.1:to */
   services?: { address: string; port: number; to: number }[];
+  /** more folders the registry serves, by path (npm.ts localPackage) */
+  registry?: Record<string, string>;
 }
 
 export interface SshResult {
@@ -94,7 +96,7 @@ export class Vm {
 
   static async boot(opts: VmOptions): Promise<Vm> {
     const image = await buildImage({ suite: opts.suite, sshSocket: opts.sshSocket, minimal: opts.minimal });
-    const repo = await serveRepo({ '/': await buildRepo(opts.suite), [NPM_PREFIX]: await buildNpmDir() });
+    const repo = await serveRepo({ '/': await buildRepo(opts.suite), [NPM_PREFIX]: await buildNpmDir(), ...opts.registry });
     const instanceId = opts.instanceId ?? String(10_000_000 + Math.floor(Math.random() * 1_000_000));
     const metadata = await startMetadata({ instanceId, hostname: opts.name, userData: opts.userData, publicKeys: opts.publicKeys ?? [], mac: MAC });
     const dir = workPath('run', `${opts.name}-${Date.now()}`);
