@@ -121,6 +121,17 @@ test('asRoot quotes the script and its arguments for the login shell', () => {
   const command = asRoot('root', `printf '%s|' "$@"; echo "it's"`, ["a b", "c'd", 's=1;i=2']);
   assert.is(execFileSync('sh', ['-c', command], { encoding: 'utf8' }), "a b|c'd|s=1;i=2|it's\n");
   assert.match(asRoot('ops', 'true'), /^sudo -n sh -c 'true' sh$/);
+  // the login's own SSH_CLIENT goes in as $1, expanded by the login shell before sudo could drop it
+  const client = asRoot('ops', 'echo "$1|$2"', ['x'], true);
+  assert.is(execFileSync('sh', ['-c', client.replace(/^sudo -n /, '')], { encoding: 'utf8', env: { SSH_CLIENT: '198.51.100.7 50123 22' } }), '198.51.100.7 50123 22|x\n');
+});
+
+test('the start script notes the address apply came from, for GeoIP\'s guard', async () => {
+  const plan = await planFor('');
+  const run = server((call) => (call.command.includes('take ') ? { lines: [`${MARK.hostKey}${HOST_KEY}`, `${MARK.cursor}c`, ...LOG, ...ended] } : {}));
+  await applyPlan({ ...options(target(), run), plan });
+  assert.match(run.calls[0].command, /^sh -c '.*printf '\\''%s\\n'\\'' "\$\{c%% \*\}" > \/var\/lib\/firstboot\/client-address/s);
+  assert.match(run.calls[0].command, / sh "\$SSH_CLIENT"$/);
 });
 
 test('[USER@]HOST[:PORT], IPv6 in brackets', () => {
