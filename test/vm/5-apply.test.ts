@@ -7,7 +7,7 @@
 // (STARTTLS on a certificate the guest trusts, AUTH checking the password, itself a secret). GeoIP
 // blocking lets only Germany reach SSH, from country data the test makes (qemu's network, where every
 // connection from the host comes from, is German in it): a client from a US address is dropped, one
-// from a German address answered, and a config that would cut off apply's own address is refused.
+// from a German address answered, and a plan that would cut off apply's own address is refused.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
@@ -40,8 +40,8 @@ const GEO_DATA = {
   'firstboot-test-geoip-ipv4.csv': '5.9.0.0,5.10.15.255,DE\n8.8.8.0,8.8.8.255,US\n169.254.0.0,169.254.255.255,DE\n',
   'firstboot-test-geoip-ipv6.csv': '2001:4860::,2001:4860:ffff:ffff:ffff:ffff:ffff:ffff,US\n',
 };
-const geoip = (countries: string, integrity: string) =>
-  `geoip:\n  enabled: true\n  countries: [${countries}]\n  data: { package: firstboot-test-geoip@1.0.0, integrity: "${integrity}" }\n`;
+const geoip = (integrity: string) =>
+  `geoip:\n  enabled: true\n  countries: [DE]\n  data: { package: firstboot-test-geoip@1.0.0, integrity: "${integrity}" }\n`;
 
 /** as root on the guest: a network namespace at PEER behind a veth at HOST, and what it gets from HOST:2222 */
 const fromNamespace = (name: string, host: string, peer: string) => `sudo -n bash -c 'ip netns add ${name}
@@ -59,7 +59,7 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
   const secret = `pw-${randomBytes(12).toString('hex')}`;
   const smtpPassword = `smtp-${randomBytes(12).toString('hex')}`;
   const geo = await localPackage('firstboot-test-geoip', '1.0.0', GEO_DATA);
-  writeFileSync(config, CONFIG + geoip('DE', geo.pin.integrity));
+  writeFileSync(config, CONFIG + geoip(geo.pin.integrity));
   writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 });
   const smtp = await startSmtp(SMTP.host, SMTP.user, smtpPassword);
   const secrets = ['--secret', `console=@${secretFile}`, '--secret', 'smtp=env:SMTP_PASSWORD'];
@@ -156,11 +156,12 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
     assert.match(await sudo(vm, e, 'firstboot report --print'), /The previous report was not sent\n {2}\S+: msmtp: authentication failed/);
     assert.is(smtp.mails().length, 1);
 
-    // GeoIP's guard: Austria only would cut off the address apply comes from: refused, and the table stays
-    writeFileSync(config, CONFIG + geoip('AT', geo.pin.integrity));
-    const guarded = await cli(['apply', HOST, ...common, ...secrets]);
-    assert.is(guarded.code, 1, `apply with a GeoIP config that shuts its own address out exited ${guarded.code}:\n${guarded.stderr}`);
-    assert.match(guarded.stderr, /geoip +failed .*would cut off 169\.254\.0\.2 /);
+    // GeoIP's guard: apply noted where it came from; the plan with Austria only would cut that address
+    // (and this session) off: the step refuses, and the table and the login stay
+    assert.is((await sudo(vm, e, 'cat /var/lib/firstboot/client-address')).trim(), '169.254.0.2');
+    const austria = `sed 's/"countries":\\["DE"\\]/"countries":["AT"]/' /var/lib/firstboot/plan.json > /root/plan-at.json && grep -q '"AT"' /root/plan-at.json && firstboot run --only geoip --plan /root/plan-at.json`;
+    const guarded = await asAdmin(vm, e, `sudo -n sh -c '${austria.replace(/'/g, `'\\''`)}' 2>&1; echo " exit $?"`);
+    assert.match(guarded, /geoip +failed .*would cut off 169\.254\.0\.2 [^]* exit 1\n$/);
     assert.match(await sudo(vm, e, 'nft list set inet firstboot_geoip allow4'), /169\.254\.0\.0\/16/);
     await asAdmin(vm, e, 'true');
   });
