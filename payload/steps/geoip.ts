@@ -11,6 +11,7 @@ import type { Shell } from '../lib/shell';
 import { filesDrift, header, writeFiles, type FileSpec } from '../lib/files';
 import { enableNow, isActive, unitsDown } from '../lib/systemd';
 import { npmInstall } from '../lib/npm';
+import { PROBE_CLIENT } from '../lib/probe';
 import { covered, isPrivate, networkOf, parseAddress, parseRange, type Range } from '../lib/ip';
 
 const TABLE = 'inet firstboot_geoip';
@@ -116,7 +117,8 @@ export const geoip: Step<'geoip'> = {
     const { params: p, $, fs, plan, log } = ctx;
     await npmInstall.packages([p.data], { registry: plan.npm.registry, root: SERVER_PATHS.lib, log: (line) => log.info(line) });
     const countries = await countryRanges(fs, p);
-    const always = [...p.allow, ...(await attachedNetworks($))];
+    // the ssh step's probe proves sshd answers from outside: it must get through too (found on the VM)
+    const always = [...p.allow, PROBE_CLIENT, ...(await attachedNetworks($))];
     const v4 = [...countries.v4, ...always.filter((r) => !r.includes(':'))];
     const v6 = [...countries.v6, ...always.filter((r) => r.includes(':'))];
     if (countries.v4.length + countries.v6.length === 0) throw new Error(`the data has no ranges for ${p.countries.join(' ')}: nothing changed`);
