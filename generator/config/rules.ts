@@ -85,11 +85,11 @@ const context7HasNode: Rule = (config, ctx) => {
   if (config.devtools.enabled && config.devtools.context7 && node && !nodeAtLeast(node, need)) ctx.report(['devtools', 'context7'], msg.context7Node(need, ctx.image!, node));
 };
 
-/** GeoIP blocking with no country would let nobody in */
-const geoipHasCountries: Rule = (config, ctx) => {
+/** GeoIP blocking with no country would let nobody in; data of your own needs its pin */
+const geoipIsComplete: Rule = (config, ctx) => {
   if (config.geoip.enabled && config.geoip.countries.length === 0 && ctx.valid(['geoip', 'countries'])) ctx.report(['geoip', 'enabled'], msg.geoipNeedsCountries);
   const { data } = config.geoip;
   if (!data.package !== !data.integrity) ctx.report(['geoip', 'data'], msg.dataNeedsBoth);
 };
 
-export const rules: readonly Rule[] = [allowDoesNotOpenSsh, allowDoesNotOverlapMosh, allowEntriesAreDistinct, reportIsComplete, context7NeedsClaude, context7HasNode, geoipHasCountries];
+export const rules: readonly Rule[] = [allowDoesNotOpenSsh, allowDoesNotOverlapMosh, allowEntriesAreDistinct, reportIsComplete, context7NeedsClaude, context7HasNode, geoipIsComplete];
