@@ -39,7 +39,7 @@ report:
   smtp: { host: ${SMTP.host}, user: ${SMTP.user}, password: secret:smtp }
 `;
 const GEO_DATA = {
-  'firstboot-test-geoip-ipv4.csv': '5.9.0.0,5.10.15.255,DE\n8.8.8.0,8.8.8.255,US\n169.254.0.0,169.254.255.255,DE\n',
+  'firstboot-test-geoip-ipv4.csv': '5.9.0.0,5.10.15.255,DE\n8.8.8.0,8.8.8.255,US\n80.120.0.0,80.123.255.255,AT\n169.254.0.0,169.254.255.255,DE\n',
   'firstboot-test-geoip-ipv6.csv': '2001:4860::,2001:4860:ffff:ffff:ffff:ffff:ffff:ffff,US\n',
 };
 const geoip = (integrity: string) =>
