@@ -1,11 +1,10 @@
 // A pinned dependency tree (contract/plan.ts NpmTree), for a tool that is more than one tarball. Its own
 // module: only the steps that install such a tool carry it.
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NpmTree } from '../../contract/plan';
 import { treeDigest, treeId } from '../../contract/npm-tree';
-import { download, MARKER, NAME, tarballUrl, unpack, VERSION, type FetchOptions } from './npm';
+import { download, MARKER, NAME, sri, tarballUrl, unpack, VERSION, type FetchOptions } from './npm';
 
 /**
  * A pinned tree (plan.ts NpmTree) into `${root}/node_modules`: every tarball is downloaded and hashed,
@@ -20,15 +19,16 @@ export async function fetchTree(tree: NpmTree, options: FetchOptions): Promise<v
   // the root first, as the umask has it (others run what lands here); a recursive mkdir would give it 0700
   await mkdir(options.root, { recursive: true });
   await mkdir(downloads, { recursive: true, mode: 0o700 });
-  const parts = new Map<string, string>();
+  const tarballs = new Map<string, Buffer>();
   const entries = [];
   for (const id of tree.packages) {
     const { path, name, version } = treeId(id);
     if (!path.split('/node_modules/').every((n) => NAME.test(n)) || !VERSION.test(version)) throw new Error(`${id}: not a valid package path and version`);
     const part = join(downloads, `${path.replaceAll('/', '+')}@${version}.tgz.part`);
     await download(tarballUrl(options.registry, { name, version }), part, { ...options, log: (line) => options.log(`${id}: ${line}`) });
-    entries.push({ id, integrity: `sha512-${createHash('sha512').update(await readFile(part)).digest('base64')}` });
-    parts.set(path, part);
+    const tgz = await readFile(part);
+    entries.push({ id, integrity: sri(tgz) });
+    tarballs.set(path, tgz);
   }
   if (treeDigest(entries) !== tree.digest) {
     await rm(downloads, { recursive: true, force: true });
@@ -38,7 +38,7 @@ export async function fetchTree(tree: NpmTree, options: FetchOptions): Promise<v
   const fresh = join(options.root, '.node_modules.new');
   await rm(fresh, { recursive: true, force: true });
   // npm's paths put a package before the ones nested in it
-  for (const [path, part] of parts) await unpack(await readFile(part), join(fresh, path));
+  for (const [path, tgz] of tarballs) await unpack(tgz, join(fresh, path));
   await rm(modules, { recursive: true, force: true });
   await rename(fresh, modules);
   await writeFile(marker, tree.digest);

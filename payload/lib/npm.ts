@@ -1,10 +1,10 @@
 // Fetches the npm packages the server needs at first boot, pinned by package-lock.json. The tarball is
 // checked against its sha512 before anything is unpacked; nothing from it is ever executed. First boot
 // is where networks are flaky and power gets cut, so downloads retry, resume, and land atomically.
-import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { NpmPackage } from '../../contract/plan';
+import { createHash } from 'node:crypto';
 import { readTar } from './tar';
 
 
@@ -22,6 +22,9 @@ export interface FetchOptions {
   /** injectable for tests */
   sleep?: (ms: number) => Promise<void>;
 }
+
+/** "sha512-<base64>", as npm writes a tarball's integrity */
+export const sri = (data: Buffer) => `sha512-${createHash('sha512').update(data).digest('base64')}`;
 
 export const MARKER = '.firstboot-integrity';
 // names and versions become paths: no '.' or '..' components, no other slashes
@@ -60,7 +63,7 @@ async function fetchPackage(pkg: NpmPackage, options: FetchOptions): Promise<voi
   await download(tarballUrl(options.registry, pkg), part, options);
 
   const tgz = await readFile(part);
-  const got = `sha512-${createHash('sha512').update(tgz).digest('base64')}`;
+  const got = sri(tgz);
   if (got !== pkg.integrity) {
     await rm(part, { force: true });
     throw new Error(`integrity mismatch: wanted ${pkg.integrity}, got ${got}`);
