@@ -139,8 +139,7 @@ export const geoip: Step<'geoip'> = {
     if (!out.ok) throw new Error(`nft refused ${RULES}: ${out.stderr.trim()}`);
     log.info(`geoip: ${countries.v4.length} IPv4 and ${countries.v6.length} IPv6 ranges of ${p.countries.join(' ')} allowed on tcp ${p.tcp.join(' ') || '-'}, udp ${p.udp.join(' ') || '-'}`);
     if (await writeFiles(fs, units)) await $`systemctl daemon-reload`;
-    await $`systemctl enable ${LOAD}`;
-    await $`systemctl start ${LOAD}`;
+    await enableNow($, LOAD);
     await enableNow($, REFRESH);
   },
   async verify({ $ }) {
