@@ -33,13 +33,15 @@ export interface ApplyResult {
   status: Status;
   /** the login that saw the end: the plan's admin and port when the run moved them */
   login: Login;
+  /** the server's name in the tailnet, once SSH goes through the tailnet only */
+  tailnet?: string;
 }
 
 /** Reads what the start and follow scripts print: markers, the log (each line once), the result. */
 function reader(print: (line: string) => void) {
   let printed = 0;
   let seen = 0;
-  const r = { cursor: '', hostKey: '', result: undefined as string | undefined, statusText: '' };
+  const r = { cursor: '', hostKey: '', tailnet: '', result: undefined as string | undefined, statusText: '' };
   return {
     state: r,
     /** a new session: its log starts at the cursor again */
@@ -48,6 +50,7 @@ function reader(print: (line: string) => void) {
       if (r.result !== undefined) return void (r.statusText += `${line}\n`);
       if (line.startsWith(MARK.cursor)) r.cursor = line.slice(MARK.cursor.length);
       else if (line.startsWith(MARK.hostKey)) r.hostKey = line.slice(MARK.hostKey.length).trim().split(/\s+/).slice(0, 2).join(' ');
+      else if (line.startsWith(MARK.tailnet)) r.tailnet = line.slice(MARK.tailnet.length).trim();
       else if (line.startsWith(MARK.result)) r.result = line.slice(MARK.result.length);
       else if (++seen > printed) print(line), (printed = seen);
     },
@@ -109,7 +112,10 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
     login = planned;
   }
   if (login.port !== first.port) await trustHostKey(o.target, knownHostName(o.target.hostname, login.port), read.state.hostKey);
-  return { status, login };
+  const tailnet = read.state.tailnet || undefined;
+  // the Host block will send `ssh NAME` there: the same host key, under that name
+  if (tailnet) await trustHostKey(o.target, knownHostName(tailnet, login.port), read.state.hostKey);
+  return { status, login, ...(tailnet && { tailnet }) };
 }
 
 /** The host's ed25519 key in known_hosts under `name`, beside what is there, unless it is there. */

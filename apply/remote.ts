@@ -5,7 +5,7 @@ import { CLIENT_ADDRESS, SERVER_PATHS } from '../contract/paths';
 import type { ServerFile } from '../generator/render';
 
 /** Lines that end the log and start the result, in what follow prints. */
-export const MARK = { cursor: '@@firstboot cursor ', hostKey: '@@firstboot host-key ', result: '@@firstboot result ' } as const;
+export const MARK = { cursor: '@@firstboot cursor ', hostKey: '@@firstboot host-key ', tailnet: '@@firstboot tailnet ', result: '@@firstboot result ' } as const;
 
 const UNIT = 'firstboot.service';
 const state = SERVER_PATHS.status.replace(/\/[^/]*$/, '');
@@ -21,13 +21,14 @@ export function asRoot(user: string, script: string, args: string[] = [], client
 
 /**
  * The unit's journal from the cursor ($1) on, until no job of the unit is left; then the host key, the
- * unit's result and the status file. Run again after a lost connection, it picks up where the run is.
+ * tailnet name (once SSH goes through the tailnet only), the unit's result and the status file. Run again after a lost connection, it picks up where the run is.
  */
 const FOLLOW = `c=$1
 journalctl -q -u ${UNIT} --after-cursor "$c" -o cat -f & j=$!
 while [ -n "$(systemctl list-jobs --no-legend ${UNIT})" ]; do sleep 2; done
 sleep 2; kill $j 2>/dev/null || true; wait $j 2>/dev/null || true
 echo "${MARK.hostKey}$(cat /etc/ssh/ssh_host_ed25519_key.pub 2>/dev/null)"
+echo "${MARK.tailnet}$(cat ${SERVER_PATHS.tailnet} 2>/dev/null)"
 echo "${MARK.result}$(systemctl show -p Result --value ${UNIT})"
 cat ${SERVER_PATHS.status} 2>/dev/null || true`;
 

@@ -46,22 +46,24 @@ the admin when the run moves them, and then updates (or tells you how to update)
     }
 
     const result = await applyPlan({ target, plan, secrets, run, report, print: (line) => console.error(`  ${line}`) });
-    await updateHostBlock(target, result.login);
+    await updateHostBlock(target, result.login, result.tailnet);
     if (json) console.log(JSON.stringify(result, null, 2));
     else console.log(statusText(result.status));
     return result.status.ok ? 0 : 1;
   },
 };
 
-/** After a run that moved sshd or shut root out, `ssh HOST` goes where it now works. */
-async function updateHostBlock(target: Target, login: Login): Promise<void> {
-  if (login.user === target.user && login.port === target.port) return;
+/** After a run that moved sshd, shut root out or left SSH to the tailnet only, `ssh HOST` goes where it now works. */
+async function updateHostBlock(target: Target, login: Login, tailnet?: string): Promise<void> {
+  const moved = tailnet !== undefined && tailnet !== target.hostname;
+  if (login.user === target.user && login.port === target.port && !moved) return;
   const path = defaultSshConfig();
   const own = await ownSettings(path, target.name);
-  const fix = [login.port !== target.port && `Port ${login.port}`, login.user !== target.user && `User ${login.user}`].filter(Boolean).join(' and ');
-  if (own.port !== undefined || own.user !== undefined) {
-    return report(`sshd now takes ${login.user} on port ${login.port}: your ${path} sets ${target.name}'s ${[own.port && 'port', own.user && 'user'].filter(Boolean).join(' and ')}; change it to ${fix}`);
+  const fix = [moved && `HostName ${tailnet}`, login.port !== target.port && `Port ${login.port}`, login.user !== target.user && `User ${login.user}`].filter(Boolean).join(' and ');
+  if (own.port !== undefined || own.user !== undefined || (moved && own.hostname !== undefined)) {
+    const set = [own.hostname && moved && 'host name', own.port && 'port', own.user && 'user'].filter(Boolean).join(' and ');
+    return report(`sshd now takes ${login.user} on port ${login.port}${moved ? ` through the tailnet only (${tailnet})` : ''}: your ${path} sets ${target.name}'s ${set}; change it to ${fix}`);
   }
-  await writeHostBlock(path, { name: target.name, hostName: own.hostname ?? target.hostname, user: login.user, port: login.port });
+  await writeHostBlock(path, { name: target.name, hostName: moved ? tailnet : own.hostname ?? target.hostname, user: login.user, port: login.port });
   report(`wrote Host ${target.name} to ${path}: ${fix}`);
 }

@@ -14,6 +14,8 @@ export const SERVER_PATHS = {
   secrets: '/var/lib/firstboot/secrets',
   /** written after a successful run; the unit does not start while it exists */
   done: '/var/lib/firstboot/done',
+  /** the node's tailnet name, written once SSH goes through the tailnet only: the Host block's HostName */
+  tailnet: '/var/lib/firstboot/tailnet-name',
 } as const;
 
 /** The address the last `apply` connected from (its SSH_CLIENT): GeoIP blocking must never cut it off. */

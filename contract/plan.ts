@@ -36,6 +36,7 @@ export type StepPlan =
   | ReportPlan
   | DevtoolsPlan
   | GeoipPlan
+  | TailscalePlan
   | ExtrasPlan;
 
 export type StepId = StepPlan['id'];
@@ -101,6 +102,8 @@ export interface FirewallRule {
   proto: 'tcp' | 'udp';
   /** why the rule exists; also marks rules as firstboot's so a re-run touches only its own */
   comment: string;
+  /** SSH and mosh with tailscale.ssh_via_tailnet_only: public until the tailscale step has opened it on the tailnet */
+  tailnet?: true;
 }
 
 export interface FirewallPlan {
@@ -213,4 +216,19 @@ export interface GeoipPlan {
   allow: string[];
   /** the country-IP data (CSV "FROM,TO,COUNTRY" per family) */
   data: NpmPackage;
+}
+
+/** Tailscale from its signed apt repository, joined with an auth key; SSH and mosh over the tailnet only, when asked. */
+export interface TailscalePlan {
+  id: 'tailscale';
+  /** the repository, without the distribution: "REPOSITORY/DISTRO CODENAME main" */
+  repository: string;
+  /** the fingerprint its signing key must have (40 hex digits, uppercase) */
+  key: string;
+  /** the secret holding the auth key `tailscale up` reads from its file */
+  authKey: string;
+  /** more `tailscale up` flags: --hostname, --advertise-tags, --accept-dns */
+  flags: string[];
+  /** the firewall's public rules (tailnet-flagged) that move to the tailnet interface once SSH answers there */
+  tailnetOnly: FirewallRule[];
 }

@@ -4,7 +4,7 @@ import { generate } from '../generator/generate';
 import type { Plan } from '../contract/plan';
 import { resolveServerSpec } from './catalogue';
 import { HcloudError, HcloudInputError, LeftBehindError } from './errors';
-import { BRIDGE, mirrorUfwRules, sshBridgeRule } from './firewall-rules';
+import { BRIDGE, mirrorUfwRules, sshBridgeRule, tailnetOnly } from './firewall-rules';
 import { makeHostKey, replaceHostKey, type HostKeyPair } from './host-key';
 import { instanceUserData, isFirstbootImage } from './instance-data';
 import { addKnownHost, defaultKnownHosts, knownHostName } from './known-hosts';
@@ -129,12 +129,21 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
       status = waited.status;
       await replaceHostKey({ host: ipv4, port: sshPort, via: waited.port, user: waited.user, knownHostsPath }, options.runSsh);
       report(`replaced the host key the user-data carried; ${knownHostsPath} has the new one`);
-      if (options.secrets?.size && status.ok && waited.port === sshPort) status = await sendSecrets(options, plan, ipv4, knownHostsPath, report);
-      if (firewall && bridge) {
+      let tailnet: string | undefined;
+      if (options.secrets?.size && status.ok && waited.port === sshPort) ({ status, tailnet } = await sendSecrets(options, plan, ipv4, knownHostsPath, report));
+      if (tailnet) {
+        // sendSecrets' apply trusted the host key under this name too
+        await writeHostBlock(sshConfigPath, { name, hostName: tailnet, user: admin, port: sshPort });
+        report(`SSH goes through the tailnet only: Host ${name} in ${sshConfigPath} now leads to ${tailnet}`);
+      }
+      if (firewall && (bridge || tailnet)) {
         if (status.ok && waited.port === sshPort) {
-          await Promise.all((await client.firewalls.setRules(firewall.id, mirrorUfwRules(plan))).map((a) => client.waitForAction(a)));
-          report(`closed port 22 in firewall ${firewall.name}: sshd answers on ${sshPort}`);
+          await Promise.all((await client.firewalls.setRules(firewall.id, mirrorUfwRules(plan, !!tailnet))).map((a) => client.waitForAction(a)));
+          report(tailnet ? `closed ${tailnetOnly(plan).join(' and ')} in firewall ${firewall.name}: they go through the tailnet` : `closed port 22 in firewall ${firewall.name}: sshd answers on ${sshPort}`);
         } else report(`firewall ${firewall.name} keeps port 22 open: ${status.ok ? `sshd answered on 22, not on ${sshPort}` : 'the payload failed, and sshd may still listen there'}`);
+      }
+      if (firewall && !tailnet && tailnetOnly(plan).length) {
+        report(`firewall ${firewall.name} keeps ${tailnetOnly(plan).join(' and ')} open until the server is in the tailnet: create --wait with the auth key closes them; after an apply, remove those rules once \`ssh ${name}\` works through the tailnet`);
       }
     } else if (firewall && bridge) {
       report(`firewall ${firewall.name} keeps port 22 open until sshd has moved to ${sshPort}; once \`ssh ${name}\` works, close it: ${closeBridge(firewall.name)}`);
@@ -161,12 +170,11 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
  * The secrets over the admin's login, which the host key just replaced authenticates, then the run
  * again: the steps that waited for them converge, the rest change nothing.
  */
-async function sendSecrets(options: CreateOptions, plan: Plan, ipv4: string, knownHostsPath: string, report: (m: string) => void): Promise<PayloadStatus> {
+async function sendSecrets(options: CreateOptions, plan: Plan, ipv4: string, knownHostsPath: string, report: (m: string) => void): Promise<{ status: PayloadStatus; tailnet?: string }> {
   const { admin, sshPort } = loginOf(plan);
   const target = { name: ipv4, user: admin, hostname: ipv4, port: sshPort, hostKeyAlias: knownHostName(ipv4, sshPort), knownHosts: knownHostsPath };
   const run = options.runRemote ?? sshRunner(target, ['-o', `UserKnownHostsFile=${knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes']);
-  const { status } = await applyPlan({ target, plan, payload: options.payload, secrets: options.secrets!, run, report, print: (line) => report(`  ${line}`) });
-  return status;
+  return applyPlan({ target, plan, payload: options.payload, secrets: options.secrets!, run, report, print: (line) => report(`  ${line}`) });
 }
 
 /** the hcloud CLI command that removes the bridge rule by hand */

@@ -7,11 +7,12 @@ const anywhere = ['0.0.0.0/0', '::/0'];
 /** one word, so the command that deletes the rule by hand needs no quoting */
 export const BRIDGE = 'firstboot-ssh-until-moved';
 
-export function mirrorUfwRules(plan: Plan): FirewallRule[] {
+/** With `viaTailnet` (the server proved SSH over its tailnet), the rules ssh_via_tailnet_only moves there are left out. */
+export function mirrorUfwRules(plan: Plan, viaTailnet = false): FirewallRule[] {
   const firewall = plan.steps.find((s) => s.id === 'firewall');
   if (!firewall || firewall.id !== 'firewall') return [];
   return [
-    ...firewall.rules.map((rule): FirewallRule => ({
+    ...firewall.rules.filter((rule) => !(viaTailnet && rule.tailnet)).map((rule): FirewallRule => ({
       direction: 'in',
       protocol: rule.proto,
       // ufw writes ranges as 60000:61000, Hetzner as 60000-61000; ufw's `limit` has no equivalent
@@ -34,4 +35,10 @@ export function sshBridgeRule(plan: Plan): FirewallRule | undefined {
   const firewall = plan.steps.find((s) => s.id === 'firewall');
   if (!firewall || firewall.id !== 'firewall' || firewall.sshPort === 22) return undefined;
   return { direction: 'in', protocol: 'tcp', port: '22', source_ips: anywhere, description: BRIDGE };
+}
+
+/** What ssh_via_tailnet_only moves to the tailnet ("ssh", "mosh"); empty without it. */
+export function tailnetOnly(plan: Plan): string[] {
+  const firewall = plan.steps.find((s) => s.id === 'firewall');
+  return firewall?.id === 'firewall' ? firewall.rules.filter((rule) => rule.tailnet).map((rule) => rule.comment.replace(/^firstboot /, '')) : [];
 }

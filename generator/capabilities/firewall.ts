@@ -12,15 +12,18 @@ export interface FirewallOptions {
   mosh?: { ports: string } | false;
   /** the user's extra ports, "443" or "8000:8100" */
   allow: { port: string; proto: 'tcp' | 'udp' }[];
+  /** SSH and mosh go through the tailnet only, once the tailscale step has proven it */
+  tailnetOnly?: boolean;
 }
 
-export function firewallPlan({ sshPort, mosh, allow }: FirewallOptions): FirewallPlan {
+export function firewallPlan({ sshPort, mosh, allow, tailnetOnly }: FirewallOptions): FirewallPlan {
+  const tailnet = tailnetOnly ? { tailnet: true as const } : {};
   const rules: FirewallRule[] = [
     // first, so nothing added later can shadow it; `limit` drops a source's 7th connection within
     // 30 s (ufw's fixed rate), a brake on brute force before fail2ban has counted anything
-    { action: 'limit', port: String(sshPort), proto: 'tcp', comment: 'firstboot ssh' },
+    { action: 'limit', port: String(sshPort), proto: 'tcp', comment: 'firstboot ssh', ...tailnet },
     // mosh-server picks one UDP port per session from this range
-    ...(mosh ? [{ action: 'allow' as const, port: mosh.ports, proto: 'udp' as const, comment: 'firstboot mosh' }] : []),
+    ...(mosh ? [{ action: 'allow' as const, port: mosh.ports, proto: 'udp' as const, comment: 'firstboot mosh', ...tailnet }] : []),
     ...allow.map(({ port, proto }) => ({ action: 'allow' as const, port, proto, comment: 'firstboot allow' })),
   ];
   return { id: 'firewall', sshPort, rules };
@@ -28,8 +31,8 @@ export function firewallPlan({ sshPort, mosh, allow }: FirewallOptions): Firewal
 
 export const firewall: Capability<'firewall'> = {
   id: 'firewall',
-  plan: ({ config: { ssh, mosh, firewall } }) =>
-    firewallPlan({ sshPort: ssh.port, mosh: mosh.enabled && { ports: mosh.ports }, allow: firewall.allow }),
+  plan: ({ config: { ssh, mosh, firewall, tailscale } }) =>
+    firewallPlan({ sshPort: ssh.port, mosh: mosh.enabled && { ports: mosh.ports }, allow: firewall.allow, tailnetOnly: tailscale.enabled && tailscale.ssh_via_tailnet_only }),
   // mosh is only a package and a port range: the firewall step opens the range
   packages: ({ config }) => [...firewallPackages, ...(config.mosh.enabled ? ['mosh'] : [])],
 };

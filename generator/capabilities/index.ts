@@ -16,6 +16,7 @@ import { upgrades } from './upgrades';
 import { report } from './report';
 import { devtools } from './devtools';
 import { geoip } from './geoip';
+import { tailscale } from './tailscale';
 import { extras } from './packages';
 
-export const capabilities: Capability<any>[] = [metadata, hostname, timezone, admin, ssh, firewall, fail2ban, audit, sysctl, pam, baseline, upgrades, geoip, report, devtools, extras];
+export const capabilities: Capability<any>[] = [metadata, hostname, timezone, admin, ssh, firewall, fail2ban, audit, sysctl, pam, baseline, upgrades, geoip, tailscale, report, devtools, extras];

@@ -61,6 +61,11 @@ export const expectPackageVersion = 'an npm package and its exact version, "NAME
 export const expectIntegrity = 'a sha512 integrity, "sha512-" and 88 characters of base64';
 export const dataNeedsBoth = 'geoip.data needs both package and integrity: the package pinned by its sha512';
 export const geoipNeedsCountries = 'GeoIP blocking needs geoip.countries: the countries that may reach SSH';
+export const expectTag = 'a Tailscale tag, "tag:NAME" (NAME: a letter, then letters, digits and "-")';
+export const expectFingerprint = 'an OpenPGP key fingerprint, 40 hex digits without spaces';
+export const expectUrl = 'an http:// or https:// URL without a trailing slash';
+export const tailscaleNeedsKey = 'Tailscale needs tailscale.auth_key: "secret:NAME", the auth key given at firstboot apply or create --wait';
+export const tailnetNeedsTailscale = 'ssh_via_tailnet_only needs tailscale.enabled: true';
 export const context7NeedsClaude = 'Context7 is an MCP server for Claude Code: it needs devtools.claude: true';
 export const expectSecret = 'a secret\'s name, "secret:NAME" (NAME: a lowercase letter, then up to 31 of a-z, 0-9 and "_")';
 export const secretInConfig = (given: string) =>

@@ -92,4 +92,11 @@ const geoipIsComplete: Rule = (config, ctx) => {
   if (!data.package !== !data.integrity) ctx.report(['geoip', 'data'], msg.dataNeedsBoth);
 };
 
-export const rules: readonly Rule[] = [allowDoesNotOpenSsh, allowDoesNotOverlapMosh, allowEntriesAreDistinct, reportIsComplete, context7NeedsClaude, context7HasNode, geoipIsComplete];
+/** joining needs the auth key; the tailnet-only SSH needs the tailnet */
+const tailscaleIsComplete: Rule = (config, ctx) => {
+  const t = config.tailscale;
+  if (t.enabled && !t.auth_key && ctx.valid(['tailscale', 'auth_key'])) ctx.report(['tailscale', 'enabled'], msg.tailscaleNeedsKey);
+  if (t.ssh_via_tailnet_only && !t.enabled) ctx.report(['tailscale', 'ssh_via_tailnet_only'], msg.tailnetNeedsTailscale);
+};
+
+export const rules: readonly Rule[] = [allowDoesNotOpenSsh, allowDoesNotOverlapMosh, allowEntriesAreDistinct, reportIsComplete, context7NeedsClaude, context7HasNode, geoipIsComplete, tailscaleIsComplete];

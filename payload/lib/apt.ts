@@ -51,13 +51,26 @@ export async function missingPackages($: Shell, packages: string[]): Promise<str
   return packages.filter((name) => !installed.has(name));
 }
 
-/** Installs the packages in one transaction, without recommends (each step names what it needs). */
-export async function install($: Shell, log: Log, packages: string[], sleep = wait): Promise<void> {
+/**
+ * apt-get update; with `list`, of that sources file alone, every other list kept as it is: a repository
+ * that fails its signature check then changes nothing.
+ */
+export async function updateLists($: Shell, log: Log, list?: string, sleep = wait): Promise<void> {
+  const only = list ? ['-o', `Dir::Etc::SourceList=${list}`, '-o', 'Dir::Etc::SourceParts=-', '-o', 'APT::Get::List-Cleanup=0'] : [];
+  // no translated descriptions: nothing here reads them
+  const args = [...APT, '-o', 'Acquire::Languages=none', ...only, 'update'];
+  await retrying(log, () => $({ nothrow: true })`apt-get ${args}`, `apt-get update${list ? ` (${list})` : ''}`, sleep);
+}
+
+/**
+ * Installs the packages in one transaction, without recommends (each step names what it needs), after
+ * updating the lists (`list`: that sources file's alone).
+ */
+export async function install($: Shell, log: Log, packages: string[], sleep = wait, list?: string): Promise<void> {
   const q = $({ nothrow: true });
   // a power cut during an earlier run can leave dpkg half-done; apt refuses to work until this runs
   await retrying(log, () => q`env ${ENV} dpkg --force-confdef --force-confold --configure -a`, 'dpkg --configure -a', sleep);
-  // no translated descriptions: nothing here reads them
-  const update = () => retrying(log, () => q`apt-get ${APT} -o Acquire::Languages=none update`, 'apt-get update', sleep);
+  const update = () => updateLists($, log, list, sleep);
   const installing = `apt-get install ${packages.join(' ')}`;
   const run = () => retrying(log, () => q`env ${ENV} apt-get ${APT} install --no-install-recommends ${packages}`, installing, sleep);
   await update();
@@ -69,7 +82,7 @@ export async function install($: Shell, log: Log, packages: string[], sleep = wa
     // because the Release file did not change: drop them and fetch everything again, once
     log.warn('apt: fetching the package lists anew');
     await $`find /var/lib/apt/lists -type f -delete`;
-    await update();
+    await updateLists($, log, undefined, sleep);
     await run();
   }
 }

@@ -74,7 +74,7 @@ async function fetchPackage(pkg: NpmPackage, options: FetchOptions): Promise<voi
   options.log(`installed (${files} files)`);
 }
 
-export async function download(url: string, part: string, options: FetchOptions): Promise<void> {
+export async function download(url: string, part: string, options: Pick<FetchOptions, 'log' | 'retryForMs' | 'stallMs' | 'sleep'>): Promise<void> {
   const { retryForMs = 600_000, stallMs = 60_000, sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) } = options;
   // time spent: attempts by the clock plus the sleeps, so an injected sleep moves it too
   let spent = 0;

@@ -3,9 +3,13 @@
 // "2222/tcp" in a listing says nothing about port 22.
 import type { Shell } from './shell';
 
-/** `ufw show added` lines in ufw's short syntax ("ufw limit 22/tcp comment 'firstboot ssh'"); any other
- * rule (addresses, interfaces, app profiles) is an admin's, which firstboot never reads or touches. */
-const ADDED = /^ufw (allow|limit|deny|reject) (\d+(?::\d+)?)\/(tcp|udp)(?: comment '(.*)')?$/;
+/** `ufw show added` lines in ufw's short syntax ("ufw limit 22/tcp comment 'firstboot ssh'"), or for one
+ * interface as the tailscale step adds them ("ufw allow in on tailscale0 to any port 22 proto tcp"); any
+ * other rule (addresses, app profiles) is an admin's, which firstboot never reads or touches. */
+const ADDED = /^ufw (allow|limit|deny|reject) (?:(\d+(?::\d+)?)\/(tcp|udp)|in on (\S+) to any port (\d+(?::\d+)?) proto (tcp|udp))(?: comment '(.*)')?$/;
+
+/** the interface Tailscale's traffic arrives on */
+export const TAILNET_INTERFACE = 'tailscale0';
 
 export interface UfwRule {
   action: string;
@@ -13,6 +17,8 @@ export interface UfwRule {
   port: string;
   proto: string;
   comment: string;
+  /** the interface the rule is for; '' for every interface */
+  iface: string;
 }
 
 /** Rules ufw holds, whether it is active or not (`ufw status` lists them only when active). */
@@ -20,7 +26,9 @@ export async function addedRules($: Shell): Promise<UfwRule[]> {
   const out = await $`ufw show added`;
   return out.stdout.split('\n').flatMap((line) => {
     const match = ADDED.exec(line.trim());
-    return match ? [{ action: match[1], port: match[2], proto: match[3], comment: match[4] ?? '' }] : [];
+    if (!match) return [];
+    const [, action, port, proto, iface, ifacePort, ifaceProto, comment] = match;
+    return [{ action, port: port ?? ifacePort, proto: proto ?? ifaceProto, iface: iface ?? '', comment: comment ?? '' }];
   });
 }
 
@@ -34,7 +42,10 @@ export function covers(port: string, wanted: number): boolean {
   return from <= wanted && wanted <= to;
 }
 
-/** Whether a rule lets anyone reach this TCP port (allow, or limit's rate-limited allow). */
+/** firstboot's rules on the tailnet interface, which the tailscale step adds once SSH answers there */
+export const tailnetRules = (rules: UfwRule[]) => rules.filter((r) => r.iface === TAILNET_INTERFACE && r.comment.startsWith('firstboot tailnet'));
+
+/** Whether a rule lets anyone reach this TCP port from any interface (allow, or limit's rate-limited allow). */
 export function allowsTcp(rules: UfwRule[], port: number): boolean {
-  return rules.some((r) => r.proto === 'tcp' && (r.action === 'allow' || r.action === 'limit') && covers(r.port, port));
+  return rules.some((r) => r.proto === 'tcp' && !r.iface && (r.action === 'allow' || r.action === 'limit') && covers(r.port, port));
 }

@@ -2,7 +2,8 @@
 // rules. Lockout rules 2 and 3 (DESIGN.md): rules go in before ufw is enabled; a re-run never resets
 // ufw and leaves rules an admin added alone, since only rules whose comment starts with "firstboot" are
 // ours; every port sshd listens on stays open, and an obsolete rule of ours is removed only once sshd
-// listens on the plan's port and that port's rule is in.
+// listens on the plan's port and that port's rule is in. With ssh_via_tailnet_only, the SSH and mosh rules
+// stay public until the tailscale step has opened them on the tailnet (after proving SSH there).
 import type { FirewallPlan, FirewallRule } from '../../contract/plan';
 import type { Step } from '../step';
 import type { Fs } from '../lib/fs';
@@ -10,7 +11,7 @@ import type { Log } from '../lib/log';
 import type { Shell } from '../lib/shell';
 import { writeFile } from '../lib/files';
 import { isEnabled } from '../lib/systemd';
-import { addedRules, covers, ufwActive, type UfwRule as Added } from '../lib/ufw';
+import { addedRules, covers, tailnetRules, ufwActive, type UfwRule as Added } from '../lib/ufw';
 
 const DEFAULTS_FILE = '/etc/default/ufw';
 const OURS = 'firstboot';
@@ -60,11 +61,11 @@ function sshRule(params: FirewallPlan): FirewallRule {
  * The plan's rules, SSH first, plus a copy of the SSH rule for each other port sshd still listens on
  * (the ssh step has not moved it yet, or failed to): the firewall never closes the way in that works now.
  */
-function wantedRules(params: FirewallPlan, listening: number[] = []): FirewallRule[] {
+function wantedRules(params: FirewallPlan, listening: number[] = [], viaTailnet = false): FirewallRule[] {
   const ssh = sshRule(params);
   const uncovered = listening.filter((port) => !params.rules.some((r) => r.proto === 'tcp' && covers(r.port, port)));
   const bridges = [...new Set(uncovered)].map((port) => ({ ...ssh, port: String(port) }));
-  return [ssh, ...bridges, ...params.rules.filter((rule) => rule !== ssh)];
+  return [ssh, ...bridges, ...params.rules.filter((rule) => rule !== ssh)].filter((rule) => !(viaTailnet && rule.tailnet));
 }
 
 /** firstboot's rules that the plan no longer has */
@@ -77,15 +78,20 @@ function obsolete(added: Added[], wanted: FirewallRule[]): Added[] {
 
 interface State {
   defaults: Map<string, string>;
+  /** the rules for every interface; the tailscale step's rules on tailscale0 are its own */
   added: Added[];
+  /** the tailscale step has opened SSH on the tailnet: the rules the plan marks `tailnet` are no longer public */
+  viaTailnet: boolean;
   active: boolean;
   listening: number[] | undefined;
 }
 
 async function readState($: Shell, fs: Fs): Promise<State> {
+  const all = await addedRules($);
   return {
     defaults: settings((await fs.read(DEFAULTS_FILE)) ?? ''),
-    added: await addedRules($),
+    added: all.filter((rule) => !rule.iface),
+    viaTailnet: tailnetRules(all).length > 0,
     active: await ufwActive($),
     listening: await sshdPorts($),
   };
@@ -112,14 +118,14 @@ export const firewall: Step<'firewall'> = {
   title: 'firewall (ufw)',
   after: ['packages'],
   async check({ params, $, fs, log }) {
-    const { defaults, added, active, listening } = await readState($, fs);
+    const { defaults, added, active, listening, viaTailnet } = await readState($, fs);
     const drift: string[] = [];
     if (defaults.get('IPV6') !== 'yes') drift.push(`${DEFAULTS_FILE} has IPV6=${defaults.get('IPV6') ?? '(unset)'}, wants yes`);
     for (const { key: name, value, direction } of POLICIES) {
       const now = defaults.get(name);
       if (now !== value) drift.push(`ufw's ${direction} policy is ${now ?? '(unset)'}, wants ${value}`);
     }
-    const wanted = wantedRules(params, listening);
+    const wanted = wantedRules(params, listening, viaTailnet);
     const have = new Set(added.map(key));
     for (const rule of wanted) if (!have.has(key(rule))) drift.push(`ufw has no rule ${describe(rule)}`);
     const old = obsolete(added, wanted);
@@ -129,8 +135,8 @@ export const firewall: Step<'firewall'> = {
     return drift;
   },
   async apply({ params, $, fs, log }) {
-    const { defaults, added: before, active, listening } = await readState($, fs);
-    const wanted = wantedRules(params, listening);
+    const { defaults, added: before, active, listening, viaTailnet } = await readState($, fs);
+    const wanted = wantedRules(params, listening, viaTailnet);
     const ipv6Turned = await enableIpv6(fs);
     // a running ufw has no IPv6 chains until it reloads; rules added before that would fail on them
     if (ipv6Turned && active) await $`ufw reload`;
@@ -142,10 +148,10 @@ export const firewall: Step<'firewall'> = {
     for (const rule of wanted.filter((r) => ipv6Turned || !have.has(key(r)))) {
       await $`ufw ${rule.action} ${spec(rule)} comment ${rule.comment}`;
     }
-    // lockout rule 3: the SSH rule is in before ufw filters and before any old rule goes, whatever
-    // the commands said (ufw can answer 0 and skip a rule)
-    const added = await addedRules($);
-    if (!added.some((rule) => key(rule) === key(sshRule(params)))) {
+    // lockout rule 3: the SSH rule is in (publicly, or on the tailnet) before ufw filters and before any
+    // old rule goes, whatever the commands said (ufw can answer 0 and skip a rule)
+    const added = (await addedRules($)).filter((rule) => !rule.iface);
+    if (!viaTailnet && !added.some((rule) => key(rule) === key(sshRule(params)))) {
       throw new Error(`ufw does not hold ${describe(sshRule(params))} after adding it; ${active ? 'no rule removed' : 'ufw left off'}`);
     }
     // --force because there is no terminal to ask
@@ -160,7 +166,7 @@ export const firewall: Step<'firewall'> = {
   async unplanned({ params, $ }) {
     const wanted = new Set(wantedRules(params, await sshdPorts($)).map(key));
     return (await addedRules($))
-      .filter((rule) => !rule.comment.startsWith(OURS) && !wanted.has(key(rule)))
+      .filter((rule) => !rule.iface && !rule.comment.startsWith(OURS) && !wanted.has(key(rule)))
       .map((rule) => `ufw has a rule the config does not: ${describe(rule)} (the run leaves it; list it in firewall.allow, or ufw delete it)`);
   },
   async verify({ params, $ }) {
@@ -172,7 +178,8 @@ export const firewall: Step<'firewall'> = {
     if (!/^deny \(incoming\), allow \(outgoing\), (?:deny|disabled) \(routed\)$/.test(defaults.trim())) {
       problems.push(`ufw defaults are "${defaults.trim()}", want deny (incoming), allow (outgoing), deny (routed)`);
     }
-    for (const rule of params.rules) {
+    const viaTailnet = tailnetRules(await addedRules($)).length > 0;
+    for (const rule of params.rules.filter((r) => !(viaTailnet && r.tailnet))) {
       const to = spec(rule); // digits, ':' and '/': nothing a regular expression treats specially
       const action = `${rule.action.toUpperCase()} IN`;
       if (!new RegExp(`^${to}\\s+${action}\\s+Anywhere(?:\\s|$)`, 'm').test(status)) problems.push(`ufw does not ${key(rule)} over IPv4`);

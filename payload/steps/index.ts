@@ -20,6 +20,7 @@ export const steps: Record<StepId, () => Promise<Step<any>>> = {
   upgrades: () => import('./upgrades').then((m) => m.upgrades),
   report: () => import('./report').then((m) => m.report),
   geoip: () => import('./geoip').then((m) => m.geoip),
+  tailscale: () => import('./tailscale').then((m) => m.tailscale),
   devtools: () => import('./devtools').then((m) => m.devtools),
   extras: () => import('./extras').then((m) => m.extras),
 };

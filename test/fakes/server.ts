@@ -1,6 +1,6 @@
 // A server as the ssh and firewall steps see it, with state: ufw's rules and whether it filters, the
 // port sshd listens on (what it last loaded) and the one on disk, and reachability from outside,
-// which only a rule that is in grants. After every command that changes any of it, the admin must
+// which only a rule that is in grants (or, with the node in a tailnet, a rule for tailscale0). After every command that changes any of it, the admin must
 // still have a way in; each moment that is not so is kept in `lockouts`.
 import type { RecordingShell } from './shell';
 import type { MemoryFs } from './fs';
@@ -15,6 +15,8 @@ export interface ServerState {
   limitFails?: boolean;
   /** `ufw limit` answers 0 and adds nothing, as it does for a rule it takes for a duplicate */
   limitSkipped?: boolean;
+  /** the node is up in a tailnet: a client there reaches ports ufw opens on tailscale0 */
+  tailnet?: boolean;
 }
 
 /** sshd -T as a real sshd computes it: the first value read wins, drop-ins before the main file. */
@@ -40,7 +42,8 @@ function covers(rule: string, port: number): boolean {
 
 export function fakeServer($: RecordingShell, fs: MemoryFs, state: ServerState) {
   const configured = () => Number(/^port (\d+)$/m.exec(effectiveSshd(fs))![1]);
-  const reachable = (port: number) => state.listening === port && (!state.ufw.active || state.ufw.rules.some((r) => covers(r, port)));
+  const viaTailnet = (port: number) => !!state.tailnet && state.ufw.rules.some((r) => r.startsWith(`allow in on tailscale0 to any port ${port} proto tcp`));
+  const reachable = (port: number) => state.listening === port && (!state.ufw.active || state.ufw.rules.some((r) => covers(r, port)) || viaTailnet(port));
   const lockouts: string[] = [];
   /** after a change: can a client still reach sshd? */
   const changed = (cmd: string, reply: { stdout?: string } = {}) => {

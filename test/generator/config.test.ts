@@ -89,6 +89,10 @@ const cases: Case[] = [
   { name: 'Context7 on an image whose Node is too old', image: 'ubuntu-24.04', yaml: 'devtools:\n  enabled: true\n  context7: true\n', expected: [{ path: '$.devtools.context7', line: 3, column: 13, message: /Context7 needs Node.js 20.18.1 or later, and ubuntu-24.04 has 18.19: use --image debian-13, or set devtools.context7: false/ }] },
   { name: 'a GitHub token in the clear', yaml: 'devtools:\n  github_token: ghp_abc\n', expected: [{ path: '$.devtools.github_token', line: 2, message: /a secret's value never sits in the config/ }] },
   // geoip
+  { name: 'Tailscale without its auth key', yaml: 'tailscale:\n  enabled: true\n', expected: [{ path: '$.tailscale.enabled', line: 2, column: 12, message: /Tailscale needs tailscale.auth_key: "secret:NAME"/ }] },
+  { name: 'SSH through a tailnet that is off', yaml: 'tailscale:\n  ssh_via_tailnet_only: true\n', expected: [{ path: '$.tailscale.ssh_via_tailnet_only', line: 2, column: 25, message: /needs tailscale.enabled: true/ }] },
+  { name: 'a Tailscale auth key in the clear', yaml: 'tailscale:\n  enabled: true\n  auth_key: tskey-auth-abc\n', expected: [{ path: '$.tailscale.auth_key', line: 3, column: 13, message: /a secret's value never sits in the config/ }] },
+  { name: 'a tag without its prefix, a short fingerprint', yaml: 'tailscale:\n  tags: [server]\n  repository: { key: 2596A99E }\n', expected: [{ path: '$.tailscale.tags[0]', line: 2, column: 10, message: /a Tailscale tag, "tag:NAME"/ }, { path: '$.tailscale.repository.key', line: 3, column: 22, message: /an OpenPGP key fingerprint, 40 hex digits/ }] },
   { name: 'GeoIP blocking with no country', yaml: 'geoip:\n  enabled: true\n', expected: [{ path: '$.geoip.enabled', line: 2, column: 12, message: /GeoIP blocking needs geoip.countries/ }] },
   { name: 'a country in lowercase', yaml: 'geoip:\n  countries: [DE, at]\n', expected: [{ path: '$.geoip.countries[1]', line: 2, message: /two capital letters.*got "at"/ }] },
   { name: 'an always-allowed address that is not one', yaml: 'geoip:\n  always_allow: [203.0.113.300]\n', expected: [{ path: '$.geoip.always_allow[0]', line: 2, message: /not an IPv4 or IPv6 address/ }] },
@@ -177,6 +181,7 @@ const defaults = {
   report: { enabled: false, to: undefined, from: undefined, time: '07:00', smtp: { host: undefined, port: 587, tls: 'starttls', user: undefined, password: undefined } },
   devtools: { enabled: false, claude: true, context7: false, github_token: undefined },
   geoip: { enabled: false, countries: [], ports: [], always_allow: [], data: { package: undefined, integrity: undefined } },
+  tailscale: { enabled: false, auth_key: undefined, hostname: undefined, tags: [], accept_dns: true, ssh_via_tailnet_only: false, repository: { url: 'https://pkgs.tailscale.com/stable', key: '2596A99EAAB33821893C0A79458CA832957F5868' } },
   packages: [],
 };
 
@@ -210,6 +215,7 @@ test('every option set resolves to itself, allow entries split into port and pro
       'report: { enabled: true, to: ops@example.org, time: "06:30", smtp: { host: smtp.example.org, port: 465, tls: tls, user: fb@example.org, password: secret:smtp } }',
       'devtools: { enabled: true, claude: true, context7: true, github_token: secret:gh }',
       'geoip: { enabled: true, countries: [DE, AT], ports: [22/tcp], always_allow: [198.51.100.7, "2001:db8::/32"] }',
+      'tailscale: { enabled: true, auth_key: secret:ts, hostname: web1, tags: [tag:server], accept_dns: false, ssh_via_tailnet_only: true, repository: { url: "http://mirror.test/tailscale", key: 0123456789ABCDEF0123456789ABCDEF01234567 } }',
       'packages: [htop, g++, libfoo1.2-dev]',
     ].join('\n'),
   });
@@ -236,6 +242,7 @@ test('every option set resolves to itself, allow entries split into port and pro
     report: { enabled: true, to: 'ops@example.org', from: undefined, time: '06:30', smtp: { host: 'smtp.example.org', port: 465, tls: 'tls', user: 'fb@example.org', password: 'smtp' } },
     devtools: { enabled: true, claude: true, context7: true, github_token: 'gh' },
     geoip: { enabled: true, countries: ['DE', 'AT'], ports: [{ port: '22', proto: 'tcp' }], always_allow: ['198.51.100.7', '2001:db8::/32'], data: { package: undefined, integrity: undefined } },
+    tailscale: { enabled: true, auth_key: 'ts', hostname: 'web1', tags: ['tag:server'], accept_dns: false, ssh_via_tailnet_only: true, repository: { url: 'http://mirror.test/tailscale', key: '0123456789ABCDEF0123456789ABCDEF01234567' } },
     packages: ['htop', 'g++', 'libfoo1.2-dev'],
   });
 });

@@ -348,6 +348,31 @@ test('wait with a secret: sent after the wait over the admin\'s login, on stdin,
   assert.not.ok(c.reports.some((r) => r.includes('correct horse')));
 });
 
+test('ssh_via_tailnet_only with the auth key: once the run went through the tailnet, the edge closes SSH and mosh and the Host block leads there', async (c) => {
+  await writeFile(c.config, `${defaultYaml}tailscale:\n  enabled: true\n  auth_key: secret:tailscale\n  ssh_via_tailnet_only: true\n`);
+  const ok = { firstboot: '0.1.0', configHash: 'x', started: 's', finished: 'f', ok: true, steps: [{ id: 'tailscale', title: 'Tailscale', result: 'changed', seconds: 1 }] };
+  const server = fakeServerSsh(() => ({ code: 0, stdout: JSON.stringify({ ...ok, steps: [{ ...ok.steps[0], result: 'waiting' }] }), stderr: '' }));
+  const runRemote: RunRemote = async (_login, _command, opts = {}) => {
+    const lines = ['@@firstboot cursor c', `@@firstboot host-key ${nextHostKey}`, '@@firstboot tailnet web-1.example-tailnet.ts.net', '@@firstboot result success', JSON.stringify(ok)];
+    for (const line of lines) opts.onLine?.(line);
+    return { code: 0, stdout: lines.join('\n'), stderr: '' };
+  };
+  const result = await create(options(c, { firewall: true, wait: true, waitIntervalMs: 1, runSsh: server.run, runRemote, secrets: new Map([['tailscale', 'tskey-auth-x']]) }));
+  const edge = c.fake.firewalls.get(result.firewall!.id)!.rules.map((r) => `${r.protocol} ${r.port ?? ''}`.trim());
+  assert.equal(edge, ['tcp 443', 'icmp']);
+  assert.ok(c.reports.includes('closed ssh and mosh in firewall firstboot-web-1: they go through the tailnet'), c.reports.join('\n'));
+  assert.match(await readFile(c.sshConfigPath, 'utf8'), /Host web-1\n  HostName web-1\.example-tailnet\.ts\.net\n  User ops\n  Port 2222\n/);
+  assert.match(await readFile(c.knownHostsPath, 'utf8'), new RegExp(`^\\[web-1\\.example-tailnet\\.ts\\.net\\]:2222 ${nextHostKey.replace(/[+/]/g, '\\$&')}$`, 'm'));
+});
+
+test('ssh_via_tailnet_only before the auth key: the edge keeps SSH open, and says until when', async (c) => {
+  await writeFile(c.config, `${defaultYaml}tailscale:\n  enabled: true\n  auth_key: secret:tailscale\n  ssh_via_tailnet_only: true\n`);
+  const result = await create(options(c, { firewall: true, wait: true, waitIntervalMs: 1, runSsh: fakeServerSsh(() => ({ code: 0, stdout: finished(true, 'changed'), stderr: '' })).run }));
+  assert.ok(edgeTcpPorts(c, result.firewall!.id).includes('2222'));
+  assert.match(await readFile(c.sshConfigPath, 'utf8'), new RegExp(`HostName ${result.server.ipv4!.replace(/\./g, '\\.')}\n`));
+  assert.ok(c.reports.some((r) => /keeps ssh and mosh open until the server is in the tailnet/.test(r)), c.reports.join('\n'));
+});
+
 test('every request and answer fits the API description', () => spec.assertNone());
 
 test.run();

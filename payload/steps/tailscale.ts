@@ -1,0 +1,211 @@
+// Tailscale from its signed apt repository, never an install script: the repository's key is fetched,
+// checked against the plan's fingerprint and trusted for that repository alone (signed-by); a repository
+// that fails its signature check leaves apt as it was. The node joins with the auth key from its
+// root-only secret file (`tailscale up` reads the file: the key is on no command line). With
+// ssh_via_tailnet_only, lockout rule 5: SSH and mosh are opened on tailscale0 and closed publicly only
+// once tailscaled runs, the node has its tailnet address and sshd answers there.
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import type { FirewallRule, TailscalePlan } from '../../contract/plan';
+import { SERVER_PATHS } from '../../contract/paths';
+import type { Ctx, Step } from '../step';
+import type { Shell } from '../lib/shell';
+import { fileDrift, header, writeFile as writeSpec, type FileSpec } from '../lib/files';
+import { install, missingPackages, updateLists } from '../lib/apt';
+import { download } from '../lib/npm';
+import { primaryFingerprints } from '../lib/openpgp';
+import { enableNow, unitsDown } from '../lib/systemd';
+import { addedRules, TAILNET_INTERFACE, tailnetRules, type UfwRule } from '../lib/ufw';
+
+export const KEYRING = '/usr/share/keyrings/tailscale-archive-keyring.gpg';
+const LIST = '/etc/apt/sources.list.d/tailscale.list';
+/** the list apt-get update tries before LIST is written */
+const CANDIDATE = '/run/firstboot-tailscale.list';
+const DAEMON = 'tailscaled.service';
+
+/** The apt source line, as Tailscale's own instructions write it. */
+export const aptSource = (repository: string, distro: string, codename: string) =>
+  `deb [signed-by=${KEYRING}] ${repository}/${distro} ${codename} main\n`;
+export const keyUrl = (repository: string, distro: string, codename: string) => `${repository}/${distro}/${codename}.noarmor.gpg`;
+
+/** The binary key file: fetched and read outside the text file system; tests replace it. */
+export const keyFile = {
+  async fetch(url: string): Promise<Buffer> {
+    const part = '/run/firstboot-tailscale-key.part';
+    await rm(part, { force: true });
+    try {
+      await download(url, part, { log: () => undefined, retryForMs: 120_000 });
+      return await readFile(part);
+    } finally {
+      await rm(part, { force: true });
+    }
+  },
+  read: (path: string): Promise<Buffer | undefined> => readFile(path).catch(() => undefined),
+  async write(path: string, data: Buffer): Promise<void> {
+    await writeFile(`${path}.new`, data, { mode: 0o644 });
+    await rename(`${path}.new`, path);
+  },
+};
+
+/** The distribution and release as Tailscale's repository names them: debian/bookworm, ubuntu/noble */
+async function release(ctx: Ctx<TailscalePlan>): Promise<{ distro: string; codename: string }> {
+  const text = (await ctx.fs.read('/etc/os-release')) ?? '';
+  const value = (key: string) => new RegExp(`^${key}="?([a-z0-9.-]+)"?$`, 'm').exec(text)?.[1];
+  const distro = value('ID');
+  const codename = value('VERSION_CODENAME');
+  if (!distro || !codename) throw new Error('/etc/os-release names no ID and VERSION_CODENAME');
+  return { distro, codename };
+}
+
+async function listSpec(ctx: Ctx<TailscalePlan>, path = LIST): Promise<FileSpec> {
+  const { distro, codename } = await release(ctx);
+  return { path, content: header('Tailscale\'s repository, signed by the key firstboot checked') + aptSource(ctx.params.repository, distro, codename), mode: 0o644 };
+}
+
+/** Whether the keyring holds exactly the pinned key */
+async function keyringDrift(params: TailscalePlan): Promise<string[]> {
+  const data = await keyFile.read(KEYRING);
+  if (!data) return [`${KEYRING} is missing`];
+  const found = (() => {
+    try {
+      return primaryFingerprints(data);
+    } catch {
+      return [];
+    }
+  })();
+  return found.length === 1 && found[0] === params.key ? [] : [`${KEYRING} holds ${found.join(', ') || 'no key'}, not the key ${params.key}`];
+}
+
+interface Status {
+  BackendState?: string;
+  Self?: { DNSName?: string; TailscaleIPs?: string[] | null; Online?: boolean };
+}
+
+async function status($: Shell): Promise<Status> {
+  const out = await $({ nothrow: true })`tailscale status --json`;
+  try {
+    return out.ok || out.stdout.trim().startsWith('{') ? (JSON.parse(out.stdout) as Status) : {};
+  } catch {
+    return {};
+  }
+}
+
+const joined = (s: Status) => s.BackendState === 'Running' && !!s.Self?.TailscaleIPs?.length;
+const tailnetName = (s: Status) => s.Self?.DNSName?.replace(/\.$/, '') ?? '';
+
+// --- the firewall: each rule of the plan's on tailscale0, its public twin closed -------------------
+
+const tailnetComment = (rule: FirewallRule) => rule.comment.replace(/^firstboot/, 'firstboot tailnet');
+const onTailnet = (added: UfwRule[], rule: FirewallRule) =>
+  added.some((r) => r.iface === TAILNET_INTERFACE && r.port === rule.port && r.proto === rule.proto && r.comment === tailnetComment(rule));
+/** the public rules of the plan's that go once the tailnet rules are in (the firewall step's bridges too: same comment) */
+const publicTwins = (added: UfwRule[], rules: FirewallRule[]) => added.filter((r) => !r.iface && rules.some((t) => t.comment === r.comment && t.proto === r.proto));
+
+/** between tries while the node joins and sshd answers; tests set 0 */
+export const tailnetWait = { pauseMs: 2000 };
+const pause = () => new Promise((resolve) => setTimeout(resolve, tailnetWait.pauseMs));
+
+/** Waits for the node to be up in the tailnet (`tailscale up` may return before it is). */
+async function waitJoined($: Shell): Promise<Status> {
+  for (let i = 0; ; i++) {
+    const s = await status($);
+    if (joined(s) || i === 30) return s;
+    await pause();
+  }
+}
+
+/** Whether sshd answers on the node's tailnet address */
+async function sshAnswersOn($: Shell, address: string, port: string): Promise<boolean> {
+  for (let i = 0; i < 3; i++) {
+    if ((await $({ nothrow: true })`ssh-keyscan -T 5 -p ${port} -t ed25519 ${address}`).stdout.includes('ssh-ed25519')) return true;
+    await pause();
+  }
+  return false;
+}
+
+async function drift(ctx: Ctx<TailscalePlan>): Promise<string[]> {
+  const { params: p, $, fs } = ctx;
+  const out = [...(await keyringDrift(p)), ...(await fileDrift(fs, await listSpec(ctx)))];
+  if ((await missingPackages($, ['tailscale'])).length) return [...out, 'tailscale is not installed'];
+  out.push(...(await unitsDown($, [DAEMON])));
+  const s = await status($);
+  // without the auth key the node cannot join: the runner reports the step as waiting for it
+  if (!joined(s)) return (await ctx.secret(p.authKey)) === undefined ? out : [...out, `the node is not in the tailnet (${s.BackendState ?? 'no status'})`];
+  const added = await addedRules($);
+  for (const rule of p.tailnetOnly) {
+    if (!onTailnet(added, rule)) out.push(`${rule.port}/${rule.proto} is not open on ${TAILNET_INTERFACE}`);
+  }
+  if (p.tailnetOnly.length && (await fs.read(SERVER_PATHS.tailnet)) !== `${tailnetName(s)}\n`) out.push(`${SERVER_PATHS.tailnet} does not name ${tailnetName(s)}`);
+  const stale = tailnetRules(added).filter((r) => !p.tailnetOnly.some((rule) => onTailnet([r], rule)));
+  for (const r of stale) out.push(`ufw still has ${r.port}/${r.proto} on ${TAILNET_INTERFACE} only (${r.comment}), which the plan opens publicly`);
+  return out;
+}
+
+export const tailscale: Step<'tailscale'> = {
+  id: 'tailscale',
+  title: 'Tailscale',
+  after: ['packages', 'ssh', 'firewall'],
+  check: drift,
+  async apply(ctx) {
+    const { params: p, $, fs, log } = ctx;
+    const { distro, codename } = await release(ctx);
+    if ((await keyringDrift(p)).length) {
+      const url = keyUrl(p.repository, distro, codename);
+      const key = await keyFile.fetch(url);
+      const found = primaryFingerprints(key);
+      if (found.length !== 1 || found[0] !== p.key) throw new Error(`the key at ${url} is ${found.join(', ') || 'no key'}, not ${p.key}; apt was left as it was`);
+      await keyFile.write(KEYRING, key);
+    }
+    const list = await listSpec(ctx);
+    if ((await fileDrift(fs, list)).length) {
+      // the repository proves itself (its signature, by this key alone) before apt keeps it
+      await writeSpec(fs, { ...list, path: CANDIDATE });
+      try {
+        await updateLists($, log, CANDIDATE);
+      } finally {
+        await fs.remove(CANDIDATE);
+      }
+      await writeSpec(fs, list);
+    }
+    if ((await missingPackages($, ['tailscale'])).length) await install($, log, ['tailscale'], undefined, LIST);
+    await enableNow($, DAEMON);
+
+    let s = await status($);
+    if (!joined(s)) {
+      if ((await ctx.secret(p.authKey)) === undefined) return log.info('tailscale: not joined, waiting for the auth key; SSH stays public');
+      await $({ timeout: '120s' })`tailscale up ${`--auth-key=file:${SERVER_PATHS.secrets}/${p.authKey}`} ${p.flags}`;
+      s = await waitJoined($);
+      if (!joined(s)) throw new Error(`the node did not join the tailnet (${s.BackendState ?? 'no status'})`);
+    }
+
+    let added = await addedRules($);
+    if (p.tailnetOnly.length) {
+      const address = s.Self!.TailscaleIPs!.find((ip) => ip.includes('.')) ?? s.Self!.TailscaleIPs![0];
+      const ssh = p.tailnetOnly.find((rule) => rule.proto === 'tcp')!;
+      if (!(await sshAnswersOn($, address, ssh.port))) throw new Error(`sshd does not answer on the tailnet address ${address} port ${ssh.port}; SSH stays public`);
+      for (const rule of p.tailnetOnly.filter((r) => !onTailnet(added, r))) {
+        await $`ufw allow in on ${TAILNET_INTERFACE} to any port ${rule.port} proto ${rule.proto} comment ${tailnetComment(rule)}`;
+      }
+      added = await addedRules($);
+      if (!onTailnet(added, ssh)) throw new Error(`ufw does not hold SSH on ${TAILNET_INTERFACE} after adding it; SSH stays public`);
+      for (const r of publicTwins(added, p.tailnetOnly)) await $`ufw --force delete ${r.action} ${`${r.port}/${r.proto}`}`;
+      await writeSpec(fs, { path: SERVER_PATHS.tailnet, content: `${tailnetName(s)}\n`, mode: 0o644 });
+      log.info(`tailscale: SSH goes through the tailnet only: ${tailnetName(s)} (${address})`);
+    } else {
+      // the plan opens SSH publicly again (the firewall step did, before this step): the tailnet-only rules go
+      for (const r of tailnetRules(added)) await $`ufw --force delete allow in on ${r.iface} to any port ${r.port} proto ${r.proto}`;
+      await fs.remove(SERVER_PATHS.tailnet);
+    }
+  },
+  async verify({ params: p, $ }) {
+    const problems = await unitsDown($, [DAEMON]);
+    const s = await status($);
+    if (!joined(s)) return [...problems, `the node is not in the tailnet (${s.BackendState ?? 'tailscale status failed'})`];
+    if (!s.Self?.Online) problems.push('the node is offline in the tailnet');
+    const added = await addedRules($);
+    for (const rule of p.tailnetOnly) {
+      if (!onTailnet(added, rule)) problems.push(`ufw does not allow ${rule.port}/${rule.proto} on ${TAILNET_INTERFACE}`);
+    }
+    for (const r of publicTwins(added, p.tailnetOnly)) problems.push(`ufw still lets anyone reach ${r.port}/${r.proto} (${r.comment}), not only the tailnet`);
+    return problems;
+  },
+};
