@@ -8,6 +8,10 @@
 // blocking lets only Germany reach SSH, from country data the test makes (qemu's network, where every
 // connection from the host comes from, is German in it): a client from a US address is dropped, one
 // from a German address answered, and a plan that would cut off apply's own address is refused.
+// Last, a third apply adds Tailscale with SSH through the tailnet only, from a stand-in package in a
+// repository the test signs (tailscale.ts: Tailscale's own cannot be reached here): public SSH is
+// closed once SSH answers on the tailnet address, `ssh HOST` leads there, and a repository its key
+// did not sign is refused with apt left as it was.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
@@ -20,6 +24,8 @@ import type { Status } from '../../contract/status';
 import { asAdmin, checkInside, checkLogins, sudo, type Expect } from './checks';
 import { CLOUD_INIT_FINISHED, withVm } from './scenario';
 import { localPackage, VM_REGISTRY } from './npm';
+import { REPO_ADDRESS } from './image';
+import { TAILNET, tailscaleRepo } from './tailscale';
 import { sshRoute } from './route';
 import { startSmtp } from './smtp';
 import { keyPair } from './userdata';
@@ -44,6 +50,8 @@ const GEO_DATA = {
 };
 const geoip = (integrity: string) =>
   `geoip:\n  enabled: true\n  countries: [DE]\n  data: { package: firstboot-test-geoip@1.0.0, integrity: "${integrity}" }\n`;
+const tailscale = (fingerprint: string) =>
+  `tailscale:\n  enabled: true\n  auth_key: secret:tailscale\n  hostname: apply\n  tags: [tag:server]\n  ssh_via_tailnet_only: true\n  repository: { url: "http://${REPO_ADDRESS}/tailscale", key: ${fingerprint} }\n`;
 
 /** as root on the guest: a network namespace at PEER behind a veth at HOST, and what it gets from HOST:2222 */
 const fromNamespace = (name: string, host: string, peer: string) => `sudo -n bash -c 'ip netns add ${name}
@@ -61,6 +69,7 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
   const secret = `pw-${randomBytes(12).toString('hex')}`;
   const smtpPassword = `smtp-${randomBytes(12).toString('hex')}`;
   const geo = await localPackage('firstboot-test-geoip', '1.0.0', GEO_DATA);
+  const ts = await tailscaleRepo();
   writeFileSync(config, CONFIG + geoip(geo.pin.integrity));
   writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 });
   const smtp = await startSmtp(SMTP.host, SMTP.user, smtpPassword);
@@ -78,7 +87,8 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
 
   const publicKey = readFileSync(key.public, 'utf8').trim();
   const services = [{ address: SMTP.address, port: SMTP.port, to: smtp.port }];
-  await withVm({ name: 'apply', suite: 'bookworm', userData: '', hostPorts: [22, 2222], publicKeys: [publicKey], services, registry: geo.registry }, async (vm) => {
+  const registry = { ...geo.registry, '/tailscale/': ts.root, '/tailscale-wrong/': ts.wrong };
+  await withVm({ name: 'apply', suite: 'bookworm', userData: '', hostPorts: [22, 2222], tailnet: [2222], publicKeys: [publicKey], services, registry }, async (vm) => {
     await vm.waitForConsole(CLOUD_INIT_FINISHED, 10 * 60_000);
     route.add(HOST, vm, [22, 2222]);
     // the user trusts the host key they have seen before: its ECDSA key, which the run removes
@@ -166,6 +176,38 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
     assert.match(guarded, new RegExp(`geoip +failed .*would cut off ${QEMU_HOST.replaceAll('.', '\\.')} [^]* exit 1\\n$`));
     assert.match(await sudo(vm, e, 'nft list set inet firstboot_geoip allow4'), /169\.254\.0\.0\/16/);
     await asAdmin(vm, e, 'true');
+
+    // Tailscale: the auth key goes as a secret; the run joins, proves sshd on the tailnet address, moves
+    // SSH and mosh to tailscale0 and closes them publicly; the Host block then leads to the tailnet name
+    const authKey = `tskey-auth-${randomBytes(12).toString('hex')}`;
+    writeFileSync(join(dir, 'tailscale'), `${authKey}\n`, { mode: 0o600 });
+    writeFileSync(config, CONFIG + geoip(geo.pin.integrity) + tailscale(ts.fingerprint));
+    const tailnetName = `apply.${TAILNET.domain}`;
+    route.add(tailnetName, vm, [2222], { tailnet: true });
+    const joined = await cli(['apply', HOST, ...common, ...secrets, '--secret', `tailscale=@${join(dir, 'tailscale')}`]);
+    assert.is(joined.code, 0, `apply with Tailscale exited ${joined.code}:\n${joined.stderr}`);
+    assert.match(joined.stderr, /tailscale +changed/);
+    assert.match(joined.stderr, new RegExp(`wrote Host ${HOST} to .*: HostName ${tailnetName.replaceAll('.', '\\.')}`));
+    assert.not.ok((joined.stdout + joined.stderr).includes(authKey), 'the CLI printed the auth key');
+    const viaTailnet: Expect = { ...e, tailnet: true };
+    // through the Host block, the tailnet name and its host key: the whole check, Tailscale's included
+    const checked = await cli(['apply', '--check', HOST, ...common]);
+    assert.is(checked.code, 0, `apply --check through the tailnet exited ${checked.code}:\n${checked.stdout}${checked.stderr}`);
+    assert.match(checked.stdout, /^tailscale +ok$/m);
+    // public SSH is closed: no banner on the public forward (a fresh connection, not the shared one)
+    const publicLogin = await vm.ssh('admin', 'true', { port: 2222, key: key.private, timeoutMs: 30_000 });
+    assert.is.not(publicLogin.code, 0, 'SSH still answers publicly');
+    const rules = await sudo(vm, viaTailnet, 'ufw status');
+    assert.match(rules, /^2222\/tcp on tailscale0 +ALLOW IN +Anywhere/m);
+    assert.not.match(rules, /^2222\/tcp +LIMIT IN/m);
+    const leaks = await sudo(vm, viaTailnet, `sh -c 'grep -rlF -f /var/lib/firstboot/secrets/tailscale /var/log/firstboot.log /var/lib/firstboot/status.json /var/lib/tailscale /etc; journalctl -o cat | grep -cF -f /var/lib/firstboot/secrets/tailscale; true'`);
+    assert.is(leaks.trim(), '0', `the auth key is outside its file: ${leaks}`);
+
+    // a repository its key did not sign: apt refuses it, and the sources list stays as it was
+    const wrong = `sed 's#/tailscale"#/tailscale-wrong"#' /var/lib/firstboot/plan.json > /root/plan-wrong.json && grep -q tailscale-wrong /root/plan-wrong.json && firstboot run --only tailscale --plan /root/plan-wrong.json`;
+    const refusedRepo = await asAdmin(vm, viaTailnet, `sudo -n sh -c '${wrong.replace(/'/g, `'\\''`)}' 2>&1; echo " exit $?"`);
+    assert.match(refusedRepo, /tailscale +failed .*(NO_PUBKEY|not signed)[^]* exit 1\n$/);
+    assert.match(await sudo(vm, viaTailnet, 'cat /etc/apt/sources.list.d/tailscale.list'), new RegExp(`${REPO_ADDRESS.replaceAll('.', '\\.')}/tailscale/debian bookworm main`));
   });
   smtp.close();
 });

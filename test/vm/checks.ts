@@ -15,6 +15,8 @@ export interface Expect {
   allow?: string[];
   /** rules that must not be there */
   absent?: string[];
+  /** log in through the stand-in tailnet (VmOptions.tailnet), once SSH goes only there */
+  tailnet?: boolean;
 }
 
 // ufw's `limit` rule drops a source that opens 6 connections within 30 s. The checks stay well under
@@ -77,7 +79,7 @@ export async function asAdmin(vm: Vm, e: Expect, command: string): Promise<strin
     await pace(vm);
     shared.add(vm);
   }
-  const r = await vm.ssh(admin(e.plan), command, { port: sshPort(e.plan), key: e.key.private, reuse: true });
+  const r = await vm.ssh(admin(e.plan), command, { port: sshPort(e.plan), key: e.key.private, reuse: true, tailnet: e.tailnet });
   assert.is(r.code, 0, `${command} exited ${r.code}: ${r.stderr}${r.stdout}`);
   return r.stdout;
 }

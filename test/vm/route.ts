@@ -1,12 +1,13 @@
 // "The user's machine" for the CLI under test: a HOME of its own, and an ssh on PATH that reaches fake
-// addresses (192.0.2.x, a documentation range) through qemu's forwards. The user's ~/.ssh/config and
-// known_hosts in that HOME count as they would for the user (ssh reads its own from the passwd home,
-// so the route names them).
+// addresses (192.0.2.x, a documentation range) through qemu's forwards, and the stand-in tailnet's names
+// (tailscale.ts) through the VM's tailnet forwards. The user's ~/.ssh/config and known_hosts in that HOME
+// count as they would for the user (ssh reads its own from the passwd home, so the route names them).
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { TAILNET } from './tailscale';
 import type { KeyPair } from './userdata';
 import type { Vm } from './vm';
 
@@ -16,8 +17,11 @@ export interface Route {
   home: string;
   /** HOME and PATH for the CLI */
   env: NodeJS.ProcessEnv;
-  /** connections to ADDRESS:PORT go to the VM's forward of guest port PORT */
-  add(address: string, vm: Vm, guestPorts: number[]): void;
+  /**
+   * connections to ADDRESS:PORT go to the VM's forward of guest port PORT; with tailnet, to its tailnet forward
+   * (ADDRESS then a name under TAILNET.domain, e.g. `apply.firstboot-test.ts.net`, or TAILNET.address)
+   */
+  add(address: string, vm: Vm, guestPorts: number[], opts?: { tailnet?: boolean }): void;
 }
 
 export async function sshRoute(key: KeyPair): Promise<Route> {
@@ -27,8 +31,10 @@ export async function sshRoute(key: KeyPair): Promise<Route> {
   mkdirSync(join(home, '.ssh'), { recursive: true, mode: 0o700 });
   mkdirSync(bin);
   const sshConfig = join(dir, 'ssh_config');
+  // Match host, not Host: it sees the name after the user's HostName, so a Host block that names the tailnet
+  // name under an alias of its own goes through the route too (%h is that name)
   writeFileSync(sshConfig, `Include ${home}/.ssh/config
-Host 192.0.2.*
+Match host 192.0.2.*,*.${TAILNET.domain},${TAILNET.address}
   ProxyCommand ${process.execPath} ${RELAY} $(cat ${dir}/port-%h-%p)
   IdentityFile ${key.private}
   IdentitiesOnly yes
@@ -41,8 +47,12 @@ Host *
   return {
     home,
     env: { ...process.env, HOME: home, PATH: `${bin}:${process.env.PATH}` },
-    add(address, vm, guestPorts) {
-      for (const port of guestPorts) writeFileSync(join(dir, `port-${address}-${port}`), String(vm.ports[port]));
+    add(address, vm, guestPorts, opts = {}) {
+      const forwards = opts.tailnet ? vm.tailnetPorts : vm.ports;
+      for (const port of guestPorts) {
+        if (forwards[port] === undefined) throw new Error(`guest port ${port} is not forwarded${opts.tailnet ? ' through the tailnet' : ''}`);
+        writeFileSync(join(dir, `port-${address}-${port}`), String(forwards[port]));
+      }
     },
   };
 }

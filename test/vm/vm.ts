@@ -15,6 +15,7 @@ import type { Suite } from './packages';
 import { qmp } from './qmp';
 import { buildNpmDir, NPM_PREFIX } from './npm';
 import { buildRepo, serveRepo, type Served } from './repo';
+import { TAILNET } from './tailscale';
 
 export interface VmOptions {
   /** names the work and artifact folders; also the hostname the metadata hands out */
@@ -27,6 +28,11 @@ export interface VmOptions {
   minimal?: boolean;
   /** guest TCP ports reachable on 127.0.0.1 (see `ports`) */
   hostPorts?: number[];
+  /**
+   * guest TCP ports reachable through the stand-in tailnet (tailscale.ts; see `tailnetPorts`): a second NIC on a
+   * network of its own, which the stand-in's `tailscale up` renames to tailscale0 and gives the node's address
+   */
+  tailnet?: number[];
   /** the metadata's public-keys: what Hetzner installs for root from the project's SSH keys */
   publicKeys?: string[];
   instanceId?: string;
@@ -54,6 +60,8 @@ export interface SshOptions {
   reuse?: boolean;
   /** the whole command, after which ssh is killed and the result is exit 255 (default 5 minutes) */
   timeoutMs?: number;
+  /** through the stand-in tailnet (VmOptions.tailnet) rather than the public forward */
+  tailnet?: boolean;
 }
 
 const MAC = '96:00:00:00:00:01';
@@ -73,6 +81,8 @@ async function freePort(): Promise<number> {
 export class Vm {
   /** guest port -> 127.0.0.1 port */
   readonly ports: Record<number, number> = {};
+  /** guest port on the tailnet address -> 127.0.0.1 port */
+  readonly tailnetPorts: Record<number, number> = {};
   readonly console: string;
   /** performance.now() at the latest power-on */
   poweredOnAt = 0;
@@ -112,6 +122,13 @@ export class Vm {
       const netdev = ['user', 'id=n0', 'net=169.254.0.0/16', 'restrict=on', ...forwards,
         relay(METADATA_ADDRESS, metadata.port), relay(REPO_ADDRESS, repo.port),
         ...(opts.services ?? []).map((s) => relay(s.address, s.to, s.port))].join(',');
+      // The stand-in tailnet: reached only through these forwards to the node's tailnet address (restrict=on, no
+      // guestfwd, so the guest gets nothing out of it), and no router advertisements (ipv6=off), as on a real
+      // tailscale0. cloud-init leaves this NIC alone: the metadata's network-config names eth0 by MAC only, and
+      // the Hetzner datasource's DHCP goes to eth0 (cloud-init takes eth0 first; this device comes after n0's).
+      const tailnet = opts.tailnet ? ['-netdev', ['user', 'id=n1', `net=${TAILNET.net}`, `host=${TAILNET.host}`, 'restrict=on', 'ipv6=off',
+        ...opts.tailnet.map((g) => `hostfwd=tcp:127.0.0.1:${v.tailnetPorts[g]}-${TAILNET.address}:${g}`)].join(','),
+      '-device', `virtio-net-pci,netdev=n1,mac=${TAILNET.mac},romfile=`] : [];
       return [
         '-name', opts.name, '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', '2', '-m', String(opts.memoryMiB ?? 2048),
         '-nodefaults', '-display', 'none',
@@ -119,12 +136,14 @@ export class Vm {
         '-drive', `file=${v.overlay},if=virtio,format=qcow2`,
         '-smbios', `type=1,manufacturer=Hetzner,product=vServer,serial=${instanceId}`,
         '-netdev', netdev, '-device', `virtio-net-pci,netdev=n0,mac=${MAC},romfile=`, // no option ROM: nothing boots from the network
+        ...tailnet,
         '-device', 'virtio-rng-pci',
         '-chardev', `file,id=ser0,path=${v.console},append=on`, '-serial', 'chardev:ser0',
         '-qmp', `unix:${v.qmpSocket},server=on,wait=off`,
       ];
     }, { metadata, repo });
     for (const g of guestPorts) vm.ports[g] = await freePort();
+    for (const g of opts.tailnet ?? []) vm.tailnetPorts[g] = await freePort();
     await vm.start();
     return vm;
   }
@@ -179,8 +198,8 @@ export class Vm {
 
   /** Runs `command` over SSH with the real OpenSSH client; never rejects on a remote failure. */
   ssh(user: string, command: string, opts: SshOptions = {}): Promise<SshResult> {
-    const port = this.ports[opts.port ?? 22];
-    if (port === undefined) throw new Error(`guest port ${opts.port} is not forwarded`);
+    const port = (opts.tailnet ? this.tailnetPorts : this.ports)[opts.port ?? 22];
+    if (port === undefined) throw new Error(`guest port ${opts.port ?? 22} is not forwarded${opts.tailnet ? ' through the tailnet' : ''}`);
     const reuse = opts.reuse ? ['ControlMaster=auto', `ControlPath=${join(this.qmpSocket, '..', '%C')}`, 'ControlPersist=300'] : [];
     const args = ['-p', String(port), ...[...SSH_OPTIONS, ...reuse, ...(opts.options ?? [])].flatMap((o) => ['-o', o]),
       ...(opts.key ? ['-i', opts.key] : []), `${user}@127.0.0.1`, command];
