@@ -86,6 +86,18 @@ test('one connection that lasts: the files and the secret go on stdin, the log i
   ]);
 });
 
+test('SSH left to the tailnet only: apply says the tailnet name, and the host key is trusted under it', async () => {
+  const plan = await planFor('ssh:\n  port: 2222\n');
+  const t = target();
+  const run = server(() => ({ lines: [`${MARK.hostKey}${HOST_KEY}`, `${MARK.cursor}c`, `${MARK.tailnet}web1.example-tailnet.ts.net`, ...LOG, ...ended] }));
+  const result = await applyPlan({ ...options(t, run), plan });
+  assert.is(result.tailnet, 'web1.example-tailnet.ts.net');
+  assert.ok(readFileSync(t.knownHosts, 'utf8').split('\n').includes(`[web1.example-tailnet.ts.net]:2222 ${HOST_KEY}`));
+  // no tailnet name: none in the result
+  const before = await applyPlan({ ...options(target(), server(() => ({ lines: [`${MARK.hostKey}${HOST_KEY}`, `${MARK.cursor}c`, MARK.tailnet, ...LOG, ...ended] }))), plan });
+  assert.is(before.tailnet, undefined);
+});
+
 test('a lost connection: apply logs in again where sshd now is, as the admin, and prints each line once', async () => {
   const plan = await planFor('ssh:\n  port: 2222\n');
   const run = server((call, n) => {
