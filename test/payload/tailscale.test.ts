@@ -166,6 +166,36 @@ test('ssh_via_tailnet_only turned off again: the tailnet-only rules go (the fire
   assert.ok(m.installed);
 });
 
+test('ufw answers but holds no tailnet rule: SSH stays public', async () => {
+  const { ctx, state } = machine();
+  giveSecret(ctx);
+  ctx.$.on(/^ufw allow in on tailscale0 /, { stdout: 'Skipping adding existing rule\n' });
+  await rejects(() => tailscale.apply(ctx), /ufw does not hold SSH on tailscale0 after adding it; SSH stays public/);
+  assert.equal(state.ufw.rules, PUBLIC);
+});
+
+test('a node still starting after tailscale up: the step waits for it before it looks for its address', async () => {
+  const { ctx, m } = machine();
+  giveSecret(ctx);
+  let looks = 0;
+  ctx.$.on(/^tailscale up /, () => ((m.backend = 'Starting'), {}))
+    .on('tailscale status --json', () => {
+      if (m.backend === 'Starting' && ++looks === 3) m.backend = 'Running';
+      return { stdout: JSON.stringify(m.backend === 'Running' ? { BackendState: 'Running', Self: { DNSName: 'web1.example-tailnet.ts.net.', TailscaleIPs: ['100.64.0.7'], Online: true } } : { BackendState: m.backend, Self: { TailscaleIPs: null } }) };
+    });
+  await tailscale.apply(ctx);
+  assert.is(looks, 3);
+  assert.ok(ctx.$.commands.some((c) => c.startsWith('ufw allow in on tailscale0')));
+});
+
+test('a keyring holding another key beside the pinned one is drift, and is replaced by the checked key', async () => {
+  const { ctx, m } = machine({ ...params, tailnetOnly: [] });
+  m.keyring = Buffer.concat([KEY, keyPacket()]);
+  assert.match((await tailscale.check(ctx))[0], new RegExp(`${KEYRING} holds ${FINGERPRINT}, [0-9A-F]{40}, not the key ${FINGERPRINT}`));
+  await tailscale.apply(ctx);
+  assert.equal(m.keyring, KEY);
+});
+
 test('the fingerprint is of the key packet: a changed byte is another key', () => {
   const changed = Buffer.from(KEY);
   changed[changed.length - 1] ^= 1;
