@@ -166,6 +166,15 @@ test('ssh_via_tailnet_only turned off again: the tailnet-only rules go (the fire
   assert.ok(m.installed);
 });
 
+test('until the tailnet rules are in, the firewall step keeps SSH and mosh public, tailnet-only plan or not', async () => {
+  const { ctx } = machine();
+  ctx.fs.seed('/etc/default/ufw', 'IPV6=yes\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="ACCEPT"\nDEFAULT_FORWARD_POLICY="DROP"\n');
+  ctx.$.on('systemctl is-enabled --quiet ufw', {}).on('sshd -T', { stdout: 'port 2222\n' });
+  assert.equal(await firewall.check({ ...ctx, params: fw }), []);
+  ctx.$.on('ufw status verbose', { stdout: 'Status: active\nDefault: deny (incoming), allow (outgoing), deny (routed)\n\nTo Action From\n' });
+  assert.match((await firewall.verify({ ...ctx, params: fw })).join('\n'), /ufw does not limit 2222\/tcp over IPv4/);
+});
+
 test('ufw answers but holds no tailnet rule: SSH stays public', async () => {
   const { ctx, state } = machine();
   giveSecret(ctx);
