@@ -65,6 +65,11 @@ geoip:
   enabled: true
   countries: [DE, AT, CH, NL]
   always_allow: [198.51.100.7, 2001:db8:1::/48]
+tailscale:
+  enabled: true
+  auth_key: secret:tailscale
+  tags: [tag:server]
+  ssh_via_tailnet_only: true
 firewall:
   allow: [80/tcp, 443/tcp, 8080/tcp, 8443/tcp, 3000:3010/tcp, 5432/tcp, 6379/tcp, 9100/tcp, 51820/udp, 8000:8100/udp]
 packages: [git, htop, tmux, vim, curl, jq, ripgrep, fd-find, build-essential, python3-venv, sqlite3, postgresql-client,
