@@ -1,6 +1,8 @@
 // Whether sshd answers a client, asked the way a client asks: from a network namespace joined to this
 // host by a veth pair, so the packets arrive on an interface and cross INPUT, where the firewall's
-// rules apply. A probe over loopback, which ufw always lets through, would prove nothing.
+// rules apply. A probe over loopback, which ufw always lets through, would prove nothing. Once SSH goes
+// through the tailnet only, no packet can be made to arrive on tailscale0 (tailscaled owns it): then the
+// proof is sshd answering on the node's tailnet address, beside ufw's rule for tailscale0.
 import type { Shell } from './shell';
 
 const NS = 'firstboot-probe';
@@ -10,6 +12,29 @@ const HOST = '198.18.255.253';
 export const PROBE_CLIENT = '198.18.255.254';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What sshd announced in an ssh-keyscan answer ("" when it did not say), or undefined without one. */
+async function keyscan($: Shell, port: number, host: string, netns: string[] = []): Promise<string | undefined> {
+  const scan = await $({ nothrow: true })`${[...netns, 'ssh-keyscan', '-T', '5', '-p', String(port), '-t', 'ed25519', host]}`;
+  // ssh-keyscan comments each answer on stderr: "# HOST:PORT SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"
+  return scan.stdout.includes('ssh-ed25519') ? /^# \S+ (SSH-.*)$/m.exec(scan.stderr)?.[1].trim() ?? '' : undefined;
+}
+
+/** The node's IPv4 address on the tailnet interface, if it has one */
+export async function tailnetAddress($: Shell): Promise<string | undefined> {
+  return /\binet (\d+\.\d+\.\d+\.\d+)\//.exec((await $({ nothrow: true })`ip -4 -o address show dev tailscale0`).stdout)?.[1];
+}
+
+/** Tries a key exchange with sshd on the node's tailnet address until one succeeds (see sshAnswersFromOutside). */
+export async function sshAnswersOnTailnet($: Shell, port: number, tries: number, pauseMs: number): Promise<string | undefined> {
+  for (let i = 0; i < tries; i++) {
+    const address = await tailnetAddress($);
+    const banner = address === undefined ? undefined : await keyscan($, port, address);
+    if (banner !== undefined) return banner;
+    await sleep(pauseMs);
+  }
+  return undefined;
+}
 
 /**
  * Tries a key exchange with sshd on `port` from outside loopback until one succeeds. Returns what sshd
@@ -27,9 +52,8 @@ export async function sshAnswersFromOutside($: Shell, port: number, tries: numbe
     await $`ip -n ${NS} address add ${`${PROBE_CLIENT}/30`} dev fb-client`;
     await $`ip -n ${NS} link set fb-client up`;
     for (let i = 0; i < tries; i++) {
-      const scan = await $({ nothrow: true })`ip netns exec ${NS} ssh-keyscan -T 5 -p ${port} -t ed25519 ${HOST}`;
-      // ssh-keyscan comments each answer on stderr: "# HOST:PORT SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"
-      if (scan.stdout.includes('ssh-ed25519')) return /^# \S+ (SSH-.*)$/m.exec(scan.stderr)?.[1].trim() ?? '';
+      const banner = await keyscan($, port, HOST, ['ip', 'netns', 'exec', NS]);
+      if (banner !== undefined) return banner;
       await sleep(pauseMs);
     }
     return undefined;

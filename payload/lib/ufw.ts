@@ -45,7 +45,7 @@ export function covers(port: string, wanted: number): boolean {
 /** firstboot's rules on the tailnet interface, which the tailscale step adds once SSH answers there */
 export const tailnetRules = (rules: UfwRule[]) => rules.filter((r) => r.iface === TAILNET_INTERFACE && r.comment.startsWith('firstboot tailnet'));
 
-/** Whether a rule lets anyone reach this TCP port from any interface (allow, or limit's rate-limited allow). */
+/** Whether a rule lets clients reach this TCP port (allow, or limit's rate-limited allow), publicly or on the tailnet. */
 export function allowsTcp(rules: UfwRule[], port: number): boolean {
-  return rules.some((r) => r.proto === 'tcp' && !r.iface && (r.action === 'allow' || r.action === 'limit') && covers(r.port, port));
+  return rules.some((r) => r.proto === 'tcp' && (r.action === 'allow' || r.action === 'limit') && covers(r.port, port));
 }

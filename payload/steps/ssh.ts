@@ -8,8 +8,8 @@ import type { Fs } from '../lib/fs';
 import type { Shell } from '../lib/shell';
 import { fileDrift, header, openToOthers, writeFile, type FileSpec } from '../lib/files';
 import { isActive, isEnabled } from '../lib/systemd';
-import { addedRules, allowsTcp, ufwActive } from '../lib/ufw';
-import { sshAnswersFromOutside } from '../lib/probe';
+import { addedRules, allowsTcp, covers, tailnetRules, ufwActive } from '../lib/ufw';
+import { sshAnswersFromOutside, sshAnswersOnTailnet } from '../lib/probe';
 
 // 00- because sshd keeps the first value it reads and cloud-init writes 50-cloud-init.conf
 const CONFIG = '/etc/ssh/sshd_config';
@@ -173,8 +173,14 @@ async function fixHostKeys(ctx: Ssh): Promise<void> {
 /** How long a reloaded sshd gets to answer; tests shorten it. */
 export const answerWait = { tries: 10, pauseMs: 1000 };
 
-/** Waits until sshd answers a key exchange on the port from outside loopback: proof a client can get in. */
-const answers = ($: Shell, port: number, tries = answerWait.tries) => sshAnswersFromOutside($, port, tries, answerWait.pauseMs);
+/**
+ * Waits until sshd answers a key exchange on the port from outside loopback: proof a client can get in.
+ * Where the port is open on the tailnet only (the tailscale step's rule), on the node's tailnet address.
+ */
+async function answers($: Shell, port: number, tries = answerWait.tries): Promise<string | undefined> {
+  const viaTailnet = (await ufwActive($)) && tailnetRules(await addedRules($)).some((r) => r.proto === 'tcp' && covers(r.port, port));
+  return (viaTailnet ? sshAnswersOnTailnet : sshAnswersFromOutside)($, port, tries, answerWait.pauseMs);
+}
 
 async function reload($: Shell, socket: boolean): Promise<void> {
   if (socket) {

@@ -15,6 +15,7 @@ import { download } from '../lib/npm';
 import { primaryFingerprints } from '../lib/openpgp';
 import { enableNow, unitsDown } from '../lib/systemd';
 import { addedRules, TAILNET_INTERFACE, tailnetRules, type UfwRule } from '../lib/ufw';
+import { sshAnswersOnTailnet, tailnetAddress } from '../lib/probe';
 
 export const KEYRING = '/usr/share/keyrings/tailscale-archive-keyring.gpg';
 const LIST = '/etc/apt/sources.list.d/tailscale.list';
@@ -97,6 +98,8 @@ const tailnetName = (s: Status) => s.Self?.DNSName?.replace(/\.$/, '') ?? '';
 const tailnetComment = (rule: FirewallRule) => rule.comment.replace(/^firstboot/, 'firstboot tailnet');
 const onTailnet = (added: UfwRule[], rule: FirewallRule) =>
   added.some((r) => r.iface === TAILNET_INTERFACE && r.port === rule.port && r.proto === rule.proto && r.comment === tailnetComment(rule));
+/** firstboot's rules on tailscale0 that the plan no longer has (tailnet-only turned off, SSH moved) */
+const stale = (added: UfwRule[], rules: FirewallRule[]) => tailnetRules(added).filter((r) => !rules.some((rule) => onTailnet([r], rule)));
 /** the public rules of the plan's that go once the tailnet rules are in (the firewall step's bridges too: same comment) */
 const publicTwins = (added: UfwRule[], rules: FirewallRule[]) => added.filter((r) => !r.iface && rules.some((t) => t.comment === r.comment && t.proto === r.proto));
 
@@ -113,15 +116,6 @@ async function waitJoined($: Shell): Promise<Status> {
   }
 }
 
-/** Whether sshd answers on the node's tailnet address */
-async function sshAnswersOn($: Shell, address: string, port: string): Promise<boolean> {
-  for (let i = 0; i < 3; i++) {
-    if ((await $({ nothrow: true })`ssh-keyscan -T 5 -p ${port} -t ed25519 ${address}`).stdout.includes('ssh-ed25519')) return true;
-    await pause();
-  }
-  return false;
-}
-
 async function drift(ctx: Ctx<TailscalePlan>): Promise<string[]> {
   const { params: p, $, fs } = ctx;
   const out = [...(await keyringDrift(p)), ...(await fileDrift(fs, await listSpec(ctx)))];
@@ -135,8 +129,7 @@ async function drift(ctx: Ctx<TailscalePlan>): Promise<string[]> {
     if (!onTailnet(added, rule)) out.push(`${rule.port}/${rule.proto} is not open on ${TAILNET_INTERFACE}`);
   }
   if (p.tailnetOnly.length && (await fs.read(SERVER_PATHS.tailnet)) !== `${tailnetName(s)}\n`) out.push(`${SERVER_PATHS.tailnet} does not name ${tailnetName(s)}`);
-  const stale = tailnetRules(added).filter((r) => !p.tailnetOnly.some((rule) => onTailnet([r], rule)));
-  for (const r of stale) out.push(`ufw still has ${r.port}/${r.proto} on ${TAILNET_INTERFACE} only (${r.comment}), which the plan opens publicly`);
+  for (const r of stale(added, p.tailnetOnly)) out.push(`ufw still has ${r.port}/${r.proto} on ${TAILNET_INTERFACE} only (${r.comment}), which the plan no longer has there`);
   return out;
 }
 
@@ -179,9 +172,10 @@ export const tailscale: Step<'tailscale'> = {
 
     let added = await addedRules($);
     if (p.tailnetOnly.length) {
-      const address = s.Self!.TailscaleIPs!.find((ip) => ip.includes('.')) ?? s.Self!.TailscaleIPs![0];
       const ssh = p.tailnetOnly.find((rule) => rule.proto === 'tcp')!;
-      if (!(await sshAnswersOn($, address, ssh.port))) throw new Error(`sshd does not answer on the tailnet address ${address} port ${ssh.port}; SSH stays public`);
+      if ((await sshAnswersOnTailnet($, Number(ssh.port), 3, tailnetWait.pauseMs)) === undefined) {
+        throw new Error(`sshd does not answer on the tailnet address (${(await tailnetAddress($)) ?? `${TAILNET_INTERFACE} has none`}) port ${ssh.port}; SSH stays public`);
+      }
       for (const rule of p.tailnetOnly.filter((r) => !onTailnet(added, r))) {
         await $`ufw allow in on ${TAILNET_INTERFACE} to any port ${rule.port} proto ${rule.proto} comment ${tailnetComment(rule)}`;
       }
@@ -189,12 +183,10 @@ export const tailscale: Step<'tailscale'> = {
       if (!onTailnet(added, ssh)) throw new Error(`ufw does not hold SSH on ${TAILNET_INTERFACE} after adding it; SSH stays public`);
       for (const r of publicTwins(added, p.tailnetOnly)) await $`ufw --force delete ${r.action} ${`${r.port}/${r.proto}`}`;
       await writeSpec(fs, { path: SERVER_PATHS.tailnet, content: `${tailnetName(s)}\n`, mode: 0o644 });
-      log.info(`tailscale: SSH goes through the tailnet only: ${tailnetName(s)} (${address})`);
-    } else {
-      // the plan opens SSH publicly again (the firewall step did, before this step): the tailnet-only rules go
-      for (const r of tailnetRules(added)) await $`ufw --force delete allow in on ${r.iface} to any port ${r.port} proto ${r.proto}`;
-      await fs.remove(SERVER_PATHS.tailnet);
-    }
+      log.info(`tailscale: SSH goes through the tailnet only: ${tailnetName(s)}`);
+    } else await fs.remove(SERVER_PATHS.tailnet);
+    // the plan's rules (public again, or on tailscale0 for a new port) are in by now
+    for (const r of stale(await addedRules($), p.tailnetOnly)) await $`ufw --force delete allow in on ${r.iface} to any port ${r.port} proto ${r.proto}`;
   },
   async verify({ params: p, $ }) {
     const problems = await unitsDown($, [DAEMON]);

@@ -72,7 +72,15 @@ export function fakeServer($: RecordingShell, fs: MemoryFs, state: ServerState) 
     .on('sshd -T', () => ({ stdout: `port ${configured()}\naddressfamily any\n` }))
     .on(/^sshd -T -C /, () => ({ stdout: effectiveSshd(fs) }))
     .on('systemctl reload ssh', (cmd) => ((state.listening = configured()), changed(cmd)))
-    .on(/^ip netns exec firstboot-probe ssh-keyscan -T 5 -p \d+ /, (cmd) =>
-      reachable(Number(/-p (\d+)/.exec(cmd)![1])) ? { stdout: '198.18.255.253 ssh-ed25519 AAAAC3Nza\n' } : { exitCode: 1 });
+    // the probe's packets arrive on its veth, where only the public rules apply
+    .on(/^ip netns exec firstboot-probe ssh-keyscan -T 5 -p \d+ /, (cmd) => {
+      const port = Number(/-p (\d+)/.exec(cmd)![1]);
+      const open = state.listening === port && (!state.ufw.active || state.ufw.rules.some((r) => covers(r, port)));
+      return open ? { stdout: '198.18.255.253 ssh-ed25519 AAAAC3Nza\n' } : { exitCode: 1 };
+    })
+    .on('ip -4 -o address show dev tailscale0', () => (state.tailnet ? { stdout: '5: tailscale0    inet 100.64.0.7/32 scope global tailscale0\n' } : { exitCode: 1 }))
+    // sshd's own address: answered whatever the firewall says, as loopback is
+    .on(/^ssh-keyscan -T 5 -p \d+ -t ed25519 100\.64\.0\.7$/, (cmd) =>
+      state.tailnet && state.listening === Number(/-p (\d+)/.exec(cmd)![1]) ? { stdout: '100.64.0.7 ssh-ed25519 AAAAC3Nza\n' } : { exitCode: 1 });
   return { lockouts };
 }

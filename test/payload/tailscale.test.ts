@@ -11,12 +11,16 @@ import type { FirewallPlan, TailscalePlan } from '../../contract/plan';
 import { firewallPlan } from '../../generator/capabilities/firewall';
 import { KEYRING, keyFile, tailnetWait, tailscale } from '../../payload/steps/tailscale';
 import { firewall } from '../../payload/steps/firewall';
+import { answerWait, ssh } from '../../payload/steps/ssh';
+import { sshPlan } from '../../generator/capabilities/ssh';
+import { sshHost } from './ssh-host';
 import { primaryFingerprints } from '../../payload/lib/openpgp';
 import { fakeServer, type ServerState } from '../fakes/server';
 import { stepContext, type TestCtx } from './context';
 import { rejects } from '../rejects';
 
 tailnetWait.pauseMs = 0;
+answerWait.pauseMs = 0;
 
 /** a v4 public key packet (new format, tag 6) around a made-up Ed25519 key */
 const keyPacket = () => {
@@ -142,7 +146,7 @@ test('no auth key yet: installed and running, not joined, public SSH left open, 
 test('sshd not answering on the tailnet address: SSH stays public, no rule moved', async () => {
   const { ctx, state } = machine(params, { sshd: false });
   giveSecret(ctx);
-  await rejects(() => tailscale.apply(ctx), /sshd does not answer on the tailnet address 100\.64\.0\.7 port 2222; SSH stays public/);
+  await rejects(() => tailscale.apply(ctx), /sshd does not answer on the tailnet address \(100\.64\.0\.7\) port 2222; SSH stays public/);
   assert.equal(state.ufw.rules, PUBLIC);
   assert.not.ok(ctx.fs.files.has('/var/lib/firstboot/tailnet-name'));
 });
@@ -175,6 +179,17 @@ test('until the tailnet rules are in, the firewall step keeps SSH and mosh publi
   assert.match((await firewall.verify({ ...ctx, params: fw })).join('\n'), /ufw does not limit 2222\/tcp over IPv4/);
 });
 
+test('SSH on the tailnet only: the ssh step proves sshd on the tailnet address, since no probe can arrive on tailscale0', async () => {
+  const ctx = sshHost(sshPlan({ port: 2222, admin: 'fx' }));
+  const state: ServerState = { ufw: { active: true, rules: ["allow in on tailscale0 to any port 2222 proto tcp comment 'firstboot tailnet ssh'"] }, listening: 2222, tailnet: true };
+  fakeServer(ctx.$, ctx.fs, state);
+  ctx.$.on(/^sshd -T -C /, { stdout: '' });
+  assert.not.ok((await ssh.verify(ctx)).some((p) => /does not answer/.test(p)));
+  // off the tailnet, the same rules let nobody in
+  state.tailnet = false;
+  assert.ok((await ssh.verify(ctx)).includes('sshd does not answer on port 2222'));
+});
+
 test('ufw answers but holds no tailnet rule: SSH stays public', async () => {
   const { ctx, state } = machine();
   giveSecret(ctx);
@@ -184,12 +199,12 @@ test('ufw answers but holds no tailnet rule: SSH stays public', async () => {
 });
 
 test('a node still starting after tailscale up: the step waits for it before it looks for its address', async () => {
-  const { ctx, m } = machine();
+  const { ctx, m, state } = machine();
   giveSecret(ctx);
   let looks = 0;
   ctx.$.on(/^tailscale up /, () => ((m.backend = 'Starting'), {}))
     .on('tailscale status --json', () => {
-      if (m.backend === 'Starting' && ++looks === 3) m.backend = 'Running';
+      if (m.backend === 'Starting' && ++looks === 3) (m.backend = 'Running'), (state.tailnet = true);
       return { stdout: JSON.stringify(m.backend === 'Running' ? { BackendState: 'Running', Self: { DNSName: 'web1.example-tailnet.ts.net.', TailscaleIPs: ['100.64.0.7'], Online: true } } : { BackendState: m.backend, Self: { TailscaleIPs: null } }) };
     });
   await tailscale.apply(ctx);

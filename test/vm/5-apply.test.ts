@@ -179,6 +179,7 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
 
     // Tailscale: the auth key goes as a secret; the run joins, proves sshd on the tailnet address, moves
     // SSH and mosh to tailscale0 and closes them publicly; the Host block then leads to the tailnet name
+    await sudo(vm, e, 'ufw delete allow 8081/tcp'); // the drift above, which no run takes back
     const authKey = `tskey-auth-${randomBytes(12).toString('hex')}`;
     writeFileSync(join(dir, 'tailscale'), `${authKey}\n`, { mode: 0o600 });
     writeFileSync(config, CONFIG + geoip(geo.pin.integrity) + tailscale(ts.fingerprint));
