@@ -26,7 +26,7 @@ const DAEMON = 'tailscaled.service';
 /** The apt source line, as Tailscale's own instructions write it. */
 export const aptSource = (repository: string, distro: string, codename: string) =>
   `deb [signed-by=${KEYRING}] ${repository}/${distro} ${codename} main\n`;
-export const keyUrl = (repository: string, distro: string, codename: string) => `${repository}/${distro}/${codename}.noarmor.gpg`;
+const keyUrl = (repository: string, distro: string, codename: string) => `${repository}/${distro}/${codename}.noarmor.gpg`;
 
 /** The binary key file: fetched and read outside the text file system; tests replace it. */
 export const keyFile = {
@@ -57,22 +57,21 @@ async function release(ctx: Ctx<TailscalePlan>): Promise<{ distro: string; coden
   return { distro, codename };
 }
 
-async function listSpec(ctx: Ctx<TailscalePlan>, path = LIST): Promise<FileSpec> {
+async function listSpec(ctx: Ctx<TailscalePlan>): Promise<FileSpec> {
   const { distro, codename } = await release(ctx);
-  return { path, content: header('Tailscale\'s repository, signed by the key firstboot checked') + aptSource(ctx.params.repository, distro, codename), mode: 0o644 };
+  return { path: LIST, content: header('Tailscale\'s repository, signed by the key firstboot checked') + aptSource(ctx.params.repository, distro, codename), mode: 0o644 };
 }
 
 /** Whether the keyring holds exactly the pinned key */
 async function keyringDrift(params: TailscalePlan): Promise<string[]> {
   const data = await keyFile.read(KEYRING);
   if (!data) return [`${KEYRING} is missing`];
-  const found = (() => {
-    try {
-      return primaryFingerprints(data);
-    } catch {
-      return [];
-    }
-  })();
+  let found: string[] = [];
+  try {
+    found = primaryFingerprints(data);
+  } catch {
+    // not a key file: drift, and apply fetches the key again
+  }
   return found.length === 1 && found[0] === params.key ? [] : [`${KEYRING} holds ${found.join(', ') || 'no key'}, not the key ${params.key}`];
 }
 
@@ -170,16 +169,16 @@ export const tailscale: Step<'tailscale'> = {
       if (!joined(s)) throw new Error(`the node did not join the tailnet (${s.BackendState ?? 'no status'})`);
     }
 
-    let added = await addedRules($);
     if (p.tailnetOnly.length) {
       const ssh = p.tailnetOnly.find((rule) => rule.proto === 'tcp')!;
       if ((await sshAnswersOnTailnet($, Number(ssh.port), 3, tailnetWait.pauseMs)) === undefined) {
         throw new Error(`sshd does not answer on the tailnet address (${(await tailnetAddress($)) ?? `${TAILNET_INTERFACE} has none`}) port ${ssh.port}; SSH stays public`);
       }
-      for (const rule of p.tailnetOnly.filter((r) => !onTailnet(added, r))) {
+      const before = await addedRules($);
+      for (const rule of p.tailnetOnly.filter((r) => !onTailnet(before, r))) {
         await $`ufw allow in on ${TAILNET_INTERFACE} to any port ${rule.port} proto ${rule.proto} comment ${tailnetComment(rule)}`;
       }
-      added = await addedRules($);
+      const added = await addedRules($);
       if (!onTailnet(added, ssh)) throw new Error(`ufw does not hold SSH on ${TAILNET_INTERFACE} after adding it; SSH stays public`);
       for (const r of publicTwins(added, p.tailnetOnly)) await $`ufw --force delete ${r.action} ${`${r.port}/${r.proto}`}`;
       await writeSpec(fs, { path: SERVER_PATHS.tailnet, content: `${tailnetName(s)}\n`, mode: 0o644 });
