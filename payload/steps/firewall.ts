@@ -78,7 +78,7 @@ function obsolete(added: Added[], wanted: FirewallRule[]): Added[] {
 
 interface State {
   defaults: Map<string, string>;
-  /** the rules for every interface; the tailscale step's rules on tailscale0 are its own */
+  /** the rules for every interface (rules for one, as the tailscale step's on tailscale0, are not the firewall step's) */
   added: Added[];
   /** the tailscale step has opened SSH on the tailnet: the rules the plan marks `tailnet` are no longer public */
   viaTailnet: boolean;
