@@ -25,4 +25,12 @@ test('image mode forgets the instance (cloud-init, machine id, host keys, logs),
   assert.equal($.commands, ['cloud-init clean --logs', 'journalctl --rotate --vacuum-time=1s', 'systemctl poweroff --no-block']);
 });
 
+test('an image with Tailscale: tailscaled stopped and its node keys gone, so no two servers share them', async () => {
+  const fs = memoryFs().seed('/etc/machine-id', 'x\n', 0o444).seed('/var/lib/tailscale/tailscaled.state', '{"_machinekey":"privkey:..."}', 0o600);
+  const $ = recordingShell().on('cloud-init clean --logs', {}).on('systemctl stop tailscaled.service', {}).on(/^journalctl /, {}).on('systemctl poweroff --no-block', {});
+  await finishImage({ $, fs, log: makeLog(() => {}) });
+  assert.not.ok(fs.files.has('/var/lib/tailscale/tailscaled.state'));
+  assert.ok($.commands.indexOf('systemctl stop tailscaled.service') < $.commands.indexOf('systemctl poweroff --no-block'));
+});
+
 test.run();
