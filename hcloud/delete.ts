@@ -47,7 +47,9 @@ export async function deleteServer(options: DeleteOptions): Promise<DeleteResult
   }
 
   const block = await removeHostBlock(options.sshConfigPath ?? defaultSshConfig(), name);
-  const host = block?.hostName || ipv4;
-  if (host) await removeKnownHost(options.knownHostsPath ?? defaultKnownHosts(), host, block?.port ?? 22);
+  // the block may lead to the server's tailnet name; its public address was trusted too
+  for (const host of new Set([block?.hostName, ipv4].filter((h): h is string => !!h))) {
+    await removeKnownHost(options.knownHostsPath ?? defaultKnownHosts(), host, block?.port ?? 22);
+  }
   return { deleted: true, server: { id: server.id, name }, firewall: firewall?.id, sshConfigBlockRemoved: !!block };
 }

@@ -62,6 +62,15 @@ test('delete --yes: server, firewall, ssh config block and known_hosts entry go;
   assert.is(await readFile(c.knownHostsPath, 'utf8'), 'example.org ssh-ed25519 AAAAkeep\n');
 });
 
+test('delete of a server reached through its tailnet: the known_hosts entries of both names go', async (c) => {
+  const made = await make(c, 'web-1');
+  const ipv4 = made.server.ipv4!;
+  await writeFile(c.sshConfigPath, (await readFile(c.sshConfigPath, 'utf8')).replace(`HostName ${ipv4}`, 'HostName web-1.example-tailnet.ts.net'));
+  await writeFile(c.knownHostsPath, `${await readFile(c.knownHostsPath, 'utf8')}[web-1.example-tailnet.ts.net]:2222 ssh-ed25519 AAAAtailnet\n`);
+  await deleteServer({ client: c.client, name: 'web-1', yes: true, sshConfigPath: c.sshConfigPath, knownHostsPath: c.knownHostsPath });
+  assert.is(await readFile(c.knownHostsPath, 'utf8'), '');
+});
+
 test('delete removes hashed known_hosts entries too', async (c) => {
   const made = await make(c, 'web-1');
   const { createHmac, randomBytes } = await import('node:crypto');
