@@ -136,14 +136,15 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
         await writeHostBlock(sshConfigPath, { name, hostName: tailnet, user: admin, port: sshPort });
         report(`SSH goes through the tailnet only: Host ${name} in ${sshConfigPath} now leads to ${tailnet}`);
       }
+      const moved = tailnetOnly(plan).join(' and ');
       if (firewall && (bridge || tailnet)) {
         if (status.ok && waited.port === sshPort) {
           await Promise.all((await client.firewalls.setRules(firewall.id, mirrorUfwRules(plan, !!tailnet))).map((a) => client.waitForAction(a)));
-          report(tailnet ? `closed ${tailnetOnly(plan).join(' and ')} in firewall ${firewall.name}: they go through the tailnet` : `closed port 22 in firewall ${firewall.name}: sshd answers on ${sshPort}`);
+          report(tailnet ? `closed ${moved} in firewall ${firewall.name}: they go through the tailnet` : `closed port 22 in firewall ${firewall.name}: sshd answers on ${sshPort}`);
         } else report(`firewall ${firewall.name} keeps port 22 open: ${status.ok ? `sshd answered on 22, not on ${sshPort}` : 'the payload failed, and sshd may still listen there'}`);
       }
-      if (firewall && !tailnet && tailnetOnly(plan).length) {
-        report(`firewall ${firewall.name} keeps ${tailnetOnly(plan).join(' and ')} open until the server is in the tailnet: create --wait with the auth key closes them; after an apply, remove those rules once \`ssh ${name}\` works through the tailnet`);
+      if (firewall && !tailnet && moved) {
+        report(`firewall ${firewall.name} keeps ${moved} open until the server is in the tailnet: create --wait with the auth key closes them; after an apply, remove those rules once \`ssh ${name}\` works through the tailnet`);
       }
     } else if (firewall && bridge) {
       report(`firewall ${firewall.name} keeps port 22 open until sshd has moved to ${sshPort}; once \`ssh ${name}\` works, close it: ${closeBridge(firewall.name)}`);

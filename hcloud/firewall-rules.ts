@@ -1,16 +1,18 @@
 // A Hetzner Cloud Firewall that mirrors the ufw rules the payload will set, so the network edge and
 // the server agree. Hetzner drops whatever no rule allows, like ufw's default deny incoming.
-import type { Plan } from '../contract/plan';
+import type { FirewallPlan, Plan } from '../contract/plan';
 import type { FirewallRule } from './types';
 
 const anywhere = ['0.0.0.0/0', '::/0'];
 /** one word, so the command that deletes the rule by hand needs no quoting */
 export const BRIDGE = 'firstboot-ssh-until-moved';
 
+const firewallStep = (plan: Plan) => plan.steps.find((s): s is FirewallPlan => s.id === 'firewall');
+
 /** With `viaTailnet` (the server proved SSH over its tailnet), the rules ssh_via_tailnet_only moves there are left out. */
 export function mirrorUfwRules(plan: Plan, viaTailnet = false): FirewallRule[] {
-  const firewall = plan.steps.find((s) => s.id === 'firewall');
-  if (!firewall || firewall.id !== 'firewall') return [];
+  const firewall = firewallStep(plan);
+  if (!firewall) return [];
   return [
     ...firewall.rules.filter((rule) => !(viaTailnet && rule.tailnet)).map((rule): FirewallRule => ({
       direction: 'in',
@@ -32,13 +34,12 @@ export function mirrorUfwRules(plan: Plan, viaTailnet = false): FirewallRule[] {
  * (and ufw keeps 22 open for it): an edge that dropped 22 would leave only the rescue system.
  */
 export function sshBridgeRule(plan: Plan): FirewallRule | undefined {
-  const firewall = plan.steps.find((s) => s.id === 'firewall');
-  if (!firewall || firewall.id !== 'firewall' || firewall.sshPort === 22) return undefined;
+  const firewall = firewallStep(plan);
+  if (!firewall || firewall.sshPort === 22) return undefined;
   return { direction: 'in', protocol: 'tcp', port: '22', source_ips: anywhere, description: BRIDGE };
 }
 
 /** What ssh_via_tailnet_only moves to the tailnet ("ssh", "mosh"); empty without it. */
 export function tailnetOnly(plan: Plan): string[] {
-  const firewall = plan.steps.find((s) => s.id === 'firewall');
-  return firewall?.id === 'firewall' ? firewall.rules.filter((rule) => rule.tailnet).map((rule) => rule.comment.replace(/^firstboot /, '')) : [];
+  return (firewallStep(plan)?.rules ?? []).filter((rule) => rule.tailnet).map((rule) => rule.comment.replace(/^firstboot /, ''));
 }

@@ -34,7 +34,7 @@ const MUTANTS: Mutant[] = [
   { kind: 'lockout', what: 'the firewall enables ufw and drops the old SSH rule although the new one never went in', file: 'payload/steps/firewall.ts',
     from: 'if (!viaTailnet && !added.some((rule) => key(rule) === key(sshRule(params)))) {', to: 'if (false) {' },
   { kind: 'lockout', what: 'the firewall drops public SSH for a tailnet-only plan before the tailnet rules are in', file: 'payload/steps/firewall.ts',
-    from: 'viaTailnet: tailnetRules(all).length > 0,', to: 'viaTailnet: true,' },
+    from: 'viaTailnet: tailnetRules(all).length > 0 }', to: 'viaTailnet: true }' },
   { kind: 'lockout', what: 'public SSH closes although sshd never answered on the tailnet address', file: 'payload/steps/tailscale.ts',
     from: 'if ((await sshAnswersOnTailnet($, Number(ssh.port), 3, tailnetWait.pauseMs)) === undefined) {', to: 'if (false) {' },
   { kind: 'lockout', what: 'public SSH closes although ufw holds no SSH rule on tailscale0', file: 'payload/steps/tailscale.ts',

@@ -70,10 +70,9 @@ export async function install($: Shell, log: Log, packages: string[], sleep = wa
   const q = $({ nothrow: true });
   // a power cut during an earlier run can leave dpkg half-done; apt refuses to work until this runs
   await retrying(log, () => q`env ${ENV} dpkg --force-confdef --force-confold --configure -a`, 'dpkg --configure -a', sleep);
-  const update = () => updateLists($, log, list, sleep);
   const installing = `apt-get install ${packages.join(' ')}`;
   const run = () => retrying(log, () => q`env ${ENV} apt-get ${APT} install --no-install-recommends ${packages}`, installing, sleep);
-  await update();
+  await updateLists($, log, list, sleep);
   try {
     await run();
   } catch (err) {

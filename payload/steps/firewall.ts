@@ -86,12 +86,16 @@ interface State {
   listening: number[] | undefined;
 }
 
-async function readState($: Shell, fs: Fs): Promise<State> {
+/** ufw's rules for every interface, and whether the tailscale step's rules on tailscale0 are in */
+async function rulesOf($: Shell): Promise<Pick<State, 'added' | 'viaTailnet'>> {
   const all = await addedRules($);
+  return { added: all.filter((rule) => !rule.iface), viaTailnet: tailnetRules(all).length > 0 };
+}
+
+async function readState($: Shell, fs: Fs): Promise<State> {
   return {
     defaults: settings((await fs.read(DEFAULTS_FILE)) ?? ''),
-    added: all.filter((rule) => !rule.iface),
-    viaTailnet: tailnetRules(all).length > 0,
+    ...(await rulesOf($)),
     active: await ufwActive($),
     listening: await sshdPorts($),
   };
@@ -150,7 +154,7 @@ export const firewall: Step<'firewall'> = {
     }
     // lockout rule 3: the SSH rule is in (publicly, or on the tailnet) before ufw filters and before any
     // old rule goes, whatever the commands said (ufw can answer 0 and skip a rule)
-    const added = (await addedRules($)).filter((rule) => !rule.iface);
+    const { added } = await rulesOf($);
     if (!viaTailnet && !added.some((rule) => key(rule) === key(sshRule(params)))) {
       throw new Error(`ufw does not hold ${describe(sshRule(params))} after adding it; ${active ? 'no rule removed' : 'ufw left off'}`);
     }
@@ -165,8 +169,8 @@ export const firewall: Step<'firewall'> = {
   },
   async unplanned({ params, $ }) {
     const wanted = new Set(wantedRules(params, await sshdPorts($)).map(key));
-    return (await addedRules($))
-      .filter((rule) => !rule.iface && !rule.comment.startsWith(OURS) && !wanted.has(key(rule)))
+    return (await rulesOf($)).added
+      .filter((rule) => !rule.comment.startsWith(OURS) && !wanted.has(key(rule)))
       .map((rule) => `ufw has a rule the config does not: ${describe(rule)} (the run leaves it; list it in firewall.allow, or ufw delete it)`);
   },
   async verify({ params, $ }) {
@@ -178,7 +182,7 @@ export const firewall: Step<'firewall'> = {
     if (!/^deny \(incoming\), allow \(outgoing\), (?:deny|disabled) \(routed\)$/.test(defaults.trim())) {
       problems.push(`ufw defaults are "${defaults.trim()}", want deny (incoming), allow (outgoing), deny (routed)`);
     }
-    const viaTailnet = tailnetRules(await addedRules($)).length > 0;
+    const { viaTailnet } = await rulesOf($);
     for (const rule of params.rules.filter((r) => !(viaTailnet && r.tailnet))) {
       const to = spec(rule); // digits, ':' and '/': nothing a regular expression treats specially
       const action = `${rule.action.toUpperCase()} IN`;
