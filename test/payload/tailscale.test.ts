@@ -42,6 +42,8 @@ const params: TailscalePlan = {
 };
 const PUBLIC = ["limit 2222/tcp comment 'firstboot ssh'", "allow 60000:60010/udp comment 'firstboot mosh'", "allow 443/tcp comment 'firstboot allow'"];
 const LIST = '/etc/apt/sources.list.d/tailscale.list';
+/** /etc/default/ufw as the firewall step leaves it */
+const UFW_DEFAULTS = 'IPV6=yes\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="ACCEPT"\nDEFAULT_FORWARD_POLICY="DROP"\n';
 
 /** Debian 12 after the firewall step, sshd on 2222; the shell answers as the machine would */
 function machine(p: TailscalePlan = params, opts: { served?: Buffer; signed?: boolean; sshd?: boolean } = {}) {
@@ -103,7 +105,7 @@ test('a fresh server: the checked key, the tried repository, the join from the k
 
   // the firewall step's next run agrees: the public rules stay closed, nothing it calls drift
   const fwCtx = { ...ctx, params: fw };
-  ctx.fs.seed('/etc/default/ufw', 'IPV6=yes\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="ACCEPT"\nDEFAULT_FORWARD_POLICY="DROP"\n');
+  ctx.fs.seed('/etc/default/ufw', UFW_DEFAULTS);
   ctx.$.on('systemctl is-enabled --quiet ufw', {});
   assert.equal(await firewall.check(fwCtx), []);
 });
@@ -157,7 +159,7 @@ test('ssh_via_tailnet_only turned off again: the tailnet-only rules go (the fire
   await tailscale.apply(ctx);
   const open = { ...params, tailnetOnly: [] };
   const fwOpen = firewallPlan({ sshPort: 2222, mosh: { ports: '60000:60010' }, allow: [{ port: '443', proto: 'tcp' }] });
-  ctx.fs.seed('/etc/default/ufw', 'IPV6=yes\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="ACCEPT"\nDEFAULT_FORWARD_POLICY="DROP"\n');
+  ctx.fs.seed('/etc/default/ufw', UFW_DEFAULTS);
   ctx.$.on('systemctl is-enabled --quiet ufw', {}).on('sshd -T', { stdout: 'port 2222\n' });
   await firewall.apply({ ...ctx, params: fwOpen });
   const again = { ...ctx, params: open };
@@ -172,7 +174,7 @@ test('ssh_via_tailnet_only turned off again: the tailnet-only rules go (the fire
 
 test('until the tailnet rules are in, the firewall step keeps SSH and mosh public, tailnet-only plan or not', async () => {
   const { ctx } = machine();
-  ctx.fs.seed('/etc/default/ufw', 'IPV6=yes\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="ACCEPT"\nDEFAULT_FORWARD_POLICY="DROP"\n');
+  ctx.fs.seed('/etc/default/ufw', UFW_DEFAULTS);
   ctx.$.on('systemctl is-enabled --quiet ufw', {}).on('sshd -T', { stdout: 'port 2222\n' });
   assert.equal(await firewall.check({ ...ctx, params: fw }), []);
   ctx.$.on('ufw status verbose', { stdout: 'Status: active\nDefault: deny (incoming), allow (outgoing), deny (routed)\n\nTo Action From\n' });
