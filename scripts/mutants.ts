@@ -87,6 +87,12 @@ const MUTANTS: Mutant[] = [
     from: 'await writeSpec(fs, { ...list, path: CANDIDATE });', to: 'await writeSpec(fs, list);' },
   { kind: 'policy', what: 'Claude Code updates itself past its pin', file: 'payload/steps/devtools.ts',
     from: '`DISABLE_AUTOUPDATER=1 exec ${DEVTOOLS}', to: '`exec ${DEVTOOLS}' },
+  { kind: 'lockout', what: 'the sshd jail matches _COMM again: a local user\'s forged line bans the admin', file: 'payload/steps/fail2ban.ts',
+    from: 'journalmatch = ${journalMatch(SSHD_JOURNAL)}', to: 'journalmatch = _SYSTEMD_UNIT=ssh.service + _COMM=sshd + _COMM=sshd-session' },
+  { kind: 'lockout', what: 'sshd\'s journal entries without _UID=0: a user running sshd\'s own binary forges them', file: 'payload/lib/journal.ts',
+    from: "['_SYSTEMD_UNIT=ssh.service', '_UID=0', ...SSHD_EXE]", to: "['_SYSTEMD_UNIT=ssh.service', ...SSHD_EXE]" },
+  { kind: 'lockout', what: 'the fail2ban step\'s verify takes any journal match', file: 'payload/steps/fail2ban.ts',
+    from: 'if (matches !== journalMatch(SSHD_JOURNAL))', to: 'if (!matches)' },
 ];
 
 function fastTests(): { caught: boolean; by: string } {

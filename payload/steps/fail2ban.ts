@@ -10,6 +10,7 @@ import type { Output, Shell } from '../lib/shell';
 import { filesDrift, header, writeFiles, type FileSpec } from '../lib/files';
 import { isActive, isEnabled, unitsDown } from '../lib/systemd';
 import { PROBE_CLIENT } from '../lib/probe';
+import { journalMatch, SSHD_JOURNAL } from '../lib/journal';
 
 const LOG = '/var/log/fail2ban.log';
 const SERVER_START_SECONDS = 30;
@@ -35,8 +36,9 @@ enabled = true
 port = ${plan.sshPort}
 backend = systemd
 # here, not in the filter: Debian 13's defaults-debian.conf sets it on the jail, which beats the filter's.
-# ssh.service, socket-activated ssh@*.service (by process name) and OpenSSH 9.8+'s sshd-session
-journalmatch = _SYSTEMD_UNIT=ssh.service + _COMM=sshd + _COMM=sshd-session
+# Only what sshd logs as root, by fields journald records itself: a process name or a syslog tag is
+# anyone's to choose, and a forged "Failed password" line would ban the address it names.
+journalmatch = ${journalMatch(SSHD_JOURNAL)}
 
 [recidive]
 enabled = true
@@ -138,7 +140,8 @@ export const fail2ban: Step<'fail2ban'> = {
     const q = $({ nothrow: true });
     const sshd = await q`fail2ban-client status sshd`;
     if (!sshd.ok) return [...problems, `the sshd jail is not running: ${tail(sshd)}`];
-    if (!/Journal matches:.*_COMM=sshd-session/.test(sshd.stdout)) problems.push('the sshd jail does not read sshd and sshd-session from the journal');
+    const matches = /Journal matches:\s*(.*)/.exec(sshd.stdout)?.[1].trim();
+    if (matches !== journalMatch(SSHD_JOURNAL)) problems.push(`the sshd jail reads other journal entries than sshd's own as root: ${matches ?? '?'}`);
     const actions = await q`fail2ban-client get sshd actions`;
     if (!actions.stdout.includes(BAN_ACTION)) problems.push(`the sshd jail does not ban with ${BAN_ACTION}: ${tail(actions)}`);
     const bantime = (await q`fail2ban-client get sshd bantime`).stdout.trim();

@@ -36,8 +36,9 @@ enabled = true
 port = 2222
 backend = systemd
 # here, not in the filter: Debian 13's defaults-debian.conf sets it on the jail, which beats the filter's.
-# ssh.service, socket-activated ssh@*.service (by process name) and OpenSSH 9.8+'s sshd-session
-journalmatch = _SYSTEMD_UNIT=ssh.service + _COMM=sshd + _COMM=sshd-session
+# Only what sshd logs as root, by fields journald records itself: a process name or a syslog tag is
+# anyone's to choose, and a forged "Failed password" line would ban the address it names.
+journalmatch = _SYSTEMD_UNIT=ssh.service _UID=0 _EXE=/usr/sbin/sshd _EXE=/usr/lib/openssh/sshd-session + _SYSTEMD_SLICE=system-ssh.slice _SYSTEMD_SLICE=system-sshd.slice _UID=0 _EXE=/usr/sbin/sshd _EXE=/usr/lib/openssh/sshd-session
 
 [recidive]
 enabled = true
@@ -158,7 +159,7 @@ const SSHD_STATUS = `Status for the jail: sshd
 |- Filter
 |  |- Currently failed:\t1
 |  |- Total failed:\t14
-|  \`- Journal matches:\t_SYSTEMD_UNIT=ssh.service + _COMM=sshd + _COMM=sshd-session
+|  \`- Journal matches:\t_SYSTEMD_UNIT=ssh.service _UID=0 _EXE=/usr/sbin/sshd _EXE=/usr/lib/openssh/sshd-session + _SYSTEMD_SLICE=system-ssh.slice _SYSTEMD_SLICE=system-sshd.slice _UID=0 _EXE=/usr/sbin/sshd _EXE=/usr/lib/openssh/sshd-session
 \`- Actions
    |- Currently banned:\t1
    |- Total banned:\t2
@@ -186,12 +187,13 @@ test('verify asks the running fail2ban for its jails and the effective ban time'
     .on('fail2ban-client status recidive', { stdout: RECIDIVE_STATUS });
   assert.equal(await fail2ban.verify(ctx), []);
 
-  ctx.$.on('fail2ban-client status sshd', { stdout: SSHD_STATUS.replace(' + _COMM=sshd-session', '') })
+  // the jail as it was before it matched on journald's own fields: any process named sshd counted
+  ctx.$.on('fail2ban-client status sshd', { stdout: SSHD_STATUS.replace(/(Journal matches:\t).*/, '$1_SYSTEMD_UNIT=ssh.service + _COMM=sshd + _COMM=sshd-session') })
     .on('fail2ban-client get sshd actions', { stdout: 'No actions for jail sshd\n' })
     .on('fail2ban-client get sshd bantime', { stdout: '600\n' })
     .on('fail2ban-client status recidive', NO_JAIL('recidive'));
   assert.equal(await fail2ban.verify(ctx), [
-    'the sshd jail does not read sshd and sshd-session from the journal',
+    "the sshd jail reads other journal entries than sshd's own as root: _SYSTEMD_UNIT=ssh.service + _COMM=sshd + _COMM=sshd-session",
     'the sshd jail does not ban with iptables-multiport: No actions for jail sshd',
     'the sshd jail bans for 600 s, wants 3600 (1h)',
     "the recidive jail is not running: Sorry but the jail 'recidive' does not exist",

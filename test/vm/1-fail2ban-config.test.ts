@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fail2banPlan } from '../../generator/capabilities/fail2ban';
 import { fail2banFiles } from '../../payload/steps/fail2ban';
+import { journalArgs, SSHD_JOURNAL } from '../../payload/lib/journal';
 import { removeTree, run } from './exec';
 import { buildRepo } from './repo';
 import type { Suite } from './packages';
@@ -42,7 +43,7 @@ for (const suite of ['bookworm', 'trixie'] as const) {
     const out = await dump(suite);
     const has = (line: string) => assert.ok(out.includes(line), `${suite}: no ${line} in\n${out.split('\n').filter((l) => !l.includes('failregex')).join('\n')}`);
     has(`['add', 'sshd', 'systemd']`);
-    has(`['set', 'sshd', 'addjournalmatch', '_SYSTEMD_UNIT=ssh.service', '+', '_COMM=sshd', '+', '_COMM=sshd-session']`);
+    has(`['set', 'sshd', 'addjournalmatch', ${journalArgs(SSHD_JOURNAL).map((a) => `'${a}'`).join(', ')}]`);
     has(`(?:sshd(?:-session)?(?:\\\\[\\\\d+\\\\])?:?\\\\s+)?`);
     has(`['set', 'sshd', 'bantime', '1h']`);
     has(`['set', 'sshd', 'findtime', '10m']`);
