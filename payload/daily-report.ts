@@ -6,6 +6,7 @@ import type { Plan, ReportPlan } from '../contract/plan';
 import { checkLine } from '../contract/status';
 import type { CheckResult, Machine } from './runner';
 import { diskWarnings, REAL_FILE_SYSTEMS } from './lib/disk';
+import { journalArgs, SSHD_JOURNAL, SUDO_JOURNAL } from './lib/journal';
 import { MSMTPRC } from './steps/report';
 
 /** the last send: when, or when and why it failed (here, not in SERVER_PATHS, which every payload carries) */
@@ -31,7 +32,8 @@ async function sections(params: ReportPlan, results: CheckResult[], m: Machine, 
   const disk = await diskWarnings(m.$);
   out.push(['firstboot check', [...results.map(checkLine), ...disk]]);
 
-  const sshd = lines((await $`journalctl --since ${DAY} -q -o cat -t sshd -t sshd-session`).stdout);
+  // by who logged them, not by the tag or name a process gives itself (payload/lib/journal.ts)
+  const sshd = lines((await $`journalctl --since ${DAY} -q -o cat ${journalArgs(SSHD_JOURNAL)}`).stdout);
   const accepted = sshd.map((l) => /^Accepted \S+ for (\S+) from (\S+)/.exec(l)).filter((x): x is RegExpExecArray => !!x);
   const logins = [...new Set(accepted.map(([, user, from]) => `${user} from ${from}`))];
   out.push(['SSH, last 24 hours', [
@@ -47,7 +49,7 @@ async function sections(params: ReportPlan, results: CheckResult[], m: Machine, 
     ? [`bans in the last 24 hours: ${bans.length}`, ...['Currently banned', 'Total banned', 'Banned IP list'].map((k) => new RegExp(`${k}:\\s*(.*)`).exec(jail)?.[0].trim() ?? '')].filter(Boolean)
     : ['fail2ban-client does not answer']]);
 
-  const sudo = lines((await $`journalctl --since ${DAY} -q -o cat _COMM=sudo`).stdout).filter((l) => /COMMAND=/.test(l));
+  const sudo = lines((await $`journalctl --since ${DAY} -q -o cat ${journalArgs(SUDO_JOURNAL)}`).stdout).filter((l) => /COMMAND=/.test(l));
   out.push(['sudo, last 24 hours', [`${sudo.length} commands`, ...sudo.slice(-10)]]);
 
   const audit = await $`aureport --key --summary -i -ts yesterday`;

@@ -93,6 +93,10 @@ const MUTANTS: Mutant[] = [
     from: "['_SYSTEMD_UNIT=ssh.service', '_UID=0', ...SSHD_EXE]", to: "['_SYSTEMD_UNIT=ssh.service', ...SSHD_EXE]" },
   { kind: 'lockout', what: 'the fail2ban step\'s verify takes any journal match', file: 'payload/steps/fail2ban.ts',
     from: 'if (matches !== journalMatch(SSHD_JOURNAL))', to: 'if (!matches)' },
+  { kind: 'policy', what: 'the report reads -t sshd again: forged logins counted', file: 'payload/daily-report.ts',
+    from: '-o cat ${journalArgs(SSHD_JOURNAL)}', to: '-o cat -t sshd -t sshd-session' },
+  { kind: 'policy', what: 'the report reads sudo by _COMM again: forged commands shown, real ones pushed out', file: 'payload/daily-report.ts',
+    from: '-o cat ${journalArgs(SUDO_JOURNAL)}', to: '-o cat _COMM=sudo' },
 ];
 
 function fastTests(): { caught: boolean; by: string } {

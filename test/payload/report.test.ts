@@ -9,6 +9,7 @@ import { diskWarnings } from '../../payload/lib/disk';
 import { check } from '../../payload/runner';
 import type { Step } from '../../payload/step';
 import { stepContext } from './context';
+import { journalctl, type Entry } from '../fakes/journal';
 
 const params: ReportPlan = {
   id: 'report', to: 'ops@example.org', from: 'firstboot@example.org', time: '07:00',
@@ -39,15 +40,24 @@ test('the step: msmtp\'s account root-only with the secret\'s path, never its va
   assert.ok(plain.includes('tls_starttls off\n') && plain.includes('auth off\n') && !plain.includes('passwordeval'));
 });
 
+/** What sshd (OpenSSH 9.2: the listener and each connection's monitor, as root) and sudo log on Debian 12, with journald's own fields. */
+const sshd = (MESSAGE: string): Entry => ({ _SYSTEMD_UNIT: 'ssh.service', _UID: '0', _EXE: '/usr/sbin/sshd', _COMM: 'sshd', SYSLOG_IDENTIFIER: 'sshd', MESSAGE });
+const sudo = (MESSAGE: string): Entry => ({ _SYSTEMD_UNIT: 'session-1.scope', _UID: '1000', _EXE: '/usr/bin/sudo', _COMM: 'sudo', SYSLOG_IDENTIFIER: 'sudo', MESSAGE });
+const DAY_OF_TRAFFIC: Entry[] = [
+  sshd('Invalid user oracle from 203.0.113.9 port 4242'),
+  sshd('Failed publickey for admin from 203.0.113.9 port 4243 ssh2: ED25519 SHA256:x'),
+  sshd('Accepted publickey for admin from 198.51.100.7 port 50000 ssh2: ED25519 SHA256:y'),
+  sudo('admin : PWD=/home/admin ; USER=root ; COMMAND=/usr/bin/apt update'),
+];
+
 /** Debian 12's answers on a server with a day of traffic */
-function server() {
+function server(journal: Entry[] = DAY_OF_TRAFFIC) {
   const ctx = stepContext(params);
   ctx.$
     .on(/^df -P /, { stdout: 'Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sda1 40000 38000 2000 95% /\n/dev/sdb1 1000 10 990 1% /data\n' })
     .on(/^df -hP /, { stdout: 'Filesystem Size Used Avail Use% Mounted on\n/dev/sda1 38G 36G 2G 95% /\n' })
-    .on(/^journalctl --since -24h -q -o cat -t sshd/, { stdout: 'Invalid user oracle from 203.0.113.9 port 4242\nFailed publickey for admin from 203.0.113.9 port 4243 ssh2: ED25519 SHA256:x\nAccepted publickey for admin from 198.51.100.7 port 50000 ssh2: ED25519 SHA256:y\n' })
+    .on(/^journalctl --since -24h -q -o cat /, (cmd) => journalctl(journal, cmd))
     .on('fail2ban-client status sshd', { stdout: 'Status for the jail: sshd\n|- Filter\n|  |- Currently failed:\t0\n`- Actions\n   |- Currently banned:\t1\n   |- Total banned:\t3\n   `- Banned IP list:\t203.0.113.9\n' })
-    .on(/^journalctl --since -24h -q -o cat _COMM=sudo/, { stdout: 'admin : PWD=/home/admin ; USER=root ; COMMAND=/usr/bin/apt update\n' })
     .on(/^aureport /, { stdout: 'Key Summary Report\n===========================\ntotal  key\n===========================\n4  identity\n' })
     .on(/^apt-get -s /, { stdout: 'Inst libssl3 [3.0.1] (3.0.2 Debian-Security:12/stable-security [amd64])\nInst tzdata [2024a] (2024b Debian:12/stable [all])\n' })
     .on('free -h', { stdout: '       total used free\nMem:   1.9Gi 400Mi 1.5Gi\n' })
@@ -101,6 +111,29 @@ test('--now: mailed through msmtp on stdin; a failed send exits 1, and the next 
   const second = [...ctx.$.inputs.values()].at(-1)!;
   assert.match(second, /\n\nThe previous report was not sent\n  \S+: msmtp: authentication failed \(method PLAIN\)\n/);
   assert.is(JSON.parse((await ctx.fs.read('/var/lib/firstboot/report.json'))!).failed, undefined);
+});
+
+test('a local user\'s forged sshd and sudo lines are neither counted nor shown, nor push the real ones out', async () => {
+  // eve (uid 1001) names a copy of logger sshd, tags lines sshd and sudo, and runs sshd's own binary with her own code loaded
+  const eve = { _SYSTEMD_UNIT: 'session-3.scope', _UID: '1001' };
+  const forged: Entry[] = [
+    { ...eve, _EXE: '/home/eve/sshd', _COMM: 'sshd', SYSLOG_IDENTIFIER: 'sshd', MESSAGE: 'Failed password for root from 198.51.100.7 port 1 ssh2' },
+    { ...eve, _EXE: '/usr/bin/logger', _COMM: 'logger', SYSLOG_IDENTIFIER: 'sshd-session', MESSAGE: 'Invalid user root from 198.51.100.7 port 2' },
+    // without pam_systemd a user's processes stay in ssh.service's cgroup: only _UID tells this sshd apart
+    { ...eve, _SYSTEMD_UNIT: 'ssh.service', _EXE: '/usr/sbin/sshd', _COMM: 'sshd', SYSLOG_IDENTIFIER: 'sshd', MESSAGE: 'Accepted publickey for mallory from 192.0.2.66 port 3 ssh2: ED25519 SHA256:z' },
+    ...Array.from({ length: 12 }, (_, i) => ({ ...eve, _EXE: '/usr/bin/logger', _COMM: 'sudo', SYSLOG_IDENTIFIER: 'sudo', MESSAGE: `eve : USER=root ; COMMAND=/usr/bin/forged-${i}` })),
+  ];
+  // OpenSSH 10 (Debian 13) logs from sshd-session; a per-connection unit of an Accept=yes socket sits in its slice
+  const trixie: Entry[] = [
+    { _SYSTEMD_UNIT: 'ssh.service', _UID: '0', _EXE: '/usr/lib/openssh/sshd-session', _COMM: 'sshd-session', SYSLOG_IDENTIFIER: 'sshd-session', MESSAGE: 'Invalid user test from 203.0.113.10 port 5' },
+    { _SYSTEMD_UNIT: 'sshd@0-10.0.0.2:22-203.0.113.11:6.service', _SYSTEMD_SLICE: 'system-sshd.slice', _UID: '0', _EXE: '/usr/lib/openssh/sshd-session', _COMM: 'sshd-session', SYSLOG_IDENTIFIER: 'sshd-session', MESSAGE: 'Accepted publickey for ops from 203.0.113.11 port 6 ssh2: ED25519 SHA256:w' },
+  ];
+  const { registry, plan, machine } = server([...DAY_OF_TRAFFIC, ...trixie, ...forged]);
+  const { text } = await printed(async () => dailyReport(plan, await check(plan, registry, machine), machine, false));
+  for (const line of ['failed logins: 3', 'logins: 2 (admin from 198.51.100.7, ops from 203.0.113.11)', '1 commands', 'admin : PWD=/home/admin ; USER=root ; COMMAND=/usr/bin/apt update']) {
+    assert.ok(text.includes(`  ${line}\n`), `the report lacks "${line}":\n${text}`);
+  }
+  assert.not.match(text, /mallory|forged/);
 });
 
 test('disk warnings: only file systems more than 90% full', async () => {
