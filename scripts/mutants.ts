@@ -87,6 +87,10 @@ const MUTANTS: Mutant[] = [
     from: 'await writeSpec(fs, { ...list, path: CANDIDATE });', to: 'await writeSpec(fs, list);' },
   { kind: 'policy', what: 'Claude Code updates itself past its pin', file: 'payload/steps/devtools.ts',
     from: '`DISABLE_AUTOUPDATER=1 exec ${DEVTOOLS}', to: '`exec ${DEVTOOLS}' },
+  { kind: 'lockout', what: 'the edge firewall closes 22 though the wait answered only on 22', file: 'hcloud/create.ts',
+    from: 'if (status.ok && waited.port === sshPort) {', to: 'if (status.ok) {' },
+  { kind: 'policy', what: 'create\'s undo deletes an SSH key it did not upload', file: 'hcloud/create.ts',
+    from: 'for (const key of keys.uploaded) undo.push', to: 'for (const key of keys.keys) undo.push' },
 ];
 
 function fastTests(): { caught: boolean; by: string } {
