@@ -91,6 +91,16 @@ const MUTANTS: Mutant[] = [
     from: 'if (status.ok && waited.port === sshPort) {', to: 'if (status.ok) {' },
   { kind: 'policy', what: 'create\'s undo deletes an SSH key it did not upload', file: 'hcloud/create.ts',
     from: 'for (const key of keys.uploaded) undo.push', to: 'for (const key of keys.keys) undo.push' },
+  { kind: 'policy', what: 'the upgrades step adds no security source though apt sees no security release', file: 'payload/steps/upgrades.ts',
+    from: 'if ((await securityDrift(ctx)).length) await addSecuritySource(ctx);', to: '' },
+  { kind: 'policy', what: 'any release of the distribution passes for its security archive', file: 'payload/steps/upgrades.ts',
+    from: 'patterns.some((terms) => terms.every(', to: 'patterns.some((terms) => terms.some(' },
+  { kind: 'policy', what: 'the upgrades step\'s verify passes though apt sees no security release', file: 'payload/steps/upgrades.ts',
+    from: 'if (!(await seesSecurity($, codename))) problems.push(', to: 'if (false) problems.push(' },
+  { kind: 'policy', what: 'a second security source written though one is configured', file: 'payload/steps/upgrades.ts',
+    from: 'if (!sources.some((s) => s.suite === `${codename}-security`)) {', to: 'if (true) {' },
+  { kind: 'policy', what: 'a security source apt cannot fetch is kept, and fails every later apt-get update', file: 'payload/steps/upgrades.ts',
+    from: '    await fs.remove(SECURITY_SOURCES);\n', to: '' },
 ];
 
 function fastTests(): { caught: boolean; by: string } {
