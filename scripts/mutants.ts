@@ -97,6 +97,20 @@ const MUTANTS: Mutant[] = [
     from: '-o cat ${journalArgs(SSHD_JOURNAL)}', to: '-o cat -t sshd -t sshd-session' },
   { kind: 'policy', what: 'the report reads sudo by _COMM again: forged commands shown, real ones pushed out', file: 'payload/daily-report.ts',
     from: '-o cat ${journalArgs(SUDO_JOURNAL)}', to: '-o cat _COMM=sudo' },
+  { kind: 'lockout', what: 'the edge firewall closes 22 though the wait answered only on 22', file: 'hcloud/create.ts',
+    from: 'if (status.ok && waited.port === sshPort) {', to: 'if (status.ok) {' },
+  { kind: 'policy', what: 'create\'s undo deletes an SSH key it did not upload', file: 'hcloud/create.ts',
+    from: 'for (const key of keys.uploaded) undo.push', to: 'for (const key of keys.keys) undo.push' },
+  { kind: 'policy', what: 'the upgrades step adds no security source though apt sees no security release', file: 'payload/steps/upgrades.ts',
+    from: 'if ((await securityDrift(ctx)).length) await addSecuritySource(ctx);', to: '' },
+  { kind: 'policy', what: 'any release of the distribution passes for its security archive', file: 'payload/steps/upgrades.ts',
+    from: 'patterns.some((terms) => terms.every(', to: 'patterns.some((terms) => terms.some(' },
+  { kind: 'policy', what: 'the upgrades step\'s verify passes though apt sees no security release', file: 'payload/steps/upgrades.ts',
+    from: 'if (!(await seesSecurity($, codename))) problems.push(', to: 'if (false) problems.push(' },
+  { kind: 'policy', what: 'a second security source written though one is configured', file: 'payload/steps/upgrades.ts',
+    from: 'if (!sources.some((s) => s.suite === `${codename}-security`)) {', to: 'if (true) {' },
+  { kind: 'policy', what: 'a security source apt cannot fetch is kept, and fails every later apt-get update', file: 'payload/steps/upgrades.ts',
+    from: '    await fs.remove(SECURITY_SOURCES);\n', to: '' },
 ];
 
 function fastTests(): { caught: boolean; by: string } {

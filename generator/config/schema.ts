@@ -214,7 +214,7 @@ export const schema = section(
           },
         ),
       },
-      { doc: "Security upgrades from Debian and Ubuntu, installed every day, on top of what the distribution's own unattended-upgrades takes (Debian's point releases)." },
+      { doc: "Security upgrades from Debian and Ubuntu, installed every day, on top of what the distribution's own unattended-upgrades takes (Debian's point releases). Where apt has no source for the distribution's security archive (a minimal or custom image), firstboot adds it in /etc/apt/sources.list.d/firstboot-security.sources, and `firstboot check` fails while apt sees no security release." },
     ),
     report: section(
       {

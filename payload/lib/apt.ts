@@ -85,3 +85,27 @@ export async function install($: Shell, log: Log, packages: string[], sleep = wa
     await run();
   }
 }
+
+/**
+ * The releases apt has package lists of, one map each of `apt-cache policy`'s release fields
+ * (o origin, a archive, n codename, l label, c component): what apt can install from right now.
+ */
+export async function aptReleases($: Shell): Promise<Map<string, string>[]> {
+  const lines = (await $`apt-cache policy`).stdout.split('\n');
+  return lines.flatMap((line) => {
+    const fields = /^\s+release (.+)$/.exec(line)?.[1];
+    return fields ? [new Map(fields.split(',').map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] as [string, string]))] : [];
+  });
+}
+
+/** The suites and components the binary sources name, whether or not their lists were ever fetched. */
+export async function aptSources($: Shell): Promise<{ suite: string; component: string }[]> {
+  const out = await $`apt-get indextargets --format ${'$(TARGET_OF) $(RELEASE) $(COMPONENT)'}`;
+  const seen = new Set<string>();
+  return out.stdout.split('\n').flatMap((line) => {
+    const [type, suite, component] = line.trim().split(' ');
+    if (type !== 'deb' || !suite || seen.has(`${suite} ${component}`)) return [];
+    seen.add(`${suite} ${component}`);
+    return [{ suite, component }];
+  });
+}

@@ -13,6 +13,7 @@ import { fileDrift, header, writeFile as writeSpec, type FileSpec } from '../lib
 import { install, missingPackages, updateLists } from '../lib/apt';
 import { download } from '../lib/npm';
 import { primaryFingerprints } from '../lib/openpgp';
+import { osRelease } from '../lib/os-release';
 import { enableNow, unitsDown } from '../lib/systemd';
 import { addedRules, TAILNET_INTERFACE, tailnetRules, type UfwRule } from '../lib/ufw';
 import { sshAnswersOnTailnet, tailnetAddress } from '../lib/probe';
@@ -47,18 +48,9 @@ export const keyFile = {
   },
 };
 
-/** The distribution and release as Tailscale's repository names them: debian/bookworm, ubuntu/noble */
-async function release(ctx: Ctx<TailscalePlan>): Promise<{ distro: string; codename: string }> {
-  const text = (await ctx.fs.read('/etc/os-release')) ?? '';
-  const value = (key: string) => new RegExp(`^${key}="?([a-z0-9.-]+)"?$`, 'm').exec(text)?.[1];
-  const distro = value('ID');
-  const codename = value('VERSION_CODENAME');
-  if (!distro || !codename) throw new Error('/etc/os-release names no ID and VERSION_CODENAME');
-  return { distro, codename };
-}
-
 async function listSpec(ctx: Ctx<TailscalePlan>): Promise<FileSpec> {
-  const { distro, codename } = await release(ctx);
+  // Tailscale's repository is laid out as debian/bookworm, ubuntu/noble
+  const { distro, codename } = await osRelease(ctx.fs);
   return { path: LIST, content: header('Tailscale\'s repository, signed by the key firstboot checked') + aptSource(ctx.params.repository, distro, codename), mode: 0o644 };
 }
 
@@ -139,7 +131,7 @@ export const tailscale: Step<'tailscale'> = {
   check: drift,
   async apply(ctx) {
     const { params: p, $, fs, log } = ctx;
-    const { distro, codename } = await release(ctx);
+    const { distro, codename } = await osRelease(fs);
     if ((await keyringDrift(p)).length) {
       const url = keyUrl(p.repository, distro, codename);
       const key = await keyFile.fetch(url);

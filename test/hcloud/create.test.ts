@@ -149,6 +149,16 @@ test('the server create is refused (taken meanwhile): uploaded key and firewall 
   assert.is(c.fake.firewalls.size, 0);
 });
 
+test('a failed create that reused one of the user\'s SSH keys leaves that key, and removes only the one it uploaded', async (c) => {
+  const second = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJljSxGJEIklWkdvj8+i5f6z4V05H2IrRwy7AMV7xtx3 firstboot-second';
+  await writeFile(c.config, defaultYaml.replace(`ssh_keys: ["${adminKey}"]`, `ssh_keys: ["${adminKey}", "${second}"]`));
+  const laptop = c.fake.addSshKey('laptop', adminKey);
+  c.fake.failNextRequest({ method: 'POST', path: /^\/servers$/, status: 409, code: 'uniqueness_error', message: 'server name is already used' });
+  await rejection(create(options(c)), HcloudError);
+  assert.ok(c.fake.requests.some((r) => r.method === 'POST' && r.path === '/ssh_keys'), 'the second key was uploaded');
+  assert.equal([...c.fake.sshKeys.keys()], [laptop.id]);
+});
+
 test('a create whose answer is lost, but which made the server, is reported as left behind', async (c) => {
   c.fake.failNextRequest({ method: 'POST', path: /^\/servers$/, drop: true, afterHandling: true });
   const error = await rejection(create(options(c)), LeftBehindError);
@@ -282,6 +292,18 @@ test('firewall, and the ssh step fails: sshd stays on 22, the edge keeps 22 open
   const login = tries.at(-1)!.find((a) => a.endsWith(`@${result.server.ipv4}`));
   assert.ok(server.calls.filter((args) => args.includes('host-key')).every((args) => portOf(args) === 22 && args.includes(login!)));
   assert.is(server.keys.current, nextHostKey);
+});
+
+test('firewall, and the wait answered only on 22 though the run says ok: the edge keeps 22 open', async (c) => {
+  // sshd may still listen on 22 only (a port the ssh step could not prove): an edge that closed 22 would shut the owner out
+  const server = fakeServerSsh((args) => (portOf(args) === 2222
+    ? { code: 255, stdout: '', stderr: 'ssh: connect to host x port 2222: Connection refused' }
+    : { code: 0, stdout: finished(true, 'changed'), stderr: '' }));
+  const result = await create(options(c, { firewall: true, wait: true, waitIntervalMs: 1, runSsh: server.run }));
+  assert.is(result.status!.ok, true);
+  assert.equal(edgeTcpPorts(c, result.firewall!.id).sort(), ['22', '2222', '443']);
+  assert.not.ok(c.fake.requests.some((r) => r.path.endsWith('/set_rules')));
+  assert.ok(c.reports.includes('firewall firstboot-web-1 keeps port 22 open: sshd answered on 22, not on 2222'), c.reports.join('\n'));
 });
 
 test('firewall without --wait: 22 stays open, and the report says how to close it', async (c) => {

@@ -9,12 +9,9 @@ import { CLOUD_INIT_FINISHED, FINISHED, hardened } from './scenario';
 import { keyPair } from './userdata';
 import { bootVm, type Vm } from './vm';
 
-// The image's one apt source is the local repository, which stands in for Debian's archive and its
-// security archive alike. Lynis (PKGS-7388) looks for the second by name, so after the last apt run
-// both servers get the line every Debian and Hetzner image has.
-const SECURITY_SOURCE = 'deb http://deb.debian.org/debian-security bookworm-security main';
+// The image's apt sources are the local repository's two suites, standing in for Debian's archive and
+// its security archive (repo.ts); Lynis (PKGS-7388) finds the second by the "security/ " in its line.
 const LYNIS = 'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y lynis >/dev/null'
-  + ` && echo "${SECURITY_SOURCE}" > /etc/apt/sources.list.d/debian-security.list`
   + ' && lynis audit system --quick --no-colors >/dev/null 2>&1; grep -E "^(hardening_index|suggestion|warning)\\[?\\]?=" /var/log/lynis-report.dat';
 
 interface Lynis {

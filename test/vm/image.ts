@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheKey, cachePath, removeTree, run, since } from './exec';
 import { basePackages, minimalPackages, type Suite } from './packages';
-import { buildRepo } from './repo';
+import { buildRepo, SECURITY_DIR } from './repo';
 
 export interface ImageOptions {
   suite: Suite;
@@ -37,8 +37,9 @@ apt:
 `;
 
 // trusted=yes: the repository is built on the host from Debian's signed archive and reached only
-// through a loopback forward, so there is no signature left to check on the guest's side.
-const SOURCES = `deb [trusted=yes] http://${REPO_ADDRESS}/ ./\n`;
+// through a loopback forward, so there is no signature left to check on the guest's side. Its second
+// suite stands in for the security archive every Debian image names (repo.ts).
+const SOURCES = `deb [trusted=yes] http://${REPO_ADDRESS}/ ./\ndeb [trusted=yes] http://${REPO_ADDRESS}/${SECURITY_DIR}/ ./\n`;
 
 function customizeHooks(out: string, sshSocket: boolean): string[] {
   const hooks = [

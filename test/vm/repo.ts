@@ -1,7 +1,7 @@
 // The local package repository: Debian's own .debs, downloaded once on the host and served on
 // loopback, so a VM installs what the payload asks for without reaching any network.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
@@ -17,7 +17,11 @@ import { basePackages, EXTRA_PACKAGES, type Suite } from './packages';
 export async function buildRepo(suite: Suite): Promise<string> {
   const packages = { suite, base: basePackages(suite), extra: EXTRA_PACKAGES, mirrors: debianMirrors(suite) };
   const dir = cachePath(`repo-${suite}-${cacheKey(packages)}`);
-  if (existsSync(join(dir, 'Release'))) return dir;
+  if (existsSync(join(dir, 'Release'))) {
+    // a repository cached before the security suite was part of it gets it now (no download)
+    writeSecuritySuite(dir, suite);
+    return dir;
+  }
 
   const start = performance.now();
   const tmp = `${dir}.tmp`;
@@ -36,6 +40,7 @@ export async function buildRepo(suite: Suite): Promise<string> {
   ], { log });
   writeFileSync(join(tmp, 'Packages'), await run('dpkg-scanpackages', ['--multiversion', '.'], { cwd: tmp }));
   writeIndexes(tmp, suite);
+  writeSecuritySuite(tmp, suite);
   await removeTree(dir);
   renameSync(tmp, dir);
   console.log(`# ${suite} repository: ${readdirSync(dir).filter((f) => f.endsWith('.deb')).length} packages in ${since(start)}`);
@@ -51,14 +56,39 @@ function debianMirrors(suite: Suite): string[] {
  * Packages.gz and a Release file listing both indexes, as apt expects of a flat repository. The
  * suite and codename let mmdebstrap's package selection (?archive(^bookworm$)) match it.
  */
-function writeIndexes(dir: string, suite: Suite): void {
+function writeIndexes(dir: string, suite: string, names: { origin: string; label: string } = { origin: 'firstboot-vm', label: 'firstboot-vm' }): void {
   const packages = readFileSync(join(dir, 'Packages'));
   writeFileSync(join(dir, 'Packages.gz'), gzipSync(packages));
   const sums = ['Packages', 'Packages.gz'].map((name) => {
     const hash = createHash('sha256').update(readFileSync(join(dir, name))).digest('hex');
     return ` ${hash} ${statSync(join(dir, name)).size} ${name}`;
   });
-  writeFileSync(join(dir, 'Release'), `Origin: firstboot-vm\nLabel: firstboot-vm\nSuite: ${suite}\nCodename: ${suite}\nDate: ${new Date().toUTCString()}\nSHA256:\n${sums.join('\n')}\n`);
+  writeFileSync(join(dir, 'Release'), `Origin: ${names.origin}\nLabel: ${names.label}\nSuite: ${suite}\nCodename: ${suite}\nDate: ${new Date().toUTCString()}\nSHA256:\n${sums.join('\n')}\n`);
+}
+
+/** Where the repository's folder holds the security suite, served as http://REPO/debian-security/ ./ */
+export const SECURITY_DIR = 'debian-security';
+
+/**
+ * A second flat suite that apt takes for Debian's security archive (the Origin, Label and Codename
+ * unattended-upgrades' security origins match), so the upgrades step finds a security release on the
+ * guest and adds no source the guest could not reach. It holds one stand-in package no one installs:
+ * apt lists no release for an empty index. Every real package comes from the main suite.
+ */
+function writeSecuritySuite(repo: string, suite: Suite): void {
+  const dir = join(repo, SECURITY_DIR);
+  if (existsSync(join(dir, 'Release'))) return;
+  const tmp = `${dir}.tmp-${process.pid}`;
+  mkdirSync(tmp, { recursive: true });
+  writeFileSync(join(tmp, 'Packages'), 'Package: firstboot-vm-security\nVersion: 1\nArchitecture: all\nMaintainer: firstboot <firstboot@localhost>\n'
+    + 'Filename: ./firstboot-vm-security_1_all.deb\nSize: 0\nDescription: stands in for the security archive\n');
+  writeIndexes(tmp, `${suite}-security`, { origin: 'Debian', label: 'Debian-Security' });
+  // another run may have made it meanwhile: the first one stays
+  try {
+    renameSync(tmp, dir);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 export interface Served {
