@@ -87,6 +87,14 @@ const MUTANTS: Mutant[] = [
     from: 'await writeSpec(fs, { ...list, path: CANDIDATE });', to: 'await writeSpec(fs, list);' },
   { kind: 'policy', what: 'Claude Code updates itself past its pin', file: 'payload/steps/devtools.ts',
     from: '`DISABLE_AUTOUPDATER=1 exec ${DEVTOOLS}', to: '`exec ${DEVTOOLS}' },
+  { kind: 'policy', what: 'the module block list goes back to /bin/false, which Lynis NETW-3200 does not recognise', file: 'payload/steps/baseline.ts',
+    from: '`install ${m} /bin/true\\nblacklist', to: '`install ${m} /bin/false\\nblacklist' },
+  { kind: 'policy', what: 'needrestart may restart firstboot.service during the payload\'s own apt runs', file: 'payload/lib/apt.ts',
+    from: "'NEEDRESTART_SUSPEND=1', ", to: '' },
+  { kind: 'policy', what: 'pam_tmpdir removed from common-session is not put back', file: 'payload/steps/pam.ts',
+    from: "{ profile: 'tmpdir', module: 'pam_tmpdir'", to: "{ profile: 'tmpdir', module: 'pam_unix'" },
+  { kind: 'policy', what: 'the admin\'s home stays readable by everyone', file: 'payload/steps/admin.ts',
+    from: 'const HOME_OPEN = 0o027;', to: 'const HOME_OPEN = 0o020;' },
 ];
 
 function fastTests(): { caught: boolean; by: string } {
