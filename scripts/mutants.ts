@@ -111,6 +111,14 @@ const MUTANTS: Mutant[] = [
     from: 'if (!sources.some((s) => s.suite === `${codename}-security`)) {', to: 'if (true) {' },
   { kind: 'policy', what: 'a security source apt cannot fetch is kept, and fails every later apt-get update', file: 'payload/steps/upgrades.ts',
     from: '    await fs.remove(SECURITY_SOURCES);\n', to: '' },
+  { kind: 'policy', what: 'the module block list goes back to /bin/false, which Lynis NETW-3200 does not recognise', file: 'payload/steps/baseline.ts',
+    from: '`install ${m} /bin/true\\nblacklist', to: '`install ${m} /bin/false\\nblacklist' },
+  { kind: 'policy', what: 'needrestart may restart firstboot.service during the payload\'s own apt runs', file: 'payload/lib/apt.ts',
+    from: "'NEEDRESTART_SUSPEND=1', ", to: '' },
+  { kind: 'policy', what: 'pam_tmpdir removed from common-session is not put back', file: 'payload/steps/pam.ts',
+    from: "{ profile: 'tmpdir', module: 'pam_tmpdir'", to: "{ profile: 'tmpdir', module: 'pam_unix'" },
+  { kind: 'policy', what: 'the admin\'s home stays readable by everyone', file: 'payload/steps/admin.ts',
+    from: 'const HOME_OPEN = 0o027;', to: 'const HOME_OPEN = 0o020;' },
 ];
 
 function fastTests(): { caught: boolean; by: string } {

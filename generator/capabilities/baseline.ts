@@ -48,6 +48,8 @@ export const baseline: Capability<'baseline'> = {
   // apparmor: the kernel's mandatory access control loads its profiles (CIS 1.3.1.1; Lynis MACF-6208;
   // Debian's kernel has it on, but minimal images lack the package that loads them); acct: process
   // accounting, which commands ran, by whom (Lynis ACCT-9622); debsums: checks installed files against
-  // their packages' checksums on demand (Lynis PKGS-7370)
-  packages: () => ['apparmor', 'acct', 'debsums'],
+  // their packages' checksums on demand (Lynis PKGS-7370); for the admin at an upgrade: needrestart names
+  // the services still running replaced libraries (Lynis DEB-0831), apt-listchanges shows a package's NEWS of incompatible changes before it installs (Lynis
+  // DEB-0811), apt-show-versions lists what has updates pending (Lynis PKGS-7394)
+  packages: () => ['apparmor', 'acct', 'debsums', 'needrestart', 'apt-listchanges', 'apt-show-versions'],
 };

@@ -15,8 +15,13 @@ const APT = [
   '-o', 'Dpkg::Options::=--force-confold',
 ];
 
-/** `env` arguments: no debconf prompts, and Ubuntu's needrestart restarts services instead of asking */
-const ENV = ['DEBIAN_FRONTEND=noninteractive', 'NEEDRESTART_MODE=a'];
+/**
+ * `env` arguments: no debconf prompts; needrestart's apt hook stands down, since a library this run
+ * upgrades can be one node has loaded, and needrestart would then restart firstboot.service, and with it
+ * this run and its apt, half-way (later upgrades restart services as needrestart is set up); and
+ * apt-listchanges shows no pager and sends no mail for the changes a first boot installs.
+ */
+const ENV = ['DEBIAN_FRONTEND=noninteractive', 'NEEDRESTART_SUSPEND=1', 'APT_LISTCHANGES_FRONTEND=none'];
 
 const lockBusy = (out: Output) => /Could not get lock|Unable to acquire the dpkg frontend lock|dpkg status database is locked/i.test(out.stderr);
 const networkError = (out: Output) => /Temporary failure|Could not resolve|Failed to fetch|Connection timed out|Unable to connect/i.test(out.stderr);

@@ -70,6 +70,18 @@ async function sshDirDrift(fs: Fs, acct: Account): Promise<string[]> {
 }
 
 /**
+ * No one else reads the admin's home, and the group never writes to it: Debian 12's useradd makes it
+ * 0755 (Debian 13's and Ubuntu's 0750), and it holds the admin's shell history, keys and work (Lynis
+ * HOME-9304). sshd's StrictModes is content with anything not writable by others.
+ */
+const HOME_OPEN = 0o027;
+
+async function homeDrift(fs: Fs, acct: Account): Promise<string[]> {
+  const stat = await fs.stat(acct.home);
+  return stat?.isDirectory && stat.mode & HOME_OPEN ? [`${acct.home} has mode ${stat.mode.toString(8)}, wants 750 or stricter`] : [];
+}
+
+/**
  * Whether the shadow hash is that of the password: perl's crypt is libcrypt's (yescrypt, SHA-512), and
  * perl-base is Essential. Both go in on stdin, never on a command line.
  */
@@ -91,7 +103,7 @@ async function passwordDrift(ctx: Ctx<AdminPlan>): Promise<string[]> {
 async function accountDrift(ctx: Ctx<AdminPlan>, acct: Account): Promise<string[]> {
   const { name, shell, keys } = ctx.params;
   const drift = acct.shell === shell ? [] : [`${name}'s shell is ${acct.shell}, wants ${shell}`];
-  return [...drift, ...(await passwordDrift(ctx)), ...(await sshDirDrift(ctx.fs, acct)), ...(await fileDrift(ctx.fs, keysFile(acct, keys)))];
+  return [...drift, ...(await passwordDrift(ctx)), ...(await homeDrift(ctx.fs, acct)), ...(await sshDirDrift(ctx.fs, acct)), ...(await fileDrift(ctx.fs, keysFile(acct, keys)))];
 }
 
 async function createUser($: Shell, name: string, shell: string): Promise<void> {
@@ -133,6 +145,8 @@ export const admin: Step<'admin'> = {
       if (value) await $({ input: `${name}:${value}\n` })`chpasswd`;
       else await $`usermod --password ${NO_PASSWORD} ${name}`;
     }
+    const home = await fs.stat(acct.home);
+    if ((await homeDrift(fs, acct)).length > 0) await fs.chmod(acct.home, home!.mode & ~HOME_OPEN);
     if ((await sshDirDrift(fs, acct)).length > 0) await fs.mkdir(sshDir(acct), { mode: 0o700, owner: acct.owner });
     await writeFile(fs, keysFile(acct, keys));
     await installSudoers($, fs, sudoersFile(name));

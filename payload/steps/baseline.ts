@@ -19,7 +19,9 @@ function fixedFiles(params: BaselinePlan): FileSpec[] {
     { path: '/etc/issue.net', content: params.banner, mode: 0o644 },
     {
       path: '/etc/modprobe.d/firstboot-blocklist.conf',
-      content: header('kernel modules that never load') + params.blockedModules.map((m) => `install ${m} /bin/false\nblacklist ${m}\n`).join(''),
+      // /bin/true, not /bin/false as CIS writes it: the module never loads either way (an explicit
+      // modprobe just succeeds doing nothing), CIS' audit accepts both, and Lynis' NETW-3200 only this one
+      content: header('kernel modules that never load') + params.blockedModules.map((m) => `install ${m} /bin/true\nblacklist ${m}\n`).join(''),
       mode: 0o644,
     },
     // a core dump holds whatever was in memory, keys included: none for PAM sessions or services
@@ -68,7 +70,7 @@ async function loadable($: Shell, modules: string[]): Promise<string[]> {
   const loads: string[] = [];
   for (const name of modules) {
     const dry = await $({ nothrow: true })`modprobe -n -v ${name}`;
-    if (!/install \/bin\/false/.test(dry.stdout)) loads.push(`kernel module ${name} would load`);
+    if (!/install \/bin\/(true|false)\b/.test(dry.stdout)) loads.push(`kernel module ${name} would load`);
   }
   return loads;
 }

@@ -1,6 +1,7 @@
 // Empty passwords never log in: no `nullok` on pam_unix in /etc/pam.d/common-auth. A password set
-// later must pass pam_pwquality (its package enables it in common-password through pam-auth-update;
-// the step puts it back the same way if it is gone).
+// later must pass pam_pwquality, and each session gets a private temporary directory from pam_tmpdir
+// (TMPDIR=/tmp/user/UID, mode 0700: no guessing or racing another user's temporary file names). Their
+// packages enable them through pam-auth-update; the step puts them back the same way if they are gone.
 //
 // Debian generates common-auth with pam-auth-update from /usr/share/pam-configs. We edit common-auth
 // itself, removing only the `nullok` word: pam-auth-update records a removed module option as a local
@@ -25,21 +26,31 @@ async function nullokDrift(fs: Fs): Promise<string[]> {
   return text?.split('\n').some(allowsEmpty) ? [`pam_unix in ${COMMON_AUTH} lets accounts with an empty password log in (nullok)`] : [];
 }
 
-const COMMON_PASSWORD = '/etc/pam.d/common-password';
-const checksStrength = (text = '') => text.split('\n').some((line) => !line.trimStart().startsWith('#') && /\bpam_pwquality\.so\b/.test(line));
+/** modules a package's pam-auth-update profile adds: the file it lands in, and what is lost without it */
+const PROFILES = [
+  { profile: 'pwquality', module: 'pam_pwquality', file: '/etc/pam.d/common-password', without: "does not check new passwords' strength" },
+  { profile: 'tmpdir', module: 'pam_tmpdir', file: '/etc/pam.d/common-session', without: 'gives sessions no private temporary directory' },
+];
+
+const uses = (module: string, text = '') => text.split('\n').some((line) => !line.trimStart().startsWith('#') && new RegExp(`\\b${module}\\.so\\b`).test(line));
+
+async function missingProfiles(fs: Fs) {
+  const missing = [];
+  for (const p of PROFILES) if (!uses(p.module, await fs.read(p.file))) missing.push(p);
+  return missing;
+}
 
 async function drift(fs: Fs): Promise<string[]> {
-  const weak = checksStrength(await fs.read(COMMON_PASSWORD)) ? [] : [`${COMMON_PASSWORD} does not check new passwords' strength (pam_pwquality)`];
-  return [...(await nullokDrift(fs)), ...weak];
+  return [...(await nullokDrift(fs)), ...(await missingProfiles(fs)).map((p) => `${p.file} ${p.without} (${p.module})`)];
 }
 
 export const pam: Step<'pam'> = {
   id: 'pam',
   title: 'PAM without nullok',
-  after: ['packages'], // libpam-pwquality
+  after: ['packages'], // libpam-pwquality, libpam-tmpdir
   check: ({ fs }) => drift(fs),
   async apply({ fs, $ }) {
-    if (!checksStrength(await fs.read(COMMON_PASSWORD))) await $`pam-auth-update --package --enable pwquality`;
+    for (const { profile } of await missingProfiles(fs)) await $`pam-auth-update --package --enable ${profile}`;
     const text = await fs.read(COMMON_AUTH);
     const stat = await fs.stat(COMMON_AUTH);
     if (text === undefined || !stat) return;

@@ -19,7 +19,7 @@ const step = <I extends Plan['steps'][number]['id']>(p: Plan, id: I) => p.steps.
 test('the defaults: every capability, in dependency order, no hostname, no extras', async () => {
   const p = await planFor('');
   assert.equal(ids(p), ['packages', 'timezone', 'admin', 'ssh', 'firewall', 'fail2ban', 'audit', 'sysctl', 'pam', 'baseline', 'upgrades']);
-  assert.equal(step(p, 'packages').install, ['tzdata', 'sudo', 'passwd', 'openssh-server', 'iproute2', 'ufw', 'mosh', 'fail2ban', 'python3-systemd', 'iptables', 'auditd', 'procps', 'libpam-pwquality', 'apparmor', 'acct', 'debsums', 'unattended-upgrades']);
+  assert.equal(step(p, 'packages').install, ['tzdata', 'sudo', 'passwd', 'openssh-server', 'iproute2', 'ufw', 'mosh', 'fail2ban', 'python3-systemd', 'iptables', 'auditd', 'procps', 'libpam-pwquality', 'libpam-tmpdir', 'apparmor', 'acct', 'debsums', 'needrestart', 'apt-listchanges', 'apt-show-versions', 'unattended-upgrades']);
   assert.equal(step(p, 'firewall').rules.map((r) => `${r.action} ${r.port}/${r.proto}`), ['limit 22/tcp', 'allow 60000:60010/udp']);
   assert.is(step(p, 'admin').name, 'admin');
   assert.ok(step(p, 'ssh').settings.some(([k, v]) => k === 'AllowUsers' && v === 'admin'));
@@ -36,7 +36,7 @@ test('the runner\'s npm packages are pinned as package-lock.json records them, f
 test('switched-off capabilities leave their steps and packages out', async () => {
   const p = await planFor('mosh: {enabled: false}\nfail2ban: {enabled: false}\naudit: {enabled: false}\nsysctl: {enabled: false}\nupgrades: {enabled: false}\n');
   assert.equal(ids(p), ['packages', 'timezone', 'admin', 'ssh', 'firewall', 'pam', 'baseline']);
-  assert.equal(step(p, 'packages').install, ['tzdata', 'sudo', 'passwd', 'openssh-server', 'iproute2', 'ufw', 'libpam-pwquality', 'apparmor', 'acct', 'debsums']);
+  assert.equal(step(p, 'packages').install, ['tzdata', 'sudo', 'passwd', 'openssh-server', 'iproute2', 'ufw', 'libpam-pwquality', 'libpam-tmpdir', 'apparmor', 'acct', 'debsums', 'needrestart', 'apt-listchanges', 'apt-show-versions']);
   assert.equal(step(p, 'firewall').rules.map((r) => r.port), ['22']);
 });
 

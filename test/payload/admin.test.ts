@@ -34,7 +34,8 @@ function accountTools(ctx: Ctx) {
     append(ctx, '/etc/passwd', `${name}:x:1000:1000::/home/${name}:${shell}`);
     append(ctx, '/etc/group', `${name}:x:1000:`);
     append(ctx, '/etc/shadow', `${name}:!:20000:0:99999:7:::`);
-    ctx.fs.files.set(`/home/${name}`, { dir: true, mode: 0o700, owner: `${name}:${name}` });
+    // Debian 12's useradd: 0755, from UMASK 022 with no HOME_MODE in login.defs
+    ctx.fs.files.set(`/home/${name}`, { dir: true, mode: 0o755, owner: `${name}:${name}` });
     return {};
   });
   ctx.$.on(/^usermod --shell /, (cmd) => {
@@ -78,6 +79,7 @@ test('creates the admin with keys, sudo and no password, then locks root', async
   assert.is(await ctx.fs.read('/home/fx/.ssh/authorized_keys'), `${KEYS[0]}\n${KEYS[1]}\n`);
   assert.equal(await ctx.fs.stat('/home/fx/.ssh/authorized_keys'), { mode: 0o600, owner: 'fx:fx', isDirectory: false, isSymlink: false });
   assert.equal(await ctx.fs.stat('/home/fx/.ssh'), { mode: 0o700, owner: 'fx:fx', isDirectory: true, isSymlink: false });
+  assert.equal(await ctx.fs.stat('/home/fx'), { mode: 0o750, owner: 'fx:fx', isDirectory: true, isSymlink: false });
   const sudoers = (await ctx.fs.read(SUDOERS))!;
   assert.match(sudoers, /^# Written by firstboot/);
   assert.ok(sudoers.endsWith('\nfx ALL=(ALL) NOPASSWD:ALL\n'));
@@ -85,6 +87,18 @@ test('creates the admin with keys, sudo and no password, then locks root', async
   assert.is(shadowOf(ctx, 'fx'), '*');
   assert.is(shadowOf(ctx, 'root'), '!' + ROOT_HASH);
   assert.equal(await admin.check(ctx), []);
+});
+
+test('a home others can read or the group can write is closed to 750 or stricter, the owner\'s bits kept', async () => {
+  const ctx = stockMachine();
+  append(ctx, '/etc/passwd', 'fx:x:1001:100:FX:/srv/fx:/usr/bin/zsh');
+  append(ctx, '/etc/group', 'users:x:100:');
+  ctx.fs.files.set('/srv/fx', { dir: true, mode: 0o775, owner: 'fx:users' });
+  assert.ok((await admin.check(ctx)).includes('/srv/fx has mode 775, wants 750 or stricter'));
+  await admin.apply(ctx);
+  assert.is((await ctx.fs.stat('/srv/fx'))!.mode, 0o750);
+  ctx.fs.files.set('/srv/fx', { dir: true, mode: 0o700, owner: 'fx:users' });
+  assert.not.ok((await admin.check(ctx)).some((d) => d.startsWith('/srv/fx has mode')), 'a stricter home is left as it is');
 });
 
 test('root is locked only after the admin has keys and sudo', async () => {

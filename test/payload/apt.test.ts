@@ -6,7 +6,7 @@ import { recordingShell } from '../fakes/shell';
 import { makeLog } from '../../payload/lib/log';
 import { rejects } from '../rejects';
 
-const CONFIGURE = 'env DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a dpkg --force-confdef --force-confold --configure -a';
+const CONFIGURE = 'env DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 APT_LISTCHANGES_FRONTEND=none dpkg --force-confdef --force-confold --configure -a';
 const UPDATE = /^apt-get .* update$/;
 const INSTALL = /^env .* apt-get .* install --no-install-recommends ufw$/;
 const LOCKED = {
@@ -32,6 +32,15 @@ const inTurn = (...replies: object[]) => {
   let call = 0;
   return () => replies[Math.min(call++, replies.length - 1)];
 };
+
+test('needrestart and apt-listchanges stand down in every apt and dpkg run of the payload', async () => {
+  const m = machine();
+  await install(m.$, m.log, ['ufw'], m.sleep);
+  const env = m.$.commands.filter((c) => c.startsWith('env '));
+  assert.is(env.length, 2);
+  // a library node has loaded, upgraded here, would make needrestart restart firstboot.service under us
+  for (const c of env) assert.match(c, /^env DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 APT_LISTCHANGES_FRONTEND=none /);
+});
 
 test('repairs an interrupted dpkg before apt runs', async () => {
   const m = machine();

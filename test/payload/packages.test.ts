@@ -9,9 +9,9 @@ const params: PackagesPlan = { id: 'packages', install: ['sudo', 'ufw', 'fail2ba
 
 const QUERY = /^dpkg-query -W /;
 const MAN_DB_FLAG = '/var/lib/man-db/auto-update';
-const CONFIGURE = 'env DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a dpkg --force-confdef --force-confold --configure -a';
+const CONFIGURE = 'env DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 APT_LISTCHANGES_FRONTEND=none dpkg --force-confdef --force-confold --configure -a';
 const UPDATE = 'apt-get -y -q -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold -o Acquire::Languages=none update';
-const INSTALL = 'env DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a apt-get -y -q -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install --no-install-recommends sudo ufw fail2ban';
+const INSTALL = 'env DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 APT_LISTCHANGES_FRONTEND=none apt-get -y -q -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install --no-install-recommends sudo ufw fail2ban';
 
 /** dpkg-query as on Debian 12: installed packages on stdout, never-installed ones on stderr with exit 1 */
 function dpkg(ctx: TestCtx<PackagesPlan>, installed: string[]) {

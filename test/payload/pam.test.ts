@@ -26,10 +26,14 @@ const WEAK = "/etc/pam.d/common-password does not check new passwords' strength 
 /** common-password as libpam-pwquality's install leaves it (pam-auth-update) */
 const WITH_PWQUALITY = 'password\trequisite\t\t\tpam_pwquality.so retry=3\npassword\t[success=1 default=ignore]\tpam_unix.so obscure use_authtok try_first_pass yescrypt\n';
 
-/** a server where libpam-pwquality is installed and enabled, as the packages step leaves it */
+/** common-session as libpam-tmpdir's install leaves it (its profile is Session-Type: Additional) */
+const WITH_TMPDIR = 'session\trequired\tpam_unix.so \nsession\toptional\tpam_systemd.so \nsession\toptional\tpam_tmpdir.so \n';
+const NO_TMPDIR = '/etc/pam.d/common-session gives sessions no private temporary directory (pam_tmpdir)';
+
+/** a server where libpam-pwquality and libpam-tmpdir are installed and enabled, as the packages step leaves it */
 function machine() {
   const ctx = stepContext(params);
-  ctx.fs.seed('/etc/pam.d/common-password', WITH_PWQUALITY);
+  ctx.fs.seed('/etc/pam.d/common-password', WITH_PWQUALITY).seed('/etc/pam.d/common-session', WITH_TMPDIR);
   return ctx;
 }
 
@@ -84,6 +88,16 @@ test('pam_pwquality taken out of common-password is drift, and pam-auth-update p
   assert.equal(await pam.check(ctx), [WEAK]);
   ctx.$.on('pam-auth-update --package --enable pwquality', () => (ctx.fs.seed('/etc/pam.d/common-password', WITH_PWQUALITY), {}));
   await pam.apply(ctx);
+  assert.equal(await pam.verify(ctx), []);
+});
+
+test('pam_tmpdir missing from common-session is drift, and pam-auth-update puts it back', async () => {
+  const ctx = machine();
+  ctx.fs.seed('/etc/pam.d/common-session', WITH_TMPDIR.replace('session\toptional\tpam_tmpdir.so', '#session\toptional\tpam_tmpdir.so'));
+  assert.equal(await pam.check(ctx), [NO_TMPDIR]);
+  ctx.$.on('pam-auth-update --package --enable tmpdir', () => (ctx.fs.seed('/etc/pam.d/common-session', WITH_TMPDIR), {}));
+  await pam.apply(ctx);
+  assert.equal(ctx.$.commands, ['pam-auth-update --package --enable tmpdir']);
   assert.equal(await pam.verify(ctx), []);
 });
 
