@@ -54,7 +54,8 @@ const guards = (ports: string[]) => {
   return (port: number) => ranges.some(([a, b]) => a <= port && port <= b);
 };
 const portOf = (address: string) => Number(address.slice(address.lastIndexOf(':') + 1));
-const hostOf = (address: string) => address.slice(0, address.lastIndexOf(':'));
+/** the host of "HOST:PORT" as ss writes it, a v4 client on a v6 socket ("[::ffff:1.2.3.4]") as plain v4 */
+const hostOf = (address: string) => address.slice(0, address.lastIndexOf(':')).replace(/^\[(?:::ffff:(?=\d+\.))?|\]$/gi, '');
 /** the processes `ss -p` names as holding a socket: users:(("sshd",pid=1234,fd=4),...) */
 const holders = (line: string) => [...line.matchAll(/\("([^"]+)",pid=(\d+),/g)].map(([, name, pid]) => ({ name, pid }));
 /** not loopback, and an address at all */

@@ -103,7 +103,7 @@ test('the guard ignores a connection that never logged in: a scanner abroad hold
   await geoip.apply(ctx);
   assert.is(state.loads, 1);
   // sshd-session (OpenSSH 9.8 on) names a session the same way, and is counted
-  const later = server('8.8.8.8', 0, { titles: ['sshd-session: admin [priv]', 'sshd-session: admin@notty'] });
+  const later = server('[::ffff:8.8.8.8]', 0, { titles: ['sshd-session: admin [priv]', 'sshd-session: admin@notty'] });
   await rejects(() => geoip.apply(later.ctx), /would cut off 8\.8\.8\.8 \(an SSH session of admin\)/);
 });
 
