@@ -41,7 +41,7 @@ export interface Upload {
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 
 /**
- * Notes the address the login came from ($1: SSH_CLIENT, for GeoIP's guard), writes the files and
+ * Notes the address the login came from ($1: SSH_CLIENT: the owner's, which GeoIP lets through), writes the files and
  * secrets (each whole: a temporary file, then a rename), clears the last run's plan, status and done
  * marker, and starts firstboot.service afresh, detached from this connection;
  * then prints the host key (apply trusts it before the run removes other key types) and the journal

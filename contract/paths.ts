@@ -18,5 +18,5 @@ export const SERVER_PATHS = {
   tailnet: '/var/lib/firstboot/tailnet-name',
 } as const;
 
-/** The address the last `apply` connected from (its SSH_CLIENT): GeoIP blocking must never cut it off. */
+/** The owner's address: where the last `apply` connected from (its SSH_CLIENT), or the admin's SSH login GeoIP adopted; GeoIP blocking always lets it through. */
 export const CLIENT_ADDRESS = '/var/lib/firstboot/client-address';

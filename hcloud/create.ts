@@ -130,7 +130,9 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
       await replaceHostKey({ host: ipv4, port: sshPort, via: waited.port, user: waited.user, knownHostsPath }, options.runSsh);
       report(`replaced the host key the user-data carried; ${knownHostsPath} has the new one`);
       let tailnet: string | undefined;
-      if (options.secrets?.size && status.ok && waited.port === sshPort) ({ status, tailnet } = await sendSecrets(options, plan, ipv4, knownHostsPath, report));
+      // GeoIP waits for the owner's address: the run that follows records this login's (apply's start script)
+      const again = options.secrets?.size || status.steps.some((st) => st.id === 'geoip' && st.result === 'waiting');
+      if (again && status.ok && waited.port === sshPort) ({ status, tailnet } = await sendSecrets(options, plan, ipv4, knownHostsPath, report));
       if (tailnet) {
         // sendSecrets' apply trusted the host key under this name too
         await writeHostBlock(sshConfigPath, { name, hostName: tailnet, user: admin, port: sshPort });
@@ -168,14 +170,14 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
 }
 
 /**
- * The secrets over the admin's login, which the host key just replaced authenticates, then the run
- * again: the steps that waited for them converge, the rest change nothing.
+ * The secrets (if any) over the admin's login, which the host key just replaced authenticates, then the
+ * run again: the steps that waited for them, or for this login's address, converge; the rest change nothing.
  */
 async function sendSecrets(options: CreateOptions, plan: Plan, ipv4: string, knownHostsPath: string, report: (m: string) => void): Promise<{ status: PayloadStatus; tailnet?: string }> {
   const { admin, sshPort } = loginOf(plan);
   const target = { name: ipv4, user: admin, hostname: ipv4, port: sshPort, hostKeyAlias: knownHostName(ipv4, sshPort), knownHosts: knownHostsPath };
   const run = options.runRemote ?? sshRunner(target, ['-o', `UserKnownHostsFile=${knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes']);
-  return applyPlan({ target, plan, payload: options.payload, secrets: options.secrets!, run, report, print: (line) => report(`  ${line}`) });
+  return applyPlan({ target, plan, payload: options.payload, secrets: options.secrets ?? new Map(), run, report, print: (line) => report(`  ${line}`) });
 }
 
 /** the hcloud CLI command that removes the bridge rule by hand */

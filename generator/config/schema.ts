@@ -277,7 +277,7 @@ export const schema = section(
         ),
       },
       {
-        doc: 'Lets only some countries reach SSH (and mosh), IPv4 and IPv6, from pinned country-IP data (geo-whois-asn-country, CC0). Nothing goes live that would cut off an open SSH session or the address `apply` connects from.',
+        doc: 'Lets only some countries reach SSH (and mosh), IPv4 and IPv6, from pinned country-IP data (geo-whois-asn-country, CC0). The owner\'s address (where `apply` or `create --wait` logs in from) is always let through, and nothing is blocked until it is known; nothing goes live that would cut off an authenticated SSH or mosh session.',
       },
     ),
     tailscale: section(

@@ -70,3 +70,8 @@ const PRIVATE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'].ma
 
 /** RFC 1918 and IPv6 unique local addresses: a network the server is attached to, not the Internet */
 export const isPrivate = (address: Address) => covered(PRIVATE, address);
+
+const LOOPBACK = ['127.0.0.0/8', '::1'].map((r) => parseRange(r)!);
+
+/** the server talking to itself (`nc 127.0.0.1 22`): never someone's way in from outside */
+export const isLoopback = (address: Address) => covered(LOOPBACK, address);

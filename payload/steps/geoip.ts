@@ -1,7 +1,8 @@
 // GeoIP blocking: an nftables table of its own whose sets hold the allowed countries' ranges (from the
-// pinned data), what is always allowed and the private networks the server is on; the guarded ports
-// drop everything else. The table is swapped whole in one `nft -f` (atomic), and only after the guard
-// found every way in that is in use still open: open SSH sessions, the address `apply` came from.
+// pinned data), what is always allowed, the owner's address and the private networks the server is on;
+// the guarded ports drop everything else. The table is swapped whole in one `nft -f` (atomic), only
+// once the owner's address is known (it waits until then), and only after the guard found every way
+// in that is in use still open: authenticated SSH sessions and mosh sessions.
 import { createHash } from 'node:crypto';
 import type { GeoipPlan } from '../../contract/plan';
 import { CLIENT_ADDRESS, SERVER_PATHS } from '../../contract/paths';
@@ -12,7 +13,7 @@ import { filesDrift, header, writeFiles, type FileSpec } from '../lib/files';
 import { enableNow, isActive, unitsDown } from '../lib/systemd';
 import { npmInstall } from '../lib/npm';
 import { PROBE_CLIENT } from '../lib/probe';
-import { covered, isPrivate, networkOf, parseAddress, parseRange, type Range } from '../lib/ip';
+import { addressText, covered, isLoopback, isPrivate, networkOf, parseAddress, parseRange, type Range } from '../lib/ip';
 
 const TABLE = 'inet firstboot_geoip';
 export const RULES = '/etc/firstboot-geoip.nft';
@@ -45,29 +46,108 @@ async function attachedNetworks($: Shell): Promise<string[]> {
   });
 }
 
-/** The ways in now in use on the guarded TCP ports: each SSH session's peer, and where apply came from */
-async function inUse(ctx: Ctx<GeoipPlan>): Promise<{ address: string; what: string }[]> {
-  const { params: p, $, fs } = ctx;
-  const ports = p.tcp.map((port) => port.split('-').map(Number)).map(([a, b = a]) => [a, b]);
-  const guarded = (port: number) => ports.some(([a, b]) => a <= port && port <= b);
-  const sessions = (await $`ss -Htn state established`).stdout.split('\n').flatMap((line) => {
+type Way = { address: string; what: string };
+
+/** "PORT" / "FROM-TO" strings to a test for one port */
+const guards = (ports: string[]) => {
+  const ranges = ports.map((port) => port.split('-').map(Number)).map(([a, b = a]) => [a, b]);
+  return (port: number) => ranges.some(([a, b]) => a <= port && port <= b);
+};
+const portOf = (address: string) => Number(address.slice(address.lastIndexOf(':') + 1));
+/** the host of "HOST:PORT" as ss writes it, a v4 client on a v6 socket ("[::ffff:1.2.3.4]") as plain v4 */
+const hostOf = (address: string) => address.slice(0, address.lastIndexOf(':')).replace(/^\[(?:::ffff:(?=\d+\.))?|\]$/gi, '');
+/** the processes `ss -p` names as holding a socket: users:(("sshd",pid=1234,fd=4),...) */
+const holders = (line: string) => [...line.matchAll(/\("([^"]+)",pid=(\d+),/g)].map(([, name, pid]) => ({ name, pid }));
+/** not loopback, and an address at all */
+const outside = (address: string) => {
+  const a = parseAddress(address);
+  return !!a && !isLoopback(a);
+};
+
+/**
+ * Authenticated SSH sessions on the guarded TCP ports, with their user. Only sshd holds the server end
+ * of a connection to its port, and only its per-session process, made once the login is authenticated,
+ * is titled "sshd: USER@TTY" ("sshd-session: ..." from OpenSSH 9.8; TTY is "notty" without one): a
+ * connection that never logged in (a scanner, `nc`) has only the "[accepted]", "[priv]", "[net]" and
+ * "[preauth]" ones, whose USER sshd names only once it knows the user exists.
+ */
+async function sshSessions({ params: p, $, fs }: Ctx<GeoipPlan>): Promise<{ address: string; user: string }[]> {
+  const guarded = guards(p.tcp);
+  const sessions: { address: string; user: string }[] = [];
+  for (const line of (await $`ss -Htnp state established`).stdout.split('\n')) {
     const [, , local, peer] = line.trim().split(/\s+/);
-    if (!peer || !guarded(Number(local.slice(local.lastIndexOf(':') + 1)))) return [];
-    return [{ address: peer.slice(0, peer.lastIndexOf(':')), what: 'an open SSH session' }];
-  });
-  const client = (await fs.read(CLIENT_ADDRESS))?.trim();
-  return [...sessions, ...(client ? [{ address: client, what: 'the address firstboot apply connected from' }] : [])];
+    if (!peer || !guarded(portOf(local)) || !outside(hostOf(peer))) continue;
+    for (const { pid } of holders(line).filter((h) => h.name === 'sshd' || h.name === 'sshd-session')) {
+      const title = (await fs.read(`/proc/${pid}/cmdline`))?.split('\0')[0] ?? '';
+      const user = /^sshd(?:-session)?: ([^\s@]+)@\S+$/.exec(title)?.[1];
+      if (user) {
+        sessions.push({ address: hostOf(peer), user });
+        break;
+      }
+    }
+  }
+  return sessions;
 }
+
+/**
+ * mosh sessions on the guarded UDP ports: mosh-server's socket is not connected (the client may roam),
+ * so its peer comes from the kernel's connection tracking (ufw loads it): a flow to a mosh-server's port
+ * that has been answered. mosh-server answers only datagrams sealed with the session's key, so a scanner
+ * cannot make one. Without /proc/net/nf_conntrack no mosh session is seen.
+ */
+async function moshSessions({ params: p, $, fs }: Ctx<GeoipPlan>): Promise<string[]> {
+  const guarded = guards(p.udp);
+  const ports = new Set(
+    (await $`ss -Hunap`).stdout.split('\n')
+      .filter((line) => holders(line).some((h) => h.name === 'mosh-server'))
+      .map((line) => portOf(line.trim().split(/\s+/)[3] ?? ''))
+      .filter(guarded),
+  );
+  if (!ports.size) return [];
+  return ((await fs.read('/proc/net/nf_conntrack')) ?? '').split('\n').flatMap((line) => {
+    const flow = / udp +17 .*?src=(\S+) dst=\S+ sport=\d+ dport=(\d+) /.exec(line);
+    return flow && !line.includes('[UNREPLIED]') && ports.has(Number(flow[2])) && outside(flow[1]) ? [flow[1]] : [];
+  });
+}
+
+/** The ways in now in use on the guarded ports: authenticated SSH sessions and mosh sessions */
+async function inUse(ctx: Ctx<GeoipPlan>): Promise<Way[]> {
+  return [
+    ...(await sshSessions(ctx)).map(({ address, user }) => ({ address, what: `an SSH session of ${user}` })),
+    ...(await moshSessions(ctx)).map((address) => ({ address, what: 'a mosh session' })),
+  ];
+}
+
+const adminOf = (ctx: Ctx<GeoipPlan>) => ctx.plan.steps.find((s) => s.id === 'admin')?.name;
+
+/**
+ * The owner's address, always let through: where `apply` (and so `create --wait`) last came from, or
+ * else where the admin is logged in over SSH now (adopted, and recorded, by apply). Undefined until one
+ * is known: the table then waits, so no first boot cuts off the person who made the server.
+ */
+async function ownerOf(ctx: Ctx<GeoipPlan>): Promise<{ address: string; adopted: boolean } | undefined> {
+  const recorded = (await ctx.fs.read(CLIENT_ADDRESS))?.trim();
+  if (recorded && parseAddress(recorded)) return { address: recorded, adopted: false };
+  const admin = adminOf(ctx);
+  const session = (await sshSessions(ctx)).find((s) => s.user === admin);
+  return session && { address: session.address, adopted: true };
+}
+
+const waitingSentence = (ctx: Ctx<GeoipPlan>) =>
+  `the owner's address, which GeoIP blocking always lets through: \`firstboot apply HOST\` or \`firstboot create --wait\` records it, or log in over SSH as ${adminOf(ctx) ?? 'the admin'} and run \`sudo firstboot run --only geoip\`; until then nothing is blocked`;
+
+/** the owner's address as an element of its family's set */
+const ownerElement = (address: string) => addressText(parseAddress(address)!);
 
 /** names the plan in the file's first line, so a check needs no data to see the file is this plan's */
 const planDigest = (p: GeoipPlan) => createHash('sha256').update(JSON.stringify(p)).digest('hex').slice(0, 12);
 
 /** The whole table, for one atomic `nft -f`: the first two lines make the third a replacement */
-function rules(p: GeoipPlan, v4: string[], v6: string[]): string {
+function rules(p: GeoipPlan, v4: string[], v6: string[], owner: string): string {
   const set = (name: string, type: string, elements: string[]) =>
     `  set ${name} {\n    type ${type}\n    flags interval\n    auto-merge\n${elements.length ? `    elements = { ${elements.join(',\n      ')} }\n` : ''}  }\n`;
   const drop = (proto: string, ports: string[]) => (ports.length ? `    ${proto} dport { ${ports.join(', ')} } drop\n` : '');
-  return `${header(`GeoIP blocking (${p.countries.join(' ')}), from ${p.data.name} ${p.data.version}, plan ${planDigest(p)}`)}` +
+  return `${header(`GeoIP blocking (${p.countries.join(' ')}), from ${p.data.name} ${p.data.version}, plan ${planDigest(p)}, owner ${ownerElement(owner)}`)}` +
     `add table ${TABLE}\ndelete table ${TABLE}\ntable ${TABLE} {\n` +
     set('allow4', 'ipv4_addr', v4) + set('allow6', 'ipv6_addr', v6) +
     // before ufw's chains (priority filter), and only the guarded ports: everything else is ufw's
@@ -106,19 +186,25 @@ export const geoip: Step<'geoip'> = {
   id: 'geoip',
   title: 'GeoIP blocking',
   after: ['packages', 'firewall', 'ssh'],
-  async check({ params: p, $, fs }) {
+  async check(ctx) {
+    const { params: p, $, fs } = ctx;
+    const owner = await ownerOf(ctx);
+    if (!owner) return ctx.waitFor(waitingSentence(ctx)), [];
     const drift = await filesDrift(fs, units);
+    if (owner.adopted) drift.push(`the owner's address ${owner.address} (${adminOf(ctx)}'s SSH session) is not recorded`);
     const first = (await fs.read(RULES))?.split('\n')[0];
-    if (first !== rules(p, [], []).split('\n')[0]) drift.push(`${RULES} is not this plan's (${p.countries.join(' ')}, ${p.data.name} ${p.data.version})`);
+    if (first !== rules(p, [], [], owner.address).split('\n')[0]) drift.push(`${RULES} is not this plan's (${p.countries.join(' ')}, ${p.data.name} ${p.data.version}, owner ${owner.address})`);
     if (!(await isActive($, LOAD)) || (await loadedRanges($)) === 0) drift.push(`the ${TABLE} table is not loaded`);
     return [...drift, ...(await unitsDown($, [REFRESH]))];
   },
   async apply(ctx) {
     const { params: p, $, fs, plan, log } = ctx;
+    const owner = await ownerOf(ctx);
+    if (!owner) return ctx.waitFor(waitingSentence(ctx));
     await npmInstall.packages([p.data], { registry: plan.npm.registry, root: SERVER_PATHS.lib, log: (line) => log.info(line) });
     const countries = await countryRanges(fs, p);
     // the ssh step's probe proves sshd answers from outside: it must get through too (found on the VM)
-    const always = [...p.allow, PROBE_CLIENT, ...(await attachedNetworks($))];
+    const always = [...p.allow, PROBE_CLIENT, ownerElement(owner.address), ...(await attachedNetworks($))];
     const v4 = [...countries.v4, ...always.filter((r) => !r.includes(':'))];
     const v6 = [...countries.v6, ...always.filter((r) => r.includes(':'))];
     if (countries.v4.length + countries.v6.length === 0) throw new Error(`the data has no ranges for ${p.countries.join(' ')}: nothing changed`);
@@ -134,15 +220,20 @@ export const geoip: Step<'geoip'> = {
     if (before > 0 && v4.length + v6.length < before * LEAST_SHARE) {
       throw new Error(`the new data holds ${v4.length + v6.length} ranges where ${before} are loaded: that looks wrong, the loaded ones stay`);
     }
-    await fs.write(RULES, rules(p, v4, v6), { mode: 0o644 });
+    // recorded before the table goes live: the next run must find the same owner, with no session open
+    if (owner.adopted) await fs.write(CLIENT_ADDRESS, `${owner.address}\n`, { mode: 0o600 });
+    await fs.write(RULES, rules(p, v4, v6, owner.address), { mode: 0o644 });
     const out = await $({ nothrow: true })`nft -f ${RULES}`;
     if (!out.ok) throw new Error(`nft refused ${RULES}: ${out.stderr.trim()}`);
-    log.info(`geoip: ${countries.v4.length} IPv4 and ${countries.v6.length} IPv6 ranges of ${p.countries.join(' ')} allowed on tcp ${p.tcp.join(' ') || '-'}, udp ${p.udp.join(' ') || '-'}`);
+    log.info(`geoip: ${countries.v4.length} IPv4 and ${countries.v6.length} IPv6 ranges of ${p.countries.join(' ')} and the owner's ${owner.address} allowed on tcp ${p.tcp.join(' ') || '-'}, udp ${p.udp.join(' ') || '-'}`);
     if (await writeFiles(fs, units)) await $`systemctl daemon-reload`;
     await enableNow($, LOAD);
     await enableNow($, REFRESH);
   },
-  async verify({ $ }) {
+  async verify(ctx) {
+    const { $ } = ctx;
+    // waiting for the owner (check said so): nothing is loaded yet, by design
+    if (!(await ownerOf(ctx))) return [];
     const problems = await unitsDown($, [LOAD, REFRESH]);
     if ((await loadedRanges($)) === 0) problems.push(`the ${TABLE} table holds no ranges`);
     return problems;

@@ -370,6 +370,28 @@ test('wait with a secret: sent after the wait over the admin\'s login, on stdin,
   assert.not.ok(c.reports.some((r) => r.includes('correct horse')));
 });
 
+test('wait with GeoIP waiting for the owner: the run again over the admin\'s login (which records its address), with no secret', async (c) => {
+  const waited = { firstboot: '0.1.0', configHash: 'x', started: 's', finished: 'f', ok: true, steps: [{ id: 'geoip', title: 'GeoIP blocking', result: 'waiting', seconds: 1 }] };
+  const server = fakeServerSsh(() => ({ code: 0, stdout: JSON.stringify(waited), stderr: '' }));
+  const calls: { login: { user: string; port: number }; command: string }[] = [];
+  const converged = { ...waited, steps: [{ ...waited.steps[0], result: 'changed' }] };
+  const runRemote: RunRemote = async (login, command, opts = {}) => {
+    calls.push({ login, command });
+    const lines = ['@@firstboot cursor c', '[INFO] geoip changed', '@@firstboot result success', JSON.stringify(converged)];
+    for (const line of lines) opts.onLine?.(line);
+    return { code: 0, stdout: lines.join('\n'), stderr: '' };
+  };
+  const result = await create(options(c, { wait: true, waitIntervalMs: 1, runSsh: server.run, runRemote }));
+  assert.equal(result.status, converged);
+  assert.is(calls.length, 1);
+  assert.equal(calls[0].login, { user: 'ops', port: 2222 });
+  assert.match(calls[0].command, /\/var\/lib\/firstboot\/client-address/);
+  // nothing waiting, nothing to send: no second run
+  const done = fakeServerSsh(() => ({ code: 0, stdout: finished(true, 'changed'), stderr: '' }));
+  await create(options(c, { name: 'web-2', wait: true, waitIntervalMs: 1, runSsh: done.run, runRemote }));
+  assert.is(calls.length, 1);
+});
+
 test('ssh_via_tailnet_only with the auth key: once the run went through the tailnet, the edge closes SSH and mosh and the Host block leads there', async (c) => {
   await writeFile(c.config, `${defaultYaml}tailscale:\n  enabled: true\n  auth_key: secret:tailscale\n  ssh_via_tailnet_only: true\n`);
   const ok = { firstboot: '0.1.0', configHash: 'x', started: 's', finished: 'f', ok: true, steps: [{ id: 'tailscale', title: 'Tailscale', result: 'changed', seconds: 1 }] };

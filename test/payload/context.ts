@@ -10,10 +10,13 @@ export interface TestCtx<P> extends Ctx<P> {
   $: RecordingShell;
   fs: MemoryFs;
   lines: string[];
+  /** what the step said it waits for (waitFor) */
+  waiting: string[];
 }
 
 export function stepContext<P extends StepPlan>(params: P, plan: Partial<Plan> = {}): TestCtx<P> {
   const lines: string[] = [];
+  const waiting: string[] = [];
   const fs = memoryFs();
   return {
     params,
@@ -23,6 +26,8 @@ export function stepContext<P extends StepPlan>(params: P, plan: Partial<Plan> =
     log: makeLog((line) => lines.push(line), 'DEBUG'),
     // as the runner gives it (payload/runner.ts), without the "waiting" record
     secret: async (name) => (await fs.read(`${SERVER_PATHS.secrets}/${name}`)) || undefined,
+    waitFor: (what) => void waiting.push(what),
     lines,
+    waiting,
   };
 }

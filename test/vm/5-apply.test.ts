@@ -7,7 +7,9 @@
 // (STARTTLS on a certificate the guest trusts, AUTH checking the password, itself a secret). GeoIP
 // blocking lets only Germany reach SSH, from country data the test makes (qemu's network, where every
 // connection from the host comes from, is German in it): a client from a US address is dropped, one
-// from a German address answered, and a plan that would cut off apply's own address is refused.
+// from a German address answered; a plan for Austria loads though a scanner holds connections to sshd
+// open from outside it (they never log in), with apply's own address let through, and is refused once
+// that address is no longer the owner's while the admin's SSH session comes from it.
 // Last, a third apply adds Tailscale with SSH through the tailnet only, from a stand-in package in a
 // repository the test signs (tailscale.ts: Tailscale's own cannot be reached here): public SSH is
 // closed once SSH answers on the tailnet address, `ssh HOST` leads there, and a repository its key
@@ -168,13 +170,41 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
     assert.match(await sudo(vm, e, 'firstboot report --print'), /The previous report was not sent\n {2}\S+: msmtp: authentication failed/);
     assert.is(smtp.mails().length, 1);
 
-    // GeoIP's guard: apply noted where it came from; the plan with Austria only would cut that address
-    // (and this session) off: the step refuses, and the table and the login stay
+    // GeoIP's guard. apply noted where it came from: the owner's address, let through whatever the plan's
+    // countries. A plan for Austria loads although a scanner in the German namespace (outside Austria)
+    // keeps opening connections to sshd and holding them, never logging in, while the table loads.
     assert.is((await sudo(vm, e, 'cat /var/lib/firstboot/client-address')).trim(), QEMU_HOST);
-    const austria = `sed 's/"countries":\\["DE"\\]/"countries":["AT"]/' /var/lib/firstboot/plan.json > /root/plan-at.json && grep -q '"AT"' /root/plan-at.json && firstboot run --only geoip --plan /root/plan-at.json`;
-    const guarded = await asAdmin(vm, e, `sudo -n sh -c '${austria.replace(/'/g, `'\\''`)}' 2>&1; echo " exit $?"`);
-    assert.match(guarded, new RegExp(`geoip +failed .*would cut off ${QEMU_HOST.replaceAll('.', '\\.')} [^]* exit 1\\n$`));
-    assert.match(await sudo(vm, e, 'nft list set inet firstboot_geoip allow4'), /169\.254\.0\.0\/16/);
+    const austria = `sed 's/"countries":\\["DE"\\]/"countries":["AT"]/' /var/lib/firstboot/plan.json > /root/plan-at.json && grep -q '"AT"' /root/plan-at.json`;
+    await sudo(vm, e, `sh -c '${austria.replace(/'/g, `'\\''`)}'`);
+    const scanner = `set -u
+(setsid timeout 30 ip netns exec de bash -c 'while :; do timeout 12 bash -c "exec 3<>/dev/tcp/5.9.200.1/2222 && sleep 10" & sleep 3; done' >/dev/null 2>&1 </dev/null &)
+sleep 4
+echo "before: $(ss -Htn state established '( sport = :2222 )' | grep -c ' 5[.]9[.]200[.]2:')"
+firstboot run --only geoip --plan /root/plan-at.json 2>&1; echo " exit $?"
+echo "after: $(ss -Htn state established '( sport = :2222 )' | grep -c ' 5[.]9[.]200[.]2:')"
+`;
+    const scanned = await sudo(vm, e, `sh -c 'echo ${Buffer.from(scanner).toString('base64')} | base64 -d > /root/scanner.sh && bash /root/scanner.sh'`);
+    // held open from before the run until after it: the guard saw them, and let the table load
+    assert.match(scanned, /^before: [1-9]\d*$/m, scanned);
+    assert.match(scanned, /^after: [1-9]\d*$/m, scanned);
+    assert.match(scanned, /geoip +changed [^]* exit 0\n/, scanned);
+    assert.not.match(scanned, /would cut off/);
+    let allow4 = await sudo(vm, e, 'nft list set inet firstboot_geoip allow4');
+    assert.match(allow4, /80\.120\.0\.0-80\.123\.255\.255/);
+    assert.match(allow4, new RegExp(`\\b${QEMU_HOST.replaceAll('.', '\\.')}\\b`));
+    assert.not.match(allow4, /5\.9\.0\.0/);
+    // the owner is somewhere else now, and this session (authenticated, from outside Austria) would be cut
+    // off: the step refuses, and the table and the login stay
+    await sudo(vm, e, `sh -c 'echo 5.9.0.9 > /var/lib/firstboot/client-address'`);
+    const guarded = await asAdmin(vm, e, 'sudo -n firstboot run --only geoip --plan /root/plan-at.json 2>&1; echo " exit $?"');
+    assert.match(guarded, new RegExp(`geoip +failed .*would cut off ${QEMU_HOST.replaceAll('.', '\\.')} \\(an SSH session of admin\\)[^]* exit 1\\n$`));
+    assert.is(await sudo(vm, e, 'nft list set inet firstboot_geoip allow4'), allow4);
+    // back to the owner and the plan: Germany again, once the scanner is done (each try ends within 12 s,
+    // so none connects when Germany is let in again, to hold one of sshd's unauthenticated slots)
+    await sudo(vm, e, `sh -c 'while [ -n "$(ip netns pids de)" ]; do sleep 1; done; echo ${QEMU_HOST} > /var/lib/firstboot/client-address && firstboot run --only geoip'`);
+    allow4 = await sudo(vm, e, 'nft list set inet firstboot_geoip allow4');
+    assert.match(allow4, /169\.254\.0\.0\/16/);
+    assert.not.match(allow4, /80\.120\.0\.0/);
     await asAdmin(vm, e, 'true');
 
     // Tailscale: the auth key goes as a secret; the run joins, proves sshd on the tailnet address, moves
