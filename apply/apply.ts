@@ -6,6 +6,7 @@ import type { Plan } from '../contract/plan';
 import type { Status } from '../contract/status';
 import { readPayload, serverFiles, unpacker, type Payload } from '../generator/render';
 import { addKnownKey, knownHostName, knownKeys } from '../hcloud/known-hosts';
+import { hostKey as reportedHostKey, tailnetName } from '../hcloud/reported';
 import { asRoot, checkScript, followScript, MARK, startScript } from './remote';
 import type { SshResult } from '../hcloud/ssh-wait';
 import { hostKeyProblem, loginOf, refused, unreachable, type Login, type RunRemote, type Target } from './ssh';
@@ -49,7 +50,7 @@ function reader(print: (line: string) => void) {
     line(line: string) {
       if (r.result !== undefined) return void (r.statusText += `${line}\n`);
       if (line.startsWith(MARK.cursor)) r.cursor = line.slice(MARK.cursor.length);
-      else if (line.startsWith(MARK.hostKey)) r.hostKey = line.slice(MARK.hostKey.length).trim().split(/\s+/).slice(0, 2).join(' ');
+      else if (line.startsWith(MARK.hostKey)) r.hostKey = line.slice(MARK.hostKey.length).trim();
       else if (line.startsWith(MARK.tailnet)) r.tailnet = line.slice(MARK.tailnet.length).trim();
       else if (line.startsWith(MARK.result)) r.result = line.slice(MARK.result.length);
       else if (++seen > printed) print(line), (printed = seen);
@@ -111,16 +112,19 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
     if (proof.code !== 0) throw new ApplyError(`the run finished, but ${planned.user} cannot log in on port ${planned.port} and use sudo: ${proof.stderr.trim()}`);
     login = planned;
   }
+  // checked before anything of this run's end lands in the owner's files
+  const tailnet = read.state.tailnet ? tailnetName(read.state.tailnet) : undefined;
   if (login.port !== first.port) await trustHostKey(o.target, knownHostName(o.target.hostname, login.port), read.state.hostKey);
-  const tailnet = read.state.tailnet || undefined;
   // the Host block will send `ssh NAME` there: the same host key, under that name
   if (tailnet) await trustHostKey(o.target, knownHostName(tailnet, login.port), read.state.hostKey);
   return { status, login, ...(tailnet && { tailnet }) };
 }
 
-/** The host's ed25519 key in known_hosts under `name`, beside what is there, unless it is there. */
-async function trustHostKey(target: Target, name: string, key: string): Promise<void> {
-  if (!/^ssh-ed25519 \S+$/.test(key) || (await knownKeys(target.knownHosts, name)).includes(key)) return;
+/** The host's ed25519 key in known_hosts under `name`, beside what is there, unless it is there (or the server has none). */
+async function trustHostKey(target: Target, name: string, reported: string): Promise<void> {
+  if (!reported) return;
+  const key = reportedHostKey(reported, ['ssh-ed25519']);
+  if ((await knownKeys(target.knownHosts, name)).includes(key)) return;
   await addKnownKey(target.knownHosts, name, key, { alongside: true });
 }
 

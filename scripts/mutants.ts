@@ -87,6 +87,14 @@ const MUTANTS: Mutant[] = [
     from: 'await writeSpec(fs, { ...list, path: CANDIDATE });', to: 'await writeSpec(fs, list);' },
   { kind: 'policy', what: 'Claude Code updates itself past its pin', file: 'payload/steps/devtools.ts',
     from: '`DISABLE_AUTOUPDATER=1 exec ${DEVTOOLS}', to: '`exec ${DEVTOOLS}' },
+  { kind: 'policy', what: 'a tailnet name the server reports lands in the owner\'s files unchecked (reported strings)', file: 'apply/apply.ts',
+    from: 'const tailnet = read.state.tailnet ? tailnetName(read.state.tailnet) : undefined;', to: 'const tailnet = read.state.tailnet || undefined;' },
+  { kind: 'policy', what: 'a tailnet name with a comma or a wildcard passes as a DNS name (reported strings)', file: 'hcloud/reported.ts',
+    from: "/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/", to: "/^[^. ]+$/" },
+  { kind: 'policy', what: 'a host key the server reports lands in known_hosts in any form (reported strings)', file: 'apply/apply.ts',
+    from: "const key = reportedHostKey(reported, ['ssh-ed25519']);", to: 'const key = reported;' },
+  { kind: 'policy', what: 'a host key blob of another type than it says passes (reported strings)', file: 'hcloud/reported.ts',
+    from: "if (!types.includes(type) || !named ||", to: "if (!types.includes(type) ||" },
 ];
 
 function fastTests(): { caught: boolean; by: string } {
