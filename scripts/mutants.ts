@@ -95,6 +95,8 @@ const MUTANTS: Mutant[] = [
     from: "const key = reportedHostKey(reported, ['ssh-ed25519']);", to: 'const key = reported;' },
   { kind: 'policy', what: 'a host key blob of another type than it says passes (reported strings)', file: 'hcloud/reported.ts',
     from: "if (!types.includes(type) || !named ||", to: "if (!types.includes(type) ||" },
+  { kind: 'lockout', what: 'tailnet-only SSH is taken without a console password (reported strings and config)', file: 'generator/config/rules.ts',
+    from: "else if (t.ssh_via_tailnet_only && !config.admin.password &&", to: "else if (false &&" },
 ];
 
 function fastTests(): { caught: boolean; by: string } {
