@@ -21,18 +21,17 @@ export interface Machine {
 
 const now = () => performance.now() / 1000;
 
-/** The step's context; `waiting` collects the secrets it asked for and did not find. */
+/** The step's context; `waiting` collects what it waits for: secrets it asked for and did not find, the owner's part. */
 function context(params: StepPlan, plan: Plan, machine: Machine, waiting: Set<string>): Ctx<any> {
   const secret = async (name: string) => {
     const value = await machine.fs.read(`${SERVER_PATHS.secrets}/${name}`);
-    if (!value) waiting.add(name);
+    if (!value) waiting.add(`waiting for secret ${name} (firstboot apply HOST --secret ${name}=...)`);
     return value || undefined;
   };
-  return { params, plan, $: machine.$, fs: machine.fs, log: machine.log, secret };
+  return { params, plan, $: machine.$, fs: machine.fs, log: machine.log, secret, waitFor: (what: string) => void waiting.add(what) };
 }
 
-export const waitingFor = (names: Set<string>) =>
-  [...names].map((name) => `waiting for secret ${name} (firstboot apply HOST --secret ${name}=...)`).join('; ');
+export const waitingFor = (what: Set<string>) => [...what].join('; ');
 
 async function runStep(step: Step, ctx: Ctx<any>): Promise<Pick<StepStatus, 'result' | 'drift' | 'error'>> {
   const drift = await step.check(ctx);

@@ -14,6 +14,8 @@ export interface Ctx<P> {
   log: Log;
   /** a secret given over SSH; undefined until it is, and the step's result is then "waiting" for it */
   secret(name: string): Promise<string | undefined>;
+  /** the step is converged but for something only the owner's side can do (the sentence says what): result "waiting" */
+  waitFor(what: string): void;
 }
 
 export interface Step<I extends StepId = StepId> {

@@ -23,6 +23,7 @@ export function stepContext<P extends StepPlan>(params: P, plan: Partial<Plan> =
     log: makeLog((line) => lines.push(line), 'DEBUG'),
     // as the runner gives it (payload/runner.ts), without the "waiting" record
     secret: async (name) => (await fs.read(`${SERVER_PATHS.secrets}/${name}`)) || undefined,
+    waitFor: (what) => void lines.push(`(waiting) ${what}`),
     lines,
   };
 }
