@@ -99,6 +99,37 @@ test('SSH left to the tailnet only: apply says the tailnet name, and the host ke
   assert.is(before.tailnet, undefined);
 });
 
+test('tailnet-only SSH waiting for the owner: apply logs in through the tailnet name with the pinned key, notes that login, runs the payload again over it, and only then says SSH goes through the tailnet', async () => {
+  const plan = await planFor('ssh:\n  port: 2222\n');
+  const t = target();
+  const waiting = { ...status, steps: [{ id: 'tailscale', title: 'Tailscale', result: 'waiting', seconds: 1, error: 'waiting for a login through the tailnet name web1.example-tailnet.ts.net: SSH and mosh stay public until it works' }] };
+  const closed = { ...status, steps: [{ id: 'tailscale', title: 'Tailscale', result: 'changed', seconds: 1 }] };
+  const run = server((call) => call.login.host
+    ? { lines: [`${MARK.cursor}d`, '[INFO] tailscale: SSH goes through the tailnet only: web1.example-tailnet.ts.net', `${MARK.hostKey}${HOST_KEY}`, `${MARK.tailnet}web1.example-tailnet.ts.net`, `${MARK.result}success`, JSON.stringify(closed)] }
+    : { lines: [`${MARK.hostKey}${HOST_KEY}`, `${MARK.cursor}c`, `${MARK.tailnet}web1.example-tailnet.ts.net`, ...LOG, `${MARK.result}success`, JSON.stringify(waiting)] });
+  const reported: string[] = [];
+  const result = await applyPlan({ ...options(t, run, [], reported), plan });
+  const via = run.calls.find((c) => c.login.host);
+  assert.equal(via?.login, { user: 'admin', port: 2222, host: 'web1.example-tailnet.ts.net' });
+  // the login notes its own SSH_CONNECTION, which sudo would drop, and starts the run again
+  assert.match(via!.command, /^sudo -n sh -c '.*\/var\/lib\/firstboot\/tailnet-login.*systemctl restart --no-block firstboot.service.*' sh "\$SSH_CONNECTION"$/s);
+  // by then the host key is trusted under the tailnet name, so ssh checks it there
+  assert.ok(readFileSync(t.knownHosts, 'utf8').split('\n').includes(`[web1.example-tailnet.ts.net]:2222 ${HOST_KEY}`));
+  assert.is(result.tailnet, 'web1.example-tailnet.ts.net');
+  assert.equal(result.status, closed);
+  assert.ok(reported.some((m) => m.startsWith('logging in through the tailnet as admin@web1.example-tailnet.ts.net (port 2222)')));
+
+  // the tailnet login fails: no tailnet in the result (the Host block keeps the public address), and apply says why
+  const cut = server((call) => call.login.host
+    ? { code: 255, stderr: 'ssh: Could not resolve hostname web1.example-tailnet.ts.net: Name or service not known' }
+    : { lines: [`${MARK.hostKey}${HOST_KEY}`, `${MARK.cursor}c`, `${MARK.tailnet}web1.example-tailnet.ts.net`, ...LOG, `${MARK.result}success`, JSON.stringify(waiting)] });
+  const said: string[] = [];
+  const pending = await applyPlan({ ...options(target(), cut, [], said), plan });
+  assert.is(pending.tailnet, undefined);
+  assert.equal(pending.status, waiting);
+  assert.ok(said.some((m) => /^could not log in through the tailnet name web1.example-tailnet.ts.net, so SSH and mosh stay public: ssh: Could not resolve/.test(m)), said.join('\n'));
+});
+
 test('a tailnet name or host key not of its strict form: refused with a sentence, and known_hosts untouched', async () => {
   const plan = await planFor('ssh:\n  port: 2222\n');
   for (const name of ['github.com,*', '*', 'web1 evil.example', 'web1.ts.net|x', '-web1.ts.net', 'web1.ts.net/..']) {

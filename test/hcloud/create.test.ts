@@ -368,6 +368,26 @@ test('ssh_via_tailnet_only with the auth key: once the run went through the tail
   assert.match(await readFile(c.knownHostsPath, 'utf8'), new RegExp(`^\\[web-1\\.example-tailnet\\.ts\\.net\\]:2222 ${nextHostKey.replace(/[+/]/g, '\\$&')}$`, 'm'));
 });
 
+test('ssh_via_tailnet_only, but no login through the tailnet name from here: the edge and the Host block keep public SSH, and say until when', async (c) => {
+  await writeFile(c.config, tailnetOnlyYaml);
+  const waiting = { firstboot: '0.1.0', configHash: 'x', started: 's', finished: 'f', ok: true, steps: [{ id: 'tailscale', title: 'Tailscale', result: 'waiting', seconds: 1, error: 'waiting for a login through the tailnet name web-1.example-tailnet.ts.net' }] };
+  const server = fakeServerSsh(() => ({ code: 0, stdout: JSON.stringify({ ...waiting, steps: [{ ...waiting.steps[0], error: 'waiting for secret tailscale' }] }), stderr: '' }));
+  const logins: (string | undefined)[] = [];
+  const runRemote: RunRemote = async (login, _command, opts = {}) => {
+    logins.push(login.host);
+    if (login.host) return { code: 255, stdout: '', stderr: `ssh: connect to host ${login.host} port 2222: Connection timed out` };
+    const lines = ['@@firstboot cursor c', `@@firstboot host-key ${nextHostKey}`, '@@firstboot tailnet web-1.example-tailnet.ts.net', '@@firstboot result success', JSON.stringify(waiting)];
+    for (const line of lines) opts.onLine?.(line);
+    return { code: 0, stdout: lines.join('\n'), stderr: '' };
+  };
+  const result = await create(options(c, { firewall: true, wait: true, waitIntervalMs: 1, runSsh: server.run, runRemote, secrets: new Map([['tailscale', 'tskey-auth-x']]) }));
+  assert.equal(logins, [undefined, 'web-1.example-tailnet.ts.net']);
+  assert.ok(edgeTcpPorts(c, result.firewall!.id).includes('2222'));
+  assert.match(await readFile(c.sshConfigPath, 'utf8'), new RegExp(`HostName ${result.server.ipv4!.replace(/\./g, '\\.')}\n`));
+  assert.ok(c.reports.some((r) => /could not log in through the tailnet name web-1.example-tailnet.ts.net, so SSH and mosh stay public/.test(r)), c.reports.join('\n'));
+  assert.ok(c.reports.some((r) => /keeps ssh and mosh open until a login through the server's tailnet name has worked/.test(r)), c.reports.join('\n'));
+});
+
 test('a tailnet name the server reports that is not a DNS name: create refuses it, and the Host block, known_hosts and the edge stay as they were', async (c) => {
   await writeFile(c.config, tailnetOnlyYaml);
   const ok = { firstboot: '0.1.0', configHash: 'x', started: 's', finished: 'f', ok: true, steps: [{ id: 'tailscale', title: 'Tailscale', result: 'changed', seconds: 1 }] };
@@ -390,7 +410,7 @@ test('ssh_via_tailnet_only before the auth key: the edge keeps SSH open, and say
   const result = await create(options(c, { firewall: true, wait: true, waitIntervalMs: 1, runSsh: fakeServerSsh(() => ({ code: 0, stdout: finished(true, 'changed'), stderr: '' })).run }));
   assert.ok(edgeTcpPorts(c, result.firewall!.id).includes('2222'));
   assert.match(await readFile(c.sshConfigPath, 'utf8'), new RegExp(`HostName ${result.server.ipv4!.replace(/\./g, '\\.')}\n`));
-  assert.ok(c.reports.some((r) => /keeps ssh and mosh open until the server is in the tailnet/.test(r)), c.reports.join('\n'));
+  assert.ok(c.reports.some((r) => /keeps ssh and mosh open until a login through the server's tailnet name has worked/.test(r)), c.reports.join('\n'));
 });
 
 test('every request and answer fits the API description', () => spec.assertNone());
