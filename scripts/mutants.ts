@@ -97,6 +97,20 @@ const MUTANTS: Mutant[] = [
     from: "if (!types.includes(type) || !named ||", to: "if (!types.includes(type) ||" },
   { kind: 'lockout', what: 'tailnet-only SSH is taken without a console password (reported strings and config)', file: 'generator/config/rules.ts',
     from: "else if (t.ssh_via_tailnet_only && !config.admin.password &&", to: "else if (false &&" },
+  { kind: 'lockout', what: 'the tailscale step closes public SSH without the owner\'s login through the tailnet (tailnet login)', file: 'payload/steps/tailscale.ts',
+    from: 'if (await tailnetLoginProven($, fs)) {', to: 'if (true) {' },
+  { kind: 'lockout', what: 'a login file written over public SSH counts as the tailnet login (tailnet login)', file: 'payload/lib/probe.ts',
+    from: 'return !!server && (await tailnetAddresses($)).includes(server);', to: 'return !!server;' },
+  { kind: 'lockout', what: 'the firewall drops public SSH once tailscale0 has rules, before the owner\'s login through the tailnet (tailnet login)', file: 'payload/steps/firewall.ts',
+    from: 'const twins = (await tailnetLoginProven($, fs)) ? tailnetRules(all) : [];', to: 'const twins = tailnetRules(all);' },
+  { kind: 'lockout', what: 'the firewall drops a public rule whose port has no twin on tailscale0 (an SSH port moved) (tailnet login)', file: 'payload/steps/firewall.ts',
+    from: 'twins.some((t) => t.port === rule.port && t.proto === rule.proto)', to: 'twins.some((t) => t.proto === rule.proto)' },
+  { kind: 'lockout', what: 'the tailscale step takes the old port\'s tailnet rule for the new one (tailnet login)', file: 'payload/steps/tailscale.ts',
+    from: 'r.iface === TAILNET_INTERFACE && r.port === rule.port && r.proto === rule.proto', to: 'r.iface === TAILNET_INTERFACE && r.proto === rule.proto' },
+  { kind: 'lockout', what: 'apply says SSH goes through the tailnet though its login there failed (tailnet login)', file: 'apply/apply.ts',
+    from: 'const closed = tailnet && !waitsForTailnetLogin(status);', to: 'const closed = tailnet;' },
+  { kind: 'lockout', what: 'the tailnet login does not pass its SSH_CONNECTION past sudo (tailnet login)', file: 'apply/apply.ts',
+    from: "asRoot(via.user, tailnetLoginScript, [], 'connection')", to: 'asRoot(via.user, tailnetLoginScript)' },
 ];
 
 function fastTests(): { caught: boolean; by: string } {
