@@ -70,9 +70,10 @@ function wantedRules(params: FirewallPlan, listening: number[] = [], onTailnet: 
   return [ssh, ...bridges, ...params.rules.filter((rule) => rule !== ssh)].filter((rule) => !onTailnet(rule));
 }
 
-/** firstboot's rules that the plan no longer has */
-function obsolete(added: Added[], wanted: FirewallRule[]): Added[] {
-  const keep = new Set(wanted.map(key));
+/** firstboot's rules that the plan no longer has. `planned` holds the rules that moved to the tailnet too:
+ * closing those publicly is the tailscale step's, once it has proven SSH there. */
+function obsolete(added: Added[], planned: FirewallRule[]): Added[] {
+  const keep = new Set(planned.map(key));
   return added.filter((rule) => rule.comment.startsWith(OURS) && !keep.has(key(rule)));
 }
 
@@ -139,7 +140,7 @@ export const firewall: Step<'firewall'> = {
     const wanted = wantedRules(params, listening, onTailnet);
     const have = new Set(added.map(key));
     for (const rule of wanted) if (!have.has(key(rule))) drift.push(`ufw has no rule ${describe(rule)}`);
-    const old = obsolete(added, wanted);
+    const old = obsolete(added, wantedRules(params, listening));
     if (mayRemove(params, listening, log, old)) for (const rule of old) drift.push(`ufw has an obsolete rule ${describe(rule)}`);
     if (!active) drift.push('ufw is inactive');
     if (!(await isEnabled($, 'ufw'))) drift.push('ufw.service is not enabled at boot');
@@ -169,7 +170,7 @@ export const firewall: Step<'firewall'> = {
     if (!active) await $`ufw --force enable`;
     if (!(await isEnabled($, 'ufw'))) await $`systemctl enable ufw`;
 
-    const old = obsolete(added, wanted);
+    const old = obsolete(added, wantedRules(params, listening));
     if (mayRemove(params, listening, log, old)) {
       for (const rule of old) await $`ufw --force delete ${rule.action} ${spec(rule)}`;
     }

@@ -139,10 +139,17 @@ test('a login file whose server end is not the node\'s tailnet address (written 
   ctx.fs.seed('/etc/default/ufw', UFW_DEFAULTS);
   ctx.$.on('systemctl is-enabled --quiet ufw', {}).on('sshd -T', { stdout: 'port 2222\n' });
   assert.equal(await firewall.check({ ...ctx, params: fw }), []);
-  // over IPv6 it counts, as over IPv4
+  // until that login, the firewall step puts public SSH back where it went
+  state.ufw.rules = state.ufw.rules.filter((r) => !r.startsWith('limit 2222/tcp'));
+  assert.equal(await converge({ ...ctx, params: fw }, firewall), []);
+  assert.ok(state.ufw.rules.includes("limit 2222/tcp comment 'firstboot ssh'"));
+  // over IPv6 it counts, as over IPv4; closing public SSH is the tailscale step's (it proved sshd there), not the firewall's
   loginThrough(ctx, 'fd7a:115c:a1e0::7');
+  await firewall.apply({ ...ctx, params: fw });
+  assert.ok(state.ufw.rules.includes("limit 2222/tcp comment 'firstboot ssh'"));
   assert.equal(await converge(ctx, tailscale), []);
   assert.not.ok(state.ufw.rules.includes("limit 2222/tcp comment 'firstboot ssh'"));
+  assert.ok(ctx.lines.some((l) => l.includes('tailscale: SSH goes through the tailnet only: web1.example-tailnet.ts.net')));
 });
 
 test('SSH moved on a tailnet-only server: the new port is public until its tailnet rule is in, then on the tailnet only, and never a moment without a way in', async () => {
