@@ -1,12 +1,15 @@
 // firstboot apply: the plan and payload the user-data would carry, sent over SSH to a server that
 // already runs and run there as firstboot.service, detached from the connection. apply follows the
 // run's log to the end, logging in again (on the plan's port, as the admin) when the run moved sshd
-// or shut root out on the way.
+// or shut root out on the way. With tailnet-only SSH it then logs in through the tailnet name the run
+// reported: only that login, which proves the tailnet, its ACLs and this machine's place in it, lets the
+// server close public SSH (a second run, started over that login).
 import type { Plan } from '../contract/plan';
-import type { Status } from '../contract/status';
+import { TAILNET_LOGIN_PENDING, type Status } from '../contract/status';
 import { readPayload, serverFiles, unpacker, type Payload } from '../generator/render';
 import { addKnownKey, knownHostName, knownKeys } from '../hcloud/known-hosts';
-import { asRoot, checkScript, followScript, MARK, startScript } from './remote';
+import { hostKey as reportedHostKey, tailnetName } from '../hcloud/reported';
+import { asRoot, checkScript, followScript, MARK, startScript, tailnetLoginScript } from './remote';
 import type { SshResult } from '../hcloud/ssh-wait';
 import { hostKeyProblem, loginOf, refused, unreachable, type Login, type RunRemote, type Target } from './ssh';
 
@@ -37,6 +40,10 @@ export interface ApplyResult {
   tailnet?: string;
 }
 
+/** whether the run left public SSH open, waiting for a login through the tailnet name */
+const waitsForTailnetLogin = (status: Status) =>
+  status.steps.some((s) => s.id === 'tailscale' && s.result === 'waiting' && !!s.error?.includes(TAILNET_LOGIN_PENDING));
+
 /** Reads what the start and follow scripts print: markers, the log (each line once), the result. */
 function reader(print: (line: string) => void) {
   let printed = 0;
@@ -49,7 +56,7 @@ function reader(print: (line: string) => void) {
     line(line: string) {
       if (r.result !== undefined) return void (r.statusText += `${line}\n`);
       if (line.startsWith(MARK.cursor)) r.cursor = line.slice(MARK.cursor.length);
-      else if (line.startsWith(MARK.hostKey)) r.hostKey = line.slice(MARK.hostKey.length).trim().split(/\s+/).slice(0, 2).join(' ');
+      else if (line.startsWith(MARK.hostKey)) r.hostKey = line.slice(MARK.hostKey.length).trim();
       else if (line.startsWith(MARK.tailnet)) r.tailnet = line.slice(MARK.tailnet.length).trim();
       else if (line.startsWith(MARK.result)) r.result = line.slice(MARK.result.length);
       else if (++seen > printed) print(line), (printed = seen);
@@ -99,28 +106,60 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
       if (read.state.result !== undefined || !(unreachable(last) || refused(last))) break;
     }
   }
-  let status: Status;
-  try {
-    status = JSON.parse(read.state.statusText) as Status;
-  } catch {
-    throw new ApplyError(`firstboot.service ended (${read.state.result}) before the payload wrote its status; on the server: sudo journalctl -u firstboot.service`);
-  }
+  let status = statusOf(read.state);
   // the login the plan leaves (the admin, on its port), proven, unless the run already came back over it
   if (status.ok && (login.user !== planned.user || login.port !== planned.port)) {
     const proof = await o.run(planned, asRoot(planned.user, 'true'));
     if (proof.code !== 0) throw new ApplyError(`the run finished, but ${planned.user} cannot log in on port ${planned.port} and use sudo: ${proof.stderr.trim()}`);
     login = planned;
   }
+  // checked before anything of this run's end lands in the owner's files
+  const tailnet = read.state.tailnet ? tailnetName(read.state.tailnet) : undefined;
   if (login.port !== first.port) await trustHostKey(o.target, knownHostName(o.target.hostname, login.port), read.state.hostKey);
-  const tailnet = read.state.tailnet || undefined;
   // the Host block will send `ssh NAME` there: the same host key, under that name
   if (tailnet) await trustHostKey(o.target, knownHostName(tailnet, login.port), read.state.hostKey);
-  return { status, login, ...(tailnet && { tailnet }) };
+  if (tailnet && status.ok && waitsForTailnetLogin(status)) status = await throughTailnet(o, { ...login, host: tailnet }, status, deadline, now, sleep);
+  // SSH goes through the tailnet only once the run no longer waits for that login
+  const closed = tailnet && !waitsForTailnetLogin(status);
+  return { status, login, ...(closed && { tailnet }) };
 }
 
-/** The host's ed25519 key in known_hosts under `name`, beside what is there, unless it is there. */
-async function trustHostKey(target: Target, name: string, key: string): Promise<void> {
-  if (!/^ssh-ed25519 \S+$/.test(key) || (await knownKeys(target.knownHosts, name)).includes(key)) return;
+function statusOf(state: { result?: string; statusText: string }): Status {
+  try {
+    return JSON.parse(state.statusText) as Status;
+  } catch {
+    throw new ApplyError(`firstboot.service ended (${state.result}) before the payload wrote its status; on the server: sudo journalctl -u firstboot.service`);
+  }
+}
+
+/**
+ * The login through the tailnet name, with the host key pinned under that name: it notes itself on the
+ * server and runs the payload again, which closes public SSH; followed over the tailnet to the end. Without
+ * that login, public SSH stays open and apply says why.
+ */
+async function throughTailnet(o: ApplyOptions, via: Login & { host: string }, before: Status, deadline: number, now: () => number, sleep: (ms: number) => Promise<void>): Promise<Status> {
+  o.report(`logging in through the tailnet as ${via.user}@${via.host} (port ${via.port}): public SSH and mosh close once that works`);
+  const read = reader(o.print);
+  let last = await o.run(via, asRoot(via.user, tailnetLoginScript, [], 'connection'), { onLine: read.line });
+  if (!read.state.cursor) {
+    o.report(`could not log in through the tailnet name ${via.host}, so SSH and mosh stay public: ${last.stderr.trim().split('\n').pop() || `exit ${last.code}`}; is this machine in the tailnet, and do its ACLs let it reach port ${via.port}? Then run apply again`);
+    return before;
+  }
+  while (read.state.result === undefined) {
+    if (hostKeyProblem(last)) throw new ApplyError(`ssh does not trust the host key of ${via.host}:\n${last.stderr.trim()}`);
+    if (now() > deadline) throw new ApplyError(`gave up following the run on ${via.host}; it goes on there: sudo journalctl -fu firstboot.service`);
+    await sleep(10_000);
+    read.again();
+    last = await o.run(via, asRoot(via.user, followScript, [read.state.cursor]), { onLine: read.line });
+  }
+  return statusOf(read.state);
+}
+
+/** The host's ed25519 key in known_hosts under `name`, beside what is there, unless it is there (or the server has none). */
+async function trustHostKey(target: Target, name: string, reported: string): Promise<void> {
+  if (!reported) return;
+  const key = reportedHostKey(reported, ['ssh-ed25519']);
+  if ((await knownKeys(target.knownHosts, name)).includes(key)) return;
   await addKnownKey(target.knownHosts, name, key, { alongside: true });
 }
 

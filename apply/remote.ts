@@ -12,11 +12,13 @@ const state = SERVER_PATHS.status.replace(/\/[^/]*$/, '');
 
 /**
  * `sh -c SCRIPT sh ARGS...` as one command line for the login shell; through sudo unless root. With
- * `client`, the first argument is the login's own "$SSH_CLIENT", which sudo would not pass on.
+ * `client`, the first argument is the login's own "$SSH_CLIENT" (with 'connection', "$SSH_CONNECTION"),
+ * which sudo would not pass on.
  */
-export function asRoot(user: string, script: string, args: string[] = [], client = false): string {
+export function asRoot(user: string, script: string, args: string[] = [], client: boolean | 'connection' = false): string {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  return [...(user === 'root' ? [] : ['sudo', '-n']), 'sh', '-c', quote(script), 'sh', ...(client ? ['"$SSH_CLIENT"'] : []), ...args.map(quote)].join(' ');
+  const login = client === 'connection' ? ['"$SSH_CONNECTION"'] : client ? ['"$SSH_CLIENT"'] : [];
+  return [...(user === 'root' ? [] : ['sudo', '-n']), 'sh', '-c', quote(script), 'sh', ...login, ...args.map(quote)].join(' ');
 }
 
 /**
@@ -31,6 +33,12 @@ echo "${MARK.hostKey}$(cat /etc/ssh/ssh_host_ed25519_key.pub 2>/dev/null)"
 echo "${MARK.tailnet}$(cat ${SERVER_PATHS.tailnet} 2>/dev/null)"
 echo "${MARK.result}$(systemctl show -p Result --value ${UNIT})"
 cat ${SERVER_PATHS.status} 2>/dev/null || true`;
+
+/** A new cursor printed, the unit started afresh (detached from this connection), and its run followed. */
+const RESTART = `set -- "$(journalctl -q -n 0 --show-cursor | sed -n 's/^-- cursor: //p')"
+echo "${MARK.cursor}$1"
+systemctl restart --no-block ${UNIT}
+${FOLLOW}`;
 
 /** Everything the start script sends: the server's files, then each secret. */
 export interface Upload {
@@ -62,15 +70,24 @@ rm -f ${SERVER_PATHS.plan} ${SERVER_PATHS.status} ${SERVER_PATHS.done}
 systemctl daemon-reload
 systemctl enable -q ${UNIT}
 echo "${MARK.hostKey}$(cat /etc/ssh/ssh_host_ed25519_key.pub 2>/dev/null)"
-set -- "$(journalctl -q -n 0 --show-cursor | sed -n 's/^-- cursor: //p')"
-echo "${MARK.cursor}$1"
-systemctl restart --no-block ${UNIT}
-${FOLLOW}`;
+${RESTART}`;
   const input = Buffer.concat([...upload.files.map((f) => f.content), ...upload.secrets.values()].map((t) => Buffer.from(t, 'utf8')));
   return { script, input };
 }
 
 export const followScript = FOLLOW;
+
+/**
+ * Run over the owner's login through the node's tailnet name: notes that login ($1: its SSH_CONNECTION,
+ * whose server end the tailscale step checks is its tailnet address) and runs the payload again, which
+ * then closes public SSH and mosh.
+ */
+export const tailnetLoginScript = `set -eu
+umask 077
+printf '%s\\n' "$1" > ${SERVER_PATHS.tailnetLogin}.new
+mv ${SERVER_PATHS.tailnetLogin}.new ${SERVER_PATHS.tailnetLogin}
+rm -f ${SERVER_PATHS.status} ${SERVER_PATHS.done}
+${RESTART}`;
 
 /**
  * `firstboot check` against a plan without installing it: the payload unpacked into a folder of its

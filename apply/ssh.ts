@@ -60,6 +60,8 @@ export function loginOf(plan: Plan): { admin: string; sshPort: number } {
 export interface Login {
   user: string;
   port: number;
+  /** another name for the same server (its tailnet name): ssh goes there and checks the host key under that name */
+  host?: string;
 }
 
 
@@ -74,8 +76,9 @@ export type RunRemote = (login: Login, command: string, opts?: { input?: Buffer;
 export function sshRunner(target: Target, extra: string[] = []): RunRemote {
   return (login, command, opts = {}) =>
     new Promise((resolve) => {
-      const args = ['-o', 'BatchMode=yes', '-o', `HostKeyAlias=${target.hostKeyAlias}`, '-o', 'ConnectTimeout=15',
-        '-o', 'ServerAliveInterval=15', ...extra, '-p', String(login.port), '-l', login.user, '--', target.name, command];
+      const alias = login.host ? knownHostName(login.host, login.port) : target.hostKeyAlias;
+      const args = ['-o', 'BatchMode=yes', '-o', `HostKeyAlias=${alias}`, '-o', 'ConnectTimeout=15',
+        '-o', 'ServerAliveInterval=15', ...extra, '-p', String(login.port), '-l', login.user, '--', login.host ?? target.name, command];
       const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';

@@ -1,7 +1,10 @@
 // The payload's record of a run (/var/lib/firstboot/status.json), as the CLI reads it back.
 import type { StepId } from './plan';
 
-/** waiting: converged but for a secret not given yet (the step says which); not a failure */
+/** How the tailscale step's "waiting" begins while public SSH waits for the owner's login through the tailnet name: apply looks for it. */
+export const TAILNET_LOGIN_PENDING = 'a login through the tailnet name';
+
+/** waiting: converged but for a secret not given yet, or the owner's login through the tailnet (the step says which); not a failure */
 export type Result = 'ok' | 'changed' | 'waiting' | 'failed' | 'skipped';
 
 export interface StepStatus {

@@ -146,7 +146,7 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
         } else report(`firewall ${firewall.name} keeps port 22 open: ${status.ok ? `sshd answered on 22, not on ${sshPort}` : 'the payload failed, and sshd may still listen there'}`);
       }
       if (firewall && !tailnet && moved) {
-        report(`firewall ${firewall.name} keeps ${moved} open until the server is in the tailnet: create --wait with the auth key closes them; after an apply, remove those rules once \`ssh ${name}\` works through the tailnet`);
+        report(`firewall ${firewall.name} keeps ${moved} open until a login through the server's tailnet name has worked: create --wait with the auth key does it; after an apply that did, remove those rules`);
       }
     } else if (firewall && bridge) {
       report(`firewall ${firewall.name} keeps port 22 open until sshd has moved to ${sshPort}; once \`ssh ${name}\` works, close it: ${closeBridge(firewall.name)}`);

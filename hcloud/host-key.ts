@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { addKnownHost } from './known-hosts';
+import { hostKey as reportedHostKey, ReportedError } from './reported';
 import { rootCommand, runSshBinary, type Login, type RunSsh } from './ssh-wait';
 
 export interface HostKeyPair {
@@ -36,10 +37,10 @@ export async function replaceHostKey(login: Login & { via?: number }, runSsh: Ru
   const step = async (action: string) => {
     const result = await runSsh(rootCommand(login, ['host-key', action], login.via));
     const key = result.stdout.trim();
-    if (result.code !== 0 || !/^ssh-ed25519 [A-Za-z0-9+/=]+$/.test(key)) {
-      throw new Error(`replacing the host key the user-data carried failed at "firstboot host-key ${action}" (exit ${result.code}): ${result.stderr.trim() || key}`);
-    }
-    return key;
+    if (result.code !== 0) throw new Error(`replacing the host key the user-data carried failed at "firstboot host-key ${action}" (exit ${result.code}): ${result.stderr.trim() || key}`);
+    // the one form known_hosts may take from the server (a bare key: no comment, no second line)
+    if (key.includes(' ', key.indexOf(' ') + 1)) throw new ReportedError(`the server answered "firstboot host-key ${action}" with more than a key; nothing was written to known_hosts`);
+    return reportedHostKey(key, ['ssh-ed25519']);
   };
   const next = await step('new');
   await addKnownHost(login.knownHostsPath, login.host, login.port, next, { alongside: true });

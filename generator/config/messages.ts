@@ -66,6 +66,7 @@ export const expectFingerprint = 'an OpenPGP key fingerprint, 40 hex digits with
 export const expectUrl = 'an http:// or https:// URL without a trailing slash';
 export const tailscaleNeedsKey = 'Tailscale needs tailscale.auth_key: "secret:NAME", the auth key given at firstboot apply or create --wait';
 export const tailnetNeedsTailscale = 'ssh_via_tailnet_only needs tailscale.enabled: true';
+export const tailnetNeedsConsole = 'ssh_via_tailnet_only needs admin.password: "secret:NAME", a way back in through the Hetzner console: with SSH on the tailnet only, an expired node key or a tailnet ACL that drops port 22 leaves the console as the only way in';
 export const context7NeedsClaude = 'Context7 is an MCP server for Claude Code: it needs devtools.claude: true';
 export const expectSecret = 'a secret\'s name, "secret:NAME" (NAME: a lowercase letter, then up to 31 of a-z, 0-9 and "_")';
 export const secretInConfig = (given: string) =>

@@ -92,11 +92,12 @@ const geoipIsComplete: Rule = (config, ctx) => {
   if (!data.package !== !data.integrity) ctx.report(['geoip', 'data'], msg.dataNeedsBoth);
 };
 
-/** joining needs the auth key; the tailnet-only SSH needs the tailnet */
+/** joining needs the auth key; the tailnet-only SSH needs the tailnet, and the console as a way back */
 const tailscaleIsComplete: Rule = (config, ctx) => {
   const t = config.tailscale;
   if (t.enabled && !t.auth_key && ctx.valid(['tailscale', 'auth_key'])) ctx.report(['tailscale', 'enabled'], msg.tailscaleNeedsKey);
   if (t.ssh_via_tailnet_only && !t.enabled) ctx.report(['tailscale', 'ssh_via_tailnet_only'], msg.tailnetNeedsTailscale);
+  else if (t.ssh_via_tailnet_only && !config.admin.password && ctx.valid(['admin', 'password'])) ctx.report(['tailscale', 'ssh_via_tailnet_only'], msg.tailnetNeedsConsole);
 };
 
 export const rules: readonly Rule[] = [allowDoesNotOpenSsh, allowDoesNotOverlapMosh, allowEntriesAreDistinct, reportIsComplete, context7NeedsClaude, context7HasNode, geoipIsComplete, tailscaleIsComplete];

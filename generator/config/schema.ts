@@ -291,7 +291,7 @@ export const schema = section(
         }),
         accept_dns: boolean({ doc: 'Use the tailnet\'s DNS settings (MagicDNS) on the server.', default: true }),
         ssh_via_tailnet_only: boolean({
-          doc: 'SSH (and mosh) only over the tailnet: once tailscaled runs, the node has its tailnet address and sshd answers there, ufw allows them on tailscale0 only, `create --firewall` closes them at Hetzner\'s edge, and the Host block firstboot writes uses the tailnet name. Before that, and without the auth key, SSH stays public.',
+          doc: 'SSH (and mosh) only over the tailnet: once tailscaled runs, the node has its tailnet address and sshd answers there, and a login from your side through the tailnet name worked (`apply` and `create --wait` do it), ufw allows them on tailscale0 only, `create --firewall` closes them at Hetzner\'s edge, and the Host block firstboot writes uses the tailnet name. Before that, and without the auth key, SSH stays public. Needs `admin.password`: node keys expire and a tailnet ACL can drop port 22, and then the console is the way back in.',
           default: false,
         }),
         repository: section(

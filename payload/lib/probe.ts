@@ -4,6 +4,8 @@
 // through the tailnet only, no packet can be made to arrive on tailscale0 (tailscaled owns it): then the
 // proof is sshd answering on the node's tailnet address, beside ufw's rule for tailscale0.
 import type { Shell } from './shell';
+import type { Fs } from './fs';
+import { SERVER_PATHS } from '../../contract/paths';
 
 const NS = 'firstboot-probe';
 // RFC 2544's benchmarking range: no network a server is attached to uses it
@@ -23,6 +25,22 @@ async function keyscan($: Shell, port: number, host: string, netns: string[] = [
 /** The node's IPv4 address on the tailnet interface, if it has one */
 export async function tailnetAddress($: Shell): Promise<string | undefined> {
   return /\binet (\d+\.\d+\.\d+\.\d+)\//.exec((await $({ nothrow: true })`ip -4 -o address show dev tailscale0`).stdout)?.[1];
+}
+
+/** Every address (IPv4 and IPv6) of the node on the tailnet interface */
+async function tailnetAddresses($: Shell): Promise<string[]> {
+  return [...(await $({ nothrow: true })`ip -o address show dev tailscale0`).stdout.matchAll(/\binet6? ([0-9a-f.:]+)\//g)].map((m) => m[1]);
+}
+
+/**
+ * Whether the owner has logged in through the tailnet: apply, logged in through the node's tailnet name,
+ * wrote that login's SSH_CONNECTION ("client port server port") into a root-only file. It counts only
+ * where the server end is one of this node's tailnet addresses, so a file written over public SSH (the
+ * name resolved to the public address) proves nothing.
+ */
+export async function tailnetLoginProven($: Shell, fs: Fs): Promise<boolean> {
+  const server = ((await fs.read(SERVER_PATHS.tailnetLogin)) ?? '').trim().split(/\s+/)[2];
+  return !!server && (await tailnetAddresses($)).includes(server);
 }
 
 /** Tries a key exchange with sshd on the node's tailnet address until one succeeds (see sshAnswersFromOutside). */

@@ -2,8 +2,9 @@
 // rules. Lockout rules 2 and 3 (DESIGN.md): rules go in before ufw is enabled; a re-run never resets
 // ufw and leaves rules an admin added alone, since only rules whose comment starts with "firstboot" are
 // ours; every port sshd listens on stays open, and an obsolete rule of ours is removed only once sshd
-// listens on the plan's port and that port's rule is in. With ssh_via_tailnet_only, the SSH and mosh rules
-// stay public until the tailscale step has opened them on the tailnet (after proving SSH there).
+// listens on the plan's port and that port's rule is in. With ssh_via_tailnet_only, each SSH and mosh rule
+// stays public until the tailscale step has opened its twin on the tailnet and the owner has logged in
+// through the tailnet name (a port moved to gets a public rule until its tailnet twin is in).
 import type { FirewallPlan, FirewallRule } from '../../contract/plan';
 import type { Step } from '../step';
 import type { Fs } from '../lib/fs';
@@ -12,6 +13,7 @@ import type { Shell } from '../lib/shell';
 import { writeFile } from '../lib/files';
 import { isEnabled } from '../lib/systemd';
 import { addedRules, covers, tailnetRules, ufwActive, type UfwRule as Added } from '../lib/ufw';
+import { tailnetLoginProven } from '../lib/probe';
 
 const DEFAULTS_FILE = '/etc/default/ufw';
 const OURS = 'firstboot';
@@ -61,41 +63,47 @@ function sshRule(params: FirewallPlan): FirewallRule {
  * The plan's rules, SSH first, plus a copy of the SSH rule for each other port sshd still listens on
  * (the ssh step has not moved it yet, or failed to): the firewall never closes the way in that works now.
  */
-function wantedRules(params: FirewallPlan, listening: number[] = [], viaTailnet = false): FirewallRule[] {
+function wantedRules(params: FirewallPlan, listening: number[] = [], onTailnet: OnTailnet = () => false): FirewallRule[] {
   const ssh = sshRule(params);
   const uncovered = listening.filter((port) => !params.rules.some((r) => r.proto === 'tcp' && covers(r.port, port)));
   const bridges = [...new Set(uncovered)].map((port) => ({ ...ssh, port: String(port) }));
-  return [ssh, ...bridges, ...params.rules.filter((rule) => rule !== ssh)].filter((rule) => !(viaTailnet && rule.tailnet));
+  return [ssh, ...bridges, ...params.rules.filter((rule) => rule !== ssh)].filter((rule) => !onTailnet(rule));
 }
 
-/** firstboot's rules that the plan no longer has */
-function obsolete(added: Added[], wanted: FirewallRule[]): Added[] {
-  const keep = new Set(wanted.map(key));
+/** firstboot's rules that the plan no longer has. `planned` holds the rules that moved to the tailnet too:
+ * closing those publicly is the tailscale step's, once it has proven SSH there. */
+function obsolete(added: Added[], planned: FirewallRule[]): Added[] {
+  const keep = new Set(planned.map(key));
   return added.filter((rule) => rule.comment.startsWith(OURS) && !keep.has(key(rule)));
 }
 
 // --- the step ---------------------------------------------------------------------------------------
 
+/** whether a rule of the plan's went to the tailnet only, so that it is no longer public */
+type OnTailnet = (rule: FirewallRule) => boolean;
+
 interface State {
   defaults: Map<string, string>;
   /** the rules for every interface (rules for one, as the tailscale step's on tailscale0, are not the firewall step's) */
   added: Added[];
-  /** the tailscale step has opened SSH on the tailnet: the rules the plan marks `tailnet` are no longer public */
-  viaTailnet: boolean;
+  /** the rules the plan marks `tailnet` whose twin the tailscale step opened on tailscale0, once the owner's tailnet login is proven */
+  onTailnet: OnTailnet;
   active: boolean;
   listening: number[] | undefined;
 }
 
-/** ufw's rules for every interface, and whether the tailscale step's rules on tailscale0 are in */
-async function rulesOf($: Shell): Promise<Pick<State, 'added' | 'viaTailnet'>> {
+/** ufw's rules for every interface, and which of the plan's rules went to the tailnet: each one by its own
+ * twin (same port and protocol), so a port SSH moves to stays public until its tailnet rule is in */
+async function rulesOf($: Shell, fs: Fs): Promise<Pick<State, 'added' | 'onTailnet'>> {
   const all = await addedRules($);
-  return { added: all.filter((rule) => !rule.iface), viaTailnet: tailnetRules(all).length > 0 };
+  const twins = (await tailnetLoginProven($, fs)) ? tailnetRules(all) : [];
+  return { added: all.filter((rule) => !rule.iface), onTailnet: (rule) => !!rule.tailnet && twins.some((t) => t.port === rule.port && t.proto === rule.proto) };
 }
 
 async function readState($: Shell, fs: Fs): Promise<State> {
   return {
     defaults: settings((await fs.read(DEFAULTS_FILE)) ?? ''),
-    ...(await rulesOf($)),
+    ...(await rulesOf($, fs)),
     active: await ufwActive($),
     listening: await sshdPorts($),
   };
@@ -122,25 +130,25 @@ export const firewall: Step<'firewall'> = {
   title: 'firewall (ufw)',
   after: ['packages'],
   async check({ params, $, fs, log }) {
-    const { defaults, added, active, listening, viaTailnet } = await readState($, fs);
+    const { defaults, added, active, listening, onTailnet } = await readState($, fs);
     const drift: string[] = [];
     if (defaults.get('IPV6') !== 'yes') drift.push(`${DEFAULTS_FILE} has IPV6=${defaults.get('IPV6') ?? '(unset)'}, wants yes`);
     for (const { key: name, value, direction } of POLICIES) {
       const now = defaults.get(name);
       if (now !== value) drift.push(`ufw's ${direction} policy is ${now ?? '(unset)'}, wants ${value}`);
     }
-    const wanted = wantedRules(params, listening, viaTailnet);
+    const wanted = wantedRules(params, listening, onTailnet);
     const have = new Set(added.map(key));
     for (const rule of wanted) if (!have.has(key(rule))) drift.push(`ufw has no rule ${describe(rule)}`);
-    const old = obsolete(added, wanted);
+    const old = obsolete(added, wantedRules(params, listening));
     if (mayRemove(params, listening, log, old)) for (const rule of old) drift.push(`ufw has an obsolete rule ${describe(rule)}`);
     if (!active) drift.push('ufw is inactive');
     if (!(await isEnabled($, 'ufw'))) drift.push('ufw.service is not enabled at boot');
     return drift;
   },
   async apply({ params, $, fs, log }) {
-    const { defaults, added: before, active, listening, viaTailnet } = await readState($, fs);
-    const wanted = wantedRules(params, listening, viaTailnet);
+    const { defaults, added: before, active, listening, onTailnet } = await readState($, fs);
+    const wanted = wantedRules(params, listening, onTailnet);
     const ipv6Turned = await enableIpv6(fs);
     // a running ufw has no IPv6 chains until it reloads; rules added before that would fail on them
     if (ipv6Turned && active) await $`ufw reload`;
@@ -154,26 +162,26 @@ export const firewall: Step<'firewall'> = {
     }
     // lockout rule 3: the SSH rule is in (publicly, or on the tailnet) before ufw filters and before any
     // old rule goes, whatever the commands said (ufw can answer 0 and skip a rule)
-    const { added } = await rulesOf($);
-    if (!viaTailnet && !added.some((rule) => key(rule) === key(sshRule(params)))) {
+    const { added } = await rulesOf($, fs);
+    if (!onTailnet(sshRule(params)) && !added.some((rule) => key(rule) === key(sshRule(params)))) {
       throw new Error(`ufw does not hold ${describe(sshRule(params))} after adding it; ${active ? 'no rule removed' : 'ufw left off'}`);
     }
     // --force because there is no terminal to ask
     if (!active) await $`ufw --force enable`;
     if (!(await isEnabled($, 'ufw'))) await $`systemctl enable ufw`;
 
-    const old = obsolete(added, wanted);
+    const old = obsolete(added, wantedRules(params, listening));
     if (mayRemove(params, listening, log, old)) {
       for (const rule of old) await $`ufw --force delete ${rule.action} ${spec(rule)}`;
     }
   },
-  async unplanned({ params, $ }) {
+  async unplanned({ params, $, fs }) {
     const wanted = new Set(wantedRules(params, await sshdPorts($)).map(key));
-    return (await rulesOf($)).added
+    return (await rulesOf($, fs)).added
       .filter((rule) => !rule.comment.startsWith(OURS) && !wanted.has(key(rule)))
       .map((rule) => `ufw has a rule the config does not: ${describe(rule)} (the run leaves it; list it in firewall.allow, or ufw delete it)`);
   },
-  async verify({ params, $ }) {
+  async verify({ params, $, fs }) {
     const status = (await $({ nothrow: true })`ufw status verbose`).stdout;
     if (!/^Status: active$/m.test(status)) return ['ufw is not active'];
     const problems: string[] = [];
@@ -182,8 +190,8 @@ export const firewall: Step<'firewall'> = {
     if (!/^deny \(incoming\), allow \(outgoing\), (?:deny|disabled) \(routed\)$/.test(defaults.trim())) {
       problems.push(`ufw defaults are "${defaults.trim()}", want deny (incoming), allow (outgoing), deny (routed)`);
     }
-    const { viaTailnet } = await rulesOf($);
-    for (const rule of params.rules.filter((r) => !(viaTailnet && r.tailnet))) {
+    const { onTailnet } = await rulesOf($, fs);
+    for (const rule of params.rules.filter((r) => !onTailnet(r))) {
       const to = spec(rule); // digits, ':' and '/': nothing a regular expression treats specially
       const action = `${rule.action.toUpperCase()} IN`;
       if (!new RegExp(`^${to}\\s+${action}\\s+Anywhere(?:\\s|$)`, 'm').test(status)) problems.push(`ufw does not ${key(rule)} over IPv4`);

@@ -2,8 +2,10 @@
 // checked against the plan's fingerprint and trusted for that repository alone (signed-by); a repository
 // that fails its signature check leaves apt as it was. The node joins with the auth key from its
 // root-only secret file (`tailscale up` reads the file: the key is on no command line). With
-// ssh_via_tailnet_only, lockout rule 5: SSH and mosh are opened on tailscale0 and closed publicly only
-// once tailscaled runs, the node has its tailnet address and sshd answers there.
+// ssh_via_tailnet_only, lockout rule 5, in two phases: SSH and mosh are opened on tailscale0 once tailscaled
+// runs, the node has its tailnet address and sshd answers there, and the tailnet name is written for apply
+// to read; they close publicly only once the owner's side has logged in through that name (apply writes
+// the login's SSH_CONNECTION: payload/lib/probe.ts), which proves the ACLs and the owner's own machine too.
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import type { FirewallRule, TailscalePlan } from '../../contract/plan';
 import { SERVER_PATHS } from '../../contract/paths';
@@ -16,7 +18,8 @@ import { primaryFingerprints } from '../lib/openpgp';
 import { osRelease } from '../lib/os-release';
 import { enableNow, unitsDown } from '../lib/systemd';
 import { addedRules, TAILNET_INTERFACE, tailnetRules, type UfwRule } from '../lib/ufw';
-import { sshAnswersOnTailnet, tailnetAddress } from '../lib/probe';
+import { sshAnswersOnTailnet, tailnetAddress, tailnetLoginProven } from '../lib/probe';
+import { TAILNET_LOGIN_PENDING } from '../../contract/status';
 
 export const KEYRING = '/usr/share/keyrings/tailscale-archive-keyring.gpg';
 const LIST = '/etc/apt/sources.list.d/tailscale.list';
@@ -91,7 +94,7 @@ const onTailnet = (added: UfwRule[], rule: FirewallRule) =>
   added.some((r) => r.iface === TAILNET_INTERFACE && r.port === rule.port && r.proto === rule.proto && r.comment === tailnetComment(rule));
 /** firstboot's rules on tailscale0 that the plan no longer has (tailnet-only turned off, SSH moved) */
 const stale = (added: UfwRule[], rules: FirewallRule[]) => tailnetRules(added).filter((r) => !rules.some((rule) => onTailnet([r], rule)));
-/** the public rules of the plan's that go once the tailnet rules are in (the firewall step's bridges too: same comment) */
+/** the public rules of the plan's that go once the tailnet rules are in and proven (the firewall step's bridges too: same comment) */
 const publicTwins = (added: UfwRule[], rules: FirewallRule[]) => added.filter((r) => !r.iface && rules.some((t) => t.comment === r.comment && t.proto === r.proto));
 
 /** between tries while the node joins and sshd answers; tests set 0 */
@@ -107,6 +110,10 @@ async function waitJoined($: Shell): Promise<Status> {
   }
 }
 
+/** Public SSH waits for the owner: the runner reports the step "waiting", with what to do. */
+const waitForLogin = (ctx: Ctx<TailscalePlan>, name: string) =>
+  ctx.waitFor(`${TAILNET_LOGIN_PENDING} ${name}: SSH and mosh stay public until it works (firstboot apply HOST, or create --wait, logs in that way)`);
+
 async function drift(ctx: Ctx<TailscalePlan>): Promise<string[]> {
   const { params: p, $, fs } = ctx;
   const out = [...(await keyringDrift(p)), ...(await fileDrift(fs, await listSpec(ctx)))];
@@ -120,6 +127,10 @@ async function drift(ctx: Ctx<TailscalePlan>): Promise<string[]> {
     if (!onTailnet(added, rule)) out.push(`${rule.port}/${rule.proto} is not open on ${TAILNET_INTERFACE}`);
   }
   if (p.tailnetOnly.length && (await fs.read(SERVER_PATHS.tailnet)) !== `${tailnetName(s)}\n`) out.push(`${SERVER_PATHS.tailnet} does not name ${tailnetName(s)}`);
+  if (p.tailnetOnly.length && !out.length) {
+    if (!(await tailnetLoginProven($, fs))) waitForLogin(ctx, tailnetName(s));
+    else for (const r of publicTwins(added, p.tailnetOnly)) out.push(`ufw still lets anyone reach ${r.port}/${r.proto} (${r.comment}), though the owner's login through the tailnet is proven`);
+  }
   for (const r of stale(added, p.tailnetOnly)) out.push(`ufw still has ${r.port}/${r.proto} on ${TAILNET_INTERFACE} only (${r.comment}), which the plan no longer has there`);
   return out;
 }
@@ -172,14 +183,21 @@ export const tailscale: Step<'tailscale'> = {
       }
       const added = await addedRules($);
       if (!onTailnet(added, ssh)) throw new Error(`ufw does not hold SSH on ${TAILNET_INTERFACE} after adding it; SSH stays public`);
-      for (const r of publicTwins(added, p.tailnetOnly)) await $`ufw --force delete ${r.action} ${`${r.port}/${r.proto}`}`;
+      // the name apply logs in by, for the proof
       await writeSpec(fs, { path: SERVER_PATHS.tailnet, content: `${tailnetName(s)}\n`, mode: 0o644 });
-      log.info(`tailscale: SSH goes through the tailnet only: ${tailnetName(s)}`);
-    } else await fs.remove(SERVER_PATHS.tailnet);
+      if (await tailnetLoginProven($, fs)) {
+        for (const r of publicTwins(added, p.tailnetOnly)) await $`ufw --force delete ${r.action} ${`${r.port}/${r.proto}`}`;
+        log.info(`tailscale: SSH goes through the tailnet only: ${tailnetName(s)}`);
+      } else log.info(`tailscale: SSH answers on the tailnet as ${tailnetName(s)}; it stays public until a login through that name works`);
+    } else {
+      await fs.remove(SERVER_PATHS.tailnet);
+      // turned on again later, public SSH waits for a new login through the tailnet
+      await fs.remove(SERVER_PATHS.tailnetLogin);
+    }
     // the plan's rules (public again, or on tailscale0 for a new port) are in by now
     for (const r of stale(await addedRules($), p.tailnetOnly)) await $`ufw --force delete allow in on ${r.iface} to any port ${r.port} proto ${r.proto}`;
   },
-  async verify({ params: p, $ }) {
+  async verify({ params: p, $, fs }) {
     const problems = await unitsDown($, [DAEMON]);
     const s = await status($);
     if (!joined(s)) return [...problems, `the node is not in the tailnet (${s.BackendState ?? 'tailscale status failed'})`];
@@ -188,7 +206,7 @@ export const tailscale: Step<'tailscale'> = {
     for (const rule of p.tailnetOnly) {
       if (!onTailnet(added, rule)) problems.push(`ufw does not allow ${rule.port}/${rule.proto} on ${TAILNET_INTERFACE}`);
     }
-    for (const r of publicTwins(added, p.tailnetOnly)) problems.push(`ufw still lets anyone reach ${r.port}/${r.proto} (${r.comment}), not only the tailnet`);
+    if (await tailnetLoginProven($, fs)) for (const r of publicTwins(added, p.tailnetOnly)) problems.push(`ufw still lets anyone reach ${r.port}/${r.proto} (${r.comment}), not only the tailnet`);
     return problems;
   },
 };

@@ -78,6 +78,7 @@ export function fakeServer($: RecordingShell, fs: MemoryFs, state: ServerState) 
       const open = state.listening === port && (!state.ufw.active || state.ufw.rules.some((r) => covers(r, port)));
       return open ? { stdout: '198.18.255.253 ssh-ed25519 AAAAC3Nza\n' } : { exitCode: 1 };
     })
+    .on('ip -o address show dev tailscale0', () => (state.tailnet ? { stdout: '5: tailscale0    inet 100.64.0.7/32 scope global tailscale0\\       valid_lft forever\n5: tailscale0    inet6 fd7a:115c:a1e0::7/128 scope global \\       valid_lft forever\n' } : { exitCode: 1 }))
     .on('ip -4 -o address show dev tailscale0', () => (state.tailnet ? { stdout: '5: tailscale0    inet 100.64.0.7/32 scope global tailscale0\n' } : { exitCode: 1 }))
     // sshd's own address: answered whatever the firewall says, as loopback is
     .on(/^ssh-keyscan -T 5 -p \d+ -t ed25519 100\.64\.0\.7$/, (cmd) =>

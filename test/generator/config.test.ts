@@ -91,6 +91,7 @@ const cases: Case[] = [
   // geoip
   { name: 'Tailscale without its auth key', yaml: 'tailscale:\n  enabled: true\n', expected: [{ path: '$.tailscale.enabled', line: 2, column: 12, message: /Tailscale needs tailscale.auth_key: "secret:NAME"/ }] },
   { name: 'SSH through a tailnet that is off', yaml: 'tailscale:\n  ssh_via_tailnet_only: true\n', expected: [{ path: '$.tailscale.ssh_via_tailnet_only', line: 2, column: 25, message: /needs tailscale.enabled: true/ }] },
+  { name: 'SSH through the tailnet only without a console password', yaml: 'tailscale:\n  enabled: true\n  auth_key: secret:ts\n  ssh_via_tailnet_only: true\n', expected: [{ path: '$.tailscale.ssh_via_tailnet_only', line: 4, column: 25, message: /needs admin.password: "secret:NAME", .*an expired node key or a tailnet ACL that drops port 22/ }] },
   { name: 'a Tailscale auth key in the clear', yaml: 'tailscale:\n  enabled: true\n  auth_key: tskey-auth-abc\n', expected: [{ path: '$.tailscale.auth_key', line: 3, column: 13, message: /a secret's value never sits in the config/ }] },
   { name: 'a tag without its prefix, a short fingerprint', yaml: 'tailscale:\n  tags: [server]\n  repository: { key: 2596A99E }\n', expected: [{ path: '$.tailscale.tags[0]', line: 2, column: 10, message: /a Tailscale tag, "tag:NAME"/ }, { path: '$.tailscale.repository.key', line: 3, column: 22, message: /an OpenPGP key fingerprint, 40 hex digits/ }] },
   { name: 'GeoIP blocking with no country', yaml: 'geoip:\n  enabled: true\n', expected: [{ path: '$.geoip.enabled', line: 2, column: 12, message: /GeoIP blocking needs geoip.countries/ }] },
@@ -204,7 +205,7 @@ test('every option set resolves to itself, allow entries split into port and pro
     text: [
       'hostname: dev1.example.com',
       'timezone: Europe/Paris',
-      'admin: { name: fx, shell: /usr/bin/zsh }',
+      'admin: { name: fx, shell: /usr/bin/zsh, password: secret:console }',
       'ssh: { port: 2222, forwarding: local }',
       'firewall: { allow: [22/tcp, 443/tcp, 443/udp, "8000:8100/tcp", 60005/udp] }',
       'mosh: { enabled: false, ports: "61000:61010" }',
@@ -223,7 +224,7 @@ test('every option set resolves to itself, allow entries split into port and pro
   assert.equal(config, {
     hostname: 'dev1.example.com',
     timezone: 'Europe/Paris',
-    admin: { name: 'fx', shell: '/usr/bin/zsh', ssh_keys: [demoKey], password: undefined },
+    admin: { name: 'fx', shell: '/usr/bin/zsh', ssh_keys: [demoKey], password: 'console' },
     ssh: { port: 2222, forwarding: 'local' },
     firewall: {
       allow: [

@@ -31,6 +31,9 @@ const options = (c: Context, extra: Partial<CreateOptions> = {}): CreateOptions 
   makeHostKey: async () => hostKey, report: (m) => c.reports.push(m), ...extra,
 });
 
+/** tailnet-only SSH, with the console password it needs as a way back */
+const tailnetOnlyYaml = `${defaultYaml.replace('admin:\n', 'admin:\n  password: secret:console\n')}tailscale:\n  enabled: true\n  auth_key: secret:tailscale\n  ssh_via_tailnet_only: true\n`;
+
 const portOf = (args: string[]) => Number(args[args.indexOf('-p') + 1]);
 
 test('creates the server with user-data, labels and keys, and trusts its host key before it boots', async (c) => {
@@ -393,7 +396,7 @@ test('wait with GeoIP waiting for the owner: the run again over the admin\'s log
 });
 
 test('ssh_via_tailnet_only with the auth key: once the run went through the tailnet, the edge closes SSH and mosh and the Host block leads there', async (c) => {
-  await writeFile(c.config, `${defaultYaml}tailscale:\n  enabled: true\n  auth_key: secret:tailscale\n  ssh_via_tailnet_only: true\n`);
+  await writeFile(c.config, tailnetOnlyYaml);
   const ok = { firstboot: '0.1.0', configHash: 'x', started: 's', finished: 'f', ok: true, steps: [{ id: 'tailscale', title: 'Tailscale', result: 'changed', seconds: 1 }] };
   const server = fakeServerSsh(() => ({ code: 0, stdout: JSON.stringify({ ...ok, steps: [{ ...ok.steps[0], result: 'waiting' }] }), stderr: '' }));
   const runRemote: RunRemote = async (_login, _command, opts = {}) => {
@@ -409,12 +412,49 @@ test('ssh_via_tailnet_only with the auth key: once the run went through the tail
   assert.match(await readFile(c.knownHostsPath, 'utf8'), new RegExp(`^\\[web-1\\.example-tailnet\\.ts\\.net\\]:2222 ${nextHostKey.replace(/[+/]/g, '\\$&')}$`, 'm'));
 });
 
+test('ssh_via_tailnet_only, but no login through the tailnet name from here: the edge and the Host block keep public SSH, and say until when', async (c) => {
+  await writeFile(c.config, tailnetOnlyYaml);
+  const waiting = { firstboot: '0.1.0', configHash: 'x', started: 's', finished: 'f', ok: true, steps: [{ id: 'tailscale', title: 'Tailscale', result: 'waiting', seconds: 1, error: 'waiting for a login through the tailnet name web-1.example-tailnet.ts.net' }] };
+  const server = fakeServerSsh(() => ({ code: 0, stdout: JSON.stringify({ ...waiting, steps: [{ ...waiting.steps[0], error: 'waiting for secret tailscale' }] }), stderr: '' }));
+  const logins: (string | undefined)[] = [];
+  const runRemote: RunRemote = async (login, _command, opts = {}) => {
+    logins.push(login.host);
+    if (login.host) return { code: 255, stdout: '', stderr: `ssh: connect to host ${login.host} port 2222: Connection timed out` };
+    const lines = ['@@firstboot cursor c', `@@firstboot host-key ${nextHostKey}`, '@@firstboot tailnet web-1.example-tailnet.ts.net', '@@firstboot result success', JSON.stringify(waiting)];
+    for (const line of lines) opts.onLine?.(line);
+    return { code: 0, stdout: lines.join('\n'), stderr: '' };
+  };
+  const result = await create(options(c, { firewall: true, wait: true, waitIntervalMs: 1, runSsh: server.run, runRemote, secrets: new Map([['tailscale', 'tskey-auth-x']]) }));
+  assert.equal(logins, [undefined, 'web-1.example-tailnet.ts.net']);
+  assert.ok(edgeTcpPorts(c, result.firewall!.id).includes('2222'));
+  assert.match(await readFile(c.sshConfigPath, 'utf8'), new RegExp(`HostName ${result.server.ipv4!.replace(/\./g, '\\.')}\n`));
+  assert.ok(c.reports.some((r) => /could not log in through the tailnet name web-1.example-tailnet.ts.net, so SSH and mosh stay public/.test(r)), c.reports.join('\n'));
+  assert.ok(c.reports.some((r) => /keeps ssh and mosh open until a login through the server's tailnet name has worked/.test(r)), c.reports.join('\n'));
+});
+
+test('a tailnet name the server reports that is not a DNS name: create refuses it, and the Host block, known_hosts and the edge stay as they were', async (c) => {
+  await writeFile(c.config, tailnetOnlyYaml);
+  const ok = { firstboot: '0.1.0', configHash: 'x', started: 's', finished: 'f', ok: true, steps: [{ id: 'tailscale', title: 'Tailscale', result: 'changed', seconds: 1 }] };
+  const server = fakeServerSsh(() => ({ code: 0, stdout: JSON.stringify({ ...ok, steps: [{ ...ok.steps[0], result: 'waiting' }] }), stderr: '' }));
+  const runRemote: RunRemote = async (_login, _command, opts = {}) => {
+    const lines = ['@@firstboot cursor c', `@@firstboot host-key ${nextHostKey}`, '@@firstboot tailnet github.com,*', '@@firstboot result success', JSON.stringify(ok)];
+    for (const line of lines) opts.onLine?.(line);
+    return { code: 0, stdout: lines.join('\n'), stderr: '' };
+  };
+  const error = await rejection(create(options(c, { firewall: true, wait: true, waitIntervalMs: 1, runSsh: server.run, runRemote, secrets: new Map([['tailscale', 'tskey-auth-x']]) })), LeftBehindError);
+  assert.match(error.message, /reported "github.com,\*" as its tailnet name, which is not a DNS name/);
+  const [made] = c.fake.servers.values();
+  assert.match(await readFile(c.sshConfigPath, 'utf8'), new RegExp(`HostName ${made.ipv4!.replace(/\./g, '\\.')}\n`));
+  assert.not.match(await readFile(c.knownHostsPath, 'utf8'), /github|\*/);
+  assert.ok([...c.fake.firewalls.values()][0].rules.some((r) => r.port === '2222'), 'the edge closed SSH');
+});
+
 test('ssh_via_tailnet_only before the auth key: the edge keeps SSH open, and says until when', async (c) => {
-  await writeFile(c.config, `${defaultYaml}tailscale:\n  enabled: true\n  auth_key: secret:tailscale\n  ssh_via_tailnet_only: true\n`);
+  await writeFile(c.config, tailnetOnlyYaml);
   const result = await create(options(c, { firewall: true, wait: true, waitIntervalMs: 1, runSsh: fakeServerSsh(() => ({ code: 0, stdout: finished(true, 'changed'), stderr: '' })).run }));
   assert.ok(edgeTcpPorts(c, result.firewall!.id).includes('2222'));
   assert.match(await readFile(c.sshConfigPath, 'utf8'), new RegExp(`HostName ${result.server.ipv4!.replace(/\./g, '\\.')}\n`));
-  assert.ok(c.reports.some((r) => /keeps ssh and mosh open until the server is in the tailnet/.test(r)), c.reports.join('\n'));
+  assert.ok(c.reports.some((r) => /keeps ssh and mosh open until a login through the server's tailnet name has worked/.test(r)), c.reports.join('\n'));
 });
 
 test('every request and answer fits the API description', () => spec.assertNone());

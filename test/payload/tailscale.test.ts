@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash, randomBytes } from 'node:crypto';
-import type { FirewallPlan, TailscalePlan } from '../../contract/plan';
+import type { FirewallPlan, SshPlan, TailscalePlan } from '../../contract/plan';
 import { firewallPlan } from '../../generator/capabilities/firewall';
 import { KEYRING, keyFile, tailnetWait, tailscale } from '../../payload/steps/tailscale';
 import { firewall } from '../../payload/steps/firewall';
@@ -46,8 +46,8 @@ const LIST = '/etc/apt/sources.list.d/tailscale.list';
 const UFW_DEFAULTS = 'IPV6=yes\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="ACCEPT"\nDEFAULT_FORWARD_POLICY="DROP"\n';
 
 /** Debian 12 after the firewall step, sshd on 2222; the shell answers as the machine would */
-function machine(p: TailscalePlan = params, opts: { served?: Buffer; signed?: boolean; sshd?: boolean } = {}) {
-  const ctx = stepContext(p);
+function machine<P extends TailscalePlan | SshPlan = TailscalePlan>(p: TailscalePlan = params, opts: { served?: Buffer; signed?: boolean; sshd?: boolean; ctx?: TestCtx<P> } = {}) {
+  const ctx = (opts.ctx ?? stepContext(p)) as TestCtx<P>;
   const state: ServerState = { ufw: { active: true, rules: [...PUBLIC] }, listening: 2222 };
   const server = fakeServer(ctx.$, ctx.fs, state);
   const m = { installed: false, daemon: false, backend: 'NeedsLogin', fetched: [] as string[], keyring: undefined as Buffer | undefined };
@@ -73,9 +73,18 @@ function machine(p: TailscalePlan = params, opts: { served?: Buffer; signed?: bo
   return { ctx, state, m, lockouts: server.lockouts };
 }
 
-const giveSecret = (ctx: TestCtx<TailscalePlan>) => ctx.fs.seed('/var/lib/firstboot/secrets/tailscale', SECRET, 0o600);
+const giveSecret = (ctx: TestCtx<unknown>) => ctx.fs.seed('/var/lib/firstboot/secrets/tailscale', SECRET, 0o600);
 
-test('a fresh server: the checked key, the tried repository, the join from the key file, then SSH and mosh on the tailnet only', async () => {
+/** what apply writes over its login through the tailnet name: that login's SSH_CONNECTION */
+const TAILNET_LOGIN = '/var/lib/firstboot/tailnet-login';
+const loginThrough = (ctx: TestCtx<unknown>, server = '100.64.0.7', port = 2222) => ctx.fs.seed(TAILNET_LOGIN, `100.101.102.103 50123 ${server} ${port}\n`, 0o600);
+/** a run's view of the step: check, apply on drift, check again (payload/runner.ts) */
+const converge = async (ctx: TestCtx<any>, step: { check: (c: any) => Promise<string[]>; apply: (c: any) => Promise<void> }) => {
+  if ((await step.check(ctx)).length) await step.apply(ctx);
+  return step.check(ctx);
+};
+
+test('a fresh server: the checked key, the tried repository, the join from the key file, SSH and mosh on the tailnet, and public only until the owner logged in through it', async () => {
   const { ctx, state, m, lockouts } = machine();
   giveSecret(ctx);
   const drift = await tailscale.check(ctx);
@@ -89,25 +98,90 @@ test('a fresh server: the checked key, the tried repository, the join from the k
   const up = ctx.$.commands.find((c) => c.startsWith('tailscale up'));
   assert.is(up, 'tailscale up --auth-key=file:/var/lib/firstboot/secrets/tailscale --hostname=web1 --accept-dns=false');
   assert.not.ok(ctx.$.commands.some((c) => c.includes(SECRET)), 'the auth key was on a command line');
-  // the keyscan before any rule moved; the tailnet rules in before the public ones went
+  // the keyscan before any rule went in; the tailnet rules in, the public ones kept: no login through the tailnet yet
   const at = (re: RegExp) => ctx.$.commands.findIndex((c) => re.test(c));
   assert.ok(at(/^ssh-keyscan/) < at(/^ufw allow in on tailscale0/));
-  assert.ok(at(/^ufw allow in on tailscale0 to any port 2222/) < at(/^ufw --force delete limit 2222\/tcp$/));
+  assert.equal(state.ufw.rules, [...PUBLIC,
+    "allow in on tailscale0 to any port 2222 proto tcp comment 'firstboot tailnet ssh'",
+    "allow in on tailscale0 to any port 60000:60010 proto udp comment 'firstboot tailnet mosh'",
+  ]);
+  assert.is(ctx.fs.files.get('/var/lib/firstboot/tailnet-name')?.content, 'web1.example-tailnet.ts.net\n');
+  assert.equal(await tailscale.check(ctx), []);
+  assert.ok(ctx.waiting.some((w) => w.startsWith('a login through the tailnet name web1.example-tailnet.ts.net: SSH and mosh stay public')), ctx.waiting.join('\n'));
+  assert.equal(await tailscale.verify(ctx), []);
+  // the firewall step keeps them public as well
+  const fwCtx = { ...ctx, params: fw };
+  ctx.fs.seed('/etc/default/ufw', UFW_DEFAULTS);
+  ctx.$.on('systemctl is-enabled --quiet ufw', {}).on('sshd -T', { stdout: 'port 2222\n' });
+  assert.equal(await firewall.check(fwCtx), []);
+
+  // the owner's login through the tailnet name: the next run closes the public twins
+  loginThrough(ctx);
+  assert.match((await tailscale.check(ctx)).join('\n'), /ufw still lets anyone reach 2222\/tcp \(firstboot ssh\), though the owner's login through the tailnet is proven/);
+  assert.equal(await converge(ctx, tailscale), []);
   assert.equal(state.ufw.rules, [
     "allow 443/tcp comment 'firstboot allow'",
     "allow in on tailscale0 to any port 2222 proto tcp comment 'firstboot tailnet ssh'",
     "allow in on tailscale0 to any port 60000:60010 proto udp comment 'firstboot tailnet mosh'",
   ]);
   assert.equal(lockouts, []);
-  assert.is(ctx.fs.files.get('/var/lib/firstboot/tailnet-name')?.content, 'web1.example-tailnet.ts.net\n');
-  assert.equal(await tailscale.check(ctx), []);
   assert.equal(await tailscale.verify(ctx), []);
-
   // the firewall step's next run agrees: the public rules stay closed, nothing it calls drift
-  const fwCtx = { ...ctx, params: fw };
+  assert.equal(await firewall.check(fwCtx), []);
+});
+
+test('a login file whose server end is not the node\'s tailnet address (written over public SSH) proves nothing: SSH stays public', async () => {
+  const { ctx, state } = machine();
+  giveSecret(ctx);
+  loginThrough(ctx, '203.0.113.5');
+  await tailscale.apply(ctx);
+  assert.ok(state.ufw.rules.includes("limit 2222/tcp comment 'firstboot ssh'"));
+  ctx.fs.seed('/etc/default/ufw', UFW_DEFAULTS);
+  ctx.$.on('systemctl is-enabled --quiet ufw', {}).on('sshd -T', { stdout: 'port 2222\n' });
+  assert.equal(await firewall.check({ ...ctx, params: fw }), []);
+  // until that login, the firewall step puts public SSH back where it went
+  state.ufw.rules = state.ufw.rules.filter((r) => !r.startsWith('limit 2222/tcp'));
+  assert.equal(await converge({ ...ctx, params: fw }, firewall), []);
+  assert.ok(state.ufw.rules.includes("limit 2222/tcp comment 'firstboot ssh'"));
+  // over IPv6 it counts, as over IPv4; closing public SSH is the tailscale step's (it proved sshd there), not the firewall's
+  loginThrough(ctx, 'fd7a:115c:a1e0::7');
+  await firewall.apply({ ...ctx, params: fw });
+  assert.ok(state.ufw.rules.includes("limit 2222/tcp comment 'firstboot ssh'"));
+  assert.equal(await converge(ctx, tailscale), []);
+  assert.not.ok(state.ufw.rules.includes("limit 2222/tcp comment 'firstboot ssh'"));
+  assert.ok(ctx.lines.some((l) => l.includes('tailscale: SSH goes through the tailnet only: web1.example-tailnet.ts.net')));
+});
+
+test('SSH moved on a tailnet-only server: the new port is public until its tailnet rule is in, then on the tailnet only, and never a moment without a way in', async () => {
+  const { ctx, state, lockouts } = machine(params, { ctx: sshHost(sshPlan({ port: 2200, admin: 'fx' })) });
+  const at = (params: TailscalePlan) => ({ ...ctx, params });
+  // tailnet-only on 2222, the owner's login through the tailnet proven
+  giveSecret(ctx);
+  await tailscale.apply(at(params));
+  loginThrough(ctx);
+  assert.equal(await converge(at(params), tailscale), []);
   ctx.fs.seed('/etc/default/ufw', UFW_DEFAULTS);
   ctx.$.on('systemctl is-enabled --quiet ufw', {});
-  assert.equal(await firewall.check(fwCtx), []);
+
+  // the plan moves SSH to 2200: the ssh, firewall and tailscale steps in the plan's order
+  const moved = firewallPlan({ sshPort: 2200, mosh: { ports: '60000:60010' }, allow: [{ port: '443', proto: 'tcp' }], tailnetOnly: true });
+  const tailnetMoved = { ...params, tailnetOnly: moved.rules.filter((r) => r.tailnet) };
+  await ssh.apply(ctx);
+  assert.is(state.listening, 2200);
+  assert.equal(await converge({ ...ctx, params: moved }, firewall), []);
+  assert.ok(state.ufw.rules.includes("limit 2200/tcp comment 'firstboot ssh'"), 'the firewall closed the new port before its tailnet rule was in');
+  assert.equal(await converge(at(tailnetMoved), tailscale), []);
+
+  assert.equal(lockouts, []);
+  const step = (re: RegExp) => ctx.$.commands.findIndex((c) => re.test(c));
+  assert.ok(step(/^ufw allow in on tailscale0 to any port 2200 proto tcp/) < step(/^ufw --force delete limit 2200\/tcp$/));
+  assert.ok(step(/^ufw allow in on tailscale0 to any port 2200 proto tcp/) < step(/^ufw --force delete allow in on tailscale0 to any port 2222 /));
+  assert.equal(state.ufw.rules, [
+    "allow 443/tcp comment 'firstboot allow'",
+    "allow in on tailscale0 to any port 60000:60010 proto udp comment 'firstboot tailnet mosh'",
+    "allow in on tailscale0 to any port 2200 proto tcp comment 'firstboot tailnet ssh'",
+  ]);
+  assert.equal(await firewall.check({ ...ctx, params: moved }), []);
 });
 
 test('already joined: no tailscale up, and the key file is not needed', async () => {

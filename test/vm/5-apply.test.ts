@@ -11,9 +11,10 @@
 // open from outside it (they never log in), with apply's own address let through, and is refused once
 // that address is no longer the owner's while the admin's SSH session comes from it.
 // Last, a third apply adds Tailscale with SSH through the tailnet only, from a stand-in package in a
-// repository the test signs (tailscale.ts: Tailscale's own cannot be reached here): public SSH is
-// closed once SSH answers on the tailnet address, `ssh HOST` leads there, and a repository its key
-// did not sign is refused with apt left as it was.
+// repository the test signs (tailscale.ts: Tailscale's own cannot be reached here): the run opens SSH
+// on the tailnet and keeps it public, apply logs in through the tailnet name (route.ts forwards it to
+// the guest's tailnet address), and only the run that login starts closes public SSH; `ssh HOST` then
+// leads there, and a repository its key did not sign is refused with apt left as it was.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
@@ -207,8 +208,9 @@ echo "after: $(ss -Htn state established '( sport = :2222 )' | grep -c ' 5[.]9[.
     assert.not.match(allow4, /80\.120\.0\.0/);
     await asAdmin(vm, e, 'true');
 
-    // Tailscale: the auth key goes as a secret; the run joins, proves sshd on the tailnet address, moves
-    // SSH and mosh to tailscale0 and closes them publicly; the Host block then leads to the tailnet name
+    // Tailscale: the auth key goes as a secret; the run joins, proves sshd on the tailnet address and opens
+    // SSH and mosh on tailscale0 but keeps them public; apply logs in through the tailnet name, and the run
+    // that login starts closes them publicly; the Host block then leads to the tailnet name
     await sudo(vm, e, 'ufw delete allow 8081/tcp'); // the drift above, which no run takes back
     const authKey = `tskey-auth-${randomBytes(12).toString('hex')}`;
     writeFileSync(join(dir, 'tailscale'), `${authKey}\n`, { mode: 0o600 });
@@ -217,6 +219,9 @@ echo "after: $(ss -Htn state established '( sport = :2222 )' | grep -c ' 5[.]9[.
     route.add(tailnetName, vm, [2222], { tailnet: true });
     const joined = await cli(['apply', HOST, ...common, ...secrets, '--secret', `tailscale=@${join(dir, 'tailscale')}`]);
     assert.is(joined.code, 0, `apply with Tailscale exited ${joined.code}:\n${joined.stderr}`);
+    assert.match(joined.stderr, /tailscale: SSH answers on the tailnet as apply\.firstboot-test\.ts\.net; it stays public until a login through that name works/);
+    assert.match(joined.stderr, /logging in through the tailnet as admin@apply\.firstboot-test\.ts\.net \(port 2222\)/);
+    assert.match(joined.stderr, /tailscale: SSH goes through the tailnet only: apply\.firstboot-test\.ts\.net/);
     assert.match(joined.stderr, /tailscale +changed/);
     assert.match(joined.stderr, new RegExp(`wrote Host ${HOST} to .*: HostName ${tailnetName.replaceAll('.', '\\.')}`));
     assert.not.ok((joined.stdout + joined.stderr).includes(authKey), 'the CLI printed the auth key');
@@ -231,6 +236,8 @@ echo "after: $(ss -Htn state established '( sport = :2222 )' | grep -c ' 5[.]9[.
     const rules = await sudo(vm, viaTailnet, 'ufw status');
     assert.match(rules, /^2222\/tcp on tailscale0 +ALLOW +Anywhere/m);
     assert.not.match(rules, /^2222\/tcp +LIMIT/m);
+    // the proof is the tailnet login itself: its server end is the guest's tailnet address
+    assert.match(await sudo(vm, viaTailnet, 'cat /var/lib/firstboot/tailnet-login'), new RegExp(` ${TAILNET.address.replaceAll('.', '\\.')} 2222\n?$`));
     const leaks = await sudo(vm, viaTailnet, `sh -c 'grep -rlF -f /var/lib/firstboot/secrets/tailscale /var/log/firstboot.log /var/lib/firstboot/status.json /var/lib/tailscale /etc; journalctl -o cat | grep -cF -f /var/lib/firstboot/secrets/tailscale; true'`);
     assert.is(leaks.trim(), '0', `the auth key is outside its file: ${leaks}`);
 
