@@ -161,6 +161,12 @@ const MUTANTS: Mutant[] = [
     from: 'const closed = tailnet && !waitsForTailnetLogin(status);', to: 'const closed = tailnet;' },
   { kind: 'lockout', what: 'the tailnet login does not pass its SSH_CONNECTION past sudo (tailnet login)', file: 'apply/apply.ts',
     from: "asRoot(via.user, tailnetLoginScript, [], 'connection')", to: 'asRoot(via.user, tailnetLoginScript)' },
+  { kind: 'secret', what: 'a private key given as --ssh-key is printed back as where the problem came from', file: 'generator/config/load.ts',
+    from: "asPath ? `--ssh-key ${entry}` : `--ssh-key value ${i + 1}`", to: '`--ssh-key ${entry}`' },
+  { kind: 'secret', what: 'a diagnostic quotes a private key pasted as a config value', file: 'generator/config/diagnostics.ts',
+    from: "paint('bold', `: ${hidePrivateKeys(d.message)}`)", to: "paint('bold', `: ${d.message}`)" },
+  { kind: 'secret', what: 'the excerpt under a diagnostic shows a line of a private key', file: 'generator/config/diagnostics.ts',
+    from: 'if (secret.has(span.line)) {', to: 'if (false) {' },
 ];
 
 function fastTests(): { caught: boolean; by: string } {

@@ -88,11 +88,13 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadResult>
       } else keys.push(...got.keys);
     }
   }
-  for (const entry of options.sshKeys ?? []) {
-    const got = await resolveKeys(entry, !looksLikeKey(entry), process.cwd(), home);
+  for (const [i, entry] of (options.sshKeys ?? []).entries()) {
+    const asPath = !looksLikeKey(entry);
+    const got = asPath || !isPrivateKey(entry) ? await resolveKeys(entry, asPath, process.cwd(), home) : { problem: msg.optionPrivate };
     if ('problem' in got) {
       keyProblems++;
-      diagnostics.push({ severity: 'error', path: '--ssh-key', message: got.problem, origin: `--ssh-key ${entry}` });
+      // a path names itself; a value is named by its place, since it may be a secret pasted by mistake
+      diagnostics.push({ severity: 'error', path: '--ssh-key', message: got.problem, origin: asPath ? `--ssh-key ${entry}` : `--ssh-key value ${i + 1}` });
     } else keys.push(...got.keys);
   }
   const unique = [...new Map(keys.map((k) => [k.fingerprint, k.line])).values()];

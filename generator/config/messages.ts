@@ -102,6 +102,7 @@ export const keyFileUnreadable = (path: string, reason: string, missing: boolean
 export const keyFileEmpty = (path: string) => `key file ${path} is empty: give the .pub file of your key`;
 export const keyFilePrivate = (path: string) =>
   `${path} is a private key: give the public key (${path.endsWith('.pub') ? 'ssh-keygen -y -f KEYFILE' : `${path}.pub`}) instead`;
+export const optionPrivate = '--ssh-key holds a private key: give the .pub file (ssh-keygen -y -f KEYFILE prints it)';
 export const keyInFile = (path: string, line: number, problem: string) => `${path} line ${line}: ${problem}`;
 export const noKeys =
   'at least one ssh public key is required, or nobody can log in: list one in admin.ssh_keys or pass --ssh-key PATH';

@@ -42,6 +42,14 @@ export function isPrivateKey(text: string): boolean {
   return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text) || /^PuTTY-User-Key-File-/m.test(text);
 }
 
+// a PEM or OpenSSH private key block, whole or cut off; as written, or JSON-quoted (its line breaks "\\n")
+const PRIVATE_BLOCK = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)|PuTTY-User-Key-File-[\s\S]*/g;
+
+/** The text with every private key in it replaced by a note: what a diagnostic may print. */
+export function hidePrivateKeys(text: string): string {
+  return text.replace(PRIVATE_BLOCK, '(a private key, not shown)');
+}
+
 /** Does this text look like a key line rather than a file path? (Used for --ssh-key.) */
 export function looksLikeKey(text: string): boolean {
   return /^\s*(ssh-|ecdsa-|sk-)\S+\s+\S/.test(text) || isPrivateKey(text);
