@@ -26,7 +26,10 @@ export const SSHD_JOURNAL: string[][] = [
 
 /**
  * sudo's lines carry the caller's uid (its real uid when it logs), so only the executable tells them
- * apart: a copy of sudo or of logger is not /usr/bin/sudo.
+ * apart: a copy of sudo or of logger is not /usr/bin/sudo. Not proof against everything: where
+ * unprivileged user namespaces are on (Debian's default, kept for rootless podman), a user can
+ * bind-mount a program of their own over /usr/bin/sudo in a namespace of their own, and journald
+ * records that path; sudo's own log file (/var/log/sudo.log, root's) is the place to be sure.
  */
 export const SUDO_JOURNAL: string[][] = [['_EXE=/usr/bin/sudo']];
 

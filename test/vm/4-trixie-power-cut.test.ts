@@ -2,12 +2,13 @@
 // developer toolchain on (Debian 13's Node.js is the one new enough for Context7), and the power cut
 // while apt installs the packages (in prepare's one transaction). The next boot must resume
 // (firstboot.service stays enabled until a run succeeds) and finish ok. OpenSSH 10 logs as
-// sshd-session, so the fail2ban check at the end of checkAll is the one that matters most here. One
+// sshd-session, so the fail2ban check at the end of checkAll is the one that matters most here, after
+// a local user forged sshd's failure lines every way it can, which must ban nothing. One
 // boot for all of it keeps CI within its time.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkAll, FINISHED, hardened, waitForFirstboot, withVm } from './scenario';
-import { checkDevtools } from './checks';
+import { checkDevtools, FORGED_FROM, forgeSshdLines } from './checks';
 
 const DEVTOOLS = 'devtools:\n  enabled: true\n  context7: true\n';
 
@@ -23,7 +24,9 @@ test('minimal trixie with the developer toolchain, power cut during the packages
     await vm.start();
     await waitForFirstboot(vm);
     await checkDevtools(vm, h.expect);
-    await checkAll(vm, h.expect);
+    // a local user forges sshd's lines (with the toolchain's cc, also from sshd's own binaries): no ban
+    await forgeSshdLines(vm, h.expect, { preload: true });
+    await checkAll(vm, h.expect, FORGED_FROM);
   });
 });
 

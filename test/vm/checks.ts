@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import type { Plan } from '../../contract/plan';
+import { journalArgs, SSHD_JOURNAL, SUDO_JOURNAL } from '../../payload/lib/journal';
 import { stepOf, type KeyPair } from './userdata';
 import type { Vm } from './vm';
 
@@ -166,12 +167,68 @@ export async function checkSshAudit(vm: Vm, e: Expect): Promise<void> {
   await pace(vm, PER_WINDOW);
 }
 
+/** Where the forged lines say the failures came from: no check connects from it. */
+export const FORGED_FROM = '192.0.2.66';
+
+/** sshd's own binaries run with this loaded log the line FORGE_TIMES times as FORGE_ID, and stop. */
+const PRELOAD = `#include <stdlib.h>
+#include <syslog.h>
+__attribute__((constructor)) static void forge(void) {
+  openlog(getenv("FORGE_ID"), LOG_PID, LOG_AUTH);
+  for (int i = 0; i < atoi(getenv("FORGE_TIMES")); i++) syslog(LOG_INFO, "%s", getenv("FORGE_LINE"));
+  exit(0);
+}
+`;
+
+/**
+ * As the admin without sudo, i.e. any local user: "Failed password for root from FORGED_FROM" more
+ * often than the jail allows, every way a user can make it look like sshd's (copies of logger and cat
+ * named sshd, logger and systemd-cat tags, and with a C compiler, sshd's and sshd-session's own
+ * binaries with code of the user's loaded), and a sudo line likewise. The forged lines must be in the
+ * journal, yet not in what the fail2ban jail and the report read (payload/lib/journal.ts), while the
+ * real logins and sudo commands are; checkFail2banLast then shows fail2ban found nothing from there.
+ */
+export async function forgeSshdLines(vm: Vm, e: Expect, opts: { preload: boolean }): Promise<void> {
+  const times = stepOf(e.plan, 'fail2ban')!.maxretry + 2;
+  const line = `Failed password for root from ${FORGED_FROM} port 4242 ssh2`;
+  const script = `set -e
+cd "$(mktemp -d)"; mkdir l c
+cp /usr/bin/logger l/sshd; cp /usr/bin/logger l/sshd-session; cp /usr/bin/logger l/sudo; cp /bin/cat c/sshd
+for i in $(seq ${times}); do
+  l/sshd -t sshd -p auth.info '${line}'
+  l/sshd-session -t sshd-session -p auth.info '${line}'
+  logger -t sshd -p auth.info '${line}'
+  echo '${line}' | systemd-cat -t sshd c/sshd
+done
+l/sudo -t sudo 'admin : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/usr/bin/forged'
+${opts.preload ? `cat > forge.c <<'EOF'
+${PRELOAD}EOF
+cc -shared -fPIC -o forge.so forge.c
+for exe in /usr/sbin/sshd /usr/lib/openssh/sshd-session; do
+  [ -x $exe ] && FORGE_ID=$(basename $exe) FORGE_TIMES=${times} FORGE_LINE='${line}' LD_PRELOAD=$PWD/forge.so $exe
+done
+echo preloaded` : ''}
+`;
+  const out = await asAdmin(vm, e, `echo ${Buffer.from(script).toString('base64')} | base64 -d | bash`);
+  if (opts.preload) assert.match(out, /preloaded/);
+  await new Promise((res) => setTimeout(res, 5_000)); // journald and fail2ban catch up
+  const all = await sudo(vm, e, `journalctl -q -o cat --since -1h --grep ${FORGED_FROM}`);
+  assert.ok(all.split('\n').filter((l) => l === line).length >= 4 * times + (opts.preload ? times : 0), `the forged lines did not reach the journal:\n${all}`);
+  console.log(`# ${vm.opts.name}: an sshd line as journald records it\n${await sudo(vm, e, `journalctl -q -o verbose -n 1 --output-fields=_UID,_EXE,_COMM,_SYSTEMD_UNIT,SYSLOG_IDENTIFIER --grep '^Accepted publickey for ${admin(e.plan)}' || true`)}`);
+  const sshd = await sudo(vm, e, `journalctl -q -o cat --since -1h ${journalArgs(SSHD_JOURNAL).join(' ')}`);
+  assert.not.match(sshd, FORGED_FROM, 'a forged line passes the jail\'s and the report\'s match');
+  assert.match(sshd, new RegExp(`^Accepted publickey for ${admin(e.plan)} from `, 'm'), 'the match misses sshd\'s real logins');
+  const sudoLines = await sudo(vm, e, `journalctl -q -o cat --since -1h ${journalArgs(SUDO_JOURNAL).join(' ')}`);
+  assert.not.match(sudoLines, 'forged', 'a forged sudo line passes the report\'s match');
+  assert.match(sudoLines, /COMMAND=/, 'the match misses sudo\'s real lines');
+}
+
 /**
  * Fails `maxretry` logins from the host (slirp's address, which fail2ban does not ignore) and
  * expects the next connection to be dropped; then reads fail2ban's log off the disk. It bans the
  * host and powers the VM off, so it comes last.
  */
-export async function checkFail2banLast(vm: Vm, e: Expect): Promise<void> {
+export async function checkFail2banLast(vm: Vm, e: Expect, forged?: string): Promise<void> {
   const port = sshPort(e.plan);
   const jail = stepOf(e.plan, 'fail2ban');
   assert.ok(jail, 'the plan has no fail2ban step');
@@ -186,6 +243,8 @@ export async function checkFail2banLast(vm: Vm, e: Expect): Promise<void> {
   await vm.powerOff();
   const log = await vm.readFile('/var/log/fail2ban.log');
   assert.match(log ?? '', /\[sshd\] Ban \S+/, 'fail2ban.log has no sshd ban');
+  // the real failures came after the forged lines, and fail2ban reads the journal in order
+  if (forged) assert.not.match(log ?? '', forged, `fail2ban counted lines a local user forged:\n${log}`);
 }
 
 /** A second `firstboot run` on a converged server: every step unchanged, nothing under /etc touched. */
