@@ -108,7 +108,7 @@ const MUTANTS: Mutant[] = [
   { kind: 'lockout', what: 'the tailscale step takes the old port\'s tailnet rule for the new one (tailnet login)', file: 'payload/steps/tailscale.ts',
     from: 'r.iface === TAILNET_INTERFACE && r.port === rule.port && r.proto === rule.proto', to: 'r.iface === TAILNET_INTERFACE && r.proto === rule.proto' },
   { kind: 'lockout', what: 'apply says SSH goes through the tailnet though its login there failed (tailnet login)', file: 'apply/apply.ts',
-    from: 'const closed = tailnet && !waitsForTailnetLogin(status);', to: 'const closed = tailnet;' },
+    from: "const closed = tailnet && status.steps.some((s) => s.id === 'tailscale' && (s.result === 'ok' || s.result === 'changed'));", to: 'const closed = tailnet;' },
   { kind: 'lockout', what: 'the tailnet login does not pass its SSH_CONNECTION past sudo (tailnet login)', file: 'apply/apply.ts',
     from: "asRoot(via.user, tailnetLoginScript, [], 'connection')", to: 'asRoot(via.user, tailnetLoginScript)' },
 ];

@@ -90,7 +90,8 @@ test('one connection that lasts: the files and the secret go on stdin, the log i
 test('SSH left to the tailnet only: apply says the tailnet name, and the host key is trusted under it', async () => {
   const plan = await planFor('ssh:\n  port: 2222\n');
   const t = target();
-  const run = server(() => ({ lines: [`${MARK.hostKey}${HOST_KEY}`, `${MARK.cursor}c`, `${MARK.tailnet}web1.example-tailnet.ts.net`, ...LOG, ...ended] }));
+  const converged = { ...status, steps: [...status.steps, { id: 'tailscale', title: 'Tailscale', result: 'ok', seconds: 1 }] };
+  const run = server(() => ({ lines: [`${MARK.hostKey}${HOST_KEY}`, `${MARK.cursor}c`, `${MARK.tailnet}web1.example-tailnet.ts.net`, ...LOG, `${MARK.result}success`, JSON.stringify(converged)] }));
   const result = await applyPlan({ ...options(t, run), plan });
   assert.is(result.tailnet, 'web1.example-tailnet.ts.net');
   assert.ok(readFileSync(t.knownHosts, 'utf8').split('\n').includes(`[web1.example-tailnet.ts.net]:2222 ${HOST_KEY}`));
@@ -128,6 +129,10 @@ test('tailnet-only SSH waiting for the owner: apply logs in through the tailnet 
   assert.is(pending.tailnet, undefined);
   assert.equal(pending.status, waiting);
   assert.ok(said.some((m) => /^could not log in through the tailnet name web1.example-tailnet.ts.net, so SSH and mosh stay public: ssh: Could not resolve/.test(m)), said.join('\n'));
+  // a tailscale step that failed after naming the node closed nothing either
+  const failed = { ...status, ok: false, steps: [{ id: 'tailscale', title: 'Tailscale', result: 'failed', seconds: 1, error: 'the node is offline in the tailnet' }] };
+  const broken = server(() => ({ lines: [`${MARK.hostKey}${HOST_KEY}`, `${MARK.cursor}c`, `${MARK.tailnet}web1.example-tailnet.ts.net`, ...LOG, `${MARK.result}success`, JSON.stringify(failed)] }));
+  assert.is((await applyPlan({ ...options(target(), broken), plan })).tailnet, undefined);
 });
 
 test('a tailnet name or host key not of its strict form: refused with a sentence, and known_hosts untouched', async () => {
