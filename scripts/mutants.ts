@@ -111,6 +111,8 @@ const MUTANTS: Mutant[] = [
     from: "const closed = tailnet && status.steps.some((s) => s.id === 'tailscale' && (s.result === 'ok' || s.result === 'changed'));", to: 'const closed = tailnet;' },
   { kind: 'lockout', what: 'the tailnet login does not pass its SSH_CONNECTION past sudo (tailnet login)', file: 'apply/apply.ts',
     from: "asRoot(via.user, tailnetLoginScript, [], 'connection')", to: 'asRoot(via.user, tailnetLoginScript)' },
+  { kind: 'lockout', what: 'the login through the tailnet name goes to the public address instead (tailnet login, another name)', file: 'apply/ssh.ts',
+    from: "login.host ?? target.name, command]", to: "target.name, command]" },
 ];
 
 function fastTests(): { caught: boolean; by: string } {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyPlan, ApplyError } from '../../apply/apply';
 import { asRoot, MARK } from '../../apply/remote';
-import { parseTarget, type Login, type RunRemote, type Target } from '../../apply/ssh';
+import { parseTarget, sshRunner, type Login, type RunRemote, type Target } from '../../apply/ssh';
 import type { SshResult } from '../../hcloud/ssh-wait';
 import { plan as makePlan } from '../../generator/plan';
 import { loadConfig } from '../../generator/config/load';
@@ -213,6 +213,25 @@ test('the start script notes the address apply came from, for GeoIP\'s guard', a
   await applyPlan({ ...options(target(), run), plan });
   assert.match(run.calls[0].command, /^sh -c '.*printf '\\''%s\\n'\\'' "\$\{c%% \*\}" > \/var\/lib\/firstboot\/client-address/s);
   assert.match(run.calls[0].command, / sh "\$SSH_CLIENT"$/);
+});
+
+test('a login through another name of the server: ssh goes there and checks the host key under that name', async () => {
+  const bin = mkdtempSync(join(tmpdir(), 'firstboot-ssh-'));
+  writeFileSync(join(bin, 'ssh'), '#!/bin/sh\nprintf "%s\\n" "$@"\n', { mode: 0o755 });
+  const path = process.env.PATH;
+  process.env.PATH = `${bin}:${path}`;
+  try {
+    const run = sshRunner({ ...target(), port: 22, hostKeyAlias: '203.0.113.5' });
+    const args = async (login: Login) => (await run(login, 'true')).stdout.split('\n');
+    const tailnet = await args({ user: 'admin', port: 2222, host: 'web1.example-tailnet.ts.net' });
+    assert.ok(tailnet.includes('HostKeyAlias=[web1.example-tailnet.ts.net]:2222'), tailnet.join(' '));
+    assert.is(tailnet[tailnet.indexOf('--') + 1], 'web1.example-tailnet.ts.net');
+    const plain = await args({ user: 'admin', port: 2222 });
+    assert.ok(plain.includes('HostKeyAlias=203.0.113.5'));
+    assert.is(plain[plain.indexOf('--') + 1], '203.0.113.5');
+  } finally {
+    process.env.PATH = path;
+  }
 });
 
 test('[USER@]HOST[:PORT], IPv6 in brackets', () => {
