@@ -119,8 +119,8 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
   // the Host block will send `ssh NAME` there: the same host key, under that name
   if (tailnet) await trustHostKey(o.target, knownHostName(tailnet, login.port), read.state.hostKey);
   if (tailnet && status.ok && waitsForTailnetLogin(status)) status = await throughTailnet(o, { ...login, host: tailnet }, status, deadline, now, sleep);
-  // SSH goes through the tailnet only once the run no longer waits for that login
-  const closed = tailnet && !waitsForTailnetLogin(status);
+  // SSH goes through the tailnet only once the tailscale step converged: no longer waiting for that login, nor failed
+  const closed = tailnet && status.steps.some((s) => s.id === 'tailscale' && (s.result === 'ok' || s.result === 'changed'));
   return { status, login, ...(closed && { tailnet }) };
 }
 

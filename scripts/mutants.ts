@@ -158,7 +158,7 @@ const MUTANTS: Mutant[] = [
   { kind: 'lockout', what: 'the tailscale step takes the old port\'s tailnet rule for the new one (tailnet login)', file: 'payload/steps/tailscale.ts',
     from: 'r.iface === TAILNET_INTERFACE && r.port === rule.port && r.proto === rule.proto', to: 'r.iface === TAILNET_INTERFACE && r.proto === rule.proto' },
   { kind: 'lockout', what: 'apply says SSH goes through the tailnet though its login there failed (tailnet login)', file: 'apply/apply.ts',
-    from: 'const closed = tailnet && !waitsForTailnetLogin(status);', to: 'const closed = tailnet;' },
+    from: "const closed = tailnet && status.steps.some((s) => s.id === 'tailscale' && (s.result === 'ok' || s.result === 'changed'));", to: 'const closed = tailnet;' },
   { kind: 'lockout', what: 'the tailnet login does not pass its SSH_CONNECTION past sudo (tailnet login)', file: 'apply/apply.ts',
     from: "asRoot(via.user, tailnetLoginScript, [], 'connection')", to: 'asRoot(via.user, tailnetLoginScript)' },
   { kind: 'secret', what: 'a private key given as --ssh-key is printed back as where the problem came from', file: 'generator/config/load.ts',
@@ -167,6 +167,8 @@ const MUTANTS: Mutant[] = [
     from: "paint('bold', `: ${hidePrivateKeys(d.message)}`)", to: "paint('bold', `: ${d.message}`)" },
   { kind: 'secret', what: 'the excerpt under a diagnostic shows a line of a private key', file: 'generator/config/diagnostics.ts',
     from: 'if (secret.has(span.line)) {', to: 'if (false) {' },
+  { kind: 'lockout', what: 'the login through the tailnet name goes to the public address instead (tailnet login, another name)', file: 'apply/ssh.ts',
+    from: "login.host ?? target.name, command]", to: "target.name, command]" },
 ];
 
 function fastTests(): { caught: boolean; by: string } {

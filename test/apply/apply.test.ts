@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyPlan, ApplyError } from '../../apply/apply';
 import { asRoot, MARK } from '../../apply/remote';
-import { parseTarget, type Login, type RunRemote, type Target } from '../../apply/ssh';
+import { parseTarget, sshRunner, type Login, type RunRemote, type Target } from '../../apply/ssh';
 import type { SshResult } from '../../hcloud/ssh-wait';
 import { plan as makePlan } from '../../generator/plan';
 import { loadConfig } from '../../generator/config/load';
@@ -90,7 +90,8 @@ test('one connection that lasts: the files and the secret go on stdin, the log i
 test('SSH left to the tailnet only: apply says the tailnet name, and the host key is trusted under it', async () => {
   const plan = await planFor('ssh:\n  port: 2222\n');
   const t = target();
-  const run = server(() => ({ lines: [`${MARK.hostKey}${HOST_KEY}`, `${MARK.cursor}c`, `${MARK.tailnet}web1.example-tailnet.ts.net`, ...LOG, ...ended] }));
+  const converged = { ...status, steps: [...status.steps, { id: 'tailscale', title: 'Tailscale', result: 'ok', seconds: 1 }] };
+  const run = server(() => ({ lines: [`${MARK.hostKey}${HOST_KEY}`, `${MARK.cursor}c`, `${MARK.tailnet}web1.example-tailnet.ts.net`, ...LOG, `${MARK.result}success`, JSON.stringify(converged)] }));
   const result = await applyPlan({ ...options(t, run), plan });
   assert.is(result.tailnet, 'web1.example-tailnet.ts.net');
   assert.ok(readFileSync(t.knownHosts, 'utf8').split('\n').includes(`[web1.example-tailnet.ts.net]:2222 ${HOST_KEY}`));
@@ -128,6 +129,10 @@ test('tailnet-only SSH waiting for the owner: apply logs in through the tailnet 
   assert.is(pending.tailnet, undefined);
   assert.equal(pending.status, waiting);
   assert.ok(said.some((m) => /^could not log in through the tailnet name web1.example-tailnet.ts.net, so SSH and mosh stay public: ssh: Could not resolve/.test(m)), said.join('\n'));
+  // a tailscale step that failed after naming the node closed nothing either
+  const failed = { ...status, ok: false, steps: [{ id: 'tailscale', title: 'Tailscale', result: 'failed', seconds: 1, error: 'the node is offline in the tailnet' }] };
+  const broken = server(() => ({ lines: [`${MARK.hostKey}${HOST_KEY}`, `${MARK.cursor}c`, `${MARK.tailnet}web1.example-tailnet.ts.net`, ...LOG, `${MARK.result}success`, JSON.stringify(failed)] }));
+  assert.is((await applyPlan({ ...options(target(), broken), plan })).tailnet, undefined);
 });
 
 test('a tailnet name or host key not of its strict form: refused with a sentence, and known_hosts untouched', async () => {
@@ -208,6 +213,25 @@ test('the start script notes the address apply came from, for GeoIP\'s guard', a
   await applyPlan({ ...options(target(), run), plan });
   assert.match(run.calls[0].command, /^sh -c '.*printf '\\''%s\\n'\\'' "\$\{c%% \*\}" > \/var\/lib\/firstboot\/client-address/s);
   assert.match(run.calls[0].command, / sh "\$SSH_CLIENT"$/);
+});
+
+test('a login through another name of the server: ssh goes there and checks the host key under that name', async () => {
+  const bin = mkdtempSync(join(tmpdir(), 'firstboot-ssh-'));
+  writeFileSync(join(bin, 'ssh'), '#!/bin/sh\nprintf "%s\\n" "$@"\n', { mode: 0o755 });
+  const path = process.env.PATH;
+  process.env.PATH = `${bin}:${path}`;
+  try {
+    const run = sshRunner({ ...target(), port: 22, hostKeyAlias: '203.0.113.5' });
+    const args = async (login: Login) => (await run(login, 'true')).stdout.split('\n');
+    const tailnet = await args({ user: 'admin', port: 2222, host: 'web1.example-tailnet.ts.net' });
+    assert.ok(tailnet.includes('HostKeyAlias=[web1.example-tailnet.ts.net]:2222'), tailnet.join(' '));
+    assert.is(tailnet[tailnet.indexOf('--') + 1], 'web1.example-tailnet.ts.net');
+    const plain = await args({ user: 'admin', port: 2222 });
+    assert.ok(plain.includes('HostKeyAlias=203.0.113.5'));
+    assert.is(plain[plain.indexOf('--') + 1], '203.0.113.5');
+  } finally {
+    process.env.PATH = path;
+  }
 });
 
 test('[USER@]HOST[:PORT], IPv6 in brackets', () => {
