@@ -93,6 +93,18 @@ const MUTANTS: Mutant[] = [
     from: "paint('bold', `: ${hidePrivateKeys(d.message)}`)", to: "paint('bold', `: ${d.message}`)" },
   { kind: 'secret', what: 'the excerpt under a diagnostic shows a line of a private key', file: 'generator/config/diagnostics.ts',
     from: 'if (secret.has(span.line)) {', to: 'if (false) {' },
+  { kind: 'policy', what: 'inspect takes a base85 block shorter than its first line announces', file: 'generator/base85.ts',
+    from: 'if (text.length < want) throw', to: 'if (false) throw' },
+  { kind: 'policy', what: 'inspect decodes five base85 characters past four bytes into Node\'s range error', file: 'generator/base85.ts',
+    from: 'if (value > 0xffffffff) throw', to: 'if (false) throw' },
+  { kind: 'policy', what: 'inspect calls a payload block that a cut file ends inside damaged', file: 'generator/inspect.ts',
+    from: '    if (!complete) {', to: '    if (false) {' },
+  { kind: 'policy', what: 'inspect reads a file cut off after its payload block as whole', file: 'generator/inspect.ts',
+    from: "if (!complete) throw cutOff('before the runcmd", to: "if (false) throw cutOff('before the runcmd" },
+  { kind: 'policy', what: 'inspect calls YAML that a cut ended inside invalid, not cut off', file: 'generator/inspect.ts',
+    from: 'if (mark && mark.position >= text.trimEnd().length)', to: 'if (false)' },
+  { kind: 'policy', what: 'inspect reads a pack whose lengths do not add up', file: 'generator/pack.ts',
+    from: 'if (end + 1 + total !== text.length) throw', to: 'if (false) throw' },
 ];
 
 function fastTests(): { caught: boolean; by: string } {
