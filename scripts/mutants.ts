@@ -54,7 +54,7 @@ const MUTANTS: Mutant[] = [
   { kind: 'secret', what: 'the console password set on chpasswd\'s command line instead of its stdin', file: 'payload/steps/admin.ts',
     from: 'if (value) await $({ input: `${name}:${value}\\n` })`chpasswd`;', to: 'if (value) await $`usermod --password ${value} ${name}`;' },
   { kind: 'secret', what: 'a secret sent over SSH written readable by others', file: 'apply/remote.ts',
-    from: 'take ${bytes(value)} ${SERVER_PATHS.secrets}/${name} 0600', to: 'take ${bytes(value)} ${SERVER_PATHS.secrets}/${name} 0644' },
+    from: "content: value, mode: '0600', secret: true", to: "content: value, mode: '0644', secret: true" },
   { kind: 'secret', what: 'a secret given as --secret NAME=VALUE taken from the command line', file: 'cli/secrets.ts',
     from: "  throw new SecretError(\n    `--secret ${name} takes @FILE or env:VAR", to: "  if (source) return source;\n  throw new SecretError(\n    `--secret ${name} takes @FILE or env:VAR" },
   { kind: 'secret', what: 'the SMTP password written into msmtp\'s config', file: 'payload/steps/report.ts',
@@ -105,6 +105,14 @@ const MUTANTS: Mutant[] = [
     from: 'if (mark && mark.position >= text.trimEnd().length)', to: 'if (false)' },
   { kind: 'policy', what: 'inspect reads a pack whose lengths do not add up', file: 'generator/pack.ts',
     from: 'if (end + 1 + total !== text.length) throw', to: 'if (false) throw' },
+  { kind: 'lockout', what: 'apply\'s upload takes a file the connection cut short', file: 'apply/remote.ts',
+    from: '[ "$n" -eq "$1" ] || refuse', to: 'true || refuse' },
+  { kind: 'lockout', what: 'apply\'s upload takes a file whose bytes arrived altered', file: 'apply/remote.ts',
+    from: '[ "${s%% *}" = "$4" ] || refuse', to: 'true || refuse' },
+  { kind: 'lockout', what: 'apply\'s upload does not look for the mark after its last file', file: 'apply/remote.ts',
+    from: '= "${END}" ] || refuse', to: '= "${END}" ] || true' },
+  { kind: 'secret', what: 'the payload sets a console password that breaks the config\'s rules', file: 'payload/steps/admin.ts',
+    from: 'return problem ? { problem: `${problem}; not set` } : { value };', to: 'return { value };' },
 ];
 
 function fastTests(): { caught: boolean; by: string } {
