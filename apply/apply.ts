@@ -9,7 +9,7 @@ import { TAILNET_LOGIN_PENDING, type Status } from '../contract/status';
 import { readPayload, serverFiles, unpacker, type Payload } from '../generator/render';
 import { addKnownKey, knownHostName, knownKeys } from '../hcloud/known-hosts';
 import { hostKey as reportedHostKey, tailnetName } from '../hcloud/reported';
-import { asRoot, checkScript, followScript, MARK, startScript, tailnetLoginScript } from './remote';
+import { asRoot, checkScript, CUT, followScript, MARK, startScript, tailnetLoginScript } from './remote';
 import type { SshResult } from '../hcloud/ssh-wait';
 import { hostKeyProblem, loginOf, refused, unreachable, type Login, type RunRemote, type Target } from './ssh';
 
@@ -68,6 +68,7 @@ function reader(print: (line: string) => void) {
 function firstProblem(target: Target, login: Login, r: SshResult): string {
   const where = `${login.user}@${target.name} (port ${login.port})`;
   if (hostKeyProblem(r)) return `ssh does not trust the host key of ${target.name}; nothing was sent:\n${r.stderr.trim()}`;
+  if (r.code === CUT) return `the upload to ${where} did not arrive whole: ${r.stderr.trim()}`;
   if (r.code === 255) return `cannot log in as ${where}; nothing was sent:\n${r.stderr.trim()}`;
   if (/sudo: .*(password is required|terminal is required)|not in the sudoers|may not run sudo/.test(r.stderr)) {
     return `${login.user} cannot use sudo without a password on ${target.name}; log in as root (root@${target.name}) or give ${login.user} passwordless sudo`;

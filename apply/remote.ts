@@ -1,6 +1,7 @@
 // What apply runs on the server, as root: POSIX sh and the tools every Debian and Ubuntu has. The
 // scripts are arguments (visible in the process list and sudo's log, so they hold nothing secret);
 // file contents and secrets come on stdin and are read with `head -c`, each its exact byte count.
+import { createHash } from 'node:crypto';
 import { CLIENT_ADDRESS, SERVER_PATHS } from '../contract/paths';
 import type { ServerFile } from '../generator/render';
 
@@ -47,32 +48,70 @@ export interface Upload {
 }
 
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** What ends stdin: the upload arrived whole only when this comes after the last file (no line break, which $(...) would drop). */
+export const END = '@@firstboot end';
+
+/** Exit code of a start or check script whose upload ended early or arrived altered. */
+export const CUT = 4;
+
+/** One file the scripts read from stdin and put in place. */
+export interface Incoming {
+  /** a shell word: a plain path, or one in double quotes that expands ("$d/packed") */
+  path: string;
+  content: string;
+  mode: string;
+  /** a secret's digest stays off the command line: a short secret could be found from it */
+  secret?: boolean;
+}
 
 /**
- * Notes the address the login came from ($1: SSH_CLIENT: the owner's, which GeoIP lets through), writes the files and
- * secrets (each whole: a temporary file, then a rename), clears the last run's plan, status and done
- * marker, and starts firstboot.service afresh, detached from this connection;
+ * sh that reads each file from stdin into PATH.new, checks its byte count, its sha256 (not a secret's)
+ * and the END mark after the last one, and only then renames them all into place: a connection that
+ * drops or bytes that arrive altered leave every file on the server as it was, and exit CUT.
+ */
+export function receive(files: Incoming[]): string {
+  return [
+    `refuse() { rm -f ${files.map((f) => `${f.path}.new`).join(' ')}; echo "$1; nothing on the server was replaced" >&2; exit ${CUT}; }`,
+    'take() {',
+    '  mkdir -p "${2%/*}"; head -c "$1" > "$2.new" || refuse "cannot write $2.new"',
+    '  n=$(wc -c < "$2.new"); [ "$n" -eq "$1" ] || refuse "the upload ended early: $2 got $n of its $1 bytes"',
+    '  s=$(sha256sum < "$2.new"); [ -z "$4" ] || [ "${s%% *}" = "$4" ] || refuse "$2 arrived altered: its sha256 differs"',
+    '  chmod "$3" "$2.new"',
+    '}',
+    ...files.map((f) => `take ${bytes(f.content)} ${f.path} ${f.mode} ${f.secret ? "''" : sha256(f.content)}`),
+    `[ "$(head -c ${bytes(END)})" = "${END}" ] || refuse "the upload ended early, after its last file"`,
+    ...files.map((f) => `mv ${f.path}.new ${f.path}`),
+  ].join('\n');
+}
+
+/** What stdin carries for `receive(files)`. */
+export const receiveInput = (files: Incoming[]) => Buffer.concat([...files.map((f) => f.content), END].map((t) => Buffer.from(t, 'utf8')));
+
+/**
+ * Notes the address the login came from ($1: SSH_CLIENT: the owner's, which GeoIP lets through), receives the files and
+ * secrets (all whole, or none replaced), clears the last run's plan, status and done marker, and
+ * starts firstboot.service afresh, detached from this connection;
  * then prints the host key (apply trusts it before the run removes other key types) and the journal
  * cursor, and follows the run.
  */
 export function startScript(upload: Upload): { script: string; input: Buffer } {
-  const takes = [
-    ...upload.files.map((f) => `take ${bytes(f.content)} ${f.path} ${f.permissions}`),
-    `mkdir -p ${SERVER_PATHS.secrets}; chmod 0700 ${state} ${SERVER_PATHS.secrets}`,
-    ...[...upload.secrets].map(([name, value]) => `take ${bytes(value)} ${SERVER_PATHS.secrets}/${name} 0600`),
+  const files: Incoming[] = [
+    ...upload.files.map((f) => ({ path: f.path, content: f.content, mode: f.permissions })),
+    ...[...upload.secrets].map(([name, value]) => ({ path: `${SERVER_PATHS.secrets}/${name}`, content: value, mode: '0600', secret: true })),
   ];
   const script = `set -eu
 umask 077
 c=\${1-}; mkdir -p ${state}; printf '%s\\n' "\${c%% *}" > ${CLIENT_ADDRESS}
-take() { mkdir -p "\${2%/*}"; head -c "$1" > "$2.new"; chmod "$3" "$2.new"; mv "$2.new" "$2"; }
-${takes.join('\n')}
+mkdir -p ${SERVER_PATHS.secrets}; chmod 0700 ${state} ${SERVER_PATHS.secrets}
+${receive(files)}
 rm -f ${SERVER_PATHS.plan} ${SERVER_PATHS.status} ${SERVER_PATHS.done}
 systemctl daemon-reload
 systemctl enable -q ${UNIT}
 echo "${MARK.hostKey}$(cat /etc/ssh/ssh_host_ed25519_key.pub 2>/dev/null)"
 ${RESTART}`;
-  const input = Buffer.concat([...upload.files.map((f) => f.content), ...upload.secrets.values()].map((t) => Buffer.from(t, 'utf8')));
-  return { script, input };
+  return { script, input: receiveInput(files) };
 }
 
 export const followScript = FOLLOW;
@@ -94,14 +133,15 @@ ${RESTART}`;
  * own (beside the installed one, so it finds the fetched npm packages), run, removed.
  */
 export function checkScript(packed: string): { script: string; input: Buffer } {
+  const files = [{ path: '"$d/packed"', content: packed, mode: '0600' }];
   const script = `set -eu
 umask 077
 command -v node >/dev/null || { echo "nodejs is not installed: firstboot has not run here"; exit 3; }
 mkdir -p ${SERVER_PATHS.lib}
 d=$(mktemp -d ${SERVER_PATHS.lib}/check.XXXXXX)
 trap 'rm -rf "$d"' EXIT
-head -c ${bytes(packed)} > "$d/packed"
+${receive(files)}
 node -e "$1" "$d/packed" "$d/payload" "$d/plan.json"
 node "$d/payload/main.mjs" check -o json --plan "$d/plan.json"`;
-  return { script, input: Buffer.from(packed, 'utf8') };
+  return { script, input: receiveInput(files) };
 }

@@ -37,12 +37,27 @@ export function pack(payload: Payload, plan: Plan): string {
   return JSON.stringify(header) + '\n' + planText + names.map((name) => payload.files[name]).join('');
 }
 
+/** What `pack` wrote, or an Error saying how the text is not that. */
 export function unpack(text: string): { firstboot: string; plan: Plan; files: Record<string, string> } {
   const end = text.indexOf('\n');
-  const header = JSON.parse(text.slice(0, end)) as Header;
+  let header: Header;
+  try {
+    header = JSON.parse(text.slice(0, end)) as Header;
+  } catch {
+    throw new Error('its header line is not JSON');
+  }
+  const lengths = [header?.plan, ...Object.values(header?.files ?? {})];
+  if (typeof header?.firstboot !== 'string' || !lengths.every((n) => Number.isInteger(n) && n >= 0)) throw new Error('its header line is not the one firstboot writes');
+  const total = lengths.reduce((sum, n) => sum + n, 0);
+  if (end + 1 + total !== text.length) throw new Error(`its header announces ${total} characters after it, and ${text.length - end - 1} follow`);
   let at = end + 1;
   const take = (length: number) => text.slice(at, (at += length));
-  const plan = JSON.parse(take(header.plan)) as Plan;
+  let plan: Plan;
+  try {
+    plan = JSON.parse(take(header.plan)) as Plan;
+  } catch {
+    throw new Error('its plan is not JSON');
+  }
   const files = Object.fromEntries(Object.entries(header.files).map(([name, length]) => [name, take(length)]));
   return { firstboot: header.firstboot, plan, files };
 }

@@ -18,12 +18,5 @@ export function secretsOf(config: Config): SecretUse[] {
   });
 }
 
-/** What a value must be for the option that names it; undefined when it will do. Never quotes the value. */
-export function secretProblem(use: SecretUse, value: string): string | undefined {
-  if (value === '') return `secret ${use.name} is empty`;
-  if (use.option === 'admin.password') {
-    if ([...value].length < 12) return `secret ${use.name} is the admin's console password (${use.option}): at least 12 characters, got ${[...value].length}`;
-    if (/[\x00-\x1f\x7f]/.test(value)) return `secret ${use.name} is the admin's console password (${use.option}): no line breaks or other control characters`;
-  }
-  return undefined;
-}
+// what a value must be: the CLI checks it before sending, the payload again before using it
+export { secretProblem } from '../../contract/secrets';

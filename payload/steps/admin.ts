@@ -11,6 +11,7 @@ import type { AdminPlan } from '../../contract/plan';
 import type { Fs } from '../lib/fs';
 import type { Shell } from '../lib/shell';
 import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';
+import { secretProblem } from '../../contract/secrets';
 
 const NO_PASSWORD = '*';
 
@@ -90,12 +91,22 @@ async function passwordMatches($: Shell, hash: string, password: string): Promis
   return (await $({ nothrow: true, input: `${hash}\n${password}` })`perl -e ${script}`).ok;
 }
 
-/** The console password the plan wants: none ("*"), the secret's, or undefined while the secret is not given. */
+/**
+ * The console password from its secret: undefined while not given, and never one that breaks the
+ * config's rules (the file may not be what the CLI checked): that one is a problem instead.
+ */
+async function consolePassword(ctx: Ctx<AdminPlan>): Promise<{ value?: string; problem?: string }> {
+  const value = ctx.params.password ? await ctx.secret(ctx.params.password) : undefined;
+  const problem = value === undefined ? undefined : secretProblem({ name: ctx.params.password!, option: 'admin.password' }, value);
+  return problem ? { problem: `${problem}; not set` } : { value };
+}
+
+/** The console password the plan wants: none ("*"), the secret's, or undefined while the secret is not given or is refused. */
 async function passwordDrift(ctx: Ctx<AdminPlan>): Promise<string[]> {
   const { name, password } = ctx.params;
   const field = (await passwordField(ctx.fs, name)) ?? '';
   if (!password) return field === NO_PASSWORD ? [] : [`${name}'s password is ${describePassword(field)}, wants none ("*")`];
-  const value = await ctx.secret(password);
+  const { value } = await consolePassword(ctx);
   if (value === undefined || (/^\$/.test(field) && (await passwordMatches(ctx.$, field, value)))) return [];
   return [`${name}'s console password is not the one in secret ${password}`];
 }
@@ -140,7 +151,7 @@ export const admin: Step<'admin'> = {
     if (!acct) throw new Error(`useradd ${name} succeeded but /etc/passwd has no ${name}`);
     if (acct.shell !== shell) await $`usermod --shell ${shell} ${name}`;
     if ((await passwordDrift(ctx)).length) {
-      const value = params.password && (await ctx.secret(params.password));
+      const { value } = await consolePassword(ctx);
       // chpasswd hashes it as login.defs says, reading "user:password" from stdin
       if (value) await $({ input: `${name}:${value}\n` })`chpasswd`;
       else await $`usermod --password ${NO_PASSWORD} ${name}`;
@@ -153,13 +164,15 @@ export const admin: Step<'admin'> = {
     // last, once the admin can get in and become root
     if (!noPasswordLogin(await passwordField(fs, 'root'))) await $`passwd -l root`;
   },
-  async verify({ params, $, secret }) {
+  async verify(ctx) {
+    const { params, $ } = ctx;
     const { name, keys } = params;
+    const given = await consolePassword(ctx);
     const nothrow = $({ nothrow: true });
     const user = await nothrow`getent passwd ${name}`;
     if (!user.ok) return [`user ${name} does not exist`];
     const [, , , , , home, shell] = user.stdout.trim().split(':');
-    const problems: string[] = [];
+    const problems: string[] = given.problem ? [given.problem] : [];
     if (!(await nothrow`test -x ${shell}`).ok) problems.push(`${name}'s shell ${shell} is not executable: sshd refuses the login`);
     const fingerprints = await nothrow`ssh-keygen -l -f ${home}/.ssh/authorized_keys`;
     const usable = fingerprints.ok ? fingerprints.stdout.split('\n').filter(Boolean).length : 0;
@@ -168,7 +181,7 @@ export const admin: Step<'admin'> = {
     if (!/^\s*\(ALL(?: : ALL)?\) NOPASSWD: ALL\s*$/m.test(sudo.stdout)) problems.push(`sudo does not let ${name} run everything without a password`);
     for (const who of [name, 'root']) {
       // the admin's console password, once given, is usable (P); everyone else has none (L)
-      const want = who !== name || !params.password ? 'L' : (await secret(params.password)) ? 'P' : undefined;
+      const want = who !== name || !params.password ? 'L' : given.value ? 'P' : undefined;
       const status = (await nothrow`passwd -S ${who}`).stdout.split(' ')[1];
       if (want && status !== want) {
         problems.push(`${who} ${want === 'L' ? 'can log in with a password' : 'has no usable console password'} (passwd -S: ${status ?? 'no answer'})`);

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyPlan, ApplyError } from '../../apply/apply';
-import { asRoot, MARK } from '../../apply/remote';
+import { asRoot, END, MARK } from '../../apply/remote';
 import { parseTarget, sshRunner, type Login, type RunRemote, type Target } from '../../apply/ssh';
 import type { SshResult } from '../../hcloud/ssh-wait';
 import { plan as makePlan } from '../../generator/plan';
@@ -79,7 +79,7 @@ test('one connection that lasts: the files and the secret go on stdin, the log i
   assert.equal(start.login, { user: 'root', port: 22 });
   assert.not.match(start.command, /^sudo/, 'root needs no sudo');
   assert.not.ok(start.command.includes('correct horse'), 'the secret is on the command line');
-  assert.ok(start.input!.toString().endsWith('correct horse battery'), 'the secret is not on stdin');
+  assert.ok(start.input!.toString().endsWith(`correct horse battery${END}`), 'the secret is not on stdin');
   assert.match(start.command, /take \d+ \/var\/lib\/firstboot\/secrets\/console 0600/);
   assert.equal(proof, { login: { user: 'admin', port: 2222 }, command: asRoot('admin', 'true'), input: undefined });
   assert.equal(readFileSync(t.knownHosts, 'utf8').split('\n'), [

@@ -206,6 +206,12 @@ test('usage errors exit 2', () => {
   const other = firstboot('inspect', join(tmp, 'not-ours.yaml'));
   assert.is(other.status, 2);
   assert.match(other.stderr, /not firstboot user-data/);
+  // a generated file cut off: a sentence, exit 2
+  const whole = firstboot('generate', '-c', 'examples/firstboot.yaml').stdout;
+  writeFileSync(join(tmp, 'cut.yaml'), whole.slice(0, 5000));
+  const cut = firstboot('inspect', join(tmp, 'cut.yaml'));
+  assert.is(cut.status, 2);
+  assert.match(cut.stderr, /^error: the payload block is cut off at byte 5000 \(it holds \d+ of the \d+ characters its first line announces\): the file is incomplete; generate it again$/m, cut.stderr);
 });
 
 test.run();

@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import type { RunRemote } from '../../apply/ssh';
+import { END } from '../../apply/remote';
 import * as assert from 'uvu/assert';
 import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -366,7 +367,7 @@ test('wait with a secret: sent after the wait over the admin\'s login, on stdin,
   assert.equal(result.status, converged);
   assert.is(calls.length, 1);
   assert.equal(calls[0].login, { user: 'ops', port: 2222 });
-  assert.ok(calls[0].input!.toString().endsWith('correct horse battery'));
+  assert.ok(calls[0].input!.toString().endsWith(`correct horse battery${END}`));
   assert.not.ok(calls[0].command.includes('correct horse'));
   // after the host key was replaced: the login is trusted by the new key only
   assert.is(server.keys.current, nextHostKey);

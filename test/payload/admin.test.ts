@@ -264,4 +264,22 @@ test('a console password whose secret is not given yet: no drift for it, and no 
   assert.equal(await admin.check(plain), [`fx's password is set, wants none ("*")`]);
 });
 
+test('a console password in the secret file that breaks the config\'s rules is never set, and the step says so', async () => {
+  for (const [value, rule] of [['abc', /at least 12 characters, got 3; not set$/], ['twelve chars\nplus a line', /no line breaks or other control characters; not set$/]] as const) {
+    const ctx = stockMachine({ ...params, password: 'console' });
+    passwordTools(ctx);
+    await ctx.fs.write('/var/lib/firstboot/secrets/console', value, { mode: 0o600 });
+    await admin.apply(ctx);
+    assert.not.ok(ctx.$.commands.includes('chpasswd'), 'the password was set');
+    assert.not.match(shadowOf(ctx, 'fx') ?? '', /^\$fake/);
+    assert.equal(await admin.check(ctx), []);
+    liveTools(ctx);
+    const problems = await admin.verify(ctx);
+    assert.is(problems.length, 1, problems.join('; '));
+    assert.match(problems[0], /^secret console is the admin's console password \(admin\.password\): /);
+    assert.match(problems[0], rule);
+    assert.not.ok(problems[0].includes(value), 'the value is quoted');
+  }
+});
+
 test.run();
