@@ -189,6 +189,10 @@ const MUTANTS: Mutant[] = [
     from: '= "${END}" ] || refuse', to: '= "${END}" ] || true' },
   { kind: 'secret', what: 'the payload sets a console password that breaks the config\'s rules', file: 'payload/steps/admin.ts',
     from: 'return problem ? { problem: `${problem}; not set` } : { value };', to: 'return { value };' },
+  { kind: 'policy', what: 'a download past its cap is written on (a bad mirror fills the disk before the digest is checked)', file: 'payload/lib/npm.ts',
+    from: 'if (kept + received + chunk.length > maxBytes) throw', to: 'if (false) throw' },
+  { kind: 'policy', what: 'a final download error leaves its part file behind', file: 'payload/lib/npm.ts',
+    from: '      await rm(part, { force: true });\n      throw err;', to: '      throw err;' },
 ];
 
 function fastTests(): { caught: boolean; by: string } {

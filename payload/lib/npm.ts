@@ -21,7 +21,16 @@ export interface FetchOptions {
   stallMs?: number;
   /** injectable for tests */
   sleep?: (ms: number) => Promise<void>;
+  /** a download that grows past this is refused and removed, default TARBALL_MAX_BYTES */
+  maxBytes?: number;
 }
+
+/**
+ * The most any pinned tarball may take on disk before its sha512 is checked. The plan pins digests, not
+ * sizes: this is a generous bound (the largest pinned package, Claude Code's native binary, is about 190 MB), so
+ * a bad mirror or redirect cannot fill the disk first.
+ */
+export const TARBALL_MAX_BYTES = 512 * 1024 * 1024;
 
 /** "sha512-<base64>", as npm writes a tarball's integrity */
 export const sri = (data: Buffer) => `sha512-${createHash('sha512').update(data).digest('base64')}`;
@@ -74,13 +83,21 @@ async function fetchPackage(pkg: NpmPackage, options: FetchOptions): Promise<voi
   options.log(`installed (${files} files)`);
 }
 
-export async function download(url: string, part: string, options: Pick<FetchOptions, 'log' | 'retryForMs' | 'stallMs' | 'sleep'>): Promise<void> {
-  const { retryForMs = 600_000, stallMs = 60_000, sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) } = options;
+/**
+ * Completes `part` from `url`, retrying what a network does (with resume). A final failure (an HTTP
+ * error, too many bytes, a full disk) removes the part file; retries that ran out keep it, at most
+ * maxBytes, for the next run to resume.
+ */
+export async function download(url: string, part: string, options: Pick<FetchOptions, 'log' | 'retryForMs' | 'stallMs' | 'sleep' | 'maxBytes'>): Promise<void> {
+  const { retryForMs = 600_000, stallMs = 60_000, maxBytes = TARBALL_MAX_BYTES, sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) } = options;
   // time spent: attempts by the clock plus the sleeps, so an injected sleep moves it too
   let spent = 0;
   for (let delay = 1000; ; delay = Math.min(2 * delay, 30_000)) {
     const started = Date.now();
-    const reason = await attempt(url, part, stallMs);
+    const reason = await attempt(url, part, stallMs, maxBytes).catch(async (err: unknown) => {
+      await rm(part, { force: true });
+      throw err;
+    });
     if (reason === undefined) return;
     spent += Date.now() - started;
     if (spent + delay > retryForMs) throw new Error(`not downloaded from ${url} in ${duration(retryForMs)}: ${reason}`);
@@ -96,7 +113,7 @@ const duration = (ms: number) => (ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60
 const retryable = (status: number) => status === 404 || status === 408 || status === 429 || status >= 500;
 
 /** One try at completing the part file: resolves when it is whole, or to why it is worth another try. */
-async function attempt(url: string, part: string, stallMs: number): Promise<string | undefined> {
+async function attempt(url: string, part: string, stallMs: number, maxBytes: number): Promise<string | undefined> {
   const have = await stat(part).then((s) => s.size, () => 0);
   const headers: Record<string, string> = { 'accept-encoding': 'identity', ...(have > 0 && { range: `bytes=${have}-` }) };
   const abort = new AbortController();
@@ -111,11 +128,13 @@ async function attempt(url: string, part: string, stallMs: number): Promise<stri
       throw new Error(`HTTP ${res.status} from ${url}`);
     }
     // 200 to a Range request: the server sends the whole file
-    const file = await open(part, res.status === 206 ? 'a' : 'w', 0o600);
+    const kept = res.status === 206 ? have : 0;
+    const file = await open(part, kept ? 'a' : 'w', 0o600);
     let received = 0;
     try {
       for await (const chunk of res.body ?? []) {
         watchdog.refresh();
+        if (kept + received + chunk.length > maxBytes) throw new Error(`${url} sends more than ${maxBytes} bytes, more than any pinned file may have`);
         await file.write(chunk);
         received += chunk.length;
       }

@@ -38,7 +38,8 @@ export const keyFile = {
     const part = '/run/firstboot-tailscale-key.part';
     await rm(part, { force: true });
     try {
-      await download(url, part, { log: () => undefined, retryForMs: 120_000 });
+      // a key file is a few KB: a server that sends more is not serving the key
+      await download(url, part, { log: () => undefined, retryForMs: 120_000, maxBytes: 64 * 1024 });
       return await readFile(part);
     } finally {
       await rm(part, { force: true });

@@ -266,6 +266,29 @@ test('a 403 fails at once', async () => {
   assert.equal(m.slept, []);
 });
 
+/** sends `chunks` chunks of 16 KiB with no length announced, then ends (bounded: a cap must stop it first) */
+const endless = (chunks: number): Handler => (_req, res) => {
+  res.writeHead(200);
+  for (let i = 0; i < chunks; i++) res.write(Buffer.alloc(16 * 1024));
+  res.end();
+};
+
+test('a download that grows past its cap is refused at once and leaves no part file', async () => {
+  const server = await registry(endless(64));
+  const m = machine(server.url, { maxBytes: 100 * 1024 });
+  await rejects(() => fetchPackages([zx()], m.options), /^zx@8\.8\.5: http:\/\/127\.0\.0\.1:\d+\/npm\/zx\/-\/zx-8\.8\.5\.tgz sends more than 102400 bytes/);
+  assert.is(server.requests.length, 1);
+  assert.equal(list(join(m.root, '.downloads')), []);
+});
+
+test('a final error after a cut download removes the part file', async () => {
+  const server = await registry(cut(ZX), status(403));
+  const m = machine(server.url);
+  await rejects(() => fetchPackages([zx()], m.options), /HTTP 403/);
+  assert.is(server.requests.length, 2);
+  assert.equal(list(join(m.root, '.downloads')), []);
+});
+
 test('refuses entries that leave the package folder or are not plain files', async () => {
   const hostile: [Entry, string][] = [
     [{ name: '../x' }, '../x (parent folder)'],
