@@ -26,6 +26,9 @@ export async function gatherSecrets(given: string[], uses: SecretUse[], sources:
   const values = new Map<string, string>();
   for (const arg of given) {
     const [, name, source] = /^([^=]*)=(.*)$/s.exec(arg) ?? [, arg, undefined];
+    const names = known.length ? `the config names ${known.join(', ')}` : 'the config names none';
+    // no "=" and no name the config knows: likely the value itself, which no message repeats
+    if (source === undefined && !known.includes(name)) throw new SecretError(`--secret takes NAME=@FILE or NAME=env:VAR (${names}); what was given is not shown, since it may be the secret itself`);
     if (!known.includes(name)) {
       throw new SecretError(`--secret ${name}: the config names no secret "${name}" (${known.length ? `it names ${known.join(', ')}` : 'it names none'})`);
     }

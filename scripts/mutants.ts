@@ -193,6 +193,8 @@ const MUTANTS: Mutant[] = [
     from: 'if (kept + received + chunk.length > maxBytes) throw', to: 'if (false) throw' },
   { kind: 'policy', what: 'a final download error leaves its part file behind', file: 'payload/lib/npm.ts',
     from: '      await rm(part, { force: true });\n      throw err;', to: '      throw err;' },
+  { kind: 'secret', what: 'a --secret without "=" (likely the value itself) is echoed in the unknown-name message', file: 'cli/secrets.ts',
+    from: 'if (source === undefined && !known.includes(name)) throw', to: 'if (false) throw' },
 ];
 
 function fastTests(): { caught: boolean; by: string } {

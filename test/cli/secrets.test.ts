@@ -28,6 +28,7 @@ test('refused before anything is sent: a value on the command line, an unknown o
   const cases: [string[], RegExp][] = [
     [['console=hunter2hunter2'], /takes @FILE or env:VAR, not the value itself/],
     [['tailscale=@x'], /the config names no secret "tailscale" \(it names console\)/],
+    [['hunter2hunter2'], /--secret takes NAME=@FILE or NAME=env:VAR \(the config names console\); what was given is not shown/],
     [['console=env:PW', 'console=env:PW'], /given twice/],
     [['console=env:NOPE'], /NOPE is not set/],
     [[`console=@${join(tmp, 'missing')}`], /there is no such file/],
