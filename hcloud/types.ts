@@ -1,5 +1,5 @@
 // Hand-written shapes of the Hetzner Cloud API, limited to what firstboot reads and sends.
-// Field names and optionality follow ../shared/reference/hcloud-openapi.json (schemas named in
+// Field names and optionality follow the API description vendored in test/fakes/hcloud-openapi.json (schemas named in
 // the comments); fields firstboot never reads are left out of responses on purpose.
 
 export type Labels = Record<string, string>;

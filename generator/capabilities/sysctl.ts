@@ -1,6 +1,6 @@
-// Kernel and network settings: the original system's set (original-system.md §16), plus the dev-sec
+// Kernel and network settings: the original system's set, plus the dev-sec
 // linux-baseline, CIS Ubuntu 24.04 L1 and Lynis KRNL-6000 keys that are safe on a Hetzner Cloud server,
-// x86_64 or aarch64 (hardening-anchors.md §1a, §1c, §3, §4). References: dev-sec sysctl-NN, CIS x.y.z.
+// x86_64 or aarch64. References: dev-sec sysctl-NN, CIS x.y.z.
 //
 // Left out on purpose:
 // - IPv6 router advertisements (accept_ra, autoconf, accept_ra_*, router_solicitations, dad_transmits,
