@@ -38,6 +38,37 @@ export function registryOf(values: { registry?: string }, env = process.env): st
   return url.href;
 }
 
+/** Where the server fetches firstboot's pieces that the user-data leaves out (contract/plan.ts PiecesSource). */
+export const PIECES_OPTION = { 'pieces-from': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+
+export const PIECES_HELP = `      --pieces-from npm|URL
+                       the server fetches firstboot's pieces that the user-data leaves out
+                       (all but the runner and the steps that keep you able to log in), pinned
+                       by one digest: from npm (this version of firstboot, from --registry) or
+                       from an https base URL holding what firstboot pieces --out writes
+                       (default: the user-data carries them all, if they fit)`;
+
+const PRIVATE_HOST = /^(?:localhost|127\.\d+\.\d+\.\d+|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(?:1[6-9]|2\d|3[01])\.\d+\.\d+|\[(?:::1|f[cd][0-9a-f]*:[0-9a-f:]*)\])$/i;
+
+/** "npm", or an https base URL (http only on a private address: a test's or a LAN's own server). */
+export function piecesFromOf(values: { 'pieces-from'?: string }): string | undefined {
+  const given = values['pieces-from'];
+  if (given === undefined) return undefined;
+  if (given === 'npm') return given;
+  let url: URL | undefined;
+  try {
+    url = new URL(given);
+  } catch {}
+  const allowed = url && (url.protocol === 'https:' || (url.protocol === 'http:' && PRIVATE_HOST.test(url.hostname)));
+  if (!url || !allowed) {
+    throw new UsageError(`--pieces-from takes "npm" or an https:// URL (http:// only on a private address, such as http://10.0.0.2/firstboot/), got "${given}"`);
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new UsageError(`--pieces-from must be a plain base URL, without credentials, query or fragment: it is written into the user-data, which every process on the server can read`);
+  }
+  return url.href;
+}
+
 /** `-o FORMAT`, as hcloud and kubectl mean it: how a result is printed. Files are `--out FILE`. */
 export const FORMAT_OPTION = { output: { type: 'string', short: 'o' } } as const satisfies ParseArgsConfig['options'];
 export const FORMAT_HELP = '  -o, --output json    print the result as JSON';

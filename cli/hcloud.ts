@@ -2,7 +2,7 @@
 // checked before the token is looked for; progress goes to stderr, results to stdout.
 import { createInterface } from 'node:readline/promises';
 import type { ParseArgsConfig } from 'node:util';
-import { CONFIG_HELP, CONFIG_OPTIONS, FORMAT_HELP, FORMAT_OPTION, REGISTRY_HELP, REGISTRY_OPTION, registryOf, UsageError, wantsJson, type Command } from './command';
+import { CONFIG_HELP, CONFIG_OPTIONS, FORMAT_HELP, FORMAT_OPTION, PIECES_HELP, PIECES_OPTION, piecesFromOf, REGISTRY_HELP, REGISTRY_OPTION, registryOf, UsageError, wantsJson, type Command } from './command';
 import { createdText, listText } from './hcloud-output';
 import { gatherSecrets, SECRET_HELP } from './secrets';
 import { configAndPlan } from '../generator/generate';
@@ -16,6 +16,7 @@ const report = (message: string) => console.error(message);
 const SERVER_OPTIONS = {
   ...CONFIG_OPTIONS,
   ...REGISTRY_OPTION,
+  ...PIECES_OPTION,
   type: { type: 'string' },
   location: { type: 'string' },
   image: { type: 'string' },
@@ -25,7 +26,8 @@ const SERVER_OPTIONS = {
 const SERVER_HELP = `${CONFIG_HELP}
       --type TYPE      server type, checked against the API (default ${defaults.type})
       --location LOC   location (default ${defaults.location})
-${REGISTRY_HELP}`;
+${REGISTRY_HELP}
+${PIECES_HELP}`;
 const LABEL_HELP = '      --label K=V      an extra label (repeatable)';
 
 
@@ -88,7 +90,7 @@ Writes a Host NAME block to ~/.ssh/config and the server's host key to ~/.ssh/kn
       const uses = secretsOf((await configAndPlan({ config: values.config, sshKeys: values['ssh-key'] })).config);
       const secrets = values.wait ? await gatherSecrets(values.secret ?? [], uses) : undefined;
       const result = await create({
-        client: await connect({}, report), name, config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values),
+        client: await connect({}, report), name, config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values), piecesFrom: piecesFromOf(values),
         type: values.type, location: values.location, image: values.image, labels,
         firewall: values.firewall, wait: values.wait, secrets, report,
       });
@@ -159,7 +161,7 @@ taken through the API and the builder deleted. Use the image with firstboot crea
       if (!values.name) throw new UsageError('image needs --name');
       const labels = parseLabels(values.label);
       const result = await buildImage({
-        client: await connect({}, report), name: values.name, config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values),
+        client: await connect({}, report), name: values.name, config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values), piecesFrom: piecesFromOf(values),
         type: values.type, location: values.location, image: values.image, labels, report,
       });
       report(`image ${result.imageId} (${result.description}): use it with firstboot create NAME --image ${result.imageId}`);

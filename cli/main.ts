@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
 import { formatDiagnostics } from '../generator/config/diagnostics';
-import { CONFIG_HELP, CONFIG_OPTIONS, FORMAT_HELP, FORMAT_OPTION, OUT_HELP, OUT_OPTION, REGISTRY_HELP, REGISTRY_OPTION, registryOf, UsageError, wantsJson, type Command } from './command';
+import { CONFIG_HELP, CONFIG_OPTIONS, FORMAT_HELP, FORMAT_OPTION, OUT_HELP, OUT_OPTION, PIECES_HELP, PIECES_OPTION, piecesFromOf, REGISTRY_HELP, REGISTRY_OPTION, registryOf, UsageError, wantsJson, type Command } from './command';
 import { ConfigError, configAndPlan, generate } from '../generator/generate';
 import { osReason } from '../generator/config/load';
 import { hcloudCommands } from './hcloud';
@@ -18,7 +18,9 @@ import { completionCommand } from './completion';
 import { apply } from './apply';
 import { SecretError } from './secrets';
 import { TargetError } from '../apply/ssh';
-import { assemble, byteLength, SizeError, sizeReport, USER_DATA_LIMIT } from '../generator/render';
+import { join } from 'node:path';
+import { piecesTarball } from '../generator/pieces-file';
+import { assemble, byteLength, readPayload, SizeError, sizeReport, USER_DATA_LIMIT } from '../generator/render';
 import { HOST_KEY_STAND_IN, roomText, ROOM_ADVICE } from '../generator/size';
 import { nodeNeeded } from '../generator/capabilities/devtools';
 import pkg from '../package.json' with { type: 'json' };
@@ -27,13 +29,14 @@ const commands: Record<string, Command> = {
   init,
   generate: {
     summary: 'write cloud-init user-data that hardens a server on its first boot',
-    usage: `firstboot generate [-c FILE] [--ssh-key PATH]... [--registry URL] [--out FILE]
+    usage: `firstboot generate [-c FILE] [--ssh-key PATH]... [--registry URL] [--pieces-from npm|URL] [--out FILE]
 ${CONFIG_HELP}
 ${REGISTRY_HELP}
+${PIECES_HELP}
 ${OUT_HELP}`,
-    options: { ...CONFIG_OPTIONS, ...REGISTRY_OPTION, ...OUT_OPTION },
+    options: { ...CONFIG_OPTIONS, ...REGISTRY_OPTION, ...PIECES_OPTION, ...OUT_OPTION },
     async run(values) {
-      const out = await generate({ config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values) });
+      const out = await generate({ config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values), piecesFrom: piecesFromOf(values) });
       await emit(out.userData, values.out, values.config);
       const needs = nodeNeeded(out.plan);
       if (needs) console.error(`note: ${needs}`);
@@ -46,11 +49,12 @@ ${OUT_HELP}`,
   },
   validate: {
     summary: 'check a config and report every problem',
-    usage: `firstboot validate [-c FILE] [--ssh-key PATH]...\n${CONFIG_HELP}`,
-    options: CONFIG_OPTIONS,
+    usage: `firstboot validate [-c FILE] [--ssh-key PATH]... [--registry URL] [--pieces-from npm|URL]\n${CONFIG_HELP}\n${REGISTRY_HELP}\n${PIECES_HELP}`,
+    options: { ...CONFIG_OPTIONS, ...REGISTRY_OPTION, ...PIECES_OPTION },
     async run(values) {
-      const { userData } = await generate({ config: values.config, sshKeys: values['ssh-key'] });
-      const { plan } = await configAndPlan({ config: values.config, sshKeys: values['ssh-key'], secrets: true });
+      const options = { config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values), piecesFrom: piecesFromOf(values) };
+      const { userData } = await generate(options);
+      const { plan } = await configAndPlan({ ...options, secrets: true });
       const withHostKey = byteLength(assemble(plan, { hostKey: HOST_KEY_STAND_IN }).userData);
       console.error(`${values.config ?? 'built-in defaults'}: ok`);
       console.error(roomText(byteLength(userData), withHostKey));
@@ -89,9 +93,30 @@ ${FORMAT_HELP}`,
       console.log(`config      ${found.plan.configHash}`);
       console.log(`mode        ${found.plan.mode}`);
       console.log(`npm         ${found.plan.npm.packages.map((p) => `${p.name}@${p.version}`).join(', ')} from ${found.plan.npm.registry}`);
-      console.log(`pieces      ${found.payloadFiles.join(', ')}`);
+      console.log(`inside      ${found.payloadFiles.join(', ')}`);
+      if (found.plan.pieces) {
+        const from = found.plan.pieces.from === 'npm' ? `npm (firstboot@${found.plan.firstboot} on ${found.plan.npm.registry})` : found.plan.pieces.from;
+        console.log(`fetched     ${found.fetched.join(', ') || 'none'}, and the code they share, from ${from}`);
+        console.log(`digest      ${found.plan.pieces.digest}`);
+      }
       console.log(sizeReport(found.parts, found.bytes));
       console.log('\n' + planText(found.plan).trimEnd());
+      return 0;
+    },
+  },
+  pieces: {
+    summary: "write firstboot's pieces to a folder, for servers to fetch from your own URL",
+    usage: `firstboot pieces --out DIR
+      --out DIR        the folder to write into (made if missing); upload what it holds to an
+                       https base URL, then generate, create or image with --pieces-from URL.
+                       The file's name holds the version and the digest: versions share a folder.`,
+    options: OUT_OPTION,
+    async run(values, positionals) {
+      if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+      if (!values.out || values.out === '-') throw new UsageError('pieces needs --out DIR, the folder to write into');
+      const { name, digest, data } = piecesTarball(readPayload(), pkg.version);
+      await writeFileSafely(join(values.out, name), data, { mode: 0o644, createFolder: true });
+      console.error(`wrote ${join(values.out, name)}: ${data.length.toLocaleString('en-US')} bytes, every piece of firstboot ${pkg.version}, digest ${digest}`);
       return 0;
     },
   },
@@ -166,7 +191,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof SizeError) {
-      console.error(`error: ${err.message}\n${sizeReport(err.parts, err.bytes)}\n${err.costs ? `${err.costs}\n` : ''}${ROOM_ADVICE}`);
+      console.error(`error: ${err.message}\n${sizeReport(err.parts, err.bytes)}\n${err.costs ? `${err.costs}\n` : ''}${err.advice ? `${err.advice}\n` : ''}${ROOM_ADVICE}`);
       return 2;
     }
     if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {

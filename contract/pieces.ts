@@ -3,6 +3,7 @@
 // build, the server from what it fetched; equal means every file is the one the plan was made with.
 import { createHash } from 'node:crypto';
 import { treeDigest } from './npm-tree';
+import type { Plan } from './plan';
 
 /** where the published package holds the pieces: in an npm tarball, under package/ */
 export const PIECES_FOLDER = 'dist/payload';
@@ -21,4 +22,10 @@ export function piecesDigest(files: Record<string, string | Buffer>): string {
 export function piecesFile(version: string, digest: string): string {
   const hex = Buffer.from(digest.replace(/^sha512-/, ''), 'base64').toString('hex').slice(0, 16);
   return `firstboot-${version}-pieces-${hex}.tgz`;
+}
+
+/** The payload modules a plan runs, besides the runner: each step's, and the report command's. */
+export function planModules(plan: Plan): string[] {
+  const report = plan.steps.some((step) => step.id === 'report');
+  return [...plan.steps.map((step) => `steps/${step.id}.mjs`), ...(report ? ['daily-report.mjs'] : [])];
 }

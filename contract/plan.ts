@@ -9,7 +9,20 @@ export interface Plan {
   mode: 'boot' | 'image';
   /** upstream code the payload needs, fetched on the server before any step runs */
   npm: { registry: string; packages: NpmPackage[] };
+  /** where the payload's pieces that the user-data does not carry come from; none: it carries them all */
+  pieces?: PiecesSource;
   steps: StepPlan[];
+}
+
+/**
+ * firstboot's own pieces, fetched on the server and checked against one digest before any is written
+ * (contract/pieces.ts). `from` is "npm" (the firstboot package of the plan's version, from the plan's
+ * registry) or a base URL holding what `firstboot pieces --out` writes.
+ */
+export interface PiecesSource {
+  from: string;
+  /** piecesDigest over every file the build wrote to dist/payload/ */
+  digest: string;
 }
 
 /** A package pinned by package-lock.json: exact version and its sha512 integrity (SRI form "sha512-<base64>"). */

@@ -4,8 +4,9 @@ import type { Diagnostic, Source } from './config/diagnostics';
 import type { Plan } from '../contract/plan';
 import { loadConfig } from './config/load';
 import { plan as makePlan } from './plan';
-import { render, SizeError, type RenderOptions, type Rendered } from './render';
-import { costText, sizeBreakdown } from './size';
+import { readPayload, render, SizeError, type RenderOptions, type Rendered } from './render';
+import { costText, piecesAdvice, sizeBreakdown } from './size';
+import { piecesDigest } from '../contract/pieces';
 
 export class ConfigError extends Error {
   constructor(
@@ -26,6 +27,8 @@ export interface GenerateOptions extends Pick<RenderOptions, 'hostKey' | 'payloa
   registry?: string;
   /** the Hetzner image the server runs, when known: a config it cannot run is an error */
   image?: string;
+  /** where the server fetches the payload's pieces the user-data leaves out: "npm" or a base URL; none: it carries them all */
+  piecesFrom?: string;
 }
 
 export interface Generated extends Rendered {
@@ -35,11 +38,14 @@ export interface Generated extends Rendered {
 }
 
 export async function configAndPlan(
-  options: Pick<GenerateOptions, 'config' | 'sshKeys' | 'mode' | 'registry' | 'image'> & { secrets?: boolean },
+  options: Pick<GenerateOptions, 'config' | 'sshKeys' | 'mode' | 'registry' | 'image' | 'piecesFrom' | 'payload'> & { secrets?: boolean },
 ): Promise<{ config: Config; plan: Plan }> {
   const { config, diagnostics, source } = await loadConfig({ file: options.config, sshKeys: options.sshKeys, image: options.image });
   if (diagnostics.length > 0 || !config) throw new ConfigError(diagnostics, source);
-  return { config, plan: makePlan(config, { mode: options.mode, secrets: options.secrets, registry: options.registry }) };
+  const plan = makePlan(config, { mode: options.mode, secrets: options.secrets, registry: options.registry });
+  if (!options.piecesFrom) return { config, plan };
+  // the digest of this build's pieces: the server takes only exactly these
+  return { config, plan: { ...plan, pieces: { from: options.piecesFrom, digest: piecesDigest((options.payload ?? readPayload()).files) } } };
 }
 
 export async function generate(options: GenerateOptions = {}): Promise<Generated> {
@@ -48,7 +54,10 @@ export async function generate(options: GenerateOptions = {}): Promise<Generated
   try {
     return { ...render(plan, options), config, plan, configHash: plan.configHash };
   } catch (err) {
-    if (err instanceof SizeError) err.costs = costText(sizeBreakdown(plan, options));
+    if (err instanceof SizeError) {
+      err.costs = costText(sizeBreakdown(plan, options));
+      if (!plan.pieces) err.advice = piecesAdvice(plan.firstboot, plan.npm.registry);
+    }
     throw err;
   }
 }

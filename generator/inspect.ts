@@ -5,12 +5,15 @@ import type { Plan } from '../contract/plan';
 import { decode85, Decode85Error } from './base85';
 import { unpack } from './pack';
 import { SERVER_PATHS } from '../contract/paths';
+import { planModules } from '../contract/pieces';
 import { byteLength, measure, USER_DATA_LIMIT, type Part } from './render';
 
 export interface Inspection {
   payloadVersion: string;
-  /** the payload's pieces: main.mjs, the plan's steps and the shared code they need */
+  /** the payload's pieces inside the user-data: main.mjs, the plan's steps and the shared code they need */
   payloadFiles: string[];
+  /** with a source named (plan.pieces): the plan's modules the server fetches from it, checked against plan.pieces.digest */
+  fetched: string[];
   plan: Plan;
   bytes: number;
   limit: number;
@@ -59,6 +62,7 @@ export function inspect(userData: string): Inspection {
   return {
     payloadVersion: firstboot,
     payloadFiles: Object.keys(files),
+    fetched: planModules(plan).filter((name) => !Object.hasOwn(files, name)),
     plan,
     bytes,
     limit: USER_DATA_LIMIT,

@@ -6,6 +6,7 @@ import type { Plan } from '../contract/plan';
 
 /** The payload as built (scripts/build.ts): its files, and which of them main, image and each step need. */
 export interface Payload {
+  /** every file the build wrote to dist/payload/, by its name there */
   files: Record<string, string>;
   pieces: Record<string, string[]>;
   /** cloud-init/unpack.js as built: what prepare runs to unpack the rest */
@@ -19,9 +20,17 @@ interface Header {
 }
 
 /**
+ * What travels inside even when the plan names a source for the rest: the runner (with the fetcher),
+ * image mode's clean-up, the host key's replacement and the steps that keep the owner able to log in.
+ * Whatever happens to the fetch, the server comes up hardened and reachable on its SSH port.
+ */
+export const ALWAYS_INSIDE = new Set(['main', 'image', 'host-key', 'packages', 'metadata', 'admin', 'ssh', 'firewall']);
+
+/**
  * The runner, the steps this plan has, image mode's clean-up when it is one, the host key's
  * replacement when the user-data carries one (the metadata step guards exactly that), and the
- * report command when the plan has a report; nothing else.
+ * report command when the plan has a report; nothing else. With a source for the pieces (plan.pieces),
+ * only those of ALWAYS_INSIDE: the server fetches the rest.
  */
 export function pack(payload: Payload, plan: Plan): string {
   const piece = (id: string) => {
@@ -31,7 +40,7 @@ export function pack(payload: Payload, plan: Plan): string {
   const hostKey = plan.steps.some((step) => step.id === 'metadata');
   const report = plan.steps.some((step) => step.id === 'report');
   const ids = ['main', ...(plan.mode === 'image' ? ['image'] : []), ...(hostKey ? ['host-key'] : []), ...(report ? ['daily-report'] : []), ...plan.steps.map((step) => step.id)];
-  const names = [...new Set(ids.flatMap(piece))];
+  const names = [...new Set(ids.filter((id) => !plan.pieces || ALWAYS_INSIDE.has(id)).flatMap(piece))];
   const planText = JSON.stringify(plan) + '\n';
   const header: Header = { firstboot: plan.firstboot, plan: planText.length, files: Object.fromEntries(names.map((n) => [n, payload.files[n].length])) };
   return JSON.stringify(header) + '\n' + planText + names.map((name) => payload.files[name]).join('');

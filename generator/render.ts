@@ -1,6 +1,6 @@
 // plan + payload pieces -> #cloud-config text, and the size gate Hetzner imposes.
 import { brotliCompressSync, constants } from 'node:zlib';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import yaml from 'js-yaml';
 import type { Plan } from '../contract/plan';
 import { SERVER_PATHS } from '../contract/paths';
@@ -38,6 +38,8 @@ export interface Rendered {
 export class SizeError extends Error {
   /** what costs what (generator/size.ts), where the caller measured it */
   costs?: string;
+  /** what would make it fit, when more than the usual advice (generator/size.ts ROOM_ADVICE) */
+  advice?: string;
   constructor(readonly parts: Part[], readonly bytes: number) {
     super(`the user-data is ${bytes} bytes, ${bytes - USER_DATA_LIMIT} more than the ${USER_DATA_LIMIT} Hetzner accepts`);
   }
@@ -45,9 +47,8 @@ export class SizeError extends Error {
 
 export function readPayload(): Payload {
   const read = (name: string) => readFileSync(new URL(name, PAYLOAD_DIR), 'utf8');
-  const pieces = JSON.parse(read('pieces.json')) as Payload['pieces'];
-  const names = new Set(Object.values(pieces).flat());
-  return { pieces, files: Object.fromEntries([...names].map((name) => [name, read(name)])), unpack: read('unpack.js') };
+  const names = readdirSync(PAYLOAD_DIR, { recursive: true, encoding: 'utf8' }).filter((name) => statSync(new URL(name, PAYLOAD_DIR)).isFile());
+  return { pieces: JSON.parse(read('pieces.json')) as Payload['pieces'], files: Object.fromEntries(names.sort().map((name) => [name, read(name)])), unpack: read('unpack.js') };
 }
 
 /** A template as the server gets it: comments are for readers of cloud-init/, not worth user-data bytes. */

@@ -82,6 +82,13 @@ export function costText(breakdown: SizeBreakdown): string {
   return lines.join('\n');
 }
 
+/** For a config too large to carry firstboot's pieces inside: the two places the server can fetch them from. */
+export const piecesAdvice = (version: string, registry: string) => `to fit, let the server fetch firstboot's own pieces instead of carrying them (the
+user-data keeps what keeps you able to log in; the rest is checked against one digest):
+  --pieces-from npm   the firstboot ${version} package from ${registry}
+                      (this version must be published there)
+  --pieces-from URL   an https address holding the file firstboot pieces --out DIR writes`;
+
 export const ROOM_ADVICE = `to make room: turn off a capability you can do without (enabled: false in its section); use
 ed25519 admin keys (about 100 bytes each, an RSA-4096 key about 740: ssh-keygen -t ed25519); or build
 a golden image once with firstboot image and create servers from it with firstboot create --image,

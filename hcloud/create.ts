@@ -63,7 +63,7 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
     throw new HcloudInputError(`${sshConfigPath} already sends "ssh ${name}" to ${taken} (a Host block of yours, which would win over the one firstboot adds); remove it, or give the server another name`);
   }
   const hostKey = await (options.makeHostKey ?? makeHostKey)(`firstboot host key for ${name}`);
-  const generated = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, registry: options.registry, hostKey, mode: 'boot', image: options.image ?? defaults.image });
+  const generated = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, registry: options.registry, piecesFrom: options.piecesFrom, hostKey, mode: 'boot', image: options.image ?? defaults.image });
   const { plan, configHash } = generated;
   const { admin, sshPort } = loginOf(plan);
   const bridge = options.firewall ? sshBridgeRule(plan) : undefined;

@@ -31,7 +31,7 @@ export async function buildImage(options: ImageOptions): Promise<ImageResult> {
   const { client } = options;
   const report = options.report ?? (() => {});
   checkServerInput(`${options.name}-builder`, options.labels);
-  const { userData, plan, configHash } = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, registry: options.registry, mode: 'image', image: options.image ?? defaults.image });
+  const { userData, plan, configHash } = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, registry: options.registry, piecesFrom: options.piecesFrom, mode: 'image', image: options.image ?? defaults.image });
   const { type, location, image: base } = await resolveServerSpec(client, options);
   const labels = firstbootLabels(plan.firstboot, configHash, options.labels);
   const builderName = `${options.name}-builder`;

@@ -38,7 +38,7 @@ const why = (error: NodeJS.ErrnoException, path: string): string => {
  * Writes `content` to `path` as described at the top. `mode` is for a file that does not exist yet;
  * `createFolder` makes a missing folder (mode 0700) instead of refusing.
  */
-export async function writeFileSafely(path: string, content: string, options: { mode: number; createFolder?: boolean }): Promise<void> {
+export async function writeFileSafely(path: string, content: string | Buffer, options: { mode: number; createFolder?: boolean }): Promise<void> {
   const target = await finalTarget(path);
   const existing = await stat(target).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;

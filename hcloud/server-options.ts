@@ -18,6 +18,8 @@ export interface ServerOptions {
   payload?: Payload;
   /** the npm registry the server fetches the payload's pinned packages from */
   registry?: string;
+  /** where the server fetches firstboot's pieces the user-data leaves out ("npm" or a base URL) */
+  piecesFrom?: string;
   type?: string;
   location?: string;
   /** a system image name, or an image ID */

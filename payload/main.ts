@@ -13,6 +13,7 @@ import { checkLine, statusLine, type Status } from '../contract/status';
 import { nodeFs } from './lib/fs';
 import { serverLog, type Log } from './lib/log';
 import { fetchPackages } from './lib/npm';
+import { retryLater, unfetchedPieces } from './lib/pieces';
 import { diskWarnings } from './lib/disk';
 import { check, run, summary, type Machine } from './runner';
 import { loadSteps, steps } from './steps/index';
@@ -41,6 +42,9 @@ async function machineFor(plan: Plan, log: Log, recordFailure: boolean): Promise
   const { zxShell } = await import('./lib/shell');
   return { $: zxShell(), fs: nodeFs, log };
 }
+
+/** Where this program's own files are: the pieces fetched for it go beside it. */
+const PAYLOAD_DIR = new URL('.', import.meta.url).pathname;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -92,11 +96,14 @@ async function main(argv: string[]): Promise<number> {
   }
   // only a run's own output is its log on stdout; the others print their result there
   const machine = await machineFor(plan, serverLog(undefined, command === 'run' ? console.log : console.error), command === 'run');
+  // check changes nothing; a run and the report fetch what they need
+  const unfetched = await unfetchedPieces(plan, PAYLOAD_DIR, { root: SERVER_PATHS.lib, log: (line) => machine.log.info(line), fetch: command !== 'check' });
+  if (unfetched && command === 'report') return console.error(`firstboot: waiting for ${unfetched}`), 1;
   const registry = await loadSteps(plan.steps.map((s) => s.id));
 
   if (command === 'report') return (await import('./daily-report')).dailyReport(plan, await check(plan, registry, machine), machine, values.now);
   if (command === 'check') {
-    const results = await check(plan, registry, machine);
+    const results = await check(plan, registry, machine, unfetched);
     const failing = results.filter((r) => r.problems.length > 0);
     const warnings = await diskWarnings(machine.$);
     if (json) console.log(JSON.stringify({ ok: failing.length === 0, steps: results, warnings }, null, 2));
@@ -105,9 +112,12 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const started = performance.now();
-  const status = await run(plan, registry, machine, values.only as StepId | undefined);
+  const status = await run(plan, registry, machine, values.only as StepId | undefined, unfetched);
   machine.log.info(summary(status, (performance.now() - started) / 1000));
+  if (unfetched) await retryLater(machine.$, machine.log);
   if (!status.ok) return 1;
+  // a golden image with steps still waiting would make every server from it wait the same way
+  if (unfetched && plan.mode === 'image') return machine.log.error(`the image is not finished: waiting for ${unfetched}`), 1;
   if (!values.only) await machine.fs.write(SERVER_PATHS.done, `${status.finished}\n`, { mode: 0o600 });
   if (plan.mode === 'image' && !values.only) await (await import('./image')).finishImage(machine);
   return 0;

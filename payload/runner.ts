@@ -46,7 +46,14 @@ async function runStep(step: Step, ctx: Ctx<any>): Promise<Pick<StepStatus, 'res
   return drift.length > 0 ? { result: 'changed', drift } : { result: 'ok' };
 }
 
-export async function run(plan: Plan, registry: Map<StepId, Step>, machine: Machine, only?: StepId): Promise<Status> {
+/**
+ * A step whose code this payload lacks fails, unless `unfetched` says why the code is not here yet
+ * (firstboot's pieces not fetched: payload/lib/pieces.ts); it then waits for that.
+ */
+const missing = (id: StepId, unfetched?: string): Pick<StepStatus, 'result' | 'error'> =>
+  unfetched ? { result: 'waiting', error: `waiting for ${unfetched}` } : { result: 'failed', error: `this payload (${version}) has no step "${id}"` };
+
+export async function run(plan: Plan, registry: Map<StepId, Step>, machine: Machine, only?: StepId, unfetched?: string): Promise<Status> {
   const clock = machine.clock ?? now;
   const status: Status = { firstboot: version, configHash: plan.configHash, started: new Date().toISOString(), steps: [] };
   const failed = new Set<StepId>();
@@ -58,7 +65,7 @@ export async function run(plan: Plan, registry: Map<StepId, Step>, machine: Mach
     const start = clock();
     let outcome: Pick<StepStatus, 'result' | 'drift' | 'error'>;
     const blocker = step?.after.find((id) => failed.has(id));
-    if (!step) outcome = { result: 'failed', error: `this payload (${version}) has no step "${params.id}"` };
+    if (!step) outcome = missing(params.id, unfetched);
     else if (blocker) outcome = { result: 'skipped', error: `needs ${blocker}, which did not succeed` };
     else {
       const waiting = new Set<string>();
@@ -101,12 +108,12 @@ export interface CheckResult {
 }
 
 /** `firstboot check`: each step's live verification, without changing anything. */
-export async function check(plan: Plan, registry: Map<StepId, Step>, machine: Machine): Promise<CheckResult[]> {
+export async function check(plan: Plan, registry: Map<StepId, Step>, machine: Machine, unfetched?: string): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const params of plan.steps) {
     const step = registry.get(params.id);
     if (!step) {
-      results.push({ id: params.id, problems: [`this payload (${version}) has no step "${params.id}"`] });
+      results.push({ id: params.id, problems: [missing(params.id, unfetched).error!] });
       continue;
     }
     const waiting = new Set<string>();

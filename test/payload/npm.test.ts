@@ -4,8 +4,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -14,6 +12,7 @@ import { fetchTree } from '../../payload/lib/npm-tree';
 import { treeDigest } from '../../contract/npm-tree';
 import { readTar } from '../../payload/lib/tar';
 import { rejects } from '../rejects';
+import { cut, half, headersOnly, httpServer, rest, send, silent, status, type Handler } from '../fakes/http';
 
 // A tiny ustar writer, so tests can also craft entries no honest tar would write.
 interface Entry {
@@ -45,7 +44,6 @@ function block(entry: Entry): Buffer {
   return Buffer.concat([header, body, Buffer.alloc((512 - (body.length % 512)) % 512)]);
 }
 
-const half = (body: Buffer) => Math.floor(body.length / 2);
 const tar = (...entries: Entry[]) => Buffer.concat([...entries.map(block), Buffer.alloc(1024)]);
 const tgz = (...entries: Entry[]) => gzipSync(tar(...entries));
 const sri = (data: Buffer) => `sha512-${createHash('sha512').update(data).digest('base64')}`;
@@ -70,41 +68,15 @@ const ZX = tgz(
 type NpmPackage = Parameters<typeof fetchPackages>[0][number];
 const zx = (tarball: Buffer = ZX): NpmPackage => ({ name: 'zx', version: '8.8.5', integrity: sri(tarball) });
 
-// The registry: one handler per request in turn, the last one for ever.
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-const send = (body: Buffer): Handler => (_req, res) => res.writeHead(200, { 'content-length': body.length }).end(body);
-const status = (code: number): Handler => (_req, res) => res.writeHead(code).end();
-/** promises the whole body, sends half, then hangs up */
-const cut = (body: Buffer): Handler => (_req, res) => {
-  res.writeHead(200, { 'content-length': body.length }).write(body.subarray(0, half(body)));
-  setTimeout(() => res.socket?.destroy(), 50);
-};
-/** answers a Range request with the rest */
-const rest = (body: Buffer): Handler => (req, res) => {
-  const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1]);
-  res.writeHead(206, { 'content-length': body.length - from, 'content-range': `bytes ${from}-${body.length - 1}/${body.length}` });
-  res.end(body.subarray(from));
-};
-const silent: Handler = () => {};
-const headersOnly: Handler = (_req, res) => res.writeHead(200, { 'content-length': 10 }).flushHeaders();
-
 const cleanups: (() => unknown)[] = [];
 test.after.each(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
 async function registry(...handlers: Handler[]) {
-  const requests: IncomingMessage[] = [];
-  const server = createServer((req, res) => {
-    requests.push(req);
-    handlers[Math.min(requests.length, handlers.length) - 1](req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => {
-    server.closeAllConnections();
-    return new Promise((resolve) => server.close(resolve));
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/npm/`, requests };
+  const server = await httpServer(handlers);
+  cleanups.push(server.stop);
+  return server;
 }
 
 /** a fresh root, a log and a sleep that only records */

@@ -74,6 +74,18 @@ test('a step still differing after apply fails; an unknown step id fails alone',
   assert.is(status.steps[3].result, 'changed');
 });
 
+test('a step whose code is still to be fetched waits, saying from where and why; the steps after it run; check lists it', async () => {
+  const state: Record<string, boolean> = {};
+  const registry = new Map<StepId, Step>(['packages', 'ssh', 'pam'].map((id) => [id as StepId, fake(id as StepId, [], state)]));
+  const why = "firstboot's pieces from https://pieces.example/: HTTP 404";
+  const status = await run(plan, registry, machine(), undefined, why);
+  assert.equal(status.steps.map((s) => s.result), ['changed', 'waiting', 'changed', 'changed']);
+  assert.is(status.steps[1].error, `waiting for ${why}`);
+  assert.is(status.ok, true);
+  const checked = await check(plan, registry, machine(), why);
+  assert.equal(checked[1], { id: 'admin', problems: [`waiting for ${why}`] });
+});
+
 test('--only runs one step; check reports drift and live problems without changing anything', async () => {
   const state: Record<string, boolean> = {};
   const registry = new Map<StepId, Step>(['packages', 'admin', 'ssh', 'pam'].map((id) => [id as StepId, fake(id as StepId, [], state)]));
