@@ -24,7 +24,7 @@ interface Header {
  * image mode's clean-up, the host key's replacement and the steps that keep the owner able to log in.
  * Whatever happens to the fetch, the server comes up hardened and reachable on its SSH port.
  */
-export const ALWAYS_INSIDE = new Set(['main', 'image', 'host-key', 'packages', 'metadata', 'admin', 'ssh', 'firewall']);
+export const ALWAYS_INSIDE = new Set(['main', 'pieces', 'image', 'host-key', 'packages', 'metadata', 'admin', 'ssh', 'firewall']);
 
 /**
  * The runner, the steps this plan has, image mode's clean-up when it is one, the host key's
@@ -39,7 +39,7 @@ export function pack(payload: Payload, plan: Plan): string {
   };
   const hostKey = plan.steps.some((step) => step.id === 'metadata');
   const report = plan.steps.some((step) => step.id === 'report');
-  const ids = ['main', ...(plan.mode === 'image' ? ['image'] : []), ...(hostKey ? ['host-key'] : []), ...(report ? ['daily-report'] : []), ...plan.steps.map((step) => step.id)];
+  const ids = ['main', ...(plan.pieces ? ['pieces'] : []), ...(plan.mode === 'image' ? ['image'] : []), ...(hostKey ? ['host-key'] : []), ...(report ? ['daily-report'] : []), ...plan.steps.map((step) => step.id)];
   const names = [...new Set(ids.filter((id) => !plan.pieces || ALWAYS_INSIDE.has(id)).flatMap(piece))];
   const planText = JSON.stringify(plan) + '\n';
   const header: Header = { firstboot: plan.firstboot, plan: planText.length, files: Object.fromEntries(names.map((n) => [n, payload.files[n].length])) };

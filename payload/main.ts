@@ -13,7 +13,6 @@ import { checkLine, statusLine, type Status } from '../contract/status';
 import { nodeFs } from './lib/fs';
 import { serverLog, type Log } from './lib/log';
 import { fetchPackages } from './lib/npm';
-import { retryLater, unfetchedPieces } from './lib/pieces';
 import { diskWarnings } from './lib/disk';
 import { check, run, summary, type Machine } from './runner';
 import { loadSteps, steps } from './steps/index';
@@ -96,8 +95,9 @@ async function main(argv: string[]): Promise<number> {
   }
   // only a run's own output is its log on stdout; the others print their result there
   const machine = await machineFor(plan, serverLog(undefined, command === 'run' ? console.log : console.error), command === 'run');
-  // check changes nothing; a run and the report fetch what they need
-  const unfetched = await unfetchedPieces(plan, PAYLOAD_DIR, { root: SERVER_PATHS.lib, log: (line) => machine.log.info(line), fetch: command !== 'check' });
+  // firstboot's pieces the user-data left out (payload/pieces.ts): check changes nothing, a run and the report fetch them
+  const pieces = plan.pieces && (await import('./pieces'));
+  const unfetched = await pieces?.unfetchedPieces(plan, PAYLOAD_DIR, { root: SERVER_PATHS.lib, log: (line) => machine.log.info(line), fetch: command !== 'check' });
   if (unfetched && command === 'report') return console.error(`firstboot: waiting for ${unfetched}`), 1;
   const registry = await loadSteps(plan.steps.map((s) => s.id));
 
@@ -114,7 +114,7 @@ async function main(argv: string[]): Promise<number> {
   const started = performance.now();
   const status = await run(plan, registry, machine, values.only as StepId | undefined, unfetched);
   machine.log.info(summary(status, (performance.now() - started) / 1000));
-  if (unfetched) await retryLater(machine.$, machine.log);
+  if (unfetched) await pieces?.retryLater(machine.$, machine.log);
   if (!status.ok) return 1;
   // a golden image with steps still waiting would make every server from it wait the same way
   if (unfetched && plan.mode === 'image') return machine.log.error(`the image is not finished: waiting for ${unfetched}`), 1;

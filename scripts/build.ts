@@ -1,6 +1,7 @@
 // Builds the payload's pieces (dist/payload/: ESM for the server's distro Node, 18 or later) and the CLI
 // (dist/firstboot.js). The payload is split: main.mjs (the runner), image.mjs (image mode's clean-up),
-// host-key.mjs (replacing a pinned host key), daily-report.mjs (`firstboot report`),
+// host-key.mjs (replacing a pinned host key), daily-report.mjs (`firstboot report`), pieces.mjs
+// (fetching the pieces the user-data left out),
 // one entry per step in steps/, and the shared code in lib/ chunks, so the generator ships only the
 // pieces a plan needs (dist/payload/pieces.json says which files each needs). zx stays out: the
 // server fetches it pinned.
@@ -57,7 +58,7 @@ export async function buildPayload(outdir = PAYLOAD_DIR): Promise<Pieces> {
   await rm(outdir, { recursive: true, force: true });
   const result = await build({
     ...PAYLOAD_BUILD,
-    entryPoints: ['payload/main.ts', 'payload/image.ts', 'payload/host-key.ts', 'payload/daily-report.ts', ...steps.map((f) => `payload/steps/${f}`)],
+    entryPoints: ['payload/main.ts', 'payload/image.ts', 'payload/host-key.ts', 'payload/daily-report.ts', 'payload/pieces.ts', ...steps.map((f) => `payload/steps/${f}`)],
     outdir,
     outbase: 'payload',
   });

@@ -12,7 +12,7 @@ import type { Plan } from '../../contract/plan';
 import { piecesDigest, piecesFile } from '../../contract/pieces';
 import { piecesTarball } from '../../generator/pieces-file';
 import type { Payload } from '../../generator/pack';
-import { fetchPieces, retryLater, unfetchedPieces } from '../../payload/lib/pieces';
+import { fetchPieces, retryLater, unfetchedPieces } from '../../payload/pieces';
 import { makeLog } from '../../payload/lib/log';
 import { recordingShell } from '../fakes/shell';
 import { cut, httpServer, rest, send, silent, status, type Handler } from '../fakes/http';

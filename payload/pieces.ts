@@ -4,13 +4,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Plan, PiecesSource } from '../../contract/plan';
-import { PIECES_FOLDER, piecesDigest, piecesFile, planModules } from '../../contract/pieces';
-import { download, tarballUrl, type FetchOptions } from './npm';
-import { readTar } from './tar';
-import type { Log } from './log';
-import type { Shell } from './shell';
-import { SERVER_PATHS } from '../../contract/paths';
+import type { Plan, PiecesSource } from '../contract/plan';
+import { PIECES_FOLDER, piecesDigest, piecesFile, planModules } from '../contract/pieces';
+import { download, tarballUrl, type FetchOptions } from './lib/npm';
+import { readTar } from './lib/tar';
+import type { Log } from './lib/log';
+import type { Shell } from './lib/shell';
+import { SERVER_PATHS } from '../contract/paths';
 
 /** The most the pieces' file may take before its digest is checked: the published package, CLI included, is well under 1 MB. */
 export const PIECES_MAX_BYTES = 16 * 1024 * 1024;
