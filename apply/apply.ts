@@ -88,7 +88,8 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
     .filter((l, i, all) => all.findIndex((m) => m.user === l.user && m.port === l.port) === i);
 
   const read = reader(o.print);
-  const { script, input } = startScript({ files: serverFiles(o.plan, o.payload), secrets: o.secrets });
+  // over SSH the whole payload travels, whatever source the plan names: nothing is left to fetch
+  const { script, input } = startScript({ files: serverFiles(carryingAll(o.plan), o.payload), secrets: o.secrets });
   o.report(`sending the plan and payload${o.secrets.size ? ` and ${o.secrets.size} secret${o.secrets.size > 1 ? 's' : ''}` : ''} to ${first.user}@${o.target.name} (port ${first.port}); the run goes on if the connection drops`);
   let last = await o.run(first, asRoot(first.user, script, [], true), { input, onLine: read.line });
   if (!read.state.cursor) throw new ApplyError(firstProblem(o.target, first, last));
@@ -173,11 +174,16 @@ export interface Drift {
   reason?: string;
 }
 
+/** The plan without a source for firstboot's pieces: the user-data that apply sends carries them all. */
+function carryingAll({ pieces: _, ...plan }: Plan): Plan {
+  return plan;
+}
+
 /** `apply --check`: the payload's checks against this plan, changing nothing. */
 export async function checkPlan(o: Pick<ApplyOptions, 'target' | 'plan' | 'payload' | 'run'>): Promise<Drift> {
   const login = { user: o.target.user, port: o.target.port };
   const payload = o.payload ?? readPayload();
-  const { script, input } = checkScript(serverFiles(o.plan, payload)[0].content);
+  const { script, input } = checkScript(serverFiles(carryingAll(o.plan), payload)[0].content);
   const r = await o.run(login, asRoot(login.user, script, [unpacker(payload)]), { input });
   if (r.code === 3) return { ok: false, reason: r.stdout.trim() };
   try {

@@ -48,7 +48,8 @@ export const PIECES_HELP = `      --pieces-from npm|URL
                        from an https base URL holding what firstboot pieces --out writes
                        (default: the user-data carries them all, if they fit)`;
 
-const PRIVATE_HOST = /^(?:localhost|127\.\d+\.\d+\.\d+|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(?:1[6-9]|2\d|3[01])\.\d+\.\d+|\[(?:::1|f[cd][0-9a-f]*:[0-9a-f:]*)\])$/i;
+// loopback, RFC 1918, link-local (a host's own service beside the server), IPv6 loopback and unique local
+const PRIVATE_HOST = /^(?:localhost|127\.\d+\.\d+\.\d+|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|169\.254\.\d+\.\d+|172\.(?:1[6-9]|2\d|3[01])\.\d+\.\d+|\[(?:::1|f[cd][0-9a-f]*:[0-9a-f:]*)\])$/i;
 
 /** "npm", or an https base URL (http only on a private address: a test's or a LAN's own server). */
 export function piecesFromOf(values: { 'pieces-from'?: string }): string | undefined {

@@ -5,7 +5,8 @@
 // PACKED_FILE is brotli in base85 (generator/base85.ts; render fills in the alphabet), after a line
 // with the compressed length; inside, a header line, the plan, then the payload's files
 // (generator/pack.ts). The plan goes in place only where there is none: a server made from a
-// firstboot image gets its own from its user-data.
+// firstboot image gets its own from its user-data. The folder starts afresh unless it holds the same
+// build (.build): then the pieces fetched for it stay (a reboot mid-run, a server from an image).
 const fs = require("fs");
 const [packedFile, dir, planFile] = process.argv.slice(1);
 
@@ -29,5 +30,7 @@ const put = (file, content) => {
 
 const plan = take(header.plan);
 if (!fs.existsSync(planFile)) put(planFile, plan);
-fs.rmSync(dir, { recursive: true, force: true });
+const build = dir + "/.build";
+if (!fs.existsSync(build) || fs.readFileSync(build, "utf8") !== header.build) fs.rmSync(dir, { recursive: true, force: true });
 for (const [name, n] of Object.entries(header.files)) put(dir + "/" + name, take(n));
+put(build, header.build);

@@ -4,6 +4,9 @@ import type { StepId } from './plan';
 /** How the tailscale step's "waiting" begins while public SSH waits for the owner's login through the tailnet name: apply looks for it. */
 export const TAILNET_LOGIN_PENDING = 'a login through the tailnet name';
 
+/** How a step's "waiting" begins while its code is still to be fetched (payload/pieces.ts): create --wait then runs apply, which sends it all. */
+export const PIECES_PENDING = "firstboot's pieces from";
+
 /** waiting: converged but for a secret not given yet, or the owner's login through the tailnet (the step says which); not a failure */
 export type Result = 'ok' | 'changed' | 'waiting' | 'failed' | 'skipped';
 

@@ -1,8 +1,9 @@
 // The one compressed text the user-data carries: the plan and the payload pieces it needs. Compressed
 // together, the plan costs about a third less than on its own. cloud-init/prepare unpacks it.
-//   {"firstboot": VERSION, "plan": LENGTH, "files": {NAME: LENGTH, ...}}\n
+//   {"firstboot": VERSION, "build": DIGEST, "plan": LENGTH, "files": {NAME: LENGTH, ...}}\n
 //   PLAN JSON, then each file's text, in the header's order (lengths in UTF-16 units, as JS counts)
 import type { Plan } from '../contract/plan';
+import { piecesDigest } from '../contract/pieces';
 
 /** The payload as built (scripts/build.ts): its files, and which of them main, image and each step need. */
 export interface Payload {
@@ -15,6 +16,8 @@ export interface Payload {
 
 interface Header {
   firstboot: string;
+  /** which build the files come from (the start of its pieces' digest): unpacking the same build again keeps the pieces fetched for it */
+  build: string;
   plan: number;
   files: Record<string, number>;
 }
@@ -42,7 +45,7 @@ export function pack(payload: Payload, plan: Plan): string {
   const ids = ['main', ...(plan.pieces ? ['pieces'] : []), ...(plan.mode === 'image' ? ['image'] : []), ...(hostKey ? ['host-key'] : []), ...(report ? ['daily-report'] : []), ...plan.steps.map((step) => step.id)];
   const names = [...new Set(ids.filter((id) => !plan.pieces || ALWAYS_INSIDE.has(id)).flatMap(piece))];
   const planText = JSON.stringify(plan) + '\n';
-  const header: Header = { firstboot: plan.firstboot, plan: planText.length, files: Object.fromEntries(names.map((n) => [n, payload.files[n].length])) };
+  const header: Header = { firstboot: plan.firstboot, build: piecesDigest(payload.files).slice(7, 31), plan: planText.length, files: Object.fromEntries(names.map((n) => [n, payload.files[n].length])) };
   return JSON.stringify(header) + '\n' + planText + names.map((name) => payload.files[name]).join('');
 }
 

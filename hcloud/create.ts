@@ -2,6 +2,7 @@
 // known_hosts entries on this machine, so the first connection is already trusted.
 import { generate } from '../generator/generate';
 import type { Plan } from '../contract/plan';
+import { PIECES_PENDING } from '../contract/status';
 import { resolveServerSpec } from './catalogue';
 import { HcloudError, HcloudInputError, LeftBehindError } from './errors';
 import { BRIDGE, mirrorUfwRules, sshBridgeRule, tailnetOnly } from './firewall-rules';
@@ -130,8 +131,9 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
       await replaceHostKey({ host: ipv4, port: sshPort, via: waited.port, user: waited.user, knownHostsPath }, options.runSsh);
       report(`replaced the host key the user-data carried; ${knownHostsPath} has the new one`);
       let tailnet: string | undefined;
-      // GeoIP waits for the owner's address: the run that follows records this login's (apply's start script)
-      const again = options.secrets?.size || status.steps.some((st) => st.id === 'geoip' && st.result === 'waiting');
+      // GeoIP waits for the owner's address: the run that follows records this login's (apply's start script);
+      // steps whose code was not fetched get it from that run, which carries the whole payload
+      const again = options.secrets?.size || status.steps.some((st) => st.result === 'waiting' && (st.id === 'geoip' || st.error?.includes(PIECES_PENDING)));
       if (again && status.ok && waited.port === sshPort) ({ status, tailnet } = await sendSecrets(options, plan, ipv4, knownHostsPath, report));
       if (tailnet) {
         // sendSecrets' apply trusted the host key under this name too

@@ -11,6 +11,7 @@ import { readTar } from './lib/tar';
 import type { Log } from './lib/log';
 import type { Shell } from './lib/shell';
 import { SERVER_PATHS } from '../contract/paths';
+import { PIECES_PENDING } from '../contract/status';
 
 /** The most the pieces' file may take before its digest is checked: the published package, CLI included, is well under 1 MB. */
 export const PIECES_MAX_BYTES = 16 * 1024 * 1024;
@@ -24,7 +25,7 @@ export const piecesUrl = (plan: WithPieces) =>
     : `${plan.pieces.from.replace(/\/+$/, '')}/${piecesFile(plan.firstboot, plan.pieces.digest)}`;
 
 /** How the status names the source: "firstboot's pieces from npm (REGISTRY)" or "… from URL". */
-export const piecesFrom = (plan: WithPieces) => `firstboot's pieces from ${plan.pieces.from === 'npm' ? `npm (${plan.npm.registry})` : plan.pieces.from}`;
+export const piecesFrom = (plan: WithPieces) => `${PIECES_PENDING} ${plan.pieces.from === 'npm' ? `npm (${plan.npm.registry})` : plan.pieces.from}`;
 
 /** The modules this plan runs that are not in the payload folder: what only a fetch brings. */
 export const missingPieces = (plan: Plan, dir: string) => planModules(plan).filter((name) => !existsSync(join(dir, name)));

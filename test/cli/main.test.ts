@@ -276,14 +276,16 @@ test('firstboot pieces --out writes the one file a URL source serves; its digest
 });
 
 test('--pieces-from takes npm or an https URL (http only on a private address); anything else is a usage error', () => {
-  for (const bad of ['http://files.example.com/', 'ftp://files/', 'pypi', 'https://user:secret@files.example.com/']) {
+  for (const bad of ['http://files.example.com/', 'http://169.255.0.1/', 'http://8.8.8.8/', 'ftp://files/', 'pypi', 'https://user:secret@files.example.com/']) {
     const run = firstboot('generate', '--pieces-from', bad);
     assert.is(run.status, 2, bad);
     assert.match(run.stderr, /^error: --pieces-from (takes "npm" or an https:\/\/ URL|must be a plain base URL)/m);
     assert.is(run.stdout, '');
     assert.not.match(run.stderr, /secret/, 'credentials are not echoed');
   }
-  assert.is(firstboot('validate', '--ssh-key', 'examples/demo_ed25519.pub', '--pieces-from', 'http://10.0.2.2:8080/pieces/').status, 0);
+  for (const good of ['http://10.0.2.2:8080/pieces/', 'http://169.254.169.253/pieces/', 'http://192.168.1.9/', 'https://files.example.com/firstboot']) {
+    assert.is(firstboot('validate', '--ssh-key', 'examples/demo_ed25519.pub', '--pieces-from', good).status, 0, good);
+  }
 });
 
 test.run();

@@ -69,7 +69,7 @@ test('the prepare script unpacks the plan and exactly the pieces it needs, root-
   assert.is(statSync(join(tmp, 'defaults', 'plan.json')).mode & 0o777, 0o600);
   const built = readPayload();
   const wanted = new Set([...built.pieces.main, ...out.plan.steps.flatMap((s) => built.pieces[s.id])]);
-  assert.equal(filesIn(dir), [...wanted].sort());
+  assert.equal(filesIn(dir), ['.build', ...wanted].sort());
   for (const name of wanted) assert.is(readFileSync(join(dir, name), 'utf8'), built.files[name], name);
   assert.is(statSync(join(dir, 'main.mjs')).mode & 0o777, 0o600);
   assert.is(statSync(join(dir, 'steps')).mode & 0o777, 0o700);
@@ -85,6 +85,19 @@ test('prepare keeps a plan that is already there: a server from a firstboot imag
   assert.is(readFileSync(join(tmp, 'from-image', 'plan.json'), 'utf8'), '{"the instance plan":1}\n');
   assert.ok(existsSync(join(dir, 'image.mjs')), 'image mode ships its clean-up');
   assert.not.ok(existsSync(join(unpack((await generate({ sshKeys: [DEMO] })).userData, 'boot-mode'), 'image.mjs')), 'boot mode does not');
+});
+
+test('prepare again on the same build keeps the pieces fetched for it (a reboot, a server from an image); another build starts afresh', async () => {
+  const first = await generate({ sshKeys: [DEMO], piecesFrom: 'npm' });
+  const dir = unpack(first.userData, 'same-build');
+  writeFileSync(join(dir, 'steps', 'fail2ban.mjs'), 'fetched\n');
+  unpack(first.userData, 'same-build');
+  assert.is(readFileSync(join(dir, 'steps', 'fail2ban.mjs'), 'utf8'), 'fetched\n');
+  const built = readPayload();
+  const other = render(first.plan, { payload: { ...built, files: { ...built.files, 'main.mjs': built.files['main.mjs'] + ';' } } });
+  unpack(other.userData, 'same-build');
+  assert.not.ok(existsSync(join(dir, 'steps', 'fail2ban.mjs')), 'a piece of another build is gone');
+  assert.ok(readFileSync(join(dir, 'main.mjs'), 'utf8').endsWith(';'));
 });
 
 /** What a step's code always holds, and no other piece does. */
