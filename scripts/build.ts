@@ -5,9 +5,13 @@
 // one entry per step in steps/, and the shared code in lib/ chunks, so the generator ships only the
 // pieces a plan needs (dist/payload/pieces.json says which files each needs). zx stays out: the
 // server fetches it pinned.
+//
+// The build is the same, byte for byte and mode for mode, on any machine and checkout: the published
+// package is where servers fetch the pieces from (contract/pieces.ts), so `npm pack` must give one
+// integrity wherever it runs (`npm run release-check` builds twice and compares).
 import { build, transform, type BuildOptions, type Metafile } from 'esbuild';
-import { chmod, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { chmod, lstat, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
 
 export const PAYLOAD_DIR = 'dist/payload';
@@ -54,7 +58,8 @@ export const PAYLOAD_BUILD = {
 } as const satisfies BuildOptions;
 
 export async function buildPayload(outdir = PAYLOAD_DIR): Promise<Pieces> {
-  const steps = (await readdir('payload/steps')).filter((f) => f.endsWith('.ts') && f !== 'index.ts');
+  // readdir's order is the file system's: sorted, so esbuild sees the entries in one order everywhere
+  const steps = (await readdir('payload/steps')).filter((f) => f.endsWith('.ts') && f !== 'index.ts').sort();
   await rm(outdir, { recursive: true, force: true });
   const result = await build({
     ...PAYLOAD_BUILD,
@@ -67,7 +72,43 @@ export async function buildPayload(outdir = PAYLOAD_DIR): Promise<Pieces> {
   // prepare's unpacker, which runs before any of them (cloud-init/unpack.js); iife: its names get short too
   const unpack = await transform(await readFile('cloud-init/unpack.js', 'utf8'), { minify: true, platform: 'node', target: 'node18', format: 'iife' });
   await writeFile(`${outdir}/unpack.js`, unpack.code);
+  await normaliseTree(outdir);
   return pieces;
+}
+
+/**
+ * Files get 0644, directories 0755 and the names in `exec` 0755, whatever the umask they were made or
+ * checked out under (git keeps only the executable bit; a clone under umask 077 has 0600 files, and
+ * npm's tarball keeps each file's mode, so its integrity would differ).
+ */
+async function normaliseTree(path: string, exec: ReadonlySet<string> = new Set()): Promise<void> {
+  const stat = await lstat(path).catch(() => undefined);
+  if (!stat || stat.isSymbolicLink()) return;
+  if (stat.isDirectory()) {
+    await chmod(path, 0o755);
+    for (const entry of await readdir(path)) await normaliseTree(join(path, entry), exec);
+  } else if (stat.isFile()) {
+    await chmod(path, exec.has(path) ? 0o755 : 0o644);
+  }
+}
+
+/** what `npm pack` puts in the package: package.json's "files", and what npm adds whatever "files" says */
+export async function packageFiles(root = '.'): Promise<string[]> {
+  const always = (await readdir(root)).filter((name) => /^(?:package\.json|(?:readme|license|licence|copying)(?:\..*)?)$/i.test(name));
+  return [...pkg.files, ...always];
+}
+
+/**
+ * The modes of everything the package holds, under `root` (the checkout): the bin (dist/firstboot.js)
+ * 0755, other files 0644, their directories 0755. Checked-out files (cloud-init/, README.md, ...) are
+ * included: they have their checkout's umask too.
+ */
+export async function normaliseModes(root = '.'): Promise<void> {
+  const exec = new Set(Object.values(pkg.bin).map((bin) => join(root, bin)));
+  for (const entry of await packageFiles(root)) {
+    for (let dir = dirname(entry.replace(/\/$/, '')); dir !== '.'; dir = dirname(dir)) await chmod(join(root, dir), 0o755).catch(() => {});
+    await normaliseTree(join(root, entry), exec);
+  }
 }
 
 export async function buildCli(outfile = 'dist/firstboot.js') {
@@ -86,5 +127,10 @@ export async function buildCli(outfile = 'dist/firstboot.js') {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  Promise.all([buildPayload(), buildCli()]).catch(() => (process.exitCode = 1));
+  Promise.all([buildPayload(), buildCli()])
+    .then(() => normaliseModes())
+    .catch((error) => {
+      if (!error.errors) console.error(`build: ${error.message}`); // esbuild has printed its own
+      process.exitCode = 1;
+    });
 }
