@@ -2,11 +2,21 @@
 // mosh off and an extra firewall rule. Moving the port is where socket activation bites. Something
 // else also holds dpkg's lock from early boot until firstboot has met it, as unattended-upgrades often
 // does on a fresh server: first boot must wait for it, not fail.
+// firstboot's pieces come from a URL source (--pieces-from), a folder the host serves, which is empty
+// at first boot (the file not uploaded yet): the steps inside the user-data harden the server and it
+// answers on its port, the others wait saying why, with a timer set; once the file from `firstboot
+// pieces --out` is there, `firstboot run` fetches it and everything converges.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Status } from '../../contract/status';
+import { ALWAYS_INSIDE } from '../../generator/pack';
 import { sudo } from './checks';
+import { REPO_ADDRESS } from './image';
 import { checkAll, hardened, waitForFirstboot, withVm } from './scenario';
-import { withBootcmd } from './userdata';
+import { withBootcmd, writePieces } from './userdata';
 
 const CONFIG = `ssh: {port: 2222}
 admin: {name: ops}
@@ -30,14 +40,36 @@ while time.time() < end:
     time.sleep(2)`;
 const HOLD_LOCK = ['systemd-run', '--no-block', '--unit=hold-dpkg-lock', '--property=DefaultDependencies=no', 'python3', '-c', HOLDER];
 
-test('ssh.socket image, port 2222, admin ops, mosh off, 8080/tcp open, dpkg lock held at boot', async () => {
-  const h = await hardened(CONFIG, ['8080/tcp']);
+const PIECES_URL = `http://${REPO_ADDRESS}/pieces/`;
+
+test('ssh.socket image, port 2222, admin ops, mosh off, 8080/tcp open, dpkg lock held at boot, pieces from a URL that comes late', async () => {
+  const h = await hardened(CONFIG, ['8080/tcp'], ['--pieces-from', PIECES_URL]);
   h.expect.absent = ['60000:61000/udp'];
   const userData = withBootcmd(h.userData, HOLD_LOCK);
-  await withVm({ name: 'ubuntu-socket', suite: 'bookworm', sshSocket: true, userData, hostPorts: h.hostPorts, publicKeys: h.publicKeys }, async (vm) => {
+  const folder = mkdtempSync(join(tmpdir(), 'firstboot-vm-pieces-'));
+  await withVm({ name: 'ubuntu-socket', suite: 'bookworm', sshSocket: true, userData, hostPorts: h.hostPorts, publicKeys: h.publicKeys, registry: { '/pieces/': folder } }, async (vm) => {
     await waitForFirstboot(vm);
     const firstboot = await sudo(vm, h.expect, 'journalctl -o cat -u firstboot');
     assert.match(firstboot, /lock was locked by another process|Could not get lock/, 'the payload never met the held dpkg lock');
+
+    const status = JSON.parse(await sudo(vm, h.expect, 'firstboot status -o json')) as Status;
+    const inside = status.steps.filter((s) => ALWAYS_INSIDE.has(s.id));
+    assert.equal(inside.map((s) => s.id), ['packages', 'admin', 'ssh', 'firewall']);
+    for (const s of inside) assert.ok(s.result === 'changed' || s.result === 'ok', `${s.id}: ${s.result} ${s.error ?? ''}`);
+    const waiting = status.steps.filter((s) => !ALWAYS_INSIDE.has(s.id));
+    assert.ok(waiting.length >= 5, waiting.map((s) => s.id).join(' '));
+    for (const s of waiting) {
+      assert.is(s.result, 'waiting', s.id);
+      assert.match(s.error!, /^waiting for firstboot's pieces from http:\/\/169\.254\.169\.253\/pieces\/: not downloaded from .*HTTP 404/);
+    }
+    assert.match(await sudo(vm, h.expect, 'systemctl list-timers --all firstboot-retry.timer'), /firstboot-retry\.timer/, 'no timer to try again');
+    // hardened SSH already answers on its port: the checks below log in there
+
+    await writePieces(folder);
+    const again = await vm.ssh('ops', 'sudo -n firstboot run', { port: 2222, key: h.key.private });
+    assert.is(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /files added, all checked against sha512-/);
+    assert.match(again.stdout, /firstboot finished: ok \(\d+ steps: \d+ changed, \d+ ok, 0 failed, 0 skipped\)/);
     await checkAll(vm, h.expect);
   });
 });

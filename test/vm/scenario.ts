@@ -41,10 +41,10 @@ export interface Hardened {
   publicKeys: string[];
 }
 
-/** A fresh key, user-data from the real CLI for `config`, and what the checks expect of it. */
-export async function hardened(config: string | undefined, allow: string[] = []): Promise<Hardened> {
+/** A fresh key, user-data from the real CLI for `config` (and `more` of generate's options), and what the checks expect of it. */
+export async function hardened(config: string | undefined, allow: string[] = [], more: string[] = []): Promise<Hardened> {
   const key = await keyPair();
-  const userData = await generateUserData(config, key);
+  const userData = await generateUserData(config, key, more);
   const plan = planOf(userData);
   return {
     key, userData, expect: { plan, key, allow },

@@ -24,14 +24,19 @@ export async function keyPair(): Promise<KeyPair> {
   return { private: file, public: `${file}.pub` };
 }
 
-/** `firstboot generate -c CONFIG -o OUT --ssh-key KEY --registry LOCAL`, as a user would run it; no config means the defaults. */
-export async function generateUserData(config: string | undefined, key: KeyPair): Promise<string> {
+/** `firstboot generate -c CONFIG -o OUT --ssh-key KEY --registry LOCAL [MORE]`, as a user would run it; no config means the defaults. */
+export async function generateUserData(config: string | undefined, key: KeyPair, more: string[] = []): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'firstboot-vm-config-'));
   const out = join(dir, 'user-data.yaml');
-  const args = [CLI, 'generate', '--out', out, '--ssh-key', key.public, '--registry', VM_REGISTRY];
+  const args = [CLI, 'generate', '--out', out, '--ssh-key', key.public, '--registry', VM_REGISTRY, ...more];
   if (config !== undefined) writeFileSync(join(dir, 'firstboot.yaml'), config), args.push('-c', join(dir, 'firstboot.yaml'));
   await promisify(execFile)(process.execPath, args);
   return readFileSync(out, 'utf8');
+}
+
+/** `firstboot pieces --out DIR`, as a user would run it before uploading DIR's file. */
+export async function writePieces(dir: string): Promise<void> {
+  await promisify(execFile)(process.execPath, [CLI, 'pieces', '--out', dir]);
 }
 
 /** The #cloud-config document, whether the user-data is plain or gzip+base64 as a whole. */
