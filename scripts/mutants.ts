@@ -195,6 +195,20 @@ const MUTANTS: Mutant[] = [
     from: '      await rm(part, { force: true });\n      throw err;', to: '      throw err;' },
   { kind: 'secret', what: 'a --secret without "=" (likely the value itself) is echoed in the unknown-name message', file: 'cli/secrets.ts',
     from: 'if (source === undefined && !known.includes(name)) throw', to: 'if (false) throw' },
+  { kind: 'secret', what: 'fetched pieces written without their digest checked', file: 'payload/pieces.ts',
+    from: 'if (digest !== plan.pieces.digest) {', to: 'if (false) {' },
+  { kind: 'secret', what: '--pieces-from takes plain http to any host', file: 'cli/command.ts',
+    from: "(url.protocol === 'http:' && PRIVATE_HOST.test(url.hostname))", to: "url.protocol === 'http:'" },
+  { kind: 'policy', what: 'a source named, and still every piece in the user-data', file: 'generator/pack.ts',
+    from: 'ids.filter((id) => !plan.pieces || ALWAYS_INSIDE.has(id))', to: 'ids.filter(() => true)' },
+  { kind: 'retry', what: 'a step whose code was not fetched fails instead of waiting for it', file: 'payload/runner.ts',
+    from: "unfetched ? { result: 'waiting', error: `waiting for ${unfetched}` } :", to: '' },
+  { kind: 'retry', what: 'apply sends only what the user-data carried, leaving the fetched steps waiting', file: 'apply/apply.ts',
+    from: 'files: serverFiles(carryingAll(o.plan), o.payload)', to: 'files: serverFiles(o.plan, o.payload)' },
+  { kind: 'retry', what: 'create --wait leaves steps waiting for pieces as they are', file: 'hcloud/create.ts',
+    from: " || st.error?.includes(PIECES_PENDING)", to: '' },
+  { kind: 'retry', what: 'prepare wipes the pieces fetched for the same build', file: 'cloud-init/unpack.js',
+    from: 'if (!fs.existsSync(build) || fs.readFileSync(build, "utf8") !== header.build) fs.rmSync', to: 'fs.rmSync' },
 ];
 
 function fastTests(): { caught: boolean; by: string } {
@@ -206,6 +220,10 @@ function fastTests(): { caught: boolean; by: string } {
   const caught = run.status !== 0 || passed < total;
   return { caught, by: failed ?? (caught ? `exit ${run.status}, ${passed} of ${total} passed` : '') };
 }
+
+// a suite that fails unmutated would count every mutant as caught
+const baseline = fastTests();
+if (baseline.caught) throw new Error(`the fast tests fail without any mutant (${baseline.by}): fix them first`);
 
 const rows: string[] = [];
 let survived = 0;

@@ -12,7 +12,8 @@ import { parseTarget, sshRunner, type Login, type RunRemote, type Target } from 
 import type { SshResult } from '../../hcloud/ssh-wait';
 import { plan as makePlan } from '../../generator/plan';
 import { loadConfig } from '../../generator/config/load';
-import { readPayload } from '../../generator/render';
+import { readPayload, serverFiles } from '../../generator/render';
+import { piecesDigest } from '../../contract/pieces';
 import { rejects } from '../rejects';
 import { hostKey, ReportedError, tailnetName } from '../../hcloud/reported';
 
@@ -85,6 +86,16 @@ test('one connection that lasts: the files and the secret go on stdin, the log i
   assert.equal(readFileSync(t.knownHosts, 'utf8').split('\n'), [
     '203.0.113.5 ecdsa-sha2-nistp256 AAAAE2VjZHNh', `203.0.113.5 ${HOST_KEY}`, `[203.0.113.5]:2222 ${HOST_KEY}`, '',
   ]);
+});
+
+test('a plan that names a source for firstboot\'s pieces: apply sends them all anyway, so nothing is left to fetch', async () => {
+  const whole = await planFor('');
+  const plan = { ...whole, pieces: { from: 'npm', digest: piecesDigest(payload.files) } };
+  const run = server((call) => (call.command.includes('take ') ? { lines: [`${MARK.hostKey}${HOST_KEY}`, `${MARK.cursor}s=abc;i=1`, ...LOG, ...ended] } : {}));
+  await applyPlan({ ...options(target(), run, []), plan });
+  const sent = run.calls[0].input!.toString();
+  assert.ok(sent.includes(serverFiles(whole, payload)[0].content), 'the payload with every piece the plan runs');
+  assert.not.ok(sent.includes(serverFiles(plan, payload)[0].content));
 });
 
 test('SSH left to the tailnet only: apply says the tailnet name, and the host key is trusted under it', async () => {

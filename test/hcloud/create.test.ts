@@ -396,6 +396,23 @@ test('wait with GeoIP waiting for the owner: the run again over the admin\'s log
   assert.is(calls.length, 1);
 });
 
+test('wait with steps waiting for firstboot\'s pieces (the source was down): the run again over SSH, which carries them all', async (c) => {
+  const waited = { firstboot: '0.1.0', configHash: 'x', started: 's', finished: 'f', ok: true,
+    steps: [{ id: 'fail2ban', title: 'fail2ban', result: 'waiting', seconds: 0, error: "waiting for firstboot's pieces from npm (https://registry.npmjs.org/): HTTP 404" }] };
+  const server = fakeServerSsh(() => ({ code: 0, stdout: JSON.stringify(waited), stderr: '' }));
+  const calls: string[] = [];
+  const converged = { ...waited, steps: [{ id: 'fail2ban', title: 'fail2ban', result: 'changed', seconds: 3 }] };
+  const runRemote: RunRemote = async (_login, command, opts = {}) => {
+    calls.push(command);
+    const lines = ['@@firstboot cursor c', '@@firstboot result success', JSON.stringify(converged)];
+    for (const line of lines) opts.onLine?.(line);
+    return { code: 0, stdout: lines.join('\n'), stderr: '' };
+  };
+  const result = await create(options(c, { wait: true, waitIntervalMs: 1, runSsh: server.run, runRemote }));
+  assert.is(calls.length, 1);
+  assert.equal(result.status, converged);
+});
+
 test('ssh_via_tailnet_only with the auth key: once the run went through the tailnet, the edge closes SSH and mosh and the Host block leads there', async (c) => {
   await writeFile(c.config, tailnetOnlyYaml);
   const ok = { firstboot: '0.1.0', configHash: 'x', started: 's', finished: 'f', ok: true, steps: [{ id: 'tailscale', title: 'Tailscale', result: 'changed', seconds: 1 }] };
