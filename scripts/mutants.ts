@@ -202,7 +202,7 @@ const MUTANTS: Mutant[] = [
   { kind: 'policy', what: 'a source named, and still every piece in the user-data', file: 'generator/pack.ts',
     from: 'ids.filter((id) => !plan.pieces || ALWAYS_INSIDE.has(id))', to: 'ids.filter(() => true)' },
   { kind: 'retry', what: 'a step whose code was not fetched fails instead of waiting for it', file: 'payload/runner.ts',
-    from: "unfetched ? { result: 'waiting', error: `waiting for ${unfetched}` } :", to: '' },
+    from: "unfetched ? { result: 'waiting'", to: "false ? { result: 'waiting'" },
   { kind: 'retry', what: 'apply sends only what the user-data carried, leaving the fetched steps waiting', file: 'apply/apply.ts',
     from: 'files: serverFiles(carryingAll(o.plan), o.payload)', to: 'files: serverFiles(o.plan, o.payload)' },
   { kind: 'retry', what: 'create --wait leaves steps waiting for pieces as they are', file: 'hcloud/create.ts',
