@@ -136,7 +136,7 @@ const MUTANTS: Mutant[] = [
   { kind: 'lockout', what: 'geoip keeps a table made for an earlier owner\'s address when apply comes from a new one', file: 'payload/steps/geoip.ts',
     from: 'plan ${planDigest(p)}, owner ${ownerElement(owner)}', to: 'plan ${planDigest(p)}' },
   { kind: 'lockout', what: 'create --wait does not run again when geoip waits for the owner\'s address and no secret is sent', file: 'hcloud/create.ts',
-    from: "const again = options.secrets?.size || status.steps.some((st) => st.id === 'geoip' && st.result === 'waiting');", to: 'const again = options.secrets?.size;' },
+    from: "(st.id === 'geoip' || st.error?.includes(PIECES_PENDING))", to: '(st.error?.includes(PIECES_PENDING))' },
   { kind: 'policy', what: 'a tailnet name the server reports lands in the owner\'s files unchecked (reported strings)', file: 'apply/apply.ts',
     from: 'const tailnet = read.state.tailnet ? tailnetName(read.state.tailnet) : undefined;', to: 'const tailnet = read.state.tailnet || undefined;' },
   { kind: 'policy', what: 'a tailnet name with a comma or a wildcard passes as a DNS name (reported strings)', file: 'hcloud/reported.ts',
