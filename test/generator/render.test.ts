@@ -14,6 +14,8 @@ import { plan } from '../../generator/plan';
 import { loadConfig } from '../../generator/config/load';
 import { standInPayload } from '../payload-stand-in';
 import type { Plan } from '../../contract/plan';
+import { DEVTOOLS_PINS } from '../../contract/devtools-pins';
+import pins from '../../generator/pins.json' with { type: 'json' };
 
 const DEMO = 'examples/demo_ed25519.pub';
 const tmp = mkdtempSync(join(tmpdir(), 'firstboot-render-'));
@@ -116,6 +118,19 @@ test('a capability the config turns off costs nothing: its code is not in the us
     assert.not.ok(text(lean).includes(MARKERS[id]), `${id} is off, yet "${MARKERS[id]}" is in the payload`);
     assert.not.ok(existsSync(join(lean, 'steps', `${id}.mjs`)));
   }
+});
+
+test('the devtools step\'s own code carries its pins, in the one-digest form; no other piece has them', () => {
+  const built = readPayload();
+  const own = new Set(built.pieces.devtools.filter((name) => !built.pieces.main.includes(name)));
+  const text = (names: string[]) => names.map((name) => built.files[name]).join('\n');
+  const pinned = [DEVTOOLS_PINS.claude.x64.integrity, DEVTOOLS_PINS.claude.arm64.integrity, DEVTOOLS_PINS.context7.digest, DEVTOOLS_PINS.context7.packages.at(-1)!];
+  for (const pin of pinned) {
+    assert.ok(text([...own]).includes(pin), `${pin} is not in the devtools step's code`);
+    assert.not.ok(text(Object.keys(built.files).filter((name) => !own.has(name) && name !== 'pieces.json')).includes(pin), `${pin} is in another piece`);
+  }
+  // each tarball's own sha512 is for a mirror (generator/pins.json): the server needs only the tree's digest
+  assert.not.ok(pins.context7.tree.some((tarball) => text([...own]).includes(tarball.integrity)));
 });
 
 test('any subset of capabilities runs: each step the plan has loads from what was unpacked', async () => {
