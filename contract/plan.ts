@@ -137,10 +137,9 @@ export interface Fail2banPlan {
   recidive: { bantime: string; findtime: string; maxretry: number };
 }
 
+/** auditd with firstboot's rules, which the step's code carries (contract/audit-rules.ts), not the plan. */
 export interface AuditPlan {
   id: 'audit';
-  /** auditctl rule lines */
-  rules: string[];
 }
 
 export interface SysctlPlan {

@@ -2,17 +2,19 @@
 import yaml from 'js-yaml';
 import type { Plan, StepPlan } from '../contract/plan';
 import { DEVTOOLS_PINS } from '../contract/devtools-pins';
+import { AUDIT_RULES } from '../contract/audit-rules';
 import pkg from '../package.json' with { type: 'json' };
 
 /**
- * A step's parameters, with what its code brings for them: the devtools step's pins are firstboot's
- * own data, in the step's code rather than the plan. They are this firstboot's, so a plan another
- * version made (inspect reads any user-data) says whose they are instead.
+ * A step's parameters, with what its code brings for them: the devtools step's pins and the audit
+ * step's rules are firstboot's own data, in the step's code rather than the plan. They are this
+ * firstboot's, so a plan another version made (inspect reads any user-data) says whose they are instead.
  */
 function shown(step: StepPlan, version: string): Record<string, unknown> {
   const { id: _, ...params } = step;
   const ours = version === pkg.version;
-  const own = (value: unknown) => (ours ? value : `pinned by firstboot ${version}`);
+  const own = (value: unknown) => (ours ? value : `in firstboot ${version}'s step`);
+  if (step.id === 'audit' && !('rules' in params)) return { ...params, rules: own(AUDIT_RULES) };
   if (step.id === 'devtools') {
     return {
       ...params,

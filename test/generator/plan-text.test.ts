@@ -5,6 +5,7 @@ import { loadConfig } from '../../generator/config/load';
 import { plan } from '../../generator/plan';
 import { planText } from '../../generator/plan-text';
 import { DEVTOOLS_PINS } from '../../contract/devtools-pins';
+import { AUDIT_RULES } from '../../contract/audit-rules';
 import type { Plan } from '../../contract/plan';
 
 async function planFor(text: string): Promise<Plan> {
@@ -21,19 +22,26 @@ function shown(text: string, id: string): Record<string, any> {
   return yaml.load(body.slice(0, end).map((line) => line.slice(5)).join('\n')) as Record<string, any>;
 }
 
-test('firstboot plan shows the pins the devtools step\'s code carries, though the plan says only which tools are on', async () => {
+test('firstboot plan shows the pins and rules the steps\' code carries, though the plan says only which are on', async () => {
   const p = await planFor('devtools: {enabled: true, context7: true}\n');
-  const devtools = shown(planText(p), 'devtools');
+  const text = planText(p);
+  const devtools = shown(text, 'devtools');
   assert.equal(devtools.claude, DEVTOOLS_PINS.claude);
   assert.equal(devtools.context7, DEVTOOLS_PINS.context7);
   assert.is(devtools.user, 'admin');
+  assert.equal(shown(text, 'audit'), { rules: AUDIT_RULES });
 });
 
 test('a plan another firstboot made (inspect reads any user-data) says whose pins it means, not this one\'s', async () => {
   const p = { ...(await planFor('devtools: {enabled: true, context7: true}\n')), firstboot: '0.0.1' };
-  const devtools = shown(planText(p), 'devtools');
-  assert.is(devtools.claude, 'pinned by firstboot 0.0.1');
-  assert.is(devtools.context7, 'pinned by firstboot 0.0.1');
+  const text = planText(p);
+  const devtools = shown(text, 'devtools');
+  assert.is(devtools.claude, "in firstboot 0.0.1's step");
+  assert.is(devtools.context7, "in firstboot 0.0.1's step");
+  assert.equal(shown(text, 'audit'), { rules: "in firstboot 0.0.1's step" });
+  // a plan from before the data moved into the steps' code carries its own: shown as it is
+  const older = { ...p, steps: p.steps.map((s) => (s.id === 'audit' ? { ...s, rules: ['-w /etc/passwd -p wa -k identity'] } : s)) } as Plan;
+  assert.equal(shown(planText(older), 'audit'), { rules: ['-w /etc/passwd -p wa -k identity'] });
 });
 
 test.run();

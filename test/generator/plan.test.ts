@@ -100,4 +100,8 @@ test('devtools: the plan says only what the config turns on; the pins travel in 
   assert.is(nodeNeeded(claudeOnly), undefined);
 });
 
+test('audit: the plan only turns the step on; its rules travel in the step\'s code', async () => {
+  assert.equal(step(await planFor(''), 'audit'), { id: 'audit' });
+});
+
 test.run();

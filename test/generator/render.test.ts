@@ -120,17 +120,25 @@ test('a capability the config turns off costs nothing: its code is not in the us
   }
 });
 
-test('the devtools step\'s own code carries its pins, in the one-digest form; no other piece has them', () => {
+test('the devtools step\'s pins and the audit step\'s rules travel in that step\'s own code, and in no other piece', () => {
   const built = readPayload();
-  const own = new Set(built.pieces.devtools.filter((name) => !built.pieces.main.includes(name)));
   const text = (names: string[]) => names.map((name) => built.files[name]).join('\n');
-  const pinned = [DEVTOOLS_PINS.claude.x64.integrity, DEVTOOLS_PINS.claude.arm64.integrity, DEVTOOLS_PINS.context7.digest, DEVTOOLS_PINS.context7.packages.at(-1)!];
-  for (const pin of pinned) {
-    assert.ok(text([...own]).includes(pin), `${pin} is not in the devtools step's code`);
-    assert.not.ok(text(Object.keys(built.files).filter((name) => !own.has(name) && name !== 'pieces.json')).includes(pin), `${pin} is in another piece`);
+  const carried = {
+    devtools: [DEVTOOLS_PINS.claude.x64.integrity, DEVTOOLS_PINS.claude.arm64.integrity, DEVTOOLS_PINS.context7.digest, DEVTOOLS_PINS.context7.packages.at(-1)!],
+    // the rules as the minified code builds them: their paths, keys and filters
+    audit: ['/etc/security/opasswd', 'audit-config', ' -F auid>=1000 -F auid!=unset'],
+  };
+  for (const [id, data] of Object.entries(carried)) {
+    const own = new Set(built.pieces[id].filter((name) => !built.pieces.main.includes(name)));
+    const others = Object.keys(built.files).filter((name) => !own.has(name) && name !== 'pieces.json');
+    for (const item of data) {
+      assert.ok(text([...own]).includes(item), `${item} is not in the ${id} step's code`);
+      assert.not.ok(text(others).includes(item), `${item} is in another piece`);
+    }
   }
-  // each tarball's own sha512 is for a mirror (generator/pins.json): the server needs only the tree's digest
-  assert.not.ok(pins.context7.tree.some((tarball) => text([...own]).includes(tarball.integrity)));
+  // each Context7 tarball's own sha512 is for a mirror (generator/pins.json): the server needs only the tree's digest
+  const devtools = text(built.pieces.devtools);
+  assert.not.ok(pins.context7.tree.some((tarball) => devtools.includes(tarball.integrity)));
 });
 
 test('any subset of capabilities runs: each step the plan has loads from what was unpacked', async () => {
