@@ -1,6 +1,20 @@
-// The one digest that pins a whole npm dependency tree (plan.ts NpmTree): the generator makes it from
-// the pinned lock, the server from the tarballs it downloaded; equal means every tarball is the pinned one.
+// The one digest that pins a whole npm dependency tree (NpmTree): `npm run pins` makes it from the
+// pinned lock, the server from the tarballs it downloaded; equal means every tarball is the pinned one.
 import { createHash } from 'node:crypto';
+
+/**
+ * A dependency tree, pinned without a line per tarball's digest: "PATH@VERSION" under node_modules/,
+ * and one sha512 over every "PATH@VERSION INTEGRITY" line (treeDigest), which the server recomputes
+ * from the tarballs it downloads before it unpacks any.
+ */
+export interface NpmTree {
+  packages: string[];
+  digest: string;
+  /** the Node.js it needs, "MAJOR.MINOR.PATCH" or later */
+  node: string;
+  /** the file the tree's command runs, relative to node_modules/ */
+  main: string;
+}
 
 export interface TreeEntry {
   /** "PATH@VERSION", PATH under node_modules/ */

@@ -137,10 +137,9 @@ export interface Fail2banPlan {
   recidive: { bantime: string; findtime: string; maxretry: number };
 }
 
+/** auditd with firstboot's rules, which the step's code carries (contract/audit-rules.ts), not the plan. */
 export interface AuditPlan {
   id: 'audit';
-  /** auditctl rule lines */
-  rules: string[];
 }
 
 export interface SysctlPlan {
@@ -190,31 +189,20 @@ export interface ReportPlan {
   open: string[];
 }
 
-/** The developer toolchain: Debian's tools and Nix (packages step), Claude Code and Context7 from npm. */
+/**
+ * The developer toolchain: Debian's tools and Nix (packages step), Claude Code and Context7 from npm.
+ * Their pins are firstboot's own, in the step's code (contract/devtools-pins.ts), not in the plan.
+ */
 export interface DevtoolsPlan {
   id: 'devtools';
   /** the admin: in the nix-users group, owner of Claude Code's settings and gh's login */
   user: string;
-  /** Claude Code's native program, one pinned package per architecture (process.arch) */
-  claude?: Record<'x64' | 'arm64', NpmPackage>;
-  /** the Context7 MCP server's dependency tree, registered in the admin's Claude Code settings */
-  context7?: NpmTree;
+  /** Claude Code's native program, pinned (DEVTOOLS_PINS.claude) */
+  claude?: true;
+  /** the Context7 MCP server, pinned (DEVTOOLS_PINS.context7), registered in the admin's Claude Code settings */
+  context7?: true;
   /** the secret holding a GitHub token gh logs in with */
   github?: string;
-}
-
-/**
- * A dependency tree, pinned without a line per tarball's digest: "PATH@VERSION" under node_modules/,
- * and one sha512 over every "PATH@VERSION INTEGRITY" line (generator/npm-pins.ts treeDigest), which the
- * server recomputes from the tarballs it downloads before it unpacks any.
- */
-export interface NpmTree {
-  packages: string[];
-  digest: string;
-  /** the Node.js it needs, "MAJOR.MINOR.PATCH" or later */
-  node: string;
-  /** the file the tree's command runs, relative to node_modules/ */
-  main: string;
 }
 
 /** Only the listed countries (and what is always allowed) reach the guarded ports; other ports are untouched. */

@@ -77,6 +77,8 @@ const MUTANTS: Mutant[] = [
     from: "['gh', 'auth', 'login', '--hostname', 'github.com', '--with-token'], token)", to: "['gh', 'auth', 'login', '--hostname', 'github.com', '--with-token', token!])" },
   { kind: 'policy', what: 'a dependency tree is unpacked although its tarballs are not the pinned ones', file: 'payload/lib/npm-tree.ts',
     from: 'if (treeDigest(entries) !== tree.digest) {', to: 'if (false) {' },
+  { kind: 'policy', what: 'a mirror\'s tarball list taken though it is not the tree the devtools step pins', file: 'generator/npm-pins.ts',
+    from: "if (entries.map((e) => e.id).join('\\n') !== tree.packages.join('\\n') || treeDigest(entries) !== tree.digest) {", to: 'if (false) {' },
   { kind: 'policy', what: 'a dependency tree path may climb out of node_modules', file: 'payload/lib/npm-tree.ts',
     from: "if (!path.split('/node_modules/').every((n) => NAME.test(n)) || !VERSION.test(version))", to: 'if (!VERSION.test(version))' },
   { kind: 'secret', what: 'the Tailscale auth key goes to tailscale up as an argument', file: 'payload/steps/tailscale.ts',

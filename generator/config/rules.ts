@@ -7,7 +7,7 @@ import * as msg from './messages';
 import { overlaps, parseRange, rangeText, type AllowRule } from './ports';
 import type { Config } from './schema';
 import { IMAGE_NODE } from '../capabilities/devtools';
-import { devtoolsPins } from '../npm-pins';
+import { DEVTOOLS_PINS } from '../../contract/devtools-pins';
 import { nodeAtLeast } from '../../contract/npm-tree';
 
 export interface RuleCtx {
@@ -81,7 +81,7 @@ const context7NeedsClaude: Rule = (config, ctx) => {
 /** Context7 runs on the distribution's Node.js: an image whose Node is older cannot run it. */
 const context7HasNode: Rule = (config, ctx) => {
   const node = ctx.image && IMAGE_NODE[ctx.image];
-  const need = devtoolsPins().context7.node;
+  const need = DEVTOOLS_PINS.context7.node;
   if (config.devtools.enabled && config.devtools.context7 && node && !nodeAtLeast(node, need)) ctx.report(['devtools', 'context7'], msg.context7Node(need, ctx.image!, node));
 };
 

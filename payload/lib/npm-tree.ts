@@ -1,13 +1,12 @@
-// A pinned dependency tree (contract/plan.ts NpmTree), for a tool that is more than one tarball. Its own
+// A pinned dependency tree (contract/npm-tree.ts NpmTree), for a tool that is more than one tarball. Its own
 // module: only the steps that install such a tool carry it.
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { NpmTree } from '../../contract/plan';
-import { treeDigest, treeId } from '../../contract/npm-tree';
+import { treeDigest, treeId, type NpmTree } from '../../contract/npm-tree';
 import { download, MARKER, NAME, sri, tarballUrl, unpack, VERSION, type FetchOptions } from './npm';
 
 /**
- * A pinned tree (plan.ts NpmTree) into `${root}/node_modules`: every tarball is downloaded and hashed,
+ * A pinned tree (NpmTree) into `${root}/node_modules`: every tarball is downloaded and hashed,
  * the tree's digest recomputed from those hashes, and only when it is the pinned one is anything
  * unpacked, into a fresh node_modules that then takes the old one's place. `${root}/MARKER` holds the
  * digest of what is there.

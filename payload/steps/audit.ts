@@ -1,7 +1,9 @@
 // auditd with firstboot's rules: a rules.d file that augenrules merges into /etc/audit/audit.rules and
 // loads (Debian's auditd.service runs `augenrules --load` too, so the rules come back after a reboot).
 // Never `-e 2`: immutable rules would make a re-run or any change impossible until the next reboot.
+// The rules are this code's own (contract/audit-rules.ts, bundled in): the plan only turns the step on.
 import { dirname } from 'node:path';
+import { AUDIT_RULES } from '../../contract/audit-rules';
 import type { Step } from '../step';
 import type { Fs } from '../lib/fs';
 import type { Log } from '../lib/log';
@@ -17,7 +19,7 @@ const watchedPath = (rule: string) => /^-w\s+(\S+)/.exec(rule)?.[1];
  * The rules this machine can load, and those it cannot. The kernel refuses a watch whose parent
  * directory is missing, and `auditctl -R` stops at the first refused rule, dropping every rule after it.
  */
-async function loadable(fs: Fs, rules: string[]): Promise<{ rules: string[]; skipped: string[] }> {
+async function loadable(fs: Fs, rules: readonly string[]): Promise<{ rules: string[]; skipped: string[] }> {
   const kept: string[] = [];
   const skipped: string[] = [];
   for (const rule of rules) {
@@ -70,7 +72,7 @@ export function ruleIdentity(rule: string): string {
 }
 
 /** Planned rules the kernel does not have loaded. */
-async function notLoaded($: Shell, rules: string[]): Promise<string[]> {
+async function notLoaded($: Shell, rules: readonly string[]): Promise<string[]> {
   const listed = await $({ nothrow: true })`auditctl -l`;
   const loaded = new Set(listed.stdout.split('\n').filter((line) => line.startsWith('-')).map(ruleIdentity));
   return rules.filter((rule) => !loaded.has(ruleIdentity(rule)));
@@ -84,18 +86,19 @@ async function enabledFlag($: Shell): Promise<string | undefined> {
 
 const LOCKED = 'audit rules are locked (enabled 2, an -e 2 in another rules file): they change only after a reboot';
 
-async function planned(fs: Fs, log: Log, rules: string[]) {
+async function planned(fs: Fs, log: Log, rules: readonly string[]) {
   const found = await loadable(fs, rules);
   for (const rule of found.skipped) log.warn(`audit: skipping "${rule}": its parent directory is missing`);
   return found;
 }
 
-export const audit: Step<'audit'> = {
+/** The step, with the rules it loads: its own, or others in a test. */
+export const auditStep = (rules: readonly string[]): Step<'audit'> => ({
   id: 'audit',
   title: 'audit rules',
   after: ['packages'],
-  async check({ params, $, fs, log }) {
-    const wanted = await planned(fs, log, params.rules);
+  async check({ $, fs, log }) {
+    const wanted = await planned(fs, log, rules);
     const drift = await fileDrift(fs, rulesFile(wanted));
     const merged = await $({ nothrow: true })`augenrules --check`;
     if (!merged.ok) drift.push(`augenrules --check failed: ${merged.stderr.trim()}`);
@@ -105,20 +108,22 @@ export const audit: Step<'audit'> = {
     if (missing.length > 0) drift.push(`${missing.length} of ${wanted.rules.length} firstboot audit rules are not loaded`);
     return drift;
   },
-  async apply({ params, $, fs, log }) {
-    await writeFile(fs, rulesFile(await planned(fs, log, params.rules)));
+  async apply({ $, fs, log }) {
+    await writeFile(fs, rulesFile(await planned(fs, log, rules)));
     await enableNow($, 'auditd');
     if ((await enabledFlag($)) === '2') throw new Error(LOCKED);
     await $`augenrules --load`;
   },
-  async verify({ params, $, fs, log }) {
+  async verify({ $, fs, log }) {
     const problems: string[] = [];
     const enabled = await enabledFlag($);
     if (enabled === undefined) problems.push('auditctl -s failed: is auditd installed?');
     else if (enabled === '0') problems.push('auditing is disabled (auditctl -s: enabled 0)');
     else if (enabled === '2') problems.push(LOCKED);
-    const { rules } = await planned(fs, log, params.rules);
-    problems.push(...(await notLoaded($, rules)).map((rule) => `audit rule not loaded: ${rule}`));
+    const loaded = await planned(fs, log, rules);
+    problems.push(...(await notLoaded($, loaded.rules)).map((rule) => `audit rule not loaded: ${rule}`));
     return [...problems, ...(await unitsDown($, ['auditd']))];
   },
-};
+});
+
+export const audit = auditStep(AUDIT_RULES);

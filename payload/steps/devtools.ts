@@ -1,8 +1,10 @@
 // The developer toolchain. Debian's tools and Nix come from the packages step; here: Nix set up for the
 // admin (flakes and the nix command, the nix-users group that may reach the daemon), Claude Code and
 // Context7 from their npm pins, Context7 registered in the admin's Claude Code settings, and gh logged
-// in with the github_token secret, which goes to gh on stdin.
+// in with the github_token secret, which goes to gh on stdin. The pins are this code's own
+// (contract/devtools-pins.ts, bundled in): the plan says only which tools are on.
 import type { DevtoolsPlan } from '../../contract/plan';
+import { DEVTOOLS_PINS, type DevtoolsPins } from '../../contract/devtools-pins';
 import type { Step, Ctx } from '../step';
 import type { Fs } from '../lib/fs';
 import type { Shell } from '../lib/shell';
@@ -20,18 +22,19 @@ const FEATURES = 'experimental-features = nix-command flakes';
 const NIX_DAEMON = 'nix-daemon.service';
 
 const arch = () => process.arch as 'x64' | 'arm64';
-const claudeOf = (p: DevtoolsPlan) => p.claude?.[arch()];
+/** what the plan turns on, as pinned */
+const pinned = (p: DevtoolsPlan, pins: DevtoolsPins) => ({ claude: p.claude ? pins.claude[arch()] : undefined, context7: p.context7 ? pins.context7 : undefined });
+type Pinned = ReturnType<typeof pinned>;
 const home = (user: string) => `/home/${user}`;
 /** a command as the admin, in its own HOME (the admin step installed sudo) */
 const asAdmin = ($: Shell, user: string, argv: string[], input?: string) => $({ nothrow: true, input, timeout: '60s' })`sudo -u ${user} -H ${argv}`;
 
 /** The commands on the admin's PATH: Claude Code's own updater stays off, firstboot's pins update it. */
-function wrappers(p: DevtoolsPlan): FileSpec[] {
-  const claude = claudeOf(p);
+function wrappers({ claude, context7 }: Pinned): FileSpec[] {
   const script = (what: string, line: string) => `#!/bin/sh\n${header(what)}${line} "$@"\n`;
   return [
     ...(claude ? [{ path: '/usr/local/bin/claude', content: script('Claude Code, pinned', `DISABLE_AUTOUPDATER=1 exec ${DEVTOOLS}/node_modules/${claude.name}/claude`), mode: 0o755 }] : []),
-    ...(p.context7 ? [{ path: '/usr/local/bin/context7-mcp', content: script('the Context7 MCP server, pinned', `exec node ${CONTEXT7_ROOT}/node_modules/${p.context7.main}`), mode: 0o755 }] : []),
+    ...(context7 ? [{ path: '/usr/local/bin/context7-mcp', content: script('the Context7 MCP server, pinned', `exec node ${CONTEXT7_ROOT}/node_modules/${context7.main}`), mode: 0o755 }] : []),
   ];
 }
 
@@ -58,15 +61,15 @@ async function installed(fs: Fs, root: string, pin: string): Promise<boolean> {
   return (await fs.read(`${root}/${MARKER}`)) === pin;
 }
 
-async function drift(ctx: Ctx<DevtoolsPlan>): Promise<string[]> {
+async function drift(ctx: Ctx<DevtoolsPlan>, pins: DevtoolsPins): Promise<string[]> {
   const { params: p, $, fs } = ctx;
-  const out = [...(await filesDrift(fs, [await nixConf(fs), ...wrappers(p)])), ...(await unitsDown($, [NIX_DAEMON]))];
+  const { claude, context7 } = pinned(p, pins);
+  const out = [...(await filesDrift(fs, [await nixConf(fs), ...wrappers({ claude, context7 })])), ...(await unitsDown($, [NIX_DAEMON]))];
   const groups = (await $({ nothrow: true })`id -nG ${p.user}`).stdout.split(/\s+/);
   if (!groups.includes('nix-users')) out.push(`${p.user} is not in nix-users (the group that may use the Nix daemon)`);
-  const claude = claudeOf(p);
   if (claude && !(await installed(fs, `${DEVTOOLS}/node_modules/${claude.name}`, claude.integrity))) out.push(`Claude Code ${claude.version} is not installed`);
-  if (p.context7) {
-    if (!(await installed(fs, CONTEXT7_ROOT, p.context7.digest))) out.push('the Context7 MCP server is not installed');
+  if (context7) {
+    if (!(await installed(fs, CONTEXT7_ROOT, context7.digest))) out.push('the Context7 MCP server is not installed');
     const claudeJson = await claudeSettings(fs, p.user);
     if (JSON.stringify(claudeJson?.settings.mcpServers?.context7) !== JSON.stringify(CONTEXT7_SERVER)) out.push(`Context7 is not in ${p.user}'s Claude Code MCP servers`);
   }
@@ -78,30 +81,31 @@ async function drift(ctx: Ctx<DevtoolsPlan>): Promise<string[]> {
   return out;
 }
 
-export const devtools: Step<'devtools'> = {
+/** The step, with the pins it installs: its own, or others in a test. */
+export const devtoolsStep = (pins: DevtoolsPins): Step<'devtools'> => ({
   id: 'devtools',
   title: 'developer toolchain',
   after: ['packages', 'admin'],
-  check: drift,
+  check: (ctx) => drift(ctx, pins),
   async apply(ctx) {
     const { params: p, $, fs, plan, log } = ctx;
+    const { claude, context7 } = pinned(p, pins);
     // generate said so already; here it fails before anything is fetched
-    if (p.context7 && !nodeAtLeast(process.versions.node, p.context7.node)) throw new Error(`the Context7 MCP server needs Node.js ${p.context7.node} or later; this server has ${process.versions.node}`);
+    if (context7 && !nodeAtLeast(process.versions.node, context7.node)) throw new Error(`the Context7 MCP server needs Node.js ${context7.node} or later; this server has ${process.versions.node}`);
     if (await writeFiles(fs, [await nixConf(fs)])) await $`systemctl try-restart ${NIX_DAEMON}`;
     await $`usermod --append --groups nix-users ${p.user}`;
     await enableNow($, NIX_DAEMON);
     const fetch = { registry: plan.npm.registry, log: (line: string) => log.info(line) };
-    const claude = claudeOf(p);
     if (claude) await npmInstall.packages([claude], { ...fetch, root: DEVTOOLS });
-    if (p.context7) {
-      await treeInstall.tree(p.context7, { ...fetch, root: CONTEXT7_ROOT });
+    if (context7) {
+      await treeInstall.tree(context7, { ...fetch, root: CONTEXT7_ROOT });
       const claudeJson = await claudeSettings(fs, p.user);
       if (!claudeJson) throw new Error(`${home(p.user)}/.claude.json is not JSON; Context7 was not added to it`);
       const { path, settings } = claudeJson;
       settings.mcpServers = { ...settings.mcpServers, context7: CONTEXT7_SERVER };
       await fs.write(path, JSON.stringify(settings, null, 2) + '\n', { mode: 0o600, owner: `${p.user}:${p.user}` });
     }
-    await writeFiles(fs, wrappers(p));
+    await writeFiles(fs, wrappers({ claude, context7 }));
     if (p.github) {
       const token = await ctx.secret(p.github);
       if (token === undefined) return;
@@ -111,7 +115,7 @@ export const devtools: Step<'devtools'> = {
   },
   async verify({ params: p, $ }) {
     const problems = await unitsDown($, [NIX_DAEMON]);
-    const tools = ['git', 'gh', 'sqlite3', 'psql', 'redis-cli', 'cc', 'nix', ...(claudeOf(p) ? ['claude'] : [])];
+    const tools = ['git', 'gh', 'sqlite3', 'psql', 'redis-cli', 'cc', 'nix', ...(p.claude ? ['claude'] : [])];
     for (const tool of tools) {
       if (!(await asAdmin($, p.user, [tool, '--version'])).ok) problems.push(`${tool} --version does not run for ${p.user}`);
     }
@@ -119,4 +123,6 @@ export const devtools: Step<'devtools'> = {
     if (!(await asAdmin($, p.user, ['nix', 'store', 'ping', '--store', 'daemon'])).ok) problems.push(`the Nix daemon does not answer ${p.user}`);
     return problems;
   },
-};
+});
+
+export const devtools = devtoolsStep(DEVTOOLS_PINS);

@@ -4,6 +4,8 @@ import * as assert from 'uvu/assert';
 import { loadConfig } from '../../generator/config/load';
 import { plan } from '../../generator/plan';
 import type { Plan } from '../../contract/plan';
+import { DEVTOOLS_PINS } from '../../contract/devtools-pins';
+import { nodeNeeded } from '../../generator/capabilities/devtools';
 
 const KEY = 'examples/demo_ed25519.pub';
 
@@ -83,6 +85,23 @@ test('the plan is pure: same config, same plan and hash; another config, another
   assert.equal(a, await planFor('timezone: Europe/Paris\n'));
   assert.is.not(a.configHash, (await planFor('timezone: Europe/Berlin\n')).configHash);
   assert.equal(JSON.parse(JSON.stringify(a)), a, 'JSON-serialisable');
+});
+
+test('devtools: the plan says only what the config turns on; the pins travel in the step\'s code, and generate still names the Node.js Context7 needs', async () => {
+  const p = await planFor('devtools: {enabled: true, context7: true, github_token: secret:gh}\n');
+  assert.equal(step(p, 'devtools'), { id: 'devtools', user: 'admin', claude: true, context7: true, github: 'gh' });
+  const text = JSON.stringify(p);
+  for (const pinned of [DEVTOOLS_PINS.claude.x64.integrity, DEVTOOLS_PINS.claude.arm64.integrity, DEVTOOLS_PINS.context7.digest, DEVTOOLS_PINS.context7.packages[0]]) {
+    assert.not.ok(text.includes(pinned), pinned);
+  }
+  assert.match(nodeNeeded(p) ?? '', `devtools.context7 needs Node.js ${DEVTOOLS_PINS.context7.node} or later on the server`);
+  const claudeOnly = await planFor('devtools: {enabled: true}\n');
+  assert.equal(step(claudeOnly, 'devtools'), { id: 'devtools', user: 'admin', claude: true });
+  assert.is(nodeNeeded(claudeOnly), undefined);
+});
+
+test('audit: the plan only turns the step on; its rules travel in the step\'s code', async () => {
+  assert.equal(step(await planFor(''), 'audit'), { id: 'audit' });
 });
 
 test.run();

@@ -14,6 +14,8 @@ import { plan } from '../../generator/plan';
 import { loadConfig } from '../../generator/config/load';
 import { standInPayload } from '../payload-stand-in';
 import type { Plan } from '../../contract/plan';
+import { DEVTOOLS_PINS } from '../../contract/devtools-pins';
+import pins from '../../generator/pins.json' with { type: 'json' };
 
 const DEMO = 'examples/demo_ed25519.pub';
 const tmp = mkdtempSync(join(tmpdir(), 'firstboot-render-'));
@@ -116,6 +118,27 @@ test('a capability the config turns off costs nothing: its code is not in the us
     assert.not.ok(text(lean).includes(MARKERS[id]), `${id} is off, yet "${MARKERS[id]}" is in the payload`);
     assert.not.ok(existsSync(join(lean, 'steps', `${id}.mjs`)));
   }
+});
+
+test('the devtools step\'s pins and the audit step\'s rules travel in that step\'s own code, and in no other piece', () => {
+  const built = readPayload();
+  const text = (names: string[]) => names.map((name) => built.files[name]).join('\n');
+  const carried = {
+    devtools: [DEVTOOLS_PINS.claude.x64.integrity, DEVTOOLS_PINS.claude.arm64.integrity, DEVTOOLS_PINS.context7.digest, DEVTOOLS_PINS.context7.packages.at(-1)!],
+    // the rules as the minified code builds them: their paths, keys and filters
+    audit: ['/etc/security/opasswd', 'audit-config', ' -F auid>=1000 -F auid!=unset'],
+  };
+  for (const [id, data] of Object.entries(carried)) {
+    const own = new Set(built.pieces[id].filter((name) => !built.pieces.main.includes(name)));
+    const others = Object.keys(built.files).filter((name) => !own.has(name) && name !== 'pieces.json');
+    for (const item of data) {
+      assert.ok(text([...own]).includes(item), `${item} is not in the ${id} step's code`);
+      assert.not.ok(text(others).includes(item), `${item} is in another piece`);
+    }
+  }
+  // each Context7 tarball's own sha512 is for a mirror (generator/pins.json): the server needs only the tree's digest
+  const devtools = text(built.pieces.devtools);
+  assert.not.ok(pins.context7.tree.some((tarball) => devtools.includes(tarball.integrity)));
 });
 
 test('any subset of capabilities runs: each step the plan has loads from what was unpacked', async () => {

@@ -1,19 +1,20 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { audit, ruleIdentity, RULES_FILE } from '../../payload/steps/audit';
-import { auditPlan } from '../../generator/capabilities/audit';
+import { audit, auditStep, ruleIdentity, RULES_FILE } from '../../payload/steps/audit';
+import { AUDIT_RULES } from '../../contract/audit-rules';
 import { stepContext, type TestCtx } from './context';
 import { rejects } from '../rejects';
 import type { AuditPlan } from '../../contract/plan';
 
-const small: AuditPlan = {
-  id: 'audit',
-  rules: [
-    '-w /etc/passwd -p wa -k identity',
-    '-w /etc/sudoers.d/ -p wa -k sudoers',
-    '-a always,exit -F arch=b64 -S init_module,finit_module,delete_module -k modules',
-  ],
-};
+/** the plan turns the step on; the rules are the step's own */
+const PLAN: AuditPlan = { id: 'audit' };
+
+/** the step with three of the rules */
+const small = auditStep([
+  '-w /etc/passwd -p wa -k identity',
+  '-w /etc/sudoers.d/ -p wa -k sudoers',
+  '-a always,exit -F arch=b64 -S init_module,finit_module,delete_module -k modules',
+]);
 
 /** what auditctl -l (audit 3.0.9, x86_64) prints for `small`: no trailing slash, -F key=, syscall number order */
 const SMALL_LOADED = [
@@ -65,9 +66,9 @@ function converged<P>(ctx: TestCtx<P>, loaded: string) {
 }
 
 test('a stock machine: writes the rules file, starts auditd and loads the rules', async () => {
-  const ctx = stepContext(small);
+  const ctx = stepContext(PLAN);
   stock(ctx);
-  assert.equal(await audit.check(ctx), [
+  assert.equal(await small.check(ctx), [
     `${RULES_FILE} is missing`,
     '/etc/audit/audit.rules is not up to date with /etc/audit/rules.d',
     'auditd is not enabled',
@@ -75,31 +76,33 @@ test('a stock machine: writes the rules file, starts auditd and loads the rules'
     '3 of 3 firstboot audit rules are not loaded',
   ]);
   const before = ctx.$.commands.length;
-  await audit.apply(ctx);
+  await small.apply(ctx);
   assert.equal(ctx.$.commands.slice(before), ['systemctl enable --now auditd', 'auditctl -s', 'augenrules --load']);
   assert.is(await ctx.fs.read(RULES_FILE), SMALL_FILE);
   assert.is((await ctx.fs.stat(RULES_FILE))?.mode, 0o640);
 });
 
 test('a converged machine: check is empty and nothing is written or run that changes state', async () => {
-  const ctx = stepContext(small);
+  const ctx = stepContext(PLAN);
   stock(ctx);
-  await audit.apply(ctx);
+  await small.apply(ctx);
   converged(ctx, SMALL_LOADED);
   const writes = ctx.fs.writes.length;
   const before = ctx.$.commands.length;
-  assert.equal(await audit.check(ctx), []);
+  assert.equal(await small.check(ctx), []);
   assert.is(ctx.fs.writes.length, writes);
   const ran = ctx.$.commands.slice(before);
   assert.ok(ran.every((cmd) => /^(augenrules --check|auditctl -l|systemctl is-(enabled|active) )/.test(cmd)), ran.join('\n'));
 });
 
-test('the full plan loads on Debian 12 x86_64 as auditctl -l lists it', async () => {
-  const plan = auditPlan();
-  const ctx = stepContext(plan);
+test('the step\'s own rules, from a plan that only turns it on, load on Debian 12 x86_64 as auditctl -l lists them', async () => {
+  const ctx = stepContext(PLAN);
   stock(ctx);
   await audit.apply(ctx);
-  // auditctl -l of the plan as loaded: syscalls by number, keys as -F key=, auid unset as -1
+  const lines = ((await ctx.fs.read(RULES_FILE)) ?? '').split('\n');
+  // each rule, loaded or (its parent directory missing on this stand-in) skipped with the reason
+  for (const rule of AUDIT_RULES) assert.ok(lines.includes(rule) || lines.includes(`# skipped, its parent directory is missing: ${rule}`), rule);
+  // auditctl -l of the rules as loaded: syscalls by number, keys as -F key=, auid unset as -1
   const listed = [
     ...['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/gshadow', '/etc/security/opasswd'].map((p) => `-w ${p} -p wa -k identity`),
     '-w /etc/sudoers -p wa -k sudoers',
@@ -128,75 +131,75 @@ test('the full plan loads on Debian 12 x86_64 as auditctl -l lists it', async ()
 });
 
 test('a user edit to the managed file is undone', async () => {
-  const ctx = stepContext(small);
+  const ctx = stepContext(PLAN);
   debianDirs(ctx);
   converged(ctx, SMALL_LOADED);
   ctx.fs.seed(RULES_FILE, SMALL_FILE + '-w /tmp -p wa -k mine\n', 0o644);
-  assert.equal(await audit.check(ctx), [`${RULES_FILE} differs`, `${RULES_FILE} has mode 0644, wants 0640`]);
+  assert.equal(await small.check(ctx), [`${RULES_FILE} differs`, `${RULES_FILE} has mode 0644, wants 0640`]);
   // what apply runs on a running auditd: enabling it again only re-syncs the SysV links
   ctx.$.on('systemctl enable --now auditd', { stderr: SYSV_SYNC }).on('auditctl -s', { stdout: STATUS(1) }).on('augenrules --load', LOADS);
-  await audit.apply(ctx);
+  await small.apply(ctx);
   assert.is(await ctx.fs.read(RULES_FILE), SMALL_FILE);
-  assert.equal(await audit.check(ctx), []);
+  assert.equal(await small.check(ctx), []);
 });
 
 test('a watch whose parent directory is missing is skipped, so the rules after it still load', async () => {
   // a missing directory under an existing one is kept: the kernel watches it by name until it appears
-  const absentDir: AuditPlan = { id: 'audit', rules: ['-w /etc/netplan/ -p wa -k network'] };
-  const ctx = stepContext(absentDir);
+  const absentDir = auditStep(['-w /etc/netplan/ -p wa -k network']);
+  const ctx = stepContext(PLAN);
   stock(ctx);
-  await audit.apply(ctx);
+  await absentDir.apply(ctx);
   assert.match((await ctx.fs.read(RULES_FILE)) ?? '', /^-w \/etc\/netplan\/ -p wa -k network$/m);
 
-  const missing: AuditPlan = { id: 'audit', rules: ['-w /opt/app/config.yaml -p wa -k app', '-w /etc/passwd -p wa -k identity'] };
-  const other = stepContext(missing);
+  const missing = auditStep(['-w /opt/app/config.yaml -p wa -k app', '-w /etc/passwd -p wa -k identity']);
+  const other = stepContext(PLAN);
   stock(other);
-  await audit.apply(other);
+  await missing.apply(other);
   const file = (await other.fs.read(RULES_FILE)) ?? '';
   assert.match(file, /^# skipped, its parent directory is missing: -w \/opt\/app\/config.yaml -p wa -k app$/m);
   assert.match(file, /^-w \/etc\/passwd -p wa -k identity$/m);
   assert.ok(other.lines.some((line) => line.includes('[WARN] audit: skipping "-w /opt/app/config.yaml')));
   converged(other, '-w /etc/passwd -p wa -k identity');
-  assert.equal(await audit.check(other), []);
-  assert.equal(await audit.verify(other), []);
+  assert.equal(await missing.check(other), []);
+  assert.equal(await missing.verify(other), []);
 });
 
 test('verify reads auditctl -s and -l: disabled, locked, missing rules and a stopped auditd are problems', async () => {
-  const ctx = stepContext(small);
+  const ctx = stepContext(PLAN);
   debianDirs(ctx);
   converged(ctx, SMALL_LOADED);
   ctx.$.on('auditctl -s', { stdout: STATUS(1) });
-  assert.equal(await audit.verify(ctx), []);
+  assert.equal(await small.verify(ctx), []);
 
   ctx.$.on('auditctl -s', { stdout: STATUS(0) })
     .on('auditctl -l', { stdout: SMALL_LOADED.split('\n').slice(0, 2).join('\n') + '\n' })
     .on('systemctl is-active --quiet auditd', { exitCode: 3 });
-  assert.equal(await audit.verify(ctx), [
+  assert.equal(await small.verify(ctx), [
     'auditing is disabled (auditctl -s: enabled 0)',
     'audit rule not loaded: -a always,exit -F arch=b64 -S init_module,finit_module,delete_module -k modules',
     'auditd is not running',
   ]);
 
   ctx.$.on('auditctl -s', { stdout: STATUS(2) });
-  assert.match((await audit.verify(ctx))[0], /locked \(enabled 2/);
+  assert.match((await small.verify(ctx))[0], /locked \(enabled 2/);
 
   ctx.$.on('auditctl -s', { exitCode: 1, stderr: 'auditctl: command not found' });
-  assert.match((await audit.verify(ctx))[0], /auditctl -s failed/);
+  assert.match((await small.verify(ctx))[0], /auditctl -s failed/);
 });
 
 test('locked rules (another file set -e 2): apply fails before trying to load', async () => {
-  const ctx = stepContext(small);
+  const ctx = stepContext(PLAN);
   stock(ctx);
   ctx.$.on('auditctl -s', { stdout: STATUS(2) });
-  await rejects(() => audit.apply(ctx), /locked \(enabled 2.*reboot/);
+  await rejects(() => small.apply(ctx), /locked \(enabled 2.*reboot/);
   assert.not.ok(ctx.$.commands.includes('augenrules --load'));
 });
 
 test('a rule the kernel refuses fails the step with auditctl\'s message', async () => {
-  const ctx = stepContext(small);
+  const ctx = stepContext(PLAN);
   stock(ctx);
   ctx.$.on('augenrules --load', { exitCode: 1, stderr: 'Error sending add rule data request (No such file or directory)\nThere was an error in line 6 of /etc/audit/audit.rules\n' });
-  await rejects(() => audit.apply(ctx), /augenrules --load: exit 1: Error sending add rule/);
+  await rejects(() => small.apply(ctx), /augenrules --load: exit 1: Error sending add rule/);
 });
 
 test('rule identity matches auditctl -l normalisation, and nothing looser', () => {

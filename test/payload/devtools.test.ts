@@ -3,15 +3,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { DevtoolsPlan } from '../../contract/plan';
-import { devtools, DEVTOOLS } from '../../payload/steps/devtools';
+import { devtools, devtoolsStep, DEVTOOLS } from '../../payload/steps/devtools';
 import { MARKER, npmInstall } from '../../payload/lib/npm';
 import { treeInstall } from '../../payload/lib/npm-tree';
-import { devtoolsPins } from '../../generator/npm-pins';
+import { DEVTOOLS_PINS as pins } from '../../contract/devtools-pins';
 import { stepContext, type TestCtx } from './context';
 import { rejects } from '../rejects';
 
-const pins = devtoolsPins();
-const params: DevtoolsPlan = { id: 'devtools', user: 'dev', claude: pins.claude, context7: pins.context7, github: 'github' };
+const params: DevtoolsPlan = { id: 'devtools', user: 'dev', claude: true, context7: true, github: 'github' };
 const CLAUDE = `${DEVTOOLS}/node_modules/${pins.claude[process.arch as 'x64']?.name}`;
 const DEBIAN_NIX_CONF = '# see https://nixos.org/nix/manual/#sec-conf-file\nsandbox = false\n';
 const TOKEN = 'ghp_the-github-token';
@@ -114,8 +113,9 @@ test('a refused gh login fails the step with gh\'s reason; a .claude.json that i
 });
 
 test('Context7 on a Node.js older than it needs: the step fails before it fetches anything', async () => {
-  const { ctx, fetched } = machine({ ...params, context7: { ...pins.context7, node: '99.0.0' } });
-  await rejects(() => devtools.apply(ctx), new RegExp(`Context7 MCP server needs Node.js 99.0.0 or later; this server has ${process.versions.node}`));
+  const { ctx, fetched } = machine();
+  const newer = devtoolsStep({ ...pins, context7: { ...pins.context7, node: '99.0.0' } });
+  await rejects(() => newer.apply(ctx), new RegExp(`Context7 MCP server needs Node.js 99.0.0 or later; this server has ${process.versions.node}`));
   assert.equal(fetched, []);
 });
 

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import type { Plan } from '../../contract/plan';
+import { DEVTOOLS_PINS } from '../../contract/devtools-pins';
 import { journalArgs, SSHD_JOURNAL, SUDO_JOURNAL } from '../../payload/lib/journal';
 import { stepOf, type KeyPair } from './userdata';
 import type { Vm } from './vm';
@@ -141,14 +142,17 @@ export async function checkInside(vm: Vm, e: Expect): Promise<void> {
 /** The developer toolchain, as the admin uses it: each tool runs, Nix through its daemon, Claude Code talks to Context7. */
 export async function checkDevtools(vm: Vm, e: Expect): Promise<void> {
   const step = stepOf(e.plan, 'devtools')!;
+  assert.ok(step.claude && step.context7, 'the plan turns Claude Code and Context7 on');
+  // the pins the devtools step's code carries
+  const { claude, context7 } = DEVTOOLS_PINS;
   for (const tool of ['git', 'gh', 'sqlite3', 'psql', 'redis-cli', 'cc', 'make', 'nix']) await asAdmin(vm, e, `${tool} --version`);
   assert.is((await asAdmin(vm, e, 'systemctl is-active nix-daemon.service')).trim(), 'active');
   // flakes and the nix command are on, and the admin reaches the store only through the daemon
   assert.is((await asAdmin(vm, e, "nix eval --expr '1 + 1'")).trim(), '2');
   await asAdmin(vm, e, 'nix store ping --store daemon');
-  assert.match(await asAdmin(vm, e, 'claude --version'), `${step.claude!.x64.version} (Claude Code)`);
-  assert.is((await sudo(vm, e, `cat /usr/local/lib/firstboot-devtools/node_modules/${step.claude!.x64.name}/.firstboot-integrity`)).trim(), step.claude!.x64.integrity);
-  assert.is((await sudo(vm, e, 'cat /usr/local/lib/firstboot-devtools/context7/.firstboot-integrity')).trim(), step.context7!.digest);
+  assert.match(await asAdmin(vm, e, 'claude --version'), `${claude.x64.version} (Claude Code)`);
+  assert.is((await sudo(vm, e, `cat /usr/local/lib/firstboot-devtools/node_modules/${claude.x64.name}/.firstboot-integrity`)).trim(), claude.x64.integrity);
+  assert.is((await sudo(vm, e, 'cat /usr/local/lib/firstboot-devtools/context7/.firstboot-integrity')).trim(), context7.digest);
   // Claude Code starts the Context7 server from the admin's settings and it answers (offline: no tool is called)
   const mcp = await asAdmin(vm, e, 'timeout 120 claude mcp get context7');
   assert.match(mcp, /Scope: User config/);

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { auditPlan } from '../../../generator/capabilities/audit';
+import { AUDIT_RULES as rules } from '../../contract/audit-rules';
 
-const rules = auditPlan().rules;
+
 const syscallRules = rules.filter((rule) => rule.startsWith('-a '));
 const watches = rules.filter((rule) => rule.startsWith('-w '));
 
