@@ -2,7 +2,7 @@
 // applied to the source in turn, the fast tests run against it, and the file put back. A mutant the
 // tests do not catch is a behaviour nothing guards. Not part of npm test: it runs the suite once per
 // mutant (a few minutes in all). `npm run mutants -- WORD` runs only the mutants whose file or
-// description holds WORD.
+// description holds WORD; `-- --check` only checks that each finds its text.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -221,6 +221,14 @@ function fastTests(): { caught: boolean; by: string } {
   const passed = Number(output.match(/Passed:\s+(\d+)/)?.[1] ?? 0);
   const caught = run.status !== 0 || passed < total;
   return { caught, by: failed ?? (caught ? `exit ${run.status}, ${passed} of ${total} passed` : '') };
+}
+
+// `npm run mutants -- --check`: only that each mutant's text is still in its file once (after a merge)
+if (process.argv[2] === '--check') {
+  const stale = MUTANTS.filter((m) => readFileSync(m.file, 'utf8').split(m.from).length !== 2);
+  for (const m of stale) console.log(`${m.file}: "${m.what}" does not find its text exactly once`);
+  console.log(`${MUTANTS.length - stale.length} of ${MUTANTS.length} mutants find their text`);
+  process.exit(stale.length ? 1 : 0);
 }
 
 // a suite that fails unmutated would count every mutant as caught
