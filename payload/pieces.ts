@@ -39,8 +39,8 @@ function piecesIn(tgz: Buffer): Record<string, Buffer> {
 }
 
 /**
- * Downloads the pieces, checks every file against the plan's digest, and only then writes those the
- * folder lacks (each whole or not at all). Throws why not, with nothing written.
+ * Downloads the pieces, checks every file against the plan's digest, and only then writes those of
+ * the plan's modules that the folder lacks (each whole or not at all). Throws why not, with nothing written.
  */
 export async function fetchPieces(plan: WithPieces, dir: string, options: Omit<FetchOptions, 'registry' | 'maxBytes'>): Promise<number> {
   const url = piecesUrl(plan);
@@ -61,7 +61,10 @@ export async function fetchPieces(plan: WithPieces, dir: string, options: Omit<F
   if (digest !== plan.pieces.digest) {
     throw new Error(`${url} holds ${Object.keys(files).length} files that are not the pieces this plan pins (their digest differs): a mirror or server served something else`);
   }
-  const missing = Object.keys(files).filter((name) => !existsSync(join(dir, name)));
+  // only what this plan runs, as the user-data would have carried it: pieces.json (checked with the rest) says which files each needs
+  const needs = JSON.parse(files['pieces.json']?.toString() ?? '{}') as Record<string, string[]>;
+  const wanted = new Set(planModules(plan).flatMap((module) => needs[module.replace(/^steps\//, '').replace(/\.mjs$/, '')] ?? []));
+  const missing = [...wanted].filter((name) => Object.hasOwn(files, name) && !existsSync(join(dir, name)));
   for (const name of missing) {
     const file = join(dir, name);
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });

@@ -25,8 +25,14 @@ const FILES = {
   'steps/report.mjs': 'report step\n',
   'daily-report.mjs': 'report\n',
   'lib/chunk-SHARED.mjs': 'shared\n'.repeat(3000),
-  'pieces.json': '{}\n',
+  'steps/unused.mjs': 'a step this plan does not have\n',
+  'pieces.json': JSON.stringify({
+    main: ['main.mjs'], ssh: ['steps/ssh.mjs'], geoip: ['steps/geoip.mjs', 'lib/chunk-SHARED.mjs'], report: ['steps/report.mjs', 'lib/chunk-SHARED.mjs'],
+    'daily-report': ['daily-report.mjs'], unused: ['steps/unused.mjs'],
+  }),
 };
+/** what the plan below runs and the user-data did not carry */
+const FETCHED = ['daily-report.mjs', 'lib/chunk-SHARED.mjs', 'steps/geoip.mjs', 'steps/report.mjs'];
 const payload = (files: Record<string, string> = FILES): Payload => ({ files, pieces: {}, unpack: '' });
 const VERSION = '9.9.9';
 const TARBALL = piecesTarball(payload(), VERSION);
@@ -63,7 +69,7 @@ function server(url: string, digest = TARBALL.digest) {
 const files = (dir: string): string[] => readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => statSync(join(dir, name)).isFile()).sort();
 const CARRIED = ['main.mjs', 'steps/ssh.mjs'];
 
-test('firstboot pieces --out, served over HTTP: the missing pieces land whole, root-only, and the rest is untouched', async () => {
+test('firstboot pieces --out, served over HTTP: the plan\'s missing pieces land whole, root-only; the rest is untouched', async () => {
   const out = mkdtempSync(join(tmpdir(), 'firstboot-out-'));
   cleanups.push(() => rmSync(out, { recursive: true, force: true }));
   writeFileSync(join(out, TARBALL.name), TARBALL.data);
@@ -77,15 +83,15 @@ test('firstboot pieces --out, served over HTTP: the missing pieces land whole, r
   const s = server(`http://127.0.0.1:${(folder.address() as AddressInfo).port}/firstboot`);
   writeFileSync(join(s.dir, 'main.mjs'), 'the running runner\n');
 
-  assert.is(await fetchPieces(s.plan, s.dir, s.options), 5);
-  assert.equal(files(s.dir), Object.keys(FILES).sort());
-  for (const name of Object.keys(FILES).filter((n) => !CARRIED.includes(n))) {
+  assert.is(await fetchPieces(s.plan, s.dir, s.options), 4);
+  assert.equal(files(s.dir), [...CARRIED, ...FETCHED].sort(), 'only what the plan runs: no other step, no pieces.json');
+  for (const name of FETCHED) {
     assert.is(readFileSync(join(s.dir, name), 'utf8'), FILES[name as keyof typeof FILES], name);
     assert.is(statSync(join(s.dir, name)).mode & 0o777, 0o600, name);
   }
   assert.is(readFileSync(join(s.dir, 'main.mjs'), 'utf8'), 'the running runner\n', 'a file already there is left alone');
   assert.equal(readdirSync(join(s.root, '.downloads')), [], 'no part file left');
-  assert.match(s.lines.join('\n'), /5 files added, all checked against sha512-/);
+  assert.match(s.lines.join('\n'), /4 files added, all checked against sha512-/);
 });
 
 test('the file is named by version and digest: versions share a folder', () => {
