@@ -3,7 +3,7 @@
 // Packages go in through the real `npm publish`, as a release puts firstboot on npm, and come out as
 // any client fetches them: a server's payload by tarball URL (payload/lib/npm.ts).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, linkSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ export interface RegistryOptions {
 export interface Registry {
   /** http://127.0.0.1:PORT/ */
   url: string;
+  port: number;
   /** Verdaccio's log: one line per request, and its errors */
   log: string;
   storage: string;
@@ -135,6 +136,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   const url = `http://127.0.0.1:${port}/`;
   const registry: Registry = {
     url,
+    port,
     log,
     storage,
     async publish(path) {
@@ -144,7 +146,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       // npm 11 prints one object; inside a workspace it is keyed by the package's name
       const result = (('id' in (printed as object)) ? printed : Object.values(printed as object)[0]) as { name: string; version: string; integrity: string };
       const pkg = { name: result.name, version: result.version };
-      const served = await fetch(tarballUrl(url, pkg));
+      // as the payload asks: Verdaccio gzips a response again when the client accepts it, minutes for Claude Code's 190 MB
+      const served = await fetch(tarballUrl(url, pkg), { headers: { 'accept-encoding': 'identity' } });
       if (!served.ok) throw new Error(`${pkg.name}@${pkg.version}: published, but ${tarballUrl(url, pkg)} answers HTTP ${served.status}`);
       const integrity = sri(Buffer.from(await served.arrayBuffer()));
       const sent = file ? sri(readFileSync(path)) : result.integrity;
@@ -204,21 +207,23 @@ export async function withRegistry<T>(options: RegistryOptions, fn: (registry: R
   }
 }
 
-/** `npm pack DIR` (its scripts run) into a temporary folder: the tarball's path. */
-export async function pack(dir: string): Promise<string> {
+/** `npm pack DIR` into a temporary folder: the tarball's path. */
+export async function pack(dir: string, options: { scripts?: boolean } = {}): Promise<string> {
   const out = mkdtempSync(join(tmpdir(), 'firstboot-pack-'));
-  const [result] = lastJson(await npm(['pack', resolve(dir), '--json', '--pack-destination', out], out)) as { filename: string }[];
+  const args = ['pack', resolve(dir), '--json', '--pack-destination', out, ...(options.scripts === false ? ['--ignore-scripts'] : [])];
+  const [result] = lastJson(await npm(args, out)) as { filename: string }[];
   return join(out, result.filename);
 }
 
 let packed: Promise<string> | undefined;
 
 /**
- * `npm pack` of the checkout, once per process: the tarball `publishCheckout` sends, byte for byte, for
- * tests that start many registries and must not rebuild dist/ under a CLI that is running
- * (`registry.publish(await packCheckout())`).
+ * `npm pack` of the checkout as it is built (`npm run build` first, as `npm test` and `npm run test:vm` do),
+ * once per process: what `publishCheckout` sends, byte for byte, without rebuilding dist/ under a CLI
+ * the test may be running. For tests that start many registries: `registry.publish(await packCheckout())`.
  */
 export function packCheckout(): Promise<string> {
-  packed ??= pack(CHECKOUT);
+  if (!existsSync(join(CHECKOUT, 'dist/firstboot.js'))) return Promise.reject(new Error('dist/ is not built: npm run build first'));
+  packed ??= pack(CHECKOUT, { scripts: false });
   return packed;
 }
