@@ -207,9 +207,9 @@ export async function withRegistry<T>(options: RegistryOptions, fn: (registry: R
   }
 }
 
-/** `npm pack DIR` into a temporary folder: the tarball's path. */
-export async function pack(dir: string, options: { scripts?: boolean } = {}): Promise<string> {
-  const out = mkdtempSync(join(tmpdir(), 'firstboot-pack-'));
+/** `npm pack DIR` into `into` (default: a new temporary folder): the tarball's path. */
+export async function pack(dir: string, options: { scripts?: boolean; into?: string } = {}): Promise<string> {
+  const out = options.into ?? mkdtempSync(join(tmpdir(), 'firstboot-pack-'));
   const args = ['pack', resolve(dir), '--json', '--pack-destination', out, ...(options.scripts === false ? ['--ignore-scripts'] : [])];
   const [result] = lastJson(await npm(args, out)) as { filename: string }[];
   return join(out, result.filename);
