@@ -9,7 +9,7 @@
 // The build is the same, byte for byte and mode for mode, on any machine and checkout: the published
 // package is where servers fetch the pieces from (contract/pieces.ts), so `npm pack` must give one
 // integrity wherever it runs (`npm run release-check` builds twice and compares).
-import { build, transform, type BuildOptions, type Metafile } from 'esbuild';
+import { build, transform, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { chmod, lstat, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
@@ -111,6 +111,28 @@ export async function normaliseModes(root = '.'): Promise<void> {
   }
 }
 
+/**
+ * package-lock.json as the CLI bundles it (generator/npm-pins.ts reads its pins): only the entries of
+ * firstboot's own direct dependencies, whose version and sha512 a plan may pin. The rest of the lock is
+ * the test tools' dependency trees (Verdaccio's alone is some 300 packages), which a user's install has
+ * no use for.
+ */
+const directPins: Plugin = {
+  name: 'direct-pins',
+  setup(on) {
+    on.onLoad({ filter: /[\\/]package-lock\.json$/ }, async ({ path }) => {
+      const lock = JSON.parse(await readFile(path, 'utf8')) as { packages: Record<string, { version?: string; integrity?: string }> };
+      const names = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies });
+      const packages: typeof lock.packages = {};
+      for (const name of names) {
+        const entry = lock.packages[`node_modules/${name}`];
+        if (entry) packages[`node_modules/${name}`] = { version: entry.version, integrity: entry.integrity };
+      }
+      return { contents: JSON.stringify({ packages }), loader: 'json' };
+    });
+  },
+};
+
 export async function buildCli(outfile = 'dist/firstboot.js') {
   await build({
     entryPoints: ['cli/main.ts'],
@@ -121,6 +143,7 @@ export async function buildCli(outfile = 'dist/firstboot.js') {
     format: 'esm',
     packages: 'external',
     banner: { js: '#!/usr/bin/env node' },
+    plugins: [directPins],
     logLevel: 'warning',
   });
   await chmod(outfile, 0o755);

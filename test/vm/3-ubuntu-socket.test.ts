@@ -47,7 +47,7 @@ test('ssh.socket image, port 2222, admin ops, mosh off, 8080/tcp open, dpkg lock
   h.expect.absent = ['60000:61000/udp'];
   const userData = withBootcmd(h.userData, HOLD_LOCK);
   const folder = mkdtempSync(join(tmpdir(), 'firstboot-vm-pieces-'));
-  await withVm({ name: 'ubuntu-socket', suite: 'bookworm', sshSocket: true, userData, hostPorts: h.hostPorts, publicKeys: h.publicKeys, registry: { '/pieces/': folder } }, async (vm) => {
+  await withVm({ name: 'ubuntu-socket', suite: 'bookworm', sshSocket: true, userData, hostPorts: h.hostPorts, publicKeys: h.publicKeys, served: { '/pieces/': folder } }, async (vm) => {
     await waitForFirstboot(vm);
     const firstboot = await sudo(vm, h.expect, 'journalctl -o cat -u firstboot');
     assert.match(firstboot, /lock was locked by another process|Could not get lock/, 'the payload never met the held dpkg lock');

@@ -90,8 +90,8 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
 
   const publicKey = readFileSync(key.public, 'utf8').trim();
   const services = [{ address: SMTP.address, port: SMTP.port, to: smtp.port }];
-  const registry = { ...geo.registry, '/tailscale/': ts.root, '/tailscale-wrong/': ts.wrong };
-  await withVm({ name: 'apply', suite: 'bookworm', userData: '', hostPorts: [22, 2222], tailnet: [2222], publicKeys: [publicKey], services, registry }, async (vm) => {
+  const served = { '/tailscale/': ts.root, '/tailscale-wrong/': ts.wrong };
+  await withVm({ name: 'apply', suite: 'bookworm', userData: '', hostPorts: [22, 2222], tailnet: [2222], publicKeys: [publicKey], services, served, publish: [geo.tarball] }, async (vm) => {
     await vm.waitForConsole(CLOUD_INIT_FINISHED, 10 * 60_000);
     route.add(HOST, vm, [22, 2222]);
     // the user trusts the host key they have seen before: its ECDSA key, which the run removes

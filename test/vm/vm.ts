@@ -1,6 +1,6 @@
 // Boots a Debian image that cloud-init takes for a Hetzner Cloud server and drives it from outside:
 // qemu (TCG) with a fresh copy-on-write overlay, a fake metadata service, the local package
-// repository, loopback port forwards, a serial console in a file, and QMP for power control.
+// repository and npm registry, loopback port forwards, a serial console in a file, and QMP for power control.
 // A library: no test framework here, so a fake Hetzner API can boot servers with it too.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,8 +13,9 @@ import { buildImage, REPO_ADDRESS } from './image';
 import { startMetadata, type MetadataServer } from './metadata';
 import type { Suite } from './packages';
 import { qmp } from './qmp';
-import { buildNpmDir, NPM_PREFIX } from './npm';
+import { REGISTRY_PORT, startVmRegistry } from './npm';
 import { buildRepo, serveRepo, type Served } from './repo';
+import type { Registry } from '../registry';
 import { TAILNET } from './tailscale';
 
 export interface VmOptions {
@@ -39,8 +40,10 @@ export interface VmOptions {
   memoryMiB?: number;
   /** more services on the host the guest reaches: ADDRESS:PORT in the guest's network -> 127.0.0.1:to */
   services?: { address: string; port: number; to: number }[];
-  /** more folders the registry serves, by path (npm.ts localPackage) */
-  registry?: Record<string, string>;
+  /** more folders the repository serves, by path (tailscale.ts) */
+  served?: Record<string, string>;
+  /** more tarballs the npm registry gets, published before the VM starts (npm.ts localPackage) */
+  publish?: string[];
 }
 
 export interface SshResult {
@@ -97,7 +100,7 @@ export class Vm {
     readonly opts: VmOptions,
     readonly dir: string,
     private readonly qemuArgs: (vm: Vm) => string[],
-    private readonly servers: { metadata: MetadataServer; repo: Served },
+    private readonly servers: { metadata: MetadataServer; repo: Served; registry: Registry },
   ) {
     this.console = join(dir, 'console.log');
     this.overlay = join(dir, 'overlay.qcow2');
@@ -106,7 +109,8 @@ export class Vm {
 
   static async boot(opts: VmOptions): Promise<Vm> {
     const image = await buildImage({ suite: opts.suite, sshSocket: opts.sshSocket, minimal: opts.minimal });
-    const repo = await serveRepo({ '/': await buildRepo(opts.suite), [NPM_PREFIX]: await buildNpmDir(), ...opts.registry });
+    const repo = await serveRepo({ '/': await buildRepo(opts.suite), ...opts.served });
+    const registry = await startVmRegistry(opts.publish);
     const instanceId = opts.instanceId ?? String(10_000_000 + Math.floor(Math.random() * 1_000_000));
     const metadata = await startMetadata({ instanceId, hostname: opts.name, userData: opts.userData, publicKeys: opts.publicKeys ?? [], mac: MAC });
     const dir = workPath('run', `${opts.name}-${Date.now()}`);
@@ -120,7 +124,7 @@ export class Vm {
       // restrict=on: the guest reaches nothing but the forwards below, so it cannot wander off to the internet.
       // net=169.254.0.0/16: qemu only accepts a guestfwd to 169.254.169.254 inside the guest's network.
       const netdev = ['user', 'id=n0', 'net=169.254.0.0/16', 'restrict=on', ...forwards,
-        relay(METADATA_ADDRESS, metadata.port), relay(REPO_ADDRESS, repo.port),
+        relay(METADATA_ADDRESS, metadata.port), relay(REPO_ADDRESS, repo.port), relay(REPO_ADDRESS, registry.port, REGISTRY_PORT),
         ...(opts.services ?? []).map((s) => relay(s.address, s.to, s.port))].join(',');
       // The stand-in tailnet: reached only through these forwards to the node's tailnet address (restrict=on, no
       // guestfwd, so the guest gets nothing out of it), and no router advertisements (ipv6=off), as on a real
@@ -141,7 +145,7 @@ export class Vm {
         '-chardev', `file,id=ser0,path=${v.console},append=on`, '-serial', 'chardev:ser0',
         '-qmp', `unix:${v.qmpSocket},server=on,wait=off`,
       ];
-    }, { metadata, repo });
+    }, { metadata, repo, registry });
     for (const g of guestPorts) vm.ports[g] = await freePort();
     for (const g of opts.tailnet ?? []) vm.tailnetPorts[g] = await freePort();
     await vm.start();
@@ -255,12 +259,14 @@ export class Vm {
 
   /**
    * Saves what explains a failure to `.cache/vm/failures/<name>-<time>/` (or `dir`) and prints the path:
-   * console log, metadata requests, cloud-init, firstboot and fail2ban logs, status.json and the journal.
+   * console log, metadata requests, the npm registry's log, cloud-init, firstboot and fail2ban logs, status.json and the journal.
    */
   async keepArtifacts(dir = workPath('failures', `${this.opts.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`)): Promise<string> {
     mkdirSync(dir, { recursive: true });
     if (this.qemu) await this.powerOff(60_000).catch(() => undefined);
     if (existsSync(this.console)) writeFileSync(join(dir, 'console.log'), readFileSync(this.console));
+    // Verdaccio's: every request the guest made of the npm registry
+    if (existsSync(this.servers.registry.log)) writeFileSync(join(dir, 'registry.log'), readFileSync(this.servers.registry.log));
     writeFileSync(join(dir, 'metadata-requests.log'), this.metadataRequests.join('\n'));
     for (const path of ['/var/log/cloud-init.log', '/var/log/cloud-init-output.log', '/var/lib/firstboot/status.json', '/var/log/firstboot.log', '/var/log/fail2ban.log']) {
       const text = await this.readFile(path).catch(() => undefined);
@@ -275,7 +281,7 @@ export class Vm {
   /** Stops the VM and its servers and deletes the overlay. */
   async close(): Promise<void> {
     await this.kill();
-    await Promise.all([this.servers.metadata.close(), this.servers.repo.close()]);
+    await Promise.all([this.servers.metadata.close(), this.servers.repo.close(), this.servers.registry.stop()]);
     rmSync(this.dir, { recursive: true, force: true });
     rmSync(join(this.qmpSocket, '..'), { recursive: true, force: true });
   }
