@@ -10,6 +10,8 @@ import pkg from '../package.json' with { type: 'json' };
 import { fetchPackages, sri, tarballUrl } from '../payload/lib/npm';
 import { readTar } from '../payload/lib/tar';
 import { pack, packCheckout, startRegistry, withRegistry } from './registry';
+import { configAndPlan } from '../generator/generate';
+import { fetchPieces } from '../payload/pieces';
 
 // everything the tests write, removed at the end
 const TMP = mkdtempSync(join(tmpdir(), 'firstboot-registry-test-'));
@@ -44,7 +46,7 @@ test('a published tarball is served byte for byte, and the payload fetches it by
   });
 });
 
-test('the checkout, published as a release would be, is served at firstboot/-/firstboot-VERSION.tgz: the bytes npm pack makes, dist/ built', async () => {
+test('the checkout, published as a release would be, is served at firstboot/-/firstboot-VERSION.tgz: the bytes npm pack makes, dist/ built, whose pieces a server takes by the plan\'s digest', async () => {
   await withRegistry({}, async (registry) => {
     const pin = await registry.publishCheckout();
     assert.equal([pin.name, pin.version], ['firstboot', pkg.version]);
@@ -53,6 +55,15 @@ test('the checkout, published as a release would be, is served at firstboot/-/fi
     assert.is(sri(readFileSync(await packCheckout())), pin.integrity);
     const files = readTar(served).map((entry) => entry.path);
     for (const file of ['package.json', 'dist/firstboot.js', 'dist/payload/main.mjs', 'dist/payload/pieces.json']) assert.ok(files.includes(file), file);
+
+    // a server whose user-data names npm as the pieces' source: the published package is the build's pieces, by digest
+    const { plan } = await configAndPlan({ config: 'examples/firstboot.yaml', piecesFrom: 'npm', registry: registry.url });
+    const dir = join(TMP, 'server-payload');
+    const lines: string[] = [];
+    const added = await fetchPieces({ ...plan, pieces: plan.pieces! }, dir, { root: join(TMP, 'server-lib'), log: (line) => lines.push(line) });
+    assert.ok(added > plan.steps.length, `${added} files`);
+    for (const step of plan.steps) assert.is(readFileSync(join(dir, 'steps', `${step.id}.mjs`), 'utf8'), readFileSync(`dist/payload/steps/${step.id}.mjs`, 'utf8'), step.id);
+    assert.match(lines.join('\n'), new RegExp(`firstboot's pieces from npm \\(${registry.url.replace(/[./]/g, '\\$&')}\\): ${added} files added`));
   });
 });
 
