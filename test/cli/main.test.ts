@@ -2,10 +2,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rsaPublicKey } from '../ssh-keys';
 
 const tmp = mkdtempSync(join(tmpdir(), 'firstboot-cli-'));
 const firstboot = (...args: string[]) => spawnSync('node', ['dist/firstboot.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
@@ -66,18 +66,9 @@ test('validate, plan and plan -o json', () => {
 test('validate says how much room is left; over the limit, generate says what costs what and writes nothing', () => {
   const ok = firstboot('validate', '-c', 'examples/firstboot.yaml');
   assert.match(ok.stderr, /^user-data: [\d,]+ bytes of 32,768, [\d,]+ left \([\d,]+ left with the host key firstboot create adds\)$/m);
-  // forty RSA-4096 keys, about 740 bytes each: random moduli, which nothing compresses away
-  const rsaKey = (i: number) => {
-    const field = (data: Buffer) => {
-      const length = Buffer.alloc(4);
-      length.writeUInt32BE(data.length);
-      return Buffer.concat([length, data]);
-    };
-    const modulus = Buffer.concat([Buffer.from([0, 0xc0]), randomBytes(511)]);
-    return `ssh-rsa ${Buffer.concat([field(Buffer.from('ssh-rsa')), field(Buffer.from([1, 0, 1])), field(modulus)]).toString('base64')} user${i}`;
-  };
+  // forty RSA-4096 keys, about 740 bytes each
   const config = join(tmp, 'many-keys.yaml');
-  writeFileSync(config, `admin:\n  ssh_keys:\n${Array.from({ length: 40 }, (_, i) => `    - ${rsaKey(i)}\n`).join('')}`);
+  writeFileSync(config, `admin:\n  ssh_keys:\n${Array.from({ length: 40 }, (_, i) => `    - ${rsaPublicKey(`user${i}`)}\n`).join('')}`);
   const out = join(tmp, 'too-big.yaml');
   const run = firstboot('generate', '-c', config, '--out', out);
   assert.is(run.status, 2, run.stderr);

@@ -11,7 +11,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkAll, FINISHED, hardened, waitForFirstboot, withVm } from './scenario';
 import { checkDevtools, FORGED_FROM, forgeSshdLines, sudo } from './checks';
-import { generateUserData, keyPair, rsaPublicKey } from './userdata';
+import { generateUserData, keyPair } from './userdata';
+import { rsaPublicKey } from '../ssh-keys';
 import { rejects } from '../rejects';
 
 const CONFIG = `devtools:\n  enabled: true\n  context7: true\nadmin:\n  ssh_keys:\n${[1, 2, 3, 4, 5, 6].map((i) => `    - ${rsaPublicKey(`team${i}`)}\n`).join('')}`;

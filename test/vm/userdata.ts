@@ -1,6 +1,5 @@
 // User-data for the scenarios, made by the real generator CLI, and the plan read back out of it.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,13 +32,6 @@ export async function generateUserData(config: string | undefined, key: KeyPair,
   if (config !== undefined) writeFileSync(join(dir, 'firstboot.yaml'), config), args.push('-c', join(dir, 'firstboot.yaml'));
   await promisify(execFile)(process.execPath, args);
   return readFileSync(out, 'utf8');
-}
-
-/** An RSA-4096 public key nobody holds the private half of: a random modulus, which nothing compresses away. */
-export function rsaPublicKey(comment: string): string {
-  const field = (data: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, 0].map((_, i) => (data.length >>> (24 - 8 * i)) & 0xff)), data]);
-  const modulus = Buffer.concat([Buffer.from([0, 0xc0]), randomBytes(511)]);
-  return `ssh-rsa ${Buffer.concat([field(Buffer.from('ssh-rsa')), field(Buffer.from([1, 0, 1])), field(modulus)]).toString('base64')} ${comment}`;
 }
 
 /** `firstboot pieces --out DIR`, as a user would run it before uploading DIR's file. */
