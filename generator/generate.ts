@@ -6,7 +6,7 @@ import { loadConfig } from './config/load';
 import { plan as makePlan } from './plan';
 import { readPayload, render, SizeError, type RenderOptions, type Rendered } from './render';
 import { costText, piecesAdvice, sizeBreakdown } from './size';
-import { piecesDigest } from '../contract/pieces';
+import { payloadDigest } from './pack';
 
 export class ConfigError extends Error {
   constructor(
@@ -45,7 +45,7 @@ export async function configAndPlan(
   const plan = makePlan(config, { mode: options.mode, secrets: options.secrets, registry: options.registry });
   if (!options.piecesFrom) return { config, plan };
   // the digest of this build's pieces: the server takes only exactly these
-  return { config, plan: { ...plan, pieces: { from: options.piecesFrom, digest: piecesDigest((options.payload ?? readPayload()).files) } } };
+  return { config, plan: { ...plan, pieces: { from: options.piecesFrom, digest: payloadDigest(options.payload ?? readPayload()) } } };
 }
 
 export async function generate(options: GenerateOptions = {}): Promise<Generated> {

@@ -22,6 +22,14 @@ interface Header {
   files: Record<string, number>;
 }
 
+const digests = new WeakMap<Payload['files'], string>();
+
+/** The build's pieces digest (contract/pieces.ts), hashed once per payload however often it is packed. */
+export function payloadDigest(payload: Payload): string {
+  if (!digests.has(payload.files)) digests.set(payload.files, piecesDigest(payload.files));
+  return digests.get(payload.files)!;
+}
+
 /**
  * What travels inside even when the plan names a source for the rest: the runner (with the fetcher),
  * image mode's clean-up, the host key's replacement and the steps that keep the owner able to log in.
@@ -45,7 +53,7 @@ export function pack(payload: Payload, plan: Plan): string {
   const ids = ['main', ...(plan.pieces ? ['pieces'] : []), ...(plan.mode === 'image' ? ['image'] : []), ...(hostKey ? ['host-key'] : []), ...(report ? ['daily-report'] : []), ...plan.steps.map((step) => step.id)];
   const names = [...new Set(ids.filter((id) => !plan.pieces || ALWAYS_INSIDE.has(id)).flatMap(piece))];
   const planText = JSON.stringify(plan) + '\n';
-  const header: Header = { firstboot: plan.firstboot, build: piecesDigest(payload.files).slice(7, 31), plan: planText.length, files: Object.fromEntries(names.map((n) => [n, payload.files[n].length])) };
+  const header: Header = { firstboot: plan.firstboot, build: payloadDigest(payload).slice(7, 31), plan: planText.length, files: Object.fromEntries(names.map((n) => [n, payload.files[n].length])) };
   return JSON.stringify(header) + '\n' + planText + names.map((name) => payload.files[name]).join('');
 }
 

@@ -2,8 +2,8 @@
 // in the published package (package/dist/payload/...), so the server reads a URL source exactly as it
 // reads npm's tarball. Same build, same bytes: no times, owners or modes but fixed ones.
 import { gzipSync } from 'node:zlib';
-import { PIECES_FOLDER, piecesDigest, piecesFile } from '../contract/pieces';
-import type { Payload } from './pack';
+import { PIECES_FOLDER, piecesFile } from '../contract/pieces';
+import { payloadDigest, type Payload } from './pack';
 
 /** a ustar header field: octal, NUL-terminated, as wide as the field */
 const octal = (value: number, width: number) => value.toString(8).padStart(width - 1, '0') + '\0';
@@ -27,7 +27,7 @@ function header(name: string, size: number): Buffer {
 
 /** The file's name (version and digest in it) and its bytes. */
 export function piecesTarball(payload: Payload, version: string): { name: string; digest: string; data: Buffer } {
-  const digest = piecesDigest(payload.files);
+  const digest = payloadDigest(payload);
   const blocks: Buffer[] = [];
   for (const name of Object.keys(payload.files).sort()) {
     const data = Buffer.from(payload.files[name]);
