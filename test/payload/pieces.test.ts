@@ -7,7 +7,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import type { Plan } from '../../contract/plan';
 import { piecesDigest, piecesFile } from '../../contract/pieces';
 import { piecesTarball } from '../../generator/pieces-file';
@@ -17,6 +16,7 @@ import { makeLog } from '../../payload/lib/log';
 import { recordingShell } from '../fakes/shell';
 import { cut, httpServer, rest, send, silent, status, type Handler } from '../fakes/http';
 import { rejects } from '../rejects';
+import { tgz } from '../fakes/tar';
 
 const FILES = {
   'main.mjs': 'runner\n',
@@ -123,25 +123,9 @@ const refusedCases: [string, () => Buffer, RegExp][] = [
   ['a changed byte', () => tarball({ ...FILES, 'steps/geoip.mjs': 'geoip stEp\n' }), /not the pieces this plan pins/],
   ['a missing piece', () => tarball(Object.fromEntries(Object.entries(FILES).filter(([n]) => n !== 'pieces.json'))), /not the pieces this plan pins/],
   ['an extra piece', () => tarball({ ...FILES, 'steps/extra.mjs': 'more\n' }), /not the pieces this plan pins/],
-  ['a name that climbs out of the folder', () => gzipSync(Buffer.concat([rawEntry('package/dist/payload/../../../../etc/cron.d/x', 'pwned'), Buffer.alloc(1024)])), /unsafe tarball entry/],
+  ['a name that climbs out of the folder', () => tgz({ name: 'package/dist/payload/../../../../etc/cron.d/x', body: 'pwned' }), /unsafe tarball entry/],
   ['not a tarball at all', () => Buffer.from('<html>captive portal</html>'), /not firstboot's pieces: corrupt tarball/],
 ];
-
-/** one ustar entry with any name, as no honest tar writes it */
-function rawEntry(name: string, body: string): Buffer {
-  const header = Buffer.alloc(512);
-  header.write(name, 0);
-  header.write('0000644\0', 100);
-  header.write('0000000\0', 108);
-  header.write('0000000\0', 116);
-  header.write(body.length.toString(8).padStart(11, '0') + '\0', 124);
-  header.write('00000000000\0', 136);
-  header.write('0', 156);
-  header.write('ustar\u000000', 257);
-  header.fill(0x20, 148, 156);
-  header.write(header.reduce((sum, byte) => sum + byte, 0).toString(8).padStart(6, '0') + '\0', 148);
-  return Buffer.concat([header, Buffer.from(body), Buffer.alloc(512 - body.length)]);
-}
 
 for (const [what, make, message] of refusedCases) {
   test(`${what}: refused, nothing written`, async () => {
