@@ -1,4 +1,4 @@
-// CIS level 1 items no other capability owns (hardening-anchors.md; Lynis BANN, AUTH, FILE, HRDN, NETW,
+// CIS level 1 items no other capability owns (the CIS benchmarks; Lynis BANN, AUTH, FILE, HRDN, NETW,
 // STRG, SCHD). Nothing here can lock anyone out or stop a developer's tools:
 // - squashfs and vfat stay loadable: snaps are squashfs, and ARM servers boot from a vfat EFI partition;
 //   overlay, fuse and the tunnel modules too (containers, sshfs, Tailscale).
