@@ -73,8 +73,12 @@ export async function updateLists($: Shell, log: Log, list?: string, sleep = wai
  */
 export async function install($: Shell, log: Log, packages: string[], sleep = wait, list?: string): Promise<void> {
   const q = $({ nothrow: true });
-  // a power cut during an earlier run can leave dpkg half-done; apt refuses to work until this runs
-  await retrying(log, () => q`env ${ENV} dpkg --force-confdef --force-confold --configure -a`, 'dpkg --configure -a', sleep);
+  // A power cut during an earlier run can leave dpkg half-done, and apt refuses to work until this runs.
+  // A package cut mid-unpack makes it fail (what depends on it cannot be configured): apt's install
+  // reinstalls that package, and its error is the one that counts.
+  await retrying(log, () => q`env ${ENV} dpkg --force-confdef --force-confold --configure -a`, 'dpkg --configure -a', sleep).catch(
+    (err: Error) => log.warn(`${err.message}; apt-get install repairs what it can`),
+  );
   const installing = `apt-get install ${packages.join(' ')}`;
   const run = () => retrying(log, () => q`env ${ENV} apt-get ${APT} install --no-install-recommends ${packages}`, installing, sleep);
   await updateLists($, log, list, sleep);
