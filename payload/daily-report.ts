@@ -26,11 +26,12 @@ type Section = [title: string, lines: string[]];
  * process with CAP_AUDIT_WRITE in the initial user namespace. The journal's sudo lines are no proof: a
  * user can bind-mount a program of their own over /usr/bin/sudo in a user and mount namespace of their
  * own, and journald then records _EXE=/usr/bin/sudo. `since`: ausearch's -ts, a date and time as it
- * reads them under LC_ALL=C (the payload's shell sets it), or a word such as "boot". One line a record,
+ * reads them under LC_ALL=C (the payload's shell sets it), or a word such as "boot". --input-logs: with
+ * no terminal on stdin (the timer, zx, ssh) ausearch and aureport read stdin, not the logs. One line a record,
  * control characters escaped: "At 07:00:01 05/14/25 admin successfully ran-command apt update using
  * /usr/bin/sudo".
  */
-export const SUDO_AUDIT = (since: string[]): string[] => ['ausearch', '-m', 'USER_CMD', '-ts', ...since, '--format', 'text'];
+export const SUDO_AUDIT = (since: string[]): string[] => ['ausearch', '--input-logs', '-m', 'USER_CMD', '-ts', ...since, '--format', 'text'];
 
 /** "%x %T" under LC_ALL=C, in local time as ausearch reads it: ["05/14/25", "07:00:01"] */
 const ausearchTime = (t: Date): string[] => {
@@ -84,7 +85,7 @@ async function sections(plan: Plan, params: ReportPlan, results: CheckResult[], 
 
   out.push(['sudo, last 24 hours', await sudoCommands(plan, m, new Date(dayAgo))]);
 
-  const audit = await $`aureport --key --summary -i -ts yesterday`;
+  const audit = await $`aureport --input-logs --key --summary -i -ts yesterday`;
   out.push(['audit events by rule, since yesterday', audit.ok ? lines(audit.stdout) : ['aureport does not answer (is auditd on?)']]);
 
   const upgrade = (await $`apt-get -s -o Debug::NoLocking=true upgrade`).stdout;

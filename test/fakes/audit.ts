@@ -3,7 +3,8 @@
 // ses, auditd's enriched format the names), answered to `ausearch -m USER_CMD -ts DATE TIME --format
 // text` as Debian 12's ausearch (auditd 3.0.9) prints them under LC_ALL=C: one line a record, the login
 // user (auid; "system" when unset) and, when sudo ran as another, ", acting as" the caller (uid),
-// control characters as \ooo; no record: exit 1 with "<no matches>" on stderr. Only a process with
+// control characters as \ooo; no record: exit 1 with "<no matches>" on stderr, which is also all it says
+// without --input-logs when stdin is no terminal, as for the payload. Only a process with
 // CAP_AUDIT_WRITE in the initial user namespace gets a record in: a test puts no forged one here.
 import type { Reply } from './shell';
 
@@ -36,6 +37,8 @@ export function ausearch(records: UserCmd[], cmd: string): Reply {
   if (args[0] !== 'ausearch' || args[at('-m')] !== 'USER_CMD' || args[at('--format')] !== 'text' || !at('-ts')) {
     throw new Error(`the ausearch fake answers "-m USER_CMD -ts DATE TIME --format text" only, got: ${cmd}`);
   }
+  // without a terminal on stdin (a timer, a pipe) ausearch reads stdin, not the logs, unless told
+  if (!args.includes('--input-logs')) return { exitCode: 1, stderr: '<no matches>\n' };
   if (!/^\d\d\/\d\d\/\d\d$/.test(args[at('-ts')])) return { exitCode: 1, stderr: `Error parsing start date (${args[at('-ts')]})\n` };
   const since = start(args[at('-ts')], args[at('-ts') + 1]);
   const shown = records.filter((r) => r.at.getTime() >= since.getTime()).sort((a, b) => a.at.getTime() - b.at.getTime());

@@ -67,7 +67,9 @@ function server(journal: Entry[] = DAY_OF_TRAFFIC, audit: UserCmd[] | 'no audit 
     .on(/^journalctl --since -24h -q -o cat /, (cmd) => journalctl(journal, cmd))
     .on('fail2ban-client status sshd', { stdout: 'Status for the jail: sshd\n|- Filter\n|  |- Currently failed:\t0\n`- Actions\n   |- Currently banned:\t1\n   |- Total banned:\t3\n   `- Banned IP list:\t203.0.113.9\n' })
     .on(/^ausearch /, (cmd) => (audit === 'auditd off' ? { exitCode: 1, stderr: 'Error opening /var/log/audit/audit.log (No such file or directory)\n' } : ausearch(audit as UserCmd[], cmd)))
-    .on(/^aureport /, { stdout: 'Key Summary Report\n===========================\ntotal  key\n===========================\n4  identity\n' })
+    .on(/^aureport /, { stdout: 'Key Summary Report\n===========================\ntotal  key\n===========================\n<no events of interest were found>\n\n' })
+    // the logs only with --input-logs: without a terminal, aureport reads its stdin
+    .on(/^aureport --input-logs /, { stdout: 'Key Summary Report\n===========================\ntotal  key\n===========================\n4  identity\n' })
     .on(/^apt-get -s /, { stdout: 'Inst libssl3 [3.0.1] (3.0.2 Debian-Security:12/stable-security [amd64])\nInst tzdata [2024a] (2024b Debian:12/stable [all])\n' })
     .on('free -h', { stdout: '       total used free\nMem:   1.9Gi 400Mi 1.5Gi\n' })
     .on('ss -H -lntu', { stdout: 'udp UNCONN 0 0 0.0.0.0:60001 0.0.0.0:*\ntcp LISTEN 0 128 0.0.0.0:2222 0.0.0.0:*\ntcp LISTEN 0 128 127.0.0.1:5432 0.0.0.0:*\ntcp LISTEN 0 128 [::]:8080 [::]:*\n' });
@@ -175,7 +177,7 @@ test('sudo: ausearch that fails says so; no records is none, not a failure', asy
   const none = await printed(async () => dailyReport(quiet.plan, await check(quiet.plan, quiet.registry, quiet.machine), quiet.machine, false));
   assert.match(none.text, /\nsudo, last 24 hours\n  0 commands\n\n/);
   // the day's start as ausearch reads it under LC_ALL=C: MM/DD/YY HH:MM:SS, local time
-  assert.match(quiet.ctx.$.commands.find((c) => c.startsWith('ausearch '))!, /^ausearch -m USER_CMD -ts \d\d\/\d\d\/\d\d \d\d:\d\d:\d\d --format text$/);
+  assert.match(quiet.ctx.$.commands.find((c) => c.startsWith('ausearch '))!, /^ausearch --input-logs -m USER_CMD -ts \d\d\/\d\d\/\d\d \d\d:\d\d:\d\d --format text$/);
 });
 
 test('disk warnings: only file systems more than 90% full', async () => {
