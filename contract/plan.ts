@@ -162,6 +162,11 @@ export interface BaselinePlan {
   loginDefs: [key: string, value: string][];
   /** who besides root may use cron (cron.allow), when cron is installed */
   cronUsers: string[];
+  /**
+   * programs in /usr/bin that only root may run, those installed (the files their links lead to, made
+   * root:root 0750 through dpkg-statoverride, which upgrades keep): compilers, when no user needs one
+   */
+  rootOnly?: string[];
 }
 
 export interface UpgradesPlan {

@@ -6,7 +6,7 @@ import type { Plan, ReportPlan } from '../contract/plan';
 import { checkLine } from '../contract/status';
 import type { CheckResult, Machine } from './runner';
 import { diskWarnings, REAL_FILE_SYSTEMS } from './lib/disk';
-import { journalArgs, SSHD_JOURNAL, SUDO_JOURNAL } from './lib/journal';
+import { journalArgs, SSHD_JOURNAL } from './lib/journal';
 import { MSMTPRC } from './steps/report';
 
 /** the last send: when, or when and why it failed (here, not in SERVER_PATHS, which every payload carries) */
@@ -20,10 +20,44 @@ interface State {
 
 type Section = [title: string, lines: string[]];
 
+/**
+ * sudo's commands as the audit log has them: sudo (Debian's and Ubuntu's, built with linux-audit) sends a
+ * USER_CMD record for each command it runs or refuses, and the kernel takes such a record only from a
+ * process with CAP_AUDIT_WRITE in the initial user namespace. The journal's sudo lines are no proof: a
+ * user can bind-mount a program of their own over /usr/bin/sudo in a user and mount namespace of their
+ * own, and journald then records _EXE=/usr/bin/sudo. `since`: ausearch's -ts, a date and time as it
+ * reads them under LC_ALL=C (the payload's shell sets it), or a word such as "boot". --input-logs: with
+ * no terminal on stdin (the timer, zx, ssh) ausearch and aureport read stdin, not the logs. One line a record,
+ * control characters escaped: "At 07:00:01 05/14/25 admin successfully ran-command apt update using
+ * /usr/bin/sudo".
+ */
+export const SUDO_AUDIT = (since: string[]): string[] => ['ausearch', '--input-logs', '-m', 'USER_CMD', '-ts', ...since, '--format', 'text'];
+
+/** "%x %T" under LC_ALL=C, in local time as ausearch reads it: ["05/14/25", "07:00:01"] */
+const ausearchTime = (t: Date): string[] => {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return [`${two(t.getMonth() + 1)}/${two(t.getDate())}/${two(t.getFullYear() % 100)}`, `${two(t.getHours())}:${two(t.getMinutes())}:${two(t.getSeconds())}`];
+};
+
 const count = (lines: string[], pattern: RegExp) => lines.filter((l) => pattern.test(l)).length;
 const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
 
-async function sections(params: ReportPlan, results: CheckResult[], m: Machine, state: State): Promise<{ problems: number; sections: Section[] }> {
+/**
+ * Without auditd there is no record of sudo's that a local user cannot forge: the report says so rather
+ * than show the journal's lines (README, the report). ausearch answers exit 1 and "<no matches>" for none.
+ */
+async function sudoCommands(plan: Plan, m: Machine, since: Date): Promise<string[]> {
+  if (!plan.steps.some((s) => s.id === 'audit')) {
+    return ['not known: audit is off (audit.enabled), and the journal\'s sudo lines are any local user\'s to forge; sudo\'s own log is /var/log/sudo.log'];
+  }
+  const found = await m.$({ nothrow: true })`${SUDO_AUDIT(ausearchTime(since))}`;
+  if (!found.ok && !/^<no matches>$/m.test(found.stderr)) return [`ausearch does not answer (is auditd on?): ${lines(found.stderr).at(-1) ?? `exit ${found.exitCode}`}`];
+  const records = lines(found.stdout);
+  const refused = count(records, /^At \S+ \S+ \S+(, acting as \S+,)? unsuccessfully ran-command /);
+  return [`${records.length - refused} commands${refused ? `, ${refused} refused` : ''}`, ...records.slice(-10)];
+}
+
+async function sections(plan: Plan, params: ReportPlan, results: CheckResult[], m: Machine, state: State): Promise<{ problems: number; sections: Section[] }> {
   const $ = m.$({ nothrow: true });
   const out: Section[] = [];
   if (state.failed) out.push(['The previous report was not sent', [`${state.failed.at}: ${state.failed.error}`]]);
@@ -49,10 +83,9 @@ async function sections(params: ReportPlan, results: CheckResult[], m: Machine, 
     ? [`bans in the last 24 hours: ${bans.length}`, ...['Currently banned', 'Total banned', 'Banned IP list'].map((k) => new RegExp(`${k}:\\s*(.*)`).exec(jail)?.[0].trim() ?? '')].filter(Boolean)
     : ['fail2ban-client does not answer']]);
 
-  const sudo = lines((await $`journalctl --since ${DAY} -q -o cat ${journalArgs(SUDO_JOURNAL)}`).stdout).filter((l) => /COMMAND=/.test(l));
-  out.push(['sudo, last 24 hours', [`${sudo.length} commands`, ...sudo.slice(-10)]]);
+  out.push(['sudo, last 24 hours', await sudoCommands(plan, m, new Date(dayAgo))]);
 
-  const audit = await $`aureport --key --summary -i -ts yesterday`;
+  const audit = await $`aureport --input-logs --key --summary -i -ts yesterday`;
   out.push(['audit events by rule, since yesterday', audit.ok ? lines(audit.stdout) : ['aureport does not answer (is auditd on?)']]);
 
   const upgrade = (await $`apt-get -s -o Debug::NoLocking=true upgrade`).stdout;
@@ -87,7 +120,7 @@ const render = (sections: Section[]) => sections.map(([title, body]) => `${title
 export async function dailyReport(plan: Plan, results: CheckResult[], m: Machine, send: boolean): Promise<number> {
   const params = plan.steps.find((s): s is ReportPlan => s.id === 'report')!;
   const state = JSON.parse((await m.fs.read(STATE)) ?? '{}') as State;
-  const { problems, sections: body } = await sections(params, results, m, state);
+  const { problems, sections: body } = await sections(plan, params, results, m, state);
   const host = hostname();
   const subject = `[${host}] firstboot: ${problems ? `${problems} problem${problems > 1 ? 's' : ''}` : 'all checks ok'}`;
   const text = render(body);

@@ -14,7 +14,18 @@ import type { Capability } from './capability';
  */
 export const BANNER = 'Authorised access only: this private system is logged and monitored.\n';
 
-export function baselinePlan({ admin }: { admin: string }): BaselinePlan {
+/**
+ * Compilers root alone may run (Lynis HRDN-7222), when nobody else needs one: a user who can build
+ * programs on the server can build exploits there too. Without the developer toolchain the only
+ * compiler is binutils' assembler and linker, which needrestart pulls in and runs as root. With
+ * `devtools`, or a toolchain among the user's own packages, the admin builds code, so nothing changes.
+ */
+export const ROOT_ONLY_COMPILERS = ['as', 'ld', 'cc', 'gcc', 'clang'];
+
+/** The user's own packages that bring a compiler for themselves (a package that builds as root, dkms, does not count). */
+export const toolchainPackage = (name: string): boolean => /^(build-essential|tcc|rustc|cargo|(binutils|gcc|g\+\+|cpp|clang|llvm|gfortran|golang)(-[a-z0-9.+-]+)?)$/.test(name);
+
+export function baselinePlan({ admin, compilersRootOnly = false }: { admin: string; compilersRootOnly?: boolean }): BaselinePlan {
   return {
     id: 'baseline',
     banner: BANNER,
@@ -39,12 +50,13 @@ export function baselinePlan({ admin }: { admin: string }): BaselinePlan {
     ],
     // CIS 2.4.1.8: only listed users may use cron; root always may, the admin must keep its crontab
     cronUsers: [admin],
+    ...(compilersRootOnly && { rootOnly: ROOT_ONLY_COMPILERS }),
   };
 }
 
 export const baseline: Capability<'baseline'> = {
   id: 'baseline',
-  plan: ({ config }) => baselinePlan({ admin: config.admin.name }),
+  plan: ({ config }) => baselinePlan({ admin: config.admin.name, compilersRootOnly: !config.devtools.enabled && !config.packages.some(toolchainPackage) }),
   // apparmor: the kernel's mandatory access control loads its profiles (CIS 1.3.1.1; Lynis MACF-6208;
   // Debian's kernel has it on, but minimal images lack the package that loads them); acct: process
   // accounting, which commands ran, by whom (Lynis ACCT-9622); debsums: checks installed files against

@@ -10,8 +10,8 @@
 //   WireGuard (Tailscale), nftables or file system module could never load.
 // - kernel.unprivileged_userns_clone=0 (dev-sec Debian extra): breaks rootless podman, which the
 //   original dev server uses.
-// - kernel.perf_event_paranoid: Debian defaults to 3 and Ubuntu to 4, both within Lynis' 2-4; one value
-//   for both would weaken Ubuntu.
+// - kernel.perf_event_paranoid: Debian defaults to 3, which Lynis 3.0.8's profile wants, and Ubuntu to
+//   4, stricter still; one value for both would weaken Ubuntu.
 // - net.ipv4.tcp_timestamps=0 (dev-sec sysctl-07): costs TCP performance, Lynis accepts 1, CIS is silent.
 // - icmp_ratelimit/icmp_ratemask (dev-sec sysctl-05/06): rate tuning, not hardening.
 // - vm.mmap_rnd_bits (dev-sec ansible): its valid range depends on the architecture and page size.

@@ -1,8 +1,10 @@
-// Which journal entries are sshd's and sudo's, told by the fields journald records itself: the sender's
+// Which journal entries are sshd's, told by the fields journald records itself: the sender's
 // uid from the kernel's socket credentials (_UID), its executable (_EXE) and its cgroup (_SYSTEMD_UNIT,
 // _SYSTEMD_SLICE). A process's name (_COMM, which prctl sets), its SYSLOG_IDENTIFIER (`logger -t sshd`)
 // and the message are its own to choose, so any local user could otherwise log "Failed password for root
-// from ADDR" and have fail2ban ban ADDR, or fake and drown out the report's logins and sudo lines.
+// from ADDR" and have fail2ban ban ADDR, or fake and drown out the report's logins. sudo's lines are
+// not told apart here: they carry the caller's uid, and a user can bind-mount a program over
+// /usr/bin/sudo in a namespace of their own, so the report reads sudo's audit records (daily-report.ts).
 // _UID=0 because a user can run /usr/sbin/sshd itself (it is not setuid; LD_PRELOAD works); the unit
 // because a container's root may send to the same journal.
 //
@@ -23,15 +25,6 @@ export const SSHD_JOURNAL: string[][] = [
   ['_SYSTEMD_UNIT=ssh.service', '_UID=0', ...SSHD_EXE],
   ['_SYSTEMD_SLICE=system-ssh.slice', '_SYSTEMD_SLICE=system-sshd.slice', '_UID=0', ...SSHD_EXE],
 ];
-
-/**
- * sudo's lines carry the caller's uid (its real uid when it logs), so only the executable tells them
- * apart: a copy of sudo or of logger is not /usr/bin/sudo. Not proof against everything: where
- * unprivileged user namespaces are on (Debian's default, kept for rootless podman), a user can
- * bind-mount a program of their own over /usr/bin/sudo in a namespace of their own, and journald
- * records that path; sudo's own log file (/var/log/sudo.log, root's) is the place to be sure.
- */
-export const SUDO_JOURNAL: string[][] = [['_EXE=/usr/bin/sudo']];
 
 /** As journalctl takes the terms on its command line: one argument a field, "+" between terms. */
 export const journalArgs = (terms: string[][]): string[] => terms.flatMap((term, i) => (i ? ['+', ...term] : term));

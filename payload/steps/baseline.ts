@@ -1,7 +1,8 @@
 // CIS level 1 files no other step owns (generator/capabilities/baseline.ts says why each, and what is
-// left out): login banners, kernel modules that never load, login.defs, no core dumps, and cron for
-// root and the admin only; verify also wants AppArmor enabled and process accounting running (their
+// left out): login banners, kernel modules that never load, login.defs, no core dumps, cron for
+// root and the admin only, and compilers for root only when no user needs one; verify also wants AppArmor enabled and process accounting running (their
 // packages start them).
+import { posix } from 'node:path';
 import type { BaselinePlan } from '../../contract/plan';
 import type { Step } from '../step';
 import type { Fs } from '../lib/fs';
@@ -65,6 +66,32 @@ async function wanted(params: BaselinePlan, fs: Fs): Promise<FileSpec[]> {
   return [...fixedFiles(params), ...loginDefs, ...(await cronFiles({ fs }, params.cronUsers))];
 }
 
+/** The file a path's links lead to (dpkg-statoverride and the mode are the file's), if it exists. */
+async function realFile(fs: Fs, path: string): Promise<string | undefined> {
+  let current = path;
+  for (let hop = 0; hop < 16; hop++) {
+    const link = await fs.readlink(current);
+    if (link === undefined) return (await fs.stat(current)) ? current : undefined;
+    current = posix.resolve(posix.dirname(current), link);
+  }
+  return undefined;
+}
+
+/** The installed programs of `names` (in /usr/bin) that others may still run: each file once (cc and gcc are one). */
+async function openToUsers(fs: Fs, names: string[] = []): Promise<string[]> {
+  const files = new Set<string>();
+  for (const name of names) {
+    const file = await realFile(fs, `/usr/bin/${name}`);
+    if (file) files.add(file);
+  }
+  const open: string[] = [];
+  for (const file of files) {
+    const st = (await fs.stat(file))!;
+    if ((st.mode & 0o777) !== 0o750 || st.owner !== 'root:root') open.push(file);
+  }
+  return open;
+}
+
 /** modules modprobe would still load: it names the install command it would run instead */
 async function loadable($: Shell, modules: string[]): Promise<string[]> {
   const loads: string[] = [];
@@ -80,11 +107,14 @@ export const baseline: Step<'baseline'> = {
   title: 'CIS baseline files',
   after: ['packages'], // acct, debsums
   async check({ params, fs }) {
-    return [...(await filesDrift(fs, await wanted(params, fs))), ...(await cronDirDrift(fs))];
+    const compilers = (await openToUsers(fs, params.rootOnly)).map((file) => `${file} runs for every user, wants root only (root:root 0750)`);
+    return [...(await filesDrift(fs, await wanted(params, fs))), ...(await cronDirDrift(fs)), ...compilers];
   },
-  async apply({ params, fs }) {
+  async apply({ params, $, fs }) {
     await writeFiles(fs, await wanted(params, fs));
     for (const dir of CRON_DIRS) if (await fs.stat(dir)) await fs.chmod(dir, 0o700);
+    // a stat override, not a chmod: the package's next upgrade would put 0755 back
+    for (const file of await openToUsers(fs, params.rootOnly)) await $`dpkg-statoverride --update --force-statoverride-add --add root root 0750 ${file}`;
   },
   // the files are checked by check, which the runner and `firstboot check` run too: this is the live state
   async verify({ params, $ }) {

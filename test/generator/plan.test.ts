@@ -61,6 +61,11 @@ packages: [htop, git]
   assert.is(sshd.get('AllowTcpForwarding'), 'local');
   assert.is(new Map(step(await planFor(''), 'ssh').settings).get('AllowTcpForwarding'), 'no');
   assert.equal(step(p, 'baseline').cronUsers, ['ops']);
+  // compilers for root only when no user builds code: not with the toolchain, nor with one among the user's packages
+  assert.equal(step(await planFor(''), 'baseline').rootOnly, ['as', 'ld', 'cc', 'gcc', 'clang']);
+  assert.is(step(await planFor('devtools:\n  enabled: true\n'), 'baseline').rootOnly, undefined);
+  assert.is(step(await planFor('packages: [htop, build-essential]\n'), 'baseline').rootOnly, undefined);
+  assert.ok(step(p, 'baseline').rootOnly);
   assert.equal(step(p, 'firewall').rules.map((r) => `${r.action} ${r.port}/${r.proto} ${r.comment}`), [
     'limit 2222/tcp firstboot ssh',
     'allow 60000:60010/udp firstboot mosh',

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { baseline } from '../../payload/steps/baseline';
-import { baselinePlan, BANNER } from '../../generator/capabilities/baseline';
+import { baselinePlan, BANNER, ROOT_ONLY_COMPILERS, toolchainPackage } from '../../generator/capabilities/baseline';
 import { stepContext } from './context';
 
 const params = baselinePlan({ admin: 'ops' });
@@ -16,8 +16,8 @@ PASS_WARN_AGE\t7
 UMASK 077
 `;
 
-function machine({ cron = true } = {}) {
-  const ctx = stepContext(params);
+function machine({ cron = true, plan = params } = {}) {
+  const ctx = stepContext(plan);
   ctx.fs.seed('/etc/issue', 'Debian GNU/Linux 12 \\n \\l\n\n').seed('/etc/issue.net', 'Debian GNU/Linux 12\n').seed('/etc/login.defs', LOGIN_DEFS);
   if (cron) {
     ctx.fs.seed('/etc/crontab', 'SHELL=/bin/sh\n').seed('/etc/group', 'root:x:0:\ncrontab:x:101:\n');
@@ -106,6 +106,45 @@ test('a module that still loads is a problem verify names', async () => {
   await baseline.apply(ctx);
   ctx.$.on('modprobe -n -v sctp', { stdout: 'insmod /lib/modules/6.1.0/kernel/net/sctp/sctp.ko\n' });
   assert.equal(await baseline.verify(ctx), ['kernel module sctp would load']);
+});
+
+/**
+ * binutils as needrestart brings it on Debian 12 (links to the arch's programs), and gcc as dkms would,
+ * through the alternatives: dpkg-statoverride --update sets the file's owner and mode as dpkg does
+ */
+function withCompilers(ctx: ReturnType<typeof machine>) {
+  ctx.fs.seed('/usr/bin/x86_64-linux-gnu-as', 'ELF', 0o755).seed('/usr/bin/x86_64-linux-gnu-ld.bfd', 'ELF', 0o755).seed('/usr/bin/x86_64-linux-gnu-gcc-12', 'ELF', 0o755);
+  const links: [string, string][] = [['/usr/bin/as', 'x86_64-linux-gnu-as'], ['/usr/bin/ld', 'x86_64-linux-gnu-ld'], ['/usr/bin/x86_64-linux-gnu-ld', 'x86_64-linux-gnu-ld.bfd'],
+    ['/usr/bin/cc', '/etc/alternatives/cc'], ['/etc/alternatives/cc', '/usr/bin/gcc'], ['/usr/bin/gcc', 'gcc-12'], ['/usr/bin/gcc-12', 'x86_64-linux-gnu-gcc-12']];
+  for (const [path, target] of links) void ctx.fs.symlink(target, path);
+  ctx.$.on(/^dpkg-statoverride --update --force-statoverride-add --add root root 0750 /, (cmd) => (void ctx.fs.chmod(cmd.split(' ').at(-1)!, 0o750), {}));
+  return ctx;
+}
+
+test('compilers root-only without a developer toolchain: each file its links lead to, by a stat override that upgrades keep', async () => {
+  const ctx = withCompilers(machine({ plan: baselinePlan({ admin: 'ops', compilersRootOnly: true }) }));
+  const files = ['/usr/bin/x86_64-linux-gnu-as', '/usr/bin/x86_64-linux-gnu-ld.bfd', '/usr/bin/x86_64-linux-gnu-gcc-12'];
+  const drift = await baseline.check(ctx);
+  for (const file of files) assert.ok(drift.includes(`${file} runs for every user, wants root only (root:root 0750)`), drift.join('\n'));
+  await baseline.apply(ctx);
+  // cc and gcc lead to one file: one override; clang is not installed
+  assert.equal(ctx.$.commands.filter((c) => c.startsWith('dpkg-statoverride')), files.map((f) => `dpkg-statoverride --update --force-statoverride-add --add root root 0750 ${f}`));
+  for (const file of files) assert.is((await ctx.fs.stat(file))!.mode, 0o750);
+  assert.equal(await baseline.check(ctx), []);
+  const before = ctx.$.commands.length;
+  await baseline.apply(ctx);
+  assert.not.ok(ctx.$.commands.slice(before).some((c) => c.startsWith('dpkg-statoverride')), 'a converged run overrides again');
+});
+
+test('with the developer toolchain the compilers stay everyone\'s: the plan names none, and the step touches none', async () => {
+  const ctx = withCompilers(machine());
+  await baseline.apply(ctx);
+  assert.not.ok(ctx.$.commands.some((c) => c.startsWith('dpkg-statoverride')));
+  assert.is((await ctx.fs.stat('/usr/bin/x86_64-linux-gnu-as'))!.mode, 0o755);
+  assert.equal(await baseline.check(ctx), []);
+  assert.equal(baselinePlan({ admin: 'ops', compilersRootOnly: true }).rootOnly, ROOT_ONLY_COMPILERS);
+  assert.ok(['build-essential', 'gcc', 'gcc-12', 'g++', 'clang-16', 'binutils', 'rustc', 'golang-go'].every(toolchainPackage));
+  assert.not.ok(['htop', 'git', 'dkms', 'ccache', 'cppcheck'].some(toolchainPackage));
 });
 
 test.run();

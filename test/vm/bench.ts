@@ -12,24 +12,44 @@ import { bootVm, type Vm } from './vm';
 // The image's apt sources are the local repository's two suites, standing in for Debian's archive and
 // its security archive (repo.ts); Lynis (PKGS-7388) finds the second by the "security/ " in its line.
 const LYNIS = 'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y lynis >/dev/null'
-  + ' && lynis audit system --quick --no-colors >/dev/null 2>&1; grep -E "^(hardening_index|suggestion|warning)\\[?\\]?=" /var/log/lynis-report.dat';
+  + ' && lynis audit system --quick --no-colors >/dev/null 2>&1; grep -E "^(hardening_index|suggestion|warning)\\[?\\]?=" /var/log/lynis-report.dat'
+  + '; grep -E "Performing test ID|number of hardening points" /var/log/lynis.log';
 
 interface Lynis {
   index: string;
   /** "TEST-ID text" for each suggestion and warning left */
   left: string[];
+  /** "TEST-ID lost of max" for each test that gave fewer points than it could (lynis.log's AddHP lines) */
+  lost: string[];
+}
+
+/** Points each test withheld, from lynis.log: the index is all points given over all points possible. */
+function pointsLost(log: string[]): string[] {
+  const by = new Map<string, { lost: number; max: number }>();
+  let id = '';
+  for (const line of log) {
+    const test = /Performing test ID (\S+)/.exec(line);
+    if (test) id = test[1];
+    const hp = /hardening points \((\d+) of (\d+)\)|hardening points for this item \((\d+)\)/.exec(line);
+    if (!hp) continue;
+    const [got, max] = hp[3] ? [Number(hp[3]), Number(hp[3])] : [Number(hp[1]), Number(hp[2])];
+    const sum = by.get(id) ?? { lost: 0, max: 0 };
+    by.set(id, { lost: sum.lost + max - got, max: sum.max + max });
+  }
+  return [...by].filter(([, v]) => v.lost > 0).sort(([, a], [, b]) => b.lost - a.lost).map(([test, v]) => `${test} ${v.lost} of ${v.max}`);
 }
 
 async function lynis(vm: Vm, user: string, port: number, key: string): Promise<Lynis> {
   const r = await vm.ssh(user, `sudo -n sh -c '${LYNIS}'`, { port, key, timeoutMs: 30 * 60_000 });
-  const lines = r.stdout.trim().split('\n');
+  const all = r.stdout.trim().split('\n');
+  const lines = all.filter((l) => /^(hardening_index|suggestion|warning)/.test(l));
   const index = lines.find((l) => l.startsWith('hardening_index='))?.split('=')[1] ?? `none (exit ${r.code}: ${r.stderr.trim()})`;
   const left = lines.filter((l) => !l.startsWith('hardening_index=')).map((l) => {
     const [kind, rest] = l.split('[]=');
     const [id, text, detail] = rest.split('|');
     return `${kind === 'warning' ? 'WARNING ' : ''}${id} ${text}${detail && detail !== '-' ? ` (${detail})` : ''}`;
   });
-  return { index, left };
+  return { index, left, lost: pointsLost(all.filter((l) => !lines.includes(l))) };
 }
 
 const h = await hardened(undefined);
@@ -53,9 +73,10 @@ async function benchHardened(withLynis: boolean): Promise<number> {
     console.log(`  prepare (nodejs, unpack, zx) ${fmt(prepare)}`);
     for (const s of status.steps) console.log(`  ${s.id.padEnd(10)} ${s.result.padEnd(8)} ${s.seconds.toFixed(1).padStart(6)} s`);
     if (withLynis) {
-      const { index, left } = await lynis(vm, user, port, key);
+      const { index, left, lost } = await lynis(vm, user, port, key);
       console.log(`hardened: Lynis hardening index ${index}; suggestions and warnings left:`);
       for (const l of left) console.log(`  ${l}`);
+      console.log(`hardened: points withheld, by test: ${lost.join(', ')}`);
     }
     return total;
   } finally {
