@@ -142,9 +142,9 @@ export interface AuditPlan {
   id: 'audit';
 }
 
+/** The settings are firstboot's own (contract/kernel-settings.ts), in the step's code. */
 export interface SysctlPlan {
   id: 'sysctl';
-  settings: [key: string, value: string][];
 }
 
 export interface PamPlan {

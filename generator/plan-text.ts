@@ -3,11 +3,12 @@ import yaml from 'js-yaml';
 import type { Plan, StepPlan } from '../contract/plan';
 import { DEVTOOLS_PINS } from '../contract/devtools-pins';
 import { AUDIT_RULES } from '../contract/audit-rules';
+import { KERNEL_SETTINGS } from '../contract/kernel-settings';
 import pkg from '../package.json' with { type: 'json' };
 
 /**
- * A step's parameters, with what its code brings for them: the devtools step's pins and the audit
- * step's rules are firstboot's own data, in the step's code rather than the plan. They are this
+ * A step's parameters, with what its code brings for them: the devtools step's pins, the audit step's
+ * rules and the sysctl step's settings are firstboot's own data, in the step's code rather than the plan. They are this
  * firstboot's, so a plan another version made (inspect reads any user-data) says whose they are instead.
  */
 function shown(step: StepPlan, version: string): Record<string, unknown> {
@@ -15,6 +16,7 @@ function shown(step: StepPlan, version: string): Record<string, unknown> {
   const ours = version === pkg.version;
   const own = (value: unknown) => (ours ? value : `in firstboot ${version}'s step`);
   if (step.id === 'audit' && !('rules' in params)) return { ...params, rules: own(AUDIT_RULES) };
+  if (step.id === 'sysctl' && !('settings' in params)) return { ...params, settings: own(KERNEL_SETTINGS.map(([key, value]) => `${key} = ${value}`)) };
   if (step.id === 'devtools') {
     return {
       ...params,

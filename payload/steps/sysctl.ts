@@ -6,6 +6,7 @@
 // exited non-zero on such lines (procps-ng issue 410). A key absent from /proc/sys is tolerated: the
 // kernel lacks that feature, so there is nothing to set; verify logs it rather than failing.
 import type { Step } from '../step';
+import { KERNEL_SETTINGS } from '../../contract/kernel-settings';
 import type { Shell } from '../lib/shell';
 import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';
 
@@ -13,7 +14,7 @@ import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';
 // ships protect-links.conf (fs.protected_fifos = 1), Ubuntu 99-protect-links.conf: a name after both
 export const SYSCTL_FILE = '/etc/sysctl.d/zz-firstboot.conf';
 
-function sysctlFile(settings: [string, string][]): FileSpec {
+function sysctlFile(settings: readonly [string, string][]): FileSpec {
   const content =
     header('kernel and network settings, applied by systemd-sysctl') +
     '# "-" before a key: a kernel without that key skips it instead of failing the others.\n' +
@@ -38,31 +39,34 @@ async function liveValues($: Shell, keys: string[]): Promise<Map<string, string>
 }
 
 /** "key is X, wants Y" for each key the kernel has with another value */
-function differing(settings: [string, string][], live: Map<string, string>): string[] {
+function differing(settings: readonly [string, string][], live: Map<string, string>): string[] {
   return settings
     .filter(([key, value]) => live.has(key) && live.get(key) !== normalise(value))
     .map(([key, value]) => `${key} is ${live.get(key)}, wants ${value}`);
 }
 
-export const sysctl: Step<'sysctl'> = {
+/** The step for these settings (tests give it others). */
+export const sysctlStep = (settings: readonly [string, string][]): Step<'sysctl'> => ({
   id: 'sysctl',
   title: 'kernel settings',
   // systemd-sysctl and procps' sysctl are on every image: no need to wait for apt
   after: [],
-  async check({ params, $, fs }) {
-    const live = await liveValues($, params.settings.map(([key]) => key));
-    return [...(await fileDrift(fs, sysctlFile(params.settings))), ...differing(params.settings, live)];
+  async check({ $, fs }) {
+    const live = await liveValues($, settings.map(([key]) => key));
+    return [...(await fileDrift(fs, sysctlFile(settings))), ...differing(settings, live)];
   },
-  async apply({ params, $, fs, log }) {
-    await writeFile(fs, sysctlFile(params.settings));
+  async apply({ $, fs, log }) {
+    await writeFile(fs, sysctlFile(settings));
     // it fails when any file has a bad line without "-", after applying everything else: the runner's
     // re-check then names what did not take, so a stranger's file does not fail this step by itself
     const applied = await $({ nothrow: true })`systemctl restart systemd-sysctl`;
     if (!applied.ok) log.warn(`sysctl: systemd-sysctl reported errors: ${applied.stderr.trim()}`);
   },
-  async verify({ params, $, log }) {
-    const live = await liveValues($, params.settings.map(([key]) => key));
-    for (const [key] of params.settings) if (!live.has(key)) log.warn(`sysctl: this kernel has no ${key}; skipped`);
-    return differing(params.settings, live);
+  async verify({ $, log }) {
+    const live = await liveValues($, settings.map(([key]) => key));
+    for (const [key] of settings) if (!live.has(key)) log.warn(`sysctl: this kernel has no ${key}; skipped`);
+    return differing(settings, live);
   },
-};
+});
+
+export const sysctl = sysctlStep(KERNEL_SETTINGS);

@@ -6,6 +6,7 @@ import { plan } from '../../generator/plan';
 import { planText } from '../../generator/plan-text';
 import { DEVTOOLS_PINS } from '../../contract/devtools-pins';
 import { AUDIT_RULES } from '../../contract/audit-rules';
+import { KERNEL_SETTINGS } from '../../contract/kernel-settings';
 import type { Plan } from '../../contract/plan';
 
 async function planFor(text: string): Promise<Plan> {
@@ -30,6 +31,7 @@ test('firstboot plan shows the pins and rules the steps\' code carries, though t
   assert.equal(devtools.context7, DEVTOOLS_PINS.context7);
   assert.is(devtools.user, 'admin');
   assert.equal(shown(text, 'audit'), { rules: AUDIT_RULES });
+  assert.equal(shown(text, 'sysctl'), { settings: KERNEL_SETTINGS.map(([key, value]) => `${key} = ${value}`) });
 });
 
 test('a plan another firstboot made (inspect reads any user-data) says whose pins it means, not this one\'s', async () => {
@@ -39,6 +41,7 @@ test('a plan another firstboot made (inspect reads any user-data) says whose pin
   assert.is(devtools.claude, "in firstboot 0.0.1's step");
   assert.is(devtools.context7, "in firstboot 0.0.1's step");
   assert.equal(shown(text, 'audit'), { rules: "in firstboot 0.0.1's step" });
+  assert.equal(shown(text, 'sysctl'), { settings: "in firstboot 0.0.1's step" });
   // a plan from before the data moved into the steps' code carries its own: shown as it is
   const older = { ...p, steps: p.steps.map((s) => (s.id === 'audit' ? { ...s, rules: ['-w /etc/passwd -p wa -k identity'] } : s)) } as Plan;
   assert.equal(shown(planText(older), 'audit'), { rules: ['-w /etc/passwd -p wa -k identity'] });

@@ -1,19 +1,19 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { sysctl, SYSCTL_FILE } from '../../payload/steps/sysctl';
-import { sysctlPlan } from '../../generator/capabilities/sysctl';
+import { sysctl, sysctlStep, SYSCTL_FILE } from '../../payload/steps/sysctl';
+import { KERNEL_SETTINGS } from '../../contract/kernel-settings';
 import { stepContext, type TestCtx } from './context';
 import { rejects } from '../rejects';
 import type { SysctlPlan } from '../../contract/plan';
 
-const params: SysctlPlan = {
-  id: 'sysctl',
-  settings: [
-    ['kernel.kptr_restrict', '2'],
-    ['net.ipv4.conf.all.rp_filter', '1'],
-    ['net.ipv4.ip_local_port_range', '32768 60999'],
-  ],
-};
+const params: SysctlPlan = { id: 'sysctl' };
+const SETTINGS: [string, string][] = [
+  ['kernel.kptr_restrict', '2'],
+  ['net.ipv4.conf.all.rp_filter', '1'],
+  ['net.ipv4.ip_local_port_range', '32768 60999'],
+];
+/** the step with these three settings */
+const step = sysctlStep(SETTINGS);
 
 const FILE =
   '# Written by firstboot: kernel and network settings, applied by systemd-sysctl. Changes here are undone on its next run.\n' +
@@ -53,21 +53,21 @@ const debianDefaults = () => ({ 'kernel.kptr_restrict': '0', 'net.ipv4.conf.all.
 test('a stock machine: writes the file, applies it with systemd-sysctl, and then nothing differs', async () => {
   const ctx = stepContext(params);
   kernel(ctx, debianDefaults());
-  assert.equal(await sysctl.check(ctx), [
+  assert.equal(await step.check(ctx), [
     `${SYSCTL_FILE} is missing`,
     'kernel.kptr_restrict is 0, wants 2',
     'net.ipv4.conf.all.rp_filter is 0, wants 1',
   ]);
   const before = ctx.$.commands.length;
-  await sysctl.apply(ctx);
+  await step.apply(ctx);
   assert.equal(ctx.$.commands.slice(before), ['systemctl restart systemd-sysctl']);
   assert.is(await ctx.fs.read(SYSCTL_FILE), FILE);
   assert.is((await ctx.fs.stat(SYSCTL_FILE))?.mode, 0o644);
 
   const writes = ctx.fs.writes.length;
   const after = ctx.$.commands.length;
-  assert.equal(await sysctl.check(ctx), []);
-  assert.equal(await sysctl.verify(ctx), []);
+  assert.equal(await step.check(ctx), []);
+  assert.equal(await step.verify(ctx), []);
   assert.is(ctx.fs.writes.length, writes);
   assert.ok(ctx.$.commands.slice(after).every((cmd) => cmd.startsWith('sysctl ')));
 });
@@ -75,7 +75,7 @@ test('a stock machine: writes the file, applies it with systemd-sysctl, and then
 test('reads every key in one sysctl call, as zx passes them', async () => {
   const ctx = stepContext(params);
   kernel(ctx, debianDefaults());
-  await sysctl.check(ctx);
+  await step.check(ctx);
   assert.equal(ctx.$.commands, ['sysctl kernel.kptr_restrict net.ipv4.conf.all.rp_filter net.ipv4.ip_local_port_range']);
 });
 
@@ -84,34 +84,34 @@ test('a user edit to the file is undone; a live value changed by hand is set bac
   const live = kernel(ctx, { ...debianDefaults(), 'kernel.kptr_restrict': '2', 'net.ipv4.conf.all.rp_filter': '1' });
   ctx.fs.seed(SYSCTL_FILE, FILE.replace('-kernel.kptr_restrict = 2', 'kernel.kptr_restrict = 1'));
   live['net.ipv4.conf.all.rp_filter'] = '2';
-  assert.equal(await sysctl.check(ctx), [`${SYSCTL_FILE} differs`, 'net.ipv4.conf.all.rp_filter is 2, wants 1']);
-  await sysctl.apply(ctx);
+  assert.equal(await step.check(ctx), [`${SYSCTL_FILE} differs`, 'net.ipv4.conf.all.rp_filter is 2, wants 1']);
+  await step.apply(ctx);
   assert.is(await ctx.fs.read(SYSCTL_FILE), FILE);
-  assert.equal(await sysctl.check(ctx), []);
+  assert.equal(await step.check(ctx), []);
 });
 
 test('a key this kernel lacks is neither drift nor a verify failure, only a warning', async () => {
-  const withMissing: SysctlPlan = { id: 'sysctl', settings: [...params.settings, ['kernel.yama.ptrace_scope', '1']] };
-  const ctx = stepContext(withMissing);
+  const withMissing = sysctlStep([...SETTINGS, ['kernel.yama.ptrace_scope', '1']]);
+  const ctx = stepContext(params);
   kernel(ctx, debianDefaults());
-  assert.equal(await sysctl.check(ctx), [
+  assert.equal(await withMissing.check(ctx), [
     `${SYSCTL_FILE} is missing`,
     'kernel.kptr_restrict is 0, wants 2',
     'net.ipv4.conf.all.rp_filter is 0, wants 1',
   ]);
-  await sysctl.apply(ctx);
+  await withMissing.apply(ctx);
   assert.match((await ctx.fs.read(SYSCTL_FILE)) ?? '', /^-kernel\.yama\.ptrace_scope = 1$/m);
-  assert.equal(await sysctl.check(ctx), []);
-  assert.equal(await sysctl.verify(ctx), []);
+  assert.equal(await withMissing.check(ctx), []);
+  assert.equal(await withMissing.verify(ctx), []);
   assert.ok(ctx.lines.some((line) => line.includes('[WARN] sysctl: this kernel has no kernel.yama.ptrace_scope')));
 });
 
 test('a later file or a service that overrides a key: check still differs after apply, verify names it', async () => {
   const ctx = stepContext(params);
   kernel(ctx, debianDefaults(), { 'kernel.kptr_restrict': '1' }); // e.g. a 99- file from a package
-  await sysctl.apply(ctx);
-  assert.equal(await sysctl.check(ctx), ['kernel.kptr_restrict is 1, wants 2']);
-  assert.equal(await sysctl.verify(ctx), ['kernel.kptr_restrict is 1, wants 2']);
+  await step.apply(ctx);
+  assert.equal(await step.check(ctx), ['kernel.kptr_restrict is 1, wants 2']);
+  assert.equal(await step.verify(ctx), ['kernel.kptr_restrict is 1, wants 2']);
 });
 
 test('systemd-sysctl failing on another file\'s line is a warning; what did not take shows in check', async () => {
@@ -121,22 +121,21 @@ test('systemd-sysctl failing on another file\'s line is a warning; what did not 
     exitCode: 1,
     stderr: 'Job for systemd-sysctl.service failed because the control process exited with error code.\n',
   });
-  await sysctl.apply(ctx);
+  await step.apply(ctx);
   assert.ok(ctx.lines.some((line) => line.includes('[WARN] sysctl: systemd-sysctl reported errors: Job for systemd-sysctl.service failed')));
-  assert.equal(await sysctl.check(ctx), ['kernel.kptr_restrict is 0, wants 2', 'net.ipv4.conf.all.rp_filter is 0, wants 1']);
+  assert.equal(await step.check(ctx), ['kernel.kptr_restrict is 0, wants 2', 'net.ipv4.conf.all.rp_filter is 0, wants 1']);
 });
 
 test('no sysctl at all is an error, not a machine where every key is absent', async () => {
   const ctx = stepContext(params);
   ctx.$.on(/^sysctl /, { exitCode: 127, stderr: 'sysctl: command not found\n' });
-  await rejects(() => sysctl.verify(ctx), /sysctl failed \(exit 127\): sysctl: command not found/);
+  await rejects(() => step.verify(ctx), /sysctl failed \(exit 127\): sysctl: command not found/);
 });
 
 test('the full policy converges on a kernel that has every key', async () => {
-  const plan = sysctlPlan({});
-  const ctx = stepContext(plan);
-  kernel(ctx, Object.fromEntries(plan.settings.map(([key]) => [key, 'stock'])));
-  assert.is((await sysctl.check(ctx)).length, plan.settings.length + 1);
+  const ctx = stepContext(params);
+  kernel(ctx, Object.fromEntries(KERNEL_SETTINGS.map(([key]) => [key, 'stock'])));
+  assert.is((await sysctl.check(ctx)).length, KERNEL_SETTINGS.length + 1);
   await sysctl.apply(ctx);
   assert.equal(await sysctl.check(ctx), []);
   assert.equal(await sysctl.verify(ctx), []);

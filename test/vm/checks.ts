@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import type { Plan } from '../../contract/plan';
 import { DEVTOOLS_PINS } from '../../contract/devtools-pins';
+import { KERNEL_SETTINGS } from '../../contract/kernel-settings';
 import { journalArgs, SSHD_JOURNAL } from '../../payload/lib/journal';
 import { SUDO_AUDIT } from '../../payload/daily-report';
 import { stepOf, type KeyPair } from './userdata';
@@ -128,7 +129,7 @@ export async function checkInside(vm: Vm, e: Expect): Promise<void> {
   for (const rule of e.absent ?? []) assert.not.match(ufw, new RegExp(`^${rule}\\s`, 'm'), `ufw has ${rule}`);
   const audit = await sudo(vm, e, 'auditctl -l');
   assert.ok(audit.trim() && !/No rules/.test(audit), 'auditd has no rules');
-  for (const [key, value] of stepOf(e.plan, 'sysctl')?.settings ?? []) {
+  for (const [key, value] of stepOf(e.plan, 'sysctl') ? KERNEL_SETTINGS : []) {
     assert.is((await sudo(vm, e, `sysctl -n ${key}`)).trim().replace(/\s+/g, ' '), value, key);
   }
   assert.is((await sudo(vm, e, 'systemctl is-enabled apt-daily-upgrade.timer')).trim(), 'enabled');

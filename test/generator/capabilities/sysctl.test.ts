@@ -1,12 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { sysctlPlan } from '../../../generator/capabilities/sysctl';
+import { kernelSettings } from '../../../contract/kernel-settings';
 
-const settings = (forwarding?: boolean) => new Map(sysctlPlan({ forwarding }).settings);
+const settings = (forwarding?: boolean) => new Map(kernelSettings(forwarding));
 
 test('each key is set once, to a plain value', () => {
   for (const forwarding of [false, true]) {
-    const list = sysctlPlan({ forwarding }).settings;
+    const list = kernelSettings(forwarding);
     assert.is(new Set(list.map(([key]) => key)).size, list.length);
     for (const [key, value] of list) assert.match(value, /^\d+$/, key);
   }
