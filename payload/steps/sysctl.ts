@@ -1,10 +1,11 @@
 // Kernel and network settings in a sysctl.d file, applied by restarting systemd-sysctl: the same program
 // and file order as at boot, so what verify sees now is what the next boot gives (a later file that
 // overrides a key shows up here, not after a reboot).
-// Every line is `-key = value`: systemd-sysctl (sysctl.d(5), systemd >= 243) then skips a key this kernel
-// lacks, or refuses, without failing the others. procps' `sysctl -p` documents the prefix too, but has
-// exited non-zero on such lines (procps-ng issue 410). A key absent from /proc/sys is tolerated: the
-// kernel lacks that feature, so there is nothing to set; verify logs it rather than failing.
+// The file holds plain `key = value` lines for the keys this kernel has, the form compliance scanners
+// read (OpenSCAP's checks match `key = value` in sysctl.d files, and do not see a "-" prefix); a key
+// absent from /proc/sys is left out with a comment, so `sysctl --system` never fails on it. The kernel
+// lacks that feature, so there is nothing to set; verify logs it rather than failing. A key that
+// appears later (a module loaded) makes the file differ, and the next run adds it.
 import type { Step } from '../step';
 import { KERNEL_SETTINGS } from '../../contract/kernel-settings';
 import type { Shell } from '../lib/shell';
@@ -14,11 +15,10 @@ import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';
 // ships protect-links.conf (fs.protected_fifos = 1), Ubuntu 99-protect-links.conf: a name after both
 export const SYSCTL_FILE = '/etc/sysctl.d/zz-firstboot.conf';
 
-function sysctlFile(settings: readonly [string, string][]): FileSpec {
+function sysctlFile(settings: readonly [string, string][], live: Map<string, string>): FileSpec {
   const content =
     header('kernel and network settings, applied by systemd-sysctl') +
-    '# "-" before a key: a kernel without that key skips it instead of failing the others.\n' +
-    settings.map(([key, value]) => `-${key} = ${value}\n`).join('');
+    settings.map(([key, value]) => (live.has(key) ? `${key} = ${value}\n` : `# ${key}: this kernel has no such key\n`)).join('');
   return { path: SYSCTL_FILE, content, mode: 0o644 };
 }
 
@@ -53,12 +53,12 @@ export const sysctlStep = (settings: readonly [string, string][]): Step<'sysctl'
   after: [],
   async check({ $, fs }) {
     const live = await liveValues($, settings.map(([key]) => key));
-    return [...(await fileDrift(fs, sysctlFile(settings))), ...differing(settings, live)];
+    return [...(await fileDrift(fs, sysctlFile(settings, live))), ...differing(settings, live)];
   },
   async apply({ $, fs, log }) {
-    await writeFile(fs, sysctlFile(settings));
-    // it fails when any file has a bad line without "-", after applying everything else: the runner's
-    // re-check then names what did not take, so a stranger's file does not fail this step by itself
+    await writeFile(fs, sysctlFile(settings, await liveValues($, settings.map(([key]) => key))));
+    // it fails when any file has a line the kernel refuses, after applying everything else: the
+    // runner's re-check then names what did not take, so a stranger's file does not fail this step by itself
     const applied = await $({ nothrow: true })`systemctl restart systemd-sysctl`;
     if (!applied.ok) log.warn(`sysctl: systemd-sysctl reported errors: ${applied.stderr.trim()}`);
   },

@@ -17,10 +17,9 @@ const step = sysctlStep(SETTINGS);
 
 const FILE =
   '# Written by firstboot: kernel and network settings, applied by systemd-sysctl. Changes here are undone on its next run.\n' +
-  '# "-" before a key: a kernel without that key skips it instead of failing the others.\n' +
-  '-kernel.kptr_restrict = 2\n' +
-  '-net.ipv4.conf.all.rp_filter = 1\n' +
-  '-net.ipv4.ip_local_port_range = 32768 60999\n';
+  'kernel.kptr_restrict = 2\n' +
+  'net.ipv4.conf.all.rp_filter = 1\n' +
+  'net.ipv4.ip_local_port_range = 32768 60999\n';
 
 /**
  * A kernel's /proc/sys behind procps' sysctl (`key = value`, tabs between fields, a complaint and exit 1
@@ -39,7 +38,7 @@ function kernel<P>(ctx: TestCtx<P>, live: Record<string, string>, later: Record<
   });
   ctx.$.on('systemctl restart systemd-sysctl', () => {
     for (const line of ctx.fs.files.get(SYSCTL_FILE)?.content?.split('\n') ?? []) {
-      const match = /^-(\S+) = (.*)$/.exec(line);
+      const match = /^(\S+) = (.*)$/.exec(line);
       if (match && match[1] in live) live[match[1]] = match[2];
     }
     Object.assign(live, later);
@@ -60,7 +59,7 @@ test('a stock machine: writes the file, applies it with systemd-sysctl, and then
   ]);
   const before = ctx.$.commands.length;
   await step.apply(ctx);
-  assert.equal(ctx.$.commands.slice(before), ['systemctl restart systemd-sysctl']);
+  assert.equal(ctx.$.commands.slice(before), ['sysctl kernel.kptr_restrict net.ipv4.conf.all.rp_filter net.ipv4.ip_local_port_range', 'systemctl restart systemd-sysctl']);
   assert.is(await ctx.fs.read(SYSCTL_FILE), FILE);
   assert.is((await ctx.fs.stat(SYSCTL_FILE))?.mode, 0o644);
 
@@ -82,7 +81,7 @@ test('reads every key in one sysctl call, as zx passes them', async () => {
 test('a user edit to the file is undone; a live value changed by hand is set back', async () => {
   const ctx = stepContext(params);
   const live = kernel(ctx, { ...debianDefaults(), 'kernel.kptr_restrict': '2', 'net.ipv4.conf.all.rp_filter': '1' });
-  ctx.fs.seed(SYSCTL_FILE, FILE.replace('-kernel.kptr_restrict = 2', 'kernel.kptr_restrict = 1'));
+  ctx.fs.seed(SYSCTL_FILE, FILE.replace('kernel.kptr_restrict = 2', 'kernel.kptr_restrict = 1'));
   live['net.ipv4.conf.all.rp_filter'] = '2';
   assert.equal(await step.check(ctx), [`${SYSCTL_FILE} differs`, 'net.ipv4.conf.all.rp_filter is 2, wants 1']);
   await step.apply(ctx);
@@ -100,10 +99,23 @@ test('a key this kernel lacks is neither drift nor a verify failure, only a warn
     'net.ipv4.conf.all.rp_filter is 0, wants 1',
   ]);
   await withMissing.apply(ctx);
-  assert.match((await ctx.fs.read(SYSCTL_FILE)) ?? '', /^-kernel\.yama\.ptrace_scope = 1$/m);
+  // plain lines for the keys this kernel has, as scanners read them; the missing key only named
+  assert.is(await ctx.fs.read(SYSCTL_FILE), FILE + '# kernel.yama.ptrace_scope: this kernel has no such key\n');
   assert.equal(await withMissing.check(ctx), []);
   assert.equal(await withMissing.verify(ctx), []);
   assert.ok(ctx.lines.some((line) => line.includes('[WARN] sysctl: this kernel has no kernel.yama.ptrace_scope')));
+});
+
+test('a key that appears later (a module loaded since) makes the file differ, and the next apply writes it', async () => {
+  const withMissing = sysctlStep([...SETTINGS, ['kernel.yama.ptrace_scope', '1']]);
+  const ctx = stepContext(params);
+  const live = kernel(ctx, debianDefaults());
+  await withMissing.apply(ctx);
+  live['kernel.yama.ptrace_scope'] = '0';
+  assert.equal(await withMissing.check(ctx), [`${SYSCTL_FILE} differs`, 'kernel.yama.ptrace_scope is 0, wants 1']);
+  await withMissing.apply(ctx);
+  assert.match((await ctx.fs.read(SYSCTL_FILE)) ?? '', /^kernel\.yama\.ptrace_scope = 1$/m);
+  assert.equal(await withMissing.check(ctx), []);
 });
 
 test('a later file or a service that overrides a key: check still differs after apply, verify names it', async () => {
