@@ -1,13 +1,14 @@
 // `npm run bench:vm`: on the same bookworm image, in one run: firstboot's power-on to hardened (default
 // config) by phase; the floor, a stock boot plus one tuned apt transaction of exactly the packages the
-// payload installs (nodejs included), and the ratio of the two; the Lynis hardening index, hardened
-// against stock, with the suggestions left. Figures, not a test. The VMs boot one after the other:
+// payload installs (nodejs included), and the ratio of the two; the Lynis hardening index and an
+// OpenSCAP scan (openscap.ts), hardened against stock, with what is left. Figures, not a test. The VMs boot one after the other:
 // under TCG on two cores, side by side would skew both.
 import { readFileSync } from 'node:fs';
 import { admin, sshPort } from './checks';
 import { CLOUD_INIT_FINISHED, FINISHED, hardened } from './scenario';
 import { keyPair } from './userdata';
 import { bootVm, type Vm } from './vm';
+import { changed, openscap, ssgFolder, SSG_PATH, type Scan } from './openscap';
 
 // The image's apt sources are the local repository's two suites, standing in for Debian's archive and
 // its security archive (repo.ts); Lynis (PKGS-7388) finds the second by the "security/ " in its line.
@@ -55,9 +56,16 @@ async function lynis(vm: Vm, user: string, port: number, key: string): Promise<L
 const h = await hardened(undefined);
 const fmt = (seconds: number) => `${seconds.toFixed(0).padStart(4)} s`;
 
-/** Power-on to "finished: ok", by phase; returns the total. */
-async function benchHardened(withLynis: boolean): Promise<number> {
-  const vm = await bootVm({ name: 'bench-hardened', suite: 'bookworm', userData: h.userData, hostPorts: h.hostPorts, publicKeys: h.publicKeys });
+// `npm run bench:vm -- time` skips the scanners (each about 10 minutes a run under TCG); `-- lynis` or
+// `-- openscap` runs that one alone, on a hardened and a stock VM
+const only = process.argv[2];
+const withLynis = only === undefined || only === 'lynis';
+const withScap = only === undefined || only === 'openscap';
+const served: Record<string, string> = withScap ? { [SSG_PATH]: await ssgFolder() } : {};
+
+/** Power-on to "finished: ok", by phase; returns the total and the OpenSCAP scan. */
+async function benchHardened(): Promise<{ total: number; scan?: Scan }> {
+  const vm = await bootVm({ name: 'bench-hardened', suite: 'bookworm', userData: h.userData, hostPorts: h.hostPorts, publicKeys: h.publicKeys, served });
   try {
     const [line] = await vm.waitForConsole(FINISHED, 30 * 60_000);
     const total = vm.uptime();
@@ -78,7 +86,9 @@ async function benchHardened(withLynis: boolean): Promise<number> {
       for (const l of left) console.log(`  ${l}`);
       console.log(`hardened: points withheld, by test: ${lost.join(', ')}`);
     }
-    return total;
+    const scan = withScap ? await openscap(vm, user, port, key) : undefined;
+    if (scan) console.log(`hardened: OpenSCAP ANSSI BP-028 intermediary: ${scan.summary}`);
+    return { total, scan };
   } finally {
     await vm.close();
   }
@@ -109,23 +119,29 @@ async function benchFloor(): Promise<number> {
   }
 }
 
-async function benchStock(): Promise<void> {
+async function benchStock(hardenedScan?: Scan): Promise<void> {
   const key = await keyPair();
-  const vm = await bootVm({ name: 'bench-stock', suite: 'bookworm', userData: '', publicKeys: [readFileSync(key.public, 'utf8').trim()] });
+  const vm = await bootVm({ name: 'bench-stock', suite: 'bookworm', userData: '', publicKeys: [readFileSync(key.public, 'utf8').trim()], served });
   try {
     await vm.waitForConsole(CLOUD_INIT_FINISHED, 15 * 60_000);
     console.log(`stock: power-on to cloud-init finished: ${vm.uptime().toFixed(0)} s`);
-    console.log(`stock: Lynis hardening index ${(await lynis(vm, 'root', 22, key.private)).index}`);
+    if (withLynis) console.log(`stock: Lynis hardening index ${(await lynis(vm, 'root', 22, key.private)).index}`);
+    if (!withScap) return;
+    const scan = await openscap(vm, 'root', 22, key.private);
+    console.log(`stock: OpenSCAP ANSSI BP-028 intermediary: ${scan.summary}`);
+    if (!hardenedScan) return;
+    console.log('OpenSCAP rules whose result firstboot changes (stock -> hardened):');
+    for (const line of changed(scan, hardenedScan)) console.log(`  ${line}`);
+    console.log('OpenSCAP rules that fail on the hardened server:');
+    for (const [rule, result] of hardenedScan.results) if (result === 'fail') console.log(`  ${rule}`);
   } finally {
     await vm.close();
   }
 }
 
-// `npm run bench:vm -- time` skips Lynis (about 10 minutes a run under TCG); `-- lynis` measures only it
-const only = process.argv[2];
-if (only !== 'lynis') {
+if (only === undefined || only === 'time') {
   const floor = await benchFloor();
-  const total = await benchHardened(only !== 'time');
+  const { total, scan } = await benchHardened();
   console.log(`ratio to the floor: ${(total / floor).toFixed(2)} (target at most 1.5)`);
-} else await benchHardened(true);
-if (only !== 'time') await benchStock();
+  if (only !== 'time') await benchStock(scan);
+} else await benchStock((await benchHardened()).scan);

@@ -32,5 +32,5 @@ export function minimalPackages(suite: Suite): string[] {
  * included). Extend this when a step starts installing something new.
  */
 export const EXTRA_PACKAGES = ['nodejs', 'ufw', 'fail2ban', 'python3-systemd', 'auditd', 'audispd-plugins', 'mosh',
-  'unattended-upgrades', 'apt-listchanges', 'needrestart', 'apt-show-versions', 'libpam-pwquality', 'libpam-tmpdir', 'apparmor', 'acct', 'debsums', 'htop', 'zsh', 'lynis', 'msmtp',
+  'unattended-upgrades', 'apt-listchanges', 'needrestart', 'apt-show-versions', 'libpam-pwquality', 'libpam-tmpdir', 'apparmor', 'acct', 'debsums', 'htop', 'zsh', 'lynis', 'openscap-scanner', 'msmtp',
   ...devtools.packages!({} as PlanInput), ...geoip.packages!({} as PlanInput)];
