@@ -1,7 +1,7 @@
 // `npm run mutants`: one-line changes that would lock a user out, leak a secret or break a retry, each
 // applied to the source in turn, the fast tests run against it, and the file put back. A mutant the
 // tests do not catch is a behaviour nothing guards. Not part of npm test: it runs the suite once per
-// mutant (a few minutes in all). `npm run mutants -- WORD` runs only the mutants whose file or
+// mutant, stopping at the first failure (--bail), which only a surviving mutant never meets. `npm run mutants -- WORD` runs only the mutants whose file or
 // description holds WORD; `-- --check` only checks that each finds its text.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -226,7 +226,7 @@ const MUTANTS: Mutant[] = [
 ];
 
 function fastTests(): { caught: boolean; by: string } {
-  const run = spawnSync('npx', ['uvu', '-r', 'tsx', 'test', '\\.test\\.ts$', '-i', 'vm'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const run = spawnSync('npx', ['uvu', '-r', 'tsx', '--bail', 'test', '\\.test\\.ts$', '-i', 'vm'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   const output = (run.stdout + run.stderr).replace(/\x1b\[[0-9;]*m/g, '');
   const failed = output.match(/FAIL\s+(?:\S.*?\s+)?"([^"]+)"/)?.[1];
   const total = Number(output.match(/Total:\s+(\d+)/)?.[1] ?? 0);
