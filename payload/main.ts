@@ -6,7 +6,7 @@
 //   firstboot report --print | --now    the daily security report (payload/daily-report.ts)
 // zx is not in this bundle: the plan pins it, and it is fetched before anything loads it.
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Plan, StepId } from '../contract/plan';
 import { SERVER_PATHS } from '../contract/paths';
 import { checkLine, statusLine, type Status } from '../contract/status';
@@ -14,7 +14,7 @@ import { nodeFs } from './lib/fs';
 import { serverLog, type Log } from './lib/log';
 import { fetchPackages } from './lib/npm';
 import { diskWarnings } from './lib/disk';
-import { check, run, summary, type Machine } from './runner';
+import { check, run, summary, type Fetched, type Machine } from './runner';
 import { loadSteps, steps } from './steps/index';
 import { version } from './version';
 
@@ -95,15 +95,24 @@ async function main(argv: string[]): Promise<number> {
   }
   // only a run's own output is its log on stdout; the others print their result there
   const machine = await machineFor(plan, serverLog(undefined, command === 'run' ? console.log : console.error), command === 'run');
-  // firstboot's pieces the user-data left out (payload/pieces.ts): check changes nothing, a run and the report fetch them
+  // firstboot's pieces the user-data left out (payload/pieces.ts): check changes nothing, a run and the
+  // report fetch them. A run starts the steps it carries meanwhile; only what is here is loaded now,
+  // so no import meets a file before the fetch has written it.
+  const ids = plan.steps.map((s) => s.id);
+  const registry = await loadSteps(ids.filter((id) => existsSync(`${PAYLOAD_DIR}steps/${id}.mjs`)));
   const pieces = plan.pieces && (await import('./pieces'));
-  const unfetched = await pieces?.unfetchedPieces(plan, PAYLOAD_DIR, { root: SERVER_PATHS.lib, log: (line) => machine.log.info(line), fetch: command !== 'check' });
-  if (unfetched && command === 'report') return console.error(`firstboot: waiting for ${unfetched}`), 1;
-  const registry = await loadSteps(plan.steps.map((s) => s.id));
+  const fetching: Promise<Fetched> | undefined = pieces
+    ?.unfetchedPieces(plan, PAYLOAD_DIR, { root: SERVER_PATHS.lib, log: (line) => machine.log.info(line), fetch: command !== 'check' })
+    .then(async (unfetched) => ({ unfetched, registry: await loadSteps(ids) }));
 
-  if (command === 'report') return (await import('./daily-report')).dailyReport(plan, await check(plan, registry, machine), machine, values.now);
+  if (command === 'report') {
+    const { unfetched, registry: all } = (await fetching) ?? { registry };
+    if (unfetched) return console.error(`firstboot: waiting for ${unfetched}`), 1;
+    return (await import('./daily-report')).dailyReport(plan, await check(plan, all, machine), machine, values.now);
+  }
   if (command === 'check') {
-    const results = await check(plan, registry, machine, unfetched);
+    const { unfetched, registry: all } = (await fetching) ?? { registry };
+    const results = await check(plan, all, machine, unfetched);
     const failing = results.filter((r) => r.problems.length > 0);
     const warnings = await diskWarnings(machine.$);
     if (json) console.log(JSON.stringify({ ok: failing.length === 0, steps: results, warnings }, null, 2));
@@ -112,8 +121,9 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const started = performance.now();
-  const status = await run(plan, registry, machine, values.only as StepId | undefined, unfetched);
+  const status = await run(plan, registry, machine, values.only as StepId | undefined, fetching);
   machine.log.info(summary(status, (performance.now() - started) / 1000));
+  const unfetched = (await fetching)?.unfetched;
   if (unfetched) await pieces?.retryLater(machine.$, machine.log);
   if (!status.ok) return 1;
   // a golden image with steps still waiting would make every server from it wait the same way

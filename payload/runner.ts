@@ -53,15 +53,25 @@ async function runStep(step: Step, ctx: Ctx<any>): Promise<Pick<StepStatus, 'res
 const missing = (id: StepId, unfetched?: string): Pick<StepStatus, 'result' | 'error'> =>
   unfetched ? { result: 'waiting', error: `waiting for ${unfetched}` } : { result: 'failed', error: `this payload (${version}) has no step "${id}"` };
 
-export async function run(plan: Plan, registry: Map<StepId, Step>, machine: Machine, only?: StepId, unfetched?: string): Promise<Status> {
+/** The steps firstboot's pieces brought, once their fetch is over; `unfetched` says why some are still missing. */
+export interface Fetched {
+  registry: Map<StepId, Step>;
+  unfetched?: string;
+}
+
+/**
+ * Runs the plan's steps in order. With `fetching` (firstboot's pieces on their way), the steps whose
+ * code is here run first and the others once the fetch is over, each group in plan order: a source
+ * that is down delays no step the user-data carries. (Those are the steps that keep the owner able to
+ * log in, which depend on no fetched one.)
+ */
+export async function run(plan: Plan, registry: Map<StepId, Step>, machine: Machine, only?: StepId, fetching?: Promise<Fetched>): Promise<Status> {
   const clock = machine.clock ?? now;
   const status: Status = { firstboot: version, configHash: plan.configHash, started: new Date().toISOString(), steps: [] };
   const failed = new Set<StepId>();
   const save = () => machine.fs.write(SERVER_PATHS.status, JSON.stringify(status, null, 2) + '\n', { mode: 0o600 });
 
-  for (const params of plan.steps) {
-    if (only && params.id !== only) continue;
-    const step = registry.get(params.id);
+  const runOne = async (params: StepPlan, step: Step | undefined, unfetched?: string) => {
     const start = clock();
     let outcome: Pick<StepStatus, 'result' | 'drift' | 'error'>;
     const blocker = step?.after.find((id) => failed.has(id));
@@ -85,6 +95,14 @@ export async function run(plan: Plan, registry: Map<StepId, Step>, machine: Mach
     else if (entry.result === 'skipped' || entry.result === 'waiting') machine.log.warn(line);
     else machine.log.info(line);
     await save();
+  };
+
+  const chosen = plan.steps.filter((params) => !only || params.id === only);
+  const later = fetching ? chosen.filter((params) => !registry.has(params.id)) : [];
+  for (const params of chosen) if (!later.includes(params)) await runOne(params, registry.get(params.id));
+  if (later.length > 0) {
+    const fetched = await fetching!;
+    for (const params of later) await runOne(params, fetched.registry.get(params.id), fetched.unfetched);
   }
   status.finished = new Date().toISOString();
   status.ok = failed.size === 0;

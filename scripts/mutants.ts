@@ -19,6 +19,8 @@ const BUILT = new Set(['cloud-init/unpack.js']);
 const build = () => spawnSync('npx', ['tsx', 'scripts/build.ts'], { stdio: 'inherit' });
 
 const MUTANTS: Mutant[] = [
+  { kind: 'retry', what: 'the run waits for the pieces fetch before the steps the user-data carries', file: 'payload/runner.ts',
+    from: '  const later = fetching ?', to: '  await fetching;\n  const later = fetching ?' },
   { kind: 'policy', what: 'sysctl lines with a "-" prefix, which compliance scanners do not read as set', file: 'payload/steps/sysctl.ts',
     from: '(live.has(key) ? `${key} = ${value}\\n`', to: '(live.has(key) ? `-${key} = ${value}\\n`' },
   { kind: 'policy', what: 'a key this kernel lacks written as a setting, which makes sysctl --system fail', file: 'payload/steps/sysctl.ts',

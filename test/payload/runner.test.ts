@@ -74,16 +74,41 @@ test('a step still differing after apply fails; an unknown step id fails alone',
   assert.is(status.steps[3].result, 'changed');
 });
 
-test('a step whose code is still to be fetched waits, saying from where and why; the steps after it run; check lists it', async () => {
+test('a step whose code the fetch did not bring waits, saying from where and why; the steps after it run; check lists it', async () => {
   const state: Record<string, boolean> = {};
   const registry = new Map<StepId, Step>(['packages', 'ssh', 'pam'].map((id) => [id as StepId, fake(id as StepId, [], state)]));
   const why = "firstboot's pieces from https://pieces.example/: HTTP 404";
-  const status = await run(plan, registry, machine(), undefined, why);
-  assert.equal(status.steps.map((s) => s.result), ['changed', 'waiting', 'changed', 'changed']);
-  assert.is(status.steps[1].error, `waiting for ${why}`);
+  const status = await run(plan, registry, machine(), undefined, Promise.resolve({ registry, unfetched: why }));
+  assert.equal(status.steps.map((s) => [s.id, s.result]), [['packages', 'changed'], ['ssh', 'changed'], ['pam', 'changed'], ['admin', 'waiting']]);
+  assert.is(status.steps[3].error, `waiting for ${why}`);
   assert.is(status.ok, true);
   const checked = await check(plan, registry, machine(), why);
   assert.equal(checked[1], { id: 'admin', problems: [`waiting for ${why}`] });
+});
+
+test('while firstboot\'s pieces are fetched, the steps already here run; a fetched step runs once the fetch is over', async () => {
+  const state: Record<string, boolean> = {};
+  const events: string[] = [];
+  const step = (id: StepId): Step => ({
+    ...fake(id, [], state),
+    apply: async () => {
+      events.push(id);
+      state[id] = true;
+    },
+  });
+  const here = new Map<StepId, Step>(['packages', 'ssh', 'pam'].map((id) => [id as StepId, step(id as StepId)]));
+  const fetching = new Promise<{ registry: Map<StepId, Step> }>((resolve) => setTimeout(() => {
+    events.push('fetched');
+    resolve({ registry: new Map([...here, ['admin', step('admin')]]) });
+  }, 20));
+  const status = await run(plan, here, machine(), undefined, fetching);
+  assert.equal(events, ['packages', 'ssh', 'pam', 'fetched', 'admin']);
+  assert.ok(status.steps.every((s) => s.result === 'changed'));
+  // with everything here, plan order
+  events.length = 0;
+  for (const id of Object.keys(state)) delete state[id];
+  await run(plan, new Map([...here, ['admin', step('admin')]]), machine(), undefined, Promise.resolve({ registry: here }));
+  assert.equal(events, ['packages', 'admin', 'ssh', 'pam']);
 });
 
 test('--only runs one step; check reports drift and live problems without changing anything', async () => {
