@@ -228,7 +228,7 @@ const MUTANTS: Mutant[] = [
 ];
 
 function fastTests(): { caught: boolean; by: string } {
-  const run = spawnSync('npx', ['uvu', '-r', 'tsx', '--bail', 'test', '\\.test\\.ts$', '-i', 'vm'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const run = spawnSync('npx', ['uvu', '-r', 'tsx', 'test', '\\.test\\.ts$', '-i', 'vm', '--bail'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   const output = (run.stdout + run.stderr).replace(/\x1b\[[0-9;]*m/g, '');
   const failed = output.match(/FAIL\s+(?:\S.*?\s+)?"([^"]+)"/)?.[1];
   const total = Number(output.match(/Total:\s+(\d+)/)?.[1] ?? 0);
