@@ -1,8 +1,9 @@
 // `npm run mutants`: one-line changes that would lock a user out, leak a secret or break a retry, each
 // applied to the source in turn, the fast tests run against it, and the file put back. A mutant the
 // tests do not catch is a behaviour nothing guards. Not part of npm test: it runs the suite once per
-// mutant, stopping at the first failure (--bail), which only a surviving mutant never meets. `npm run mutants -- WORD` runs only the mutants whose file or
-// description holds WORD; `-- --check` only checks that each finds its text.
+// mutant, stopping at the first failure (--bail), which only a surviving mutant never meets.
+// `-- WORD` runs only the mutants whose file or description holds WORD; `-- --shard K/N` every Nth
+// from the Kth (one shard per checkout and core); `-- --check` only checks that each finds its text.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -251,8 +252,9 @@ if (baseline.caught) throw new Error(`the fast tests fail without any mutant (${
 
 const rows: string[] = [];
 let survived = 0;
-const only = process.argv[2];
-const chosen = MUTANTS.filter((m) => !only || m.file.includes(only) || m.what.includes(only));
+const [, k, n] = /^--shard=?(\d+)\/(\d+)$/.exec(process.argv.slice(2).join('=')) ?? [];
+const only = k ? undefined : process.argv[2];
+const chosen = MUTANTS.filter((m, i) => (k ? i % Number(n) === Number(k) - 1 : !only || m.file.includes(only) || m.what.includes(only)));
 for (const m of chosen) {
   const original = readFileSync(m.file, 'utf8');
   const count = original.split(m.from).length - 1;
