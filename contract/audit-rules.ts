@@ -53,4 +53,7 @@ export const AUDIT_RULES: readonly string[] = [
   watch('/etc/audit/', 'wa', 'audit-config'),
   // what was run through sudo: the admin step's sudoers file sets this log (CIS 6.2.3.3)
   watch('/var/log/sudo.log', 'wa', 'sudo-log'),
+  // every use of sudo by a person, as a privileged command (CIS 6.2.3.6, ANSSI BP-028 R33: the form
+  // OpenSCAP's check reads, without an arch, which a path filter does not need)
+  `-a always,exit -F path=/usr/bin/sudo -F perm=x${BY_USERS} -k privileged`,
 ];

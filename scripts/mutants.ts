@@ -20,6 +20,8 @@ const BUILT = new Set(['cloud-init/unpack.js']);
 const build = () => spawnSync('npx', ['tsx', 'scripts/build.ts'], { stdio: 'inherit' });
 
 const MUTANTS: Mutant[] = [
+  { kind: 'policy', what: 'a path filter rule is known by its key alone: sudo\'s rule passes for any loaded one', file: 'payload/steps/audit.ts',
+    from: "        if (field === 'path') path = fieldValue;\n", to: '' },
   { kind: 'retry', what: 'the run waits for the pieces fetch before the steps the user-data carries', file: 'payload/runner.ts',
     from: '  const later = fetching ?', to: '  await fetching;\n  const later = fetching ?' },
   { kind: 'policy', what: 'sysctl lines with a "-" prefix, which compliance scanners do not read as set', file: 'payload/steps/sysctl.ts',

@@ -13,7 +13,8 @@ import { enableNow, unitsDown } from '../lib/systemd';
 
 export const RULES_FILE = '/etc/audit/rules.d/90-firstboot.rules';
 
-const watchedPath = (rule: string) => /^-w\s+(\S+)/.exec(rule)?.[1];
+/** the file or folder a rule watches: `-w PATH`, or a path filter `-F path=PATH`, which the kernel turns into a watch */
+const watchedPath = (rule: string) => /^-w\s+(\S+)|\s-F\s+path=(\S+)/.exec(rule)?.slice(1).find(Boolean);
 
 /**
  * The rules this machine can load, and those it cannot. The kernel refuses a watch whose parent
@@ -43,8 +44,8 @@ function rulesFile({ rules, skipped }: { rules: string[]; skipped: string[] }): 
 /**
  * What identifies a rule in `auditctl -l`, which prints rules normalised: watches without a trailing
  * slash, `-k` as `-F key=` on syscall rules, syscalls in the kernel's number order (which differs
- * between x86_64 and aarch64), `exit,always` as `always,exit`, auid=-1 as `unset`. Other -F filters are
- * left out of the identity for that last reason.
+ * between x86_64 and aarch64), `exit,always` as `always,exit`, auid=-1 as `unset`, a path filter's rule
+ * with `-S all`. The auid filters are left out of the identity for the auid reason.
  */
 export function ruleIdentity(rule: string): string {
   const tokens = rule.trim().split(/\s+/);
@@ -57,11 +58,13 @@ export function ruleIdentity(rule: string): string {
       case '-w': path = value.replace(/(.)\/+$/, '$1'); break;
       case '-p': perms = [...value].sort().join(''); break;
       case '-k': key = value; break;
-      case '-S': syscalls.push(...value.split(',')); break;
+      case '-S': if (value !== 'all') syscalls.push(...value.split(',')); break;
       case '-F': {
         const [field, fieldValue] = value.split('=');
         if (field === 'key') key = fieldValue;
         if (field === 'arch') arch = fieldValue;
+        if (field === 'path') path = fieldValue;
+        if (field === 'perm') perms = [...fieldValue].sort().join('');
         break;
       }
       default: continue;

@@ -123,6 +123,7 @@ test('the step\'s own rules, from a plan that only turns it on, load on Debian 1
     '-w /etc/hosts -p wa -k system-locale',
     '-w /etc/hostname -p wa -k system-locale',
     '-w /etc/audit -p wa -k audit-config',
+    '-a always,exit -S all -F path=/usr/bin/sudo -F perm=x -F auid>=1000 -F auid!=-1 -F key=privileged',
   ].join('\n');
   converged(ctx, listed);
   ctx.$.on('auditctl -s', { stdout: STATUS(1) });
@@ -213,6 +214,10 @@ test('rule identity matches auditctl -l normalisation, and nothing looser', () =
   differ('-w /etc/pam.d/ -p wa -k pam', '-w /etc/pam.d -p w -k pam');
   differ('-a always,exit -F arch=b64 -S mount -k m', '-a always,exit -F arch=b32 -S mount -F key=m');
   differ('-a always,exit -F arch=b64 -S mount,umount2 -k m', '-a always,exit -F arch=b64 -S mount -F key=m');
+  // a path filter, as auditctl 3.0.9 on Debian 12 lists it (seen on a host with auditd)
+  same('-a always,exit -F path=/usr/bin/sudo -F perm=x -F auid>=1000 -F auid!=unset -k privileged', '-a always,exit -S all -F path=/usr/bin/sudo -F perm=x -F auid>=1000 -F auid!=-1 -F key=privileged');
+  differ('-a always,exit -F path=/usr/bin/sudo -F perm=x -k privileged', '-a always,exit -S all -F path=/usr/bin/su -F perm=x -F key=privileged');
+  differ('-a always,exit -F path=/usr/bin/sudo -F perm=x -k privileged', '-a always,exit -S all -F path=/usr/bin/sudo -F perm=wa -F key=privileged');
 });
 
 test.run();
