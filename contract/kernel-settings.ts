@@ -1,6 +1,6 @@
 // Kernel and network settings: the original system's set, plus the dev-sec
-// linux-baseline, CIS Ubuntu 24.04 L1 and Lynis KRNL-6000 keys that are safe on a Hetzner Cloud server,
-// x86_64 or aarch64. References: dev-sec sysctl-NN, CIS x.y.z.
+// linux-baseline, CIS Ubuntu 24.04 L1, Lynis KRNL-6000 and ANSSI BP-028 keys that are safe on a Hetzner
+// Cloud server, x86_64 or aarch64. References: dev-sec sysctl-NN, CIS x.y.z, ANSSI R12/R14.
 //
 // Left out on purpose:
 // - IPv6 router advertisements (accept_ra, autoconf, accept_ra_*, router_solicitations, dad_transmits,
@@ -16,6 +16,14 @@
 // - icmp_ratelimit/icmp_ratemask (dev-sec sysctl-05/06): rate tuning, not hardening.
 // - vm.mmap_rnd_bits (dev-sec ansible): its valid range depends on the architecture and page size.
 // - IPv6 send_redirects (Lynis): IPv6 has no such key; mc_forwarding (Lynis): read-only.
+// - ANSSI's arp_ignore=2 (answer only senders in the interface's subnet): Hetzner's gateway 172.31.1.1
+//   is outside the server's /32, so the server would stop answering its gateway; 1 is kept.
+// - ANSSI's drop_gratuitous_arp=1: a floating IP or failover address moves by gratuitous ARP.
+// - ANSSI's route_localnet=0 on all: already the default, and kube-proxy (k3s on a dev server) sets 1,
+//   which a later run would fight. ANSSI's perf_event_paranoid=2, perf_event_max_sample_rate=1 and
+//   perf_cpu_time_max_percent=1: weaker than Debian's 3 and Ubuntu's 4, or no profiling on a dev server.
+//   ANSSI's pid_max=65536, panic_on_oops=1 (an oops halts the server until someone resets it) and
+//   ip_local_port_range: tuning with a cost, not a defence here.
 // They are firstboot's own, the same whatever the config says: the sysctl step's code carries them
 // (bundled into steps/sysctl.mjs, pinned with it by the plan's pieces digest), not the plan; `firstboot
 // plan` shows them.
@@ -48,6 +56,13 @@ export function kernelSettings(forwarding = false): [key: string, value: string]
     // answer ARP only for addresses of the interface asked, and announce only those (dev-sec sysctl-08/09)
     ...both('ipv4', 'arp_ignore', '1'),
     ...both('ipv4', 'arp_announce', '2'),
+    // ARP answered on the interface the reply would leave by (ANSSI R12), so a second network (a Hetzner
+    // private network) does not answer for the first
+    ['net.ipv4.conf.all.arp_filter', '1'],
+    // no packets from outside with one of our own addresses as source (ANSSI R12; the default, pinned)
+    ['net.ipv4.conf.all.accept_local', '0'],
+    // ICMP redirects for a shared medium are off with the rest (ANSSI R12; the default is 1)
+    ...both('ipv4', 'shared_media', '0'),
     // --- ICMP and TCP
     // no smurf amplification (dev-sec sysctl-04, CIS 3.3.4)
     ['net.ipv4.icmp_echo_ignore_broadcasts', '1'],
@@ -91,6 +106,8 @@ export function kernelSettings(forwarding = false): [key: string, value: string]
     ['fs.protected_regular', '2'],
     // users cannot make the kernel load a tty line discipline module (Lynis)
     ['dev.tty.ldisc_autoload', '0'],
+    // no mapping at address 0, where a kernel NULL dereference would land (ANSSI R14; Debian's default, pinned)
+    ['vm.mmap_min_addr', '65536'],
   ];
 }
 
