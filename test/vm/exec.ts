@@ -24,6 +24,9 @@ export function workPath(...parts: string[]): string {
   return join(WORK, ...parts);
 }
 
+/** A file's or a download's sha256, as pins name it (hex). */
+export const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
 /** Short stable key for a cache entry: whatever decides its content goes in. */
 export function cacheKey(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);

@@ -4,10 +4,9 @@
 // the package's sha256 and the datastream's; the scanner is bookworm's openscap-scanner from the local
 // repository. The guest reads the datastream from the host's repository server (python3 is on every
 // image: cloud-init is written in it).
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cachePath, removeTree, run } from './exec';
+import { cachePath, removeTree, run, sha256 } from './exec';
 import { REPO_ADDRESS } from './image';
 import type { Vm } from './vm';
 
@@ -17,12 +16,10 @@ const SSG = {
   datastream: 'usr/share/xml/scap/ssg/content/ssg-debian12-ds.xml',
   datastreamSha256: 'ed594d33cfd38c6bbb91f2283fee7fe436641d1176861b67a474e11bf445062c',
 };
-export const PROFILE = 'xccdf_org.ssgproject.content_profile_anssi_bp28_intermediary';
+const PROFILE = 'xccdf_org.ssgproject.content_profile_anssi_bp28_intermediary';
 const RULE_PREFIX = 'xccdf_org.ssgproject.content_rule_';
 /** where a VM's repository server serves the datastream's folder (VmOptions.served) */
 export const SSG_PATH = '/ssg';
-
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 /** The folder holding the checked datastream, for VmOptions.served; downloads and unpacks it once. */
 export async function ssgFolder(): Promise<string> {

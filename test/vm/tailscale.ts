@@ -2,12 +2,11 @@
 // test builds a signed apt repository laid out like pkgs.tailscale.com/stable whose `tailscale` package is
 // ours: two shell scripts that "join" a tailnet by renaming the VM's second NIC (vm.ts `tailnet`) to
 // tailscale0 with the node's address. A second copy of the repository is signed by another key, for apt to refuse.
-import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { cacheKey, cachePath, removeTree, run, since } from './exec';
+import { cacheKey, cachePath, removeTree, run, sha256, since } from './exec';
 
 /** The stand-in tailnet: qemu's second user network, which the guest sees as one NIC with this MAC. */
 export const TAILNET = {
@@ -279,7 +278,6 @@ async function buildDeb(work: string): Promise<{ name: string; data: Buffer }> {
   return { name, data: readFileSync(join(work, name)) };
 }
 
-const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
 /** One repository at `dir` (the URL's .../debian): a suite per release, all with the same package and key. */
 async function writeRepo(dir: string, deb: { name: string; data: Buffer }, key: Buffer, sign: (release: string, inRelease: string) => Promise<void>) {
