@@ -3,9 +3,10 @@
 // Cloud server, x86_64 or aarch64. References: dev-sec sysctl-NN, CIS x.y.z, ANSSI R12/R14.
 //
 // Left out on purpose:
-// - IPv6 router advertisements (accept_ra, autoconf, accept_ra_*, router_solicitations, dad_transmits,
-//   max_addresses; dev-sec sysctl-21..28, CIS 3.3.11): Hetzner configures IPv6 statically, but an image
-//   or a network that relies on advertisements would lose its IPv6 route, and with it maybe the way in.
+// - IPv6 router advertisements ignored (STATIC_IPV6_SETTINGS) where IPv6 does not come from them only:
+//   Hetzner configures it statically (gateway fe80::1), but a network that relies on advertisements
+//   would lose its IPv6 route, and with it maybe the way in. dad_transmits=0 (dev-sec sysctl-27) not at
+//   all: duplicate address detection costs a second and catches a clash.
 // - kernel.modules_disabled (dev-sec sysctl-29, Lynis): no module loads until reboot, so a later
 //   WireGuard (Tailscale), nftables or file system module could never load.
 // - kernel.unprivileged_userns_clone=0 (dev-sec Debian extra): breaks rootless podman, which the
@@ -113,3 +114,21 @@ export function kernelSettings(forwarding = false): [key: string, value: string]
 
 /** What the sysctl step sets. */
 export const KERNEL_SETTINGS = kernelSettings();
+
+/**
+ * Router advertisements ignored, and no addresses or routes taken from them (dev-sec sysctl-21..26 and
+ * 28, CIS 3.3.11, ANSSI R13): set only where none of the server's IPv6 comes from them, which the
+ * sysctl step asks the kernel. A rogue advertisement on the link can then add no route or address. The
+ * "all" and "default" keys are what scanners read; an interface takes "default" when it appears, so
+ * one that was up before these were applied keeps its own values.
+ */
+export const STATIC_IPV6_SETTINGS: [string, string][] = [
+  ...both('ipv6', 'accept_ra', '0'),
+  ...both('ipv6', 'accept_ra_defrtr', '0'),
+  ...both('ipv6', 'accept_ra_pinfo', '0'),
+  ...both('ipv6', 'accept_ra_rtr_pref', '0'),
+  ...both('ipv6', 'autoconf', '0'),
+  ...both('ipv6', 'router_solicitations', '0'),
+  // at most one address configured automatically (there are none with the above)
+  ...both('ipv6', 'max_addresses', '1'),
+];

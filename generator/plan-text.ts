@@ -3,7 +3,7 @@ import yaml from 'js-yaml';
 import type { Plan, StepPlan } from '../contract/plan';
 import { DEVTOOLS_PINS } from '../contract/devtools-pins';
 import { AUDIT_RULES } from '../contract/audit-rules';
-import { KERNEL_SETTINGS } from '../contract/kernel-settings';
+import { KERNEL_SETTINGS, STATIC_IPV6_SETTINGS } from '../contract/kernel-settings';
 import pkg from '../package.json' with { type: 'json' };
 
 /**
@@ -16,7 +16,10 @@ function shown(step: StepPlan, version: string): Record<string, unknown> {
   const ours = version === pkg.version;
   const own = (value: unknown) => (ours ? value : `in firstboot ${version}'s step`);
   if (step.id === 'audit' && !('rules' in params)) return { ...params, rules: own(AUDIT_RULES) };
-  if (step.id === 'sysctl' && !('settings' in params)) return { ...params, settings: own(KERNEL_SETTINGS.map(([key, value]) => `${key} = ${value}`)) };
+  if (step.id === 'sysctl' && !('settings' in params)) {
+    const lines = (settings: [string, string][]) => settings.map(([key, value]) => `${key} = ${value}`);
+    return { ...params, settings: own(lines(KERNEL_SETTINGS)), ...(ours && { 'where IPv6 is static': lines(STATIC_IPV6_SETTINGS) }) };
+  }
   if (step.id === 'devtools') {
     return {
       ...params,

@@ -28,6 +28,8 @@ const MUTANTS: Mutant[] = [
     from: '(live.has(key) ? `${key} = ${value}\\n`', to: '(live.has(key) ? `-${key} = ${value}\\n`' },
   { kind: 'policy', what: 'a key this kernel lacks written as a setting, which makes sysctl --system fail', file: 'payload/steps/sysctl.ts',
     from: '(live.has(key) ? `${key} = ${value}\\n`', to: '(true ? `${key} = ${value}\\n`' },
+  { kind: 'lockout', what: 'router advertisements ignored though the server takes its IPv6 route from them', file: 'payload/steps/sysctl.ts',
+    from: 'return `${routes.stdout}${addresses.stdout}`.trim() !== \'\';', to: 'return `${addresses.stdout}`.trim() !== \'\';' },
   { kind: 'lockout', what: 'sshd -T without -C: Match blocks for the admin go unseen', file: 'payload/steps/ssh.ts',
     from: 'sshd -T -C ${`user=${admin},host=localhost,addr=127.0.0.1`}', to: 'sshd -T ${[]}' },
   { kind: 'lockout', what: 'the ssh step reads "PORT/tcp" in ufw status instead of parsing rules', file: 'payload/steps/ssh.ts',

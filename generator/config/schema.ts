@@ -200,7 +200,7 @@ export const schema = section(
     ),
     sysctl: section(
       { enabled: enabled('the kernel and network hardening settings') },
-      { doc: 'Kernel and network hardening through sysctl (e.g. no redirects, no source routing, restricted dmesg and ptrace).' },
+      { doc: 'Kernel and network hardening through sysctl (e.g. no redirects, no source routing, restricted dmesg and ptrace; IPv6 router advertisements ignored where the server\'s IPv6 is static, as at Hetzner).' },
     ),
     upgrades: section(
       {

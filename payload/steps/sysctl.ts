@@ -7,7 +7,7 @@
 // lacks that feature, so there is nothing to set; verify logs it rather than failing. A key that
 // appears later (a module loaded) makes the file differ, and the next run adds it.
 import type { Step } from '../step';
-import { KERNEL_SETTINGS } from '../../contract/kernel-settings';
+import { KERNEL_SETTINGS, STATIC_IPV6_SETTINGS } from '../../contract/kernel-settings';
 import type { Shell } from '../lib/shell';
 import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';
 
@@ -45,28 +45,48 @@ function differing(settings: readonly [string, string][], live: Map<string, stri
     .map(([key, value]) => `${key} is ${live.get(key)}, wants ${value}`);
 }
 
-/** The step for these settings (tests give it others). */
-export const sysctlStep = (settings: readonly [string, string][]): Step<'sysctl'> => ({
-  id: 'sysctl',
-  title: 'kernel settings',
-  // systemd-sysctl and procps' sysctl are on every image: no need to wait for apt
-  after: [],
-  async check({ $, fs }) {
-    const live = await liveValues($, settings.map(([key]) => key));
-    return [...(await fileDrift(fs, sysctlFile(settings, live))), ...differing(settings, live)];
-  },
-  async apply({ $, fs, log }) {
-    await writeFile(fs, sysctlFile(settings, await liveValues($, settings.map(([key]) => key))));
-    // it fails when any file has a line the kernel refuses, after applying everything else: the
-    // runner's re-check then names what did not take, so a stranger's file does not fail this step by itself
-    const applied = await $({ nothrow: true })`systemctl restart systemd-sysctl`;
-    if (!applied.ok) log.warn(`sysctl: systemd-sysctl reported errors: ${applied.stderr.trim()}`);
-  },
-  async verify({ $, log }) {
-    const live = await liveValues($, settings.map(([key]) => key));
-    for (const [key] of settings) if (!live.has(key)) log.warn(`sysctl: this kernel has no ${key}; skipped`);
-    return differing(settings, live);
-  },
-});
+/**
+ * Whether some of this server's IPv6 comes from router advertisements: a route learned from one, or an
+ * address configured from one (SLAAC's and DHCPv6's addresses both show as dynamic).
+ */
+async function advertised($: Shell): Promise<boolean> {
+  const routes = await $({ nothrow: true })`ip -6 route show proto ra`;
+  const addresses = await $({ nothrow: true })`ip -6 -o addr show scope global dynamic`;
+  return `${routes.stdout}${addresses.stdout}`.trim() !== '';
+}
 
-export const sysctl = sysctlStep(KERNEL_SETTINGS);
+/**
+ * The step for these settings, and those that hold only where IPv6 is static (tests give it others).
+ * Each phase asks again: a network that starts advertising is left to do so at the next run.
+ */
+export const sysctlStep = (always: readonly [string, string][], ifStatic: readonly [string, string][] = []): Step<'sysctl'> => {
+  const chosen = async ($: Shell) => (ifStatic.length && !(await advertised($)) ? [...always, ...ifStatic] : always);
+  return {
+    id: 'sysctl',
+    title: 'kernel settings',
+    // systemd-sysctl and procps' sysctl are on every image: no need to wait for apt
+    after: [],
+    async check({ $, fs }) {
+      const settings = await chosen($);
+      const live = await liveValues($, settings.map(([key]) => key));
+      return [...(await fileDrift(fs, sysctlFile(settings, live))), ...differing(settings, live)];
+    },
+    async apply({ $, fs, log }) {
+      const settings = await chosen($);
+      await writeFile(fs, sysctlFile(settings, await liveValues($, settings.map(([key]) => key))));
+      // it fails when any file has a line the kernel refuses, after applying everything else: the
+      // runner's re-check then names what did not take, so a stranger's file does not fail this step by itself
+      const applied = await $({ nothrow: true })`systemctl restart systemd-sysctl`;
+      if (!applied.ok) log.warn(`sysctl: systemd-sysctl reported errors: ${applied.stderr.trim()}`);
+    },
+    async verify({ $, log }) {
+      const settings = await chosen($);
+      if (settings === always && ifStatic.length) log.warn('sysctl: IPv6 comes from router advertisements here; they stay accepted');
+      const live = await liveValues($, settings.map(([key]) => key));
+      for (const [key] of settings) if (!live.has(key)) log.warn(`sysctl: this kernel has no ${key}; skipped`);
+      return differing(settings, live);
+    },
+  };
+};
+
+export const sysctl = sysctlStep(KERNEL_SETTINGS, STATIC_IPV6_SETTINGS);

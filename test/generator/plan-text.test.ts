@@ -6,7 +6,7 @@ import { plan } from '../../generator/plan';
 import { planText } from '../../generator/plan-text';
 import { DEVTOOLS_PINS } from '../../contract/devtools-pins';
 import { AUDIT_RULES } from '../../contract/audit-rules';
-import { KERNEL_SETTINGS } from '../../contract/kernel-settings';
+import { KERNEL_SETTINGS, STATIC_IPV6_SETTINGS } from '../../contract/kernel-settings';
 import type { Plan } from '../../contract/plan';
 
 async function planFor(text: string): Promise<Plan> {
@@ -31,7 +31,8 @@ test('firstboot plan shows the pins and rules the steps\' code carries, though t
   assert.equal(devtools.context7, DEVTOOLS_PINS.context7);
   assert.is(devtools.user, 'admin');
   assert.equal(shown(text, 'audit'), { rules: AUDIT_RULES });
-  assert.equal(shown(text, 'sysctl'), { settings: KERNEL_SETTINGS.map(([key, value]) => `${key} = ${value}`) });
+  const lines = (settings: [string, string][]) => settings.map(([key, value]) => `${key} = ${value}`);
+  assert.equal(shown(text, 'sysctl'), { settings: lines(KERNEL_SETTINGS), 'where IPv6 is static': lines(STATIC_IPV6_SETTINGS) });
 });
 
 test('a plan another firstboot made (inspect reads any user-data) says whose pins it means, not this one\'s', async () => {

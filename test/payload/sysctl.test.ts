@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sysctl, sysctlStep, SYSCTL_FILE } from '../../payload/steps/sysctl';
-import { KERNEL_SETTINGS } from '../../contract/kernel-settings';
+import { KERNEL_SETTINGS, STATIC_IPV6_SETTINGS } from '../../contract/kernel-settings';
 import { stepContext, type TestCtx } from './context';
 import { rejects } from '../rejects';
 import type { SysctlPlan } from '../../contract/plan';
@@ -144,13 +144,42 @@ test('no sysctl at all is an error, not a machine where every key is absent', as
   await rejects(() => step.verify(ctx), /sysctl failed \(exit 127\): sysctl: command not found/);
 });
 
-test('the full policy converges on a kernel that has every key', async () => {
+/**
+ * iproute2's answers: Hetzner's static IPv6; an address (SLAAC) and the default route from router
+ * advertisements; or a static address with the default route from them.
+ */
+function ipv6<P>(ctx: TestCtx<P>, from: 'static' | 'advertisements' | 'advertised route') {
+  const route = from !== 'static';
+  const address = from === 'advertisements';
+  ctx.$.on('ip -6 route show proto ra', { stdout: route ? 'default via fe80::1 dev eth0 proto ra metric 1024 expires 1790sec hoplimit 64 pref medium\n' : '' });
+  ctx.$.on('ip -6 -o addr show scope global dynamic', {
+    stdout: address ? '2: eth0    inet6 2001:db8::5054:ff:fe12:3456/64 scope global dynamic mngtmpaddr noprefixroute \\       valid_lft 86390sec preferred_lft 14390sec\n' : '',
+  });
+}
+
+const every = [...KERNEL_SETTINGS, ...STATIC_IPV6_SETTINGS];
+
+test('the full policy converges on a kernel that has every key; with static IPv6, advertisements are ignored too', async () => {
   const ctx = stepContext(params);
-  kernel(ctx, Object.fromEntries(KERNEL_SETTINGS.map(([key]) => [key, 'stock'])));
-  assert.is((await sysctl.check(ctx)).length, KERNEL_SETTINGS.length + 1);
+  ipv6(ctx, 'static');
+  kernel(ctx, Object.fromEntries(every.map(([key]) => [key, 'stock'])));
+  assert.is((await sysctl.check(ctx)).length, every.length + 1);
   await sysctl.apply(ctx);
   assert.equal(await sysctl.check(ctx), []);
   assert.equal(await sysctl.verify(ctx), []);
+  assert.match((await ctx.fs.read(SYSCTL_FILE)) ?? '', /^net\.ipv6\.conf\.all\.accept_ra = 0$/m);
+});
+
+for (const from of ['advertisements', 'advertised route'] as const) test(`where IPv6 comes from router advertisements (${from}), they stay accepted, and verify says so`, async () => {
+  const ctx = stepContext(params);
+  ipv6(ctx, from);
+  const live = kernel(ctx, Object.fromEntries(every.map(([key]) => [key, 'stock'])));
+  assert.is((await sysctl.check(ctx)).length, KERNEL_SETTINGS.length + 1);
+  await sysctl.apply(ctx);
+  assert.equal(await sysctl.verify(ctx), []);
+  assert.not.match((await ctx.fs.read(SYSCTL_FILE)) ?? '', /accept_ra|autoconf|router_solicitations|max_addresses/);
+  for (const [key] of STATIC_IPV6_SETTINGS) assert.is(live[key], 'stock', key);
+  assert.match(ctx.lines.join('\n'), /IPv6 comes from router advertisements here/);
 });
 
 test('the file sorts after the vendor files that set the same keys, so its values are the ones that stay', () => {

@@ -6,9 +6,10 @@ import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import type { Plan } from '../../contract/plan';
 import { DEVTOOLS_PINS } from '../../contract/devtools-pins';
-import { KERNEL_SETTINGS } from '../../contract/kernel-settings';
+import { KERNEL_SETTINGS, STATIC_IPV6_SETTINGS } from '../../contract/kernel-settings';
 import { journalArgs, SSHD_JOURNAL } from '../../payload/lib/journal';
 import { SUDO_AUDIT } from '../../payload/daily-report';
+import { VM_IPV6 } from './metadata';
 import { stepOf, type KeyPair } from './userdata';
 import type { Vm } from './vm';
 
@@ -129,8 +130,12 @@ export async function checkInside(vm: Vm, e: Expect): Promise<void> {
   for (const rule of e.absent ?? []) assert.not.match(ufw, new RegExp(`^${rule}\\s`, 'm'), `ufw has ${rule}`);
   const audit = await sudo(vm, e, 'auditctl -l');
   assert.ok(audit.trim() && !/No rules/.test(audit), 'auditd has no rules');
-  for (const [key, value] of stepOf(e.plan, 'sysctl') ? KERNEL_SETTINGS : []) {
-    assert.is((await sudo(vm, e, `sysctl -n ${key}`)).trim().replace(/\s+/g, ' '), value, key);
+  if (stepOf(e.plan, 'sysctl')) {
+    // the VMs' IPv6 is static, as at Hetzner (metadata.ts): router advertisements are ignored too
+    const settings = [...KERNEL_SETTINGS, ...STATIC_IPV6_SETTINGS];
+    const live = new Map((await sudo(vm, e, `sysctl ${settings.map(([key]) => key).join(' ')}`)).split('\n').map((line) => line.split(' = ') as [string, string]));
+    for (const [key, value] of settings) assert.is(live.get(key)?.trim().replace(/\s+/g, ' '), value, key);
+    assert.match(await sudo(vm, e, 'ip -6 -o addr show scope global'), VM_IPV6, 'the static IPv6 from the metadata is not configured');
   }
   assert.is((await sudo(vm, e, 'systemctl is-enabled apt-daily-upgrade.timer')).trim(), 'enabled');
   // zx came from the plan's registry (the local one), as pinned, and only the plan's steps were shipped

@@ -11,7 +11,7 @@ export interface MetadataOptions {
   /** the user_data exactly as Hetzner would hand it out (cloud-init base64-decodes it if it can) */
   userData: string | Buffer;
   publicKeys: string[];
-  /** the VM's NIC; network-config names it eth0 with DHCP, as Hetzner's does */
+  /** the VM's NIC; network-config names it eth0 with DHCP for IPv4 and a static IPv6, as Hetzner's does */
   mac: string;
 }
 
@@ -21,6 +21,9 @@ export interface MetadataServer {
   requests: string[];
   close(): Promise<void>;
 }
+
+/** the VM's public IPv6 address (a documentation prefix) */
+export const VM_IPV6 = '2001:db8:0:1::1';
 
 /** Hetzner's metadata document: YAML, numeric instance-id, network-config version 1. */
 export function metadataDocument(opts: MetadataOptions): Record<string, unknown> {
@@ -34,7 +37,9 @@ export function metadataDocument(opts: MetadataOptions): Record<string, unknown>
     'public-keys': opts.publicKeys,
     'network-config': {
       version: 1,
-      config: [{ type: 'physical', name: 'eth0', mac_address: opts.mac, subnets: [{ type: 'dhcp', ipv4: true }] }],
+      // Hetzner's shape: IPv6 static, its gateway fe80::1, nothing from router advertisements (the VM's
+      // IPv6 leads nowhere: qemu's network has none, so the address is the server's own only)
+      config: [{ type: 'physical', name: 'eth0', mac_address: opts.mac, subnets: [{ type: 'dhcp', ipv4: true }, { type: 'static', ipv6: true, address: `${VM_IPV6}/64`, gateway: 'fe80::1' }] }],
     },
   };
 }

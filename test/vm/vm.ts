@@ -123,7 +123,8 @@ export class Vm {
       const relay = (address: string, to: number, port = 80) => `guestfwd=tcp:${address}:${port}-cmd:${process.execPath} ${RELAY} ${to}`;
       // restrict=on: the guest reaches nothing but the forwards below, so it cannot wander off to the internet.
       // net=169.254.0.0/16: qemu only accepts a guestfwd to 169.254.169.254 inside the guest's network.
-      const netdev = ['user', 'id=n0', 'net=169.254.0.0/16', 'restrict=on', ...forwards,
+      // ipv6=off: no router advertisements; the guest's IPv6 is static, from the metadata, as at Hetzner.
+      const netdev = ['user', 'id=n0', 'net=169.254.0.0/16', 'restrict=on', 'ipv6=off', ...forwards,
         relay(METADATA_ADDRESS, metadata.port), relay(REPO_ADDRESS, repo.port), relay(REPO_ADDRESS, registry.port, REGISTRY_PORT),
         ...(opts.services ?? []).map((s) => relay(s.address, s.to, s.port))].join(',');
       // The stand-in tailnet: reached only through these forwards to the node's tailnet address (restrict=on, no
