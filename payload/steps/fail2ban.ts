@@ -16,6 +16,16 @@ const LOG = '/var/log/fail2ban.log';
 const SERVER_START_SECONDS = 30;
 const BAN_ACTION = 'iptables-multiport';
 
+/**
+ * The jails. Why each line, kept here rather than in the file, whose bytes every user-data carries:
+ * - banaction: iptables, which ufw drives too (Debian 13's defaults-debian.conf picks nftables).
+ * - journalmatch on the jail, not the filter: Debian 13's defaults-debian.conf sets it on the jail,
+ *   which beats the filter's. Only what sshd logs as root, by fields journald records itself: a process
+ *   name or a syslog tag is anyone's to choose, and a forged "Failed password" line would ban the
+ *   address it names.
+ * - recidive reads a file, not the journal: Debian 13's defaults-debian.conf sets backend = systemd for
+ *   every jail.
+ */
 function jails(plan: Fail2banPlan): FileSpec {
   const { bantime, findtime, maxretry } = plan.recidive;
   return {
@@ -27,7 +37,6 @@ bantime = ${plan.bantime}
 findtime = ${plan.findtime}
 maxretry = ${plan.maxretry}
 ignoreip = 127.0.0.1/8 ::1 ${PROBE_CLIENT}
-# iptables, which ufw drives too (Debian 13's defaults-debian.conf picks nftables)
 banaction = ${BAN_ACTION}
 banaction_allports = iptables-allports
 
@@ -35,15 +44,11 @@ banaction_allports = iptables-allports
 enabled = true
 port = ${plan.sshPort}
 backend = systemd
-# here, not in the filter: Debian 13's defaults-debian.conf sets it on the jail, which beats the filter's.
-# Only what sshd logs as root, by fields journald records itself: a process name or a syslog tag is
-# anyone's to choose, and a forged "Failed password" line would ban the address it names.
 journalmatch = ${journalMatch(SSHD_JOURNAL)}
 
 [recidive]
 enabled = true
 logpath = ${LOG}
-# a file, not the journal: Debian 13's defaults-debian.conf sets backend = systemd for every jail
 backend = auto
 bantime = ${bantime}
 findtime = ${findtime}
@@ -52,26 +57,30 @@ maxretry = ${maxretry}
   };
 }
 
-/** The sshd filter, extended for OpenSSH 9.8+ (Debian 13), whose per-connection process logs as sshd-session. */
+/**
+ * The sshd filter, extended for OpenSSH 9.8+ (Debian 13), whose per-connection process logs as
+ * sshd-session. fail2ban 1.0.2 (Debian 12, Ubuntu 24.04) matches only lines from "sshd[PID]:", so
+ * "sshd-session[PID]:" lines would never count; this is fail2ban 1.1's own fix (fail2ban/fail2ban#3782),
+ * a no-op there.
+ */
 const sshdFilter: FileSpec = {
   path: '/etc/fail2ban/filter.d/sshd.d/firstboot.local',
   mode: 0o644,
-  content: `${header('the sshd filter, extended to sshd-session')}
-# fail2ban 1.0.2 (Debian 12, Ubuntu 24.04) matches only lines from "sshd[PID]:", so "sshd-session[PID]:"
-# lines would never count; this is fail2ban 1.1's own fix (fail2ban/fail2ban#3782), a no-op there.
-[DEFAULT]
+  content: `${header('the sshd filter, extended to sshd-session')}[DEFAULT]
 _daemon = sshd(?:-session)?
 `,
 };
 
-/** fail2ban restores bans from its database at start (every upgrade reboot); Debian purges it after a day. */
+/**
+ * fail2ban restores bans from its database at start (every upgrade reboot); Debian purges it after a
+ * day. Kept as long as the longest ban, the recidive jail's (jail.conf's advice), so a reboot does not
+ * end it early.
+ */
 function server(plan: Fail2banPlan): FileSpec {
   return {
     path: '/etc/fail2ban/fail2ban.d/firstboot.local',
     mode: 0o644,
-    content: `${header('how long bans are kept in the database')}
-# as long as the longest ban, the recidive jail's (jail.conf's advice), so a reboot does not end it early
-[Definition]
+    content: `${header('how long bans are kept in the database')}[Definition]
 dbpurgeage = ${plan.recidive.bantime}
 `,
   };

@@ -27,7 +27,6 @@ bantime = 1h
 findtime = 10m
 maxretry = 3
 ignoreip = 127.0.0.1/8 ::1 198.18.255.254
-# iptables, which ufw drives too (Debian 13's defaults-debian.conf picks nftables)
 banaction = iptables-multiport
 banaction_allports = iptables-allports
 
@@ -35,15 +34,11 @@ banaction_allports = iptables-allports
 enabled = true
 port = 2222
 backend = systemd
-# here, not in the filter: Debian 13's defaults-debian.conf sets it on the jail, which beats the filter's.
-# Only what sshd logs as root, by fields journald records itself: a process name or a syslog tag is
-# anyone's to choose, and a forged "Failed password" line would ban the address it names.
 journalmatch = _SYSTEMD_UNIT=ssh.service _UID=0 _EXE=/usr/sbin/sshd _EXE=/usr/lib/openssh/sshd-session + _SYSTEMD_SLICE=system-ssh.slice _SYSTEMD_SLICE=system-sshd.slice _UID=0 _EXE=/usr/sbin/sshd _EXE=/usr/lib/openssh/sshd-session
 
 [recidive]
 enabled = true
 logpath = /var/log/fail2ban.log
-# a file, not the journal: Debian 13's defaults-debian.conf sets backend = systemd for every jail
 backend = auto
 bantime = 1w
 findtime = 1d
@@ -51,16 +46,11 @@ maxretry = 5
 `;
 
 const FILTER_TEXT = `# Written by firstboot: the sshd filter, extended to sshd-session. Changes here are undone on its next run.
-
-# fail2ban 1.0.2 (Debian 12, Ubuntu 24.04) matches only lines from "sshd[PID]:", so "sshd-session[PID]:"
-# lines would never count; this is fail2ban 1.1's own fix (fail2ban/fail2ban#3782), a no-op there.
 [DEFAULT]
 _daemon = sshd(?:-session)?
 `;
 
 const SERVER_TEXT = `# Written by firstboot: how long bans are kept in the database. Changes here are undone on its next run.
-
-# as long as the longest ban, the recidive jail's (jail.conf's advice), so a reboot does not end it early
 [Definition]
 dbpurgeage = 1w
 `;
