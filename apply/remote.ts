@@ -73,6 +73,8 @@ export interface Incoming {
  */
 export function receive(files: Incoming[]): string {
   return [
+    // folders made here are for the server's programs and users: not as private as the login's or sudo's umask would make them
+    'umask 022',
     `refuse() { rm -f ${files.map((f) => `${f.path}.new`).join(' ')}; echo "$1; nothing on the server was replaced" >&2; exit ${CUT}; }`,
     'take() {',
     '  mkdir -p "${2%/*}"; head -c "$1" > "$2.new" || refuse "cannot write $2.new"',

@@ -44,7 +44,9 @@ export function baselinePlan({ admin, compilersRootOnly = false }: { admin: stri
       // a password cannot be changed back at once, and expiry is warned of (CIS 5.4.1.x; Lynis AUTH-9286)
       ['PASS_MIN_DAYS', '1'],
       ['PASS_WARN_AGE', '7'],
-      // SHA-512 passwords that chpasswd and newusers set are hashed this hard (Lynis AUTH-9230)
+      // passwords that chpasswd and newusers set are hashed with yescrypt, as PAM already does on Debian
+      // 12+ and Ubuntu 24.04 (ANSSI R68); SHA-512 ones, should a tool ask for them, this hard (Lynis AUTH-9230)
+      ['ENCRYPT_METHOD', 'YESCRYPT'],
       ['SHA_CRYPT_MIN_ROUNDS', '65536'],
       ['SHA_CRYPT_MAX_ROUNDS', '65536'],
     ],

@@ -41,15 +41,49 @@ export async function writeFiles(fs: Fs, specs: FileSpec[]): Promise<boolean> {
   return wrote;
 }
 
-/** Of these paths, the ones that exist and that group or others have any access to. */
-export async function openToOthers(fs: Fs, paths: string[]): Promise<{ path: string; mode: number }[]> {
+/** Of these paths, the ones that exist with any of `mask`'s bits (by default: that group or others have any access to). */
+export async function openToOthers(fs: Fs, paths: string[], mask = 0o077): Promise<{ path: string; mode: number }[]> {
   const open: { path: string; mode: number }[] = [];
   for (const path of paths) {
     const stat = await fs.stat(path);
-    if (stat && (stat.mode & 0o077) !== 0) open.push({ path, mode: stat.mode });
+    if (stat && !stat.isSymlink && stat.mode & mask) open.push({ path, mode: stat.mode });
   }
   return open;
 }
 
+/** Paths that may have none of `mask`'s bits: what a check says of each that has, and what apply sets. */
+export interface ModeRule {
+  paths: string[];
+  mask: number;
+}
+
+export async function modeDrift(fs: Fs, rules: ModeRule[]): Promise<{ path: string; mode: number; problem: string }[]> {
+  const drift = [];
+  for (const { paths, mask } of rules) {
+    for (const { path, mode } of await openToOthers(fs, paths, mask)) {
+      drift.push({ path, mode: mode & ~mask, problem: `${path} has mode ${mode.toString(8)}, wants ${(0o777 & ~mask).toString(8)} or stricter` });
+    }
+  }
+  return drift;
+}
+
 /** A file's first line, so an admin who opens it knows who wrote it. */
 export const header = (what: string) => `# Written by firstboot: ${what}. Changes here are undone on its next run.\n`;
+
+/**
+ * A "key value" or "key = value" file (login.defs, pwquality.conf) with each key of `settings` set once,
+ * where it was (or at the end); comments and other keys left alone.
+ */
+export function withSettings(text: string, settings: [string, string][], line: (key: string, value: string) => string): string {
+  const wanted = new Map(settings);
+  const done = new Set<string>();
+  const lines = text.replace(/\n$/, '').split('\n').flatMap((current) => {
+    const key = /^\s*([A-Za-z_]+)(?=[\s=])/.exec(current)?.[1];
+    if (!key || !wanted.has(key)) return [current];
+    if (done.has(key)) return [];
+    done.add(key);
+    return [line(key, wanted.get(key)!)];
+  });
+  for (const [key, value] of settings) if (!done.has(key)) lines.push(line(key, value));
+  return lines.join('\n') + '\n';
+}

@@ -10,7 +10,7 @@ import type { Ctx, Step } from '../step';
 import type { AdminPlan } from '../../contract/plan';
 import type { Fs } from '../lib/fs';
 import type { Shell } from '../lib/shell';
-import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';
+import { fileDrift, header, modeDrift, writeFile, type FileSpec, type ModeRule } from '../lib/files';
 import { secretProblem } from '../../contract/secrets';
 
 const NO_PASSWORD = '*';
@@ -48,8 +48,10 @@ const describePassword = (field: string) => (field === '' ? 'empty' : field.star
 // sudo skips files in sudoers.d whose names contain a dot; verify's `sudo -l` would catch such a name
 const sudoersFile = (name: string): FileSpec => ({
   path: `/etc/sudoers.d/90-firstboot-${name}`,
-  // the log file is what CIS 5.2.3 asks for, and the audit step watches it
-  content: `${header(`${name} may run any command as root without a password`)}Defaults logfile=/var/log/sudo.log\n${name} ALL=(ALL) NOPASSWD:ALL\n`,
+  // the log file is what CIS 5.2.3 asks for, and the audit step watches it. ANSSI R39: no command found
+  // through "." in PATH, and what a command run through sudo creates is its owner's alone (a program
+  // that needs other modes sets them; firstboot's own runs set their umask)
+  content: `${header(`${name} may run any command as root without a password`)}Defaults logfile=/var/log/sudo.log\nDefaults ignore_dot\nDefaults umask=0077\n${name} ALL=(ALL) NOPASSWD:ALL\n`,
   mode: 0o440,
 });
 
@@ -73,13 +75,20 @@ async function sshDirDrift(fs: Fs, acct: Account): Promise<string[]> {
 /**
  * No one else reads the admin's home, and the group never writes to it: Debian 12's useradd makes it
  * 0755 (Debian 13's and Ubuntu's 0750), and it holds the admin's shell history, keys and work (Lynis
- * HOME-9304). sshd's StrictModes is content with anything not writable by others.
+ * HOME-9304). sshd's StrictModes is content with anything not writable by others. Its start files
+ * (.profile, .bashrc: what every login runs, 0644 from skel) neither (OpenSCAP's ANSSI profile wants
+ * 0740 at most). sudo's rules are for root to read (sudo is setuid): Debian ships sudoers.d 0755.
  */
-const HOME_OPEN = 0o027;
-
-async function homeDrift(fs: Fs, acct: Account): Promise<string[]> {
-  const stat = await fs.stat(acct.home);
-  return stat?.isDirectory && stat.mode & HOME_OPEN ? [`${acct.home} has mode ${stat.mode.toString(8)}, wants 750 or stricter`] : [];
+async function modeRules(fs: Fs, acct: Account | undefined): Promise<ModeRule[]> {
+  const dotfiles = [];
+  for (const name of acct ? await fs.list(acct.home) : []) {
+    if (name.startsWith('.') && !(await fs.stat(`${acct!.home}/${name}`))?.isDirectory) dotfiles.push(`${acct!.home}/${name}`);
+  }
+  return [
+    ...(acct ? [{ paths: [acct.home], mask: 0o027 }] : []),
+    { paths: dotfiles, mask: 0o037 },
+    { paths: ['/etc/sudoers.d'], mask: 0o027 },
+  ];
 }
 
 /**
@@ -114,7 +123,7 @@ async function passwordDrift(ctx: Ctx<AdminPlan>): Promise<string[]> {
 async function accountDrift(ctx: Ctx<AdminPlan>, acct: Account): Promise<string[]> {
   const { name, shell, keys } = ctx.params;
   const drift = acct.shell === shell ? [] : [`${name}'s shell is ${acct.shell}, wants ${shell}`];
-  return [...drift, ...(await passwordDrift(ctx)), ...(await homeDrift(ctx.fs, acct)), ...(await sshDirDrift(ctx.fs, acct)), ...(await fileDrift(ctx.fs, keysFile(acct, keys)))];
+  return [...drift, ...(await passwordDrift(ctx)), ...(await sshDirDrift(ctx.fs, acct)), ...(await fileDrift(ctx.fs, keysFile(acct, keys)))];
 }
 
 async function createUser($: Shell, name: string, shell: string): Promise<void> {
@@ -139,7 +148,7 @@ export const admin: Step<'admin'> = {
     const { params, fs } = ctx;
     const acct = await account(fs, params.name);
     const drift = acct ? await accountDrift(ctx, acct) : [`user ${params.name} does not exist`];
-    drift.push(...(await fileDrift(fs, sudoersFile(params.name))));
+    drift.push(...(await fileDrift(fs, sudoersFile(params.name))), ...(await modeDrift(fs, await modeRules(fs, acct))).map((d) => d.problem));
     if (!noPasswordLogin(await passwordField(fs, 'root'))) drift.push('root can log in with a password');
     return drift;
   },
@@ -156,8 +165,7 @@ export const admin: Step<'admin'> = {
       if (value) await $({ input: `${name}:${value}\n` })`chpasswd`;
       else await $`usermod --password ${NO_PASSWORD} ${name}`;
     }
-    const home = await fs.stat(acct.home);
-    if ((await homeDrift(fs, acct)).length > 0) await fs.chmod(acct.home, home!.mode & ~HOME_OPEN);
+    for (const { path, mode } of await modeDrift(fs, await modeRules(fs, acct))) await fs.chmod(path, mode);
     if ((await sshDirDrift(fs, acct)).length > 0) await fs.mkdir(sshDir(acct), { mode: 0o700, owner: acct.owner });
     await writeFile(fs, keysFile(acct, keys));
     await installSudoers($, fs, sudoersFile(name));

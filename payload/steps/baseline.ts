@@ -1,5 +1,5 @@
 // CIS level 1 files no other step owns (generator/capabilities/baseline.ts says why each, and what is
-// left out): login banners, kernel modules that never load, login.defs, no core dumps, cron for
+// left out): login banners, kernel modules that never load, login.defs, no core dumps, idle shells, cron for
 // root and the admin only, and compilers for root only when no user needs one; verify also wants AppArmor enabled and process accounting running (their
 // packages start them).
 import { posix } from 'node:path';
@@ -7,10 +7,24 @@ import type { BaselinePlan } from '../../contract/plan';
 import type { Step } from '../step';
 import type { Fs } from '../lib/fs';
 import type { Shell } from '../lib/shell';
-import { filesDrift, header, openToOthers, writeFiles, type FileSpec } from '../lib/files';
+import { filesDrift, header, modeDrift, withSettings, writeFiles, type FileSpec } from '../lib/files';
 import { isActive } from '../lib/systemd';
 
 const LOGIN_DEFS = '/etc/login.defs';
+const IDLE_SHELL = '/etc/profile.d/firstboot-idle.sh';
+/**
+ * A bash login shell idle at its prompt for 10 minutes closes (ANSSI R32; a running program is never
+ * cut), so a terminal left open is not left logged in. Not inside tmux, screen or mosh: their sessions
+ * are meant to stay open while idle, and they would otherwise inherit the exported value.
+ */
+const IDLE_SHELL_SCRIPT = `if [ -n "\${BASH_VERSION-}" ]; then
+  if [ -n "\${TMUX-}\${STY-}" ] || [ "$(cat /proc/$PPID/comm 2>/dev/null)" = mosh-server ]; then
+    unset TMOUT 2>/dev/null
+  else
+    declare -xr TMOUT=600
+  fi
+fi
+`;
 const CRONTAB = '/etc/crontab';
 const CRON_DIRS = ['/etc/cron.d', '/etc/cron.hourly', '/etc/cron.daily', '/etc/cron.weekly', '/etc/cron.monthly'];
 
@@ -28,22 +42,8 @@ function fixedFiles(params: BaselinePlan): FileSpec[] {
     // a core dump holds whatever was in memory, keys included: none for PAM sessions or services
     { path: '/etc/security/limits.d/firstboot-core.conf', content: header('no core dumps') + '* soft core 0\n* hard core 0\n', mode: 0o644 },
     { path: '/etc/systemd/coredump.conf.d/firstboot.conf', content: header('no core dumps') + '[Coredump]\nStorage=none\nProcessSizeMax=0\n', mode: 0o644 },
+    { path: IDLE_SHELL, content: header('idle shells close') + IDLE_SHELL_SCRIPT, mode: 0o644 },
   ];
-}
-
-/** login.defs with each planned key set once, where it was (or at the end); comments left alone */
-function withLoginDefs(text: string, settings: [string, string][]): string {
-  const wanted = new Map(settings);
-  const done = new Set<string>();
-  const lines = text.replace(/\n$/, '').split('\n').flatMap((line) => {
-    const key = /^\s*([A-Z_]+)\s/.exec(line)?.[1];
-    if (!key || !wanted.has(key)) return [line];
-    if (done.has(key)) return [];
-    done.add(key);
-    return [`${key} ${wanted.get(key)}`];
-  });
-  for (const [key, value] of settings) if (!done.has(key)) lines.push(`${key} ${value}`);
-  return lines.join('\n') + '\n';
 }
 
 /** cron's files as CIS wants them, when cron is installed: root-only, and cron.allow naming who may use it */
@@ -58,11 +58,10 @@ async function cronFiles({ fs }: { fs: Fs }, users: string[]): Promise<FileSpec[
   ];
 }
 
-const cronDirDrift = async (fs: Fs) => (await openToOthers(fs, CRON_DIRS)).map(({ path, mode }) => `${path} has mode ${mode.toString(8)}, wants 700`);
 
 async function wanted(params: BaselinePlan, fs: Fs): Promise<FileSpec[]> {
   const defs = await fs.read(LOGIN_DEFS);
-  const loginDefs = defs === undefined ? [] : [{ path: LOGIN_DEFS, content: withLoginDefs(defs, params.loginDefs), mode: 0o644 }];
+  const loginDefs = defs === undefined ? [] : [{ path: LOGIN_DEFS, content: withSettings(defs, params.loginDefs, (key, value) => `${key} ${value}`), mode: 0o644 }];
   return [...fixedFiles(params), ...loginDefs, ...(await cronFiles({ fs }, params.cronUsers))];
 }
 
@@ -108,11 +107,11 @@ export const baseline: Step<'baseline'> = {
   after: ['packages'], // acct, debsums
   async check({ params, fs }) {
     const compilers = (await openToUsers(fs, params.rootOnly)).map((file) => `${file} runs for every user, wants root only (root:root 0750)`);
-    return [...(await filesDrift(fs, await wanted(params, fs))), ...(await cronDirDrift(fs)), ...compilers];
+    return [...(await filesDrift(fs, await wanted(params, fs))), ...(await modeDrift(fs, [{ paths: CRON_DIRS, mask: 0o077 }])).map((d) => d.problem), ...compilers];
   },
   async apply({ params, $, fs }) {
     await writeFiles(fs, await wanted(params, fs));
-    for (const dir of CRON_DIRS) if (await fs.stat(dir)) await fs.chmod(dir, 0o700);
+    for (const { path, mode } of await modeDrift(fs, [{ paths: CRON_DIRS, mask: 0o077 }])) await fs.chmod(path, mode);
     // a stat override, not a chmod: the package's next upgrade would put 0755 back
     for (const file of await openToUsers(fs, params.rootOnly)) await $`dpkg-statoverride --update --force-statoverride-add --add root root 0750 ${file}`;
   },

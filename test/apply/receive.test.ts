@@ -35,6 +35,14 @@ test('a whole upload replaces every file, with its mode', () => {
   assert.equal(leftovers(dir), []);
 });
 
+test('folders it makes are 0755 though sudo runs it with umask 0077 (firstboot\'s sudoers)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'firstboot-receive-'));
+  const files: Incoming[] = [{ path: join(dir, 'usr/local/lib/firstboot/payload/main.mjs'), content: 'main\n', mode: '0644' }];
+  const r = spawnSync('sh', ['-c', `umask 0077; set -eu\n${receive(files)}`], { input: receiveInput(files), encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  for (const folder of ['usr', 'usr/local/lib/firstboot', 'usr/local/lib/firstboot/payload']) assert.is((statSync(join(dir, folder)).mode & 0o777).toString(8), '755', folder);
+});
+
 test('an upload cut anywhere replaces nothing and says so', () => {
   const whole = receiveInput(server().files);
   const first = Buffer.byteLength(server().files[0].content);

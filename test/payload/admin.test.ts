@@ -59,6 +59,7 @@ function stockMachine(p: AdminPlan = params) {
     .seed('/etc/passwd', 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n')
     .seed('/etc/group', 'root:x:0:\ndaemon:x:1:\nsudo:x:27:\n')
     .seed('/etc/shadow', `root:${ROOT_HASH}:19800:0:99999:7:::\ndaemon:*:19800:0:99999:7:::\n`, 0o640, 'root:shadow');
+  ctx.fs.files.set('/etc/sudoers.d', { dir: true, mode: 0o755, owner: 'root:root' });
   accountTools(ctx);
   return ctx;
 }
@@ -67,8 +68,10 @@ const shadowOf = (ctx: Ctx, name: string) => table(ctx, '/etc/shadow').find(([n]
 
 test('creates the admin with keys, sudo and no password, then locks root', async () => {
   const ctx = stockMachine();
-  assert.equal(await admin.check(ctx), ['user fx does not exist', `${SUDOERS} is missing`, 'root can log in with a password']);
+  assert.equal(await admin.check(ctx), ['user fx does not exist', `${SUDOERS} is missing`, '/etc/sudoers.d has mode 755, wants 750 or stricter', 'root can log in with a password']);
   await admin.apply(ctx);
+  assert.is((await ctx.fs.stat('/etc/sudoers.d'))!.mode, 0o750);
+  assert.match((await ctx.fs.read(SUDOERS))!, /^Defaults ignore_dot\nDefaults umask=0077\n/m);
   assert.equal(ctx.$.commands, [
     'useradd --create-home --shell /usr/bin/zsh --user-group fx',
     'usermod --password * fx',
@@ -130,6 +133,11 @@ test('an existing account is brought back: shell, password, keys, modes, owners'
   append(ctx, '/etc/shadow', 'fx:!$y$j9T$abc$def:19800:0:99999:7:::');
   ctx.fs.files.set('/srv/fx/.ssh', { dir: true, mode: 0o755, owner: 'root:root' });
   ctx.fs.seed('/srv/fx/.ssh/authorized_keys', `${KEYS[0]}\nssh-rsa AAAAB3NzaC1yc2E old@box\n`, 0o644, 'fx:users');
+  // start files as skel gives them, one the group may change; a private one and a link stay as they are
+  ctx.fs.seed('/srv/fx/.profile', '# ~/.profile\n', 0o644, 'fx:users');
+  ctx.fs.seed('/srv/fx/.bashrc', '# ~/.bashrc\n', 0o660, 'fx:users');
+  ctx.fs.seed('/srv/fx/.lesshst', '', 0o600, 'fx:users');
+  ctx.fs.files.set('/srv/fx/.nix-profile', { link: '/nix/var/nix/profiles/per-user/fx/profile', mode: 0o777, owner: 'fx:users' });
   assert.equal(await admin.check(ctx), [
     "fx's shell is /bin/sh, wants /usr/bin/zsh",
     'fx\'s password is locked with "!" (sshd refuses its keys without PAM), wants none ("*")',
@@ -138,6 +146,9 @@ test('an existing account is brought back: shell, password, keys, modes, owners'
     '/srv/fx/.ssh/authorized_keys differs',
     '/srv/fx/.ssh/authorized_keys has mode 0644, wants 0600',
     `${SUDOERS} is missing`,
+    '/srv/fx/.bashrc has mode 660, wants 740 or stricter',
+    '/srv/fx/.profile has mode 644, wants 740 or stricter',
+    '/etc/sudoers.d has mode 755, wants 750 or stricter',
     'root can log in with a password',
   ]);
   await admin.apply(ctx);
@@ -145,6 +156,9 @@ test('an existing account is brought back: shell, password, keys, modes, owners'
   assert.ok(ctx.$.commands.includes('usermod --shell /usr/bin/zsh fx'));
   assert.is(await ctx.fs.read('/srv/fx/.ssh/authorized_keys'), `${KEYS[0]}\n${KEYS[1]}\n`);
   assert.is((await ctx.fs.stat('/srv/fx/.ssh'))!.owner, 'fx:users');
+  assert.is((await ctx.fs.stat('/srv/fx/.profile'))!.mode, 0o640);
+  assert.is((await ctx.fs.stat('/srv/fx/.bashrc'))!.mode, 0o640);
+  assert.is((await ctx.fs.stat('/srv/fx/.lesshst'))!.mode, 0o600);
   assert.equal(await admin.check(ctx), []);
 });
 

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { baseline } from '../../payload/steps/baseline';
@@ -33,13 +37,24 @@ test('a stock server: banners, module block list, login.defs, no core dumps, cro
   const ctx = machine();
   const drift = await baseline.check(ctx);
   for (const expected of ['/etc/issue differs', '/etc/issue.net differs', '/etc/modprobe.d/firstboot-blocklist.conf is missing', '/etc/login.defs differs',
-    '/etc/security/limits.d/firstboot-core.conf is missing', '/etc/crontab has mode 0644, wants 0600', '/etc/cron.allow is missing', '/etc/cron.d has mode 755, wants 700']) {
+    '/etc/security/limits.d/firstboot-core.conf is missing', '/etc/crontab has mode 0644, wants 0600', '/etc/cron.allow is missing', '/etc/cron.d has mode 755, wants 700 or stricter']) {
     assert.ok(drift.includes(expected), `${expected} not in:\n${drift.join('\n')}`);
   }
   assert.ok((await baseline.verify(ctx)).includes('kernel module usb-storage would load'));
   await baseline.apply(ctx);
 
   assert.is(await ctx.fs.read('/etc/issue.net'), BANNER);
+  // an idle bash prompt closes after 10 minutes, in the form scanners read, but not inside tmux or mosh
+  const idle = (await ctx.fs.read('/etc/profile.d/firstboot-idle.sh')) ?? '';
+  assert.match(idle, /^    declare -xr TMOUT=600$/m);
+  // as bash runs it for a login: set at a plain prompt, gone inside tmux even when the outer shell exported it; sh skips it
+  const file = join(mkdtempSync(join(tmpdir(), 'idle-')), 'idle.sh');
+  writeFileSync(file, idle);
+  const shell = (sh: string, env: Record<string, string>) => execFileSync(sh, ['-c', `. ${file}; echo "\${TMOUT-none}"`], { env: { PATH: process.env.PATH!, ...env } }).toString().trim();
+  assert.is(shell('bash', {}), '600');
+  assert.is(shell('bash', { TMUX: '/tmp/tmux-1000/default,42,0', TMOUT: '600' }), 'none');
+  assert.is(shell('bash', { STY: '42.pts-0.host' }), 'none');
+  assert.is(shell('sh', {}), 'none');
   // each key once, where it was; comments and other keys left alone
   assert.is(await ctx.fs.read('/etc/login.defs'), `# /etc/login.defs
 UMASK 027
@@ -47,6 +62,7 @@ UMASK 027
 PASS_MAX_DAYS\t99999
 PASS_MIN_DAYS 1
 PASS_WARN_AGE 7
+ENCRYPT_METHOD YESCRYPT
 SHA_CRYPT_MIN_ROUNDS 65536
 SHA_CRYPT_MAX_ROUNDS 65536
 `);
