@@ -1,5 +1,5 @@
 // Empty passwords never log in: no `nullok` on pam_unix in /etc/pam.d/common-auth. A password set
-// later must pass pam_pwquality, and each session gets a private temporary directory from pam_tmpdir
+// later must pass pam_pwquality and its rules (PASSWORD_RULES), and each session gets a private temporary directory from pam_tmpdir
 // (TMPDIR=/tmp/user/UID, mode 0700: no guessing or racing another user's temporary file names). Their
 // packages enable them through pam-auth-update; the step puts them back the same way if they are gone.
 //
@@ -12,9 +12,29 @@
 // comment: a line pam-auth-update did not write inside its block makes it stop managing the file.
 import type { Step } from '../step';
 import type { Fs } from '../lib/fs';
-import { writeFile } from '../lib/files';
+import { filesDrift, withSettings, writeFile, writeFiles, type FileSpec } from '../lib/files';
 
 const COMMON_AUTH = '/etc/pam.d/common-auth';
+const PWQUALITY = '/etc/security/pwquality.conf';
+/**
+ * A password set on the server (passwd) has 15 characters or more, from all four classes: lower and
+ * upper case letters, digits and others (ANSSI R68, the values of OpenSCAP's ANSSI profile, which reads
+ * them in this file alone, not in pwquality.conf.d). root setting a password only gets a warning.
+ */
+const PASSWORD_RULES: [string, string][] = [
+  ['minlen', '15'],
+  ['minclass', '4'],
+  ['dcredit', '-1'],
+  ['ucredit', '-1'],
+  ['lcredit', '-1'],
+  ['ocredit', '-1'],
+];
+
+/** pwquality.conf with the rules set, when the package that reads it is installed */
+async function pwqualityFile(fs: Fs): Promise<FileSpec[]> {
+  const text = await fs.read(PWQUALITY);
+  return text === undefined ? [] : [{ path: PWQUALITY, content: withSettings(text, PASSWORD_RULES, (key, value) => `${key} = ${value}`), mode: 0o644 }];
+}
 const NULLOK = /[ \t]+nullok(?=\s|$)/g;
 
 const isPamUnix = (line: string) => !line.trimStart().startsWith('#') && /\bpam_unix\.so\b/.test(line);
@@ -41,16 +61,17 @@ async function missingProfiles(fs: Fs) {
 }
 
 async function drift(fs: Fs): Promise<string[]> {
-  return [...(await nullokDrift(fs)), ...(await missingProfiles(fs)).map((p) => `${p.file} ${p.without} (${p.module})`)];
+  return [...(await nullokDrift(fs)), ...(await missingProfiles(fs)).map((p) => `${p.file} ${p.without} (${p.module})`), ...(await filesDrift(fs, await pwqualityFile(fs)))];
 }
 
 export const pam: Step<'pam'> = {
   id: 'pam',
-  title: 'PAM without nullok',
+  title: 'PAM without nullok, password rules',
   after: ['packages'], // libpam-pwquality, libpam-tmpdir
   check: ({ fs }) => drift(fs),
   async apply({ fs, $ }) {
     for (const { profile } of await missingProfiles(fs)) await $`pam-auth-update --package --enable ${profile}`;
+    await writeFiles(fs, await pwqualityFile(fs));
     const text = await fs.read(COMMON_AUTH);
     const stat = await fs.stat(COMMON_AUTH);
     if (text === undefined || !stat) return;

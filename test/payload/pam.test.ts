@@ -101,4 +101,29 @@ test('pam_tmpdir missing from common-session is drift, and pam-auth-update puts 
   assert.equal(await pam.verify(ctx), []);
 });
 
+/** libpwquality-common's pwquality.conf (shortened): every rule a comment, one set locally */
+const PWQUALITY_STOCK = `# Configuration for systemwide password quality limits
+# Defaults:
+#
+# minlen = 8
+#
+# dcredit = 0
+minclass = 1
+`;
+
+test('password rules: each set once in pwquality.conf, where it was, comments left alone; nothing without the package', async () => {
+  const ctx = machine();
+  ctx.fs.seed('/etc/pam.d/common-auth', DEBIAN_12.replace(' nullok', '')).seed('/etc/security/pwquality.conf', PWQUALITY_STOCK, 0o644);
+  assert.equal(await pam.check(ctx), ['/etc/security/pwquality.conf differs']);
+  await pam.apply(ctx);
+  assert.is(
+    await ctx.fs.read('/etc/security/pwquality.conf'),
+    PWQUALITY_STOCK.replace('minclass = 1', 'minclass = 4') + 'minlen = 15\ndcredit = -1\nucredit = -1\nlcredit = -1\nocredit = -1\n',
+  );
+  assert.equal(await pam.check(ctx), []);
+  const bare = machine();
+  bare.fs.seed('/etc/pam.d/common-auth', DEBIAN_12.replace(' nullok', ''));
+  assert.equal(await pam.check(bare), []);
+});
+
 test.run();
