@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import yaml from 'js-yaml';
 import { join } from 'node:path';
-import { asAdmin, checkFail2banLast, checkInside, checkLogins, checkRerun, checkSshAudit, hostKey, sudo, type Expect } from './checks';
+import { asAdmin, checkConsoleLogin, checkFail2banLast, checkInside, checkLogins, checkRerun, checkSshAudit, hostKey, sudo, type Expect } from './checks';
 import { withCloud } from './cloud';
 import { keyPair, planOf } from './userdata';
 
@@ -64,6 +64,7 @@ test('bookworm, default config and a console password, firstboot create --wait: 
 
     await checkLogins(vm, e);
     assert.is((await sudo(vm, e, 'passwd -S admin')).split(' ')[1], 'P', 'the console password is not set');
+    await checkConsoleLogin(vm, e, process.env.CONSOLE_PW!);
     assert.match(await sudo(vm, e, 'grep -c "admin .*waiting for secret console" /var/log/firstboot.log'), /^1\n$/);
     // the user-data holds the host key's private half: only root may read the metadata service
     assert.is((await asAdmin(vm, e, METADATA)).trim(), 'blocked', 'the admin reads the metadata service');

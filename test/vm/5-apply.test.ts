@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Plan } from '../../contract/plan';
 import type { Status } from '../../contract/status';
-import { asAdmin, checkInside, checkLogins, sudo, type Expect } from './checks';
+import { asAdmin, checkConsoleLogin, checkInside, checkLogins, sudo, type Expect } from './checks';
 import { CLOUD_INIT_FINISHED, withVm } from './scenario';
 import { localPackage, VM_REGISTRY } from './npm';
 import { REPO_ADDRESS } from './image';
@@ -125,6 +125,7 @@ test('apply over SSH on a running server: hardened, sshd moved and root shut out
     await checkInside(vm, e);
     assert.is((await sudo(vm, e, `stat -c '%a %U' /var/lib/firstboot/secrets /var/lib/firstboot/secrets/console`)).trim(), '700 root\n600 root');
     assert.is((await sudo(vm, e, 'passwd -S admin')).split(' ')[1], 'P', 'the console password is not set');
+    await checkConsoleLogin(vm, e, secret);
 
     // the report: mailed through the real server, the check results in its body, the timer waiting for tomorrow
     assert.is((await sudo(vm, e, 'systemctl is-active firstboot-report.timer')).trim(), 'active');

@@ -91,6 +91,42 @@ export async function asAdmin(vm: Vm, e: Expect, command: string): Promise<strin
 
 export const sudo = (vm: Vm, e: Expect, command: string): Promise<string> => asAdmin(vm, e, `sudo -n ${command}`);
 
+/**
+ * The console's way in, as Hetzner's console gives it: login(1) on a terminal (a pty driven by the
+ * guest's python3, which cloud-init brings), the admin's name and console password typed at its
+ * prompts; the shell it opens says who it is. The password goes in on stdin, never a command line.
+ * Also what that session has: sudo's umask (0077, firstboot's sudoers) and bash's idle timeout.
+ */
+export async function checkConsoleLogin(vm: Vm, e: Expect, password: string): Promise<void> {
+  const driver = `import os, pty, sys, time
+password = sys.stdin.readline().rstrip("\\n")
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv("/bin/login", ["login", sys.argv[1]])
+seen = b""
+def until(text, seconds=60):
+    global seen
+    end = time.time() + seconds
+    while text not in seen and time.time() < end:
+        try:
+            seen += os.read(fd, 1024)
+        except OSError:
+            break
+    return text in seen
+until(b"Password:")
+os.write(fd, (password + "\\n").encode())
+until(b"$ ")
+os.write(fd, b"echo who=$(id -un) tmout=$TMOUT sudo-umask=$(sudo -n sh -c umask); exit\\n")
+until(b"sudo-umask=0")
+until(b"logout", 10)
+sys.stdout.write(seen.decode(errors="replace"))`;
+  const r = await vm.ssh(admin(e.plan), `echo ${Buffer.from(driver).toString('base64')} | base64 -d > /tmp/console.py && sudo -n python3 /tmp/console.py ${admin(e.plan)}`, {
+    port: sshPort(e.plan), key: e.key.private, reuse: true, tailnet: e.tailnet, input: `${password}\n`,
+  });
+  console.log(`# ${vm.opts.name}: the console login\n${r.stdout.replace(password, '(password)').trim().split('\n').slice(-3).join('\n')}`);
+  assert.match(r.stdout, `who=${admin(e.plan)} tmout=600 sudo-umask=0077`, `the console password does not log in:\n${r.stdout.replace(password, '(password)')}`);
+}
+
 /** The server's ed25519 host key as ssh-keyscan sees it ("ssh-ed25519 AAAA..."). */
 export async function hostKey(vm: Vm, guestPort: number): Promise<string> {
   await pace(vm);

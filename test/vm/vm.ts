@@ -65,6 +65,8 @@ export interface SshOptions {
   timeoutMs?: number;
   /** through the stand-in tailnet (VmOptions.tailnet) rather than the public forward */
   tailnet?: boolean;
+  /** the command's stdin (a secret stays off its command line); none by default */
+  input?: string;
 }
 
 const MAC = '96:00:00:00:00:01';
@@ -211,11 +213,12 @@ export class Vm {
     return new Promise((res, rej) => {
       // qemu accepts on the host side at once: a guest that drops the connection leaves ssh waiting
       // for a banner forever, which ConnectTimeout does not cover
-      const child = spawn('ssh', args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 300_000 });
+      const child = spawn('ssh', args, { stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 300_000 });
+      if (opts.input !== undefined) child.stdin!.end(opts.input);
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d));
-      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      child.stdout!.on('data', (d: Buffer) => (stdout += d));
+      child.stderr!.on('data', (d: Buffer) => (stderr += d));
       child.on('error', rej);
       child.on('close', (code) => res({ code: code ?? 255, stdout, stderr }));
     });
