@@ -72,6 +72,9 @@ async function sshDirDrift(fs: Fs, acct: Account): Promise<string[]> {
   return drift;
 }
 
+/** what the shells run at login or start (other files in the home, such as sudo's marker, do not count) */
+const START_FILES = ['.profile', '.bashrc', '.bash_profile', '.bash_login', '.bash_logout', '.zshrc', '.zshenv', '.zprofile', '.zlogin', '.zlogout', '.cshrc', '.login'];
+
 /**
  * No one else reads the admin's home, and the group never writes to it: Debian 12's useradd makes it
  * 0755 (Debian 13's and Ubuntu's 0750), and it holds the admin's shell history, keys and work (Lynis
@@ -79,17 +82,10 @@ async function sshDirDrift(fs: Fs, acct: Account): Promise<string[]> {
  * (.profile, .bashrc: what every login runs, 0644 from skel) neither (OpenSCAP's ANSSI profile wants
  * 0740 at most). sudo's rules are for root to read (sudo is setuid): Debian ships sudoers.d 0755.
  */
-async function modeRules(fs: Fs, acct: Account | undefined): Promise<ModeRule[]> {
-  const dotfiles = [];
-  for (const name of acct ? await fs.list(acct.home) : []) {
-    if (name.startsWith('.') && !(await fs.stat(`${acct!.home}/${name}`))?.isDirectory) dotfiles.push(`${acct!.home}/${name}`);
-  }
-  return [
-    ...(acct ? [{ paths: [acct.home], mask: 0o027 }] : []),
-    { paths: dotfiles, mask: 0o037 },
-    { paths: ['/etc/sudoers.d'], mask: 0o027 },
-  ];
-}
+const modeRules = (acct: Account | undefined): ModeRule[] => [
+  ...(acct ? [{ paths: [acct.home], mask: 0o027 }, { paths: START_FILES.map((name) => `${acct.home}/${name}`), mask: 0o037 }] : []),
+  { paths: ['/etc/sudoers.d'], mask: 0o027 },
+];
 
 /**
  * Whether the shadow hash is that of the password: perl's crypt is libcrypt's (yescrypt, SHA-512), and
@@ -148,7 +144,7 @@ export const admin: Step<'admin'> = {
     const { params, fs } = ctx;
     const acct = await account(fs, params.name);
     const drift = acct ? await accountDrift(ctx, acct) : [`user ${params.name} does not exist`];
-    drift.push(...(await fileDrift(fs, sudoersFile(params.name))), ...(await modeDrift(fs, await modeRules(fs, acct))).map((d) => d.problem));
+    drift.push(...(await fileDrift(fs, sudoersFile(params.name))), ...(await modeDrift(fs, modeRules(acct))).map((d) => d.problem));
     if (!noPasswordLogin(await passwordField(fs, 'root'))) drift.push('root can log in with a password');
     return drift;
   },
@@ -165,7 +161,7 @@ export const admin: Step<'admin'> = {
       if (value) await $({ input: `${name}:${value}\n` })`chpasswd`;
       else await $`usermod --password ${NO_PASSWORD} ${name}`;
     }
-    for (const { path, mode } of await modeDrift(fs, await modeRules(fs, acct))) await fs.chmod(path, mode);
+    for (const { path, mode } of await modeDrift(fs, modeRules(acct))) await fs.chmod(path, mode);
     if ((await sshDirDrift(fs, acct)).length > 0) await fs.mkdir(sshDir(acct), { mode: 0o700, owner: acct.owner });
     await writeFile(fs, keysFile(acct, keys));
     await installSudoers($, fs, sudoersFile(name));

@@ -133,10 +133,11 @@ test('an existing account is brought back: shell, password, keys, modes, owners'
   append(ctx, '/etc/shadow', 'fx:!$y$j9T$abc$def:19800:0:99999:7:::');
   ctx.fs.files.set('/srv/fx/.ssh', { dir: true, mode: 0o755, owner: 'root:root' });
   ctx.fs.seed('/srv/fx/.ssh/authorized_keys', `${KEYS[0]}\nssh-rsa AAAAB3NzaC1yc2E old@box\n`, 0o644, 'fx:users');
-  // start files as skel gives them, one the group may change; a private one and a link stay as they are
+  // start files as skel gives them, one the group may change; a private file, another dotfile and a link stay as they are
   ctx.fs.seed('/srv/fx/.profile', '# ~/.profile\n', 0o644, 'fx:users');
   ctx.fs.seed('/srv/fx/.bashrc', '# ~/.bashrc\n', 0o660, 'fx:users');
   ctx.fs.seed('/srv/fx/.lesshst', '', 0o600, 'fx:users');
+  ctx.fs.seed('/srv/fx/.sudo_as_admin_successful', '', 0o644, 'fx:users');
   ctx.fs.files.set('/srv/fx/.nix-profile', { link: '/nix/var/nix/profiles/per-user/fx/profile', mode: 0o777, owner: 'fx:users' });
   assert.equal(await admin.check(ctx), [
     "fx's shell is /bin/sh, wants /usr/bin/zsh",
@@ -146,8 +147,8 @@ test('an existing account is brought back: shell, password, keys, modes, owners'
     '/srv/fx/.ssh/authorized_keys differs',
     '/srv/fx/.ssh/authorized_keys has mode 0644, wants 0600',
     `${SUDOERS} is missing`,
-    '/srv/fx/.bashrc has mode 660, wants 740 or stricter',
     '/srv/fx/.profile has mode 644, wants 740 or stricter',
+    '/srv/fx/.bashrc has mode 660, wants 740 or stricter',
     '/etc/sudoers.d has mode 755, wants 750 or stricter',
     'root can log in with a password',
   ]);
@@ -159,6 +160,8 @@ test('an existing account is brought back: shell, password, keys, modes, owners'
   assert.is((await ctx.fs.stat('/srv/fx/.profile'))!.mode, 0o640);
   assert.is((await ctx.fs.stat('/srv/fx/.bashrc'))!.mode, 0o640);
   assert.is((await ctx.fs.stat('/srv/fx/.lesshst'))!.mode, 0o600);
+  // sudo makes its marker for members of group sudo at their first sudo, after any run: not a start file
+  assert.is((await ctx.fs.stat('/srv/fx/.sudo_as_admin_successful'))!.mode, 0o644);
   assert.equal(await admin.check(ctx), []);
 });
 
