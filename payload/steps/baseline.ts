@@ -27,6 +27,8 @@ fi
 `;
 const CRONTAB = '/etc/crontab';
 const CRON_DIRS = ['/etc/cron.d', '/etc/cron.hourly', '/etc/cron.daily', '/etc/cron.weekly', '/etc/cron.monthly'];
+/** the cron folders root's alone */
+const CRON_MODES = [{ paths: CRON_DIRS, mask: 0o077 }];
 
 function fixedFiles(params: BaselinePlan): FileSpec[] {
   return [
@@ -57,7 +59,6 @@ async function cronFiles({ fs }: { fs: Fs }, users: string[]): Promise<FileSpec[
     { path: '/etc/cron.allow', content: ['root', ...users].map((u) => `${u}\n`).join(''), mode: 0o640, owner: `root:${group}` },
   ];
 }
-
 
 async function wanted(params: BaselinePlan, fs: Fs): Promise<FileSpec[]> {
   const defs = await fs.read(LOGIN_DEFS);
@@ -107,11 +108,11 @@ export const baseline: Step<'baseline'> = {
   after: ['packages'], // acct, debsums
   async check({ params, fs }) {
     const compilers = (await openToUsers(fs, params.rootOnly)).map((file) => `${file} runs for every user, wants root only (root:root 0750)`);
-    return [...(await filesDrift(fs, await wanted(params, fs))), ...(await modeDrift(fs, [{ paths: CRON_DIRS, mask: 0o077 }])).map((d) => d.problem), ...compilers];
+    return [...(await filesDrift(fs, await wanted(params, fs))), ...(await modeDrift(fs, CRON_MODES)).map((d) => d.problem), ...compilers];
   },
   async apply({ params, $, fs }) {
     await writeFiles(fs, await wanted(params, fs));
-    for (const { path, mode } of await modeDrift(fs, [{ paths: CRON_DIRS, mask: 0o077 }])) await fs.chmod(path, mode);
+    for (const { path, mode } of await modeDrift(fs, CRON_MODES)) await fs.chmod(path, mode);
     // a stat override, not a chmod: the package's next upgrade would put 0755 back
     for (const file of await openToUsers(fs, params.rootOnly)) await $`dpkg-statoverride --update --force-statoverride-add --add root root 0750 ${file}`;
   },

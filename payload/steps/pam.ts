@@ -1,7 +1,8 @@
 // Empty passwords never log in: no `nullok` on pam_unix in /etc/pam.d/common-auth. A password set
-// later must pass pam_pwquality and its rules (PASSWORD_RULES), and each session gets a private temporary directory from pam_tmpdir
-// (TMPDIR=/tmp/user/UID, mode 0700: no guessing or racing another user's temporary file names). Their
-// packages enable them through pam-auth-update; the step puts them back the same way if they are gone.
+// later must pass pam_pwquality and its rules (PASSWORD_RULES), and each session gets a private
+// temporary directory from pam_tmpdir (TMPDIR=/tmp/user/UID, mode 0700: no guessing or racing another
+// user's temporary file names). Their packages enable them through pam-auth-update; the step puts
+// them back the same way if they are gone.
 //
 // Debian generates common-auth with pam-auth-update from /usr/share/pam-configs. We edit common-auth
 // itself, removing only the `nullok` word: pam-auth-update records a removed module option as a local
@@ -35,6 +36,7 @@ async function pwqualityFile(fs: Fs): Promise<FileSpec[]> {
   const text = await fs.read(PWQUALITY);
   return text === undefined ? [] : [{ path: PWQUALITY, content: withSettings(text, PASSWORD_RULES, (key, value) => `${key} = ${value}`), mode: 0o644 }];
 }
+
 const NULLOK = /[ \t]+nullok(?=\s|$)/g;
 
 const isPamUnix = (line: string) => !line.trimStart().startsWith('#') && /\bpam_unix\.so\b/.test(line);
