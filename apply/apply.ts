@@ -42,7 +42,9 @@ export interface ApplyResult {
 
 /** whether the run left public SSH open, waiting for a login through the tailnet name */
 const waitsForTailnetLogin = (status: Status) =>
-  status.steps.some((s) => s.id === 'tailscale' && s.result === 'waiting' && !!s.error?.includes(TAILNET_LOGIN_PENDING));
+  status.steps.some(
+    (s) => s.id === 'tailscale' && s.result === 'waiting' && !!s.error?.includes(TAILNET_LOGIN_PENDING),
+  );
 
 /** Reads what the start and follow scripts print: markers, the log (each line once), the result. */
 function reader(print: (line: string) => void) {
@@ -67,13 +69,15 @@ function reader(print: (line: string) => void) {
 /** Why the first login could not send anything, in the user's terms. */
 function firstProblem(target: Target, login: Login, r: SshResult): string {
   const where = `${login.user}@${target.name} (port ${login.port})`;
-  if (hostKeyProblem(r)) return `ssh does not trust the host key of ${target.name}; nothing was sent:\n${r.stderr.trim()}`;
+  if (hostKeyProblem(r))
+    return `ssh does not trust the host key of ${target.name}; nothing was sent:\n${r.stderr.trim()}`;
   if (r.code === CUT) return `the upload to ${where} did not arrive whole: ${r.stderr.trim()}`;
   if (r.code === 255) return `cannot log in as ${where}; nothing was sent:\n${r.stderr.trim()}`;
   if (/sudo: .*(password is required|terminal is required)|not in the sudoers|may not run sudo/.test(r.stderr)) {
     return `${login.user} cannot use sudo without a password on ${target.name}; log in as root (root@${target.name}) or give ${login.user} passwordless sudo`;
   }
-  if (/sudo: (command )?not found/.test(r.stderr)) return `sudo is not installed on ${target.name}; log in as root (root@${target.name})`;
+  if (/sudo: (command )?not found/.test(r.stderr))
+    return `sudo is not installed on ${target.name}; log in as root (root@${target.name})`;
   return `sending the payload to ${where} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`;
 }
 
@@ -84,13 +88,16 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
   const first = { user: o.target.user, port: o.target.port };
   const { admin, sshPort } = loginOf(o.plan);
   const planned = { user: admin, port: sshPort };
-  const logins = [first, planned, { user: admin, port: first.port }, { user: first.user, port: sshPort }]
-    .filter((l, i, all) => all.findIndex((m) => m.user === l.user && m.port === l.port) === i);
+  const logins = [first, planned, { user: admin, port: first.port }, { user: first.user, port: sshPort }].filter(
+    (l, i, all) => all.findIndex((m) => m.user === l.user && m.port === l.port) === i,
+  );
 
   const read = reader(o.print);
   // over SSH the whole payload travels, whatever source the plan names: nothing is left to fetch
   const { script, input } = startScript({ files: serverFiles(carryingAll(o.plan), o.payload), secrets: o.secrets });
-  o.report(`sending the plan and payload${o.secrets.size ? ` and ${o.secrets.size} secret${o.secrets.size > 1 ? 's' : ''}` : ''} to ${first.user}@${o.target.name} (port ${first.port}); the run goes on if the connection drops`);
+  o.report(
+    `sending the plan and payload${o.secrets.size ? ` and ${o.secrets.size} secret${o.secrets.size > 1 ? 's' : ''}` : ''} to ${first.user}@${o.target.name} (port ${first.port}); the run goes on if the connection drops`,
+  );
   let last = await o.run(first, asRoot(first.user, script, [], true), { input, onLine: read.line });
   if (!read.state.cursor) throw new ApplyError(firstProblem(o.target, first, last));
   // learnt over the login the user's known_hosts authenticated, before the run may drop other key types
@@ -98,9 +105,15 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
 
   let login = first;
   while (read.state.result === undefined) {
-    if (hostKeyProblem(last)) throw new ApplyError(`ssh does not trust the host key of ${o.target.name} any more:\n${last.stderr.trim()}`);
-    if (now() > deadline) throw new ApplyError(`gave up following the run on ${o.target.name}; it goes on there: sudo journalctl -fu firstboot.service`);
-    o.report(`lost the connection (${(last.stderr.trim().split('\n').pop() || `exit ${last.code}`).trim()}); logging in again`);
+    if (hostKeyProblem(last))
+      throw new ApplyError(`ssh does not trust the host key of ${o.target.name} any more:\n${last.stderr.trim()}`);
+    if (now() > deadline)
+      throw new ApplyError(
+        `gave up following the run on ${o.target.name}; it goes on there: sudo journalctl -fu firstboot.service`,
+      );
+    o.report(
+      `lost the connection (${(last.stderr.trim().split('\n').pop() || `exit ${last.code}`).trim()}); logging in again`,
+    );
     await sleep(10_000);
     for (login of logins) {
       read.again();
@@ -112,17 +125,23 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
   // the login the plan leaves (the admin, on its port), proven, unless the run already came back over it
   if (status.ok && (login.user !== planned.user || login.port !== planned.port)) {
     const proof = await o.run(planned, asRoot(planned.user, 'true'));
-    if (proof.code !== 0) throw new ApplyError(`the run finished, but ${planned.user} cannot log in on port ${planned.port} and use sudo: ${proof.stderr.trim()}`);
+    if (proof.code !== 0)
+      throw new ApplyError(
+        `the run finished, but ${planned.user} cannot log in on port ${planned.port} and use sudo: ${proof.stderr.trim()}`,
+      );
     login = planned;
   }
   // checked before anything of this run's end lands in the owner's files
   const tailnet = read.state.tailnet ? tailnetName(read.state.tailnet) : undefined;
-  if (login.port !== first.port) await trustHostKey(o.target, knownHostName(o.target.hostname, login.port), read.state.hostKey);
+  if (login.port !== first.port)
+    await trustHostKey(o.target, knownHostName(o.target.hostname, login.port), read.state.hostKey);
   // the Host block will send `ssh NAME` there: the same host key, under that name
   if (tailnet) await trustHostKey(o.target, knownHostName(tailnet, login.port), read.state.hostKey);
-  if (tailnet && status.ok && waitsForTailnetLogin(status)) status = await throughTailnet(o, { ...login, host: tailnet }, status, deadline, now, sleep);
+  if (tailnet && status.ok && waitsForTailnetLogin(status))
+    status = await throughTailnet(o, { ...login, host: tailnet }, status, deadline, now, sleep);
   // SSH goes through the tailnet only once the tailscale step converged: no longer waiting for that login, nor failed
-  const closed = tailnet && status.steps.some((s) => s.id === 'tailscale' && (s.result === 'ok' || s.result === 'changed'));
+  const closed =
+    tailnet && status.steps.some((s) => s.id === 'tailscale' && (s.result === 'ok' || s.result === 'changed'));
   return { status, login, ...(closed && { tailnet }) };
 }
 
@@ -130,7 +149,9 @@ function statusOf(state: { result?: string; statusText: string }): Status {
   try {
     return JSON.parse(state.statusText) as Status;
   } catch {
-    throw new ApplyError(`firstboot.service ended (${state.result}) before the payload wrote its status; on the server: sudo journalctl -u firstboot.service`);
+    throw new ApplyError(
+      `firstboot.service ended (${state.result}) before the payload wrote its status; on the server: sudo journalctl -u firstboot.service`,
+    );
   }
 }
 
@@ -139,17 +160,32 @@ function statusOf(state: { result?: string; statusText: string }): Status {
  * server and runs the payload again, which closes public SSH; followed over the tailnet to the end. Without
  * that login, public SSH stays open and apply says why.
  */
-async function throughTailnet(o: ApplyOptions, via: Login & { host: string }, before: Status, deadline: number, now: () => number, sleep: (ms: number) => Promise<void>): Promise<Status> {
-  o.report(`logging in through the tailnet as ${via.user}@${via.host} (port ${via.port}): public SSH and mosh close once that works`);
+async function throughTailnet(
+  o: ApplyOptions,
+  via: Login & { host: string },
+  before: Status,
+  deadline: number,
+  now: () => number,
+  sleep: (ms: number) => Promise<void>,
+): Promise<Status> {
+  o.report(
+    `logging in through the tailnet as ${via.user}@${via.host} (port ${via.port}): public SSH and mosh close once that works`,
+  );
   const read = reader(o.print);
   let last = await o.run(via, asRoot(via.user, tailnetLoginScript, [], 'connection'), { onLine: read.line });
   if (!read.state.cursor) {
-    o.report(`could not log in through the tailnet name ${via.host}, so SSH and mosh stay public: ${last.stderr.trim().split('\n').pop() || `exit ${last.code}`}; is this machine in the tailnet, and do its ACLs let it reach port ${via.port}? Then run apply again`);
+    o.report(
+      `could not log in through the tailnet name ${via.host}, so SSH and mosh stay public: ${last.stderr.trim().split('\n').pop() || `exit ${last.code}`}; is this machine in the tailnet, and do its ACLs let it reach port ${via.port}? Then run apply again`,
+    );
     return before;
   }
   while (read.state.result === undefined) {
-    if (hostKeyProblem(last)) throw new ApplyError(`ssh does not trust the host key of ${via.host}:\n${last.stderr.trim()}`);
-    if (now() > deadline) throw new ApplyError(`gave up following the run on ${via.host}; it goes on there: sudo journalctl -fu firstboot.service`);
+    if (hostKeyProblem(last))
+      throw new ApplyError(`ssh does not trust the host key of ${via.host}:\n${last.stderr.trim()}`);
+    if (now() > deadline)
+      throw new ApplyError(
+        `gave up following the run on ${via.host}; it goes on there: sudo journalctl -fu firstboot.service`,
+      );
     await sleep(10_000);
     read.again();
     last = await o.run(via, asRoot(via.user, followScript, [read.state.cursor]), { onLine: read.line });

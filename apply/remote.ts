@@ -6,7 +6,12 @@ import { CLIENT_ADDRESS, SERVER_PATHS } from '../contract/paths';
 import type { ServerFile } from '../generator/render';
 
 /** Lines that end the log and start the result, in what follow prints. */
-export const MARK = { cursor: '@@firstboot cursor ', hostKey: '@@firstboot host-key ', tailnet: '@@firstboot tailnet ', result: '@@firstboot result ' } as const;
+export const MARK = {
+  cursor: '@@firstboot cursor ',
+  hostKey: '@@firstboot host-key ',
+  tailnet: '@@firstboot tailnet ',
+  result: '@@firstboot result ',
+} as const;
 
 const UNIT = 'firstboot.service';
 const state = SERVER_PATHS.status.replace(/\/[^/]*$/, '');
@@ -16,10 +21,23 @@ const state = SERVER_PATHS.status.replace(/\/[^/]*$/, '');
  * `client`, the first argument is the login's own "$SSH_CLIENT" (with 'connection', "$SSH_CONNECTION"),
  * which sudo would not pass on.
  */
-export function asRoot(user: string, script: string, args: string[] = [], client: boolean | 'connection' = false): string {
+export function asRoot(
+  user: string,
+  script: string,
+  args: string[] = [],
+  client: boolean | 'connection' = false,
+): string {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const login = client === 'connection' ? ['"$SSH_CONNECTION"'] : client ? ['"$SSH_CLIENT"'] : [];
-  return [...(user === 'root' ? [] : ['sudo', '-n']), 'sh', '-c', quote(script), 'sh', ...login, ...args.map(quote)].join(' ');
+  return [
+    ...(user === 'root' ? [] : ['sudo', '-n']),
+    'sh',
+    '-c',
+    quote(script),
+    'sh',
+    ...login,
+    ...args.map(quote),
+  ].join(' ');
 }
 
 /**
@@ -89,7 +107,8 @@ export function receive(files: Incoming[]): string {
 }
 
 /** What stdin carries for `receive(files)`. */
-export const receiveInput = (files: Incoming[]) => Buffer.concat([...files.map((f) => f.content), END].map((t) => Buffer.from(t, 'utf8')));
+export const receiveInput = (files: Incoming[]) =>
+  Buffer.concat([...files.map((f) => f.content), END].map((t) => Buffer.from(t, 'utf8')));
 
 /**
  * Notes the address the login came from ($1: SSH_CLIENT: the owner's, which GeoIP lets through), receives the files and
@@ -101,7 +120,12 @@ export const receiveInput = (files: Incoming[]) => Buffer.concat([...files.map((
 export function startScript(upload: Upload): { script: string; input: Buffer } {
   const files: Incoming[] = [
     ...upload.files.map((f) => ({ path: f.path, content: f.content, mode: f.permissions })),
-    ...[...upload.secrets].map(([name, value]) => ({ path: `${SERVER_PATHS.secrets}/${name}`, content: value, mode: '0600', secret: true })),
+    ...[...upload.secrets].map(([name, value]) => ({
+      path: `${SERVER_PATHS.secrets}/${name}`,
+      content: value,
+      mode: '0600',
+      secret: true,
+    })),
   ];
   const script = `set -eu
 umask 077

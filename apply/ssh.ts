@@ -30,8 +30,10 @@ export function parseTarget(text: string): { name: string; user?: string; port?:
   if (bracketed) [name, port] = [bracketed[1], bracketed[2]];
   // one colon: HOST:PORT; more: a bare IPv6 address
   else if (rest.split(':').length === 2) [name, port] = rest.split(':');
-  if (!name || user === '' || (port !== undefined && !/^\d+$/.test(port))) throw new TargetError(`"${text}" is not [USER@]HOST[:PORT]`);
-  if (port !== undefined && !(+port >= 1 && +port <= 65535)) throw new TargetError(`"${text}": the port must be from 1 to 65535`);
+  if (!name || user === '' || (port !== undefined && !/^\d+$/.test(port)))
+    throw new TargetError(`"${text}" is not [USER@]HOST[:PORT]`);
+  if (port !== undefined && !(+port >= 1 && +port <= 65535))
+    throw new TargetError(`"${text}": the port must be from 1 to 65535`);
   return { name, user, port: port === undefined ? undefined : +port };
 }
 
@@ -64,9 +66,12 @@ export interface Login {
   host?: string;
 }
 
-
 /** Runs a remote command; its stdout also goes to `onLine` line by line, as it comes. */
-export type RunRemote = (login: Login, command: string, opts?: { input?: Buffer; onLine?: (line: string) => void }) => Promise<SshResult>;
+export type RunRemote = (
+  login: Login,
+  command: string,
+  opts?: { input?: Buffer; onLine?: (line: string) => void },
+) => Promise<SshResult>;
 
 /**
  * ssh to the target's host as `login`. The host key is checked under the target's own known_hosts
@@ -77,8 +82,24 @@ export function sshRunner(target: Target, extra: string[] = []): RunRemote {
   return (login, command, opts = {}) =>
     new Promise((resolve) => {
       const alias = login.host ? knownHostName(login.host, login.port) : target.hostKeyAlias;
-      const args = ['-o', 'BatchMode=yes', '-o', `HostKeyAlias=${alias}`, '-o', 'ConnectTimeout=15',
-        '-o', 'ServerAliveInterval=15', ...extra, '-p', String(login.port), '-l', login.user, '--', login.host ?? target.name, command];
+      const args = [
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        `HostKeyAlias=${alias}`,
+        '-o',
+        'ConnectTimeout=15',
+        '-o',
+        'ServerAliveInterval=15',
+        ...extra,
+        '-p',
+        String(login.port),
+        '-l',
+        login.user,
+        '--',
+        login.host ?? target.name,
+        command,
+      ];
       const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
@@ -101,8 +122,11 @@ export function sshRunner(target: Target, extra: string[] = []): RunRemote {
 }
 
 /** ssh's own failures (exit 255), for apply and create --wait alike: nothing answers on that port (yet) */
-export const unreachable = (r: SshResult) => r.code === 255 && /connect to host|Connection (closed|reset|timed out|refused)|timed out|Could not resolve|No route/i.test(r.stderr);
+export const unreachable = (r: SshResult) =>
+  r.code === 255 &&
+  /connect to host|Connection (closed|reset|timed out|refused)|timed out|Could not resolve|No route/i.test(r.stderr);
 /** sshd answers and will not let this login in */
 export const refused = (r: SshResult) => r.code === 255 && /Permission denied/.test(r.stderr);
 /** the host's key is not the one known_hosts has: never log in */
-export const hostKeyProblem = (r: SshResult) => r.code === 255 && /host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(r.stderr);
+export const hostKeyProblem = (r: SshResult) =>
+  r.code === 255 && /host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(r.stderr);

@@ -1,5 +1,16 @@
 // firstboot apply: the hardening run over SSH on a server that already exists (apply/).
-import { CONFIG_HELP, CONFIG_OPTIONS, FORMAT_HELP, FORMAT_OPTION, REGISTRY_HELP, REGISTRY_OPTION, registryOf, UsageError, wantsJson, type Command } from './command';
+import {
+  CONFIG_HELP,
+  CONFIG_OPTIONS,
+  FORMAT_HELP,
+  FORMAT_OPTION,
+  REGISTRY_HELP,
+  REGISTRY_OPTION,
+  registryOf,
+  UsageError,
+  wantsJson,
+  type Command,
+} from './command';
 import { statusText } from './hcloud-output';
 import { gatherSecrets, SECRET_HELP } from './secrets';
 import { configAndPlan } from '../generator/generate';
@@ -24,15 +35,27 @@ ${REGISTRY_HELP}
 ${FORMAT_HELP}
 The run goes on on the server if the connection drops; apply follows it, on the new SSH port and as
 the admin when the run moves them, and then updates (or tells you how to update) your Host block.`,
-  options: { ...CONFIG_OPTIONS, ...REGISTRY_OPTION, ...FORMAT_OPTION, secret: { type: 'string', multiple: true }, check: { type: 'boolean' } },
+  options: {
+    ...CONFIG_OPTIONS,
+    ...REGISTRY_OPTION,
+    ...FORMAT_OPTION,
+    secret: { type: 'string', multiple: true },
+    check: { type: 'boolean' },
+  },
   async run(values, [host, ...extra]) {
     if (!host) throw new UsageError('apply needs the server: [USER@]HOST[:PORT]');
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
     if (values.check && values.secret) throw new UsageError('--check sends nothing: leave out --secret');
     const json = wantsJson(values);
     parseTarget(host);
-    const { config, plan } = await configAndPlan({ config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values) });
-    const secrets = values.check ? new Map<string, string>() : await gatherSecrets(values.secret ?? [], secretsOf(config));
+    const { config, plan } = await configAndPlan({
+      config: values.config,
+      sshKeys: values['ssh-key'],
+      registry: registryOf(values),
+    });
+    const secrets = values.check
+      ? new Map<string, string>()
+      : await gatherSecrets(values.secret ?? [], secretsOf(config));
     const target = await resolveTarget(host);
     const run = sshRunner(target);
 
@@ -40,7 +63,9 @@ the admin when the run moves them, and then updates (or tells you how to update)
       const drift = await checkPlan({ target, plan, run });
       if (json) console.log(JSON.stringify(drift, null, 2));
       else if (drift.reason) console.log(drift.reason);
-      else for (const s of drift.steps!) console.log(`${s.id.padEnd(10)} ${s.problems.length ? `DIFFERS  ${s.problems.join('; ')}` : 'ok'}`);
+      else
+        for (const s of drift.steps!)
+          console.log(`${s.id.padEnd(10)} ${s.problems.length ? `DIFFERS  ${s.problems.join('; ')}` : 'ok'}`);
       for (const warning of (json ? [] : drift.warnings) ?? []) console.log(warning);
       return drift.ok ? 0 : 1;
     }
@@ -59,11 +84,26 @@ async function updateHostBlock(target: Target, login: Login, tailnet?: string): 
   if (login.user === target.user && login.port === target.port && !moved) return;
   const path = defaultSshConfig();
   const own = await ownSettings(path, target.name);
-  const fix = [moved && `HostName ${tailnet}`, login.port !== target.port && `Port ${login.port}`, login.user !== target.user && `User ${login.user}`].filter(Boolean).join(' and ');
+  const fix = [
+    moved && `HostName ${tailnet}`,
+    login.port !== target.port && `Port ${login.port}`,
+    login.user !== target.user && `User ${login.user}`,
+  ]
+    .filter(Boolean)
+    .join(' and ');
   if (own.port !== undefined || own.user !== undefined || (moved && own.hostname !== undefined)) {
-    const set = [own.hostname && moved && 'host name', own.port && 'port', own.user && 'user'].filter(Boolean).join(' and ');
-    return report(`sshd now takes ${login.user} on port ${login.port}${moved ? ` through the tailnet only (${tailnet})` : ''}: your ${path} sets ${target.name}'s ${set}; change it to ${fix}`);
+    const set = [own.hostname && moved && 'host name', own.port && 'port', own.user && 'user']
+      .filter(Boolean)
+      .join(' and ');
+    return report(
+      `sshd now takes ${login.user} on port ${login.port}${moved ? ` through the tailnet only (${tailnet})` : ''}: your ${path} sets ${target.name}'s ${set}; change it to ${fix}`,
+    );
   }
-  await writeHostBlock(path, { name: target.name, hostName: moved ? tailnet : own.hostname ?? target.hostname, user: login.user, port: login.port });
+  await writeHostBlock(path, {
+    name: target.name,
+    hostName: moved ? tailnet : (own.hostname ?? target.hostname),
+    user: login.user,
+    port: login.port,
+  });
   report(`wrote Host ${target.name} to ${path}: ${fix}`);
 }

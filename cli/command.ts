@@ -27,14 +27,19 @@ export const REGISTRY_HELP = `      --registry URL   npm registry the server fet
 
 /** --registry, else npm's own setting, else undefined (the public registry); only http(s) URLs. */
 export function registryOf(values: { registry?: string }, env = process.env): string | undefined {
-  const [given, source] = values.registry !== undefined ? [values.registry, '--registry'] : [env.npm_config_registry, 'npm_config_registry'];
+  const [given, source] =
+    values.registry !== undefined ? [values.registry, '--registry'] : [env.npm_config_registry, 'npm_config_registry'];
   if (given === undefined || given === '') return undefined;
   let url: URL | undefined;
   try {
     url = new URL(given);
   } catch {}
-  if (!url || !/^https?:$/.test(url.protocol)) throw new UsageError(`${source} must be an http:// or https:// URL, got "${given}"`);
-  if (url.username || url.password) throw new UsageError(`${source} must not hold credentials: the URL is written into the user-data, which every process on the server can read`);
+  if (!url || !/^https?:$/.test(url.protocol))
+    throw new UsageError(`${source} must be an http:// or https:// URL, got "${given}"`);
+  if (url.username || url.password)
+    throw new UsageError(
+      `${source} must not hold credentials: the URL is written into the user-data, which every process on the server can read`,
+    );
   return url.href;
 }
 
@@ -49,7 +54,8 @@ export const PIECES_HELP = `      --pieces-from npm|URL
                        (default: the user-data carries them all, if they fit)`;
 
 // loopback, RFC 1918, link-local (a host's own service beside the server), IPv6 loopback and unique local
-const PRIVATE_HOST = /^(?:localhost|127\.\d+\.\d+\.\d+|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|169\.254\.\d+\.\d+|172\.(?:1[6-9]|2\d|3[01])\.\d+\.\d+|\[(?:::1|f[cd][0-9a-f]*:[0-9a-f:]*)\])$/i;
+const PRIVATE_HOST =
+  /^(?:localhost|127\.\d+\.\d+\.\d+|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|169\.254\.\d+\.\d+|172\.(?:1[6-9]|2\d|3[01])\.\d+\.\d+|\[(?:::1|f[cd][0-9a-f]*:[0-9a-f:]*)\])$/i;
 
 /** "npm", or an https base URL (http only on a private address: a test's or a LAN's own server). */
 export function piecesFromOf(values: { 'pieces-from'?: string }): string | undefined {
@@ -62,10 +68,14 @@ export function piecesFromOf(values: { 'pieces-from'?: string }): string | undef
   } catch {}
   const allowed = url && (url.protocol === 'https:' || (url.protocol === 'http:' && PRIVATE_HOST.test(url.hostname)));
   if (!url || !allowed) {
-    throw new UsageError(`--pieces-from takes "npm" or an https:// URL (http:// only on a private address, such as http://10.0.0.2/firstboot/), got "${given}"`);
+    throw new UsageError(
+      `--pieces-from takes "npm" or an https:// URL (http:// only on a private address, such as http://10.0.0.2/firstboot/), got "${given}"`,
+    );
   }
   if (url.username || url.password || url.search || url.hash) {
-    throw new UsageError(`--pieces-from must be a plain base URL, without credentials, query or fragment: it is written into the user-data, which every process on the server can read`);
+    throw new UsageError(
+      `--pieces-from must be a plain base URL, without credentials, query or fragment: it is written into the user-data, which every process on the server can read`,
+    );
   }
   return url.href;
 }
@@ -77,9 +87,12 @@ export const FORMAT_HELP = '  -o, --output json    print the result as JSON';
 export function wantsJson(values: { output?: string }): boolean {
   if (values.output === undefined) return false;
   if (values.output === 'json') return true;
-  throw new UsageError(`-o is the output format and takes "json", got "${values.output}"${/[./]/.test(values.output) ? `; to write a file: --out ${values.output}` : ''}`);
+  throw new UsageError(
+    `-o is the output format and takes "json", got "${values.output}"${/[./]/.test(values.output) ? `; to write a file: --out ${values.output}` : ''}`,
+  );
 }
 
 /** Where an artifact goes instead of stdout: whole or not at all (hcloud/local-file.ts). */
 export const OUT_OPTION = { out: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
-export const OUT_HELP = '      --out FILE       write to FILE instead of stdout (- is stdout; nothing is written on error)';
+export const OUT_HELP =
+  '      --out FILE       write to FILE instead of stdout (- is stdout; nothing is written on error)';

@@ -17,7 +17,12 @@ const optionsOf = (command: Command): Option[] =>
 
 function bash(commands: Record<string, Command>): string {
   const cases = Object.entries(commands)
-    .map(([name, c]) => `    ${name}) opts="${optionsOf(c).map((o) => `--${o.long}`).join(' ')} --help" ;;`)
+    .map(
+      ([name, c]) =>
+        `    ${name}) opts="${optionsOf(c)
+          .map((o) => `--${o.long}`)
+          .join(' ')} --help" ;;`,
+    )
     .join('\n');
   const files = [...FILE_OPTIONS].map((o) => `--${o}`).join('|');
   return `# bash completion for firstboot: source <(firstboot completion bash)
@@ -43,9 +48,14 @@ function zsh(commands: Record<string, Command>): string {
     return o.short ? `'(-${o.short} --${o.long})'{-${o.short},--${o.long}}'${value}'` : `'--${o.long}${value}'`;
   };
   const cases = Object.entries(commands)
-    .map(([name, c]) => `    ${name}) _arguments ${[...optionsOf(c).map(spec), "'--help'", "'*:file:_files'"].join(' ')} ;;`)
+    .map(
+      ([name, c]) =>
+        `    ${name}) _arguments ${[...optionsOf(c).map(spec), "'--help'", "'*:file:_files'"].join(' ')} ;;`,
+    )
     .join('\n');
-  const described = Object.entries(commands).map(([name, c]) => `'${name}:${c.summary.replace(/'/g, '')}'`).join(' ');
+  const described = Object.entries(commands)
+    .map(([name, c]) => `'${name}:${c.summary.replace(/'/g, '')}'`)
+    .join(' ');
   return `#compdef firstboot
 # zsh completion for firstboot: source <(firstboot completion zsh), after compinit
 _firstboot() {
@@ -69,7 +79,9 @@ function fish(commands: Record<string, Command>): string {
     lines.push(`complete -c firstboot -n __fish_use_subcommand -a ${name} -d '${c.summary.replace(/'/g, '')}'`);
     for (const o of optionsOf(c)) {
       const value = o.takesValue ? (FILE_OPTIONS.has(o.long) ? ' -r -F' : ' -r') : '';
-      lines.push(`complete -c firstboot -n '__fish_seen_subcommand_from ${name}' -l ${o.long}${o.short ? ` -s ${o.short}` : ''}${value}`);
+      lines.push(
+        `complete -c firstboot -n '__fish_seen_subcommand_from ${name}' -l ${o.long}${o.short ? ` -s ${o.short}` : ''}${value}`,
+      );
     }
   }
   return lines.join('\n') + '\n';
@@ -84,7 +96,8 @@ export function completionCommand(commands: () => Record<string, Command>): Comm
   fish: firstboot completion fish > ~/.config/fish/completions/firstboot.fish`,
     options: {},
     async run(_values, [shell]) {
-      if (!SHELLS.includes(shell as (typeof SHELLS)[number])) throw new UsageError(`completion takes bash, zsh or fish${shell ? `, got "${shell}"` : ''}`);
+      if (!SHELLS.includes(shell as (typeof SHELLS)[number]))
+        throw new UsageError(`completion takes bash, zsh or fish${shell ? `, got "${shell}"` : ''}`);
       process.stdout.write({ bash, zsh, fish }[shell as (typeof SHELLS)[number]](commands()));
       return 0;
     },

@@ -16,7 +16,10 @@ export function createdText(result: CreateResult): string {
       : `  ssh       no IPv4 address: no Host block was written`,
   ];
   if (result.status) lines.push(statusText(result.status));
-  else lines.push(`firstboot hardens it on its first boot; \`ssh ${server.name} sudo firstboot status\` shows how far it got`);
+  else
+    lines.push(
+      `firstboot hardens it on its first boot; \`ssh ${server.name} sudo firstboot status\` shows how far it got`,
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -28,8 +31,25 @@ export function statusText(status: PayloadStatus): string {
 export function listText(servers: ListedServer[]): string {
   const rows = [
     ['NAME', 'STATUS', 'IPV4', 'TYPE', 'LOCATION', 'FIRSTBOOT', 'CONFIG'],
-    ...servers.map((s) => [s.name, s.status, s.ipv4 ?? '-', s.type, s.location, s.firstbootVersion, s.configHash?.slice(0, 12) ?? '-']),
+    ...servers.map((s) => [
+      s.name,
+      s.status,
+      s.ipv4 ?? '-',
+      s.type,
+      s.location,
+      s.firstbootVersion,
+      s.configHash?.slice(0, 12) ?? '-',
+    ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, i) => cell.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }

@@ -2,7 +2,21 @@
 // checked before the token is looked for; progress goes to stderr, results to stdout.
 import { createInterface } from 'node:readline/promises';
 import type { ParseArgsConfig } from 'node:util';
-import { CONFIG_HELP, CONFIG_OPTIONS, FORMAT_HELP, FORMAT_OPTION, PIECES_HELP, PIECES_OPTION, piecesFromOf, REGISTRY_HELP, REGISTRY_OPTION, registryOf, UsageError, wantsJson, type Command } from './command';
+import {
+  CONFIG_HELP,
+  CONFIG_OPTIONS,
+  FORMAT_HELP,
+  FORMAT_OPTION,
+  PIECES_HELP,
+  PIECES_OPTION,
+  piecesFromOf,
+  REGISTRY_HELP,
+  REGISTRY_OPTION,
+  registryOf,
+  UsageError,
+  wantsJson,
+  type Command,
+} from './command';
 import { createdText, listText } from './hcloud-output';
 import { gatherSecrets, SECRET_HELP } from './secrets';
 import { configAndPlan } from '../generator/generate';
@@ -29,7 +43,6 @@ const SERVER_HELP = `${CONFIG_HELP}
 ${REGISTRY_HELP}
 ${PIECES_HELP}`;
 const LABEL_HELP = '      --label K=V      an extra label (repeatable)';
-
 
 const ENV_HELP = `
 The API token comes from HCLOUD_TOKEN, else the hcloud CLI's active context, else a hidden prompt;
@@ -59,7 +72,9 @@ function parseLabels(pairs: string[] = []): Labels {
 async function typeNameToConfirm(server: { id: number; name: string; ipv4: string | undefined }): Promise<boolean> {
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await prompt.question(`delete server ${server.name} (id ${server.id}, ${server.ipv4 ?? 'no IPv4'})? type its name to confirm: `);
+    const answer = await prompt.question(
+      `delete server ${server.name} (id ${server.id}, ${server.ipv4 ?? 'no IPv4'})? type its name to confirm: `,
+    );
     return answer.trim() === server.name;
   } finally {
     prompt.close();
@@ -80,22 +95,42 @@ ${LABEL_HELP}
 ${SECRET_HELP.replace('the value of a secret', 'with --wait, the value of a secret')}
 ${FORMAT_HELP}
 Writes a Host NAME block to ~/.ssh/config and the server's host key to ~/.ssh/known_hosts.${ENV_HELP}`,
-    options: { ...SERVER_OPTIONS, ...FORMAT_OPTION, firewall: { type: 'boolean' }, wait: { type: 'boolean' }, secret: { type: 'string', multiple: true } },
+    options: {
+      ...SERVER_OPTIONS,
+      ...FORMAT_OPTION,
+      firewall: { type: 'boolean' },
+      wait: { type: 'boolean' },
+      secret: { type: 'string', multiple: true },
+    },
     async run(values, positionals) {
       const name = onlyName(positionals, 'create');
       const json = wantsJson(values);
       const labels = parseLabels(values.label);
-      if (values.secret && !values.wait) throw new UsageError('--secret needs --wait: secrets travel only over SSH, after the first login');
+      if (values.secret && !values.wait)
+        throw new UsageError('--secret needs --wait: secrets travel only over SSH, after the first login');
       // every secret is in hand before the API is called
       const uses = secretsOf((await configAndPlan({ config: values.config, sshKeys: values['ssh-key'] })).config);
       const secrets = values.wait ? await gatherSecrets(values.secret ?? [], uses) : undefined;
       const result = await create({
-        client: await connect({}, report), name, config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values), piecesFrom: piecesFromOf(values),
-        type: values.type, location: values.location, image: values.image, labels,
-        firewall: values.firewall, wait: values.wait, secrets, report,
+        client: await connect({}, report),
+        name,
+        config: values.config,
+        sshKeys: values['ssh-key'],
+        registry: registryOf(values),
+        piecesFrom: piecesFromOf(values),
+        type: values.type,
+        location: values.location,
+        image: values.image,
+        labels,
+        firewall: values.firewall,
+        wait: values.wait,
+        secrets,
+        report,
       });
       if (!values.wait && uses.length) {
-        report(`the steps that need a secret wait for it; send them with: firstboot apply ${name} ${[...new Set(uses.map((u) => `--secret ${u.name}=@FILE`))].join(' ')}`);
+        report(
+          `the steps that need a secret wait for it; send them with: firstboot apply ${name} ${[...new Set(uses.map((u) => `--secret ${u.name}=@FILE`))].join(' ')}`,
+        );
       }
       if (json) printJson(result);
       else print(createdText(result));
@@ -126,8 +161,14 @@ Writes a Host NAME block to ~/.ssh/config and the server's host key to ~/.ssh/kn
       if (!values.yes && !(process.stdin.isTTY && process.stderr.isTTY)) {
         throw new UsageError('delete asks for the server name on a terminal; without one, pass --yes');
       }
-      const result = await deleteServer({ client: await connect({}, report), name, yes: values.yes, confirm: typeNameToConfirm, report });
-      if (!result.deleted) return console.error('the name did not match: nothing was deleted'), 1;
+      const result = await deleteServer({
+        client: await connect({}, report),
+        name,
+        yes: values.yes,
+        confirm: typeNameToConfirm,
+        report,
+      });
+      if (!result.deleted) return (console.error('the name did not match: nothing was deleted'), 1);
       print(`deleted ${name}\n`);
       return 0;
     },
@@ -141,7 +182,13 @@ Writes a Host NAME block to ~/.ssh/config and the server's host key to ~/.ssh/kn
     async run(values, positionals) {
       const name = onlyName(positionals, 'rescale');
       if (!values.type) throw new UsageError('rescale needs --type');
-      const result = await rescale({ client: await connect({}, report), name, type: values.type, upgradeDisk: values['upgrade-disk'], report });
+      const result = await rescale({
+        client: await connect({}, report),
+        name,
+        type: values.type,
+        upgradeDisk: values['upgrade-disk'],
+        report,
+      });
       print(`${name}: ${result.from} -> ${result.to}${result.running ? ', running again' : ', left off as it was'}\n`);
       return 0;
     },
@@ -161,10 +208,21 @@ taken through the API and the builder deleted. Use the image with firstboot crea
       if (!values.name) throw new UsageError('image needs --name');
       const labels = parseLabels(values.label);
       const result = await buildImage({
-        client: await connect({}, report), name: values.name, config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values), piecesFrom: piecesFromOf(values),
-        type: values.type, location: values.location, image: values.image, labels, report,
+        client: await connect({}, report),
+        name: values.name,
+        config: values.config,
+        sshKeys: values['ssh-key'],
+        registry: registryOf(values),
+        piecesFrom: piecesFromOf(values),
+        type: values.type,
+        location: values.location,
+        image: values.image,
+        labels,
+        report,
       });
-      report(`image ${result.imageId} (${result.description}): use it with firstboot create NAME --image ${result.imageId}`);
+      report(
+        `image ${result.imageId} (${result.description}): use it with firstboot create NAME --image ${result.imageId}`,
+      );
       print(`${result.imageId}\n`);
       return 0;
     },

@@ -62,16 +62,24 @@ when -c is not given.`,
     const home = homedir();
     let key = ownKey(home);
     if (!key) {
-      if (!process.stdin.isTTY) throw new UsageError('no ed25519 key in ~/.ssh: make one with ssh-keygen -t ed25519, or run firstboot init on a terminal');
+      if (!process.stdin.isTTY)
+        throw new UsageError(
+          'no ed25519 key in ~/.ssh: make one with ssh-keygen -t ed25519, or run firstboot init on a terminal',
+        );
       const prompt = createInterface({ input: process.stdin, output: process.stderr });
-      const answer = await prompt.question('No ed25519 key in ~/.ssh. Make ~/.ssh/id_firstboot for firstboot servers now? [Y/n] ');
+      const answer = await prompt.question(
+        'No ed25519 key in ~/.ssh. Make ~/.ssh/id_firstboot for firstboot servers now? [Y/n] ',
+      );
       prompt.close();
-      if (/^n/i.test(answer.trim())) throw new UsageError('no key: make one with ssh-keygen -t ed25519, then run firstboot init again');
+      if (/^n/i.test(answer.trim()))
+        throw new UsageError('no key: make one with ssh-keygen -t ed25519, then run firstboot init again');
       key = await makeKey(home);
     }
     const shown = key.startsWith(home) ? `~${key.slice(home.length)}` : key;
     await writeFileSafely(CONFIG_FILE, starter(shown), { mode: 0o644 });
-    console.error(`wrote ./${CONFIG_FILE} with the key ${shown}; next: firstboot validate, then firstboot generate --out user-data.yaml`);
+    console.error(
+      `wrote ./${CONFIG_FILE} with the key ${shown}; next: firstboot validate, then firstboot generate --out user-data.yaml`,
+    );
     return 0;
   },
 };

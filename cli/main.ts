@@ -4,7 +4,23 @@ import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
 import { formatDiagnostics } from '../generator/config/diagnostics';
-import { CONFIG_HELP, CONFIG_OPTIONS, FORMAT_HELP, FORMAT_OPTION, OUT_HELP, OUT_OPTION, PIECES_HELP, PIECES_OPTION, piecesFromOf, REGISTRY_HELP, REGISTRY_OPTION, registryOf, UsageError, wantsJson, type Command } from './command';
+import {
+  CONFIG_HELP,
+  CONFIG_OPTIONS,
+  FORMAT_HELP,
+  FORMAT_OPTION,
+  OUT_HELP,
+  OUT_OPTION,
+  PIECES_HELP,
+  PIECES_OPTION,
+  piecesFromOf,
+  REGISTRY_HELP,
+  REGISTRY_OPTION,
+  registryOf,
+  UsageError,
+  wantsJson,
+  type Command,
+} from './command';
 import { ConfigError, configAndPlan, generate } from '../generator/generate';
 import { osReason } from '../generator/config/load';
 import { hcloudCommands } from './hcloud';
@@ -36,13 +52,20 @@ ${PIECES_HELP}
 ${OUT_HELP}`,
     options: { ...CONFIG_OPTIONS, ...REGISTRY_OPTION, ...PIECES_OPTION, ...OUT_OPTION },
     async run(values) {
-      const out = await generate({ config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values), piecesFrom: piecesFromOf(values) });
+      const out = await generate({
+        config: values.config,
+        sshKeys: values['ssh-key'],
+        registry: registryOf(values),
+        piecesFrom: piecesFromOf(values),
+      });
       await emit(out.userData, values.out, values.config);
       const needs = nodeNeeded(out.plan);
       if (needs) console.error(`note: ${needs}`);
       if (values.out && values.out !== '-') {
         const bytes = byteLength(out.userData);
-        console.error(`wrote ${values.out}: ${bytes.toLocaleString('en-US')} bytes, ${(USER_DATA_LIMIT - bytes).toLocaleString('en-US')} left of Hetzner's ${USER_DATA_LIMIT.toLocaleString('en-US')}`);
+        console.error(
+          `wrote ${values.out}: ${bytes.toLocaleString('en-US')} bytes, ${(USER_DATA_LIMIT - bytes).toLocaleString('en-US')} left of Hetzner's ${USER_DATA_LIMIT.toLocaleString('en-US')}`,
+        );
       }
       return 0;
     },
@@ -52,7 +75,12 @@ ${OUT_HELP}`,
     usage: `firstboot validate [-c FILE] [--ssh-key PATH]... [--registry URL] [--pieces-from npm|URL]\n${CONFIG_HELP}\n${REGISTRY_HELP}\n${PIECES_HELP}`,
     options: { ...CONFIG_OPTIONS, ...REGISTRY_OPTION, ...PIECES_OPTION },
     async run(values) {
-      const options = { config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values), piecesFrom: piecesFromOf(values) };
+      const options = {
+        config: values.config,
+        sshKeys: values['ssh-key'],
+        registry: registryOf(values),
+        piecesFrom: piecesFromOf(values),
+      };
       const { userData } = await generate(options);
       const { plan } = await configAndPlan({ ...options, secrets: true });
       const withHostKey = byteLength(assemble(plan, { hostKey: HOST_KEY_STAND_IN }).userData);
@@ -71,7 +99,11 @@ ${OUT_HELP}`,
     options: { ...CONFIG_OPTIONS, ...REGISTRY_OPTION, ...FORMAT_OPTION, ...OUT_OPTION },
     async run(values) {
       const json = wantsJson(values);
-      const { plan } = await configAndPlan({ config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values) });
+      const { plan } = await configAndPlan({
+        config: values.config,
+        sshKeys: values['ssh-key'],
+        registry: registryOf(values),
+      });
       await emit(json ? JSON.stringify(plan, null, 2) + '\n' : planText(plan), values.out, values.config);
       return 0;
     },
@@ -88,14 +120,19 @@ ${FORMAT_HELP}`,
         throw new InspectError(`cannot read ${file}: ${osReason(err)}`);
       });
       const found = inspect(text);
-      if (json) return console.log(JSON.stringify(found, null, 2)), 0;
+      if (json) return (console.log(JSON.stringify(found, null, 2)), 0);
       console.log(`payload     firstboot ${found.payloadVersion}`);
       console.log(`config      ${found.plan.configHash}`);
       console.log(`mode        ${found.plan.mode}`);
-      console.log(`npm         ${found.plan.npm.packages.map((p) => `${p.name}@${p.version}`).join(', ')} from ${found.plan.npm.registry}`);
+      console.log(
+        `npm         ${found.plan.npm.packages.map((p) => `${p.name}@${p.version}`).join(', ')} from ${found.plan.npm.registry}`,
+      );
       console.log(`inside      ${found.payloadFiles.join(', ')}`);
       if (found.plan.pieces) {
-        const from = found.plan.pieces.from === 'npm' ? `npm (firstboot@${found.plan.firstboot} on ${found.plan.npm.registry})` : found.plan.pieces.from;
+        const from =
+          found.plan.pieces.from === 'npm'
+            ? `npm (firstboot@${found.plan.firstboot} on ${found.plan.npm.registry})`
+            : found.plan.pieces.from;
         console.log(`fetched     ${found.fetched.join(', ') || 'none'}, and the code they share, from ${from}`);
         console.log(`digest      ${found.plan.pieces.digest}`);
       }
@@ -116,7 +153,9 @@ ${FORMAT_HELP}`,
       if (!values.out || values.out === '-') throw new UsageError('pieces needs --out DIR, the folder to write into');
       const { name, digest, data } = piecesTarball(readPayload(), pkg.version);
       await writeFileSafely(join(values.out, name), data, { mode: 0o644, createFolder: true });
-      console.error(`wrote ${join(values.out, name)}: ${data.length.toLocaleString('en-US')} bytes, every piece of firstboot ${pkg.version}, digest ${digest}`);
+      console.error(
+        `wrote ${join(values.out, name)}: ${data.length.toLocaleString('en-US')} bytes, every piece of firstboot ${pkg.version}, digest ${digest}`,
+      );
       return 0;
     },
   },
@@ -138,8 +177,10 @@ ${Object.entries(commands)
 /** The artifact to stdout, or whole to a file (new files 0600: user-data can hold a host key), or nothing. */
 async function emit(text: string, output?: string, config?: string): Promise<void> {
   if (!output || output === '-') return void process.stdout.write(text);
-  const same = async (a: string, b: string) => (await realpath(a).catch(() => a)) === (await realpath(b).catch(() => b));
-  if (config && (await same(output, config))) throw new UsageError(`--out ${output} is the config being read; write the output to another file`);
+  const same = async (a: string, b: string) =>
+    (await realpath(a).catch(() => a)) === (await realpath(b).catch(() => b));
+  if (config && (await same(output, config)))
+    throw new UsageError(`--out ${output} is the config being read; write the output to another file`);
   await writeFileSafely(output, text, { mode: 0o600 });
 }
 
@@ -148,7 +189,8 @@ function argumentProblem(err: NodeJS.ErrnoException, name: string, command: Comm
   const option = /'([^']+)'/.exec(err.message)?.[1] ?? '';
   const options = command.options ?? {};
   if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    if (/^(-o|--output)$/.test(option) && 'out' in options) return `${option} is the output format (as in -o json), and ${name} has none; --out FILE writes to a file`;
+    if (/^(-o|--output)$/.test(option) && 'out' in options)
+      return `${option} is the output format (as in -o json), and ${name} has none; --out FILE writes to a file`;
     const names = Object.entries(options).flatMap(([long, o]) => [`--${long}`, ...(o.short ? [`-${o.short}`] : [])]);
     const near = closest(option, names);
     return `unknown option "${option}"${near ? `; did you mean "${near}"?` : ''}`;
@@ -163,10 +205,10 @@ function argumentProblem(err: NodeJS.ErrnoException, name: string, command: Comm
 const useColor = () => !!process.stderr.isTTY && !process.env.NO_COLOR;
 
 export async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--version') || argv[0] === '-V') return console.log(pkg.version), 0;
+  if (argv.includes('--version') || argv[0] === '-V') return (console.log(pkg.version), 0);
   // `firstboot help CMD` is `firstboot CMD --help`
   const [name, ...rest] = argv[0] === 'help' && argv[1] ? [argv[1], '--help'] : argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') return console.log(USAGE), name ? 0 : 2;
+  if (!name || name === '--help' || name === '-h' || name === 'help') return (console.log(USAGE), name ? 0 : 2);
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   try {
     if (!command) {
@@ -178,7 +220,7 @@ export async function main(argv: string[]): Promise<number> {
       options: { ...command.options, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
     });
-    if (values.help) return console.log(`usage: ${command.usage}`), 0;
+    if (values.help) return (console.log(`usage: ${command.usage}`), 0);
     const given = values as Record<string, unknown>;
     if (command.options && 'config' in command.options && given.config === undefined && existsSync(CONFIG_FILE)) {
       given.config = CONFIG_FILE;
@@ -191,15 +233,26 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof SizeError) {
-      console.error(`error: ${err.message}\n${sizeReport(err.parts, err.bytes)}\n${err.costs ? `${err.costs}\n` : ''}${err.advice ? `${err.advice}\n` : ''}${ROOM_ADVICE}`);
+      console.error(
+        `error: ${err.message}\n${sizeReport(err.parts, err.bytes)}\n${err.costs ? `${err.costs}\n` : ''}${err.advice ? `${err.advice}\n` : ''}${ROOM_ADVICE}`,
+      );
       return 2;
     }
     if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      const message = err instanceof UsageError || !command ? (err as Error).message : argumentProblem(err as NodeJS.ErrnoException, name, command);
+      const message =
+        err instanceof UsageError || !command
+          ? (err as Error).message
+          : argumentProblem(err as NodeJS.ErrnoException, name, command);
       console.error(`error: ${message}\n${command ? `usage: ${command.usage}` : USAGE}`);
       return 2;
     }
-    if (err instanceof InspectError || err instanceof HcloudInputError || err instanceof LocalFileError || err instanceof SecretError || err instanceof TargetError) {
+    if (
+      err instanceof InspectError ||
+      err instanceof HcloudInputError ||
+      err instanceof LocalFileError ||
+      err instanceof SecretError ||
+      err instanceof TargetError
+    ) {
       console.error(`error: ${err.message}`);
       return 2;
     }

@@ -20,7 +20,11 @@ export interface SecretSources {
 }
 
 /** name -> value for every secret the config names; the given ones checked, the rest asked for. */
-export async function gatherSecrets(given: string[], uses: SecretUse[], sources: SecretSources = {}): Promise<Map<string, string>> {
+export async function gatherSecrets(
+  given: string[],
+  uses: SecretUse[],
+  sources: SecretSources = {},
+): Promise<Map<string, string>> {
   const env = sources.env ?? process.env;
   const known = [...new Set(uses.map((u) => u.name))];
   const values = new Map<string, string>();
@@ -28,18 +32,28 @@ export async function gatherSecrets(given: string[], uses: SecretUse[], sources:
     const [, name, source] = /^([^=]*)=(.*)$/s.exec(arg) ?? [, arg, undefined];
     const names = known.length ? `the config names ${known.join(', ')}` : 'the config names none';
     // no "=" and no name the config knows: likely the value itself, which no message repeats
-    if (source === undefined && !known.includes(name)) throw new SecretError(`--secret takes NAME=@FILE or NAME=env:VAR (${names}); what was given is not shown, since it may be the secret itself`);
+    if (source === undefined && !known.includes(name))
+      throw new SecretError(
+        `--secret takes NAME=@FILE or NAME=env:VAR (${names}); what was given is not shown, since it may be the secret itself`,
+      );
     if (!known.includes(name)) {
-      throw new SecretError(`--secret ${name}: the config names no secret "${name}" (${known.length ? `it names ${known.join(', ')}` : 'it names none'})`);
+      throw new SecretError(
+        `--secret ${name}: the config names no secret "${name}" (${known.length ? `it names ${known.join(', ')}` : 'it names none'})`,
+      );
     }
     if (values.has(name)) throw new SecretError(`--secret ${name} is given twice`);
     values.set(name, await valueOf(name, source, env));
   }
   for (const name of known.filter((n) => !values.has(n))) {
-    const where = uses.filter((u) => u.name === name).map((u) => u.option).join(', ');
+    const where = uses
+      .filter((u) => u.name === name)
+      .map((u) => u.option)
+      .join(', ');
     const asked = await (sources.prompt ?? promptHidden)(`secret ${name} for ${where} (input hidden): `);
     if (asked === undefined) {
-      throw new SecretError(`the config names secret ${name} (${where}) and it is not given: --secret ${name}=@FILE or --secret ${name}=env:VAR, or run on a terminal to be asked for it`);
+      throw new SecretError(
+        `the config names secret ${name} (${where}) and it is not given: --secret ${name}=@FILE or --secret ${name}=env:VAR, or run on a terminal to be asked for it`,
+      );
     }
     values.set(name, asked);
   }

@@ -21,7 +21,9 @@ const BY_USERS = ' -F auid>=1000 -F auid!=unset';
 /** auditctl rule lines, in rules.d order */
 export const AUDIT_RULES: readonly string[] = [
   // accounts and passwords (original; CIS 6.2.3.8)
-  ...['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/gshadow', '/etc/security/opasswd'].map((p) => watch(p, 'wa', 'identity')),
+  ...['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/gshadow', '/etc/security/opasswd'].map((p) =>
+    watch(p, 'wa', 'identity'),
+  ),
   // who may become root (original; CIS 6.2.3.1)
   watch('/etc/sudoers', 'wa', 'sudoers'),
   watch('/etc/sudoers.d/', 'wa', 'sudoers'),
@@ -29,9 +31,15 @@ export const AUDIT_RULES: readonly string[] = [
   watch('/etc/ssh/sshd_config', 'wa', 'sshd'),
   watch('/etc/ssh/sshd_config.d/', 'wa', 'sshd'),
   // persistence through scheduled jobs (original, plus the periodic directories)
-  ...['/etc/crontab', '/etc/cron.d/', '/etc/cron.hourly/', '/etc/cron.daily/', '/etc/cron.weekly/', '/etc/cron.monthly/', '/var/spool/cron/'].map(
-    (p) => watch(p, 'wa', 'cron'),
-  ),
+  ...[
+    '/etc/crontab',
+    '/etc/cron.d/',
+    '/etc/cron.hourly/',
+    '/etc/cron.daily/',
+    '/etc/cron.weekly/',
+    '/etc/cron.monthly/',
+    '/var/spool/cron/',
+  ].map((p) => watch(p, 'wa', 'cron')),
   // password ageing and login defaults (original)
   watch('/etc/login.defs', 'wa', 'login-defs'),
   // authentication stack (original)

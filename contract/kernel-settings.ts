@@ -39,7 +39,12 @@ export function kernelSettings(forwarding = false): [key: string, value: string]
   return [
     // --- routing: a server is not a router
     // forwarding: dev-sec sysctl-01/19, CIS 3.3.1; an exit node needs it, so it is left as it is then
-    ...(forwarding ? [] : ([['net.ipv4.ip_forward', '0'], ['net.ipv6.conf.all.forwarding', '0']] as [string, string][])),
+    ...(forwarding
+      ? []
+      : ([
+          ['net.ipv4.ip_forward', '0'],
+          ['net.ipv6.conf.all.forwarding', '0'],
+        ] as [string, string][])),
     // reverse-path filter drops spoofed sources (dev-sec sysctl-02, CIS 3.3.7); a router that forwards
     // between interfaces needs loose mode (2), which still drops sources no route leads back to
     ...both('ipv4', 'rp_filter', forwarding ? '2' : '1'),

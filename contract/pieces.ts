@@ -15,12 +15,19 @@ export function piecesDigest(files: Record<string, string | Buffer>): string {
   const names = Object.keys(files).sort();
   const bad = names.find((name) => !PIECE_NAME.test(name));
   if (bad) throw new Error(`"${bad}" is not a piece's name`);
-  return treeDigest(names.map((name) => ({ id: name, integrity: `sha512-${createHash('sha512').update(files[name]).digest('base64')}` })));
+  return treeDigest(
+    names.map((name) => ({
+      id: name,
+      integrity: `sha512-${createHash('sha512').update(files[name]).digest('base64')}`,
+    })),
+  );
 }
 
 /** the file `firstboot pieces --out` writes and a URL source serves: version and digest in the name, so versions share a folder */
 export function piecesFile(version: string, digest: string): string {
-  const hex = Buffer.from(digest.replace(/^sha512-/, ''), 'base64').toString('hex').slice(0, 16);
+  const hex = Buffer.from(digest.replace(/^sha512-/, ''), 'base64')
+    .toString('hex')
+    .slice(0, 16);
   return `firstboot-${version}-pieces-${hex}.tgz`;
 }
 

@@ -38,4 +38,5 @@ export function statusLine(s: Pick<StepStatus, 'id' | 'result' | 'seconds' | 'er
 }
 
 /** One step's line in `firstboot check` and the daily report: ok, or what fails. */
-export const checkLine = (r: { id: StepId; problems: string[] }) => `${r.id.padEnd(10)} ${r.problems.length ? `FAIL  ${r.problems.join('; ')}` : 'ok'}`;
+export const checkLine = (r: { id: StepId; problems: string[] }) =>
+  `${r.id.padEnd(10)} ${r.problems.length ? `FAIL  ${r.problems.join('; ')}` : 'ok'}`;

@@ -18,25 +18,32 @@ export function encode85(bytes: Uint8Array): string {
 
 /** Why an encoded block cannot be decoded; `short` when it is a good start of one, cut off. */
 export class Decode85Error extends Error {
-  constructor(message: string, readonly short = false) {
+  constructor(
+    message: string,
+    readonly short = false,
+  ) {
     super(message);
   }
 }
 
 export function decode85(encoded: string): Buffer {
   const [length, text = '', ...more] = encoded.split('\n');
-  if (!/^\d+$/.test(length) || more.length) throw new Decode85Error('it is not "LENGTH", a line break and one line of base85');
+  if (!/^\d+$/.test(length) || more.length)
+    throw new Decode85Error('it is not "LENGTH", a line break and one line of base85');
   // the first line announces the bytes, so a block that ends early is told from one that was altered
   const want = Math.ceil(Number(length) / 4) * 5;
   const odd = [...text].findIndex((c) => !Z85.includes(c));
   if (odd >= 0) throw new Decode85Error(`character ${odd + 1} of its base85 line is not base85`);
-  if (text.length < want) throw new Decode85Error(`it holds ${text.length} of the ${want} characters its first line announces`, true);
-  if (text.length > want) throw new Decode85Error(`it holds ${text.length} characters, more than the ${want} its first line announces`);
+  if (text.length < want)
+    throw new Decode85Error(`it holds ${text.length} of the ${want} characters its first line announces`, true);
+  if (text.length > want)
+    throw new Decode85Error(`it holds ${text.length} characters, more than the ${want} its first line announces`);
   const out = Buffer.alloc((text.length / 5) * 4);
   for (let i = 0, j = 0; i < text.length; i += 5, j += 4) {
     let value = 0;
     for (let k = 0; k < 5; k++) value = value * 85 + Z85.indexOf(text[i + k]);
-    if (value > 0xffffffff) throw new Decode85Error(`characters ${i + 1} to ${i + 5} of its base85 line do not encode four bytes`);
+    if (value > 0xffffffff)
+      throw new Decode85Error(`characters ${i + 1} to ${i + 5} of its base85 line do not encode four bytes`);
     out.writeUInt32BE(value, j);
   }
   return out.subarray(0, Number(length));

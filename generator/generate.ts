@@ -38,14 +38,23 @@ export interface Generated extends Rendered {
 }
 
 export async function configAndPlan(
-  options: Pick<GenerateOptions, 'config' | 'sshKeys' | 'mode' | 'registry' | 'image' | 'piecesFrom' | 'payload'> & { secrets?: boolean },
+  options: Pick<GenerateOptions, 'config' | 'sshKeys' | 'mode' | 'registry' | 'image' | 'piecesFrom' | 'payload'> & {
+    secrets?: boolean;
+  },
 ): Promise<{ config: Config; plan: Plan }> {
-  const { config, diagnostics, source } = await loadConfig({ file: options.config, sshKeys: options.sshKeys, image: options.image });
+  const { config, diagnostics, source } = await loadConfig({
+    file: options.config,
+    sshKeys: options.sshKeys,
+    image: options.image,
+  });
   if (diagnostics.length > 0 || !config) throw new ConfigError(diagnostics, source);
   const plan = makePlan(config, { mode: options.mode, secrets: options.secrets, registry: options.registry });
   if (!options.piecesFrom) return { config, plan };
   // the digest of this build's pieces: the server takes only exactly these
-  return { config, plan: { ...plan, pieces: { from: options.piecesFrom, digest: payloadDigest(options.payload ?? readPayload()) } } };
+  return {
+    config,
+    plan: { ...plan, pieces: { from: options.piecesFrom, digest: payloadDigest(options.payload ?? readPayload()) } },
+  };
 }
 
 export async function generate(options: GenerateOptions = {}): Promise<Generated> {

@@ -33,10 +33,12 @@ export class InspectError extends Error {}
  * (a copy or download that ended early) is told apart from one that was edited or is no user-data.
  */
 export function inspect(userData: string): Inspection {
-  if (!userData.startsWith('#cloud-config')) throw new InspectError('not firstboot user-data: it does not start with #cloud-config');
+  if (!userData.startsWith('#cloud-config'))
+    throw new InspectError('not firstboot user-data: it does not start with #cloud-config');
   const text = userData;
   const bytes = byteLength(text);
-  const cutOff = (before: string) => new InspectError(`the file is cut off at byte ${bytes}, ${before}: the file is incomplete; generate it again`);
+  const cutOff = (before: string) =>
+    new InspectError(`the file is cut off at byte ${bytes}, ${before}: the file is incomplete; generate it again`);
   let doc: { write_files?: WriteFile[]; runcmd?: unknown[] } | null;
   try {
     doc = yaml.load(text) as typeof doc;
@@ -44,14 +46,20 @@ export function inspect(userData: string): Inspection {
     const { reason, mark } = err as yaml.YAMLException;
     // js-yaml stops at the end of the text when the document is cut inside a quote, a list or a mapping
     if (mark && mark.position >= text.trimEnd().length) throw cutOff(`inside YAML that does not end (${reason})`);
-    throw new InspectError(`not firstboot user-data: not valid YAML at line ${(mark?.line ?? 0) + 1}, column ${(mark?.column ?? 0) + 1} (${reason})`);
+    throw new InspectError(
+      `not firstboot user-data: not valid YAML at line ${(mark?.line ?? 0) + 1}, column ${(mark?.column ?? 0) + 1} (${reason})`,
+    );
   }
   // what render writes last: without it, a file that starts as firstboot's ended before its end
   const ours = /^#cloud-config\r?\n# firstboot /.test(text);
-  const complete = !ours || doc?.runcmd?.some((c) => Array.isArray(c) && c.join(' ') === 'systemctl enable --now firstboot.service');
+  const complete =
+    !ours || doc?.runcmd?.some((c) => Array.isArray(c) && c.join(' ') === 'systemctl enable --now firstboot.service');
   const file = (path: string) => {
     const found = doc?.write_files?.find((f) => f.path === path);
-    if (!found) throw complete ? new InspectError(`not firstboot user-data: no write_files entry for ${path}`) : cutOff(`before its write_files entry for ${path}`);
+    if (!found)
+      throw complete
+        ? new InspectError(`not firstboot user-data: no write_files entry for ${path}`)
+        : cutOff(`before its write_files entry for ${path}`);
     return found;
   };
   const packed = file(SERVER_PATHS.packed).content;
@@ -83,7 +91,9 @@ function unpackBlock(userData: string, packed: unknown, complete: boolean): Retu
       // the block's last line, where it is in the file: where the cut is
       const last = typeof packed === 'string' ? packed.split('\n').pop()! : undefined;
       const end = byteLength(last ? userData.slice(0, userData.lastIndexOf(last) + last.length) : userData);
-      throw new InspectError(`the payload block is cut off at byte ${end}${err.short ? ` (${err.message})` : ''}: the file is incomplete; generate it again`);
+      throw new InspectError(
+        `the payload block is cut off at byte ${end}${err.short ? ` (${err.message})` : ''}: the file is incomplete; generate it again`,
+      );
     }
     throw new InspectError(`the payload block is damaged: ${err.message}; generate the file again`);
   }

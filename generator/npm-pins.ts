@@ -12,7 +12,8 @@ const locked = lock.packages as Record<string, { version?: string; integrity?: s
 
 export function pin(name: string): NpmPackage {
   const entry = locked[`node_modules/${name}`];
-  if (!entry?.version || !entry.integrity?.startsWith('sha512-')) throw new Error(`package-lock.json pins no sha512 version of ${name}`);
+  if (!entry?.version || !entry.integrity?.startsWith('sha512-'))
+    throw new Error(`package-lock.json pins no sha512 version of ${name}`);
   return { name, version: entry.version, integrity: entry.integrity };
 }
 
@@ -27,7 +28,10 @@ export const geoipPin = (): NpmPackage => pins.geoip;
  * A tree's tarballs, each with its own sha512; an Error unless they are the tree's packages and give its
  * digest, as the server will check (a mirror holding others would only fail there).
  */
-export function treeTarballs(tree: NpmTree, tarballs: { path: string; version: string; integrity: string }[]): NpmPackage[] {
+export function treeTarballs(
+  tree: NpmTree,
+  tarballs: { path: string; version: string; integrity: string }[],
+): NpmPackage[] {
   const entries = tarballs.map((p) => ({ id: `${p.path}@${p.version}`, integrity: p.integrity }));
   if (entries.map((e) => e.id).join('\n') !== tree.packages.join('\n') || treeDigest(entries) !== tree.digest) {
     throw new Error(`the tarballs listed for ${tree.main} are not the tree its digest pins: npm run pins writes both`);

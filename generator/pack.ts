@@ -35,7 +35,17 @@ export function payloadDigest(payload: Payload): string {
  * image mode's clean-up, the host key's replacement and the steps that keep the owner able to log in.
  * Whatever happens to the fetch, the server comes up hardened and reachable on its SSH port.
  */
-export const ALWAYS_INSIDE = new Set(['main', 'pieces', 'image', 'host-key', 'packages', 'metadata', 'admin', 'ssh', 'firewall']);
+export const ALWAYS_INSIDE = new Set([
+  'main',
+  'pieces',
+  'image',
+  'host-key',
+  'packages',
+  'metadata',
+  'admin',
+  'ssh',
+  'firewall',
+]);
 
 /**
  * The runner, the steps this plan has, image mode's clean-up when it is one, the host key's
@@ -50,10 +60,22 @@ export function pack(payload: Payload, plan: Plan): string {
   };
   const hostKey = plan.steps.some((step) => step.id === 'metadata');
   const report = plan.steps.some((step) => step.id === 'report');
-  const ids = ['main', ...(plan.pieces ? ['pieces'] : []), ...(plan.mode === 'image' ? ['image'] : []), ...(hostKey ? ['host-key'] : []), ...(report ? ['daily-report'] : []), ...plan.steps.map((step) => step.id)];
+  const ids = [
+    'main',
+    ...(plan.pieces ? ['pieces'] : []),
+    ...(plan.mode === 'image' ? ['image'] : []),
+    ...(hostKey ? ['host-key'] : []),
+    ...(report ? ['daily-report'] : []),
+    ...plan.steps.map((step) => step.id),
+  ];
   const names = [...new Set(ids.filter((id) => !plan.pieces || ALWAYS_INSIDE.has(id)).flatMap(piece))];
   const planText = JSON.stringify(plan) + '\n';
-  const header: Header = { firstboot: plan.firstboot, build: payloadDigest(payload).slice(7, 31), plan: planText.length, files: Object.fromEntries(names.map((n) => [n, payload.files[n].length])) };
+  const header: Header = {
+    firstboot: plan.firstboot,
+    build: payloadDigest(payload).slice(7, 31),
+    plan: planText.length,
+    files: Object.fromEntries(names.map((n) => [n, payload.files[n].length])),
+  };
   return JSON.stringify(header) + '\n' + planText + names.map((name) => payload.files[name]).join('');
 }
 
@@ -67,9 +89,11 @@ export function unpack(text: string): { firstboot: string; plan: Plan; files: Re
     throw new Error('its header line is not JSON');
   }
   const lengths = [header?.plan, ...Object.values(header?.files ?? {})];
-  if (typeof header?.firstboot !== 'string' || !lengths.every((n) => Number.isInteger(n) && n >= 0)) throw new Error('its header line is not the one firstboot writes');
+  if (typeof header?.firstboot !== 'string' || !lengths.every((n) => Number.isInteger(n) && n >= 0))
+    throw new Error('its header line is not the one firstboot writes');
   const total = lengths.reduce((sum, n) => sum + n, 0);
-  if (end + 1 + total !== text.length) throw new Error(`its header announces ${total} characters after it, and ${text.length - end - 1} follow`);
+  if (end + 1 + total !== text.length)
+    throw new Error(`its header announces ${total} characters after it, and ${text.length - end - 1} follow`);
   let at = end + 1;
   const take = (length: number) => text.slice(at, (at += length));
   let plan: Plan;

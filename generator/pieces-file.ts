@@ -31,7 +31,11 @@ export function piecesTarball(payload: Payload, version: string): { name: string
   const blocks: Buffer[] = [];
   for (const name of Object.keys(payload.files).sort()) {
     const data = Buffer.from(payload.files[name]);
-    blocks.push(header(`package/${PIECES_FOLDER}/${name}`, data.length), data, Buffer.alloc((512 - (data.length % 512)) % 512));
+    blocks.push(
+      header(`package/${PIECES_FOLDER}/${name}`, data.length),
+      data,
+      Buffer.alloc((512 - (data.length % 512)) % 512),
+    );
   }
   blocks.push(Buffer.alloc(1024));
   return { name: piecesFile(version, digest), digest, data: gzipSync(Buffer.concat(blocks), { level: 9 }) };

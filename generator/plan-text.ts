@@ -18,7 +18,11 @@ function shown(step: StepPlan, version: string): Record<string, unknown> {
   if (step.id === 'audit' && !('rules' in params)) return { ...params, rules: own(AUDIT_RULES) };
   if (step.id === 'sysctl' && !('settings' in params)) {
     const lines = (settings: [string, string][]) => settings.map(([key, value]) => `${key} = ${value}`);
-    return { ...params, settings: own(lines(KERNEL_SETTINGS)), ...(ours && { 'where IPv6 is static': lines(STATIC_IPV6_SETTINGS) }) };
+    return {
+      ...params,
+      settings: own(lines(KERNEL_SETTINGS)),
+      ...(ours && { 'where IPv6 is static': lines(STATIC_IPV6_SETTINGS) }),
+    };
   }
   if (step.id === 'devtools') {
     return {

@@ -23,7 +23,10 @@ export interface PlanOptions {
   registry?: string;
 }
 
-export function plan(config: Config, { mode = 'boot', secrets = false, registry = DEFAULT_REGISTRY }: PlanOptions = {}): Plan {
+export function plan(
+  config: Config,
+  { mode = 'boot', secrets = false, registry = DEFAULT_REGISTRY }: PlanOptions = {},
+): Plan {
   // every server made from an image gets its host key in its own user-data (hcloud/instance-data.ts)
   const input: PlanInput = { config, secrets: secrets || mode === 'image' };
   const enabled = capabilities.flatMap((capability) => {

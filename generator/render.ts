@@ -40,15 +40,26 @@ export class SizeError extends Error {
   costs?: string;
   /** what would make it fit, when more than the usual advice (generator/size.ts ROOM_ADVICE) */
   advice?: string;
-  constructor(readonly parts: Part[], readonly bytes: number) {
-    super(`the user-data is ${bytes} bytes, ${bytes - USER_DATA_LIMIT} more than the ${USER_DATA_LIMIT} Hetzner accepts`);
+  constructor(
+    readonly parts: Part[],
+    readonly bytes: number,
+  ) {
+    super(
+      `the user-data is ${bytes} bytes, ${bytes - USER_DATA_LIMIT} more than the ${USER_DATA_LIMIT} Hetzner accepts`,
+    );
   }
 }
 
 export function readPayload(): Payload {
   const read = (name: string) => readFileSync(new URL(name, PAYLOAD_DIR), 'utf8');
-  const names = readdirSync(PAYLOAD_DIR, { recursive: true, encoding: 'utf8' }).filter((name) => statSync(new URL(name, PAYLOAD_DIR)).isFile());
-  return { pieces: JSON.parse(read('pieces.json')) as Payload['pieces'], files: Object.fromEntries(names.sort().map((name) => [name, read(name)])), unpack: read('unpack.js') };
+  const names = readdirSync(PAYLOAD_DIR, { recursive: true, encoding: 'utf8' }).filter((name) =>
+    statSync(new URL(name, PAYLOAD_DIR)).isFile(),
+  );
+  return {
+    pieces: JSON.parse(read('pieces.json')) as Payload['pieces'],
+    files: Object.fromEntries(names.sort().map((name) => [name, read(name)])),
+    unpack: read('unpack.js'),
+  };
 }
 
 /** A template as the server gets it: comments are for readers of cloud-init/, not worth user-data bytes. */
@@ -56,13 +67,15 @@ const template = (name: string) =>
   readFileSync(new URL(name, CLOUD_INIT_DIR), 'utf8').replace(/^[ \t]*#(?!!).*\n/gm, '');
 /** brotli beats gzip by ~10% on JavaScript, base85 beats base64 by 8%; cloud-init knows neither, node does */
 const br85 = (text: string) =>
-  encode85(brotliCompressSync(text, {
-    params: {
-      [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
-      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
-      [constants.BROTLI_PARAM_LGWIN]: constants.BROTLI_MAX_WINDOW_BITS,
-    },
-  }));
+  encode85(
+    brotliCompressSync(text, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+        [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+        [constants.BROTLI_PARAM_LGWIN]: constants.BROTLI_MAX_WINDOW_BITS,
+      },
+    }),
+  );
 
 /** Bytes each part takes in the document. */
 export function measure(userData: string, texts: { packed: string; support: string }): Part[] {
@@ -70,7 +83,10 @@ export function measure(userData: string, texts: { packed: string; support: stri
     { name: 'plan and payload', bytes: byteLength(texts.packed) },
     { name: 'unit and prepare script', bytes: byteLength(texts.support) },
   ];
-  return [...parts, { name: 'cloud-config around them', bytes: byteLength(userData) - parts.reduce((sum, p) => sum + p.bytes, 0) }];
+  return [
+    ...parts,
+    { name: 'cloud-config around them', bytes: byteLength(userData) - parts.reduce((sum, p) => sum + p.bytes, 0) },
+  ];
 }
 
 /** The packages step's list, for prepare's one transaction; only Debian package names reach the shell. */
@@ -93,7 +109,8 @@ export interface ServerFile {
  */
 export function serverFiles(plan: Plan, payload: Payload = readPayload()): ServerFile[] {
   // a function replacement: the code holds "$" that a replacement string would read as patterns
-  if (payload.unpack.includes("'")) throw new Error('the unpacker holds a single quote, which would end its shell string');
+  if (payload.unpack.includes("'"))
+    throw new Error('the unpacker holds a single quote, which would end its shell string');
   const prepare = template('prepare')
     .replace('@UNPACK@', () => unpacker(payload))
     .replace('@PACKAGES@', packagesOf(plan).join(' '));
@@ -113,7 +130,9 @@ export function assemble(plan: Plan, options: RenderOptions = {}): Rendered {
   const doc = {
     // no ECDSA host key (ssh-audit fails NIST curves); the payload would only have to delete it
     ssh_genkeytypes: ['ed25519', 'rsa'],
-    ...(options.hostKey && { ssh_keys: { ed25519_private: options.hostKey.private, ed25519_public: options.hostKey.public } }),
+    ...(options.hostKey && {
+      ssh_keys: { ed25519_private: options.hostKey.private, ed25519_public: options.hostKey.public },
+    }),
     write_files: files,
   };
   const [packed, support] = [files[0].content, files[1].content + files[2].content];

@@ -68,9 +68,12 @@ export const HOST_KEY_STAND_IN = {
 
 /** One line: how much of the limit the user-data takes, and what `create` leaves. */
 export function roomText(bytes: number, withHostKey: number): string {
-  const left = (b: number) => (b <= USER_DATA_LIMIT ? `${n(USER_DATA_LIMIT - b)} left` : `${n(b - USER_DATA_LIMIT)} over`);
-  return `user-data: ${n(bytes)} bytes of ${n(USER_DATA_LIMIT)}, ${left(bytes)} ` +
-    `(${left(withHostKey)} with the host key firstboot create adds)`;
+  const left = (b: number) =>
+    b <= USER_DATA_LIMIT ? `${n(USER_DATA_LIMIT - b)} left` : `${n(b - USER_DATA_LIMIT)} over`;
+  return (
+    `user-data: ${n(bytes)} bytes of ${n(USER_DATA_LIMIT)}, ${left(bytes)} ` +
+    `(${left(withHostKey)} with the host key firstboot create adds)`
+  );
 }
 
 /** The lines that say where the bytes go and what would make room. */
@@ -83,7 +86,10 @@ export function costText(breakdown: SizeBreakdown): string {
 }
 
 /** For a config too large to carry firstboot's pieces inside: the two places the server can fetch them from. */
-export const piecesAdvice = (version: string, registry: string) => `to fit, let the server fetch firstboot's own pieces instead of carrying them (the
+export const piecesAdvice = (
+  version: string,
+  registry: string,
+) => `to fit, let the server fetch firstboot's own pieces instead of carrying them (the
 user-data keeps what keeps you able to log in; the rest is checked against one digest):
   --pieces-from npm   the firstboot ${version} package from ${registry}
                       (this version must be published there)

@@ -16,17 +16,30 @@ function unknown(what: string, wanted: string, names: string[]): HcloudInputErro
 export async function resolveServerType(client: HcloudClient, name: string): Promise<ServerType> {
   const types = await client.serverTypes.list();
   const found = types.find((t) => t.name === name);
-  if (!found) throw unknown('server type', name, types.filter((t) => !t.deprecated).map((t) => t.name));
-  if (found.deprecated) throw new HcloudInputError(`server type "${name}" is deprecated; pick another (hcloud server-type list)`);
+  if (!found)
+    throw unknown(
+      'server type',
+      name,
+      types.filter((t) => !t.deprecated).map((t) => t.name),
+    );
+  if (found.deprecated)
+    throw new HcloudInputError(`server type "${name}" is deprecated; pick another (hcloud server-type list)`);
   return found;
 }
 
 export async function resolveLocation(client: HcloudClient, name: string, type: ServerType): Promise<Location> {
   const locations = await client.locations.list();
   const found = locations.find((l) => l.name === name);
-  if (!found) throw unknown('location', name, locations.map((l) => l.name));
+  if (!found)
+    throw unknown(
+      'location',
+      name,
+      locations.map((l) => l.name),
+    );
   if (!type.locations.some((l) => l.name === name)) {
-    throw new HcloudInputError(`server type "${type.name}" is not offered in ${name}; it is in: ${type.locations.map((l) => l.name).join(', ')}`);
+    throw new HcloudInputError(
+      `server type "${type.name}" is not offered in ${name}; it is in: ${type.locations.map((l) => l.name).join(', ')}`,
+    );
   }
   return found;
 }
@@ -40,11 +53,17 @@ export async function resolveImage(client: HcloudClient, ref: string, type: Serv
       })
     : (await client.images.list({ name: ref, architecture: type.architecture }))[0];
   if (!image) {
-    const names = [...new Set((await client.images.list({ type: 'system', architecture: type.architecture })).map((i) => i.name ?? ''))];
+    const names = [
+      ...new Set(
+        (await client.images.list({ type: 'system', architecture: type.architecture })).map((i) => i.name ?? ''),
+      ),
+    ];
     throw unknown(`${type.architecture} image`, ref, names.filter(Boolean));
   }
   if (image.architecture !== type.architecture) {
-    throw new HcloudInputError(`image ${ref} is for ${image.architecture}, server type ${type.name} is ${type.architecture}`);
+    throw new HcloudInputError(
+      `image ${ref} is for ${image.architecture}, server type ${type.name} is ${type.architecture}`,
+    );
   }
   return image;
 }

@@ -1,9 +1,23 @@
 import { createTransport, type Query, type Transport, type TransportOptions } from './transport';
 import { waitForAction, type WaitOptions } from './wait-for-action';
 import type {
-  Action, ChangeTypeRequest, CreateFirewallRequest, CreateFirewallResponse, CreateImageRequest,
-  CreateImageResponse, CreateServerRequest, CreateServerResponse, CreateSshKeyRequest, Firewall, FirewallRule,
-  Image, ListMeta, Location, Server, ServerType, SshKey,
+  Action,
+  ChangeTypeRequest,
+  CreateFirewallRequest,
+  CreateFirewallResponse,
+  CreateImageRequest,
+  CreateImageResponse,
+  CreateServerRequest,
+  CreateServerResponse,
+  CreateSshKeyRequest,
+  Firewall,
+  FirewallRule,
+  Image,
+  ListMeta,
+  Location,
+  Server,
+  ServerType,
+  SshKey,
 } from './types';
 
 export interface ClientOptions extends TransportOptions {
@@ -46,16 +60,25 @@ export function createClient(options: ClientOptions) {
       delete: (id: number) => http.request<void>('DELETE', `/ssh_keys/${id}`),
     },
     images: {
-      list: (query: { name?: string; type?: Image['type']; architecture?: Image['architecture']; label_selector?: string } = {}) =>
-        list<Image>('/images', 'images', query),
+      list: (
+        query: {
+          name?: string;
+          type?: Image['type'];
+          architecture?: Image['architecture'];
+          label_selector?: string;
+        } = {},
+      ) => list<Image>('/images', 'images', query),
       get: (id: number) => http.request<{ image: Image }>('GET', `/images/${id}`).then((r) => r.image),
     },
     firewalls: {
-      list: (query: { name?: string; label_selector?: string } = {}) => list<Firewall>('/firewalls', 'firewalls', query),
+      list: (query: { name?: string; label_selector?: string } = {}) =>
+        list<Firewall>('/firewalls', 'firewalls', query),
       create: (body: CreateFirewallRequest) => http.request<CreateFirewallResponse>('POST', '/firewalls', { body }),
       delete: (id: number) => http.request<void>('DELETE', `/firewalls/${id}`),
       setRules: (id: number, rules: FirewallRule[]) =>
-        http.request<{ actions: Action[] }>('POST', `/firewalls/${id}/actions/set_rules`, { body: { rules } }).then((r) => r.actions),
+        http
+          .request<{ actions: Action[] }>('POST', `/firewalls/${id}/actions/set_rules`, { body: { rules } })
+          .then((r) => r.actions),
     },
     serverTypes: {
       list: () => list<ServerType>('/server_types', 'server_types'),

@@ -8,7 +8,9 @@ export async function findFirstbootServer(client: HcloudClient, name: string): P
   const [server] = await client.servers.list({ name });
   if (!server) throw new HcloudInputError(`no server named "${name}" in this project`);
   if (!(versionLabel in server.labels)) {
-    throw new HcloudInputError(`server "${name}" was not made by firstboot (no ${versionLabel} label); use the hcloud CLI for it`);
+    throw new HcloudInputError(
+      `server "${name}" was not made by firstboot (no ${versionLabel} label); use the hcloud CLI for it`,
+    );
   }
   return server;
 }

@@ -14,15 +14,19 @@ export function mirrorUfwRules(plan: Plan, viaTailnet = false): FirewallRule[] {
   const firewall = firewallStep(plan);
   if (!firewall) return [];
   return [
-    ...firewall.rules.filter((rule) => !(viaTailnet && rule.tailnet)).map((rule): FirewallRule => ({
-      direction: 'in',
-      protocol: rule.proto,
-      // ufw writes ranges as 60000:61000, Hetzner as 60000-61000; ufw's `limit` has no equivalent
-      // at the edge, so it is an allow there and the server still rate-limits.
-      port: rule.port.replace(':', '-'),
-      source_ips: anywhere,
-      description: rule.comment,
-    })),
+    ...firewall.rules
+      .filter((rule) => !(viaTailnet && rule.tailnet))
+      .map(
+        (rule): FirewallRule => ({
+          direction: 'in',
+          protocol: rule.proto,
+          // ufw writes ranges as 60000:61000, Hetzner as 60000-61000; ufw's `limit` has no equivalent
+          // at the edge, so it is an allow there and the server still rate-limits.
+          port: rule.port.replace(':', '-'),
+          source_ips: anywhere,
+          description: rule.comment,
+        }),
+      ),
     // ufw's default before.rules let ping in; without this rule Hetzner would drop it.
     { direction: 'in', protocol: 'icmp', source_ips: anywhere, description: 'firstboot icmp (ufw allows echo)' },
   ];
@@ -41,5 +45,7 @@ export function sshBridgeRule(plan: Plan): FirewallRule | undefined {
 
 /** What ssh_via_tailnet_only moves to the tailnet ("ssh", "mosh"); empty without it. */
 export function tailnetOnly(plan: Plan): string[] {
-  return (firewallStep(plan)?.rules ?? []).filter((rule) => rule.tailnet).map((rule) => rule.comment.replace(/^firstboot /, ''));
+  return (firewallStep(plan)?.rules ?? [])
+    .filter((rule) => rule.tailnet)
+    .map((rule) => rule.comment.replace(/^firstboot /, ''));
 }

@@ -37,14 +37,21 @@ export async function replaceHostKey(login: Login & { via?: number }, runSsh: Ru
   const step = async (action: string) => {
     const result = await runSsh(rootCommand(login, ['host-key', action], login.via));
     const key = result.stdout.trim();
-    if (result.code !== 0) throw new Error(`replacing the host key the user-data carried failed at "firstboot host-key ${action}" (exit ${result.code}): ${result.stderr.trim() || key}`);
+    if (result.code !== 0)
+      throw new Error(
+        `replacing the host key the user-data carried failed at "firstboot host-key ${action}" (exit ${result.code}): ${result.stderr.trim() || key}`,
+      );
     // the one form known_hosts may take from the server (a bare key: no comment, no second line)
-    if (key.includes(' ', key.indexOf(' ') + 1)) throw new ReportedError(`the server answered "firstboot host-key ${action}" with more than a key; nothing was written to known_hosts`);
+    if (key.includes(' ', key.indexOf(' ') + 1))
+      throw new ReportedError(
+        `the server answered "firstboot host-key ${action}" with more than a key; nothing was written to known_hosts`,
+      );
     return reportedHostKey(key, ['ssh-ed25519']);
   };
   const next = await step('new');
   await addKnownHost(login.knownHostsPath, login.host, login.port, next, { alongside: true });
-  if ((await step('swap')) !== next) throw new Error('the server swapped in another host key than the one it announced');
+  if ((await step('swap')) !== next)
+    throw new Error('the server swapped in another host key than the one it announced');
   await addKnownHost(login.knownHostsPath, login.host, login.port, next);
   if ((await step('show')) !== next) throw new Error('the server does not answer with its new host key');
   return next;

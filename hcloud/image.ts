@@ -31,7 +31,15 @@ export async function buildImage(options: ImageOptions): Promise<ImageResult> {
   const { client } = options;
   const report = options.report ?? (() => {});
   checkServerInput(`${options.name}-builder`, options.labels);
-  const { userData, plan, configHash } = await generate({ config: options.config, sshKeys: options.sshKeys, payload: options.payload, registry: options.registry, piecesFrom: options.piecesFrom, mode: 'image', image: options.image ?? defaults.image });
+  const { userData, plan, configHash } = await generate({
+    config: options.config,
+    sshKeys: options.sshKeys,
+    payload: options.payload,
+    registry: options.registry,
+    piecesFrom: options.piecesFrom,
+    mode: 'image',
+    image: options.image ?? defaults.image,
+  });
   const { type, location, image: base } = await resolveServerSpec(client, options);
   const labels = firstbootLabels(plan.firstboot, configHash, options.labels);
   const builderName = `${options.name}-builder`;
@@ -43,15 +51,24 @@ export async function buildImage(options: ImageOptions): Promise<ImageResult> {
   let builderId: number | undefined;
   try {
     const created = await client.servers.create({
-      name: builderName, server_type: type.name, location: location.name, image: String(base.id),
-      ssh_keys: keys.keys.map((k) => k.name), labels: { ...labels, 'firstboot-role': 'image-builder' }, user_data: userData,
+      name: builderName,
+      server_type: type.name,
+      location: location.name,
+      image: String(base.id),
+      ssh_keys: keys.keys.map((k) => k.name),
+      labels: { ...labels, 'firstboot-role': 'image-builder' },
+      user_data: userData,
     });
     builderId = created.server.id;
     await client.waitForAction(created.action, { onProgress: progress(report) });
     report(`builder ${builderName} (id ${builderId}) is running the payload; waiting for it to power off`);
     await waitUntilOff(options, builderId);
 
-    const snapshot = await client.servers.createImage(builderId, { type: 'snapshot', description: options.name, labels });
+    const snapshot = await client.servers.createImage(builderId, {
+      type: 'snapshot',
+      description: options.name,
+      labels,
+    });
     await client.waitForAction(snapshot.action, { onProgress: progress(report) });
     report(`snapshot ${snapshot.image.id} made`);
     await client.waitForAction(await client.servers.delete(builderId));
@@ -59,9 +76,19 @@ export async function buildImage(options: ImageOptions): Promise<ImageResult> {
     return { imageId: snapshot.image.id, description: options.name, configHash, labels };
   } catch (error) {
     if (builderId !== undefined && (await exists(client, builderId))) {
-      const deleted = await client.servers.delete(builderId).then((a) => client.waitForAction(a)).then(() => true, () => false);
+      const deleted = await client.servers
+        .delete(builderId)
+        .then((a) => client.waitForAction(a))
+        .then(
+          () => true,
+          () => false,
+        );
       if (!deleted) {
-        throw new LeftBehindError(`the image failed (${(error as Error).message}) and the builder ${builderName} (id ${builderId}) could not be deleted; remove it with:`, [`hcloud server delete ${builderId}`], error);
+        throw new LeftBehindError(
+          `the image failed (${(error as Error).message}) and the builder ${builderName} (id ${builderId}) could not be deleted; remove it with:`,
+          [`hcloud server delete ${builderId}`],
+          error,
+        );
       }
       report(`deleted builder ${builderName} after the failure`);
     }
@@ -78,7 +105,10 @@ async function waitUntilOff(options: ImageOptions, id: number): Promise<void> {
     const { status } = await options.client.servers.get(id);
     if (status === 'off') return;
     if (now() > deadline) {
-      throw new HcloudError({ code: 'timeout', message: `the builder did not power off in time (status ${status}); the payload may have failed` });
+      throw new HcloudError({
+        code: 'timeout',
+        message: `the builder did not power off in time (status ${status}); the payload may have failed`,
+      });
     }
     await sleep(options.pollIntervalMs ?? 10_000);
   }

@@ -26,7 +26,9 @@ function assertImageFits(image: Image, plan: Plan): void {
   }
   // The plan's shape belongs to the payload version that reads it.
   if (built[versionLabel] !== wanted[versionLabel]) {
-    throw new HcloudInputError(`image ${image.id} holds firstboot ${built[versionLabel]}, this is ${wanted[versionLabel]}; build a new image with this version`);
+    throw new HcloudInputError(
+      `image ${image.id} holds firstboot ${built[versionLabel]}, this is ${wanted[versionLabel]}; build a new image with this version`,
+    );
   }
 }
 

@@ -14,12 +14,23 @@ export function knownHostName(host: string, port: number): string {
 }
 
 /** The host's key, in place of those it had; `alongside` keeps them (while a server changes its key). */
-export async function addKnownHost(path: string, host: string, port: number, publicKey: string, options: { alongside?: boolean } = {}): Promise<void> {
+export async function addKnownHost(
+  path: string,
+  host: string,
+  port: number,
+  publicKey: string,
+  options: { alongside?: boolean } = {},
+): Promise<void> {
   await addKnownKey(path, knownHostName(host, port), publicKey, options);
 }
 
 /** The same for a known_hosts name as it stands (a HostKeyAlias, or "[host]:port"). */
-export async function addKnownKey(path: string, name: string, publicKey: string, { alongside = false } = {}): Promise<void> {
+export async function addKnownKey(
+  path: string,
+  name: string,
+  publicKey: string,
+  { alongside = false } = {},
+): Promise<void> {
   const [type, blob] = publicKey.trim().split(/\s+/);
   await rewrite(path, (text) => `${alongside ? text : withoutHost(text, name)}${name} ${type} ${blob}\n`);
 }
@@ -52,7 +63,11 @@ function matches(line: string, name: string): boolean {
   if (!hosts || line.trim().startsWith('#')) return false;
   if (hosts.startsWith('|1|')) {
     const [, , salt, hash] = hosts.split('|');
-    return createHmac('sha1', Buffer.from(salt ?? '', 'base64')).update(name).digest('base64') === hash;
+    return (
+      createHmac('sha1', Buffer.from(salt ?? '', 'base64'))
+        .update(name)
+        .digest('base64') === hash
+    );
   }
   return hosts.split(',').includes(name);
 }

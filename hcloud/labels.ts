@@ -7,7 +7,10 @@ export const configLabel = 'firstboot-config';
 
 /** Hetzner label values: at most 63 characters of [A-Za-z0-9._-], alphanumeric at both ends. */
 function labelSafe(value: string): string {
-  const cleaned = value.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  const cleaned = value
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
   return cleaned || 'unknown';
 }
 

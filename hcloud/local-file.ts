@@ -25,12 +25,19 @@ async function finalTarget(path: string): Promise<string> {
 
 const why = (error: NodeJS.ErrnoException, path: string): string => {
   switch (error.code) {
-    case 'ENOENT': return `the folder ${dirname(path)} does not exist`;
-    case 'EACCES': case 'EPERM': return `${path} may not be written by this user`;
-    case 'EROFS': return `${path} is on a read-only file system`;
-    case 'ENOSPC': return `the disk holding ${path} is full`;
-    case 'ENXIO': return `${path} is a socket with nothing listening`;
-    default: return `${path} could not be written (${error.code ?? error.message})`;
+    case 'ENOENT':
+      return `the folder ${dirname(path)} does not exist`;
+    case 'EACCES':
+    case 'EPERM':
+      return `${path} may not be written by this user`;
+    case 'EROFS':
+      return `${path} is on a read-only file system`;
+    case 'ENOSPC':
+      return `the disk holding ${path} is full`;
+    case 'ENXIO':
+      return `${path} is a socket with nothing listening`;
+    default:
+      return `${path} could not be written (${error.code ?? error.message})`;
   }
 };
 
@@ -38,7 +45,11 @@ const why = (error: NodeJS.ErrnoException, path: string): string => {
  * Writes `content` to `path` as described at the top. `mode` is for a file that does not exist yet;
  * `createFolder` makes a missing folder (mode 0700) instead of refusing.
  */
-export async function writeFileSafely(path: string, content: string | Buffer, options: { mode: number; createFolder?: boolean }): Promise<void> {
+export async function writeFileSafely(
+  path: string,
+  content: string | Buffer,
+  options: { mode: number; createFolder?: boolean },
+): Promise<void> {
   const target = await finalTarget(path);
   const existing = await stat(target).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;

@@ -14,13 +14,27 @@ const shown = (text: string) => JSON.stringify(text.length > 80 ? `${text.slice(
  */
 export function tailnetName(text: string): string {
   const labels = text.split('.');
-  const ok = text.length <= 253 && labels.length >= 2 && labels.every((l) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l));
-  if (!ok) throw new ReportedError(`the server reported ${shown(text)} as its tailnet name, which is not a DNS name (letters, digits, hyphens and dots); nothing was written to known_hosts or the ssh config`);
+  const ok =
+    text.length <= 253 &&
+    labels.length >= 2 &&
+    labels.every((l) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l));
+  if (!ok)
+    throw new ReportedError(
+      `the server reported ${shown(text)} as its tailnet name, which is not a DNS name (letters, digits, hyphens and dots); nothing was written to known_hosts or the ssh config`,
+    );
   return text;
 }
 
 /** Host key types OpenSSH writes into known_hosts */
-const KEY_TYPES = ['ssh-ed25519', 'ssh-rsa', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'sk-ssh-ed25519@openssh.com', 'sk-ecdsa-sha2-nistp256@openssh.com'];
+const KEY_TYPES = [
+  'ssh-ed25519',
+  'ssh-rsa',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'sk-ssh-ed25519@openssh.com',
+  'sk-ecdsa-sha2-nistp256@openssh.com',
+];
 
 /**
  * A public host key as "TYPE BASE64" (a comment after it is dropped): a known type, and a base64 blob
@@ -29,9 +43,14 @@ const KEY_TYPES = ['ssh-ed25519', 'ssh-rsa', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-
 export function hostKey(text: string, types: readonly string[] = KEY_TYPES): string {
   const [type = '', blob = ''] = text.trim().split(/[ \t]+/);
   const wire = /^[A-Za-z0-9+/]+={0,2}$/.test(blob) ? Buffer.from(blob, 'base64') : Buffer.alloc(0);
-  const named = wire.length > 4 + type.length && wire.readUInt32BE(0) === type.length && wire.subarray(4, 4 + type.length).toString('latin1') === type;
+  const named =
+    wire.length > 4 + type.length &&
+    wire.readUInt32BE(0) === type.length &&
+    wire.subarray(4, 4 + type.length).toString('latin1') === type;
   if (!types.includes(type) || !named || /[\r\n]/.test(text.trim())) {
-    throw new ReportedError(`the server reported ${shown(text)} as its host key, which is not a ${types.join(', ')} key in base64; nothing was written to known_hosts`);
+    throw new ReportedError(
+      `the server reported ${shown(text)} as its host key, which is not a ${types.join(', ')} key in base64; nothing was written to known_hosts`,
+    );
   }
   return `${type} ${blob}`;
 }

@@ -39,11 +39,17 @@ export async function rescale(options: RescaleOptions): Promise<RescaleResult> {
     );
   }
   const wasRunning = server.status !== 'off';
-  const wait = (action: Parameters<HcloudClient['waitForAction']>[0]) => client.waitForAction(action, { onProgress: progress(report) });
+  const wait = (action: Parameters<HcloudClient['waitForAction']>[0]) =>
+    client.waitForAction(action, { onProgress: progress(report) });
 
   if (wasRunning) await stop(options, server.id, report);
   try {
-    await wait(await client.servers.changeType(server.id, { server_type: target.name, upgrade_disk: options.upgradeDisk ?? false }));
+    await wait(
+      await client.servers.changeType(server.id, {
+        server_type: target.name,
+        upgrade_disk: options.upgradeDisk ?? false,
+      }),
+    );
     report(`server ${name} is now ${target.name}`);
   } catch (error) {
     if (wasRunning) {

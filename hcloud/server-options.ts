@@ -38,15 +38,23 @@ const LABEL_PART = /^(?:[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)$/;
  */
 export function checkServerInput(name: string, labels: Labels = {}): void {
   if (!/^(?=.{1,63}$)[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(name)) {
-    throw new HcloudInputError(`"${name}" is not a server name Hetzner takes: 1 to 63 letters, digits, "." and "-", a letter or digit at both ends`);
+    throw new HcloudInputError(
+      `"${name}" is not a server name Hetzner takes: 1 to 63 letters, digits, "." and "-", a letter or digit at both ends`,
+    );
   }
   for (const [key, value] of Object.entries(labels)) {
-    const [prefix, keyName] = key.includes('/') ? [key.slice(0, key.lastIndexOf('/')), key.slice(key.lastIndexOf('/') + 1)] : [undefined, key];
+    const [prefix, keyName] = key.includes('/')
+      ? [key.slice(0, key.lastIndexOf('/')), key.slice(key.lastIndexOf('/') + 1)]
+      : [undefined, key];
     if (!LABEL_PART.test(keyName) || (prefix !== undefined && !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(prefix))) {
-      throw new HcloudInputError(`label key "${key}" is not one Hetzner takes: NAME or PREFIX/NAME, NAME up to 63 letters, digits, ".", "_" and "-"`);
+      throw new HcloudInputError(
+        `label key "${key}" is not one Hetzner takes: NAME or PREFIX/NAME, NAME up to 63 letters, digits, ".", "_" and "-"`,
+      );
     }
     if (value !== '' && !LABEL_PART.test(value)) {
-      throw new HcloudInputError(`label ${key}="${value}": a value is up to 63 letters, digits, ".", "_" and "-", a letter or digit at both ends`);
+      throw new HcloudInputError(
+        `label ${key}="${value}": a value is up to 63 letters, digits, ".", "_" and "-", a letter or digit at both ends`,
+      );
     }
   }
 }

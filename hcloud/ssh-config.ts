@@ -37,7 +37,10 @@ export function hostBlock(entry: HostEntry): string {
 export async function writeHostBlock(path: string, entry: HostEntry): Promise<void> {
   await rewrite(path, (text) => {
     const rest = withoutBlock(text, entry.name).text;
-    return (rest === '' || rest.endsWith('\n\n') ? rest : rest.endsWith('\n') ? `${rest}\n` : `${rest}\n\n`) + hostBlock(entry);
+    return (
+      (rest === '' || rest.endsWith('\n\n') ? rest : rest.endsWith('\n') ? `${rest}\n` : `${rest}\n\n`) +
+      hostBlock(entry)
+    );
   });
 }
 
@@ -54,7 +57,10 @@ export async function userRoute(path: string, name: string): Promise<string | un
  * left out), each only where it differs from ssh's defaults. ssh itself answers (`ssh -G`), so
  * Include, Match and patterns count as they do for ssh.
  */
-export async function ownSettings(path: string, name: string): Promise<{ hostname?: string; user?: string; port?: number }> {
+export async function ownSettings(
+  path: string,
+  name: string,
+): Promise<{ hostname?: string; user?: string; port?: number }> {
   const text = withoutBlock(await readFile(path, 'utf8').catch(() => ''), name).text;
   if (!/^\s*(host|match|include|user|port|hostname)\s/im.test(text)) return {};
   const dir = await mkdtemp(join(tmpdir(), 'firstboot-ssh-config-'));
@@ -100,7 +106,12 @@ function withoutBlock(text: string, name: string): { text: string; removed?: Hos
   if (start < 0 || stop < 0) return { text };
   const block = lines.slice(start, stop + 1);
   const value = (key: string) => block.map((l) => new RegExp(`^\\s*${key}\\s+(\\S+)`, 'i').exec(l)?.[1]).find(Boolean);
-  const removed = { name, hostName: value('HostName') ?? '', user: value('User') ?? '', port: Number(value('Port') ?? 22) };
+  const removed = {
+    name,
+    hostName: value('HostName') ?? '',
+    user: value('User') ?? '',
+    port: Number(value('Port') ?? 22),
+  };
   const after = lines.slice(stop + 1);
   if (after[0] === '') after.shift();
   return { text: [...lines.slice(0, start), ...after].join('\n'), removed };

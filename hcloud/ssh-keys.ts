@@ -17,7 +17,11 @@ export interface EnsuredKeys {
   uploaded: SshKey[];
 }
 
-export async function ensureSshKeys(client: HcloudClient, publicKeys: string[], report: (m: string) => void): Promise<EnsuredKeys> {
+export async function ensureSshKeys(
+  client: HcloudClient,
+  publicKeys: string[],
+  report: (m: string) => void,
+): Promise<EnsuredKeys> {
   const result: EnsuredKeys = { keys: [], uploaded: [] };
   for (const publicKey of publicKeys) {
     const fingerprint = md5Fingerprint(publicKey);
@@ -29,7 +33,11 @@ export async function ensureSshKeys(client: HcloudClient, publicKeys: string[], 
     }
     // Named by fingerprint, so two different keys never collide on the name.
     const name = `firstboot-${fingerprint.replace(/:/g, '').slice(0, 16)}`;
-    const created = await client.sshKeys.create({ name, public_key: publicKey, labels: { 'firstboot-managed': 'true' } });
+    const created = await client.sshKeys.create({
+      name,
+      public_key: publicKey,
+      labels: { 'firstboot-managed': 'true' },
+    });
     report(`uploaded SSH key "${name}" (${fingerprint})`);
     result.keys.push(created);
     result.uploaded.push(created);

@@ -31,14 +31,23 @@ export interface Login {
  */
 export function rootCommand(login: Login, firstbootArgs: string[], port = login.port): string[] {
   return [
-    '-o', 'BatchMode=yes',
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', `UserKnownHostsFile=${login.knownHostsPath}`,
-    '-o', `HostKeyAlias=${knownHostName(login.host, login.port)}`,
-    '-o', 'ConnectTimeout=10',
-    '-p', String(port),
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${login.knownHostsPath}`,
+    '-o',
+    `HostKeyAlias=${knownHostName(login.host, login.port)}`,
+    '-o',
+    'ConnectTimeout=10',
+    '-p',
+    String(port),
     `${login.user}@${login.host}`,
-    'sudo', '-n', 'firstboot', ...firstbootArgs,
+    'sudo',
+    '-n',
+    'firstboot',
+    ...firstbootArgs,
   ];
 }
 
@@ -54,7 +63,9 @@ export interface WaitForPayloadOptions extends Login {
 
 export class HostKeyMismatchError extends Error {
   constructor(host: string, detail: string) {
-    super(`the server at ${host} did not answer with the host key firstboot gave it; not logging in.\n${detail.trim()}`);
+    super(
+      `the server at ${host} did not answer with the host key firstboot gave it; not logging in.\n${detail.trim()}`,
+    );
     this.name = 'HostKeyMismatchError';
   }
 }

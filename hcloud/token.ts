@@ -41,7 +41,9 @@ export async function resolveToken(sources: TokenSources = {}): Promise<Token> {
     const context = env.HCLOUD_CONTEXT ?? /^\s*active_context\s*=\s*["']([^"']*)/m.exec(text)?.[1];
     return { token: sendable(fromConfig), source: `the hcloud CLI's context "${context}" in ${configPath}` };
   }
-  const prompted = (await (sources.prompt ?? (() => promptHidden('Hetzner Cloud API token (input hidden): ')))())?.trim();
+  const prompted = (
+    await (sources.prompt ?? (() => promptHidden('Hetzner Cloud API token (input hidden): ')))()
+  )?.trim();
   if (prompted) return { token: sendable(prompted), source: 'the prompt' };
   throw new MissingTokenError();
 }
@@ -49,7 +51,10 @@ export async function resolveToken(sources: TokenSources = {}): Promise<Token> {
 /** fetch names a header value it refuses in its error message: a token it would refuse never reaches it. */
 function sendable(token: string): string {
   const trimmed = token.trim();
-  if (!/^[\x21-\x7e]+$/.test(trimmed)) throw new Error('the Hetzner Cloud API token holds a space, line break or other character no token has; copy it again');
+  if (!/^[\x21-\x7e]+$/.test(trimmed))
+    throw new Error(
+      'the Hetzner Cloud API token holds a space, line break or other character no token has; copy it again',
+    );
   return trimmed;
 }
 

@@ -69,19 +69,29 @@ export function createTransport(options: TransportOptions): Transport {
           await pause(backoff(attempt), `no answer (${errorReason(cause)})`);
           continue;
         }
-        throw new HcloudError({ status: 0, code: 'network_error', message: `${method} ${endpoint}${path}: ${errorReason(cause)}` });
+        throw new HcloudError({
+          status: 0,
+          code: 'network_error',
+          message: `${method} ${endpoint}${path}: ${errorReason(cause)}`,
+        });
       }
       if (response.ok) return (response.status === 204 ? undefined : await response.json()) as T;
 
       const retryable = idempotent ? transient.has(response.status) : notActedOn.has(response.status);
       if ((response.status === 423 ? attempt < lockedRetries : canRetry) && retryable) {
         await response.arrayBuffer();
-        const why = response.status === 423 ? 'locked by another action' : response.status === 429 ? 'rate limit reached' : `answered ${response.status}`;
+        const why =
+          response.status === 423
+            ? 'locked by another action'
+            : response.status === 429
+              ? 'rate limit reached'
+              : `answered ${response.status}`;
         await pause(response.status === 429 ? rateLimitWait(response, attempt, now()) : backoff(attempt), why);
         continue;
       }
       const error = await toError(response);
-      if (response.status === 401 && options.tokenSource) error.message += ` (the token came from ${options.tokenSource})`;
+      if (response.status === 401 && options.tokenSource)
+        error.message += ` (the token came from ${options.tokenSource})`;
       throw error;
     }
   }
@@ -90,7 +100,8 @@ export function createTransport(options: TransportOptions): Transport {
 }
 
 /** fetch says only "fetch failed"; the reason (DNS, refused, TLS) is its cause */
-const errorReason = (cause: unknown) => ((cause as Error).cause as Error | undefined)?.message ?? (cause as Error).message ?? String(cause);
+const errorReason = (cause: unknown) =>
+  ((cause as Error).cause as Error | undefined)?.message ?? (cause as Error).message ?? String(cause);
 
 function backoff(attempt: number): number {
   return Math.min(backoffBaseMs * 2 ** attempt, backoffCapMs);
@@ -115,7 +126,12 @@ async function toError(response: Response): Promise<HcloudError> {
   try {
     const { error } = JSON.parse(text) as ErrorResponse;
     if (error && typeof error.code === 'string') {
-      return new HcloudError({ status: response.status, code: error.code, message: error.message, details: error.details });
+      return new HcloudError({
+        status: response.status,
+        code: error.code,
+        message: error.message,
+        details: error.details,
+      });
     }
   } catch {
     // not Hetzner's JSON: a proxy or load balancer answered

@@ -83,8 +83,15 @@ export interface Image {
 }
 
 export type ServerStatus =
-  | 'initializing' | 'starting' | 'running' | 'stopping' | 'off'
-  | 'deleting' | 'migrating' | 'rebuilding' | 'unknown';
+  | 'initializing'
+  | 'starting'
+  | 'running'
+  | 'stopping'
+  | 'off'
+  | 'deleting'
+  | 'migrating'
+  | 'rebuilding'
+  | 'unknown';
 
 /** schema `server` */
 export interface Server {

@@ -33,7 +33,11 @@ export async function waitForAction(
       });
     }
     if (now() > deadline) {
-      throw new HcloudError({ code: 'timeout', message: `${action.command} still running after ${Math.round((options.timeoutMs ?? defaultTimeoutMs) / 1000)} s`, action });
+      throw new HcloudError({
+        code: 'timeout',
+        message: `${action.command} still running after ${Math.round((options.timeoutMs ?? defaultTimeoutMs) / 1000)} s`,
+        action,
+      });
     }
     await sleep(options.intervalMs ?? 500);
     action = await getAction(action.id);

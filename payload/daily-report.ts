@@ -31,12 +31,24 @@ type Section = [title: string, lines: string[]];
  * control characters escaped: "At 07:00:01 05/14/25 admin successfully ran-command apt update using
  * /usr/bin/sudo".
  */
-export const SUDO_AUDIT = (since: string[]): string[] => ['ausearch', '--input-logs', '-m', 'USER_CMD', '-ts', ...since, '--format', 'text'];
+export const SUDO_AUDIT = (since: string[]): string[] => [
+  'ausearch',
+  '--input-logs',
+  '-m',
+  'USER_CMD',
+  '-ts',
+  ...since,
+  '--format',
+  'text',
+];
 
 /** "%x %T" under LC_ALL=C, in local time as ausearch reads it: ["05/14/25", "07:00:01"] */
 const ausearchTime = (t: Date): string[] => {
   const two = (n: number) => String(n).padStart(2, '0');
-  return [`${two(t.getMonth() + 1)}/${two(t.getDate())}/${two(t.getFullYear() % 100)}`, `${two(t.getHours())}:${two(t.getMinutes())}:${two(t.getSeconds())}`];
+  return [
+    `${two(t.getMonth() + 1)}/${two(t.getDate())}/${two(t.getFullYear() % 100)}`,
+    `${two(t.getHours())}:${two(t.getMinutes())}:${two(t.getSeconds())}`,
+  ];
 };
 
 const count = (lines: string[], pattern: RegExp) => lines.filter((l) => pattern.test(l)).length;
@@ -48,16 +60,25 @@ const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
  */
 async function sudoCommands(plan: Plan, m: Machine, since: Date): Promise<string[]> {
   if (!plan.steps.some((s) => s.id === 'audit')) {
-    return ['not known: audit is off (audit.enabled), and the journal\'s sudo lines are any local user\'s to forge; sudo\'s own log is /var/log/sudo.log'];
+    return [
+      "not known: audit is off (audit.enabled), and the journal's sudo lines are any local user's to forge; sudo's own log is /var/log/sudo.log",
+    ];
   }
   const found = await m.$({ nothrow: true })`${SUDO_AUDIT(ausearchTime(since))}`;
-  if (!found.ok && !/^<no matches>$/m.test(found.stderr)) return [`ausearch does not answer (is auditd on?): ${lines(found.stderr).at(-1) ?? `exit ${found.exitCode}`}`];
+  if (!found.ok && !/^<no matches>$/m.test(found.stderr))
+    return [`ausearch does not answer (is auditd on?): ${lines(found.stderr).at(-1) ?? `exit ${found.exitCode}`}`];
   const records = lines(found.stdout);
   const refused = count(records, /^At \S+ \S+ \S+(, acting as \S+,)? unsuccessfully ran-command /);
   return [`${records.length - refused} commands${refused ? `, ${refused} refused` : ''}`, ...records.slice(-10)];
 }
 
-async function sections(plan: Plan, params: ReportPlan, results: CheckResult[], m: Machine, state: State): Promise<{ problems: number; sections: Section[] }> {
+async function sections(
+  plan: Plan,
+  params: ReportPlan,
+  results: CheckResult[],
+  m: Machine,
+  state: State,
+): Promise<{ problems: number; sections: Section[] }> {
   const $ = m.$({ nothrow: true });
   const out: Section[] = [];
   if (state.failed) out.push(['The previous report was not sent', [`${state.failed.at}: ${state.failed.error}`]]);
@@ -68,37 +89,65 @@ async function sections(plan: Plan, params: ReportPlan, results: CheckResult[], 
 
   // by who logged them, not by the tag or name a process gives itself (payload/lib/journal.ts)
   const sshd = lines((await $`journalctl --since ${DAY} -q -o cat ${journalArgs(SSHD_JOURNAL)}`).stdout);
-  const accepted = sshd.map((l) => /^Accepted \S+ for (\S+) from (\S+)/.exec(l)).filter((x): x is RegExpExecArray => !!x);
+  const accepted = sshd
+    .map((l) => /^Accepted \S+ for (\S+) from (\S+)/.exec(l))
+    .filter((x): x is RegExpExecArray => !!x);
   const logins = [...new Set(accepted.map(([, user, from]) => `${user} from ${from}`))];
-  out.push(['SSH, last 24 hours', [
-    `failed logins: ${count(sshd, /^(Failed |Invalid user |Connection closed by (invalid|authenticating) user)/)}`,
-    `logins: ${accepted.length}${logins.length ? ` (${logins.slice(-10).join(', ')})` : ''}`,
-  ]]);
+  out.push([
+    'SSH, last 24 hours',
+    [
+      `failed logins: ${count(sshd, /^(Failed |Invalid user |Connection closed by (invalid|authenticating) user)/)}`,
+      `logins: ${accepted.length}${logins.length ? ` (${logins.slice(-10).join(', ')})` : ''}`,
+    ],
+  ]);
 
   const jail = (await $`fail2ban-client status sshd`).stdout;
   const f2b = (await m.fs.read('/var/log/fail2ban.log')) ?? '';
   const dayAgo = Date.now() - 86_400_000;
-  const bans = lines(f2b).filter((l) => / Ban /.test(l) && new Date(l.slice(0, 19).replace(' ', 'T')).getTime() >= dayAgo);
-  out.push(['fail2ban', jail
-    ? [`bans in the last 24 hours: ${bans.length}`, ...['Currently banned', 'Total banned', 'Banned IP list'].map((k) => new RegExp(`${k}:\\s*(.*)`).exec(jail)?.[0].trim() ?? '')].filter(Boolean)
-    : ['fail2ban-client does not answer']]);
+  const bans = lines(f2b).filter(
+    (l) => / Ban /.test(l) && new Date(l.slice(0, 19).replace(' ', 'T')).getTime() >= dayAgo,
+  );
+  out.push([
+    'fail2ban',
+    jail
+      ? [
+          `bans in the last 24 hours: ${bans.length}`,
+          ...['Currently banned', 'Total banned', 'Banned IP list'].map(
+            (k) => new RegExp(`${k}:\\s*(.*)`).exec(jail)?.[0].trim() ?? '',
+          ),
+        ].filter(Boolean)
+      : ['fail2ban-client does not answer'],
+  ]);
 
   out.push(['sudo, last 24 hours', await sudoCommands(plan, m, new Date(dayAgo))]);
 
   const audit = await $`aureport --input-logs --key --summary -i -ts yesterday`;
-  out.push(['audit events by rule, since yesterday', audit.ok ? lines(audit.stdout) : ['aureport does not answer (is auditd on?)']]);
+  out.push([
+    'audit events by rule, since yesterday',
+    audit.ok ? lines(audit.stdout) : ['aureport does not answer (is auditd on?)'],
+  ]);
 
   const upgrade = (await $`apt-get -s -o Debug::NoLocking=true upgrade`).stdout;
   const reboot = await m.fs.read('/run/reboot-required');
   const rebootFor = lines((await m.fs.read('/run/reboot-required.pkgs')) ?? '');
-  out.push(['upgrades', [
-    `pending: ${count(lines(upgrade), /^Inst /)} (security: ${count(lines(upgrade), /^Inst .*-security/)})`,
-    reboot === undefined ? 'no reboot required' : `a reboot is required${rebootFor.length ? ` (${rebootFor.join(', ')})` : ''}`,
-  ]]);
+  out.push([
+    'upgrades',
+    [
+      `pending: ${count(lines(upgrade), /^Inst /)} (security: ${count(lines(upgrade), /^Inst .*-security/)})`,
+      reboot === undefined
+        ? 'no reboot required'
+        : `a reboot is required${rebootFor.length ? ` (${rebootFor.join(', ')})` : ''}`,
+    ],
+  ]);
 
-  out.push(['disk and memory', [...lines((await $`df -hP ${REAL_FILE_SYSTEMS}`).stdout), '', ...lines((await $`free -h`).stdout)]]);
+  out.push([
+    'disk and memory',
+    [...lines((await $`df -hP ${REAL_FILE_SYSTEMS}`).stdout), '', ...lines((await $`free -h`).stdout)],
+  ]);
 
-  const listening = lines((await $`ss -H -lntu`).stdout).map((l) => l.trim().split(/\s+/)).filter((f) => f.length >= 5);
+  const listening = lines((await $`ss -H -lntu`).stdout)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 5);
   const unknown = listening.filter(([proto, , , , local]) => {
     const at = local.lastIndexOf(':');
     const [address, port] = [local.slice(0, at), Number(local.slice(at + 1))];
@@ -109,12 +158,16 @@ async function sections(plan: Plan, params: ReportPlan, results: CheckResult[], 
       return p === proto && port >= from && port <= to;
     });
   });
-  out.push(['listening beyond what the plan opens (the firewall drops them, unless a rule of yours allows)', unknown.length ? unknown.map(([proto, , , , local]) => `${proto} ${local}`) : ['nothing']]);
+  out.push([
+    'listening beyond what the plan opens (the firewall drops them, unless a rule of yours allows)',
+    unknown.length ? unknown.map(([proto, , , , local]) => `${proto} ${local}`) : ['nothing'],
+  ]);
 
   return { problems: failing.length + disk.length, sections: out };
 }
 
-const render = (sections: Section[]) => sections.map(([title, body]) => `${title}\n${body.map((l) => (l ? `  ${l}` : '')).join('\n')}`).join('\n\n') + '\n';
+const render = (sections: Section[]) =>
+  sections.map(([title, body]) => `${title}\n${body.map((l) => (l ? `  ${l}` : '')).join('\n')}`).join('\n\n') + '\n';
 
 /** `results`: what `firstboot check` finds now (main runs it: the runner stays out of this piece). */
 export async function dailyReport(plan: Plan, results: CheckResult[], m: Machine, send: boolean): Promise<number> {
@@ -124,15 +177,24 @@ export async function dailyReport(plan: Plan, results: CheckResult[], m: Machine
   const host = hostname();
   const subject = `[${host}] firstboot: ${problems ? `${problems} problem${problems > 1 ? 's' : ''}` : 'all checks ok'}`;
   const text = render(body);
-  if (!send) return process.stdout.write(`${subject}\n\n${text}`), 0;
+  if (!send) return (process.stdout.write(`${subject}\n\n${text}`), 0);
 
-  const mail = [`From: ${params.from}`, `To: ${params.to}`, `Subject: ${subject}`, `Date: ${new Date().toUTCString().replace('GMT', '+0000')}`,
-    'Content-Type: text/plain; charset=utf-8', '', text].join('\n');
+  const mail = [
+    `From: ${params.from}`,
+    `To: ${params.to}`,
+    `Subject: ${subject}`,
+    `Date: ${new Date().toUTCString().replace('GMT', '+0000')}`,
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    text,
+  ].join('\n');
   const sent = await m.$({ nothrow: true, input: mail })`msmtp -C ${MSMTPRC} -- ${params.to}`;
   const at = new Date().toISOString();
-  const next: State = sent.ok ? { sent: at } : { ...state, failed: { at, error: (sent.stderr || `msmtp exit ${sent.exitCode}`).trim() } };
+  const next: State = sent.ok
+    ? { sent: at }
+    : { ...state, failed: { at, error: (sent.stderr || `msmtp exit ${sent.exitCode}`).trim() } };
   await m.fs.write(STATE, JSON.stringify(next) + '\n', { mode: 0o600 });
-  if (!sent.ok) return m.log.error(`report: sending to ${params.to} failed: ${next.failed!.error}`), 1;
+  if (!sent.ok) return (m.log.error(`report: sending to ${params.to} failed: ${next.failed!.error}`), 1);
   m.log.info(`report: sent to ${params.to} (${subject})`);
   return 0;
 }

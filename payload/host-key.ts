@@ -13,7 +13,8 @@ const KEY = '/etc/ssh/ssh_host_ed25519_key';
 const NEXT = '/etc/ssh/firstboot_next_ed25519_key';
 
 /** the public key as sshd derives it from the private file, without the comment */
-const publicOf = (path: string) => execFileSync('ssh-keygen', ['-y', '-f', path], { encoding: 'utf8' }).trim().split(/\s+/).slice(0, 2).join(' ');
+const publicOf = (path: string) =>
+  execFileSync('ssh-keygen', ['-y', '-f', path], { encoding: 'utf8' }).trim().split(/\s+/).slice(0, 2).join(' ');
 
 export function hostKey(action: string | undefined): string {
   if (action === 'new') {

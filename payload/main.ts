@@ -31,10 +31,21 @@ const USAGE = `usage: firstboot run [--only STEP] [--plan FILE]
  */
 async function machineFor(plan: Plan, log: Log, recordFailure: boolean): Promise<Machine> {
   try {
-    await fetchPackages(plan.npm.packages, { registry: plan.npm.registry, root: SERVER_PATHS.lib, log: (line) => log.info(line) });
+    await fetchPackages(plan.npm.packages, {
+      registry: plan.npm.registry,
+      root: SERVER_PATHS.lib,
+      log: (line) => log.info(line),
+    });
   } catch (err) {
     if (!recordFailure) throw err;
-    const status: Status = { firstboot: version, configHash: plan.configHash, started: new Date().toISOString(), ok: false, error: (err as Error).message, steps: [] };
+    const status: Status = {
+      firstboot: version,
+      configHash: plan.configHash,
+      started: new Date().toISOString(),
+      ok: false,
+      error: (err as Error).message,
+      steps: [],
+    };
     await nodeFs.write(SERVER_PATHS.status, JSON.stringify(status, null, 2) + '\n', { mode: 0o600 });
     throw err;
   }
@@ -59,12 +70,13 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.version) return console.log(version), 0;
+  if (values.version) return (console.log(version), 0);
   // -o is a format, as in the CLI on your machine
-  if (values.output !== undefined && values.output !== 'json') return console.error(`firstboot: -o takes "json", got "${values.output}"`), 2;
+  if (values.output !== undefined && values.output !== 'json')
+    return (console.error(`firstboot: -o takes "json", got "${values.output}"`), 2);
   const json = values.output === 'json';
   const [command] = positionals;
-  if (values.help || !command) return console.log(USAGE), values.help ? 0 : 2;
+  if (values.help || !command) return (console.log(USAGE), values.help ? 0 : 2);
 
   if (command === 'status') {
     const text = readFileSync(SERVER_PATHS.status, 'utf8');
@@ -77,13 +89,13 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'host-key') {
     const { hostKey, UsageError } = await import('./host-key');
     try {
-      return console.log(hostKey(positionals[1])), 0;
+      return (console.log(hostKey(positionals[1])), 0);
     } catch (err) {
-      if (err instanceof UsageError) return console.error(err.message), 2;
+      if (err instanceof UsageError) return (console.error(err.message), 2);
       throw err;
     }
   }
-  if (!['run', 'check', 'report'].includes(command)) return console.error(USAGE), 2;
+  if (!['run', 'check', 'report'].includes(command)) return (console.error(USAGE), 2);
   if (values.only && !Object.hasOwn(steps, values.only)) {
     console.error(`firstboot: no step "${values.only}"; steps: ${Object.keys(steps).join(', ')}`);
     return 2;
@@ -91,10 +103,19 @@ async function main(argv: string[]): Promise<number> {
 
   const plan = JSON.parse(readFileSync(values.plan, 'utf8')) as Plan;
   if (command === 'report' && (values.print === values.now || !plan.steps.some((s) => s.id === 'report'))) {
-    return console.error(values.print === values.now ? USAGE : 'firstboot: the plan has no report (report.enabled in firstboot.yaml)'), 2;
+    return (
+      console.error(
+        values.print === values.now ? USAGE : 'firstboot: the plan has no report (report.enabled in firstboot.yaml)',
+      ),
+      2
+    );
   }
   // only a run's own output is its log on stdout; the others print their result there
-  const machine = await machineFor(plan, serverLog(undefined, command === 'run' ? console.log : console.error), command === 'run');
+  const machine = await machineFor(
+    plan,
+    serverLog(undefined, command === 'run' ? console.log : console.error),
+    command === 'run',
+  );
   // firstboot's pieces the user-data left out (payload/pieces.ts): check changes nothing, a run and the
   // report fetch them. A run starts the steps it carries meanwhile; only what is here is loaded now,
   // so no import meets a file before the fetch has written it.
@@ -102,12 +123,16 @@ async function main(argv: string[]): Promise<number> {
   const registry = await loadSteps(ids.filter((id) => existsSync(`${PAYLOAD_DIR}steps/${id}.mjs`)));
   const pieces = plan.pieces && (await import('./pieces'));
   const fetching: Promise<Fetched> | undefined = pieces
-    ?.unfetchedPieces(plan, PAYLOAD_DIR, { root: SERVER_PATHS.lib, log: (line) => machine.log.info(line), fetch: command !== 'check' })
+    ?.unfetchedPieces(plan, PAYLOAD_DIR, {
+      root: SERVER_PATHS.lib,
+      log: (line) => machine.log.info(line),
+      fetch: command !== 'check',
+    })
     .then(async (unfetched) => ({ unfetched, registry: await loadSteps(ids) }));
 
   if (command === 'report') {
     const { unfetched, registry: all } = (await fetching) ?? { registry };
-    if (unfetched) return console.error(`firstboot: waiting for ${unfetched}`), 1;
+    if (unfetched) return (console.error(`firstboot: waiting for ${unfetched}`), 1);
     return (await import('./daily-report')).dailyReport(plan, await check(plan, all, machine), machine, values.now);
   }
   if (command === 'check') {
@@ -127,7 +152,8 @@ async function main(argv: string[]): Promise<number> {
   if (unfetched) await pieces?.retryLater(machine.$, machine.log);
   if (!status.ok) return 1;
   // a golden image with steps still waiting would make every server from it wait the same way
-  if (unfetched && plan.mode === 'image') return machine.log.error(`the image is not finished: waiting for ${unfetched}`), 1;
+  if (unfetched && plan.mode === 'image')
+    return (machine.log.error(`the image is not finished: waiting for ${unfetched}`), 1);
   if (!values.only) await machine.fs.write(SERVER_PATHS.done, `${status.finished}\n`, { mode: 0o600 });
   if (plan.mode === 'image' && !values.only) await (await import('./image')).finishImage(machine);
   return 0;

@@ -25,16 +25,19 @@ export const piecesUrl = (plan: WithPieces) =>
     : `${plan.pieces.from.replace(/\/+$/, '')}/${piecesFile(plan.firstboot, plan.pieces.digest)}`;
 
 /** How the status names the source: "firstboot's pieces from npm (REGISTRY)" or "… from URL". */
-export const piecesFrom = (plan: WithPieces) => `${PIECES_PENDING} ${plan.pieces.from === 'npm' ? `npm (${plan.npm.registry})` : plan.pieces.from}`;
+export const piecesFrom = (plan: WithPieces) =>
+  `${PIECES_PENDING} ${plan.pieces.from === 'npm' ? `npm (${plan.npm.registry})` : plan.pieces.from}`;
 
 /** The modules this plan runs that are not in the payload folder: what only a fetch brings. */
-export const missingPieces = (plan: Plan, dir: string) => planModules(plan).filter((name) => !existsSync(join(dir, name)));
+export const missingPieces = (plan: Plan, dir: string) =>
+  planModules(plan).filter((name) => !existsSync(join(dir, name)));
 
 /** The files under the package's payload folder, by their name there; any other entry is not ours to look at. */
 function piecesIn(tgz: Buffer): Record<string, Buffer> {
   const prefix = `${PIECES_FOLDER}/`;
   const files: Record<string, Buffer> = {};
-  for (const entry of readTar(tgz)) if (entry.type === 'file' && entry.path.startsWith(prefix)) files[entry.path.slice(prefix.length)] = entry.data;
+  for (const entry of readTar(tgz))
+    if (entry.type === 'file' && entry.path.startsWith(prefix)) files[entry.path.slice(prefix.length)] = entry.data;
   return files;
 }
 
@@ -42,7 +45,11 @@ function piecesIn(tgz: Buffer): Record<string, Buffer> {
  * Downloads the pieces, checks every file against the plan's digest, and only then writes those of
  * the plan's modules that the folder lacks (each whole or not at all). Throws why not, with nothing written.
  */
-export async function fetchPieces(plan: WithPieces, dir: string, options: Omit<FetchOptions, 'registry' | 'maxBytes'>): Promise<number> {
+export async function fetchPieces(
+  plan: WithPieces,
+  dir: string,
+  options: Omit<FetchOptions, 'registry' | 'maxBytes'>,
+): Promise<number> {
   const url = piecesUrl(plan);
   const downloads = join(options.root, '.downloads');
   await mkdir(downloads, { recursive: true, mode: 0o700 });
@@ -59,11 +66,15 @@ export async function fetchPieces(plan: WithPieces, dir: string, options: Omit<F
     throw new Error(`${url} is not firstboot's pieces: ${(err as Error).message}`);
   }
   if (digest !== plan.pieces.digest) {
-    throw new Error(`${url} holds ${Object.keys(files).length} files that are not the pieces this plan pins (their digest differs): a mirror or server served something else`);
+    throw new Error(
+      `${url} holds ${Object.keys(files).length} files that are not the pieces this plan pins (their digest differs): a mirror or server served something else`,
+    );
   }
   // only what this plan runs, as the user-data would have carried it: pieces.json (checked with the rest) says which files each needs
   const needs = JSON.parse(files['pieces.json']?.toString() ?? '{}') as Record<string, string[]>;
-  const wanted = new Set(planModules(plan).flatMap((module) => needs[module.replace(/^steps\//, '').replace(/\.mjs$/, '')] ?? []));
+  const wanted = new Set(
+    planModules(plan).flatMap((module) => needs[module.replace(/^steps\//, '').replace(/\.mjs$/, '')] ?? []),
+  );
   const missing = [...wanted].filter((name) => Object.hasOwn(files, name) && !existsSync(join(dir, name)));
   for (const name of missing) {
     const file = join(dir, name);
@@ -71,7 +82,9 @@ export async function fetchPieces(plan: WithPieces, dir: string, options: Omit<F
     await writeFile(`${file}.new`, files[name], { mode: 0o600 });
     await rename(`${file}.new`, file);
   }
-  options.log(`${piecesFrom(plan)}: ${missing.length} files added, all checked against ${plan.pieces.digest.slice(0, 19)}…`);
+  options.log(
+    `${piecesFrom(plan)}: ${missing.length} files added, all checked against ${plan.pieces.digest.slice(0, 19)}…`,
+  );
   return missing.length;
 }
 
@@ -79,7 +92,11 @@ export async function fetchPieces(plan: WithPieces, dir: string, options: Omit<F
  * For a plan that names a source: undefined when every module it runs is here (fetched when missing
  * and `fetch`), else what the steps whose code is missing wait for.
  */
-export async function unfetchedPieces(plan: Plan, dir: string, options: Omit<FetchOptions, 'registry' | 'maxBytes'> & { fetch: boolean }): Promise<string | undefined> {
+export async function unfetchedPieces(
+  plan: Plan,
+  dir: string,
+  options: Omit<FetchOptions, 'registry' | 'maxBytes'> & { fetch: boolean },
+): Promise<string | undefined> {
   if (!plan.pieces || missingPieces(plan, dir).length === 0) return undefined;
   const withPieces = { ...plan, pieces: plan.pieces };
   if (!options.fetch) return `${piecesFrom(withPieces)} (firstboot run fetches them)`;
@@ -94,6 +111,12 @@ export async function unfetchedPieces(plan: Plan, dir: string, options: Omit<Fet
 
 /** Another run in 15 minutes, as a transient timer of systemd's; one already set stays as it is. */
 export async function retryLater($: Shell, log: Log): Promise<void> {
-  const set = await $({ nothrow: true })`systemd-run --unit=firstboot-retry --on-active=15min ${SERVER_PATHS.command} run`;
-  log.warn(set.ok ? 'firstboot runs again in 15 minutes (firstboot-retry.timer), or at once with: firstboot run' : 'firstboot-retry.timer is already set; firstboot run tries at once');
+  const set = await $({
+    nothrow: true,
+  })`systemd-run --unit=firstboot-retry --on-active=15min ${SERVER_PATHS.command} run`;
+  log.warn(
+    set.ok
+      ? 'firstboot runs again in 15 minutes (firstboot-retry.timer), or at once with: firstboot run'
+      : 'firstboot-retry.timer is already set; firstboot run tries at once',
+  );
 }

@@ -10,7 +10,6 @@ import type { Log } from './lib/log';
 import type { Shell } from './lib/shell';
 import { version } from './version';
 
-
 export interface Machine {
   $: Shell;
   fs: Fs;
@@ -28,7 +27,15 @@ function context(params: StepPlan, plan: Plan, machine: Machine, waiting: Set<st
     if (!value) waiting.add(`secret ${name} (firstboot apply HOST --secret ${name}=...)`);
     return value || undefined;
   };
-  return { params, plan, $: machine.$, fs: machine.fs, log: machine.log, secret, waitFor: (what: string) => void waiting.add(what) };
+  return {
+    params,
+    plan,
+    $: machine.$,
+    fs: machine.fs,
+    log: machine.log,
+    secret,
+    waitFor: (what: string) => void waiting.add(what),
+  };
 }
 
 export const waitingFor = (what: Set<string>) => [...what].map((w) => `waiting for ${w}`).join('; ');
@@ -51,7 +58,9 @@ async function runStep(step: Step, ctx: Ctx<any>): Promise<Pick<StepStatus, 'res
  * (firstboot's pieces not fetched: payload/lib/pieces.ts); it then waits for that.
  */
 const missing = (id: StepId, unfetched?: string): Pick<StepStatus, 'result' | 'error'> =>
-  unfetched ? { result: 'waiting', error: `waiting for ${unfetched}` } : { result: 'failed', error: `this payload (${version}) has no step "${id}"` };
+  unfetched
+    ? { result: 'waiting', error: `waiting for ${unfetched}` }
+    : { result: 'failed', error: `this payload (${version}) has no step "${id}"` };
 
 /** The steps firstboot's pieces brought, once their fetch is over; `unfetched` says why some are still missing. */
 export interface Fetched {
@@ -65,9 +74,20 @@ export interface Fetched {
  * that is down delays no step the user-data carries. (Those are the steps that keep the owner able to
  * log in, which depend on no fetched one.)
  */
-export async function run(plan: Plan, registry: Map<StepId, Step>, machine: Machine, only?: StepId, fetching?: Promise<Fetched>): Promise<Status> {
+export async function run(
+  plan: Plan,
+  registry: Map<StepId, Step>,
+  machine: Machine,
+  only?: StepId,
+  fetching?: Promise<Fetched>,
+): Promise<Status> {
   const clock = machine.clock ?? now;
-  const status: Status = { firstboot: version, configHash: plan.configHash, started: new Date().toISOString(), steps: [] };
+  const status: Status = {
+    firstboot: version,
+    configHash: plan.configHash,
+    started: new Date().toISOString(),
+    steps: [],
+  };
   const failed = new Set<StepId>();
   const save = () => machine.fs.write(SERVER_PATHS.status, JSON.stringify(status, null, 2) + '\n', { mode: 0o600 });
 
@@ -81,7 +101,8 @@ export async function run(plan: Plan, registry: Map<StepId, Step>, machine: Mach
       const waiting = new Set<string>();
       try {
         outcome = await runStep(step, context(params, plan, machine, waiting));
-        if (waiting.size && outcome.result !== 'failed') outcome = { ...outcome, result: 'waiting', error: waitingFor(waiting) };
+        if (waiting.size && outcome.result !== 'failed')
+          outcome = { ...outcome, result: 'waiting', error: waitingFor(waiting) };
       } catch (err) {
         outcome = { result: 'failed', error: (err as Error).message };
       }
@@ -126,7 +147,12 @@ export interface CheckResult {
 }
 
 /** `firstboot check`: each step's live verification, without changing anything. */
-export async function check(plan: Plan, registry: Map<StepId, Step>, machine: Machine, unfetched?: string): Promise<CheckResult[]> {
+export async function check(
+  plan: Plan,
+  registry: Map<StepId, Step>,
+  machine: Machine,
+  unfetched?: string,
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const params of plan.steps) {
     const step = registry.get(params.id);
@@ -138,7 +164,9 @@ export async function check(plan: Plan, registry: Map<StepId, Step>, machine: Ma
     const ctx = context(params, plan, machine, waiting);
     try {
       // a step whose files are its live state (pam) finds the same problem in both: say it once
-      const problems = [...new Set([...(await step.check(ctx)), ...(await step.verify(ctx)), ...((await step.unplanned?.(ctx)) ?? [])])];
+      const problems = [
+        ...new Set([...(await step.check(ctx)), ...(await step.verify(ctx)), ...((await step.unplanned?.(ctx)) ?? [])]),
+      ];
       results.push({ id: params.id, problems: waiting.size ? [...problems, waitingFor(waiting)] : problems });
     } catch (err) {
       results.push({ id: params.id, problems: [(err as Error).message] });

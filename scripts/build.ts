@@ -63,14 +63,26 @@ export async function buildPayload(outdir = PAYLOAD_DIR): Promise<Pieces> {
   await rm(outdir, { recursive: true, force: true });
   const result = await build({
     ...PAYLOAD_BUILD,
-    entryPoints: ['payload/main.ts', 'payload/image.ts', 'payload/host-key.ts', 'payload/daily-report.ts', 'payload/pieces.ts', ...steps.map((f) => `payload/steps/${f}`)],
+    entryPoints: [
+      'payload/main.ts',
+      'payload/image.ts',
+      'payload/host-key.ts',
+      'payload/daily-report.ts',
+      'payload/pieces.ts',
+      ...steps.map((f) => `payload/steps/${f}`),
+    ],
     outdir,
     outbase: 'payload',
   });
   const pieces = piecesOf(result.metafile, outdir);
   await writeFile(`${outdir}/pieces.json`, JSON.stringify(pieces, null, 2) + '\n');
   // prepare's unpacker, which runs before any of them (cloud-init/unpack.js); iife: its names get short too
-  const unpack = await transform(await readFile('cloud-init/unpack.js', 'utf8'), { minify: true, platform: 'node', target: 'node18', format: 'iife' });
+  const unpack = await transform(await readFile('cloud-init/unpack.js', 'utf8'), {
+    minify: true,
+    platform: 'node',
+    target: 'node18',
+    format: 'iife',
+  });
   await writeFile(`${outdir}/unpack.js`, unpack.code);
   await normaliseTree(outdir);
   return pieces;
@@ -94,7 +106,9 @@ async function normaliseTree(path: string, exec: ReadonlySet<string> = new Set()
 
 /** what `npm pack` puts in the package: package.json's "files", and what npm adds whatever "files" says */
 export async function packageFiles(root = '.'): Promise<string[]> {
-  const always = (await readdir(root)).filter((name) => /^(?:package\.json|(?:readme|license|licence|copying)(?:\..*)?)$/i.test(name));
+  const always = (await readdir(root)).filter((name) =>
+    /^(?:package\.json|(?:readme|license|licence|copying)(?:\..*)?)$/i.test(name),
+  );
   return [...pkg.files, ...always];
 }
 
@@ -106,7 +120,8 @@ export async function packageFiles(root = '.'): Promise<string[]> {
 export async function normaliseModes(root = '.'): Promise<void> {
   const exec = new Set(Object.values(pkg.bin).map((bin) => join(root, bin)));
   for (const entry of await packageFiles(root)) {
-    for (let dir = dirname(entry.replace(/\/$/, '')); dir !== '.'; dir = dirname(dir)) await chmod(join(root, dir), 0o755).catch(() => {});
+    for (let dir = dirname(entry.replace(/\/$/, '')); dir !== '.'; dir = dirname(dir))
+      await chmod(join(root, dir), 0o755).catch(() => {});
     await normaliseTree(join(root, entry), exec);
   }
 }
@@ -121,7 +136,9 @@ const directPins: Plugin = {
   name: 'direct-pins',
   setup(on) {
     on.onLoad({ filter: /[\\/]package-lock\.json$/ }, async ({ path }) => {
-      const lock = JSON.parse(await readFile(path, 'utf8')) as { packages: Record<string, { version?: string; integrity?: string }> };
+      const lock = JSON.parse(await readFile(path, 'utf8')) as {
+        packages: Record<string, { version?: string; integrity?: string }>;
+      };
       const names = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies });
       const packages: typeof lock.packages = {};
       for (const name of names) {

@@ -13,7 +13,9 @@ const readmePath = `${root}README.md`;
 const readme = existsSync(readmePath) ? readFileSync(readmePath, 'utf8') : `${START_MARKER}\n${END_MARKER}\n`;
 const updated = spliceReference(readme, referenceMarkdown());
 if (updated === undefined) {
-  console.error(`README.md has no ${START_MARKER} ... ${END_MARKER} markers: add them where the config reference belongs`);
+  console.error(
+    `README.md has no ${START_MARKER} ... ${END_MARKER} markers: add them where the config reference belongs`,
+  );
   process.exit(1);
 }
 writeFileSync(readmePath, updated);

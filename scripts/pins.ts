@@ -16,23 +16,40 @@ const CONTEXT7 = '@upstash/context7-mcp';
 const GEOIP = '@ip-location-db/geo-whois-asn-country';
 const ARCHES = ['x64', 'arm64'] as const;
 
-const view = (spec: string, field: string) => JSON.parse(execFileSync('npm', ['view', spec, field, '--json'], { encoding: 'utf8' }));
-const [claude = view(CLAUDE, 'version'), context7 = view(CONTEXT7, 'version'), geoip = view(GEOIP, 'version')] = process.argv.slice(2) as string[];
+const view = (spec: string, field: string) =>
+  JSON.parse(execFileSync('npm', ['view', spec, field, '--json'], { encoding: 'utf8' }));
+const [claude = view(CLAUDE, 'version'), context7 = view(CONTEXT7, 'version'), geoip = view(GEOIP, 'version')] =
+  process.argv.slice(2) as string[];
 
 const dir = mkdtempSync(join(tmpdir(), 'firstboot-pins-'));
 try {
   // Claude Code's own package is a Node >= 22 wrapper around these: the native program, one per platform
   const optionalDependencies = Object.fromEntries(ARCHES.map((arch) => [`${CLAUDE}-linux-${arch}`, claude]));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ private: true, dependencies: { [CONTEXT7]: context7, [GEOIP]: geoip }, optionalDependencies }));
-  execFileSync('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'inherit' });
-  const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string; integrity: string }> };
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ private: true, dependencies: { [CONTEXT7]: context7, [GEOIP]: geoip }, optionalDependencies }),
+  );
+  execFileSync('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], {
+    cwd: dir,
+    stdio: 'inherit',
+  });
+  const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { version: string; integrity: string }>;
+  };
   const entry = (path: string) => ({ version: lock.packages[path].version, integrity: lock.packages[path].integrity });
-  const tree = Object.keys(lock.packages).filter((path) => path && !path.includes(`${CLAUDE}-linux-`) && path !== `node_modules/${GEOIP}`);
+  const tree = Object.keys(lock.packages).filter(
+    (path) => path && !path.includes(`${CLAUDE}-linux-`) && path !== `node_modules/${GEOIP}`,
+  );
   // paths below node_modules/, as npm lays the tree out
   const tarballs = tree.map((path) => ({ path: path.replace(/^node_modules\//, ''), ...entry(path) }));
   const ids = tarballs.map((p) => ({ id: `${p.path}@${p.version}`, integrity: p.integrity }));
   const devtools: DevtoolsPins = {
-    claude: Object.fromEntries(ARCHES.map((arch) => [arch, { name: `${CLAUDE}-linux-${arch}`, ...entry(`node_modules/${CLAUDE}-linux-${arch}`) }])) as DevtoolsPins['claude'],
+    claude: Object.fromEntries(
+      ARCHES.map((arch) => [
+        arch,
+        { name: `${CLAUDE}-linux-${arch}`, ...entry(`node_modules/${CLAUDE}-linux-${arch}`) },
+      ]),
+    ) as DevtoolsPins['claude'],
     context7: {
       packages: ids.map((e) => e.id),
       digest: treeDigest(ids),
@@ -41,8 +58,17 @@ try {
     },
   };
   writeFileSync('contract/devtools-pins.json', JSON.stringify(devtools, null, 1) + '\n');
-  writeFileSync('generator/pins.json', JSON.stringify({ context7: { tree: tarballs }, geoip: { name: GEOIP, ...entry(`node_modules/${GEOIP}`) } }, null, 1) + '\n');
-  console.log(`pinned ${CLAUDE}-linux-{${ARCHES}} ${claude}, ${CONTEXT7} ${context7} (${tree.length} packages, Node ${devtools.context7.node}), ${GEOIP} ${geoip}`);
+  writeFileSync(
+    'generator/pins.json',
+    JSON.stringify(
+      { context7: { tree: tarballs }, geoip: { name: GEOIP, ...entry(`node_modules/${GEOIP}`) } },
+      null,
+      1,
+    ) + '\n',
+  );
+  console.log(
+    `pinned ${CLAUDE}-linux-{${ARCHES}} ${claude}, ${CONTEXT7} ${context7} (${tree.length} packages, Node ${devtools.context7.node}), ${GEOIP} ${geoip}`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -17,7 +17,10 @@ class Failed extends Error {}
 /** runs cmd under `umask`, in cwd; its stdout, or Failed with the end of its stderr */
 function run(cmd: string, args: string[], cwd: string, umask = '022'): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', 'umask "$0" && exec "$@"', umask, cmd, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', 'umask "$0" && exec "$@"', umask, cmd, ...args], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (data) => (stdout += data));
@@ -94,7 +97,10 @@ async function main(): Promise<number> {
   const head = (await run('git', ['rev-parse', '--verify', `${rev}^{commit}`], source)).stdout.trim();
   const dirty = (await run('git', ['status', '--porcelain', '--untracked-files=no'], source)).stdout.trim();
   console.log(`release-check: ${rev} (${head.slice(0, 12)}), built in two fresh clones (umask 077 and 022)`);
-  if (dirty && rev === 'HEAD') console.log('  (uncommitted changes are not part of it: this checks HEAD, which is what a release from a clean checkout holds)');
+  if (dirty && rev === 'HEAD')
+    console.log(
+      '  (uncommitted changes are not part of it: this checks HEAD, which is what a release from a clean checkout holds)',
+    );
 
   const tmp = await mkdtemp(join(tmpdir(), 'firstboot-release-check-'));
   let keep = false;
@@ -108,7 +114,9 @@ async function main(): Promise<number> {
       console.log(`umask ${build.umask}: ${build.id}`);
       console.log(`  pieces digest (dist/payload/)    ${build.digest}`);
       console.log(`  pieces digest (in the tarball)   ${build.packedDigest}`);
-      console.log(`  npm pack integrity               ${build.integrity} (shasum ${build.shasum}, ${build.files} files)`);
+      console.log(
+        `  npm pack integrity               ${build.integrity} (shasum ${build.shasum}, ${build.files} files)`,
+      );
     }
     console.log(`npm publish --dry-run (umask 077): ${published.integrity}`);
     for (const line of publish.stderr.split('\n')) if (/^npm (warn|error)/.test(line)) console.log(`  ${line}`);
@@ -116,18 +124,30 @@ async function main(): Promise<number> {
 
     const problems: string[] = [];
     const [a, b] = builds;
-    if (a.digest !== b.digest) problems.push(`the pieces built under umask 077 and 022 differ (${a.digest} against ${b.digest})`);
+    if (a.digest !== b.digest)
+      problems.push(`the pieces built under umask 077 and 022 differ (${a.digest} against ${b.digest})`);
     for (const build of builds) {
-      if (build.packedDigest !== build.digest) problems.push(`the tarball packed under umask ${build.umask} holds other pieces than its build (${build.packedDigest} against ${build.digest})`);
+      if (build.packedDigest !== build.digest)
+        problems.push(
+          `the tarball packed under umask ${build.umask} holds other pieces than its build (${build.packedDigest} against ${build.digest})`,
+        );
     }
-    if (a.integrity !== b.integrity) problems.push(`npm pack under umask 077 and 022 gives two tarballs (${a.integrity} against ${b.integrity})`);
-    if (published.integrity !== a.integrity) problems.push(`npm publish --dry-run packs another tarball than npm pack (${published.integrity} against ${a.integrity})`);
+    if (a.integrity !== b.integrity)
+      problems.push(`npm pack under umask 077 and 022 gives two tarballs (${a.integrity} against ${b.integrity})`);
+    if (published.integrity !== a.integrity)
+      problems.push(
+        `npm publish --dry-run packs another tarball than npm pack (${published.integrity} against ${a.integrity})`,
+      );
     if (problems.length) {
       keep = true;
-      console.error(`release-check: not reproducible: ${problems.join('; ')}. The clones and tarballs are kept in ${tmp} to compare (\`tar -tvzf\` shows each file's mode).`);
+      console.error(
+        `release-check: not reproducible: ${problems.join('; ')}. The clones and tarballs are kept in ${tmp} to compare (\`tar -tvzf\` shows each file's mode).`,
+      );
       return 1;
     }
-    console.log('release-check: ok: both clones build the same pieces and pack the same tarball, which npm publish would send.');
+    console.log(
+      'release-check: ok: both clones build the same pieces and pack the same tarball, which npm publish would send.',
+    );
     return 0;
   } catch (error) {
     if (!(error instanceof Failed)) throw error;

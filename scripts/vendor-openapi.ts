@@ -11,7 +11,9 @@ const RESOURCES = ['actions', 'servers', 'ssh_keys', 'images', 'firewalls', 'ser
 
 type Json = Record<string, any>;
 const spec = JSON.parse(readFileSync(SOURCE, 'utf8')) as Json;
-const paths = Object.fromEntries(Object.entries(spec.paths as Json).filter(([path]) => RESOURCES.includes(path.split('/')[1])));
+const paths = Object.fromEntries(
+  Object.entries(spec.paths as Json).filter(([path]) => RESOURCES.includes(path.split('/')[1])),
+);
 
 // every component schema those paths reach, following $ref
 const schemas: Json = {};
@@ -19,7 +21,8 @@ const visit = (value: unknown): void => {
   if (Array.isArray(value)) return value.forEach(visit);
   if (!value || typeof value !== 'object') return;
   for (const [key, inner] of Object.entries(value)) {
-    const name = key === '$ref' && typeof inner === 'string' ? inner.match(/^#\/components\/schemas\/(.+)$/)?.[1] : undefined;
+    const name =
+      key === '$ref' && typeof inner === 'string' ? inner.match(/^#\/components\/schemas\/(.+)$/)?.[1] : undefined;
     if (name && !schemas[name]) {
       schemas[name] = spec.components.schemas[name];
       visit(schemas[name]);
@@ -30,7 +33,8 @@ visit(paths);
 
 const info = {
   ...spec.info,
-  'x-source': 'MaximilianKoestler/hcloud-openapi at commit 5134cbc (MIT licence), via ../shared/reference/hcloud-openapi.json; ' +
+  'x-source':
+    'MaximilianKoestler/hcloud-openapi at commit 5134cbc (MIT licence), via ../shared/reference/hcloud-openapi.json; ' +
     `only the paths under /${RESOURCES.join(', /')} and the schemas they use (scripts/vendor-openapi.ts)`,
 };
 writeFileSync(TARGET, JSON.stringify({ openapi: spec.openapi, info, paths, components: { schemas } }, null, 1) + '\n');

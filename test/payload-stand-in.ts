@@ -7,5 +7,12 @@ export const standInPayload: Payload = {
   files: { 'main.mjs': 'console.log("payload stand-in")\n' },
   // the readable source runs the same as the built one
   unpack: readFileSync('cloud-init/unpack.js', 'utf8').replace(/^\/\/.*\n/gm, ''),
-  pieces: { main: ['main.mjs'], image: [], pieces: [], 'host-key': [], 'daily-report': [], ...Object.fromEntries(Object.keys(steps).map((id) => [id, []])) },
+  pieces: {
+    main: ['main.mjs'],
+    image: [],
+    pieces: [],
+    'host-key': [],
+    'daily-report': [],
+    ...Object.fromEntries(Object.keys(steps).map((id) => [id, []])),
+  },
 };

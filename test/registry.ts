@@ -3,7 +3,20 @@
 // Packages go in through the real `npm publish`, as a release puts firstboot on npm, and come out as
 // any client fetches them: a server's payload by tarball URL (payload/lib/npm.ts).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +59,9 @@ export interface Registry {
 
 /** npm's environment without the npm_config_* a parent npm (`npm test`) or a test sets, such as a registry */
 function npmEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_config_/i.test(key) || /^npm_config_cache$/i.test(key)));
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^npm_config_/i.test(key) || /^npm_config_cache$/i.test(key)),
+  );
 }
 
 function npm(args: string[], cwd: string): Promise<string> {
@@ -106,7 +121,10 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     log: { type: 'file', path: log, format: 'pretty', level: 'http' },
   };
   const stderr = openSync(log, 'a');
-  const child = spawn(process.execPath, [SERVER, JSON.stringify(config)], { cwd: dir, stdio: ['pipe', 'pipe', stderr] });
+  const child = spawn(process.execPath, [SERVER, JSON.stringify(config)], {
+    cwd: dir,
+    stdio: ['pipe', 'pipe', stderr],
+  });
   closeSync(stderr);
   const exited = new Promise<void>((res) => child.on('exit', () => res()));
   const stopped = async () => {
@@ -142,16 +160,38 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     async publish(path) {
       const file = statSync(path).isFile();
       // --registry on the command line: npm lets it override a package's publishConfig (zx's names Google's registry)
-      const printed = lastJson(await npm(['publish', resolve(path), '--json', '--registry', url, '--userconfig', npmrc, ...(file ? ['--ignore-scripts'] : [])], dir));
+      const printed = lastJson(
+        await npm(
+          [
+            'publish',
+            resolve(path),
+            '--json',
+            '--registry',
+            url,
+            '--userconfig',
+            npmrc,
+            ...(file ? ['--ignore-scripts'] : []),
+          ],
+          dir,
+        ),
+      );
       // npm 11 prints one object; inside a workspace it is keyed by the package's name
-      const result = (('id' in (printed as object)) ? printed : Object.values(printed as object)[0]) as { name: string; version: string; integrity: string };
+      const result = ('id' in (printed as object) ? printed : Object.values(printed as object)[0]) as {
+        name: string;
+        version: string;
+        integrity: string;
+      };
       const pkg = { name: result.name, version: result.version };
       // as the payload asks: Verdaccio gzips a response again when the client accepts it, minutes for Claude Code's 190 MB
       const served = await fetch(tarballUrl(url, pkg), { headers: { 'accept-encoding': 'identity' } });
-      if (!served.ok) throw new Error(`${pkg.name}@${pkg.version}: published, but ${tarballUrl(url, pkg)} answers HTTP ${served.status}`);
+      if (!served.ok)
+        throw new Error(
+          `${pkg.name}@${pkg.version}: published, but ${tarballUrl(url, pkg)} answers HTTP ${served.status}`,
+        );
       const integrity = sri(Buffer.from(await served.arrayBuffer()));
       const sent = file ? sri(readFileSync(path)) : result.integrity;
-      if (integrity !== sent) throw new Error(`${pkg.name}@${pkg.version}: the registry serves ${integrity}, npm publish sent ${sent}`);
+      if (integrity !== sent)
+        throw new Error(`${pkg.name}@${pkg.version}: the registry serves ${integrity}, npm publish sent ${sent}`);
       return { ...pkg, integrity };
     },
     publishCheckout: () => registry.publish(CHECKOUT),
@@ -169,7 +209,11 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     const { token } = (await res.json()) as { token?: string };
     if (!res.ok || !token) throw new Error(`adding a user answered HTTP ${res.status}`);
     const host = `//127.0.0.1:${port}/`;
-    writeFileSync(npmrc, `registry=${url}\n${host}:_authToken=${token}\naudit=false\nfund=false\nupdate-notifier=false\n`, { mode: 0o600 });
+    writeFileSync(
+      npmrc,
+      `registry=${url}\n${host}:_authToken=${token}\naudit=false\nfund=false\nupdate-notifier=false\n`,
+      { mode: 0o600 },
+    );
   } catch (err) {
     await stopped();
     throw err;
@@ -210,7 +254,14 @@ export async function withRegistry<T>(options: RegistryOptions, fn: (registry: R
 /** `npm pack DIR` into `into` (default: a new temporary folder): the tarball's path. */
 export async function pack(dir: string, options: { scripts?: boolean; into?: string } = {}): Promise<string> {
   const out = options.into ?? mkdtempSync(join(tmpdir(), 'firstboot-pack-'));
-  const args = ['pack', resolve(dir), '--json', '--pack-destination', out, ...(options.scripts === false ? ['--ignore-scripts'] : [])];
+  const args = [
+    'pack',
+    resolve(dir),
+    '--json',
+    '--pack-destination',
+    out,
+    ...(options.scripts === false ? ['--ignore-scripts'] : []),
+  ];
   const [result] = lastJson(await npm(args, out)) as { filename: string }[];
   return join(out, result.filename);
 }
@@ -223,7 +274,8 @@ let packed: Promise<string> | undefined;
  * the test may be running. For tests that start many registries: `registry.publish(await packCheckout())`.
  */
 export function packCheckout(): Promise<string> {
-  if (!existsSync(join(CHECKOUT, 'dist/firstboot.js'))) return Promise.reject(new Error('dist/ is not built: npm run build first'));
+  if (!existsSync(join(CHECKOUT, 'dist/firstboot.js')))
+    return Promise.reject(new Error('dist/ is not built: npm run build first'));
   packed ??= pack(CHECKOUT, { scripts: false });
   return packed;
 }

@@ -8,16 +8,29 @@ export async function rejects(run: () => Promise<unknown>, pattern: RegExp): Pro
     assert.match((err as Error).message, pattern);
     return err as Error;
   }
-  throw new assert.Assertion({ message: `expected a rejection matching ${pattern}`, operator: 'rejects', expects: pattern, actual: 'resolved' });
+  throw new assert.Assertion({
+    message: `expected a rejection matching ${pattern}`,
+    operator: 'rejects',
+    expects: pattern,
+    actual: 'resolved',
+  });
 }
 
 /** The promise must fail with an error of this class; returns it for further checks. */
-export async function rejection<T extends Error>(promise: Promise<unknown>, type: new (...args: any[]) => T): Promise<T> {
+export async function rejection<T extends Error>(
+  promise: Promise<unknown>,
+  type: new (...args: any[]) => T,
+): Promise<T> {
   try {
     await promise;
   } catch (error) {
     assert.instance(error, type);
     return error as T;
   }
-  throw new assert.Assertion({ message: `expected a ${type.name}`, operator: 'rejection', expects: type.name, actual: 'resolved' });
+  throw new assert.Assertion({
+    message: `expected a ${type.name}`,
+    operator: 'rejection',
+    expects: type.name,
+    actual: 'resolved',
+  });
 }

@@ -24,7 +24,11 @@ const modes = (dir: string, under = ''): Record<string, string> =>
   );
 
 const files = (dir: string) =>
-  Object.fromEntries(Object.keys(modes(dir)).filter((name) => !name.endsWith('/')).map((name) => [name, readFileSync(join(dir, name))]));
+  Object.fromEntries(
+    Object.keys(modes(dir))
+      .filter((name) => !name.endsWith('/'))
+      .map((name) => [name, readFileSync(join(dir, name))]),
+  );
 
 /** a package folder as a clone and build under `umask` leave it: checked-out files with that umask's modes */
 async function checkout(umask: number): Promise<string> {
@@ -50,7 +54,11 @@ async function checkout(umask: number): Promise<string> {
 }
 
 const pack = (root: string) => {
-  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const [{ integrity, files }] = JSON.parse(out) as [{ integrity: string; files: { path: string; mode: number }[] }];
   return { integrity, modes: Object.fromEntries(files.map((file) => [file.path, file.mode.toString(8)])) };
 };
@@ -60,14 +68,18 @@ test('a checkout under umask 077 packs to the integrity and pieces digest of one
   const payload = [strict, usual].map((root) => join(root, 'dist/payload'));
   // the payload as buildPayload leaves it, before the whole package's modes are set
   assert.equal(modes(payload[0]), modes(payload[1]));
-  assert.ok(Object.values(modes(payload[0])).every((mode) => mode === '644' || mode === '755'), 'pieces are 0644, folders 0755');
+  assert.ok(
+    Object.values(modes(payload[0])).every((mode) => mode === '644' || mode === '755'),
+    'pieces are 0644, folders 0755',
+  );
   assert.is(piecesDigest(files(payload[0])), piecesDigest(files(payload[1])));
 
   for (const root of [strict, usual]) await normaliseModes(root);
   const [a, b] = [pack(strict), pack(usual)];
   assert.equal(a.modes, b.modes);
   assert.is(a.integrity, b.integrity);
-  for (const [name, mode] of Object.entries(a.modes)) assert.is(mode, name === 'dist/firstboot.js' ? '755' : '644', name);
+  for (const [name, mode] of Object.entries(a.modes))
+    assert.is(mode, name === 'dist/firstboot.js' ? '755' : '644', name);
   assert.ok('dist/payload/pieces.json' in a.modes && 'cloud-init/prepare' in a.modes && 'package.json' in a.modes);
 });
 

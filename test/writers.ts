@@ -3,7 +3,19 @@
 // link (relative, chained), a FIFO and a character device made by mknod. The tests run as root in CI.
 import * as assert from 'uvu/assert';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,7 +24,8 @@ export type Write = (path: string, content: string, mode: number) => Promise<voi
 const isRoot = process.getuid?.() === 0;
 
 /** Nothing but the expected names in the folder: no temporary file left behind. */
-const only = (dir: string, names: string[]) => assert.equal(readdirSync(dir).sort(), [...names].sort(), `what ${dir} holds`);
+const only = (dir: string, names: string[]) =>
+  assert.equal(readdirSync(dir).sort(), [...names].sort(), `what ${dir} holds`);
 
 export async function writerCases(write: Write): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'firstboot-write-'));

@@ -11,6 +11,15 @@ export const adminPackages: string[] = ['sudo', 'passwd'];
 
 export const admin: Capability<'admin'> = {
   id: 'admin',
-  plan: ({ config: { admin } }) => ({ id: 'admin', name: admin.name, shell: admin.shell, keys: admin.ssh_keys, ...(admin.password && { password: admin.password }) }),
-  packages: ({ config }) => [...adminPackages, ...[shellPackage(config.admin.shell)].filter((name): name is string => !!name)],
+  plan: ({ config: { admin } }) => ({
+    id: 'admin',
+    name: admin.name,
+    shell: admin.shell,
+    keys: admin.ssh_keys,
+    ...(admin.password && { password: admin.password }),
+  }),
+  packages: ({ config }) => [
+    ...adminPackages,
+    ...[shellPackage(config.admin.shell)].filter((name): name is string => !!name),
+  ],
 };

@@ -23,19 +23,35 @@ export const BANNER = 'Authorised access only: this private system is logged and
 export const ROOT_ONLY_COMPILERS = ['as', 'ld', 'cc', 'gcc', 'clang'];
 
 /** The user's own packages that bring a compiler for themselves (a package that builds as root, dkms, does not count). */
-export const toolchainPackage = (name: string): boolean => /^(build-essential|tcc|rustc|cargo|(binutils|gcc|g\+\+|cpp|clang|llvm|gfortran|golang)(-[a-z0-9.+-]+)?)$/.test(name);
+export const toolchainPackage = (name: string): boolean =>
+  /^(build-essential|tcc|rustc|cargo|(binutils|gcc|g\+\+|cpp|clang|llvm|gfortran|golang)(-[a-z0-9.+-]+)?)$/.test(name);
 
-export function baselinePlan({ admin, compilersRootOnly = false }: { admin: string; compilersRootOnly?: boolean }): BaselinePlan {
+export function baselinePlan({
+  admin,
+  compilersRootOnly = false,
+}: {
+  admin: string;
+  compilersRootOnly?: boolean;
+}): BaselinePlan {
   return {
     id: 'baseline',
     banner: BANNER,
     blockedModules: [
       // file systems nobody mounts on a cloud server (CIS 1.1.1.x; Lynis FILE-6430)
-      'cramfs', 'freevxfs', 'hfs', 'hfsplus', 'jffs2', 'udf',
+      'cramfs',
+      'freevxfs',
+      'hfs',
+      'hfsplus',
+      'jffs2',
+      'udf',
       // removable storage and FireWire: a cloud server has neither (CIS 1.1.1.x; Lynis STRG-1846/1848)
-      'usb-storage', 'firewire-core',
+      'usb-storage',
+      'firewire-core',
       // rarely used protocols with a history of remote kernel bugs (CIS 3.2.x; Lynis NETW-3200)
-      'dccp', 'sctp', 'rds', 'tipc',
+      'dccp',
+      'sctp',
+      'rds',
+      'tipc',
     ],
     loginDefs: [
       // new files readable by their group at most (CIS 5.4.2.x; Lynis AUTH-9328); with USERGROUPS_ENAB a
@@ -58,7 +74,11 @@ export function baselinePlan({ admin, compilersRootOnly = false }: { admin: stri
 
 export const baseline: Capability<'baseline'> = {
   id: 'baseline',
-  plan: ({ config }) => baselinePlan({ admin: config.admin.name, compilersRootOnly: !config.devtools.enabled && !config.packages.some(toolchainPackage) }),
+  plan: ({ config }) =>
+    baselinePlan({
+      admin: config.admin.name,
+      compilersRootOnly: !config.devtools.enabled && !config.packages.some(toolchainPackage),
+    }),
   // apparmor: the kernel's mandatory access control loads its profiles (CIS 1.3.1.1; Lynis MACF-6208;
   // Debian's kernel has it on, but minimal images lack the package that loads them); acct: process
   // accounting, which commands ran, by whom (Lynis ACCT-9622); debsums: checks installed files against

@@ -6,7 +6,11 @@ import type { Plan } from '../../contract/plan';
 import { DEVTOOLS_PINS } from '../../contract/devtools-pins';
 
 /** The Node.js each Hetzner image's distribution has (DESIGN.md), for what needs a newer one. */
-export const IMAGE_NODE: Record<string, string> = { 'debian-12': '18.20', 'ubuntu-24.04': '18.19', 'debian-13': '20.19' };
+export const IMAGE_NODE: Record<string, string> = {
+  'debian-12': '18.20',
+  'ubuntu-24.04': '18.19',
+  'debian-13': '20.19',
+};
 
 export const devtools: Capability<'devtools'> = {
   id: 'devtools',
@@ -21,7 +25,16 @@ export const devtools: Capability<'devtools'> = {
       ...(d.github_token && { github: d.github_token }),
     };
   },
-  packages: () => ['git', 'gh', 'sqlite3', 'postgresql-client', 'redis-tools', 'build-essential', 'nix-bin', 'nix-setup-systemd'],
+  packages: () => [
+    'git',
+    'gh',
+    'sqlite3',
+    'postgresql-client',
+    'redis-tools',
+    'build-essential',
+    'nix-bin',
+    'nix-setup-systemd',
+  ],
 };
 
 /** generate does not know the image: what the plan needs of the server's Node.js, said before it boots */
@@ -29,6 +42,8 @@ export function nodeNeeded(plan: Plan): string | undefined {
   const step = plan.steps.find((s) => s.id === 'devtools');
   const need = step?.id === 'devtools' && step.context7 && DEVTOOLS_PINS.context7.node;
   if (!need) return undefined;
-  const images = Object.entries(IMAGE_NODE).map(([image, node]) => `${image} has ${node}`).join(', ');
+  const images = Object.entries(IMAGE_NODE)
+    .map(([image, node]) => `${image} has ${node}`)
+    .join(', ');
   return `devtools.context7 needs Node.js ${need} or later on the server (${images}); on an older one the devtools step fails`;
 }

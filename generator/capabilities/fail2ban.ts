@@ -43,6 +43,7 @@ export function fail2banPlan({ sshPort, bantime, findtime, maxretry }: Fail2banO
 
 export const fail2ban: Capability<'fail2ban'> = {
   id: 'fail2ban',
-  plan: ({ config: { ssh, fail2ban } }) => (fail2ban.enabled ? fail2banPlan({ sshPort: ssh.port, ...fail2ban }) : undefined),
+  plan: ({ config: { ssh, fail2ban } }) =>
+    fail2ban.enabled ? fail2banPlan({ sshPort: ssh.port, ...fail2ban }) : undefined,
   packages: () => fail2banPackages,
 };

@@ -23,7 +23,9 @@ export function firewallPlan({ sshPort, mosh, allow, tailnetOnly }: FirewallOpti
     // 30 s (ufw's fixed rate), a brake on brute force before fail2ban has counted anything
     { action: 'limit', port: String(sshPort), proto: 'tcp', comment: 'firstboot ssh', ...tailnet },
     // mosh-server picks one UDP port per session from this range
-    ...(mosh ? [{ action: 'allow' as const, port: mosh.ports, proto: 'udp' as const, comment: 'firstboot mosh', ...tailnet }] : []),
+    ...(mosh
+      ? [{ action: 'allow' as const, port: mosh.ports, proto: 'udp' as const, comment: 'firstboot mosh', ...tailnet }]
+      : []),
     ...allow.map(({ port, proto }) => ({ action: 'allow' as const, port, proto, comment: 'firstboot allow' })),
   ];
   return { id: 'firewall', sshPort, rules };
@@ -32,7 +34,12 @@ export function firewallPlan({ sshPort, mosh, allow, tailnetOnly }: FirewallOpti
 export const firewall: Capability<'firewall'> = {
   id: 'firewall',
   plan: ({ config: { ssh, mosh, firewall, tailscale } }) =>
-    firewallPlan({ sshPort: ssh.port, mosh: mosh.enabled && { ports: mosh.ports }, allow: firewall.allow, tailnetOnly: tailscale.enabled && tailscale.ssh_via_tailnet_only }),
+    firewallPlan({
+      sshPort: ssh.port,
+      mosh: mosh.enabled && { ports: mosh.ports },
+      allow: firewall.allow,
+      tailnetOnly: tailscale.enabled && tailscale.ssh_via_tailnet_only,
+    }),
   // mosh is only a package and a port range: the firewall step opens the range
   packages: ({ config }) => [...firewallPackages, ...(config.mosh.enabled ? ['mosh'] : [])],
 };

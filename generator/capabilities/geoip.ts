@@ -11,11 +11,30 @@ export const geoip: Capability<'geoip'> = {
   plan: ({ config }) => {
     const { geoip: g, ssh, mosh } = config;
     if (!g.enabled) return undefined;
-    const ports = g.ports.length ? g.ports : [{ port: String(ssh.port), proto: 'tcp' as const }, ...(mosh.enabled ? [{ port: mosh.ports, proto: 'udp' as const }] : [])];
+    const ports = g.ports.length
+      ? g.ports
+      : [
+          { port: String(ssh.port), proto: 'tcp' as const },
+          ...(mosh.enabled ? [{ port: mosh.ports, proto: 'udp' as const }] : []),
+        ];
     // nftables writes a port range FROM-TO
     const of = (proto: 'tcp' | 'udp') => ports.filter((p) => p.proto === proto).map((p) => p.port.replace(':', '-'));
-    const own = g.data.package && g.data.integrity ? { name: g.data.package.replace(/@[^@]+$/, ''), version: g.data.package.replace(/^.+@/, ''), integrity: g.data.integrity } : undefined;
-    return { id: 'geoip', countries: [...new Set(g.countries)], tcp: of('tcp'), udp: of('udp'), allow: [...g.always_allow, ...TAILNET], data: own ?? geoipPin() };
+    const own =
+      g.data.package && g.data.integrity
+        ? {
+            name: g.data.package.replace(/@[^@]+$/, ''),
+            version: g.data.package.replace(/^.+@/, ''),
+            integrity: g.data.integrity,
+          }
+        : undefined;
+    return {
+      id: 'geoip',
+      countries: [...new Set(g.countries)],
+      tcp: of('tcp'),
+      udp: of('udp'),
+      allow: [...g.always_allow, ...TAILNET],
+      data: own ?? geoipPin(),
+    };
   },
   packages: () => ['nftables'],
 };

@@ -19,4 +19,22 @@ import { geoip } from './geoip';
 import { tailscale } from './tailscale';
 import { extras } from './packages';
 
-export const capabilities: Capability<any>[] = [metadata, hostname, timezone, admin, ssh, firewall, fail2ban, audit, sysctl, pam, baseline, upgrades, geoip, tailscale, report, devtools, extras];
+export const capabilities: Capability<any>[] = [
+  metadata,
+  hostname,
+  timezone,
+  admin,
+  ssh,
+  firewall,
+  fail2ban,
+  audit,
+  sysctl,
+  pam,
+  baseline,
+  upgrades,
+  geoip,
+  tailscale,
+  report,
+  devtools,
+  extras,
+];

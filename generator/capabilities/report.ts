@@ -10,7 +10,13 @@ export const report: Capability<'report'> = {
     const { report: r } = config;
     if (!r.enabled) return undefined;
     const open = firewall.plan({ config, secrets: false })!.rules.map((rule) => `${rule.port}/${rule.proto}`);
-    const smtp = { host: r.smtp.host!, port: r.smtp.port, tls: r.smtp.tls, ...(r.smtp.user && { user: r.smtp.user }), ...(r.smtp.password && { password: r.smtp.password }) };
+    const smtp = {
+      host: r.smtp.host!,
+      port: r.smtp.port,
+      tls: r.smtp.tls,
+      ...(r.smtp.user && { user: r.smtp.user }),
+      ...(r.smtp.password && { password: r.smtp.password }),
+    };
     return { id: 'report', to: r.to!, from: r.from ?? r.smtp.user!, time: r.time, smtp, open };
   },
   // the CA certificates msmtp checks the server against are not on minimal images

@@ -9,7 +9,15 @@ import { MIN_RSA_BITS } from '../config/ssh-key';
  * sshd answers from a network namespace (payload/lib/probe.ts) */
 export const sshPackages = ['openssh-server', 'iproute2'];
 
-export function sshPlan({ port, admin, forwarding = 'no' }: { port: number; admin: string; forwarding?: 'no' | 'local' }): SshPlan {
+export function sshPlan({
+  port,
+  admin,
+  forwarding = 'no',
+}: {
+  port: number;
+  admin: string;
+  forwarding?: 'no' | 'local';
+}): SshPlan {
   return {
     id: 'ssh',
     port,

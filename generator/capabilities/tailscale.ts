@@ -15,6 +15,13 @@ export const tailscale: Capability<'tailscale'> = {
       `--accept-dns=${t.accept_dns}`,
     ];
     const tailnetOnly = firewall.plan(input)?.rules.filter((rule) => rule.tailnet) ?? [];
-    return { id: 'tailscale', repository: t.repository.url, key: t.repository.key, authKey: t.auth_key, flags, tailnetOnly };
+    return {
+      id: 'tailscale',
+      repository: t.repository.url,
+      key: t.repository.key,
+      authKey: t.auth_key,
+      flags,
+      tailnetOnly,
+    };
   },
 };

@@ -28,7 +28,11 @@ export interface FormatOptions {
 
 const ANSI = { red: '\x1b[1;31m', blue: '\x1b[1;34m', bold: '\x1b[1m', reset: '\x1b[0m' };
 
-export function formatDiagnostics(diagnostics: readonly Diagnostic[], source: Source, { color }: FormatOptions): string {
+export function formatDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  source: Source,
+  { color }: FormatOptions,
+): string {
   const paint = (style: keyof typeof ANSI, text: string) => (color ? `${ANSI[style]}${text}${ANSI.reset}` : text);
   const lines = source.text.split(/\r?\n/);
   const secret = privateKeyLines(lines);
@@ -46,7 +50,9 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[], source: So
       const gutter = ' '.repeat(number.length + 2);
       const bar = paint('blue', '|');
       if (secret.has(span.line)) {
-        out.push(`${' '.repeat(number.length)} ${paint('blue', '-->')} ${source.name}:${span.line}:${span.column} (the line holds a private key: not shown)`);
+        out.push(
+          `${' '.repeat(number.length)} ${paint('blue', '-->')} ${source.name}:${span.line}:${span.column} (the line holds a private key: not shown)`,
+        );
         return out.join('\n');
       }
       const text = lines[span.line - 1] ?? '';

@@ -88,7 +88,9 @@ function withDoc(schema: JsonSchema, field: Field<unknown>): JsonSchema {
   return out;
 }
 
-export function string(opts: Common<string> & { pattern?: RegExp; expect?: string; maxLength?: number }): Field<string> {
+export function string(
+  opts: Common<string> & { pattern?: RegExp; expect?: string; maxLength?: number },
+): Field<string> {
   const expect = opts.expect ?? 'a string';
   return scalar<string>(
     'string',
@@ -120,9 +122,16 @@ export function integer(opts: Common<number> & { min: number; max: number }): Fi
 }
 
 export function boolean(opts: Common<boolean>): Field<boolean> {
-  return scalar<boolean>('boolean', opts, 'true or false', (v) => typeof v === 'boolean', () => undefined, {
-    type: 'boolean',
-  });
+  return scalar<boolean>(
+    'boolean',
+    opts,
+    'true or false',
+    (v) => typeof v === 'boolean',
+    () => undefined,
+    {
+      type: 'boolean',
+    },
+  );
 }
 
 export function oneOf<const V extends string>(values: readonly V[], opts: Common<V>): Field<V> {
@@ -139,7 +148,14 @@ export function oneOf<const V extends string>(values: readonly V[], opts: Common
 
 /** A single allowed value; used inside either(), e.g. `reboot: false`. */
 export function literal<const V extends string | number | boolean>(value: V, doc: string): Field<V> {
-  return scalar<V>('literal', { doc }, JSON.stringify(value), (v) => v === value, () => undefined, { const: value });
+  return scalar<V>(
+    'literal',
+    { doc },
+    JSON.stringify(value),
+    (v) => v === value,
+    () => undefined,
+    { const: value },
+  );
 }
 
 /** The first alternative whose JavaScript type matches takes the value. */
@@ -222,7 +238,8 @@ export function section<S extends Shape>(fields: S, opts: { doc: string }): Fiel
       }
       const out: Record<string, unknown> = {};
       for (const key of Object.keys(value)) {
-        if (!Object.hasOwn(fields, key)) ctx.issue([...path, key], msg.unknownKey(key, names, closest(key, names)), 'key');
+        if (!Object.hasOwn(fields, key))
+          ctx.issue([...path, key], msg.unknownKey(key, names, closest(key, names)), 'key');
       }
       for (const [key, f] of Object.entries(fields)) {
         const v = value[key];

@@ -33,7 +33,10 @@ export interface LoadResult {
 
 export async function loadConfig(options: LoadOptions = {}): Promise<LoadResult> {
   const { file } = options;
-  const source: Source = { name: file ?? (options.text !== undefined ? 'firstboot.yaml' : '(built-in defaults)'), text: '' };
+  const source: Source = {
+    name: file ?? (options.text !== undefined ? 'firstboot.yaml' : '(built-in defaults)'),
+    text: '',
+  };
   const diagnostics: Diagnostic[] = [];
   const done = (config: Config | undefined): LoadResult => ({
     config: diagnostics.length === 0 ? config : undefined,
@@ -53,7 +56,12 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadResult>
     const decoded = decodeUtf8(bytes);
     if ('problem' in decoded) {
       source.text = decoded.readable;
-      diagnostics.push({ severity: 'error', path: '$', message: msg.configNotUtf8(file, decoded.problem), span: decoded.span });
+      diagnostics.push({
+        severity: 'error',
+        path: '$',
+        message: msg.configNotUtf8(file, decoded.problem),
+        span: decoded.span,
+      });
       return done(undefined);
     }
     source.text = decoded.text;
@@ -90,11 +98,19 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadResult>
   }
   for (const [i, entry] of (options.sshKeys ?? []).entries()) {
     const asPath = !looksLikeKey(entry);
-    const got = asPath || !isPrivateKey(entry) ? await resolveKeys(entry, asPath, process.cwd(), home) : { problem: msg.optionPrivate };
+    const got =
+      asPath || !isPrivateKey(entry)
+        ? await resolveKeys(entry, asPath, process.cwd(), home)
+        : { problem: msg.optionPrivate };
     if ('problem' in got) {
       keyProblems++;
       // a path names itself; a value is named by its place, since it may be a secret pasted by mistake
-      diagnostics.push({ severity: 'error', path: '--ssh-key', message: got.problem, origin: asPath ? `--ssh-key ${entry}` : `--ssh-key value ${i + 1}` });
+      diagnostics.push({
+        severity: 'error',
+        path: '--ssh-key',
+        message: got.problem,
+        origin: asPath ? `--ssh-key ${entry}` : `--ssh-key value ${i + 1}`,
+      });
     } else keys.push(...got.keys);
   }
   const unique = [...new Map(keys.map((k) => [k.fingerprint, k.line])).values()];
@@ -109,7 +125,8 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadResult>
     const text = pathText(path);
     return !reported.some((r) => r === text || r.startsWith(`${text}.`) || r.startsWith(`${text}[`));
   };
-  for (const rule of rules) rule(config, { report: (path, message) => report(path, message), valid, image: options.image });
+  for (const rule of rules)
+    rule(config, { report: (path, message) => report(path, message), valid, image: options.image });
 
   return done(config);
 }
@@ -141,7 +158,13 @@ async function resolveKeys(
   try {
     text = await readFile(full, 'utf8');
   } catch (err) {
-    return { problem: msg.keyFileUnreadable(full === entry ? entry : `${entry} (${full})`, osReason(err), (err as NodeJS.ErrnoException).code === 'ENOENT') };
+    return {
+      problem: msg.keyFileUnreadable(
+        full === entry ? entry : `${entry} (${full})`,
+        osReason(err),
+        (err as NodeJS.ErrnoException).code === 'ENOENT',
+      ),
+    };
   }
   if (isPrivateKey(text)) return { problem: msg.keyFilePrivate(entry) };
   const lines = text.split(/\r?\n/).map((line, i) => ({ line: line.trim(), number: i + 1 }));
@@ -159,10 +182,15 @@ async function resolveKeys(
 /** Why a file could not be read, as a user would say it rather than Node's "ENOENT: ...". */
 export function osReason(err: unknown): string {
   switch ((err as NodeJS.ErrnoException).code) {
-    case 'ENOENT': return 'there is no such file';
-    case 'EACCES': case 'EPERM': return 'this user may not read it';
-    case 'EISDIR': return 'it is a folder, not a file';
-    default: return (err instanceof Error ? err.message : String(err)).replace(/, \w+ '.*'$/, '');
+    case 'ENOENT':
+      return 'there is no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'this user may not read it';
+    case 'EISDIR':
+      return 'it is a folder, not a file';
+    default:
+      return (err instanceof Error ? err.message : String(err)).replace(/, \w+ '.*'$/, '');
   }
 }
 
@@ -170,7 +198,7 @@ function spanFor(locate: (path: Path) => Located | undefined, path: Path, anchor
   // An option reported but absent from the file (a rule on defaults) points at its nearest ancestor.
   for (let n = path.length; n >= 0; n--) {
     const found = locate(path.slice(0, n));
-    if (found) return anchor === 'key' || n < path.length ? found.key ?? found.value : found.value;
+    if (found) return anchor === 'key' || n < path.length ? (found.key ?? found.value) : found.value;
   }
   return undefined;
 }

@@ -24,8 +24,10 @@ export const unknownKey = (key: string, allowed: readonly string[], suggestion: 
 
 // -- what each kind of value must look like ("must be ...")
 
-export const expectHostname = 'an RFC 1123 hostname: dot-separated labels of a-z, 0-9 and "-" (1 to 63 characters, no "-" at either end), 253 characters at most';
-export const hostnameLowercase = (given: string) => `hostnames are lowercase here: use ${JSON.stringify(given.toLowerCase())}`;
+export const expectHostname =
+  'an RFC 1123 hostname: dot-separated labels of a-z, 0-9 and "-" (1 to 63 characters, no "-" at either end), 253 characters at most';
+export const hostnameLowercase = (given: string) =>
+  `hostnames are lowercase here: use ${JSON.stringify(given.toLowerCase())}`;
 export const expectTimezone = 'an IANA time zone name such as Europe/Paris or Etc/UTC';
 export const unknownTimezone = (given: string) =>
   `unknown time zone ${JSON.stringify(given)}: use an IANA name such as Europe/Paris or Etc/UTC (timedatectl list-timezones shows them)`;
@@ -46,7 +48,8 @@ export const rangeOrder = (from: number, to: number) =>
 export const expectDuration = 'a duration: a whole number and a unit s, m, h, d or w, such as 10m or 1h';
 export const durationZero = (given: string) => `must be a duration longer than zero, got ${JSON.stringify(given)}`;
 export const expectTimeOfDay = 'a time "HH:MM" from 00:00 to 23:59 (quote it)';
-export const expectPackage = 'a Debian package name: a-z and 0-9 first, then a-z, 0-9, "+", "-" and ".", 2 characters at least';
+export const expectPackage =
+  'a Debian package name: a-z and 0-9 first, then a-z, 0-9, "+", "-" and ".", 2 characters at least';
 
 export const expectEmail = 'an email address such as ops@example.org';
 export const reportNeeds = (missing: string[]) => `the report needs ${missing.join(' and ')}: where it goes and how`;
@@ -64,11 +67,14 @@ export const geoipNeedsCountries = 'GeoIP blocking needs geoip.countries: the co
 export const expectTag = 'a Tailscale tag, "tag:NAME" (NAME: a letter, then letters, digits and "-")';
 export const expectFingerprint = 'an OpenPGP key fingerprint, 40 hex digits without spaces';
 export const expectUrl = 'an http:// or https:// URL without a trailing slash';
-export const tailscaleNeedsKey = 'Tailscale needs tailscale.auth_key: "secret:NAME", the auth key given at firstboot apply or create --wait';
+export const tailscaleNeedsKey =
+  'Tailscale needs tailscale.auth_key: "secret:NAME", the auth key given at firstboot apply or create --wait';
 export const tailnetNeedsTailscale = 'ssh_via_tailnet_only needs tailscale.enabled: true';
-export const tailnetNeedsConsole = 'ssh_via_tailnet_only needs admin.password: "secret:NAME", a way back in through the Hetzner console: with SSH on the tailnet only, an expired node key or a tailnet ACL that drops port 22 leaves the console as the only way in';
+export const tailnetNeedsConsole =
+  'ssh_via_tailnet_only needs admin.password: "secret:NAME", a way back in through the Hetzner console: with SSH on the tailnet only, an expired node key or a tailnet ACL that drops port 22 leaves the console as the only way in';
 export const context7NeedsClaude = 'Context7 is an MCP server for Claude Code: it needs devtools.claude: true';
-export const expectSecret = 'a secret\'s name, "secret:NAME" (NAME: a lowercase letter, then up to 31 of a-z, 0-9 and "_")';
+export const expectSecret =
+  'a secret\'s name, "secret:NAME" (NAME: a lowercase letter, then up to 31 of a-z, 0-9 and "_")';
 export const secretInConfig = (given: string) =>
   given.startsWith('secret:')
     ? mustBe(expectSecret, given)
@@ -91,9 +97,12 @@ export const sshKey = {
   truncated: 'the key data ends too early: the key was cut; copy the whole line of the .pub file again',
   typeMismatch: (declared: string, inner: string) =>
     `the line says ${declared} but the key data is ${JSON.stringify(inner)}: the line was edited or spliced from two keys`,
-  badLength: (what: string, got: number, want: string) => `the ${what} is ${got} bytes, ${want} expected: the key is damaged`,
-  curveMismatch: (type: string, curve: string) => `the ${type} key names curve ${JSON.stringify(curve)}: the key is damaged`,
-  rsaTooShort: (bits: number, min: number) => `rsa keys must have ${min} bits at least (sshd refuses shorter ones), this one has ${bits}: make a new key with ssh-keygen -t ed25519`,
+  badLength: (what: string, got: number, want: string) =>
+    `the ${what} is ${got} bytes, ${want} expected: the key is damaged`,
+  curveMismatch: (type: string, curve: string) =>
+    `the ${type} key names curve ${JSON.stringify(curve)}: the key is damaged`,
+  rsaTooShort: (bits: number, min: number) =>
+    `rsa keys must have ${min} bits at least (sshd refuses shorter ones), this one has ${bits}: make a new key with ssh-keygen -t ed25519`,
   trailing: 'the key data has bytes after the key: the line was spliced or damaged',
 };
 

@@ -45,17 +45,16 @@ const allowEntriesAreDistinct: Rule = (config, ctx) => {
     const clash = seen.find((s) => s.rule.proto === rule.proto && overlaps(s.rule, rule));
     if (clash) {
       const same = clash.rule.from === rule.from && clash.rule.to === rule.to;
-      ctx.report(path, same ? msg.duplicateAllow(pathText(clash.path)) : msg.overlapAllow(pathText(clash.path), clash.text));
+      ctx.report(
+        path,
+        same ? msg.duplicateAllow(pathText(clash.path)) : msg.overlapAllow(pathText(clash.path), clash.text),
+      );
     }
     seen.push({ rule, path, text });
   });
 };
 
-function eachAllow(
-  config: Config,
-  ctx: RuleCtx,
-  visit: (rule: AllowRule, path: Path, text: string) => void,
-) {
+function eachAllow(config: Config, ctx: RuleCtx, visit: (rule: AllowRule, path: Path, text: string) => void) {
   config.firewall.allow.forEach((entry, i) => {
     const path = ['firewall', 'allow', i];
     const range = entry && ctx.valid(path) ? parseRange(entry.port) : undefined;
@@ -69,25 +68,32 @@ const reportIsComplete: Rule = (config, ctx) => {
   if (report.smtp.password && !report.smtp.user) ctx.report(['report', 'smtp', 'password'], msg.passwordNeedsUser);
   if (!report.enabled || !ctx.valid(['report'])) return;
   const from = report.from ?? (report.smtp.user?.includes('@') ? report.smtp.user : undefined);
-  const missing = [!report.to && 'report.to', !from && 'report.from (or an address as smtp.user)', !report.smtp.host && 'report.smtp.host'].filter((m): m is string => !!m);
+  const missing = [
+    !report.to && 'report.to',
+    !from && 'report.from (or an address as smtp.user)',
+    !report.smtp.host && 'report.smtp.host',
+  ].filter((m): m is string => !!m);
   if (missing.length) ctx.report(['report', 'enabled'], msg.reportNeeds(missing));
 };
 
 /** Context7 is registered in Claude Code's settings: without Claude Code it would serve nothing. */
 const context7NeedsClaude: Rule = (config, ctx) => {
-  if (config.devtools.context7 && !config.devtools.claude) ctx.report(['devtools', 'context7'], msg.context7NeedsClaude);
+  if (config.devtools.context7 && !config.devtools.claude)
+    ctx.report(['devtools', 'context7'], msg.context7NeedsClaude);
 };
 
 /** Context7 runs on the distribution's Node.js: an image whose Node is older cannot run it. */
 const context7HasNode: Rule = (config, ctx) => {
   const node = ctx.image && IMAGE_NODE[ctx.image];
   const need = DEVTOOLS_PINS.context7.node;
-  if (config.devtools.enabled && config.devtools.context7 && node && !nodeAtLeast(node, need)) ctx.report(['devtools', 'context7'], msg.context7Node(need, ctx.image!, node));
+  if (config.devtools.enabled && config.devtools.context7 && node && !nodeAtLeast(node, need))
+    ctx.report(['devtools', 'context7'], msg.context7Node(need, ctx.image!, node));
 };
 
 /** GeoIP blocking with no country would let nobody in; data of your own needs its pin */
 const geoipIsComplete: Rule = (config, ctx) => {
-  if (config.geoip.enabled && config.geoip.countries.length === 0 && ctx.valid(['geoip', 'countries'])) ctx.report(['geoip', 'enabled'], msg.geoipNeedsCountries);
+  if (config.geoip.enabled && config.geoip.countries.length === 0 && ctx.valid(['geoip', 'countries']))
+    ctx.report(['geoip', 'enabled'], msg.geoipNeedsCountries);
   const { data } = config.geoip;
   if (!data.package !== !data.integrity) ctx.report(['geoip', 'data'], msg.dataNeedsBoth);
 };
@@ -95,9 +101,21 @@ const geoipIsComplete: Rule = (config, ctx) => {
 /** joining needs the auth key; the tailnet-only SSH needs the tailnet, and the console as a way back */
 const tailscaleIsComplete: Rule = (config, ctx) => {
   const t = config.tailscale;
-  if (t.enabled && !t.auth_key && ctx.valid(['tailscale', 'auth_key'])) ctx.report(['tailscale', 'enabled'], msg.tailscaleNeedsKey);
-  if (t.ssh_via_tailnet_only && !t.enabled) ctx.report(['tailscale', 'ssh_via_tailnet_only'], msg.tailnetNeedsTailscale);
-  else if (t.ssh_via_tailnet_only && !config.admin.password && ctx.valid(['admin', 'password'])) ctx.report(['tailscale', 'ssh_via_tailnet_only'], msg.tailnetNeedsConsole);
+  if (t.enabled && !t.auth_key && ctx.valid(['tailscale', 'auth_key']))
+    ctx.report(['tailscale', 'enabled'], msg.tailscaleNeedsKey);
+  if (t.ssh_via_tailnet_only && !t.enabled)
+    ctx.report(['tailscale', 'ssh_via_tailnet_only'], msg.tailnetNeedsTailscale);
+  else if (t.ssh_via_tailnet_only && !config.admin.password && ctx.valid(['admin', 'password']))
+    ctx.report(['tailscale', 'ssh_via_tailnet_only'], msg.tailnetNeedsConsole);
 };
 
-export const rules: readonly Rule[] = [allowDoesNotOpenSsh, allowDoesNotOverlapMosh, allowEntriesAreDistinct, reportIsComplete, context7NeedsClaude, context7HasNode, geoipIsComplete, tailscaleIsComplete];
+export const rules: readonly Rule[] = [
+  allowDoesNotOpenSsh,
+  allowDoesNotOverlapMosh,
+  allowEntriesAreDistinct,
+  reportIsComplete,
+  context7NeedsClaude,
+  context7HasNode,
+  geoipIsComplete,
+  tailscaleIsComplete,
+];

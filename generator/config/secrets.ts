@@ -9,11 +9,15 @@ export interface SecretUse {
   option: string;
 }
 
-const secretOptions = leaves(schema).filter((leaf) => leaf.field.secret).map((leaf) => leaf.name);
+const secretOptions = leaves(schema)
+  .filter((leaf) => leaf.field.secret)
+  .map((leaf) => leaf.name);
 
 export function secretsOf(config: Config): SecretUse[] {
   return secretOptions.flatMap((option) => {
-    const name = option.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], config);
+    const name = option
+      .split('.')
+      .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], config);
     return typeof name === 'string' ? [{ name, option }] : [];
   });
 }

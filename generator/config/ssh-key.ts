@@ -43,7 +43,8 @@ export function isPrivateKey(text: string): boolean {
 }
 
 // a PEM or OpenSSH private key block, whole or cut off; as written, or JSON-quoted (its line breaks "\\n")
-const PRIVATE_BLOCK = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)|PuTTY-User-Key-File-[\s\S]*/g;
+const PRIVATE_BLOCK =
+  /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)|PuTTY-User-Key-File-[\s\S]*/g;
 
 /** The text with every private key in it replaced by a note: what a diagnostic may print. */
 export function hidePrivateKeys(text: string): string {
@@ -121,7 +122,8 @@ function checkBlob(type: KeyType, blob: Buffer): string | { bits: number } {
     const name = curve.toString('latin1');
     if (!type.includes(`-${name}`)) return msg.curveMismatch(type, name);
     const want = EC_POINT_BYTES[name];
-    if (point.length !== want || point[0] !== 0x04) return msg.badLength('curve point', point.length, `${want}, uncompressed,`);
+    if (point.length !== want || point[0] !== 0x04)
+      return msg.badLength('curve point', point.length, `${want}, uncompressed,`);
     bits = Number(name.slice('nistp'.length));
   }
   if (type.startsWith('sk-') && next() === undefined) return msg.truncated; // the FIDO application string

@@ -128,7 +128,10 @@ function span(text: string, starts: number[], node: Node): Span {
   const lineEnd = line + 1 < starts.length ? starts[line + 1] - 1 : text.length;
   if (end > lineEnd) {
     // A block collection or a multi-line scalar: underline its first line, without a comment.
-    const first = text.slice(start, lineEnd).replace(/\s+#.*$/, '').trimEnd();
+    const first = text
+      .slice(start, lineEnd)
+      .replace(/\s+#.*$/, '')
+      .trimEnd();
     end = start + first.length;
   }
   return { line: line + 1, column: start - starts[line] + 1, length: Math.max(1, end - start) };

@@ -9,10 +9,14 @@ const NETWORK_TRIES = 3;
 const APT = [
   '-y',
   '-q',
-  '-o', `DPkg::Lock::Timeout=${LOCK_WAIT_SECONDS}`,
-  '-o', 'Acquire::Retries=3',
-  '-o', 'Dpkg::Options::=--force-confdef',
-  '-o', 'Dpkg::Options::=--force-confold',
+  '-o',
+  `DPkg::Lock::Timeout=${LOCK_WAIT_SECONDS}`,
+  '-o',
+  'Acquire::Retries=3',
+  '-o',
+  'Dpkg::Options::=--force-confdef',
+  '-o',
+  'Dpkg::Options::=--force-confold',
 ];
 
 /**
@@ -23,8 +27,10 @@ const APT = [
  */
 const ENV = ['DEBIAN_FRONTEND=noninteractive', 'NEEDRESTART_SUSPEND=1', 'APT_LISTCHANGES_FRONTEND=none'];
 
-const lockBusy = (out: Output) => /Could not get lock|Unable to acquire the dpkg frontend lock|dpkg status database is locked/i.test(out.stderr);
-const networkError = (out: Output) => /Temporary failure|Could not resolve|Failed to fetch|Connection timed out|Unable to connect/i.test(out.stderr);
+const lockBusy = (out: Output) =>
+  /Could not get lock|Unable to acquire the dpkg frontend lock|dpkg status database is locked/i.test(out.stderr);
+const networkError = (out: Output) =>
+  /Temporary failure|Could not resolve|Failed to fetch|Connection timed out|Unable to connect/i.test(out.stderr);
 
 const wait = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 
@@ -51,7 +57,10 @@ export async function missingPackages($: Shell, packages: string[]): Promise<str
   if (packages.length === 0) return [];
   const out = await $({ nothrow: true })`dpkg-query -W -f=${'${Package} ${db:Status-Abbrev}\n'} ${packages}`;
   const installed = new Set(
-    out.stdout.split('\n').filter((line) => / ii\s*$/.test(line)).map((line) => line.split(' ')[0].split(':')[0]),
+    out.stdout
+      .split('\n')
+      .filter((line) => / ii\s*$/.test(line))
+      .map((line) => line.split(' ')[0].split(':')[0]),
   );
   return packages.filter((name) => !installed.has(name));
 }
@@ -61,7 +70,9 @@ export async function missingPackages($: Shell, packages: string[]): Promise<str
  * that fails its signature check then changes nothing.
  */
 export async function updateLists($: Shell, log: Log, list?: string, sleep = wait): Promise<void> {
-  const only = list ? ['-o', `Dir::Etc::SourceList=${list}`, '-o', 'Dir::Etc::SourceParts=-', '-o', 'APT::Get::List-Cleanup=0'] : [];
+  const only = list
+    ? ['-o', `Dir::Etc::SourceList=${list}`, '-o', 'Dir::Etc::SourceParts=-', '-o', 'APT::Get::List-Cleanup=0']
+    : [];
   // no translated descriptions: nothing here reads them
   const args = [...APT, '-o', 'Acquire::Languages=none', ...only, 'update'];
   await retrying(log, () => $({ nothrow: true })`apt-get ${args}`, `apt-get update${list ? ` (${list})` : ''}`, sleep);
@@ -76,11 +87,15 @@ export async function install($: Shell, log: Log, packages: string[], sleep = wa
   // A power cut during an earlier run can leave dpkg half-done, and apt refuses to work until this runs.
   // A package cut mid-unpack makes it fail (what depends on it cannot be configured): apt's install
   // reinstalls that package, and its error is the one that counts.
-  await retrying(log, () => q`env ${ENV} dpkg --force-confdef --force-confold --configure -a`, 'dpkg --configure -a', sleep).catch(
-    (err: Error) => log.warn(`${err.message}; apt-get install repairs what it can`),
-  );
+  await retrying(
+    log,
+    () => q`env ${ENV} dpkg --force-confdef --force-confold --configure -a`,
+    'dpkg --configure -a',
+    sleep,
+  ).catch((err: Error) => log.warn(`${err.message}; apt-get install repairs what it can`));
   const installing = `apt-get install ${packages.join(' ')}`;
-  const run = () => retrying(log, () => q`env ${ENV} apt-get ${APT} install --no-install-recommends ${packages}`, installing, sleep);
+  const run = () =>
+    retrying(log, () => q`env ${ENV} apt-get ${APT} install --no-install-recommends ${packages}`, installing, sleep);
   await updateLists($, log, list, sleep);
   try {
     await run();
@@ -103,7 +118,13 @@ export async function aptReleases($: Shell): Promise<Map<string, string>[]> {
   const lines = (await $`apt-cache policy`).stdout.split('\n');
   return lines.flatMap((line) => {
     const fields = /^\s+release (.+)$/.exec(line)?.[1];
-    return fields ? [new Map(fields.split(',').map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] as [string, string]))] : [];
+    return fields
+      ? [
+          new Map(
+            fields.split(',').map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] as [string, string]),
+          ),
+        ]
+      : [];
   });
 }
 

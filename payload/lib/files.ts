@@ -61,7 +61,11 @@ export async function modeDrift(fs: Fs, rules: ModeRule[]): Promise<{ path: stri
   const drift = [];
   for (const { paths, mask } of rules) {
     for (const { path, mode } of await openToOthers(fs, paths, mask)) {
-      drift.push({ path, mode: mode & ~mask, problem: `${path} has mode ${mode.toString(8)}, wants ${(0o777 & ~mask).toString(8)} or stricter` });
+      drift.push({
+        path,
+        mode: mode & ~mask,
+        problem: `${path} has mode ${mode.toString(8)}, wants ${(0o777 & ~mask).toString(8)} or stricter`,
+      });
     }
   }
   return drift;
@@ -74,16 +78,23 @@ export const header = (what: string) => `# Written by firstboot: ${what}. Change
  * A "key value" or "key = value" file (login.defs, pwquality.conf) with each key of `settings` set once,
  * where it was (or at the end); comments and other keys left alone.
  */
-export function withSettings(text: string, settings: [string, string][], line: (key: string, value: string) => string): string {
+export function withSettings(
+  text: string,
+  settings: [string, string][],
+  line: (key: string, value: string) => string,
+): string {
   const wanted = new Map(settings);
   const done = new Set<string>();
-  const lines = text.replace(/\n$/, '').split('\n').flatMap((current) => {
-    const key = /^\s*([A-Za-z_]+)(?=[\s=])/.exec(current)?.[1];
-    if (!key || !wanted.has(key)) return [current];
-    if (done.has(key)) return [];
-    done.add(key);
-    return [line(key, wanted.get(key)!)];
-  });
+  const lines = text
+    .replace(/\n$/, '')
+    .split('\n')
+    .flatMap((current) => {
+      const key = /^\s*([A-Za-z_]+)(?=[\s=])/.exec(current)?.[1];
+      if (!key || !wanted.has(key)) return [current];
+      if (done.has(key)) return [];
+      done.add(key);
+      return [line(key, wanted.get(key)!)];
+    });
   for (const [key, value] of settings) if (!done.has(key)) lines.push(line(key, value));
   return lines.join('\n') + '\n';
 }

@@ -22,16 +22,22 @@ export async function fetchTree(tree: NpmTree, options: FetchOptions): Promise<v
   const entries = [];
   for (const id of tree.packages) {
     const { path, name, version } = treeId(id);
-    if (!path.split('/node_modules/').every((n) => NAME.test(n)) || !VERSION.test(version)) throw new Error(`${id}: not a valid package path and version`);
+    if (!path.split('/node_modules/').every((n) => NAME.test(n)) || !VERSION.test(version))
+      throw new Error(`${id}: not a valid package path and version`);
     const part = join(downloads, `${path.replaceAll('/', '+')}@${version}.tgz.part`);
-    await download(tarballUrl(options.registry, { name, version }), part, { ...options, log: (line) => options.log(`${id}: ${line}`) });
+    await download(tarballUrl(options.registry, { name, version }), part, {
+      ...options,
+      log: (line) => options.log(`${id}: ${line}`),
+    });
     const tgz = await readFile(part);
     entries.push({ id, integrity: sri(tgz) });
     tarballs.set(path, tgz);
   }
   if (treeDigest(entries) !== tree.digest) {
     await rm(downloads, { recursive: true, force: true });
-    throw new Error(`the ${tree.packages.length} packages downloaded are not the pinned tree (its digest differs): a registry or mirror served something else`);
+    throw new Error(
+      `the ${tree.packages.length} packages downloaded are not the pinned tree (its digest differs): a registry or mirror served something else`,
+    );
   }
   const modules = join(options.root, 'node_modules');
   const fresh = join(options.root, '.node_modules.new');

@@ -7,7 +7,6 @@ import type { NpmPackage } from '../../contract/plan';
 import { createHash } from 'node:crypto';
 import { readTar } from './tar';
 
-
 export interface FetchOptions {
   /** registry base URL, e.g. 'https://registry.npmjs.org/' (with or without trailing slash, may contain a path like http://host:8080/npm/) */
   registry: string;
@@ -88,8 +87,17 @@ async function fetchPackage(pkg: NpmPackage, options: FetchOptions): Promise<voi
  * error, too many bytes, a full disk) removes the part file; retries that ran out keep it, at most
  * maxBytes, for the next run to resume.
  */
-export async function download(url: string, part: string, options: Pick<FetchOptions, 'log' | 'retryForMs' | 'stallMs' | 'sleep' | 'maxBytes'>): Promise<void> {
-  const { retryForMs = 600_000, stallMs = 60_000, maxBytes = TARBALL_MAX_BYTES, sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) } = options;
+export async function download(
+  url: string,
+  part: string,
+  options: Pick<FetchOptions, 'log' | 'retryForMs' | 'stallMs' | 'sleep' | 'maxBytes'>,
+): Promise<void> {
+  const {
+    retryForMs = 600_000,
+    stallMs = 60_000,
+    maxBytes = TARBALL_MAX_BYTES,
+    sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  } = options;
   // time spent: attempts by the clock plus the sleeps, so an injected sleep moves it too
   let spent = 0;
   for (let delay = 1000; ; delay = Math.min(2 * delay, 30_000)) {
@@ -107,15 +115,22 @@ export async function download(url: string, part: string, options: Pick<FetchOpt
   }
 }
 
-const duration = (ms: number) => (ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}` : `${ms / 1000} s`);
+const duration = (ms: number) =>
+  ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}` : `${ms / 1000} s`;
 
 // 404: a mirror may not have synced yet
 const retryable = (status: number) => status === 404 || status === 408 || status === 429 || status >= 500;
 
 /** One try at completing the part file: resolves when it is whole, or to why it is worth another try. */
 async function attempt(url: string, part: string, stallMs: number, maxBytes: number): Promise<string | undefined> {
-  const have = await stat(part).then((s) => s.size, () => 0);
-  const headers: Record<string, string> = { 'accept-encoding': 'identity', ...(have > 0 && { range: `bytes=${have}-` }) };
+  const have = await stat(part).then(
+    (s) => s.size,
+    () => 0,
+  );
+  const headers: Record<string, string> = {
+    'accept-encoding': 'identity',
+    ...(have > 0 && { range: `bytes=${have}-` }),
+  };
   const abort = new AbortController();
   const watchdog = setTimeout(() => abort.abort(), stallMs);
   try {
@@ -134,7 +149,8 @@ async function attempt(url: string, part: string, stallMs: number, maxBytes: num
     try {
       for await (const chunk of res.body ?? []) {
         watchdog.refresh();
-        if (kept + received + chunk.length > maxBytes) throw new Error(`${url} sends more than ${maxBytes} bytes, more than any pinned file may have`);
+        if (kept + received + chunk.length > maxBytes)
+          throw new Error(`${url} sends more than ${maxBytes} bytes, more than any pinned file may have`);
         await file.write(chunk);
         received += chunk.length;
       }

@@ -27,7 +27,8 @@ function* packets(data: Uint8Array): Generator<Packet> {
       const o = at(i + 1);
       if (o < 192) [length, header] = [o, 2];
       else if (o < 224) [length, header] = [((o - 192) << 8) + at(i + 2) + 192, 3];
-      else if (o === 255) [length, header] = [((at(i + 2) << 24) >>> 0) + (at(i + 3) << 16) + (at(i + 4) << 8) + at(i + 5), 6];
+      else if (o === 255)
+        [length, header] = [((at(i + 2) << 24) >>> 0) + (at(i + 3) << 16) + (at(i + 4) << 8) + at(i + 5), 6];
       else throw new Error('a key file has no partial-length packets');
     } else {
       tag = (first >> 2) & 0x0f;
@@ -45,9 +46,15 @@ function* packets(data: Uint8Array): Generator<Packet> {
 
 function fingerprint(body: Uint8Array): string {
   const v6 = body[0] === 6;
-  const prefix = v6 ? [0x9b, body.length >>> 24, (body.length >> 16) & 0xff, (body.length >> 8) & 0xff, body.length & 0xff] : [0x99, body.length >> 8, body.length & 0xff];
+  const prefix = v6
+    ? [0x9b, body.length >>> 24, (body.length >> 16) & 0xff, (body.length >> 8) & 0xff, body.length & 0xff]
+    : [0x99, body.length >> 8, body.length & 0xff];
   if (body[0] !== 4 && !v6) throw new Error(`a version ${body[0]} key: only v4 and v6 keys are known`);
-  return createHash(v6 ? 'sha256' : 'sha1').update(Uint8Array.from(prefix)).update(body).digest('hex').toUpperCase();
+  return createHash(v6 ? 'sha256' : 'sha1')
+    .update(Uint8Array.from(prefix))
+    .update(body)
+    .digest('hex')
+    .toUpperCase();
 }
 
 /** The fingerprint of each primary key in the file (uppercase hex); throws on what is not a key file. */

@@ -17,19 +17,25 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What sshd announced in an ssh-keyscan answer ("" when it did not say), or undefined without one. */
 async function keyscan($: Shell, port: number, host: string, netns: string[] = []): Promise<string | undefined> {
-  const scan = await $({ nothrow: true })`${[...netns, 'ssh-keyscan', '-T', '5', '-p', String(port), '-t', 'ed25519', host]}`;
+  const scan = await $({
+    nothrow: true,
+  })`${[...netns, 'ssh-keyscan', '-T', '5', '-p', String(port), '-t', 'ed25519', host]}`;
   // ssh-keyscan comments each answer on stderr: "# HOST:PORT SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"
-  return scan.stdout.includes('ssh-ed25519') ? /^# \S+ (SSH-.*)$/m.exec(scan.stderr)?.[1].trim() ?? '' : undefined;
+  return scan.stdout.includes('ssh-ed25519') ? (/^# \S+ (SSH-.*)$/m.exec(scan.stderr)?.[1].trim() ?? '') : undefined;
 }
 
 /** The node's IPv4 address on the tailnet interface, if it has one */
 export async function tailnetAddress($: Shell): Promise<string | undefined> {
-  return /\binet (\d+\.\d+\.\d+\.\d+)\//.exec((await $({ nothrow: true })`ip -4 -o address show dev tailscale0`).stdout)?.[1];
+  return /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(
+    (await $({ nothrow: true })`ip -4 -o address show dev tailscale0`).stdout,
+  )?.[1];
 }
 
 /** Every address (IPv4 and IPv6) of the node on the tailnet interface */
 async function tailnetAddresses($: Shell): Promise<string[]> {
-  return [...(await $({ nothrow: true })`ip -o address show dev tailscale0`).stdout.matchAll(/\binet6? ([0-9a-f.:]+)\//g)].map((m) => m[1]);
+  return [
+    ...(await $({ nothrow: true })`ip -o address show dev tailscale0`).stdout.matchAll(/\binet6? ([0-9a-f.:]+)\//g),
+  ].map((m) => m[1]);
 }
 
 /**
@@ -44,7 +50,12 @@ export async function tailnetLoginProven($: Shell, fs: Fs): Promise<boolean> {
 }
 
 /** Tries a key exchange with sshd on the node's tailnet address until one succeeds (see sshAnswersFromOutside). */
-export async function sshAnswersOnTailnet($: Shell, port: number, tries: number, pauseMs: number): Promise<string | undefined> {
+export async function sshAnswersOnTailnet(
+  $: Shell,
+  port: number,
+  tries: number,
+  pauseMs: number,
+): Promise<string | undefined> {
   for (let i = 0; i < tries; i++) {
     const address = await tailnetAddress($);
     const banner = address === undefined ? undefined : await keyscan($, port, address);
@@ -59,7 +70,12 @@ export async function sshAnswersOnTailnet($: Shell, port: number, tries: number,
  * announced itself as ("SSH-2.0-OpenSSH_9.2p1", "" when ssh-keyscan did not say), or undefined when it
  * never answered.
  */
-export async function sshAnswersFromOutside($: Shell, port: number, tries: number, pauseMs: number): Promise<string | undefined> {
+export async function sshAnswersFromOutside(
+  $: Shell,
+  port: number,
+  tries: number,
+  pauseMs: number,
+): Promise<string | undefined> {
   const remove = () => $({ nothrow: true })`ip netns delete ${NS}`; // the veth pair goes with it
   await remove(); // a run cut short may have left one
   try {

@@ -11,7 +11,13 @@ export interface TarEntry {
   data: Buffer;
 }
 
-const REFUSED: Record<string, string> = { '1': 'hard link', '2': 'symlink', '3': 'character device', '4': 'block device', '6': 'fifo' };
+const REFUSED: Record<string, string> = {
+  '1': 'hard link',
+  '2': 'symlink',
+  '3': 'character device',
+  '4': 'block device',
+  '6': 'fifo',
+};
 
 /** a NUL-terminated string field */
 function text(block: Buffer, start: number, length: number): string {
@@ -78,9 +84,15 @@ export function readTar(tgz: Buffer): TarEntry[] {
     const prefix = header.toString('latin1', 257, 263) === 'ustar\0' ? text(header, 345, 155) : '';
     const name = nextName ?? (prefix ? `${prefix}/` : '') + text(header, 0, 100);
     nextName = undefined;
-    if (type !== '0' && type !== '\0' && type !== '5') throw new Error(`unsafe tarball entry ${name} (${REFUSED[type] ?? `type '${type}'`})`);
+    if (type !== '0' && type !== '\0' && type !== '5')
+      throw new Error(`unsafe tarball entry ${name} (${REFUSED[type] ?? `type '${type}'`})`);
     const path = strip(name);
     if (!path) continue;
-    entries.push({ path, type: type === '5' ? 'dir' : 'file', executable: (octal(header, 100, 8) & 0o111) !== 0, data });
+    entries.push({
+      path,
+      type: type === '5' ? 'dir' : 'file',
+      executable: (octal(header, 100, 8) & 0o111) !== 0,
+      data,
+    });
   }
 }

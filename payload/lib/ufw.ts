@@ -6,7 +6,8 @@ import type { Shell } from './shell';
 /** `ufw show added` lines in ufw's short syntax ("ufw limit 22/tcp comment 'firstboot ssh'"), or for one
  * interface as the tailscale step adds them ("ufw allow in on tailscale0 to any port 22 proto tcp"); any
  * other rule (addresses, app profiles) is an admin's, which firstboot never reads or touches. */
-const ADDED = /^ufw (allow|limit|deny|reject) (?:(\d+(?::\d+)?)\/(tcp|udp)|in on (\S+) to any port (\d+(?::\d+)?) proto (tcp|udp))(?: comment '(.*)')?$/;
+const ADDED =
+  /^ufw (allow|limit|deny|reject) (?:(\d+(?::\d+)?)\/(tcp|udp)|in on (\S+) to any port (\d+(?::\d+)?) proto (tcp|udp))(?: comment '(.*)')?$/;
 
 /** the interface Tailscale's traffic arrives on */
 export const TAILNET_INTERFACE = 'tailscale0';
@@ -28,7 +29,9 @@ export async function addedRules($: Shell): Promise<UfwRule[]> {
     const match = ADDED.exec(line.trim());
     if (!match) return [];
     const [, action, port, proto, iface, ifacePort, ifaceProto, comment] = match;
-    return [{ action, port: port ?? ifacePort, proto: proto ?? ifaceProto, iface: iface ?? '', comment: comment ?? '' }];
+    return [
+      { action, port: port ?? ifacePort, proto: proto ?? ifaceProto, iface: iface ?? '', comment: comment ?? '' },
+    ];
   });
 }
 
@@ -43,7 +46,8 @@ export function covers(port: string, wanted: number): boolean {
 }
 
 /** firstboot's rules on the tailnet interface, which the tailscale step adds once SSH answers there */
-export const tailnetRules = (rules: UfwRule[]) => rules.filter((r) => r.iface === TAILNET_INTERFACE && r.comment.startsWith('firstboot tailnet'));
+export const tailnetRules = (rules: UfwRule[]) =>
+  rules.filter((r) => r.iface === TAILNET_INTERFACE && r.comment.startsWith('firstboot tailnet'));
 
 /** Whether a rule lets clients reach this TCP port (allow, or limit's rate-limited allow), publicly or on the tailnet. */
 export function allowsTcp(rules: UfwRule[], port: number): boolean {

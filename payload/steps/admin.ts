@@ -43,7 +43,8 @@ const passwordField = async (fs: Fs, name: string) => (await entry(fs, '/etc/sha
 /** no password can log in: "!" (locked) or "*" in front of whatever the field held */
 const noPasswordLogin = (field: string | undefined) => field !== undefined && /^[!*]/.test(field);
 
-const describePassword = (field: string) => (field === '' ? 'empty' : field.startsWith('!') ? 'locked with "!" (sshd refuses its keys without PAM)' : 'set');
+const describePassword = (field: string) =>
+  field === '' ? 'empty' : field.startsWith('!') ? 'locked with "!" (sshd refuses its keys without PAM)' : 'set';
 
 // sudo skips files in sudoers.d whose names contain a dot; verify's `sudo -l` would catch such a name
 const sudoersFile = (name: string): FileSpec => ({
@@ -73,7 +74,20 @@ async function sshDirDrift(fs: Fs, acct: Account): Promise<string[]> {
 }
 
 /** what the shells run at login or start (other files in the home, such as sudo's marker, do not count) */
-const START_FILES = ['.profile', '.bashrc', '.bash_profile', '.bash_login', '.bash_logout', '.zshrc', '.zshenv', '.zprofile', '.zlogin', '.zlogout', '.cshrc', '.login'];
+const START_FILES = [
+  '.profile',
+  '.bashrc',
+  '.bash_profile',
+  '.bash_login',
+  '.bash_logout',
+  '.zshrc',
+  '.zshenv',
+  '.zprofile',
+  '.zlogin',
+  '.zlogout',
+  '.cshrc',
+  '.login',
+];
 
 /**
  * No one else reads the admin's home, and the group never writes to it: Debian 12's useradd makes it
@@ -83,7 +97,12 @@ const START_FILES = ['.profile', '.bashrc', '.bash_profile', '.bash_login', '.ba
  * 0740 at most). sudo's rules are for root to read (sudo is setuid): Debian ships sudoers.d 0755.
  */
 const modeRules = (acct: Account | undefined): ModeRule[] => [
-  ...(acct ? [{ paths: [acct.home], mask: 0o027 }, { paths: START_FILES.map((name) => `${acct.home}/${name}`), mask: 0o037 }] : []),
+  ...(acct
+    ? [
+        { paths: [acct.home], mask: 0o027 },
+        { paths: START_FILES.map((name) => `${acct.home}/${name}`), mask: 0o037 },
+      ]
+    : []),
   { paths: ['/etc/sudoers.d'], mask: 0o027 },
 ];
 
@@ -102,7 +121,8 @@ async function passwordMatches($: Shell, hash: string, password: string): Promis
  */
 async function consolePassword(ctx: Ctx<AdminPlan>): Promise<{ value?: string; problem?: string }> {
   const value = ctx.params.password ? await ctx.secret(ctx.params.password) : undefined;
-  const problem = value === undefined ? undefined : secretProblem({ name: ctx.params.password!, option: 'admin.password' }, value);
+  const problem =
+    value === undefined ? undefined : secretProblem({ name: ctx.params.password!, option: 'admin.password' }, value);
   return problem ? { problem: `${problem}; not set` } : { value };
 }
 
@@ -110,7 +130,8 @@ async function consolePassword(ctx: Ctx<AdminPlan>): Promise<{ value?: string; p
 async function passwordDrift(ctx: Ctx<AdminPlan>): Promise<string[]> {
   const { name, password } = ctx.params;
   const field = (await passwordField(ctx.fs, name)) ?? '';
-  if (!password) return field === NO_PASSWORD ? [] : [`${name}'s password is ${describePassword(field)}, wants none ("*")`];
+  if (!password)
+    return field === NO_PASSWORD ? [] : [`${name}'s password is ${describePassword(field)}, wants none ("*")`];
   const { value } = await consolePassword(ctx);
   if (value === undefined || (/^\$/.test(field) && (await passwordMatches(ctx.$, field, value)))) return [];
   return [`${name}'s console password is not the one in secret ${password}`];
@@ -119,7 +140,12 @@ async function passwordDrift(ctx: Ctx<AdminPlan>): Promise<string[]> {
 async function accountDrift(ctx: Ctx<AdminPlan>, acct: Account): Promise<string[]> {
   const { name, shell, keys } = ctx.params;
   const drift = acct.shell === shell ? [] : [`${name}'s shell is ${acct.shell}, wants ${shell}`];
-  return [...drift, ...(await passwordDrift(ctx)), ...(await sshDirDrift(ctx.fs, acct)), ...(await fileDrift(ctx.fs, keysFile(acct, keys)))];
+  return [
+    ...drift,
+    ...(await passwordDrift(ctx)),
+    ...(await sshDirDrift(ctx.fs, acct)),
+    ...(await fileDrift(ctx.fs, keysFile(acct, keys))),
+  ];
 }
 
 async function createUser($: Shell, name: string, shell: string): Promise<void> {
@@ -144,7 +170,10 @@ export const admin: Step<'admin'> = {
     const { params, fs } = ctx;
     const acct = await account(fs, params.name);
     const drift = acct ? await accountDrift(ctx, acct) : [`user ${params.name} does not exist`];
-    drift.push(...(await fileDrift(fs, sudoersFile(params.name))), ...(await modeDrift(fs, modeRules(acct))).map((d) => d.problem));
+    drift.push(
+      ...(await fileDrift(fs, sudoersFile(params.name))),
+      ...(await modeDrift(fs, modeRules(acct))).map((d) => d.problem),
+    );
     if (!noPasswordLogin(await passwordField(fs, 'root'))) drift.push('root can log in with a password');
     return drift;
   },
@@ -177,18 +206,23 @@ export const admin: Step<'admin'> = {
     if (!user.ok) return [`user ${name} does not exist`];
     const [, , , , , home, shell] = user.stdout.trim().split(':');
     const problems: string[] = given.problem ? [given.problem] : [];
-    if (!(await nothrow`test -x ${shell}`).ok) problems.push(`${name}'s shell ${shell} is not executable: sshd refuses the login`);
+    if (!(await nothrow`test -x ${shell}`).ok)
+      problems.push(`${name}'s shell ${shell} is not executable: sshd refuses the login`);
     const fingerprints = await nothrow`ssh-keygen -l -f ${home}/.ssh/authorized_keys`;
     const usable = fingerprints.ok ? fingerprints.stdout.split('\n').filter(Boolean).length : 0;
-    if (usable !== keys.length) problems.push(`${home}/.ssh/authorized_keys has ${usable} usable keys, wants ${keys.length}`);
+    if (usable !== keys.length)
+      problems.push(`${home}/.ssh/authorized_keys has ${usable} usable keys, wants ${keys.length}`);
     const sudo = await nothrow`sudo -l -U ${name}`;
-    if (!/^\s*\(ALL(?: : ALL)?\) NOPASSWD: ALL\s*$/m.test(sudo.stdout)) problems.push(`sudo does not let ${name} run everything without a password`);
+    if (!/^\s*\(ALL(?: : ALL)?\) NOPASSWD: ALL\s*$/m.test(sudo.stdout))
+      problems.push(`sudo does not let ${name} run everything without a password`);
     for (const who of [name, 'root']) {
       // the admin's console password, once given, is usable (P); everyone else has none (L)
       const want = who !== name || !params.password ? 'L' : given.value ? 'P' : undefined;
       const status = (await nothrow`passwd -S ${who}`).stdout.split(' ')[1];
       if (want && status !== want) {
-        problems.push(`${who} ${want === 'L' ? 'can log in with a password' : 'has no usable console password'} (passwd -S: ${status ?? 'no answer'})`);
+        problems.push(
+          `${who} ${want === 'L' ? 'can log in with a password' : 'has no usable console password'} (passwd -S: ${status ?? 'no answer'})`,
+        );
       }
     }
     return problems;

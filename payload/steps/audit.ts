@@ -49,16 +49,30 @@ function rulesFile({ rules, skipped }: { rules: string[]; skipped: string[] }): 
  */
 export function ruleIdentity(rule: string): string {
   const tokens = rule.trim().split(/\s+/);
-  let list = '', arch = '', path = '', perms = '', key = '';
+  let list = '',
+    arch = '',
+    path = '',
+    perms = '',
+    key = '';
   const syscalls: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const value = tokens[i + 1] ?? '';
     switch (tokens[i]) {
-      case '-a': list = value.split(',').sort().join(','); break;
-      case '-w': path = value.replace(/(.)\/+$/, '$1'); break;
-      case '-p': perms = [...value].sort().join(''); break;
-      case '-k': key = value; break;
-      case '-S': if (value !== 'all') syscalls.push(...value.split(',')); break;
+      case '-a':
+        list = value.split(',').sort().join(',');
+        break;
+      case '-w':
+        path = value.replace(/(.)\/+$/, '$1');
+        break;
+      case '-p':
+        perms = [...value].sort().join('');
+        break;
+      case '-k':
+        key = value;
+        break;
+      case '-S':
+        if (value !== 'all') syscalls.push(...value.split(','));
+        break;
       case '-F': {
         const [field, fieldValue] = value.split('=');
         if (field === 'key') key = fieldValue;
@@ -67,7 +81,8 @@ export function ruleIdentity(rule: string): string {
         if (field === 'perm') perms = [...fieldValue].sort().join('');
         break;
       }
-      default: continue;
+      default:
+        continue;
     }
     i++;
   }
@@ -77,7 +92,12 @@ export function ruleIdentity(rule: string): string {
 /** Planned rules the kernel does not have loaded. */
 async function notLoaded($: Shell, rules: readonly string[]): Promise<string[]> {
   const listed = await $({ nothrow: true })`auditctl -l`;
-  const loaded = new Set(listed.stdout.split('\n').filter((line) => line.startsWith('-')).map(ruleIdentity));
+  const loaded = new Set(
+    listed.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('-'))
+      .map(ruleIdentity),
+  );
   return rules.filter((rule) => !loaded.has(ruleIdentity(rule)));
 }
 
@@ -105,10 +125,12 @@ export const auditStep = (rules: readonly string[]): Step<'audit'> => ({
     const drift = await fileDrift(fs, rulesFile(wanted));
     const merged = await $({ nothrow: true })`augenrules --check`;
     if (!merged.ok) drift.push(`augenrules --check failed: ${merged.stderr.trim()}`);
-    else if (/Rules have changed/.test(merged.stdout)) drift.push('/etc/audit/audit.rules is not up to date with /etc/audit/rules.d');
+    else if (/Rules have changed/.test(merged.stdout))
+      drift.push('/etc/audit/audit.rules is not up to date with /etc/audit/rules.d');
     drift.push(...(await unitsDown($, ['auditd'])));
     const missing = await notLoaded($, wanted.rules);
-    if (missing.length > 0) drift.push(`${missing.length} of ${wanted.rules.length} firstboot audit rules are not loaded`);
+    if (missing.length > 0)
+      drift.push(`${missing.length} of ${wanted.rules.length} firstboot audit rules are not loaded`);
     return drift;
   },
   async apply({ $, fs, log }) {

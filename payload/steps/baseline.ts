@@ -38,12 +38,22 @@ function fixedFiles(params: BaselinePlan): FileSpec[] {
       path: '/etc/modprobe.d/firstboot-blocklist.conf',
       // /bin/true, not /bin/false as CIS writes it: the module never loads either way (an explicit
       // modprobe just succeeds doing nothing), CIS' audit accepts both, and Lynis' NETW-3200 only this one
-      content: header('kernel modules that never load') + params.blockedModules.map((m) => `install ${m} /bin/true\nblacklist ${m}\n`).join(''),
+      content:
+        header('kernel modules that never load') +
+        params.blockedModules.map((m) => `install ${m} /bin/true\nblacklist ${m}\n`).join(''),
       mode: 0o644,
     },
     // a core dump holds whatever was in memory, keys included: none for PAM sessions or services
-    { path: '/etc/security/limits.d/firstboot-core.conf', content: header('no core dumps') + '* soft core 0\n* hard core 0\n', mode: 0o644 },
-    { path: '/etc/systemd/coredump.conf.d/firstboot.conf', content: header('no core dumps') + '[Coredump]\nStorage=none\nProcessSizeMax=0\n', mode: 0o644 },
+    {
+      path: '/etc/security/limits.d/firstboot-core.conf',
+      content: header('no core dumps') + '* soft core 0\n* hard core 0\n',
+      mode: 0o644,
+    },
+    {
+      path: '/etc/systemd/coredump.conf.d/firstboot.conf',
+      content: header('no core dumps') + '[Coredump]\nStorage=none\nProcessSizeMax=0\n',
+      mode: 0o644,
+    },
     { path: IDLE_SHELL, content: header('idle shells close') + IDLE_SHELL_SCRIPT, mode: 0o644 },
   ];
 }
@@ -53,16 +63,32 @@ async function cronFiles({ fs }: { fs: Fs }, users: string[]): Promise<FileSpec[
   const crontab = await fs.stat(CRONTAB);
   if (!crontab) return [];
   // crontab(1) is setgid crontab and reads cron.allow with that group
-  const group = (await fs.read('/etc/group'))?.split('\n').some((line) => line.startsWith('crontab:')) ? 'crontab' : 'root';
+  const group = (await fs.read('/etc/group'))?.split('\n').some((line) => line.startsWith('crontab:'))
+    ? 'crontab'
+    : 'root';
   return [
     { path: CRONTAB, content: (await fs.read(CRONTAB))!, mode: 0o600 },
-    { path: '/etc/cron.allow', content: ['root', ...users].map((u) => `${u}\n`).join(''), mode: 0o640, owner: `root:${group}` },
+    {
+      path: '/etc/cron.allow',
+      content: ['root', ...users].map((u) => `${u}\n`).join(''),
+      mode: 0o640,
+      owner: `root:${group}`,
+    },
   ];
 }
 
 async function wanted(params: BaselinePlan, fs: Fs): Promise<FileSpec[]> {
   const defs = await fs.read(LOGIN_DEFS);
-  const loginDefs = defs === undefined ? [] : [{ path: LOGIN_DEFS, content: withSettings(defs, params.loginDefs, (key, value) => `${key} ${value}`), mode: 0o644 }];
+  const loginDefs =
+    defs === undefined
+      ? []
+      : [
+          {
+            path: LOGIN_DEFS,
+            content: withSettings(defs, params.loginDefs, (key, value) => `${key} ${value}`),
+            mode: 0o644,
+          },
+        ];
   return [...fixedFiles(params), ...loginDefs, ...(await cronFiles({ fs }, params.cronUsers))];
 }
 
@@ -107,14 +133,21 @@ export const baseline: Step<'baseline'> = {
   title: 'CIS baseline files',
   after: ['packages'], // acct, debsums
   async check({ params, fs }) {
-    const compilers = (await openToUsers(fs, params.rootOnly)).map((file) => `${file} runs for every user, wants root only (root:root 0750)`);
-    return [...(await filesDrift(fs, await wanted(params, fs))), ...(await modeDrift(fs, CRON_MODES)).map((d) => d.problem), ...compilers];
+    const compilers = (await openToUsers(fs, params.rootOnly)).map(
+      (file) => `${file} runs for every user, wants root only (root:root 0750)`,
+    );
+    return [
+      ...(await filesDrift(fs, await wanted(params, fs))),
+      ...(await modeDrift(fs, CRON_MODES)).map((d) => d.problem),
+      ...compilers,
+    ];
   },
   async apply({ params, $, fs }) {
     await writeFiles(fs, await wanted(params, fs));
     for (const { path, mode } of await modeDrift(fs, CRON_MODES)) await fs.chmod(path, mode);
     // a stat override, not a chmod: the package's next upgrade would put 0755 back
-    for (const file of await openToUsers(fs, params.rootOnly)) await $`dpkg-statoverride --update --force-statoverride-add --add root root 0750 ${file}`;
+    for (const file of await openToUsers(fs, params.rootOnly))
+      await $`dpkg-statoverride --update --force-statoverride-add --add root root 0750 ${file}`;
   },
   // the files are checked by check, which the runner and `firstboot check` run too: this is the live state
   async verify({ params, $ }) {

@@ -23,31 +23,62 @@ const NIX_DAEMON = 'nix-daemon.service';
 
 const arch = () => process.arch as 'x64' | 'arm64';
 /** what the plan turns on, as pinned */
-const pinned = (p: DevtoolsPlan, pins: DevtoolsPins) => ({ claude: p.claude ? pins.claude[arch()] : undefined, context7: p.context7 ? pins.context7 : undefined });
+const pinned = (p: DevtoolsPlan, pins: DevtoolsPins) => ({
+  claude: p.claude ? pins.claude[arch()] : undefined,
+  context7: p.context7 ? pins.context7 : undefined,
+});
 type Pinned = ReturnType<typeof pinned>;
 const home = (user: string) => `/home/${user}`;
 /** a command as the admin, in its own HOME (the admin step installed sudo) */
-const asAdmin = ($: Shell, user: string, argv: string[], input?: string) => $({ nothrow: true, input, timeout: '60s' })`sudo -u ${user} -H ${argv}`;
+const asAdmin = ($: Shell, user: string, argv: string[], input?: string) =>
+  $({ nothrow: true, input, timeout: '60s' })`sudo -u ${user} -H ${argv}`;
 
 /** The commands on the admin's PATH: Claude Code's own updater stays off, firstboot's pins update it. */
 function wrappers({ claude, context7 }: Pinned): FileSpec[] {
   const script = (what: string, line: string) => `#!/bin/sh\n${header(what)}${line} "$@"\n`;
   return [
-    ...(claude ? [{ path: '/usr/local/bin/claude', content: script('Claude Code, pinned', `DISABLE_AUTOUPDATER=1 exec ${DEVTOOLS}/node_modules/${claude.name}/claude`), mode: 0o755 }] : []),
-    ...(context7 ? [{ path: '/usr/local/bin/context7-mcp', content: script('the Context7 MCP server, pinned', `exec node ${CONTEXT7_ROOT}/node_modules/${context7.main}`), mode: 0o755 }] : []),
+    ...(claude
+      ? [
+          {
+            path: '/usr/local/bin/claude',
+            content: script(
+              'Claude Code, pinned',
+              `DISABLE_AUTOUPDATER=1 exec ${DEVTOOLS}/node_modules/${claude.name}/claude`,
+            ),
+            mode: 0o755,
+          },
+        ]
+      : []),
+    ...(context7
+      ? [
+          {
+            path: '/usr/local/bin/context7-mcp',
+            content: script(
+              'the Context7 MCP server, pinned',
+              `exec node ${CONTEXT7_ROOT}/node_modules/${context7.main}`,
+            ),
+            mode: 0o755,
+          },
+        ]
+      : []),
   ];
 }
 
 /** /etc/nix/nix.conf as Debian ships it, with flakes and the nix command on */
 async function nixConf(fs: Fs): Promise<FileSpec> {
-  const lines = ((await fs.read(NIX_CONF)) ?? '').split('\n').filter((line) => line && !/^\s*experimental-features\s*=/.test(line));
+  const lines = ((await fs.read(NIX_CONF)) ?? '')
+    .split('\n')
+    .filter((line) => line && !/^\s*experimental-features\s*=/.test(line));
   return { path: NIX_CONF, content: [...lines, FEATURES].join('\n') + '\n', mode: 0o644 };
 }
 
 const CONTEXT7_SERVER = { type: 'stdio', command: '/usr/local/bin/context7-mcp', args: [], env: {} };
 
 /** Claude Code keeps its user settings, MCP servers among them, in ~/.claude.json */
-async function claudeSettings(fs: Fs, user: string): Promise<{ path: string; settings: Record<string, any> } | undefined> {
+async function claudeSettings(
+  fs: Fs,
+  user: string,
+): Promise<{ path: string; settings: Record<string, any> } | undefined> {
   const path = `${home(user)}/.claude.json`;
   const text = await fs.read(path);
   try {
@@ -64,19 +95,25 @@ async function installed(fs: Fs, root: string, pin: string): Promise<boolean> {
 async function drift(ctx: Ctx<DevtoolsPlan>, pins: DevtoolsPins): Promise<string[]> {
   const { params: p, $, fs } = ctx;
   const { claude, context7 } = pinned(p, pins);
-  const out = [...(await filesDrift(fs, [await nixConf(fs), ...wrappers({ claude, context7 })])), ...(await unitsDown($, [NIX_DAEMON]))];
+  const out = [
+    ...(await filesDrift(fs, [await nixConf(fs), ...wrappers({ claude, context7 })])),
+    ...(await unitsDown($, [NIX_DAEMON])),
+  ];
   const groups = (await $({ nothrow: true })`id -nG ${p.user}`).stdout.split(/\s+/);
   if (!groups.includes('nix-users')) out.push(`${p.user} is not in nix-users (the group that may use the Nix daemon)`);
-  if (claude && !(await installed(fs, `${DEVTOOLS}/node_modules/${claude.name}`, claude.integrity))) out.push(`Claude Code ${claude.version} is not installed`);
+  if (claude && !(await installed(fs, `${DEVTOOLS}/node_modules/${claude.name}`, claude.integrity)))
+    out.push(`Claude Code ${claude.version} is not installed`);
   if (context7) {
     if (!(await installed(fs, CONTEXT7_ROOT, context7.digest))) out.push('the Context7 MCP server is not installed');
     const claudeJson = await claudeSettings(fs, p.user);
-    if (JSON.stringify(claudeJson?.settings.mcpServers?.context7) !== JSON.stringify(CONTEXT7_SERVER)) out.push(`Context7 is not in ${p.user}'s Claude Code MCP servers`);
+    if (JSON.stringify(claudeJson?.settings.mcpServers?.context7) !== JSON.stringify(CONTEXT7_SERVER))
+      out.push(`Context7 is not in ${p.user}'s Claude Code MCP servers`);
   }
   if (p.github) {
     const token = await ctx.secret(p.github);
     const stored = await asAdmin($, p.user, ['gh', 'auth', 'token']);
-    if (token !== undefined && stored.stdout.trim() !== token) out.push(`gh is not logged in for ${p.user} with secret ${p.github}`);
+    if (token !== undefined && stored.stdout.trim() !== token)
+      out.push(`gh is not logged in for ${p.user} with secret ${p.github}`);
   }
   return out;
 }
@@ -91,7 +128,10 @@ export const devtoolsStep = (pins: DevtoolsPins): Step<'devtools'> => ({
     const { params: p, $, fs, plan, log } = ctx;
     const { claude, context7 } = pinned(p, pins);
     // generate said so already; here it fails before anything is fetched
-    if (context7 && !nodeAtLeast(process.versions.node, context7.node)) throw new Error(`the Context7 MCP server needs Node.js ${context7.node} or later; this server has ${process.versions.node}`);
+    if (context7 && !nodeAtLeast(process.versions.node, context7.node))
+      throw new Error(
+        `the Context7 MCP server needs Node.js ${context7.node} or later; this server has ${process.versions.node}`,
+      );
     if (await writeFiles(fs, [await nixConf(fs)])) await $`systemctl try-restart ${NIX_DAEMON}`;
     await $`usermod --append --groups nix-users ${p.user}`;
     await enableNow($, NIX_DAEMON);
@@ -117,10 +157,12 @@ export const devtoolsStep = (pins: DevtoolsPins): Step<'devtools'> => ({
     const problems = await unitsDown($, [NIX_DAEMON]);
     const tools = ['git', 'gh', 'sqlite3', 'psql', 'redis-cli', 'cc', 'nix', ...(p.claude ? ['claude'] : [])];
     for (const tool of tools) {
-      if (!(await asAdmin($, p.user, [tool, '--version'])).ok) problems.push(`${tool} --version does not run for ${p.user}`);
+      if (!(await asAdmin($, p.user, [tool, '--version'])).ok)
+        problems.push(`${tool} --version does not run for ${p.user}`);
     }
     // the daemon answers the admin: the store is the daemon's, the admin only reaches it through the socket
-    if (!(await asAdmin($, p.user, ['nix', 'store', 'ping', '--store', 'daemon'])).ok) problems.push(`the Nix daemon does not answer ${p.user}`);
+    if (!(await asAdmin($, p.user, ['nix', 'store', 'ping', '--store', 'daemon'])).ok)
+      problems.push(`the Nix daemon does not answer ${p.user}`);
     return problems;
   },
 });

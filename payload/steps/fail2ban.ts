@@ -124,7 +124,8 @@ export const fail2ban: Step<'fail2ban'> = {
   },
   async apply({ params, $, fs }) {
     const saved: Saved[] = [];
-    for (const { path } of fail2banFiles(params)) saved.push({ path, content: await fs.read(path), stat: await fs.stat(path) });
+    for (const { path } of fail2banFiles(params))
+      saved.push({ path, content: await fs.read(path), stat: await fs.stat(path) });
     const wrote = await writeFiles(fs, fail2banFiles(params));
     // fail2ban refuses a jail whose log file does not exist yet, and on Debian 12 the first start
     // fails (no auth.log) before fail2ban has ever written its log; logrotate's mode and group
@@ -150,11 +151,14 @@ export const fail2ban: Step<'fail2ban'> = {
     const sshd = await q`fail2ban-client status sshd`;
     if (!sshd.ok) return [...problems, `the sshd jail is not running: ${tail(sshd)}`];
     const matches = /Journal matches:\s*(.*)/.exec(sshd.stdout)?.[1].trim();
-    if (matches !== journalMatch(SSHD_JOURNAL)) problems.push(`the sshd jail reads other journal entries than sshd's own as root: ${matches ?? '?'}`);
+    if (matches !== journalMatch(SSHD_JOURNAL))
+      problems.push(`the sshd jail reads other journal entries than sshd's own as root: ${matches ?? '?'}`);
     const actions = await q`fail2ban-client get sshd actions`;
-    if (!actions.stdout.includes(BAN_ACTION)) problems.push(`the sshd jail does not ban with ${BAN_ACTION}: ${tail(actions)}`);
+    if (!actions.stdout.includes(BAN_ACTION))
+      problems.push(`the sshd jail does not ban with ${BAN_ACTION}: ${tail(actions)}`);
     const bantime = (await q`fail2ban-client get sshd bantime`).stdout.trim();
-    if (bantime !== String(params.bantimeSeconds)) problems.push(`the sshd jail bans for ${bantime || '?'} s, wants ${params.bantimeSeconds} (${params.bantime})`);
+    if (bantime !== String(params.bantimeSeconds))
+      problems.push(`the sshd jail bans for ${bantime || '?'} s, wants ${params.bantimeSeconds} (${params.bantime})`);
     const recidive = await q`fail2ban-client status recidive`;
     if (!recidive.ok) problems.push(`the recidive jail is not running: ${tail(recidive)}`);
     return problems;

@@ -38,7 +38,6 @@ function settings(text: string): Map<string, string> {
   return found;
 }
 
-
 /** The ports sshd is configured to listen on (`sshd -T`), or undefined when sshd cannot tell. */
 async function sshdPorts($: Shell): Promise<number[] | undefined> {
   const out = await $({ nothrow: true })`sshd -T`;
@@ -63,7 +62,11 @@ function sshRule(params: FirewallPlan): FirewallRule {
  * The plan's rules, SSH first, plus a copy of the SSH rule for each other port sshd still listens on
  * (the ssh step has not moved it yet, or failed to): the firewall never closes the way in that works now.
  */
-function wantedRules(params: FirewallPlan, listening: number[] = [], onTailnet: OnTailnet = () => false): FirewallRule[] {
+function wantedRules(
+  params: FirewallPlan,
+  listening: number[] = [],
+  onTailnet: OnTailnet = () => false,
+): FirewallRule[] {
   const ssh = sshRule(params);
   const uncovered = listening.filter((port) => !params.rules.some((r) => r.proto === 'tcp' && covers(r.port, port)));
   const bridges = [...new Set(uncovered)].map((port) => ({ ...ssh, port: String(port) }));
@@ -97,7 +100,10 @@ interface State {
 async function rulesOf($: Shell, fs: Fs): Promise<Pick<State, 'added' | 'onTailnet'>> {
   const all = await addedRules($);
   const twins = (await tailnetLoginProven($, fs)) ? tailnetRules(all) : [];
-  return { added: all.filter((rule) => !rule.iface), onTailnet: (rule) => !!rule.tailnet && twins.some((t) => t.port === rule.port && t.proto === rule.proto) };
+  return {
+    added: all.filter((rule) => !rule.iface),
+    onTailnet: (rule) => !!rule.tailnet && twins.some((t) => t.port === rule.port && t.proto === rule.proto),
+  };
 }
 
 async function readState($: Shell, fs: Fs): Promise<State> {
@@ -132,7 +138,8 @@ export const firewall: Step<'firewall'> = {
   async check({ params, $, fs, log }) {
     const { defaults, added, active, listening, onTailnet } = await readState($, fs);
     const drift: string[] = [];
-    if (defaults.get('IPV6') !== 'yes') drift.push(`${DEFAULTS_FILE} has IPV6=${defaults.get('IPV6') ?? '(unset)'}, wants yes`);
+    if (defaults.get('IPV6') !== 'yes')
+      drift.push(`${DEFAULTS_FILE} has IPV6=${defaults.get('IPV6') ?? '(unset)'}, wants yes`);
     for (const { key: name, value, direction } of POLICIES) {
       const now = defaults.get(name);
       if (now !== value) drift.push(`ufw's ${direction} policy is ${now ?? '(unset)'}, wants ${value}`);
@@ -141,7 +148,8 @@ export const firewall: Step<'firewall'> = {
     const have = new Set(added.map(key));
     for (const rule of wanted) if (!have.has(key(rule))) drift.push(`ufw has no rule ${describe(rule)}`);
     const old = obsolete(added, wantedRules(params, listening));
-    if (mayRemove(params, listening, log, old)) for (const rule of old) drift.push(`ufw has an obsolete rule ${describe(rule)}`);
+    if (mayRemove(params, listening, log, old))
+      for (const rule of old) drift.push(`ufw has an obsolete rule ${describe(rule)}`);
     if (!active) drift.push('ufw is inactive');
     if (!(await isEnabled($, 'ufw'))) drift.push('ufw.service is not enabled at boot');
     return drift;
@@ -164,7 +172,9 @@ export const firewall: Step<'firewall'> = {
     // old rule goes, whatever the commands said (ufw can answer 0 and skip a rule)
     const { added } = await rulesOf($, fs);
     if (!onTailnet(sshRule(params)) && !added.some((rule) => key(rule) === key(sshRule(params)))) {
-      throw new Error(`ufw does not hold ${describe(sshRule(params))} after adding it; ${active ? 'no rule removed' : 'ufw left off'}`);
+      throw new Error(
+        `ufw does not hold ${describe(sshRule(params))} after adding it; ${active ? 'no rule removed' : 'ufw left off'}`,
+      );
     }
     // --force because there is no terminal to ask
     if (!active) await $`ufw --force enable`;
@@ -179,7 +189,10 @@ export const firewall: Step<'firewall'> = {
     const wanted = new Set(wantedRules(params, await sshdPorts($)).map(key));
     return (await rulesOf($, fs)).added
       .filter((rule) => !rule.comment.startsWith(OURS) && !wanted.has(key(rule)))
-      .map((rule) => `ufw has a rule the config does not: ${describe(rule)} (the run leaves it; list it in firewall.allow, or ufw delete it)`);
+      .map(
+        (rule) =>
+          `ufw has a rule the config does not: ${describe(rule)} (the run leaves it; list it in firewall.allow, or ufw delete it)`,
+      );
   },
   async verify({ params, $, fs }) {
     const status = (await $({ nothrow: true })`ufw status verbose`).stdout;
@@ -194,8 +207,10 @@ export const firewall: Step<'firewall'> = {
     for (const rule of params.rules.filter((r) => !onTailnet(r))) {
       const to = spec(rule); // digits, ':' and '/': nothing a regular expression treats specially
       const action = `${rule.action.toUpperCase()} IN`;
-      if (!new RegExp(`^${to}\\s+${action}\\s+Anywhere(?:\\s|$)`, 'm').test(status)) problems.push(`ufw does not ${key(rule)} over IPv4`);
-      if (!new RegExp(`^${to} \\(v6\\)\\s+${action}\\s+Anywhere \\(v6\\)`, 'm').test(status)) problems.push(`ufw does not ${key(rule)} over IPv6`);
+      if (!new RegExp(`^${to}\\s+${action}\\s+Anywhere(?:\\s|$)`, 'm').test(status))
+        problems.push(`ufw does not ${key(rule)} over IPv4`);
+      if (!new RegExp(`^${to} \\(v6\\)\\s+${action}\\s+Anywhere \\(v6\\)`, 'm').test(status))
+        problems.push(`ufw does not ${key(rule)} over IPv6`);
     }
     if (!(await isEnabled($, 'ufw'))) problems.push('ufw.service is not enabled at boot');
     return problems;

@@ -13,7 +13,16 @@ import { filesDrift, header, writeFiles, type FileSpec } from '../lib/files';
 import { enableNow, isActive, unitsDown } from '../lib/systemd';
 import { npmInstall } from '../lib/npm';
 import { PROBE_CLIENT } from '../lib/probe';
-import { addressText, covered, isLoopback, isPrivate, networkOf, parseAddress, parseRange, type Range } from '../lib/ip';
+import {
+  addressText,
+  covered,
+  isLoopback,
+  isPrivate,
+  networkOf,
+  parseAddress,
+  parseRange,
+  type Range,
+} from '../lib/ip';
 
 const TABLE = 'inet firstboot_geoip';
 export const RULES = '/etc/firstboot-geoip.nft';
@@ -39,11 +48,15 @@ async function countryRanges(fs: Fs, p: GeoipPlan): Promise<{ v4: string[]; v6: 
 
 /** The private networks the server's interfaces are on (a Hetzner private network, a Docker bridge) */
 async function attachedNetworks($: Shell): Promise<string[]> {
-  const links = JSON.parse((await $`ip -j address show`).stdout || '[]') as { addr_info?: { local: string; prefixlen: number }[] }[];
-  return links.flatMap((l) => l.addr_info ?? []).flatMap(({ local, prefixlen }) => {
-    const address = parseAddress(local);
-    return address && isPrivate(address) ? [networkOf(address, prefixlen)] : [];
-  });
+  const links = JSON.parse((await $`ip -j address show`).stdout || '[]') as {
+    addr_info?: { local: string; prefixlen: number }[];
+  }[];
+  return links
+    .flatMap((l) => l.addr_info ?? [])
+    .flatMap(({ local, prefixlen }) => {
+      const address = parseAddress(local);
+      return address && isPrivate(address) ? [networkOf(address, prefixlen)] : [];
+    });
 }
 
 type Way = { address: string; what: string };
@@ -55,7 +68,8 @@ const guards = (ports: string[]) => {
 };
 const portOf = (address: string) => Number(address.slice(address.lastIndexOf(':') + 1));
 /** the host of "HOST:PORT" as ss writes it, a v4 client on a v6 socket ("[::ffff:1.2.3.4]") as plain v4 */
-const hostOf = (address: string) => address.slice(0, address.lastIndexOf(':')).replace(/^\[(?:::ffff:(?=\d+\.))?|\]$/gi, '');
+const hostOf = (address: string) =>
+  address.slice(0, address.lastIndexOf(':')).replace(/^\[(?:::ffff:(?=\d+\.))?|\]$/gi, '');
 /** the processes `ss -p` names as holding a socket: users:(("sshd",pid=1234,fd=4),...) */
 const holders = (line: string) => [...line.matchAll(/\("([^"]+)",pid=(\d+),/g)].map(([, name, pid]) => ({ name, pid }));
 /** not loopback, and an address at all */
@@ -98,7 +112,8 @@ async function sshSessions({ params: p, $, fs }: Ctx<GeoipPlan>): Promise<{ addr
 async function moshSessions({ params: p, $, fs }: Ctx<GeoipPlan>): Promise<string[]> {
   const guarded = guards(p.udp);
   const ports = new Set(
-    (await $`ss -Hunap`).stdout.split('\n')
+    (await $`ss -Hunap`).stdout
+      .split('\n')
       .filter((line) => holders(line).some((h) => h.name === 'mosh-server'))
       .map((line) => portOf(line.trim().split(/\s+/)[3] ?? ''))
       .filter(guarded),
@@ -146,13 +161,20 @@ const planDigest = (p: GeoipPlan) => createHash('sha256').update(JSON.stringify(
 function rules(p: GeoipPlan, v4: string[], v6: string[], owner: string): string {
   const set = (name: string, type: string, elements: string[]) =>
     `  set ${name} {\n    type ${type}\n    flags interval\n    auto-merge\n${elements.length ? `    elements = { ${elements.join(',\n      ')} }\n` : ''}  }\n`;
-  const drop = (proto: string, ports: string[]) => (ports.length ? `    ${proto} dport { ${ports.join(', ')} } drop\n` : '');
-  return `${header(`GeoIP blocking (${p.countries.join(' ')}), from ${p.data.name} ${p.data.version}, plan ${planDigest(p)}, owner ${ownerElement(owner)}`)}` +
+  const drop = (proto: string, ports: string[]) =>
+    ports.length ? `    ${proto} dport { ${ports.join(', ')} } drop\n` : '';
+  return (
+    `${header(`GeoIP blocking (${p.countries.join(' ')}), from ${p.data.name} ${p.data.version}, plan ${planDigest(p)}, owner ${ownerElement(owner)}`)}` +
     `add table ${TABLE}\ndelete table ${TABLE}\ntable ${TABLE} {\n` +
-    set('allow4', 'ipv4_addr', v4) + set('allow6', 'ipv6_addr', v6) +
+    set('allow4', 'ipv4_addr', v4) +
+    set('allow6', 'ipv6_addr', v6) +
     // before ufw's chains (priority filter), and only the guarded ports: everything else is ufw's
     '  chain input {\n    type filter hook input priority filter - 5; policy accept;\n    iif "lo" accept\n' +
-    '    ip saddr @allow4 accept\n    ip6 saddr @allow6 accept\n' + drop('tcp', p.tcp) + drop('udp', p.udp) + '  }\n}\n';
+    '    ip saddr @allow4 accept\n    ip6 saddr @allow6 accept\n' +
+    drop('tcp', p.tcp) +
+    drop('udp', p.udp) +
+    '  }\n}\n'
+  );
 }
 
 const units: FileSpec[] = [
@@ -189,11 +211,15 @@ export const geoip: Step<'geoip'> = {
   async check(ctx) {
     const { params: p, $, fs } = ctx;
     const owner = await ownerOf(ctx);
-    if (!owner) return ctx.waitFor(waitingSentence(ctx)), [];
+    if (!owner) return (ctx.waitFor(waitingSentence(ctx)), []);
     const drift = await filesDrift(fs, units);
-    if (owner.adopted) drift.push(`the owner's address ${owner.address} (${adminOf(ctx)}'s SSH session) is not recorded`);
+    if (owner.adopted)
+      drift.push(`the owner's address ${owner.address} (${adminOf(ctx)}'s SSH session) is not recorded`);
     const first = (await fs.read(RULES))?.split('\n')[0];
-    if (first !== rules(p, [], [], owner.address).split('\n')[0]) drift.push(`${RULES} is not this plan's (${p.countries.join(' ')}, ${p.data.name} ${p.data.version}, owner ${owner.address})`);
+    if (first !== rules(p, [], [], owner.address).split('\n')[0])
+      drift.push(
+        `${RULES} is not this plan's (${p.countries.join(' ')}, ${p.data.name} ${p.data.version}, owner ${owner.address})`,
+      );
     if (!(await isActive($, LOAD)) || (await loadedRanges($)) === 0) drift.push(`the ${TABLE} table is not loaded`);
     return [...drift, ...(await unitsDown($, [REFRESH]))];
   },
@@ -201,31 +227,42 @@ export const geoip: Step<'geoip'> = {
     const { params: p, $, fs, plan, log } = ctx;
     const owner = await ownerOf(ctx);
     if (!owner) return ctx.waitFor(waitingSentence(ctx));
-    await npmInstall.packages([p.data], { registry: plan.npm.registry, root: SERVER_PATHS.lib, log: (line) => log.info(line) });
+    await npmInstall.packages([p.data], {
+      registry: plan.npm.registry,
+      root: SERVER_PATHS.lib,
+      log: (line) => log.info(line),
+    });
     const countries = await countryRanges(fs, p);
     // the ssh step's probe proves sshd answers from outside: it must get through too (found on the VM)
     const always = [...p.allow, PROBE_CLIENT, ownerElement(owner.address), ...(await attachedNetworks($))];
     const v4 = [...countries.v4, ...always.filter((r) => !r.includes(':'))];
     const v6 = [...countries.v6, ...always.filter((r) => r.includes(':'))];
-    if (countries.v4.length + countries.v6.length === 0) throw new Error(`the data has no ranges for ${p.countries.join(' ')}: nothing changed`);
+    if (countries.v4.length + countries.v6.length === 0)
+      throw new Error(`the data has no ranges for ${p.countries.join(' ')}: nothing changed`);
     // the guard: every way in now in use must stay open, or nothing changes
     const allowed: Range[] = [...v4, ...v6].map((r) => parseRange(r)).filter((r): r is Range => !!r);
     for (const { address, what } of await inUse(ctx)) {
       const parsed = parseAddress(address);
       if (parsed && !covered(allowed, parsed)) {
-        throw new Error(`would cut off ${address} (${what}), which is in none of ${p.countries.join(' ')}: add it to geoip.always_allow, or its country to geoip.countries; access stays as it was`);
+        throw new Error(
+          `would cut off ${address} (${what}), which is in none of ${p.countries.join(' ')}: add it to geoip.always_allow, or its country to geoip.countries; access stays as it was`,
+        );
       }
     }
     const before = await loadedRanges($);
     if (before > 0 && v4.length + v6.length < before * LEAST_SHARE) {
-      throw new Error(`the new data holds ${v4.length + v6.length} ranges where ${before} are loaded: that looks wrong, the loaded ones stay`);
+      throw new Error(
+        `the new data holds ${v4.length + v6.length} ranges where ${before} are loaded: that looks wrong, the loaded ones stay`,
+      );
     }
     // recorded before the table goes live: the next run must find the same owner, with no session open
     if (owner.adopted) await fs.write(CLIENT_ADDRESS, `${owner.address}\n`, { mode: 0o600 });
     await fs.write(RULES, rules(p, v4, v6, owner.address), { mode: 0o644 });
     const out = await $({ nothrow: true })`nft -f ${RULES}`;
     if (!out.ok) throw new Error(`nft refused ${RULES}: ${out.stderr.trim()}`);
-    log.info(`geoip: ${countries.v4.length} IPv4 and ${countries.v6.length} IPv6 ranges of ${p.countries.join(' ')} and the owner's ${owner.address} allowed on tcp ${p.tcp.join(' ') || '-'}, udp ${p.udp.join(' ') || '-'}`);
+    log.info(
+      `geoip: ${countries.v4.length} IPv4 and ${countries.v6.length} IPv6 ranges of ${p.countries.join(' ')} and the owner's ${owner.address} allowed on tcp ${p.tcp.join(' ') || '-'}, udp ${p.udp.join(' ') || '-'}`,
+    );
     if (await writeFiles(fs, units)) await $`systemctl daemon-reload`;
     await enableNow($, LOAD);
     await enableNow($, REFRESH);

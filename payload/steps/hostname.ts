@@ -29,7 +29,10 @@ function withLoopbackName(hosts: string, name: string): string {
   if (lines.at(-1) === '') lines.pop();
   const isOurs = (line: string) => line.trim().split(/\s+/)[0] === LOOPBACK_NAME;
   const first = lines.findIndex(isOurs);
-  if (first >= 0) return [...lines.slice(0, first), ours, ...lines.slice(first + 1).filter((line) => !isOurs(line))].join('\n') + '\n';
+  if (first >= 0)
+    return (
+      [...lines.slice(0, first), ours, ...lines.slice(first + 1).filter((line) => !isOurs(line))].join('\n') + '\n'
+    );
   const afterLocalhost = lines.findIndex((line) => line.trim().startsWith('127.0.0.1')) + 1;
   return [...lines.slice(0, afterLocalhost), ours, ...lines.slice(afterLocalhost)].join('\n') + '\n';
 }
@@ -64,7 +67,8 @@ export const hostname: Step<'hostname'> = {
     const problems: string[] = [];
     const live = (await $`hostname`).stdout.trim();
     if (live !== params.hostname) problems.push(`hostname is ${live}, wants ${params.hostname}`);
-    if (!(await $({ nothrow: true })`getent hosts ${params.hostname}`).ok) problems.push(`${params.hostname} does not resolve`);
+    if (!(await $({ nothrow: true })`getent hosts ${params.hostname}`).ok)
+      problems.push(`${params.hostname} does not resolve`);
     return problems;
   },
 };

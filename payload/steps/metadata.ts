@@ -24,14 +24,40 @@ interface Rule {
 }
 
 const rules = (address: string): Rule[] => [
-  { address, table: 'filter', spec: ['OUTPUT', '-d', address, '-m', 'owner', '!', '--uid-owner', '0', '-m', 'comment', '--comment', COMMENT, '-j', 'REJECT'], open: 'is open to every user' },
-  { address, table: 'raw', spec: ['PREROUTING', '-d', address, '-m', 'comment', '--comment', COMMENT, '-j', 'DROP'], open: 'is open to forwarded traffic (containers, VMs)' },
+  {
+    address,
+    table: 'filter',
+    spec: [
+      'OUTPUT',
+      '-d',
+      address,
+      '-m',
+      'owner',
+      '!',
+      '--uid-owner',
+      '0',
+      '-m',
+      'comment',
+      '--comment',
+      COMMENT,
+      '-j',
+      'REJECT',
+    ],
+    open: 'is open to every user',
+  },
+  {
+    address,
+    table: 'raw',
+    spec: ['PREROUTING', '-d', address, '-m', 'comment', '--comment', COMMENT, '-j', 'DROP'],
+    open: 'is open to forwarded traffic (containers, VMs)',
+  },
 ];
 
 const args = (rule: Rule, flag: string) => [tool(rule.address), '-w', '-t', rule.table, flag, ...rule.spec];
 
 function unit(addresses: string[]): FileSpec {
-  const lines = (action: string, flag: string) => addresses.flatMap(rules).map((rule) => `${action}=/usr/sbin/${args(rule, flag).join(' ')}`);
+  const lines = (action: string, flag: string) =>
+    addresses.flatMap(rules).map((rule) => `${action}=/usr/sbin/${args(rule, flag).join(' ')}`);
   const content = `${header('only root may read the metadata service')}[Unit]
 Description=firstboot: only root may read the metadata service (the user-data holds a secret)
 DefaultDependencies=no
@@ -78,9 +104,14 @@ export const metadata: Step<'metadata'> = {
     // the effective check: a non-root process cannot connect
     const problems = await missingRules(ctx);
     for (const address of ctx.params.addresses.filter((a) => !a.includes(':'))) {
-      const probe = await ctx.$({ nothrow: true })`setpriv --reuid=65534 --regid=65534 --clear-groups ${process.execPath} -e ${CONNECT} ${address}`;
+      const probe = await ctx.$({
+        nothrow: true,
+      })`setpriv --reuid=65534 --regid=65534 --clear-groups ${process.execPath} -e ${CONNECT} ${address}`;
       // only the kernel's refusal proves the block; a timeout or another error proves nothing
-      if (probe.stdout.trim() !== 'refused') problems.push(`a non-root process was not refused by ${address}: ${probe.stdout.trim() || probe.stderr.trim()}`);
+      if (probe.stdout.trim() !== 'refused')
+        problems.push(
+          `a non-root process was not refused by ${address}: ${probe.stdout.trim() || probe.stderr.trim()}`,
+        );
     }
     return problems;
   },

@@ -34,7 +34,15 @@ const PASSWORD_RULES: [string, string][] = [
 /** pwquality.conf with the rules set, when the package that reads it is installed */
 async function pwqualityFile(fs: Fs): Promise<FileSpec[]> {
   const text = await fs.read(PWQUALITY);
-  return text === undefined ? [] : [{ path: PWQUALITY, content: withSettings(text, PASSWORD_RULES, (key, value) => `${key} = ${value}`), mode: 0o644 }];
+  return text === undefined
+    ? []
+    : [
+        {
+          path: PWQUALITY,
+          content: withSettings(text, PASSWORD_RULES, (key, value) => `${key} = ${value}`),
+          mode: 0o644,
+        },
+      ];
 }
 
 const NULLOK = /[ \t]+nullok(?=\s|$)/g;
@@ -45,16 +53,29 @@ const allowsEmpty = (line: string) => withoutNullok(line) !== line;
 
 async function nullokDrift(fs: Fs): Promise<string[]> {
   const text = await fs.read(COMMON_AUTH);
-  return text?.split('\n').some(allowsEmpty) ? [`pam_unix in ${COMMON_AUTH} lets accounts with an empty password log in (nullok)`] : [];
+  return text?.split('\n').some(allowsEmpty)
+    ? [`pam_unix in ${COMMON_AUTH} lets accounts with an empty password log in (nullok)`]
+    : [];
 }
 
 /** modules a package's pam-auth-update profile adds: the file it lands in, and what is lost without it */
 const PROFILES = [
-  { profile: 'pwquality', module: 'pam_pwquality', file: '/etc/pam.d/common-password', without: "does not check new passwords' strength" },
-  { profile: 'tmpdir', module: 'pam_tmpdir', file: '/etc/pam.d/common-session', without: 'gives sessions no private temporary directory' },
+  {
+    profile: 'pwquality',
+    module: 'pam_pwquality',
+    file: '/etc/pam.d/common-password',
+    without: "does not check new passwords' strength",
+  },
+  {
+    profile: 'tmpdir',
+    module: 'pam_tmpdir',
+    file: '/etc/pam.d/common-session',
+    without: 'gives sessions no private temporary directory',
+  },
 ];
 
-const uses = (module: string, text = '') => text.split('\n').some((line) => !line.trimStart().startsWith('#') && new RegExp(`\\b${module}\\.so\\b`).test(line));
+const uses = (module: string, text = '') =>
+  text.split('\n').some((line) => !line.trimStart().startsWith('#') && new RegExp(`\\b${module}\\.so\\b`).test(line));
 
 async function missingProfiles(fs: Fs) {
   const missing = [];
@@ -63,7 +84,11 @@ async function missingProfiles(fs: Fs) {
 }
 
 async function drift(fs: Fs): Promise<string[]> {
-  return [...(await nullokDrift(fs)), ...(await missingProfiles(fs)).map((p) => `${p.file} ${p.without} (${p.module})`), ...(await filesDrift(fs, await pwqualityFile(fs)))];
+  return [
+    ...(await nullokDrift(fs)),
+    ...(await missingProfiles(fs)).map((p) => `${p.file} ${p.without} (${p.module})`),
+    ...(await filesDrift(fs, await pwqualityFile(fs))),
+  ];
 }
 
 export const pam: Step<'pam'> = {
@@ -77,7 +102,12 @@ export const pam: Step<'pam'> = {
     const text = await fs.read(COMMON_AUTH);
     const stat = await fs.stat(COMMON_AUTH);
     if (text === undefined || !stat) return;
-    await writeFile(fs, { path: COMMON_AUTH, content: text.split('\n').map(withoutNullok).join('\n'), mode: stat.mode, owner: stat.owner });
+    await writeFile(fs, {
+      path: COMMON_AUTH,
+      content: text.split('\n').map(withoutNullok).join('\n'),
+      mode: stat.mode,
+      owner: stat.owner,
+    });
   },
   // PAM has no tool that prints its effective stack: the files are what every service includes
   verify: ({ fs }) => drift(fs),

@@ -27,7 +27,11 @@ function files(p: ReportPlan): FileSpec[] {
     'account default : firstboot',
   ];
   return [
-    { path: MSMTPRC, content: header('the daily report\'s mail account') + msmtprc.map((l) => `${l}\n`).join(''), mode: 0o600 },
+    {
+      path: MSMTPRC,
+      content: header("the daily report's mail account") + msmtprc.map((l) => `${l}\n`).join(''),
+      mode: 0o600,
+    },
     {
       path: '/etc/systemd/system/firstboot-report.service',
       content: `${header('the daily security report')}[Unit]\nDescription=firstboot: the daily security report\nWants=network-online.target\nAfter=network-online.target\n\n[Service]\nType=oneshot\nExecStart=${SERVER_PATHS.command} report --now\n`,

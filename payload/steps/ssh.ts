@@ -24,7 +24,12 @@ const KEY_DIR = '/etc/ssh';
 type Ssh = Ctx<SshPlan>;
 
 const QUERIES = { kexalgorithms: 'kex', ciphers: 'cipher', macs: 'mac', hostkeyalgorithms: 'key-sig' } as const;
-const KEYWORDS = { kexalgorithms: 'KexAlgorithms', ciphers: 'Ciphers', macs: 'MACs', hostkeyalgorithms: 'HostKeyAlgorithms' } as const;
+const KEYWORDS = {
+  kexalgorithms: 'KexAlgorithms',
+  ciphers: 'Ciphers',
+  macs: 'MACs',
+  hostkeyalgorithms: 'HostKeyAlgorithms',
+} as const;
 
 /** The plan's settings as sshd lines: Port first, crypto narrowed to what this OpenSSH knows. */
 async function directives({ params, $ }: Ssh): Promise<[string, string][]> {
@@ -66,7 +71,10 @@ async function wantedFiles(ctx: Ssh): Promise<FileSpec[]> {
   return files;
 }
 
-const fingerprint = (files: FileSpec[]) => createHash('sha256').update(files.map((f) => f.content).join('\0')).digest('hex') + '\n';
+const fingerprint = (files: FileSpec[]) =>
+  createHash('sha256')
+    .update(files.map((f) => f.content).join('\0'))
+    .digest('hex') + '\n';
 
 /** sshd's effective values (`sshd -T`, lowercase) as the admin would log in, or why there are none. */
 async function effectiveValues({ params, $ }: Ssh): Promise<Map<string, string[]> | string> {
@@ -94,10 +102,13 @@ async function effectiveDrift(ctx: Ssh, lines: [string, string][]): Promise<stri
   for (const [key, values] of wanted) {
     if (UNREPORTED.has(key)) continue;
     const got = (effective.get(key) ?? []).sort().join(' ');
-    if (got !== [...values].sort().join(' ')) drift.push(`sshd uses ${key} ${got || '(unset)'}, wants ${values.join(' ')}`);
+    if (got !== [...values].sort().join(' '))
+      drift.push(`sshd uses ${key} ${got || '(unset)'}, wants ${values.join(' ')}`);
   }
   if (!(await acceptsAnAdminKey(ctx, effective))) {
-    drift.push(`sshd would accept none of the admin's keys (PubkeyAcceptedAlgorithms, RequiredRSASize ${effective.get('requiredrsasize')?.[0]}): root would be shut out with no way in`);
+    drift.push(
+      `sshd would accept none of the admin's keys (PubkeyAcceptedAlgorithms, RequiredRSASize ${effective.get('requiredrsasize')?.[0]}): root would be shut out with no way in`,
+    );
   }
   return drift;
 }
@@ -134,14 +145,16 @@ async function badHostKeys({ params, fs, $ }: Ssh): Promise<BadKey[]> {
   const bad: BadKey[] = [];
   for (const name of await fs.list(KEY_DIR)) {
     const type = name.match(/^ssh_host_(\w+)_key$/)?.[1];
-    if (type && !params.hostKeys.includes(type as 'rsa')) bad.push({ path: `${KEY_DIR}/${name}`, type, why: `is a ${type} host key` });
+    if (type && !params.hostKeys.includes(type as 'rsa'))
+      bad.push({ path: `${KEY_DIR}/${name}`, type, why: `is a ${type} host key` });
   }
   for (const type of params.hostKeys) {
     const path = `${KEY_DIR}/ssh_host_${type}_key`;
     if (!(await fs.stat(path))) bad.push({ path, type, why: 'is missing' });
     else if (type === 'rsa') {
       const bits = Number((await $`ssh-keygen -lf ${path + '.pub'}`).stdout.split(' ')[0]);
-      if (bits < params.minRsaBits) bad.push({ path, type, why: `has ${bits} bits, wants at least ${params.minRsaBits}` });
+      if (bits < params.minRsaBits)
+        bad.push({ path, type, why: `has ${bits} bits, wants at least ${params.minRsaBits}` });
     }
   }
   return bad;
@@ -157,7 +170,9 @@ function strongModuli(text: string, minBits: number): string {
 
 async function moduliDrift({ params, fs }: Ssh): Promise<string[]> {
   const text = await fs.read(MODULI);
-  return text !== undefined && strongModuli(text, params.minModulusBits) !== text ? [`${MODULI} has groups below ${params.minModulusBits} bits`] : [];
+  return text !== undefined && strongModuli(text, params.minModulusBits) !== text
+    ? [`${MODULI} has groups below ${params.minModulusBits} bits`]
+    : [];
 }
 
 async function fixHostKeys(ctx: Ssh): Promise<void> {
@@ -178,7 +193,8 @@ export const answerWait = { tries: 10, pauseMs: 1000 };
  * Where the port is open on the tailnet only (the tailscale step's rule), on the node's tailnet address.
  */
 async function answers($: Shell, port: number, tries = answerWait.tries): Promise<string | undefined> {
-  const viaTailnet = (await ufwActive($)) && tailnetRules(await addedRules($)).some((r) => r.proto === 'tcp' && covers(r.port, port));
+  const viaTailnet =
+    (await ufwActive($)) && tailnetRules(await addedRules($)).some((r) => r.proto === 'tcp' && covers(r.port, port));
   return (viaTailnet ? sshAnswersOnTailnet : sshAnswersFromOutside)($, port, tries, answerWait.pauseMs);
 }
 
@@ -195,7 +211,8 @@ async function openPort($: Shell, port: number): Promise<void> {
   if (!(await ufwActive($)) || allowsTcp(await addedRules($), port)) return;
   await $`ufw limit ${`${port}/tcp`} comment ${'firstboot ssh'}`;
   // ufw can answer 0 and skip a rule: only the listing says it is in
-  if (!allowsTcp(await addedRules($), port)) throw new Error(`ufw does not list a rule for ${port}/tcp after adding one`);
+  if (!allowsTcp(await addedRules($), port))
+    throw new Error(`ufw does not list a rule for ${port}/tcp after adding one`);
 }
 
 export const ssh: Step<'ssh'> = {
@@ -216,7 +233,8 @@ export const ssh: Step<'ssh'> = {
     await fixHostKeys(ctx);
     for (const path of await readableConfigs(fs)) await fs.chmod(path, 0o600);
     const moduli = await fs.read(MODULI);
-    if (moduli !== undefined) await writeFile(fs, { path: MODULI, content: strongModuli(moduli, params.minModulusBits), mode: 0o644 });
+    if (moduli !== undefined)
+      await writeFile(fs, { path: MODULI, content: strongModuli(moduli, params.minModulusBits), mode: 0o644 });
 
     const lines = await directives(ctx);
     const previous = await fs.read(DROP_IN);
@@ -225,7 +243,8 @@ export const ssh: Step<'ssh'> = {
     const wrong = test.ok ? await effectiveDrift(ctx, lines) : [`sshd -t: ${test.stderr.trim()}`];
     const socket = await socketMode($);
     const previousSocket = await fs.read(SOCKET_DROP_IN);
-    const put = (path: string, text: string | undefined) => (text === undefined ? fs.remove(path) : fs.write(path, text, { mode: 0o644 }));
+    const put = (path: string, text: string | undefined) =>
+      text === undefined ? fs.remove(path) : fs.write(path, text, { mode: 0o644 });
     const restore = async () => {
       await put(DROP_IN, previous);
       if (socket) await put(SOCKET_DROP_IN, previousSocket);

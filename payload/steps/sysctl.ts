@@ -18,7 +18,9 @@ export const SYSCTL_FILE = '/etc/sysctl.d/zz-firstboot.conf';
 function sysctlFile(settings: readonly [string, string][], live: Map<string, string>): FileSpec {
   const content =
     header('kernel and network settings, applied by systemd-sysctl') +
-    settings.map(([key, value]) => (live.has(key) ? `${key} = ${value}\n` : `# ${key}: this kernel has no such key\n`)).join('');
+    settings
+      .map(([key, value]) => (live.has(key) ? `${key} = ${value}\n` : `# ${key}: this kernel has no such key\n`))
+      .join('');
   return { path: SYSCTL_FILE, content, mode: 0o644 };
 }
 
@@ -59,7 +61,10 @@ async function advertised($: Shell): Promise<boolean> {
  * The step for these settings, and those that hold only where IPv6 is static (tests give it others).
  * Each phase asks again: a network that starts advertising is left to do so at the next run.
  */
-export const sysctlStep = (always: readonly [string, string][], ifStatic: readonly [string, string][] = []): Step<'sysctl'> => {
+export const sysctlStep = (
+  always: readonly [string, string][],
+  ifStatic: readonly [string, string][] = [],
+): Step<'sysctl'> => {
   const chosen = async ($: Shell) => (ifStatic.length && !(await advertised($)) ? [...always, ...ifStatic] : always);
   return {
     id: 'sysctl',
@@ -68,12 +73,24 @@ export const sysctlStep = (always: readonly [string, string][], ifStatic: readon
     after: [],
     async check({ $, fs }) {
       const settings = await chosen($);
-      const live = await liveValues($, settings.map(([key]) => key));
+      const live = await liveValues(
+        $,
+        settings.map(([key]) => key),
+      );
       return [...(await fileDrift(fs, sysctlFile(settings, live))), ...differing(settings, live)];
     },
     async apply({ $, fs, log }) {
       const settings = await chosen($);
-      await writeFile(fs, sysctlFile(settings, await liveValues($, settings.map(([key]) => key))));
+      await writeFile(
+        fs,
+        sysctlFile(
+          settings,
+          await liveValues(
+            $,
+            settings.map(([key]) => key),
+          ),
+        ),
+      );
       // it fails when any file has a line the kernel refuses, after applying everything else: the
       // runner's re-check then names what did not take, so a stranger's file does not fail this step by itself
       const applied = await $({ nothrow: true })`systemctl restart systemd-sysctl`;
@@ -81,8 +98,12 @@ export const sysctlStep = (always: readonly [string, string][], ifStatic: readon
     },
     async verify({ $, log }) {
       const settings = await chosen($);
-      if (settings === always && ifStatic.length) log.warn('sysctl: IPv6 comes from router advertisements here; they stay accepted');
-      const live = await liveValues($, settings.map(([key]) => key));
+      if (settings === always && ifStatic.length)
+        log.warn('sysctl: IPv6 comes from router advertisements here; they stay accepted');
+      const live = await liveValues(
+        $,
+        settings.map(([key]) => key),
+      );
       for (const [key] of settings) if (!live.has(key)) log.warn(`sysctl: this kernel has no ${key}; skipped`);
       return differing(settings, live);
     },

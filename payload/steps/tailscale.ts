@@ -30,7 +30,8 @@ const DAEMON = 'tailscaled.service';
 /** The apt source line, as Tailscale's own instructions write it. */
 export const aptSource = (repository: string, distro: string, codename: string) =>
   `deb [signed-by=${KEYRING}] ${repository}/${distro} ${codename} main\n`;
-const keyUrl = (repository: string, distro: string, codename: string) => `${repository}/${distro}/${codename}.noarmor.gpg`;
+const keyUrl = (repository: string, distro: string, codename: string) =>
+  `${repository}/${distro}/${codename}.noarmor.gpg`;
 
 /** The binary key file: fetched and read outside the text file system; tests replace it. */
 export const keyFile = {
@@ -55,7 +56,13 @@ export const keyFile = {
 async function listSpec(ctx: Ctx<TailscalePlan>): Promise<FileSpec> {
   // Tailscale's repository is laid out as debian/bookworm, ubuntu/noble
   const { distro, codename } = await osRelease(ctx.fs);
-  return { path: LIST, content: header('Tailscale\'s repository, signed by the key firstboot checked') + aptSource(ctx.params.repository, distro, codename), mode: 0o644 };
+  return {
+    path: LIST,
+    content:
+      header("Tailscale's repository, signed by the key firstboot checked") +
+      aptSource(ctx.params.repository, distro, codename),
+    mode: 0o644,
+  };
 }
 
 /** Whether the keyring holds exactly the pinned key */
@@ -68,7 +75,9 @@ async function keyringDrift(params: TailscalePlan): Promise<string[]> {
   } catch {
     // not a key file: drift, and apply fetches the key again
   }
-  return found.length === 1 && found[0] === params.key ? [] : [`${KEYRING} holds ${found.join(', ') || 'no key'}, not the key ${params.key}`];
+  return found.length === 1 && found[0] === params.key
+    ? []
+    : [`${KEYRING} holds ${found.join(', ') || 'no key'}, not the key ${params.key}`];
 }
 
 interface Status {
@@ -92,11 +101,19 @@ const tailnetName = (s: Status) => s.Self?.DNSName?.replace(/\.$/, '') ?? '';
 
 const tailnetComment = (rule: FirewallRule) => rule.comment.replace(/^firstboot/, 'firstboot tailnet');
 const onTailnet = (added: UfwRule[], rule: FirewallRule) =>
-  added.some((r) => r.iface === TAILNET_INTERFACE && r.port === rule.port && r.proto === rule.proto && r.comment === tailnetComment(rule));
+  added.some(
+    (r) =>
+      r.iface === TAILNET_INTERFACE &&
+      r.port === rule.port &&
+      r.proto === rule.proto &&
+      r.comment === tailnetComment(rule),
+  );
 /** firstboot's rules on tailscale0 that the plan no longer has (tailnet-only turned off, SSH moved) */
-const stale = (added: UfwRule[], rules: FirewallRule[]) => tailnetRules(added).filter((r) => !rules.some((rule) => onTailnet([r], rule)));
+const stale = (added: UfwRule[], rules: FirewallRule[]) =>
+  tailnetRules(added).filter((r) => !rules.some((rule) => onTailnet([r], rule)));
 /** the public rules of the plan's that go once the tailnet rules are in and proven (the firewall step's bridges too: same comment) */
-const publicTwins = (added: UfwRule[], rules: FirewallRule[]) => added.filter((r) => !r.iface && rules.some((t) => t.comment === r.comment && t.proto === r.proto));
+const publicTwins = (added: UfwRule[], rules: FirewallRule[]) =>
+  added.filter((r) => !r.iface && rules.some((t) => t.comment === r.comment && t.proto === r.proto));
 
 /** between tries while the node joins and sshd answers; tests set 0 */
 export const tailnetWait = { pauseMs: 2000 };
@@ -113,7 +130,9 @@ async function waitJoined($: Shell): Promise<Status> {
 
 /** Public SSH waits for the owner: the runner reports the step "waiting", with what to do. */
 const waitForLogin = (ctx: Ctx<TailscalePlan>, name: string) =>
-  ctx.waitFor(`${TAILNET_LOGIN_PENDING} ${name}: SSH and mosh stay public until it works (firstboot apply HOST, or create --wait, logs in that way)`);
+  ctx.waitFor(
+    `${TAILNET_LOGIN_PENDING} ${name}: SSH and mosh stay public until it works (firstboot apply HOST, or create --wait, logs in that way)`,
+  );
 
 async function drift(ctx: Ctx<TailscalePlan>): Promise<string[]> {
   const { params: p, $, fs } = ctx;
@@ -122,17 +141,28 @@ async function drift(ctx: Ctx<TailscalePlan>): Promise<string[]> {
   out.push(...(await unitsDown($, [DAEMON])));
   const s = await status($);
   // without the auth key the node cannot join: the runner reports the step as waiting for it
-  if (!joined(s)) return (await ctx.secret(p.authKey)) === undefined ? out : [...out, `the node is not in the tailnet (${s.BackendState ?? 'no status'})`];
+  if (!joined(s))
+    return (await ctx.secret(p.authKey)) === undefined
+      ? out
+      : [...out, `the node is not in the tailnet (${s.BackendState ?? 'no status'})`];
   const added = await addedRules($);
   for (const rule of p.tailnetOnly) {
     if (!onTailnet(added, rule)) out.push(`${rule.port}/${rule.proto} is not open on ${TAILNET_INTERFACE}`);
   }
-  if (p.tailnetOnly.length && (await fs.read(SERVER_PATHS.tailnet)) !== `${tailnetName(s)}\n`) out.push(`${SERVER_PATHS.tailnet} does not name ${tailnetName(s)}`);
+  if (p.tailnetOnly.length && (await fs.read(SERVER_PATHS.tailnet)) !== `${tailnetName(s)}\n`)
+    out.push(`${SERVER_PATHS.tailnet} does not name ${tailnetName(s)}`);
   if (p.tailnetOnly.length && !out.length) {
     if (!(await tailnetLoginProven($, fs))) waitForLogin(ctx, tailnetName(s));
-    else for (const r of publicTwins(added, p.tailnetOnly)) out.push(`ufw still lets anyone reach ${r.port}/${r.proto} (${r.comment}), though the owner's login through the tailnet is proven`);
+    else
+      for (const r of publicTwins(added, p.tailnetOnly))
+        out.push(
+          `ufw still lets anyone reach ${r.port}/${r.proto} (${r.comment}), though the owner's login through the tailnet is proven`,
+        );
   }
-  for (const r of stale(added, p.tailnetOnly)) out.push(`ufw still has ${r.port}/${r.proto} on ${TAILNET_INTERFACE} only (${r.comment}), which the plan no longer has there`);
+  for (const r of stale(added, p.tailnetOnly))
+    out.push(
+      `ufw still has ${r.port}/${r.proto} on ${TAILNET_INTERFACE} only (${r.comment}), which the plan no longer has there`,
+    );
   return out;
 }
 
@@ -148,7 +178,8 @@ export const tailscale: Step<'tailscale'> = {
       const url = keyUrl(p.repository, distro, codename);
       const key = await keyFile.fetch(url);
       const found = primaryFingerprints(key);
-      if (found.length !== 1 || found[0] !== p.key) throw new Error(`the key at ${url} is ${found.join(', ') || 'no key'}, not ${p.key}; apt was left as it was`);
+      if (found.length !== 1 || found[0] !== p.key)
+        throw new Error(`the key at ${url} is ${found.join(', ') || 'no key'}, not ${p.key}; apt was left as it was`);
       await keyFile.write(KEYRING, key);
     }
     const list = await listSpec(ctx);
@@ -167,7 +198,8 @@ export const tailscale: Step<'tailscale'> = {
 
     let s = await status($);
     if (!joined(s)) {
-      if ((await ctx.secret(p.authKey)) === undefined) return log.info('tailscale: not joined, waiting for the auth key; SSH stays public');
+      if ((await ctx.secret(p.authKey)) === undefined)
+        return log.info('tailscale: not joined, waiting for the auth key; SSH stays public');
       await $({ timeout: '120s' })`tailscale up ${`--auth-key=file:${SERVER_PATHS.secrets}/${p.authKey}`} ${p.flags}`;
       s = await waitJoined($);
       if (!joined(s)) throw new Error(`the node did not join the tailnet (${s.BackendState ?? 'no status'})`);
@@ -176,38 +208,50 @@ export const tailscale: Step<'tailscale'> = {
     if (p.tailnetOnly.length) {
       const ssh = p.tailnetOnly.find((rule) => rule.proto === 'tcp')!;
       if ((await sshAnswersOnTailnet($, Number(ssh.port), 3, tailnetWait.pauseMs)) === undefined) {
-        throw new Error(`sshd does not answer on the tailnet address (${(await tailnetAddress($)) ?? `${TAILNET_INTERFACE} has none`}) port ${ssh.port}; SSH stays public`);
+        throw new Error(
+          `sshd does not answer on the tailnet address (${(await tailnetAddress($)) ?? `${TAILNET_INTERFACE} has none`}) port ${ssh.port}; SSH stays public`,
+        );
       }
       const before = await addedRules($);
       for (const rule of p.tailnetOnly.filter((r) => !onTailnet(before, r))) {
         await $`ufw allow in on ${TAILNET_INTERFACE} to any port ${rule.port} proto ${rule.proto} comment ${tailnetComment(rule)}`;
       }
       const added = await addedRules($);
-      if (!onTailnet(added, ssh)) throw new Error(`ufw does not hold SSH on ${TAILNET_INTERFACE} after adding it; SSH stays public`);
+      if (!onTailnet(added, ssh))
+        throw new Error(`ufw does not hold SSH on ${TAILNET_INTERFACE} after adding it; SSH stays public`);
       // the name apply logs in by, for the proof
       await writeSpec(fs, { path: SERVER_PATHS.tailnet, content: `${tailnetName(s)}\n`, mode: 0o644 });
       if (await tailnetLoginProven($, fs)) {
-        for (const r of publicTwins(added, p.tailnetOnly)) await $`ufw --force delete ${r.action} ${`${r.port}/${r.proto}`}`;
+        for (const r of publicTwins(added, p.tailnetOnly))
+          await $`ufw --force delete ${r.action} ${`${r.port}/${r.proto}`}`;
         log.info(`tailscale: SSH goes through the tailnet only: ${tailnetName(s)}`);
-      } else log.info(`tailscale: SSH answers on the tailnet as ${tailnetName(s)}; it stays public until a login through that name works`);
+      } else
+        log.info(
+          `tailscale: SSH answers on the tailnet as ${tailnetName(s)}; it stays public until a login through that name works`,
+        );
     } else {
       await fs.remove(SERVER_PATHS.tailnet);
       // turned on again later, public SSH waits for a new login through the tailnet
       await fs.remove(SERVER_PATHS.tailnetLogin);
     }
     // the plan's rules (public again, or on tailscale0 for a new port) are in by now
-    for (const r of stale(await addedRules($), p.tailnetOnly)) await $`ufw --force delete allow in on ${r.iface} to any port ${r.port} proto ${r.proto}`;
+    for (const r of stale(await addedRules($), p.tailnetOnly))
+      await $`ufw --force delete allow in on ${r.iface} to any port ${r.port} proto ${r.proto}`;
   },
   async verify({ params: p, $, fs }) {
     const problems = await unitsDown($, [DAEMON]);
     const s = await status($);
-    if (!joined(s)) return [...problems, `the node is not in the tailnet (${s.BackendState ?? 'tailscale status failed'})`];
+    if (!joined(s))
+      return [...problems, `the node is not in the tailnet (${s.BackendState ?? 'tailscale status failed'})`];
     if (!s.Self?.Online) problems.push('the node is offline in the tailnet');
     const added = await addedRules($);
     for (const rule of p.tailnetOnly) {
-      if (!onTailnet(added, rule)) problems.push(`ufw does not allow ${rule.port}/${rule.proto} on ${TAILNET_INTERFACE}`);
+      if (!onTailnet(added, rule))
+        problems.push(`ufw does not allow ${rule.port}/${rule.proto} on ${TAILNET_INTERFACE}`);
     }
-    if (await tailnetLoginProven($, fs)) for (const r of publicTwins(added, p.tailnetOnly)) problems.push(`ufw still lets anyone reach ${r.port}/${r.proto} (${r.comment}), not only the tailnet`);
+    if (await tailnetLoginProven($, fs))
+      for (const r of publicTwins(added, p.tailnetOnly))
+        problems.push(`ufw still lets anyone reach ${r.port}/${r.proto} (${r.comment}), not only the tailnet`);
     return problems;
   },
 };

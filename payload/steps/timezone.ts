@@ -13,11 +13,13 @@ export const timezone: Step<'timezone'> = {
   async check({ params, fs }) {
     const drift: string[] = [];
     const link = await fs.readlink('/etc/localtime');
-    if (link !== zoneFile(params.timezone)) drift.push(`/etc/localtime points to ${link ?? 'nothing'}, wants ${zoneFile(params.timezone)}`);
+    if (link !== zoneFile(params.timezone))
+      drift.push(`/etc/localtime points to ${link ?? 'nothing'}, wants ${zoneFile(params.timezone)}`);
     return [...drift, ...(await fileDrift(fs, timezoneFile(params.timezone)))];
   },
   async apply({ params, fs }) {
-    if (!(await fs.stat(zoneFile(params.timezone)))) throw new Error(`unknown time zone ${params.timezone}: ${zoneFile(params.timezone)} is missing`);
+    if (!(await fs.stat(zoneFile(params.timezone))))
+      throw new Error(`unknown time zone ${params.timezone}: ${zoneFile(params.timezone)} is missing`);
     await fs.symlink(zoneFile(params.timezone), '/etc/localtime');
     await writeFile(fs, timezoneFile(params.timezone));
   },

@@ -49,11 +49,15 @@ const assignments = (settings: [string, string][]) => settings.map(([name, value
 
 function files(reboot: string | false): FileSpec[] {
   return [
-    { path: AUTO_UPGRADES, content: header('daily package lists and unattended upgrades') + assignments(PERIODIC), mode: 0o644 },
+    {
+      path: AUTO_UPGRADES,
+      content: header('daily package lists and unattended upgrades') + assignments(PERIODIC),
+      mode: 0o644,
+    },
     {
       path: UNATTENDED,
       content:
-        header('security updates on top of the distribution\'s origins, reboot policy') +
+        header("security updates on top of the distribution's origins, reboot policy") +
         'Unattended-Upgrade::Origins-Pattern {\n' +
         SECURITY_ORIGINS.map((origin) => `  "${origin}";\n`).join('') +
         '};\n' +
@@ -85,12 +89,16 @@ export const SECURITY_SOURCES = '/etc/apt/sources.list.d/firstboot-security.sour
  */
 const SECURITY_ARCHIVES: Record<string, { uri: string; keyring: string; components: string[]; fallback: string[] }> = {
   debian: {
-    uri: 'http://deb.debian.org/debian-security', keyring: '/usr/share/keyrings/debian-archive-keyring.gpg',
-    components: ['main', 'contrib', 'non-free', 'non-free-firmware'], fallback: ['main'],
+    uri: 'http://deb.debian.org/debian-security',
+    keyring: '/usr/share/keyrings/debian-archive-keyring.gpg',
+    components: ['main', 'contrib', 'non-free', 'non-free-firmware'],
+    fallback: ['main'],
   },
   ubuntu: {
-    uri: 'http://security.ubuntu.com/ubuntu', keyring: '/usr/share/keyrings/ubuntu-archive-keyring.gpg',
-    components: ['main', 'restricted', 'universe', 'multiverse'], fallback: ['main', 'restricted', 'universe', 'multiverse'],
+    uri: 'http://security.ubuntu.com/ubuntu',
+    keyring: '/usr/share/keyrings/ubuntu-archive-keyring.gpg',
+    components: ['main', 'restricted', 'universe', 'multiverse'],
+    fallback: ['main', 'restricted', 'universe', 'multiverse'],
   },
 };
 
@@ -99,15 +107,26 @@ const POLICY_FIELD: Record<string, string> = { origin: 'o', codename: 'n', label
 
 /** Whether apt has the lists of a release that unattended-upgrades' security origins match. */
 async function seesSecurity($: Shell, codename: string): Promise<boolean> {
-  const patterns = SECURITY_ORIGINS.map((o) => o.replaceAll('${distro_codename}', codename).split(',').map((term) => term.split('=')));
-  return (await aptReleases($)).some((release) => patterns.some((terms) => terms.every(([key, value]) => release.get(POLICY_FIELD[key]) === value)));
+  const patterns = SECURITY_ORIGINS.map((o) =>
+    o
+      .replaceAll('${distro_codename}', codename)
+      .split(',')
+      .map((term) => term.split('=')),
+  );
+  return (await aptReleases($)).some((release) =>
+    patterns.some((terms) => terms.every(([key, value]) => release.get(POLICY_FIELD[key]) === value)),
+  );
 }
 
 async function securityDrift({ $, fs }: Ctx<UpgradesPlan>): Promise<string[]> {
   const { codename } = await osRelease(fs);
   if (await seesSecurity($, codename)) return [];
   const configured = (await aptSources($)).some((s) => s.suite === `${codename}-security`);
-  return [configured ? `apt has a source for ${codename}-security but not its package lists` : `apt has no source for ${codename}-security`];
+  return [
+    configured
+      ? `apt has a source for ${codename}-security but not its package lists`
+      : `apt has no source for ${codename}-security`,
+  ];
 }
 
 /** The distribution's security source, unless one is configured already; then the lists, with it. */
@@ -117,9 +136,13 @@ async function addSecuritySource({ $, fs, log }: Ctx<UpgradesPlan>): Promise<voi
   let wrote = false;
   if (!sources.some((s) => s.suite === `${codename}-security`)) {
     const archive = SECURITY_ARCHIVES[distro];
-    if (!archive) throw new Error(`apt sees no security release, and firstboot knows no security archive for ${distro} ${codename}`);
+    if (!archive)
+      throw new Error(
+        `apt sees no security release, and firstboot knows no security archive for ${distro} ${codename}`,
+      );
     const main = archive.components.filter((c) => sources.some((s) => s.suite === codename && s.component === c));
-    const content = header(`${distro}'s security archive, which no other source named`) +
+    const content =
+      header(`${distro}'s security archive, which no other source named`) +
       `Types: deb\nURIs: ${archive.uri}\nSuites: ${codename}-security\nComponents: ${(main.length ? main : archive.fallback).join(' ')}\nSigned-By: ${archive.keyring}\n`;
     wrote = await writeFile(fs, { path: SECURITY_SOURCES, content, mode: 0o644 });
   }
@@ -139,7 +162,11 @@ export const upgrades: Step<'upgrades'> = {
   after: ['packages'],
   async check(ctx) {
     const { params, $, fs } = ctx;
-    return [...(await filesDrift(fs, files(params.reboot))), ...(await unitsDown($, UNITS)), ...(await securityDrift(ctx))];
+    return [
+      ...(await filesDrift(fs, files(params.reboot))),
+      ...(await unitsDown($, UNITS)),
+      ...(await securityDrift(ctx)),
+    ];
   },
   async apply(ctx) {
     const { params, $, fs } = ctx;
@@ -153,13 +180,17 @@ export const upgrades: Step<'upgrades'> = {
     const problems: string[] = [];
     for (const [name, value] of [...PERIODIC, ...unattendedSettings(params.reboot)]) {
       const actual = values.get(name);
-      if (actual !== value) problems.push(`apt-config: ${name} is ${actual === undefined ? 'unset' : `"${actual}"`}, wants "${value}"`);
+      if (actual !== value)
+        problems.push(`apt-config: ${name} is ${actual === undefined ? 'unset' : `"${actual}"`}, wants "${value}"`);
     }
     const origins = lists.get('Unattended-Upgrade::Origins-Pattern') ?? [];
     const missing = SECURITY_ORIGINS.filter((o) => !origins.includes(o));
     if (missing.length > 0) problems.push(`unattended-upgrades does not take updates from: ${missing.join(', ')}`);
     const { codename } = await osRelease(fs);
-    if (!(await seesSecurity($, codename))) problems.push(`apt sees no security release for ${codename} (${codename}-security): unattended-upgrades has no security updates to install`);
+    if (!(await seesSecurity($, codename)))
+      problems.push(
+        `apt sees no security release for ${codename} (${codename}-security): unattended-upgrades has no security updates to install`,
+      );
     return [...problems, ...(await unitsDown($, UNITS))];
   },
 };

@@ -22,25 +22,41 @@ function server() {
   return { dir, files };
 }
 
-const run = (script: string, input: Buffer) => spawnSync('sh', ['-c', `set -eu\n${script}`], { input, encoding: 'utf8' });
+const run = (script: string, input: Buffer) =>
+  spawnSync('sh', ['-c', `set -eu\n${script}`], { input, encoding: 'utf8' });
 const contents = (files: Incoming[]) => files.map((f) => readFileSync(f.path, 'utf8'));
-const leftovers = (dir: string) => readdirSync(dir, { recursive: true }).map(String).filter((name) => name.endsWith('.new'));
+const leftovers = (dir: string) =>
+  readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((name) => name.endsWith('.new'));
 
 test('a whole upload replaces every file, with its mode', () => {
   const { dir, files } = server();
   const r = run(receive(files), receiveInput(files));
   assert.is(r.status, 0, r.stderr);
-  assert.equal(contents(files), files.map((f) => f.content));
-  assert.equal(files.map((f) => (statSync(f.path).mode & 0o777).toString(8).padStart(4, '0')), files.map((f) => f.mode));
+  assert.equal(
+    contents(files),
+    files.map((f) => f.content),
+  );
+  assert.equal(
+    files.map((f) => (statSync(f.path).mode & 0o777).toString(8).padStart(4, '0')),
+    files.map((f) => f.mode),
+  );
   assert.equal(leftovers(dir), []);
 });
 
-test('folders it makes are 0755 though sudo runs it with umask 0077 (firstboot\'s sudoers)', () => {
+test("folders it makes are 0755 though sudo runs it with umask 0077 (firstboot's sudoers)", () => {
   const dir = mkdtempSync(join(tmpdir(), 'firstboot-receive-'));
-  const files: Incoming[] = [{ path: join(dir, 'usr/local/lib/firstboot/payload/main.mjs'), content: 'main\n', mode: '0644' }];
-  const r = spawnSync('sh', ['-c', `umask 0077; set -eu\n${receive(files)}`], { input: receiveInput(files), encoding: 'utf8' });
+  const files: Incoming[] = [
+    { path: join(dir, 'usr/local/lib/firstboot/payload/main.mjs'), content: 'main\n', mode: '0644' },
+  ];
+  const r = spawnSync('sh', ['-c', `umask 0077; set -eu\n${receive(files)}`], {
+    input: receiveInput(files),
+    encoding: 'utf8',
+  });
   assert.is(r.status, 0, r.stderr);
-  for (const folder of ['usr', 'usr/local/lib/firstboot', 'usr/local/lib/firstboot/payload']) assert.is((statSync(join(dir, folder)).mode & 0o777).toString(8), '755', folder);
+  for (const folder of ['usr', 'usr/local/lib/firstboot', 'usr/local/lib/firstboot/payload'])
+    assert.is((statSync(join(dir, folder)).mode & 0o777).toString(8), '755', folder);
 });
 
 test('an upload cut anywhere replaces nothing and says so', () => {
@@ -61,19 +77,26 @@ test('an upload cut anywhere replaces nothing and says so', () => {
     assert.is(r.status, CUT, `cut at ${end}: ${r.stderr}`);
     assert.match(r.stderr, message);
     assert.match(r.stderr, /; nothing on the server was replaced\n$/);
-    assert.equal(contents(files), files.map(() => 'the old one\n'), `cut at ${end}`);
+    assert.equal(
+      contents(files),
+      files.map(() => 'the old one\n'),
+      `cut at ${end}`,
+    );
     assert.equal(leftovers(dir), []);
   }
 });
 
-test('a file that arrives altered, its length right, replaces nothing; a secret\'s digest is not on the command line', () => {
+test("a file that arrives altered, its length right, replaces nothing; a secret's digest is not on the command line", () => {
   const { dir, files } = server();
   const input = receiveInput(files);
   input[100] ^= 1;
   const r = run(receive(files), input);
   assert.is(r.status, CUT);
   assert.match(r.stderr, /payload\.br85 arrived altered: its sha256 differs; nothing on the server was replaced/);
-  assert.equal(contents(files), files.map(() => 'the old one\n'));
+  assert.equal(
+    contents(files),
+    files.map(() => 'the old one\n'),
+  );
   assert.equal(leftovers(dir), []);
   assert.match(receive(files), /take 21 \S+secrets\/console 0600 ''\n/);
   assert.not.ok(existsSync(join(dir, 'secrets/console.new')));

@@ -40,14 +40,23 @@ test.after.each(async ({ fake }) => {
 });
 
 const envOf = (c: Context, env: Record<string, string | undefined> = {}) => ({
-  PATH: `${join(c.dir, 'bin')}:${process.env.PATH}`, HOME: c.home, NO_COLOR: '1', HCLOUD_ENDPOINT: c.fake.url, HCLOUD_TOKEN: c.fake.token, ...env,
+  PATH: `${join(c.dir, 'bin')}:${process.env.PATH}`,
+  HOME: c.home,
+  NO_COLOR: '1',
+  HCLOUD_ENDPOINT: c.fake.url,
+  HCLOUD_TOKEN: c.fake.token,
+  ...env,
 });
 
 /** Runs the CLI; every run is checked for the token, which must never be printed. */
 async function firstboot(c: Context, args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
   const run = await new Promise<Run>((resolve) =>
-    execFile('node', ['dist/firstboot.js', ...args], { encoding: 'utf8', env: envOf(c, env) }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code) : 0, stdout, stderr })),
+    execFile(
+      'node',
+      ['dist/firstboot.js', ...args],
+      { encoding: 'utf8', env: envOf(c, env) },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    ),
   );
   for (const token of [c.fake.token, env.HCLOUD_TOKEN].filter(Boolean)) {
     assert.not.ok(run.stdout.includes(token!) || run.stderr.includes(token!), 'the token was printed');
@@ -78,7 +87,10 @@ test('create: addresses and `ssh NAME` on stdout, progress on stderr, labels, ss
   const config = await readFile(join(c.home, '.ssh', 'config'), 'utf8');
   assert.match(config, new RegExp(`Host web-1\\n  HostName ${server.ipv4}\\n  User ops\\n  Port 2222\\n`));
   const hostKey = (yaml.load(server.userData!) as { ssh_keys: { ed25519_public: string } }).ssh_keys.ed25519_public;
-  assert.is(await readFile(join(c.home, '.ssh', 'known_hosts'), 'utf8'), `[${server.ipv4}]:2222 ${hostKey.split(' ').slice(0, 2).join(' ')}\n`);
+  assert.is(
+    await readFile(join(c.home, '.ssh', 'known_hosts'), 'utf8'),
+    `[${server.ipv4}]:2222 ${hostKey.split(' ').slice(0, 2).join(' ')}\n`,
+  );
 });
 
 test('create -o json: the result as JSON, and a firewall with --firewall', async (c) => {
@@ -92,12 +104,23 @@ test('create -o json: the result as JSON, and a firewall with --firewall', async
 });
 
 test('create --wait: the payload result; a failed payload exits 1', async (c) => {
-  const status = (ok: boolean) => JSON.stringify({ firstboot: '0.1.0', configHash: 'x', started: 's', finished: 'f', ok, steps: [{ id: 'ssh', result: ok ? 'changed' : 'failed', seconds: 1.5, ...(!ok && { error: 'sshd -t failed' }) }] });
+  const status = (ok: boolean) =>
+    JSON.stringify({
+      firstboot: '0.1.0',
+      configHash: 'x',
+      started: 's',
+      finished: 'f',
+      ok,
+      steps: [{ id: 'ssh', result: ok ? 'changed' : 'failed', seconds: 1.5, ...(!ok && { error: 'sshd -t failed' }) }],
+    });
   await fakeSsh(c, `echo '${status(true)}'`);
   const good = await firstboot(c, ['create', 'web-1', '-c', c.config, '--wait']);
   assert.is(good.code, 0, good.stderr);
   assert.match(good.stdout, /firstboot finished:\n  ssh +changed +1\.5s/);
-  assert.is(await readFile(join(c.home, '.ssh', 'known_hosts'), 'utf8'), `[${serverNamed(c, 'web-1').ipv4}]:2222 ${nextHostKey}\n`);
+  assert.is(
+    await readFile(join(c.home, '.ssh', 'known_hosts'), 'utf8'),
+    `[${serverNamed(c, 'web-1').ipv4}]:2222 ${nextHostKey}\n`,
+  );
 
   await fakeSsh(c, `echo '${status(false)}'; exit 1`);
   const bad = await firstboot(c, ['create', 'web-2', '-c', c.config, '--wait']);
@@ -121,7 +144,10 @@ test('list: a table, or JSON', async (c) => {
   assert.match(head!, /^NAME +STATUS +IPV4 +TYPE +LOCATION +FIRSTBOOT +CONFIG$/);
   assert.match(row!, new RegExp(`^web-1 +\\w+ +${serverNamed(c, 'web-1').ipv4} +cx23 +fsn1 `));
   const json = await firstboot(c, ['list', '-o', 'json']);
-  assert.equal(JSON.parse(json.stdout).map((s: { name: string }) => s.name), ['web-1']);
+  assert.equal(
+    JSON.parse(json.stdout).map((s: { name: string }) => s.name),
+    ['web-1'],
+  );
 });
 
 test('delete: refused without --yes and without a terminal, before the API is asked; --yes deletes', async (c) => {
@@ -190,8 +216,15 @@ test('image: the snapshot ID on stdout; create --image boots it with a per-insta
   const server = serverNamed(c, 'web-1');
   assert.is(server.image.id, Number(imageId));
   const userData = yaml.load(server.userData!) as { runcmd: string[][]; write_files: { path: string }[] };
-  assert.equal(userData.runcmd, [['rm', '-f', '/var/lib/firstboot/done'], ['systemctl', 'start', 'firstboot.service']]);
-  assert.equal(userData.write_files.map((f) => f.path), [SERVER_PATHS.plan], 'the payload is not sent again');
+  assert.equal(userData.runcmd, [
+    ['rm', '-f', '/var/lib/firstboot/done'],
+    ['systemctl', 'start', 'firstboot.service'],
+  ]);
+  assert.equal(
+    userData.write_files.map((f) => f.path),
+    [SERVER_PATHS.plan],
+    'the payload is not sent again',
+  );
 
   await writeFile(c.config, (await readFile(c.config, 'utf8')).replace('port: 2222', 'port: 2200'));
   const other = await firstboot(c, ['create', 'web-2', '-c', c.config, '--image', imageId]);
@@ -200,7 +233,7 @@ test('image: the snapshot ID on stdout; create --image boots it with a per-insta
   assert.not.ok(serverNamed(c, 'web-2'));
 });
 
-test('a bad token: Hetzner\'s code and message and where the token came from, exit 1', async (c) => {
+test("a bad token: Hetzner's code and message and where the token came from, exit 1", async (c) => {
   const run = await firstboot(c, ['list'], { HCLOUD_TOKEN: 'not-the-token' });
   assert.is(run.code, 1);
   assert.is(run.stderr, 'error: unauthorized: unable to authenticate (the token came from HCLOUD_TOKEN)\n');
@@ -219,20 +252,32 @@ test('an unknown server type: a did-you-mean, exit 2; the API refusing input: it
   assert.is(typo.code, 2);
   assert.match(typo.stderr, /^error: unknown server type "cx32"; did you mean "cx33"\?/);
 
-  c.fake.failNextRequest({ method: 'POST', path: /^\/servers$/, status: 422, code: 'invalid_input', message: "invalid input in field 'user_data'" });
+  c.fake.failNextRequest({
+    method: 'POST',
+    path: /^\/servers$/,
+    status: 422,
+    code: 'invalid_input',
+    message: "invalid input in field 'user_data'",
+  });
   const refused = await firstboot(c, ['create', 'web-1', '-c', c.config]);
   assert.is(refused.code, 1);
   assert.match(refused.stderr, /error: invalid_input: invalid input in field 'user_data'\n$/);
   assert.is(c.fake.servers.size, 0);
 });
 
-test('a taken name: refused up front with exit 2; taken meanwhile (409): Hetzner\'s code, exit 1', async (c) => {
+test("a taken name: refused up front with exit 2; taken meanwhile (409): Hetzner's code, exit 1", async (c) => {
   assert.is((await firstboot(c, ['create', 'web-1', '-c', c.config])).code, 0);
   const taken = await firstboot(c, ['create', 'web-1', '-c', c.config]);
   assert.is(taken.code, 2);
   assert.match(taken.stderr, /error: a server named "web-1" already exists/);
 
-  c.fake.failNextRequest({ method: 'POST', path: /^\/servers$/, status: 409, code: 'uniqueness_error', message: 'server name is already used' });
+  c.fake.failNextRequest({
+    method: 'POST',
+    path: /^\/servers$/,
+    status: 409,
+    code: 'uniqueness_error',
+    message: 'server name is already used',
+  });
   const raced = await firstboot(c, ['create', 'web-2', '-c', c.config]);
   assert.is(raced.code, 1);
   assert.match(raced.stderr, /error: uniqueness_error: server name is already used\n$/);
@@ -242,12 +287,21 @@ test('a failure after the server exists: what is left and how to remove it, exit
   await mkdir(join(c.home, '.ssh', 'known_hosts'), { recursive: true }); // a directory: cannot be written
   const run = await firstboot(c, ['create', 'web-1', '-c', c.config]);
   assert.is(run.code, 1);
-  assert.match(run.stderr, /error: server web-1 \(id \d+, 192\.0\.2\.\d+\) was created and still exists, but: .*\nto remove it:\n  firstboot delete web-1 --yes\n$/);
+  assert.match(
+    run.stderr,
+    /error: server web-1 \(id \d+, 192\.0\.2\.\d+\) was created and still exists, but: .*\nto remove it:\n  firstboot delete web-1 --yes\n$/,
+  );
   assert.is(c.fake.servers.size, 1);
 });
 
 test('each command has --help listing its options; bad arguments exit 2', async (c) => {
-  for (const [name, option] of [['create', '--firewall'], ['list', '-o'], ['delete', '--yes'], ['rescale', '--type'], ['image', '--name']] as const) {
+  for (const [name, option] of [
+    ['create', '--firewall'],
+    ['list', '-o'],
+    ['delete', '--yes'],
+    ['rescale', '--type'],
+    ['image', '--name'],
+  ] as const) {
     const help = await firstboot(c, [name, '--help']);
     assert.is(help.code, 0);
     assert.match(help.stdout, new RegExp(`^usage: firstboot ${name}`));

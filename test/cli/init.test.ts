@@ -16,11 +16,16 @@ function place(withKey: boolean) {
   if (withKey) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(home, '.ssh', 'id_ed25519')]);
   const project = join(dir, 'project');
   mkdirSync(project);
-  const run = (...args: string[]) => spawnSync('node', [CLI, ...args], { cwd: project, encoding: 'utf8', env: { ...process.env, HOME: home, NO_COLOR: '1' } });
+  const run = (...args: string[]) =>
+    spawnSync('node', [CLI, ...args], {
+      cwd: project,
+      encoding: 'utf8',
+      env: { ...process.env, HOME: home, NO_COLOR: '1' },
+    });
   return { home, project, run };
 }
 
-test('init writes a starter naming the user\'s key, which validate then reads by itself', () => {
+test("init writes a starter naming the user's key, which validate then reads by itself", () => {
   const { project, run } = place(true);
   const made = run('init');
   assert.is(made.status, 0, made.stderr);
@@ -50,9 +55,16 @@ test('no key and no terminal: a sentence saying how to make one, and nothing wri
 test('no key on a terminal: init offers a dedicated key pair, ssh-keygen asks for its passphrase', async () => {
   const { home, project } = place(false);
   // each question, then its answer: the offer, ssh-keygen's passphrase and its confirmation (empty here)
-  const answers: [RegExp, string][] = [[/\[Y\/n\]/, 'y\n'], [/passphrase/i, '\n'], [/again/i, '\n']];
+  const answers: [RegExp, string][] = [
+    [/\[Y\/n\]/, 'y\n'],
+    [/passphrase/i, '\n'],
+    [/again/i, '\n'],
+  ];
   const output = await new Promise<string>((done) => {
-    const child = spawn('script', ['-qec', `node ${CLI} init`, '/dev/null'], { cwd: project, env: { ...process.env, HOME: home } });
+    const child = spawn('script', ['-qec', `node ${CLI} init`, '/dev/null'], {
+      cwd: project,
+      env: { ...process.env, HOME: home },
+    });
     let seen = '';
     let unanswered = '';
     child.stdout.on('data', (chunk: Buffer) => {

@@ -12,18 +12,28 @@ test('npm pack, npm install -g, then init, generate and inspect from any folder'
   execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
   const tarball = join(dir, readdirSync(dir).find((f) => f.endsWith('.tgz'))!);
   const prefix = join(dir, 'prefix');
-  execFileSync('npm', ['install', '-g', '--prefer-offline', '--no-audit', '--no-fund', '--prefix', prefix, tarball], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['install', '-g', '--prefer-offline', '--no-audit', '--no-fund', '--prefix', prefix, tarball], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 
   const home = join(dir, 'home');
   mkdirSync(join(home, '.ssh'), { recursive: true });
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(home, '.ssh', 'id_ed25519')]);
   const project = join(dir, 'project');
   mkdirSync(project);
-  const firstboot = (...args: string[]) => spawnSync(join(prefix, 'bin', 'firstboot'), args, { cwd: project, encoding: 'utf8', env: { ...process.env, HOME: home } });
+  const firstboot = (...args: string[]) =>
+    spawnSync(join(prefix, 'bin', 'firstboot'), args, {
+      cwd: project,
+      encoding: 'utf8',
+      env: { ...process.env, HOME: home },
+    });
 
   assert.is(firstboot('init').status, 0);
   const schema = readFileSync(join(project, 'firstboot.yaml'), 'utf8').match(/\$schema=(\S+)/)![1]!;
-  assert.ok(schema.startsWith(prefix) && existsSync(schema), `the schema the config names is the installed one: ${schema}`);
+  assert.ok(
+    schema.startsWith(prefix) && existsSync(schema),
+    `the schema the config names is the installed one: ${schema}`,
+  );
   const made = firstboot('generate', '--out', 'user-data.yaml');
   assert.is(made.status, 0, made.stderr);
   const seen = firstboot('inspect', 'user-data.yaml', '-o', 'json');

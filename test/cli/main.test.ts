@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { rsaPublicKey } from '../ssh-keys';
 
 const tmp = mkdtempSync(join(tmpdir(), 'firstboot-cli-'));
-const firstboot = (...args: string[]) => spawnSync('node', ['dist/firstboot.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+const firstboot = (...args: string[]) =>
+  spawnSync('node', ['dist/firstboot.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
 
 test('--version, --help and each command’s --help', () => {
@@ -65,10 +66,16 @@ test('validate, plan and plan -o json', () => {
 
 test('validate says how much room is left; over the limit, generate says what costs what and writes nothing', () => {
   const ok = firstboot('validate', '-c', 'examples/firstboot.yaml');
-  assert.match(ok.stderr, /^user-data: [\d,]+ bytes of 32,768, [\d,]+ left \([\d,]+ left with the host key firstboot create adds\)$/m);
+  assert.match(
+    ok.stderr,
+    /^user-data: [\d,]+ bytes of 32,768, [\d,]+ left \([\d,]+ left with the host key firstboot create adds\)$/m,
+  );
   // forty RSA-4096 keys, about 740 bytes each
   const config = join(tmp, 'many-keys.yaml');
-  writeFileSync(config, `admin:\n  ssh_keys:\n${Array.from({ length: 40 }, (_, i) => `    - ${rsaPublicKey(`user${i}`)}\n`).join('')}`);
+  writeFileSync(
+    config,
+    `admin:\n  ssh_keys:\n${Array.from({ length: 40 }, (_, i) => `    - ${rsaPublicKey(`user${i}`)}\n`).join('')}`,
+  );
   const out = join(tmp, 'too-big.yaml');
   const run = firstboot('generate', '-c', config, '--out', out);
   assert.is(run.status, 2, run.stderr);
@@ -82,9 +89,13 @@ test('validate says how much room is left; over the limit, generate says what co
 
 test('--registry goes into the plan; a URL that is not http(s) or holds credentials is a usage error', () => {
   const plan = (...args: string[]) => firstboot('plan', '-c', 'examples/firstboot.yaml', '-o', 'json', ...args);
-  assert.is(JSON.parse(plan('--registry', 'https://npm.example.com/mirror/').stdout).npm.registry, 'https://npm.example.com/mirror/');
+  assert.is(
+    JSON.parse(plan('--registry', 'https://npm.example.com/mirror/').stdout).npm.registry,
+    'https://npm.example.com/mirror/',
+  );
   const fromEnv = spawnSync('node', ['dist/firstboot.js', 'plan', '-c', 'examples/firstboot.yaml', '-o', 'json'], {
-    encoding: 'utf8', env: { ...process.env, npm_config_registry: 'http://10.0.0.5:4873/' },
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_registry: 'http://10.0.0.5:4873/' },
   });
   assert.is(JSON.parse(fromEnv.stdout).npm.registry, 'http://10.0.0.5:4873/');
   for (const bad of ['ftp://mirror/', 'not a url', 'https://user:secret@npm.example.com/']) {
@@ -103,7 +114,13 @@ test('generate --out says what it wrote and the room left, and never writes over
   assert.is(bytes, statSync(out).size);
   assert.is(bytes + left, 32_768);
   const config = join(tmp, 'own.yaml');
-  writeFileSync(config, readFileSync('examples/firstboot.yaml', 'utf8').replace('./demo_ed25519.pub', `${process.cwd()}/examples/demo_ed25519.pub`));
+  writeFileSync(
+    config,
+    readFileSync('examples/firstboot.yaml', 'utf8').replace(
+      './demo_ed25519.pub',
+      `${process.cwd()}/examples/demo_ed25519.pub`,
+    ),
+  );
   const before = readFileSync(config, 'utf8');
   const onto = firstboot('generate', '-c', config, '--out', config);
   assert.is(onto.status, 2);
@@ -140,8 +157,14 @@ test('a misspelt command gets a did-you-mean; help CMD is CMD --help; --version 
 
 test('-o is a format everywhere (-o json, as hcloud has it); files are --out; option errors in sentences', () => {
   const cases: [string[], RegExp][] = [
-    [['generate', '-o', 'user-data.yaml'], /^error: -o is the output format \(as in -o json\), and generate has none; --out FILE writes to a file$/m],
-    [['plan', '-o', 'plan.json'], /^error: -o is the output format and takes "json", got "plan.json"; to write a file: --out plan.json$/m],
+    [
+      ['generate', '-o', 'user-data.yaml'],
+      /^error: -o is the output format \(as in -o json\), and generate has none; --out FILE writes to a file$/m,
+    ],
+    [
+      ['plan', '-o', 'plan.json'],
+      /^error: -o is the output format and takes "json", got "plan.json"; to write a file: --out plan.json$/m,
+    ],
     [['generate', '--outt', 'x'], /^error: unknown option "--outt"; did you mean "--out"\?$/m],
     [['generate', '-c'], /^error: --config needs a value$/m],
     [['list', '--output=json', '--wait'], /^error: unknown option "--wait"$/m],
@@ -161,15 +184,21 @@ test('a config that is not UTF-8 says so, with where, and nothing is written', (
   const utf16 = join(tmp, 'utf16.yaml');
   writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('admin: {}\n', 'utf16le')]));
   const out = join(tmp, 'never.yaml');
-  for (const [file, what] of [[latin1, /a byte that is not UTF-8 at line 2, column 11/], [utf16, /it is UTF-16/]] as const) {
+  for (const [file, what] of [
+    [latin1, /a byte that is not UTF-8 at line 2, column 11/],
+    [utf16, /it is UTF-16/],
+  ] as const) {
     const run = firstboot('generate', '-c', file, '--out', out);
     assert.is(run.status, 2);
-    assert.match(run.stderr, new RegExp(`^error\\[\\$\\]: ${file} is not UTF-8 text \\(${what.source}\\); save it as UTF-8$`, 'm'));
+    assert.match(
+      run.stderr,
+      new RegExp(`^error\\[\\$\\]: ${file} is not UTF-8 text \\(${what.source}\\); save it as UTF-8$`, 'm'),
+    );
   }
   assert.not.ok(existsSync(out));
 });
 
-test('files that cannot be read: a sentence, never Node\'s ENOENT or EISDIR', () => {
+test("files that cannot be read: a sentence, never Node's ENOENT or EISDIR", () => {
   for (const [args, message] of [
     [['inspect', join(tmp, 'absent.yaml')], `cannot read ${join(tmp, 'absent.yaml')}: there is no such file`],
     [['inspect', tmp], `cannot read ${tmp}: it is a folder, not a file`],
@@ -184,7 +213,11 @@ test('files that cannot be read: a sentence, never Node\'s ENOENT or EISDIR', ()
 
 test('a reader that closes the pipe early (| head) ends the command quietly', () => {
   // `true` is gone before node writes: the write meets a closed pipe
-  const run = spawnSync('bash', ['-c', 'set -o pipefail; node dist/firstboot.js generate -c examples/firstboot.yaml | true'], { encoding: 'utf8' });
+  const run = spawnSync(
+    'bash',
+    ['-c', 'set -o pipefail; node dist/firstboot.js generate -c examples/firstboot.yaml | true'],
+    { encoding: 'utf8' },
+  );
   assert.is(run.status, 0, run.stderr);
   assert.is(run.stderr, '');
 });
@@ -202,18 +235,25 @@ test('usage errors exit 2', () => {
   writeFileSync(join(tmp, 'cut.yaml'), whole.slice(0, 5000));
   const cut = firstboot('inspect', join(tmp, 'cut.yaml'));
   assert.is(cut.status, 2);
-  assert.match(cut.stderr, /^error: the payload block is cut off at byte 5000 \(it holds \d+ of the \d+ characters its first line announces\): the file is incomplete; generate it again$/m, cut.stderr);
+  assert.match(
+    cut.stderr,
+    /^error: the payload block is cut off at byte 5000 \(it holds \d+ of the \d+ characters its first line announces\): the file is incomplete; generate it again$/m,
+    cut.stderr,
+  );
 });
 
 /** The seed's developer server: every capability on, a team's keys; too large to carry firstboot whole. */
 function developerServer(): string[] {
   const keys = Array.from({ length: 6 }, (_, i) => {
     const file = join(tmp, `dev${i}`);
-    if (!existsSync(file)) spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `dev${i}@laptop`, '-f', file]);
+    if (!existsSync(file))
+      spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `dev${i}@laptop`, '-f', file]);
     return ['--ssh-key', `${file}.pub`];
   }).flat();
   const config = join(tmp, 'developer-server.yaml');
-  writeFileSync(config, `hostname: dev.example.com
+  writeFileSync(
+    config,
+    `hostname: dev.example.com
 admin: { name: ops, password: secret:console }
 ssh: { port: 2222 }
 report: { enabled: true, to: ops@example.com, smtp: { host: smtp.example.com, user: reports@example.com, password: secret:smtp } }
@@ -222,7 +262,8 @@ geoip: { enabled: true, countries: [DE, AT, CH, NL] }
 tailscale: { enabled: true, auth_key: secret:tailscale, ssh_via_tailnet_only: true }
 firewall: { allow: [80/tcp, 443/tcp, 8080/tcp, 5432/tcp, 51820/udp] }
 packages: [git, htop, tmux, vim, jq, ripgrep, rsync, unzip, sqlite3, dnsutils]
-`);
+`,
+  );
   return ['-c', config, ...keys];
 }
 
@@ -231,22 +272,37 @@ test('a config too large to carry firstboot whole: refused naming both sources; 
   const refused = firstboot('generate', ...developerServer(), '--out', out);
   assert.is(refused.status, 2, refused.stderr);
   assert.not.ok(existsSync(out));
-  assert.match(refused.stderr, new RegExp(`--pieces-from npm +the firstboot ${version.replace(/\./g, '\\.')} package from https://registry\\.npmjs\\.org/`));
-  assert.match(refused.stderr, /--pieces-from URL +an https address holding the file firstboot pieces --out DIR writes/);
+  assert.match(
+    refused.stderr,
+    new RegExp(
+      `--pieces-from npm +the firstboot ${version.replace(/\./g, '\\.')} package from https://registry\\.npmjs\\.org/`,
+    ),
+  );
+  assert.match(
+    refused.stderr,
+    /--pieces-from URL +an https address holding the file firstboot pieces --out DIR writes/,
+  );
 
   const made = firstboot('generate', ...developerServer(), '--pieces-from', 'npm', '--out', out);
   assert.is(made.status, 0, made.stderr);
   const seen = JSON.parse(firstboot('inspect', out, '-o', 'json').stdout);
   assert.is(seen.plan.pieces.from, 'npm');
   assert.match(seen.plan.pieces.digest, /^sha512-[A-Za-z0-9+/]{86}==$/);
-  for (const inside of ['main.mjs', 'steps/packages.mjs', 'steps/admin.mjs', 'steps/ssh.mjs', 'steps/firewall.mjs']) assert.ok(seen.payloadFiles.includes(inside), inside);
+  for (const inside of ['main.mjs', 'steps/packages.mjs', 'steps/admin.mjs', 'steps/ssh.mjs', 'steps/firewall.mjs'])
+    assert.ok(seen.payloadFiles.includes(inside), inside);
   const embedded = ['packages', 'metadata', 'admin', 'ssh', 'firewall'];
   const fetched = seen.plan.steps.map((step: { id: string }) => step.id).filter((id: string) => !embedded.includes(id));
   assert.ok(fetched.includes('geoip') && fetched.includes('tailscale') && fetched.includes('devtools'));
   assert.equal(seen.fetched, [...fetched.map((id: string) => `steps/${id}.mjs`), 'daily-report.mjs']);
   for (const name of seen.fetched) assert.not.ok(seen.payloadFiles.includes(name), name);
   const text = firstboot('inspect', out).stdout;
-  assert.match(text, new RegExp(`^fetched +steps/.*, and the code they share, from npm \\(firstboot@${version.replace(/\./g, '\\.')} on https://registry\\.npmjs\\.org/\\)$`, 'm'));
+  assert.match(
+    text,
+    new RegExp(
+      `^fetched +steps/.*, and the code they share, from npm \\(firstboot@${version.replace(/\./g, '\\.')} on https://registry\\.npmjs\\.org/\\)$`,
+      'm',
+    ),
+  );
   assert.match(text, /^digest +sha512-/m);
 });
 
@@ -257,24 +313,52 @@ test('firstboot pieces --out writes the one file a URL source serves; its digest
   const [file] = readdirSync(dir);
   assert.match(file, new RegExp(`^firstboot-${version.replace(/\./g, '\\.')}-pieces-[0-9a-f]{16}\\.tgz$`));
   const out = join(tmp, 'url.user-data');
-  assert.is(firstboot('generate', '-c', 'examples/firstboot.yaml', '--pieces-from', 'https://files.example.com/firstboot/', '--out', out).status, 0);
+  assert.is(
+    firstboot(
+      'generate',
+      '-c',
+      'examples/firstboot.yaml',
+      '--pieces-from',
+      'https://files.example.com/firstboot/',
+      '--out',
+      out,
+    ).status,
+    0,
+  );
   const { plan } = JSON.parse(firstboot('inspect', out, '-o', 'json').stdout);
   assert.equal(plan.pieces.from, 'https://files.example.com/firstboot/');
   assert.ok(run.stderr.includes(`digest ${plan.pieces.digest}`), run.stderr);
-  const listing = spawnSync('tar', ['tzf', join(dir, file)], { encoding: 'utf8' }).stdout.trim().split('\n');
-  assert.ok(listing.includes('package/dist/payload/main.mjs') && listing.includes('package/dist/payload/steps/geoip.mjs'), listing.join(' '));
+  const listing = spawnSync('tar', ['tzf', join(dir, file)], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n');
+  assert.ok(
+    listing.includes('package/dist/payload/main.mjs') && listing.includes('package/dist/payload/steps/geoip.mjs'),
+    listing.join(' '),
+  );
   assert.is(firstboot('pieces').status, 2);
 });
 
 test('--pieces-from takes npm or an https URL (http only on a private address); anything else is a usage error', () => {
-  for (const bad of ['http://files.example.com/', 'http://169.255.0.1/', 'http://8.8.8.8/', 'ftp://files/', 'pypi', 'https://user:secret@files.example.com/']) {
+  for (const bad of [
+    'http://files.example.com/',
+    'http://169.255.0.1/',
+    'http://8.8.8.8/',
+    'ftp://files/',
+    'pypi',
+    'https://user:secret@files.example.com/',
+  ]) {
     const run = firstboot('generate', '--pieces-from', bad);
     assert.is(run.status, 2, bad);
     assert.match(run.stderr, /^error: --pieces-from (takes "npm" or an https:\/\/ URL|must be a plain base URL)/m);
     assert.is(run.stdout, '');
     assert.not.match(run.stderr, /secret/, 'credentials are not echoed');
   }
-  for (const good of ['http://10.0.2.2:8080/pieces/', 'http://169.254.169.253/pieces/', 'http://192.168.1.9/', 'https://files.example.com/firstboot']) {
+  for (const good of [
+    'http://10.0.2.2:8080/pieces/',
+    'http://169.254.169.253/pieces/',
+    'http://192.168.1.9/',
+    'https://files.example.com/firstboot',
+  ]) {
     assert.is(firstboot('validate', '--ssh-key', 'examples/demo_ed25519.pub', '--pieces-from', good).status, 0, good);
   }
 });

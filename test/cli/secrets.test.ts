@@ -15,8 +15,14 @@ const noTerminal = { prompt: async () => undefined };
 
 test('@FILE without its final line break, env:VAR, and a prompt for what is not given', async () => {
   writeFileSync(join(tmp, 'pw'), 'correct horse battery\n');
-  assert.equal([...(await gatherSecrets([`console=@${join(tmp, 'pw')}`], console_, noTerminal))], [['console', 'correct horse battery']]);
-  assert.equal([...(await gatherSecrets(['console=env:PW'], console_, { env: { PW: 'from the environment' } }))], [['console', 'from the environment']]);
+  assert.equal(
+    [...(await gatherSecrets([`console=@${join(tmp, 'pw')}`], console_, noTerminal))],
+    [['console', 'correct horse battery']],
+  );
+  assert.equal(
+    [...(await gatherSecrets(['console=env:PW'], console_, { env: { PW: 'from the environment' } }))],
+    [['console', 'from the environment']],
+  );
   const asked: string[] = [];
   const prompt = async (question: string) => (asked.push(question), 'typed without echo');
   assert.equal([...(await gatherSecrets([], console_, { prompt }))], [['console', 'typed without echo']]);
@@ -28,7 +34,10 @@ test('refused before anything is sent: a value on the command line, an unknown o
   const cases: [string[], RegExp][] = [
     [['console=hunter2hunter2'], /takes @FILE or env:VAR, not the value itself/],
     [['tailscale=@x'], /the config names no secret "tailscale" \(it names console\)/],
-    [['hunter2hunter2'], /--secret takes NAME=@FILE or NAME=env:VAR \(the config names console\); what was given is not shown/],
+    [
+      ['hunter2hunter2'],
+      /--secret takes NAME=@FILE or NAME=env:VAR \(the config names console\); what was given is not shown/,
+    ],
     [['console=env:PW', 'console=env:PW'], /given twice/],
     [['console=env:NOPE'], /NOPE is not set/],
     [[`console=@${join(tmp, 'missing')}`], /there is no such file/],
@@ -47,12 +56,23 @@ test('refused before anything is sent: a value on the command line, an unknown o
 
 test('the CLI: exit 2 and nothing sent for bad secrets or a bad target; --secret needs create --wait', () => {
   const config = join(tmp, 'firstboot.yaml');
-  writeFileSync(config, `admin:\n  ssh_keys: ["${'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINQur/rZ9TBsuK9LDYPMLWxYD15U4YeWKAC2I/kuCgSc demo'}"]\n  password: secret:console\n`);
-  const firstboot = (...args: string[]) => spawnSync('node', ['dist/firstboot.js', ...args], { encoding: 'utf8', input: '', env: { ...process.env, NO_COLOR: '1', HCLOUD_TOKEN: 'x', FB_PW: 'long enough password' } });
+  writeFileSync(
+    config,
+    `admin:\n  ssh_keys: ["${'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINQur/rZ9TBsuK9LDYPMLWxYD15U4YeWKAC2I/kuCgSc demo'}"]\n  password: secret:console\n`,
+  );
+  const firstboot = (...args: string[]) =>
+    spawnSync('node', ['dist/firstboot.js', ...args], {
+      encoding: 'utf8',
+      input: '',
+      env: { ...process.env, NO_COLOR: '1', HCLOUD_TOKEN: 'x', FB_PW: 'long enough password' },
+    });
   const cases: [string[], RegExp][] = [
     [['apply', 'root@192.0.2.1', '-c', config, '--secret', 'console=hunter2hunter2'], /not the value itself/],
     [['apply', 'root@192.0.2.1', '-c', config], /it is not given/],
-    [['apply', 'root@192.0.2.1:99999', '-c', config, '--secret', 'console=env:FB_PW'], /the port must be from 1 to 65535/],
+    [
+      ['apply', 'root@192.0.2.1:99999', '-c', config, '--secret', 'console=env:FB_PW'],
+      /the port must be from 1 to 65535/,
+    ],
     [['apply', '--check', 'root@192.0.2.1', '-c', config, '--secret', 'console=env:FB_PW'], /--check sends nothing/],
     [['create', 'dev1', '-c', config, '--secret', 'console=env:FB_PW'], /--secret needs --wait/],
     [['create', 'dev1', '-c', config, '--wait'], /it is not given/],

@@ -21,8 +21,10 @@ export interface UserCmd {
 
 const two = (n: number) => String(n).padStart(2, '0');
 /** "%T %x" under LC_ALL=C, local time */
-const stamp = (t: Date) => `${two(t.getHours())}:${two(t.getMinutes())}:${two(t.getSeconds())} ${two(t.getMonth() + 1)}/${two(t.getDate())}/${two(t.getFullYear() % 100)}`;
-const escaped = (s: string) => s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+const stamp = (t: Date) =>
+  `${two(t.getHours())}:${two(t.getMinutes())}:${two(t.getSeconds())} ${two(t.getMonth() + 1)}/${two(t.getDate())}/${two(t.getFullYear() % 100)}`;
+const escaped = (s: string) =>
+  s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
 
 /** "-ts MM/DD/YY HH:MM:SS" as ausearch reads it under LC_ALL=C, in local time */
 function start(date: string, time: string): Date {
@@ -39,15 +41,20 @@ export function ausearch(records: UserCmd[], cmd: string): Reply {
   }
   // without a terminal on stdin (a timer, a pipe) ausearch reads stdin, not the logs, unless told
   if (!args.includes('--input-logs')) return { exitCode: 1, stderr: '<no matches>\n' };
-  if (!/^\d\d\/\d\d\/\d\d$/.test(args[at('-ts')])) return { exitCode: 1, stderr: `Error parsing start date (${args[at('-ts')]})\n` };
+  if (!/^\d\d\/\d\d\/\d\d$/.test(args[at('-ts')]))
+    return { exitCode: 1, stderr: `Error parsing start date (${args[at('-ts')]})\n` };
   const since = start(args[at('-ts')], args[at('-ts') + 1]);
-  const shown = records.filter((r) => r.at.getTime() >= since.getTime()).sort((a, b) => a.at.getTime() - b.at.getTime());
+  const shown = records
+    .filter((r) => r.at.getTime() >= since.getTime())
+    .sort((a, b) => a.at.getTime() - b.at.getTime());
   if (!shown.length) return { exitCode: 1, stderr: '<no matches>\n' };
   return {
-    stdout: shown.map((r) => {
-      const login = r.login === 'unset' ? 'system' : (r.login ?? r.user);
-      const who = login === r.user ? login : `${login}, acting as ${r.user},`;
-      return `At ${stamp(r.at)} ${who} ${r.res === 'success' ? 'successfully' : 'unsuccessfully'} ran-command ${escaped(r.cmd)} using ${r.exe ?? '/usr/bin/sudo'}\n`;
-    }).join(''),
+    stdout: shown
+      .map((r) => {
+        const login = r.login === 'unset' ? 'system' : (r.login ?? r.user);
+        const who = login === r.user ? login : `${login}, acting as ${r.user},`;
+        return `At ${stamp(r.at)} ${who} ${r.res === 'success' ? 'successfully' : 'unsuccessfully'} ran-command ${escaped(r.cmd)} using ${r.exe ?? '/usr/bin/sudo'}\n`;
+      })
+      .join(''),
   };
 }

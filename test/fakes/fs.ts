@@ -41,13 +41,17 @@ export function memoryFs(): MemoryFs {
     },
     async list(dir) {
       const prefix = dir.endsWith('/') ? dir : dir + '/';
-      return [...files.keys()].filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/')).map((p) => p.slice(prefix.length)).sort();
+      return [...files.keys()]
+        .filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/'))
+        .map((p) => p.slice(prefix.length))
+        .sort();
     },
     async remove(path) {
-      for (const p of [...files.keys()]) if (p === path || p.startsWith(path + '/')) {
-        files.delete(p);
-        writes.push(p);
-      }
+      for (const p of [...files.keys()])
+        if (p === path || p.startsWith(path + '/')) {
+          files.delete(p);
+          writes.push(p);
+        }
     },
     async mkdir(path, { mode, owner = 'root:root' }) {
       writes.push(path);

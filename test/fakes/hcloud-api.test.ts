@@ -33,7 +33,9 @@ test('every answer carries the rate-limit headers; 429s say nothing is left', as
   assert.is(limited.status, 429);
   assert.is(limited.headers.get('ratelimit-remaining'), '0');
   assert.ok(Number(limited.headers.get('ratelimit-reset')) > Date.now() / 1000);
-  assert.equal(await limited.json(), { error: { code: 'rate_limit_exceeded', message: 'limit of 3600 requests per hour reached', details: null } });
+  assert.equal(await limited.json(), {
+    error: { code: 'rate_limit_exceeded', message: 'limit of 3600 requests per hour reached', details: null },
+  });
   await fake.close();
 });
 

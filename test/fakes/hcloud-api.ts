@@ -6,7 +6,17 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Action, Firewall, FirewallRule, Image, Labels, Location, Server, ServerType, SshKey } from '../../hcloud/types';
+import type {
+  Action,
+  Firewall,
+  FirewallRule,
+  Image,
+  Labels,
+  Location,
+  Server,
+  ServerType,
+  SshKey,
+} from '../../hcloud/types';
 import { datacenterOf, locations, serverTypes, systemImages } from './hcloud-catalogue';
 import { parseLabelSelector } from './label-selector';
 
@@ -97,7 +107,14 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     extraTicks = 0,
   ): Action {
     const action: Action = {
-      id: newId(), command, status: 'running', progress: 0, started: now(), finished: null, resources, error: null,
+      id: newId(),
+      command,
+      status: 'running',
+      progress: 0,
+      started: now(),
+      finished: null,
+      resources,
+      error: null,
     };
     actions.set(action.id, action);
     const failure = failedActions.get(command);
@@ -130,18 +147,34 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
 
   function serverJson(s: FakeServer) {
     return {
-      id: s.id, name: s.name, status: s.status, created: s.created, labels: s.labels,
-      server_type: s.serverType, location: s.location, datacenter: datacenterOf(s.location), image: s.image,
+      id: s.id,
+      name: s.name,
+      status: s.status,
+      created: s.created,
+      labels: s.labels,
+      server_type: s.serverType,
+      location: s.location,
+      datacenter: datacenterOf(s.location),
+      image: s.image,
       public_net: {
         ipv4: { id: s.id + 500_000, ip: s.ipv4, blocked: false, dns_ptr: `static.${s.ipv4}.clients.your-server.de` },
         ipv6: { id: s.id + 600_000, ip: s.ipv6, blocked: false, dns_ptr: [] },
         floating_ips: [],
         firewalls: s.firewalls.map((id) => ({ id, status: 'applied' })),
       },
-      private_net: [], iso: null, rescue_enabled: false, locked: false, backup_window: null,
-      outgoing_traffic: 0, ingoing_traffic: 0, included_traffic: 21990232555520,
-      protection: { delete: false, rebuild: false }, volumes: [], load_balancers: [],
-      primary_disk_size: s.serverType.disk, placement_group: null,
+      private_net: [],
+      iso: null,
+      rescue_enabled: false,
+      locked: false,
+      backup_window: null,
+      outgoing_traffic: 0,
+      ingoing_traffic: 0,
+      included_traffic: 21990232555520,
+      protection: { delete: false, rebuild: false },
+      volumes: [],
+      load_balancers: [],
+      primary_disk_size: s.serverType.disk,
+      placement_group: null,
     };
   }
 
@@ -167,14 +200,24 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     for (const rule of rules) {
       if (!['in', 'out'].includes(rule.direction)) return invalid('rules', 'direction must be in or out');
       if (!['tcp', 'udp', 'icmp', 'esp', 'gre'].includes(rule.protocol)) return invalid('rules', 'unknown protocol');
-      if ((rule.protocol === 'tcp' || rule.protocol === 'udp') && !rule.port) return invalid('rules', 'port is required for tcp and udp');
-      if (rule.direction === 'in' && !rule.source_ips?.length) return invalid('rules', 'source_ips is required for direction in');
+      if ((rule.protocol === 'tcp' || rule.protocol === 'udp') && !rule.port)
+        return invalid('rules', 'port is required for tcp and udp');
+      if (rule.direction === 'in' && !rule.source_ips?.length)
+        return invalid('rules', 'source_ips is required for direction in');
     }
     return undefined;
   };
-  const storedRule = (rule: FirewallRule): FirewallRule => ({ description: null, port: null, source_ips: [], destination_ips: [], ...rule });
+  const storedRule = (rule: FirewallRule): FirewallRule => ({
+    description: null,
+    port: null,
+    source_ips: [],
+    destination_ips: [],
+    ...rule,
+  });
 
-  on('GET', '/servers', ({ query }) => listReply('servers', [...servers.values()].map(serverJson), query, ['name', 'status']));
+  on('GET', '/servers', ({ query }) =>
+    listReply('servers', [...servers.values()].map(serverJson), query, ['name', 'status']),
+  );
   on('GET', '/servers/{id}', ({ params }) => {
     const s = servers.get(params[0]!);
     return s ? ok({ server: serverJson(s) }) : notFound('server', params[0]!);
@@ -184,7 +227,9 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     const s = servers.get(params[0]!);
     if (!s) return notFound('server', params[0]!);
     s.status = 'deleting';
-    const action = startAction('delete_server', [{ id: s.id, type: 'server' }], { success: () => servers.delete(s.id) });
+    const action = startAction('delete_server', [{ id: s.id, type: 'server' }], {
+      success: () => servers.delete(s.id),
+    });
     return ok({ action });
   });
   on('GET', '/servers/{id}/actions/{id}', ({ params }) => {
@@ -194,7 +239,9 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
 
   /** Hetzner answers 423 locked to an action on a server while another of its actions runs. */
   const locked = (id: number) =>
-    [...actions.values()].some((a) => a.status === 'running' && a.resources.some((r) => r.type === 'server' && r.id === id))
+    [...actions.values()].some(
+      (a) => a.status === 'running' && a.resources.some((r) => r.type === 'server' && r.id === id),
+    )
       ? fail(423, 'locked', 'server is locked: another action is running')
       : undefined;
 
@@ -217,7 +264,9 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
   on('POST', '/servers/{id}/actions/poweroff', powerAction('stop_server', 'stopping', 'off'));
   // Hetzner's shutdown action only sends ACPI; the fake's guest obeys unless a test says otherwise.
   on('POST', '/servers/{id}/actions/shutdown', (request) =>
-    ignoringAcpi ? powerAction('shutdown_server', 'running', 'running')(request) : powerAction('shutdown_server', 'stopping', 'off')(request),
+    ignoringAcpi
+      ? powerAction('shutdown_server', 'running', 'running')(request)
+      : powerAction('shutdown_server', 'stopping', 'off')(request),
   );
 
   on('POST', '/servers/{id}/actions/change_type', ({ params, body }) => {
@@ -235,7 +284,10 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     }
     s.status = 'migrating';
     const action = startAction('change_server_type', [{ id: s.id, type: 'server' }], {
-      success: () => { s.serverType = type; s.status = 'off'; },
+      success: () => {
+        s.serverType = type;
+        s.status = 'off';
+      },
       error: () => (s.status = 'off'),
     });
     return ok({ action }, 201);
@@ -251,23 +303,53 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     const busy = locked(s.id);
     if (busy) return busy;
     const image: Image & Record<string, unknown> = {
-      id: newId(), type, status: 'creating', name: null, description: body?.description ?? `image of ${s.name}`,
-      architecture: s.serverType.architecture, os_flavor: s.image.os_flavor, os_version: s.image.os_version,
-      created: now(), created_from: { id: s.id, name: s.name }, image_size: null, disk_size: s.serverType.disk,
-      deprecated: null, labels: body?.labels ?? {}, bound_to: type === 'backup' ? s.id : null, deleted: null,
-      protection: { delete: false }, rapid_deploy: false,
+      id: newId(),
+      type,
+      status: 'creating',
+      name: null,
+      description: body?.description ?? `image of ${s.name}`,
+      architecture: s.serverType.architecture,
+      os_flavor: s.image.os_flavor,
+      os_version: s.image.os_version,
+      created: now(),
+      created_from: { id: s.id, name: s.name },
+      image_size: null,
+      disk_size: s.serverType.disk,
+      deprecated: null,
+      labels: body?.labels ?? {},
+      bound_to: type === 'backup' ? s.id : null,
+      deleted: null,
+      protection: { delete: false },
+      rapid_deploy: false,
     };
     images.set(image.id, image);
-    const action = startAction('create_image', [{ id: s.id, type: 'server' }, { id: image.id, type: 'image' }], {
-      success: () => { image.status = 'available'; image.image_size = 1.2; },
-      // A failed snapshot leaves nothing behind on Hetzner either.
-      error: () => images.delete(image.id),
-    });
+    const action = startAction(
+      'create_image',
+      [
+        { id: s.id, type: 'server' },
+        { id: image.id, type: 'image' },
+      ],
+      {
+        success: () => {
+          image.status = 'available';
+          image.image_size = 1.2;
+        },
+        // A failed snapshot leaves nothing behind on Hetzner either.
+        error: () => images.delete(image.id),
+      },
+    );
     return ok({ image, action }, 201);
   });
 
   // the actions asked for by id, and no pagination: the one list the description gives no meta
-  on('GET', '/actions', ({ query }) => ok({ actions: query.getAll('id').map((id) => actions.get(Number(id))).filter(Boolean) }));
+  on('GET', '/actions', ({ query }) =>
+    ok({
+      actions: query
+        .getAll('id')
+        .map((id) => actions.get(Number(id)))
+        .filter(Boolean),
+    }),
+  );
   on('GET', '/actions/{id}', ({ params }) => {
     const action = actions.get(params[0]!);
     return action ? ok({ action }) : notFound('action', params[0]!);
@@ -293,7 +375,14 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     if (taken.some((k) => k.fingerprint === fingerprint)) {
       return uniqueness('public_key', 'SSH key with the same fingerprint already exists');
     }
-    const key: SshKey = { id: newId(), name: body.name, fingerprint, public_key: body.public_key.trim(), labels: body.labels ?? {}, created: now() };
+    const key: SshKey = {
+      id: newId(),
+      name: body.name,
+      fingerprint,
+      public_key: body.public_key.trim(),
+      labels: body.labels ?? {},
+      created: now(),
+    };
     sshKeys.set(key.id, key);
     return ok({ ssh_key: key }, 201);
   });
@@ -317,7 +406,8 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
   on('GET', '/firewalls', ({ query }) => listReply('firewalls', [...firewalls.values()], query, ['name']));
   on('POST', '/firewalls', ({ body }) => {
     if (typeof body?.name !== 'string' || !body.name) return invalid('name', 'Missing data for required field.');
-    if ([...firewalls.values()].some((f) => f.name === body.name)) return uniqueness('name', 'firewall name is already used');
+    if ([...firewalls.values()].some((f) => f.name === body.name))
+      return uniqueness('name', 'firewall name is already used');
     const rules: FirewallRule[] = body.rules ?? [];
     const wrong = badRules(rules);
     if (wrong) return wrong;
@@ -326,14 +416,25 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
       if (!servers.has(target.server?.id)) return invalid('apply_to', `server ${target.server?.id} not found`);
     }
     const firewall: Firewall = {
-      id: newId(), name: body.name, labels: body.labels ?? {}, created: now(), applied_to: applyTo,
+      id: newId(),
+      name: body.name,
+      labels: body.labels ?? {},
+      created: now(),
+      applied_to: applyTo,
       rules: rules.map(storedRule),
     };
     firewalls.set(firewall.id, firewall);
     const applied = applyTo.map((t) =>
-      startAction('apply_firewall', [{ id: firewall.id, type: 'firewall' }, { id: t.server.id, type: 'server' }], {
-        success: () => servers.get(t.server.id)?.firewalls.push(firewall.id),
-      }),
+      startAction(
+        'apply_firewall',
+        [
+          { id: firewall.id, type: 'firewall' },
+          { id: t.server.id, type: 'server' },
+        ],
+        {
+          success: () => servers.get(t.server.id)?.firewalls.push(firewall.id),
+        },
+      ),
     );
     return ok({ firewall, actions: applied }, 201);
   });
@@ -343,10 +444,17 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     const rules: FirewallRule[] = body?.rules ?? [];
     const wrong = badRules(rules);
     if (wrong) return wrong;
-    const set = startAction('set_firewall_rules', [{ id: firewall.id, type: 'firewall' }], { success: () => (firewall.rules = rules.map(storedRule)) });
-    const applied = [...servers.values()].filter((s) => s.firewalls.includes(firewall.id)).map((s) =>
-      startAction('apply_firewall', [{ id: firewall.id, type: 'firewall' }, { id: s.id, type: 'server' }]),
-    );
+    const set = startAction('set_firewall_rules', [{ id: firewall.id, type: 'firewall' }], {
+      success: () => (firewall.rules = rules.map(storedRule)),
+    });
+    const applied = [...servers.values()]
+      .filter((s) => s.firewalls.includes(firewall.id))
+      .map((s) =>
+        startAction('apply_firewall', [
+          { id: firewall.id, type: 'firewall' },
+          { id: s.id, type: 'server' },
+        ]),
+      );
     return ok({ actions: [set, ...applied] }, 201);
   });
   on('DELETE', '/firewalls/{id}', ({ params }) => {
@@ -383,7 +491,8 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
         return invalid(field, 'Missing data for required field.');
       }
     }
-    if (!/^(?=.{1,63}$)[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(body.name)) return invalid('name', 'invalid hostname');
+    if (!/^(?=.{1,63}$)[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(body.name))
+      return invalid('name', 'invalid hostname');
     const type = byNameOrId(serverTypes, body.server_type);
     if (!type) return invalid('server_type', `server type ${body.server_type} not found`);
     const location = body.location === undefined ? locations[0]! : byNameOrId(locations, body.location);
@@ -396,7 +505,8 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
       : [...images.values()].find((i) => i.name === body.image && i.architecture === type.architecture);
     if (!image || image.status !== 'available') return invalid('image', `image ${body.image} not found`);
     if (image.architecture !== type.architecture) return invalid('image', 'image and server type architectures differ');
-    if (body.user_data !== undefined && typeof body.user_data !== 'string') return invalid('user_data', 'Not a valid string.');
+    if (body.user_data !== undefined && typeof body.user_data !== 'string')
+      return invalid('user_data', 'Not a valid string.');
     if (typeof body.user_data === 'string' && Buffer.byteLength(body.user_data) > userDataLimit) {
       return invalid('user_data', `Longer than maximum length ${userDataLimit}.`);
     }
@@ -413,19 +523,32 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     }
     const labelProblem = checkLabels(body.labels);
     if (labelProblem) return labelProblem;
-    if ([...servers.values()].some((s) => s.name === body.name)) return uniqueness('name', 'server name is already used');
+    if ([...servers.values()].some((s) => s.name === body.name))
+      return uniqueness('name', 'server name is already used');
 
     const id = newId();
     const n = addressCounter++;
     const server: FakeServer = {
-      id, name: body.name, status: 'initializing', created: now(), labels: body.labels ?? {}, serverType: type,
-      location, image, ipv4: `192.0.2.${10 + (n % 240)}`, ipv6: `2001:db8:${(n + 1).toString(16)}::/64`,
-      userData: body.user_data, sshKeys: keyIds, firewalls: firewallIds,
+      id,
+      name: body.name,
+      status: 'initializing',
+      created: now(),
+      labels: body.labels ?? {},
+      serverType: type,
+      location,
+      image,
+      ipv4: `192.0.2.${10 + (n % 240)}`,
+      ipv6: `2001:db8:${(n + 1).toString(16)}::/64`,
+      userData: body.user_data,
+      sshKeys: keyIds,
+      firewalls: firewallIds,
     };
     servers.set(id, server);
     const start = body.start_after_create !== false;
     const action = startAction('create_server', [{ id, type: 'server' }], {
-      success: () => { if (server.status === 'initializing') server.status = start ? 'starting' : 'off'; },
+      success: () => {
+        if (server.status === 'initializing') server.status = start ? 'starting' : 'off';
+      },
       error: () => servers.delete(id),
     });
     const nextActions = start
@@ -458,14 +581,19 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     const page = Number(query.get('page') ?? 1);
     const perPage = Number(query.get('per_page') ?? 25);
     if (!Number.isInteger(page) || page < 1) return invalid('page', 'must be a positive integer');
-    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 50) return invalid('per_page', 'must be between 1 and 50');
+    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 50)
+      return invalid('per_page', 'must be between 1 and 50');
     const lastPage = Math.max(1, Math.ceil(items.length / perPage));
     return ok({
       [key]: items.slice((page - 1) * perPage, page * perPage),
       meta: {
         pagination: {
-          page, per_page: perPage, total_entries: items.length, last_page: lastPage,
-          previous_page: page > 1 ? page - 1 : null, next_page: page < lastPage ? page + 1 : null,
+          page,
+          per_page: perPage,
+          total_entries: items.length,
+          last_page: lastPage,
+          previous_page: page > 1 ? page - 1 : null,
+          next_page: page < lastPage ? page + 1 : null,
         },
       },
     });
@@ -477,8 +605,12 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://fake');
     const record: RecordedRequest = {
-      method: req.method ?? 'GET', path: url.pathname.replace(/^\/v1/, ''), query: url.searchParams,
-      headers: req.headers, body, status: 0,
+      method: req.method ?? 'GET',
+      path: url.pathname.replace(/^\/v1/, ''),
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      status: 0,
     };
     requests.push(record);
     const reply = answer(record);
@@ -494,7 +626,9 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
 
   function answer(r: RecordedRequest): Reply | 'drop' {
     if (r.headers.authorization !== `Bearer ${token}`) return fail(401, 'unauthorized', 'unable to authenticate');
-    const injected = failures.findIndex((f) => (!f.method || f.method === r.method) && (!f.path || f.path.test(r.path)));
+    const injected = failures.findIndex(
+      (f) => (!f.method || f.method === r.method) && (!f.path || f.path.test(r.path)),
+    );
     if (injected >= 0) {
       const [f] = failures.splice(injected, 1);
       if (f!.afterHandling) route(r);
@@ -556,7 +690,10 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
     /** The next matching request gets this error (or no answer at all with `drop`). */
     failNextRequest(failure: Partial<InjectedFailure> & { times?: number }) {
       const full: InjectedFailure = {
-        status: 500, code: 'server_error', message: 'internal server error', ...failure,
+        status: 500,
+        code: 'server_error',
+        message: 'internal server error',
+        ...failure,
       };
       for (let i = 0; i < (failure.times ?? 1); i++) failures.push(full);
     },
@@ -575,7 +712,14 @@ export async function startFakeHcloud(options: FakeHcloudOptions = {}) {
       s.status = status;
     },
     addSshKey(name: string, publicKey: string, labels: Labels = {}) {
-      const key: SshKey = { id: newId(), name, public_key: publicKey, fingerprint: md5Fingerprint(publicKey)!, labels, created: now() };
+      const key: SshKey = {
+        id: newId(),
+        name,
+        public_key: publicKey,
+        fingerprint: md5Fingerprint(publicKey)!,
+        labels,
+        created: now(),
+      };
       sshKeys.set(key.id, key);
       return key;
     },
@@ -601,20 +745,25 @@ export function md5Fingerprint(publicKey: string): string | undefined {
 }
 
 const labelValue = /^(|[a-z0-9A-Z]|[a-z0-9A-Z][a-z0-9A-Z._-]{0,61}[a-z0-9A-Z])$/;
-const labelKey = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\/)?([a-z0-9A-Z]|[a-z0-9A-Z][a-z0-9A-Z._-]{0,61}[a-z0-9A-Z])$/;
+const labelKey =
+  /^([a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\/)?([a-z0-9A-Z]|[a-z0-9A-Z][a-z0-9A-Z._-]{0,61}[a-z0-9A-Z])$/;
 
 function checkLabels(labels: unknown) {
   if (labels === undefined) return undefined;
   if (typeof labels !== 'object' || labels === null) return labelError('labels must be an object');
   for (const [key, value] of Object.entries(labels)) {
     if (!labelKey.test(key)) return labelError(`invalid label key '${key}'`);
-    if (typeof value !== 'string' || !labelValue.test(value)) return labelError(`invalid label value '${String(value)}'`);
+    if (typeof value !== 'string' || !labelValue.test(value))
+      return labelError(`invalid label value '${String(value)}'`);
   }
   return undefined;
 }
 
 function labelError(message: string) {
-  return { status: 422, json: { error: { code: 'invalid_input', message, details: { fields: [{ name: 'labels', messages: [message] }] } } } };
+  return {
+    status: 422,
+    json: { error: { code: 'invalid_input', message, details: { fields: [{ name: 'labels', messages: [message] }] } } },
+  };
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

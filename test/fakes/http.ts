@@ -5,20 +5,33 @@ import type { AddressInfo } from 'node:net';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export const send = (body: Buffer): Handler => (_req, res) => res.writeHead(200, { 'content-length': body.length }).end(body);
-export const status = (code: number): Handler => (_req, res) => res.writeHead(code).end();
+export const send =
+  (body: Buffer): Handler =>
+  (_req, res) =>
+    res.writeHead(200, { 'content-length': body.length }).end(body);
+export const status =
+  (code: number): Handler =>
+  (_req, res) =>
+    res.writeHead(code).end();
 export const half = (body: Buffer) => Math.floor(body.length / 2);
 /** promises the whole body, sends half, then hangs up */
-export const cut = (body: Buffer): Handler => (_req, res) => {
-  res.writeHead(200, { 'content-length': body.length }).write(body.subarray(0, half(body)));
-  setTimeout(() => res.socket?.destroy(), 50);
-};
+export const cut =
+  (body: Buffer): Handler =>
+  (_req, res) => {
+    res.writeHead(200, { 'content-length': body.length }).write(body.subarray(0, half(body)));
+    setTimeout(() => res.socket?.destroy(), 50);
+  };
 /** answers a Range request with the rest */
-export const rest = (body: Buffer): Handler => (req, res) => {
-  const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1]);
-  res.writeHead(206, { 'content-length': body.length - from, 'content-range': `bytes ${from}-${body.length - 1}/${body.length}` });
-  res.end(body.subarray(from));
-};
+export const rest =
+  (body: Buffer): Handler =>
+  (req, res) => {
+    const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1]);
+    res.writeHead(206, {
+      'content-length': body.length - from,
+      'content-range': `bytes ${from}-${body.length - 1}/${body.length}`,
+    });
+    res.end(body.subarray(from));
+  };
 export const silent: Handler = () => {};
 export const headersOnly: Handler = (_req, res) => res.writeHead(200, { 'content-length': 10 }).flushHeaders();
 

@@ -21,8 +21,10 @@ export function journalctl(entries: Entry[], cmd: string): Reply {
       group.set(field, [...(group.get(field) ?? []), value]);
     }
   }
-  const holds = (e: Entry, group: Map<string, string[]>) => [...group].every(([field, values]) => values.includes(e[field]));
-  const shown = entries.filter((e) =>
-    (!tags.length || tags.includes(e.SYSLOG_IDENTIFIER)) && groups.some((g) => holds(e, g)));
+  const holds = (e: Entry, group: Map<string, string[]>) =>
+    [...group].every(([field, values]) => values.includes(e[field]));
+  const shown = entries.filter(
+    (e) => (!tags.length || tags.includes(e.SYSLOG_IDENTIFIER)) && groups.some((g) => holds(e, g)),
+  );
   return { stdout: shown.map((e) => `${e.MESSAGE}\n`).join('') };
 }

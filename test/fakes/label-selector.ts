@@ -9,7 +9,9 @@ export function parseLabelSelector(selector: string): ((labels: Record<string, s
     if ((m = /^([^\s!=,()]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(term))) {
       const [, key, op, list] = m as unknown as [string, string, string, string];
       const values = list.split(',').map((v) => v.trim());
-      tests.push(op === 'in' ? (l) => key in l && values.includes(l[key]!) : (l) => !(key in l && values.includes(l[key]!)));
+      tests.push(
+        op === 'in' ? (l) => key in l && values.includes(l[key]!) : (l) => !(key in l && values.includes(l[key]!)),
+      );
     } else if ((m = /^([^\s!=,()]+)\s*(==|=|!=)\s*([^\s!=,()]*)$/.exec(term))) {
       const [, key, op, value] = m as unknown as [string, string, string, string];
       tests.push(op === '!=' ? (l) => l[key] !== value : (l) => l[key] === value);

@@ -43,7 +43,10 @@ export function loadSpec(): Spec {
  * additionalProperties, so an undeclared property is treated as a typo unless the schema opens
  * the object explicitly.
  */
-export function checkRequest(spec: Spec, request: Pick<RecordedRequest, 'method' | 'path' | 'query' | 'body'>): string[] {
+export function checkRequest(
+  spec: Spec,
+  request: Pick<RecordedRequest, 'method' | 'path' | 'query' | 'body'>,
+): string[] {
   const where = `${request.method} ${request.path}`;
   const template = matchTemplate(spec, request.path);
   if (!template) return [`${where}: no such path in the API description`];
@@ -52,12 +55,17 @@ export function checkRequest(spec: Spec, request: Pick<RecordedRequest, 'method'
 
   const problems: string[] = [];
   // Hetzner documents pagination for every list; /actions leaves it out, yet the hcloud CLI sends `page`.
-  const declared = new Set(['page', 'per_page', ...(operation.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name)]);
+  const declared = new Set([
+    'page',
+    'per_page',
+    ...(operation.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
+  ]);
   for (const name of new Set(request.query.keys())) {
     if (!declared.has(name)) problems.push(`${where}: undeclared query parameter '${name}'`);
   }
   for (const p of operation.parameters ?? []) {
-    if (p.in === 'query' && p.required && !request.query.has(p.name)) problems.push(`${where}: missing query parameter '${p.name}'`);
+    if (p.in === 'query' && p.required && !request.query.has(p.name))
+      problems.push(`${where}: missing query parameter '${p.name}'`);
   }
 
   const bodySchema = operation.requestBody?.content['application/json']?.schema;
@@ -73,7 +81,8 @@ export function checkRequest(spec: Spec, request: Pick<RecordedRequest, 'method'
     return [...problems, `${where}: body is not JSON`];
   }
   const schema = resolve(spec, bodySchema);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return [...problems, `${where}: body is not an object`];
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return [...problems, `${where}: body is not an object`];
   for (const name of schema.required ?? []) {
     if (!(name in body)) problems.push(`${where}: missing required property '${name}'`);
   }
@@ -85,7 +94,8 @@ export function checkRequest(spec: Spec, request: Pick<RecordedRequest, 'method'
       continue;
     }
     const wanted = resolve(spec, property);
-    if (!typeMatches(wanted, value)) problems.push(`${where}: '${name}' should be ${wanted.type}, got ${JSON.stringify(value)}`);
+    if (!typeMatches(wanted, value))
+      problems.push(`${where}: '${name}' should be ${wanted.type}, got ${JSON.stringify(value)}`);
   }
   return problems;
 }
@@ -95,11 +105,16 @@ export function checkRequest(spec: Spec, request: Pick<RecordedRequest, 'method'
  * that status (required properties, types, nothing undeclared, nested objects and lists too); an
  * error is Hetzner's {error: {code, message, details}}.
  */
-export function checkResponse(spec: Spec, r: Pick<RecordedRequest, 'method' | 'path' | 'status' | 'response'>): string[] {
+export function checkResponse(
+  spec: Spec,
+  r: Pick<RecordedRequest, 'method' | 'path' | 'status' | 'response'>,
+): string[] {
   const where = `${r.method} ${r.path} -> ${r.status}`;
   if (r.status >= 400) {
     const error = (r.response as { error?: Record<string, unknown> } | undefined)?.error;
-    return error && typeof error.code === 'string' && typeof error.message === 'string' && 'details' in error ? [] : [`${where}: not Hetzner's error shape`];
+    return error && typeof error.code === 'string' && typeof error.message === 'string' && 'details' in error
+      ? []
+      : [`${where}: not Hetzner's error shape`];
   }
   const template = matchTemplate(spec, r.path);
   const operation = template ? spec.paths[template]![r.method.toLowerCase()] : undefined;
@@ -117,22 +132,31 @@ function shapeProblems(spec: Spec, given: Schema, value: unknown, at: string): s
     return fits.some((p) => p.length === 0) ? [] : fits[0]!;
   }
   if (value === null) return schema.nullable ? [] : [`${at}: null where the description has no null`];
-  if (!typeMatches(schema, value)) return [`${at}: should be ${schema.type}, got ${JSON.stringify(value)?.slice(0, 60)}`];
-  if (schema.enum && !schema.enum.includes(value)) return [`${at}: ${JSON.stringify(value)} is not one of ${schema.enum.join(', ')}`];
-  if (schema.type === 'array' && schema.items) return (value as unknown[]).flatMap((item, i) => shapeProblems(spec, schema.items!, item, `${at}[${i}]`));
+  if (!typeMatches(schema, value))
+    return [`${at}: should be ${schema.type}, got ${JSON.stringify(value)?.slice(0, 60)}`];
+  if (schema.enum && !schema.enum.includes(value))
+    return [`${at}: ${JSON.stringify(value)} is not one of ${schema.enum.join(', ')}`];
+  if (schema.type === 'array' && schema.items)
+    return (value as unknown[]).flatMap((item, i) => shapeProblems(spec, schema.items!, item, `${at}[${i}]`));
   if (schema.type !== 'object' || !schema.properties) return [];
   const object = value as Record<string, unknown>;
-  const problems = (schema.required ?? []).filter((name) => !(name in object)).map((name) => `${at}: missing '${name}'`);
+  const problems = (schema.required ?? [])
+    .filter((name) => !(name in object))
+    .map((name) => `${at}: missing '${name}'`);
   for (const [name, inner] of Object.entries(object)) {
     const property = schema.properties[name];
     if (property) problems.push(...shapeProblems(spec, property, inner, `${at}.${name}`));
-    else if (schema.additionalProperties === undefined || schema.additionalProperties === false) problems.push(`${at}: undeclared '${name}'`);
+    else if (schema.additionalProperties === undefined || schema.additionalProperties === false)
+      problems.push(`${at}: undeclared '${name}'`);
   }
   return problems;
 }
 
 /** Every problem with a run of requests and the fake's answers; `except` leaves out what a test sent wrong on purpose. */
-export function specProblems(requests: RecordedRequest[], except: (r: RecordedRequest) => boolean = () => false): string[] {
+export function specProblems(
+  requests: RecordedRequest[],
+  except: (r: RecordedRequest) => boolean = () => false,
+): string[] {
   const spec = loadSpec();
   return requests.filter((r) => !except(r)).flatMap((r) => [...checkRequest(spec, r), ...checkResponse(spec, r)]);
 }
@@ -149,7 +173,8 @@ export function specLedger() {
       problems.push(...specProblems(requests, except));
     },
     assertNone() {
-      if (problems.length) throw new Error(`requests and answers that do not match the API description:\n  ${problems.join('\n  ')}`);
+      if (problems.length)
+        throw new Error(`requests and answers that do not match the API description:\n  ${problems.join('\n  ')}`);
     },
   };
 }
@@ -158,7 +183,10 @@ function matchTemplate(spec: Spec, path: string): string | undefined {
   const segments = path.split('/');
   return Object.keys(spec.paths).find((template) => {
     const parts = template.split('/');
-    return parts.length === segments.length && parts.every((part, i) => (part.startsWith('{') ? /^\d+$/.test(segments[i]!) : part === segments[i]));
+    return (
+      parts.length === segments.length &&
+      parts.every((part, i) => (part.startsWith('{') ? /^\d+$/.test(segments[i]!) : part === segments[i]))
+    );
   });
 }
 
@@ -173,12 +201,19 @@ function typeMatches(schema: Schema, value: unknown): boolean {
   switch (schema.type) {
     // "ID or name of ..." fields are strings in the description, but the API takes IDs as numbers
     // too and the hcloud CLI sends them that way.
-    case 'string': return typeof value === 'string' || (/^ID or name\b/.test(schema.description ?? '') && Number.isInteger(value));
-    case 'integer': return Number.isInteger(value);
-    case 'number': return typeof value === 'number';
-    case 'boolean': return typeof value === 'boolean';
-    case 'array': return Array.isArray(value);
-    case 'object': return typeof value === 'object' && !Array.isArray(value);
-    default: return true;
+    case 'string':
+      return typeof value === 'string' || (/^ID or name\b/.test(schema.description ?? '') && Number.isInteger(value));
+    case 'integer':
+      return Number.isInteger(value);
+    case 'number':
+      return typeof value === 'number';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return typeof value === 'object' && !Array.isArray(value);
+    default:
+      return true;
   }
 }

@@ -21,7 +21,12 @@ export interface ServerState {
 
 /** sshd -T as a real sshd computes it: the first value read wins, drop-ins before the main file. */
 export function effectiveSshd(fs: MemoryFs, before: string[] = []): string {
-  const defaults = ['PasswordAuthentication yes', 'Port 22', 'PubkeyAcceptedAlgorithms ssh-ed25519,sk-ssh-ed25519@openssh.com,rsa-sha2-512,rsa-sha2-256', 'RequiredRSASize 1024'];
+  const defaults = [
+    'PasswordAuthentication yes',
+    'Port 22',
+    'PubkeyAcceptedAlgorithms ssh-ed25519,sk-ssh-ed25519@openssh.com,rsa-sha2-512,rsa-sha2-256',
+    'RequiredRSASize 1024',
+  ];
   const seen = new Map<string, string[]>();
   for (const line of [...before, fs.files.get(DROP_IN)?.content ?? '', ...defaults].join('\n').split('\n')) {
     const [k, ...v] = line.trim().split(/\s+/);
@@ -42,12 +47,18 @@ function covers(rule: string, port: number): boolean {
 
 export function fakeServer($: RecordingShell, fs: MemoryFs, state: ServerState) {
   const configured = () => Number(/^port (\d+)$/m.exec(effectiveSshd(fs))![1]);
-  const viaTailnet = (port: number) => !!state.tailnet && state.ufw.rules.some((r) => r.startsWith(`allow in on tailscale0 to any port ${port} proto tcp`));
-  const reachable = (port: number) => state.listening === port && (!state.ufw.active || state.ufw.rules.some((r) => covers(r, port)) || viaTailnet(port));
+  const viaTailnet = (port: number) =>
+    !!state.tailnet &&
+    state.ufw.rules.some((r) => r.startsWith(`allow in on tailscale0 to any port ${port} proto tcp`));
+  const reachable = (port: number) =>
+    state.listening === port && (!state.ufw.active || state.ufw.rules.some((r) => covers(r, port)) || viaTailnet(port));
   const lockouts: string[] = [];
   /** after a change: can a client still reach sshd? */
   const changed = (cmd: string, reply: { stdout?: string } = {}) => {
-    if (!reachable(state.listening)) lockouts.push(`after "${cmd}": sshd listens on ${state.listening}, which ${state.ufw.active ? `ufw (${state.ufw.rules.join('; ')}) does not let in` : 'is closed'}`);
+    if (!reachable(state.listening))
+      lockouts.push(
+        `after "${cmd}": sshd listens on ${state.listening}, which ${state.ufw.active ? `ufw (${state.ufw.rules.join('; ')}) does not let in` : 'is closed'}`,
+      );
     return reply;
   };
 
@@ -55,11 +66,20 @@ export function fakeServer($: RecordingShell, fs: MemoryFs, state: ServerState) 
     stdout: `Added user rules (see 'ufw status' for running firewall):\n${state.ufw.rules.map((r) => `ufw ${r}`).join('\n') || '(None)'}\n`,
   }))
     .on('ufw status', () => ({ stdout: `Status: ${state.ufw.active ? 'active' : 'inactive'}\n` }))
-    .on('ufw --force enable', (cmd) => ((state.ufw.active = true), changed(cmd, { stdout: 'Firewall is active and enabled on system startup\n' })))
+    .on(
+      'ufw --force enable',
+      (cmd) => (
+        (state.ufw.active = true), changed(cmd, { stdout: 'Firewall is active and enabled on system startup\n' })
+      ),
+    )
     .on(/^ufw (allow|limit) /, (cmd) => {
-      if (state.limitFails && cmd.startsWith('ufw limit')) return { exitCode: 1, stderr: 'ERROR: Could not update running firewall\n' };
+      if (state.limitFails && cmd.startsWith('ufw limit'))
+        return { exitCode: 1, stderr: 'ERROR: Could not update running firewall\n' };
       if (state.limitSkipped && cmd.startsWith('ufw limit')) return { stdout: 'Skipping adding existing rule\n' };
-      const rule = cmd.slice(4).replace(/'/g, '').replace(/ comment (.*)$/, " comment '$1'");
+      const rule = cmd
+        .slice(4)
+        .replace(/'/g, '')
+        .replace(/ comment (.*)$/, " comment '$1'");
       if (!state.ufw.rules.some((r) => ruleKey(r) === ruleKey(rule))) state.ufw.rules.push(rule);
       return changed(cmd, { stdout: 'Rule added\nRule added (v6)\n' });
     })
@@ -67,7 +87,9 @@ export function fakeServer($: RecordingShell, fs: MemoryFs, state: ServerState) 
       state.ufw.rules = state.ufw.rules.filter((r) => ruleKey(r) !== cmd.slice('ufw --force delete '.length));
       return changed(cmd, { stdout: 'Rule deleted\nRule deleted (v6)\n' });
     })
-    .on(/^ufw default (deny|allow) (incoming|outgoing|routed)$/, (cmd) => changed(cmd, { stdout: 'Default policy changed\n' }))
+    .on(/^ufw default (deny|allow) (incoming|outgoing|routed)$/, (cmd) =>
+      changed(cmd, { stdout: 'Default policy changed\n' }),
+    )
     .on('sshd -t', {})
     .on('sshd -T', () => ({ stdout: `port ${configured()}\naddressfamily any\n` }))
     .on(/^sshd -T -C /, () => ({ stdout: effectiveSshd(fs) }))
@@ -78,10 +100,22 @@ export function fakeServer($: RecordingShell, fs: MemoryFs, state: ServerState) 
       const open = state.listening === port && (!state.ufw.active || state.ufw.rules.some((r) => covers(r, port)));
       return open ? { stdout: '198.18.255.253 ssh-ed25519 AAAAC3Nza\n' } : { exitCode: 1 };
     })
-    .on('ip -o address show dev tailscale0', () => (state.tailnet ? { stdout: '5: tailscale0    inet 100.64.0.7/32 scope global tailscale0\\       valid_lft forever\n5: tailscale0    inet6 fd7a:115c:a1e0::7/128 scope global \\       valid_lft forever\n' } : { exitCode: 1 }))
-    .on('ip -4 -o address show dev tailscale0', () => (state.tailnet ? { stdout: '5: tailscale0    inet 100.64.0.7/32 scope global tailscale0\n' } : { exitCode: 1 }))
+    .on('ip -o address show dev tailscale0', () =>
+      state.tailnet
+        ? {
+            stdout:
+              '5: tailscale0    inet 100.64.0.7/32 scope global tailscale0\\       valid_lft forever\n5: tailscale0    inet6 fd7a:115c:a1e0::7/128 scope global \\       valid_lft forever\n',
+          }
+        : { exitCode: 1 },
+    )
+    .on('ip -4 -o address show dev tailscale0', () =>
+      state.tailnet ? { stdout: '5: tailscale0    inet 100.64.0.7/32 scope global tailscale0\n' } : { exitCode: 1 },
+    )
     // sshd's own address: answered whatever the firewall says, as loopback is
     .on(/^ssh-keyscan -T 5 -p \d+ -t ed25519 100\.64\.0\.7$/, (cmd) =>
-      state.tailnet && state.listening === Number(/-p (\d+)/.exec(cmd)![1]) ? { stdout: '100.64.0.7 ssh-ed25519 AAAAC3Nza\n' } : { exitCode: 1 });
+      state.tailnet && state.listening === Number(/-p (\d+)/.exec(cmd)![1])
+        ? { stdout: '100.64.0.7 ssh-ed25519 AAAAC3Nza\n' }
+        : { exitCode: 1 },
+    );
   return { lockouts };
 }

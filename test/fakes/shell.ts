@@ -41,11 +41,19 @@ export function recordingShell(): RecordingShell {
       const cmd = commandLine(first as TemplateStringsArray, args);
       if (opts.input !== undefined) inputs.set(commands.length, opts.input);
       commands.push(cmd);
-      const rule = [...rules].reverse().find(([p]) => (typeof p === 'string' ? cmd === p || cmd.startsWith(p + ' ') : p.test(cmd)));
+      const rule = [...rules]
+        .reverse()
+        .find(([p]) => (typeof p === 'string' ? cmd === p || cmd.startsWith(p + ' ') : p.test(cmd)));
       if (!rule) return Promise.reject(new Error(`the recording shell has no rule for: ${cmd}`));
       const reply = typeof rule[1] === 'function' ? rule[1](cmd, opts) : rule[1];
-      const out: Output = { stdout: reply.stdout ?? '', stderr: reply.stderr ?? '', exitCode: reply.exitCode ?? 0, ok: (reply.exitCode ?? 0) === 0 };
-      if (!out.ok && !opts.nothrow) return Promise.reject(Object.assign(new Error(`${cmd}: exit ${out.exitCode}: ${out.stderr}`), out));
+      const out: Output = {
+        stdout: reply.stdout ?? '',
+        stderr: reply.stderr ?? '',
+        exitCode: reply.exitCode ?? 0,
+        ok: (reply.exitCode ?? 0) === 0,
+      };
+      if (!out.ok && !opts.nothrow)
+        return Promise.reject(Object.assign(new Error(`${cmd}: exit ${out.exitCode}: ${out.stderr}`), out));
       return Promise.resolve(out);
     }) as Shell;
 

@@ -14,7 +14,8 @@ function block(entry: Entry): Buffer {
   const body = Buffer.from(entry.body ?? '');
   const header = Buffer.alloc(512);
   const field = (value: string, at: number) => header.write(value, at, 'utf8');
-  const number = (value: number, at: number, width: number) => field(value.toString(8).padStart(width - 1, '0') + '\0', at);
+  const number = (value: number, at: number, width: number) =>
+    field(value.toString(8).padStart(width - 1, '0') + '\0', at);
   field(entry.name, 0);
   number(entry.mode ?? 0o644, 100, 8);
   number(0, 108, 8);
@@ -26,7 +27,11 @@ function block(entry: Entry): Buffer {
   field('ustar\x0000', 257);
   field(entry.prefix ?? '', 345);
   header.fill(0x20, 148, 156);
-  number(header.reduce((sum, byte) => sum + byte, 0), 148, 7); // 6 digits, NUL, and the space already there
+  number(
+    header.reduce((sum, byte) => sum + byte, 0),
+    148,
+    7,
+  ); // 6 digits, NUL, and the space already there
   return Buffer.concat([header, body, Buffer.alloc((512 - (body.length % 512)) % 512)]);
 }
 

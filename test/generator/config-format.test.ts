@@ -14,7 +14,11 @@ firewall:
 `;
 
 test('plain mode, Butane style: path, place, line and caret; --ssh-key problems name the flag', async () => {
-  const { diagnostics, source } = await loadConfig({ file: '/srv/firstboot.yaml', text: yaml, sshKeys: ['/nonexistent/id.pub'] });
+  const { diagnostics, source } = await loadConfig({
+    file: '/srv/firstboot.yaml',
+    text: yaml,
+    sshKeys: ['/nonexistent/id.pub'],
+  });
   const shown = formatDiagnostics(diagnostics, { ...source, name: 'firstboot.yaml' }, { color: false });
   assert.fixture(
     shown,
@@ -43,7 +47,12 @@ error[--ssh-key]: cannot read key file /nonexistent/id.pub: there is no such fil
 
 test('line numbers of two digits widen the gutter', () => {
   const text = `${'#\n'.repeat(11)}ssh: { port: 0 }\n`;
-  const d: Diagnostic = { severity: 'error', path: '$.ssh.port', message: 'must be an integer from 1 to 65535, got 0', span: { line: 12, column: 14, length: 1 } };
+  const d: Diagnostic = {
+    severity: 'error',
+    path: '$.ssh.port',
+    message: 'must be an integer from 1 to 65535, got 0',
+    span: { line: 12, column: 14, length: 1 },
+  };
   assert.fixture(
     formatDiagnostics([d], { name: 'f.yaml', text }, { color: false }),
     `error[$.ssh.port]: must be an integer from 1 to 65535, got 0
@@ -56,7 +65,10 @@ test('line numbers of two digits widen the gutter', () => {
 
 test('without a file, a diagnostic is its header alone', () => {
   const d: Diagnostic = { severity: 'error', path: '$.admin.ssh_keys', message: 'at least one key' };
-  assert.is(formatDiagnostics([d], { name: '(built-in defaults)', text: '' }, { color: false }), 'error[$.admin.ssh_keys]: at least one key');
+  assert.is(
+    formatDiagnostics([d], { name: '(built-in defaults)', text: '' }, { color: false }),
+    'error[$.admin.ssh_keys]: at least one key',
+  );
 });
 
 test('colour only when asked', () => {

@@ -14,7 +14,10 @@ test('firstboot.schema.json is what the schema generates (npm run schema)', () =
 test("README.md's config reference is what the schema generates (npm run schema)", () => {
   if (!existsSync(`${root}README.md`)) return;
   const readme = readFileSync(`${root}README.md`, 'utf8');
-  assert.ok(readme.includes(START_MARKER) && readme.includes(END_MARKER), 'README.md lacks the config-reference markers');
+  assert.ok(
+    readme.includes(START_MARKER) && readme.includes(END_MARKER),
+    'README.md lacks the config-reference markers',
+  );
   assert.fixture(readme, spliceReference(readme, referenceMarkdown())!);
 });
 

@@ -26,7 +26,10 @@ async function shown(options: LoadOptions): Promise<string> {
 /** a line of the key's body, or the key JSON-quoted, in what was printed */
 function leak(output: string, key: string): string | undefined {
   const body = key.split('\n').filter((line) => line && !line.startsWith('-----'));
-  return body.find((line) => output.includes(line.slice(0, 20))) ?? (output.includes(JSON.stringify(key).slice(40, 80)) ? 'the quoted key' : undefined);
+  return (
+    body.find((line) => output.includes(line.slice(0, 20))) ??
+    (output.includes(JSON.stringify(key).slice(40, 80)) ? 'the quoted key' : undefined)
+  );
 }
 
 test('--ssh-key with a private key as its value: refused as such, named by its place, not echoed', async () => {
@@ -47,7 +50,11 @@ test('--ssh-key naming a private key file: named by its path', async () => {
 
 test('a private key in the YAML: no excerpt of its lines, no value quoted, wherever it sits', async () => {
   const quoted = JSON.stringify(openssh.text);
-  const block = openssh.text.trim().split('\n').map((line) => `  ${line}`).join('\n');
+  const block = openssh.text
+    .trim()
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
   const texts = [
     `admin:\n  ssh_keys:\n    - ${quoted}\n`,
     `admin:\n  ssh_keys: [${JSON.stringify(pem.pub)}]\nhostname: ${quoted}\n`,

@@ -35,7 +35,11 @@ const good: [string, string, number][] = [
   ['ecdsa p256', ecdsa('P-256', 'nistp256'), 256],
   ['ecdsa p384', ecdsa('P-384', 'nistp384'), 384],
   ['ecdsa p521', ecdsa('P-521', 'nistp521'), 521],
-  ['sk ed25519', line('sk-ssh-ed25519@openssh.com', str('sk-ssh-ed25519@openssh.com'), str(ed25519()), str('ssh:')), 256],
+  [
+    'sk ed25519',
+    line('sk-ssh-ed25519@openssh.com', str('sk-ssh-ed25519@openssh.com'), str(ed25519()), str('ssh:')),
+    256,
+  ],
   [
     'sk ecdsa',
     (() => {
@@ -78,7 +82,11 @@ test('the fingerprint is what ssh-keygen -l prints', () => {
 const edBlob = Buffer.concat([str('ssh-ed25519'), str(ed25519())]);
 const bad: [string, string, RegExp][] = [
   ['empty', '  ', /is empty/],
-  ['an openssh private key', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----', /private key/],
+  [
+    'an openssh private key',
+    '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----',
+    /private key/,
+  ],
   ['a pem private key', '-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----', /private key/],
   ['an RFC 4716 key', '---- BEGIN SSH2 PUBLIC KEY ----\nAAAA\n---- END SSH2 PUBLIC KEY ----', /ssh-keygen -i/],
   ['authorized_keys options', `from="10.0.0.1" ssh-ed25519 ${edBlob.toString('base64')}`, /options are not accepted/],
@@ -87,12 +95,28 @@ const bad: [string, string, RegExp][] = [
   ['no base64 part', 'ssh-ed25519', /no base64 part/],
   ['broken base64', 'ssh-ed25519 AAAA$$$=', /not valid base64/],
   ['cut short', `ssh-ed25519 ${edBlob.subarray(0, 30).toString('base64')}`, /ends too early/],
-  ['declared type differs from the blob', `ssh-rsa ${edBlob.toString('base64')}`, /says ssh-rsa but the key data is "ssh-ed25519"/],
-  ['ed25519 of the wrong length', line('ssh-ed25519', str('ssh-ed25519'), str(Buffer.alloc(31, 1))), /ed25519 key is 31 bytes, 32 expected/],
-  ['rsa 1024', rsa(1024), /3072 bits at least \(sshd refuses shorter ones\), this one has 1024: make a new key with ssh-keygen -t ed25519/],
+  [
+    'declared type differs from the blob',
+    `ssh-rsa ${edBlob.toString('base64')}`,
+    /says ssh-rsa but the key data is "ssh-ed25519"/,
+  ],
+  [
+    'ed25519 of the wrong length',
+    line('ssh-ed25519', str('ssh-ed25519'), str(Buffer.alloc(31, 1))),
+    /ed25519 key is 31 bytes, 32 expected/,
+  ],
+  [
+    'rsa 1024',
+    rsa(1024),
+    /3072 bits at least \(sshd refuses shorter ones\), this one has 1024: make a new key with ssh-keygen -t ed25519/,
+  ],
   // sshd gets RequiredRSASize 3072: a 2048-bit key would be a way in on paper only (a lockout)
   ['rsa 2048', rsa(2048), /3072 bits at least \(sshd refuses shorter ones\), this one has 2048/],
-  ['trailing bytes', `ssh-ed25519 ${Buffer.concat([edBlob, Buffer.from([1, 2, 3, 4])]).toString('base64')}`, /bytes after the key/],
+  [
+    'trailing bytes',
+    `ssh-ed25519 ${Buffer.concat([edBlob, Buffer.from([1, 2, 3, 4])]).toString('base64')}`,
+    /bytes after the key/,
+  ],
   [
     'ecdsa naming another curve',
     (() => {

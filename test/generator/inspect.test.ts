@@ -34,36 +34,82 @@ function refusal(text: string): string {
 
 test('a file cut off anywhere: the sentence says it is incomplete, and where it ends', () => {
   const cuts: [string, number, RegExp][] = [
-    ['before write_files', at('write_files:'), /^the file is cut off at byte \d+, before its write_files entry for \/usr\/local\/lib\/firstboot\/payload\.br85: the file is incomplete/],
-    ['after the block\'s length line', block, /^the payload block is cut off at byte \d+ \(it holds 0 of the \d+ characters its first line announces\): the file is incomplete/],
-    ['inside the base85 block', block + 5000, /^the payload block is cut off at byte \d+ \(it holds 5000 of the \d+ characters its first line announces\): the file is incomplete/],
-    ['one character short of the block', at('\n  - path: /usr/local/lib/firstboot/prepare') - 1, /^the payload block is cut off at byte \d+ \(it holds (\d+) of the \d+ characters/],
-    ['inside the prepare script', at('chmod 0700'), /^the file is cut off at byte \d+, before its write_files entry for \/etc\/systemd\/system\/firstboot\.service: the file is incomplete/],
-    ['inside the unit', at('[Install]'), /^the file is cut off at byte \d+, before the runcmd that starts firstboot\.service: the file is incomplete/],
-    ['inside the runcmd', at('--now'), /^the file is cut off at byte \d+, inside YAML that does not end \(.*\): the file is incomplete/],
+    [
+      'before write_files',
+      at('write_files:'),
+      /^the file is cut off at byte \d+, before its write_files entry for \/usr\/local\/lib\/firstboot\/payload\.br85: the file is incomplete/,
+    ],
+    [
+      "after the block's length line",
+      block,
+      /^the payload block is cut off at byte \d+ \(it holds 0 of the \d+ characters its first line announces\): the file is incomplete/,
+    ],
+    [
+      'inside the base85 block',
+      block + 5000,
+      /^the payload block is cut off at byte \d+ \(it holds 5000 of the \d+ characters its first line announces\): the file is incomplete/,
+    ],
+    [
+      'one character short of the block',
+      at('\n  - path: /usr/local/lib/firstboot/prepare') - 1,
+      /^the payload block is cut off at byte \d+ \(it holds (\d+) of the \d+ characters/,
+    ],
+    [
+      'inside the prepare script',
+      at('chmod 0700'),
+      /^the file is cut off at byte \d+, before its write_files entry for \/etc\/systemd\/system\/firstboot\.service: the file is incomplete/,
+    ],
+    [
+      'inside the unit',
+      at('[Install]'),
+      /^the file is cut off at byte \d+, before the runcmd that starts firstboot\.service: the file is incomplete/,
+    ],
+    [
+      'inside the runcmd',
+      at('--now'),
+      /^the file is cut off at byte \d+, inside YAML that does not end \(.*\): the file is incomplete/,
+    ],
   ];
   for (const [where, end, message] of cuts) {
     const cut = userData.slice(0, end);
     const said = refusal(cut);
     assert.match(said, message, `${where}: ${said}`);
     const byte = Number(/at byte (\d+)/.exec(said)![1]);
-    assert.ok(byte <= Buffer.byteLength(cut) && byte >= Buffer.byteLength(cut.trimEnd()) - 1, `${where}: byte ${byte} of ${cut.length}`);
+    assert.ok(
+      byte <= Buffer.byteLength(cut) && byte >= Buffer.byteLength(cut.trimEnd()) - 1,
+      `${where}: byte ${byte} of ${cut.length}`,
+    );
   }
 });
 
 test('a whole file with an altered block: damaged, not cut', () => {
   const line = userData.slice(block, userData.indexOf('\n', block));
   const damaged = (from: string, to: string) => refusal(userData.replace(from, () => to));
-  assert.match(damaged(line, `~${line.slice(1)}`), /^the payload block is damaged: character 1 of its base85 line is not base85/);
-  assert.match(damaged(line, `${line.slice(0, 100)}${line[100] === '0' ? '1' : '0'}${line.slice(101)}`), /^the payload block is damaged: it does not decompress/);
-  assert.match(damaged(blockLine, `${blockLine}9`), /^the payload block is damaged: it holds \d+ of the \d+ characters its first line announces/);
+  assert.match(
+    damaged(line, `~${line.slice(1)}`),
+    /^the payload block is damaged: character 1 of its base85 line is not base85/,
+  );
+  assert.match(
+    damaged(line, `${line.slice(0, 100)}${line[100] === '0' ? '1' : '0'}${line.slice(101)}`),
+    /^the payload block is damaged: it does not decompress/,
+  );
+  assert.match(
+    damaged(blockLine, `${blockLine}9`),
+    /^the payload block is damaged: it holds \d+ of the \d+ characters its first line announces/,
+  );
   assert.match(damaged(line, line.slice(0, -5)), /^the payload block is damaged/);
   // a block that decodes, holding a pack one character longer than its header says
   const packed = brotliDecompressSync(decode85(`${blockLine.trim()}\n${line}`)).toString('utf8');
   const [length, text] = encode85(brotliCompressSync(`${packed}x`)).split('\n');
-  assert.match(damaged(`${blockLine}\n      ${line}`, `      ${length}\n      ${text}`), /^the payload block is damaged: its header announces (\d+) characters after it, and \d+ follow/);
+  assert.match(
+    damaged(`${blockLine}\n      ${line}`, `      ${length}\n      ${text}`),
+    /^the payload block is damaged: its header announces (\d+) characters after it, and \d+ follow/,
+  );
   // the largest five base85 characters stand for more than four bytes hold
-  assert.match(damaged(line, `#####${line.slice(5)}`), /^the payload block is damaged: characters 1 to 5 of its base85 line do not encode four bytes/);
+  assert.match(
+    damaged(line, `#####${line.slice(5)}`),
+    /^the payload block is damaged: characters 1 to 5 of its base85 line do not encode four bytes/,
+  );
 });
 
 test.run();

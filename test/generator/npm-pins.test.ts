@@ -5,9 +5,10 @@ import { DEVTOOLS_PINS } from '../../contract/devtools-pins';
 import { treeId } from '../../contract/npm-tree';
 import pins from '../../generator/pins.json' with { type: 'json' };
 
-test('a mirror\'s list holds every tarball the devtools step may fetch, each with its own sha512', () => {
+test("a mirror's list holds every tarball the devtools step may fetch, each with its own sha512", () => {
   const listed = new Map(optionalTarballs().map((pkg) => [`${pkg.name}@${pkg.version}`, pkg.integrity]));
-  for (const pkg of Object.values(DEVTOOLS_PINS.claude)) assert.is(listed.get(`${pkg.name}@${pkg.version}`), pkg.integrity);
+  for (const pkg of Object.values(DEVTOOLS_PINS.claude))
+    assert.is(listed.get(`${pkg.name}@${pkg.version}`), pkg.integrity);
   for (const id of DEVTOOLS_PINS.context7.packages) {
     const { name, version } = treeId(id);
     assert.match(listed.get(`${name}@${version}`) ?? '', /^sha512-/, id);
@@ -24,7 +25,8 @@ test('tarballs that are not the tree the step pins are refused: another version,
     tarballs.slice(1),
     tarballs.map((p, i) => (i === 0 ? { ...p, integrity: tarballs[1].integrity } : p)),
   ];
-  for (const other of changed) assert.throws(() => treeTarballs(tree, other), /are not the tree its digest pins: npm run pins writes both/);
+  for (const other of changed)
+    assert.throws(() => treeTarballs(tree, other), /are not the tree its digest pins: npm run pins writes both/);
 });
 
 test.run();

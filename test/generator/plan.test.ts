@@ -16,30 +16,91 @@ async function planFor(yaml: string, options: Parameters<typeof plan>[1] = {}): 
 }
 
 const ids = (p: Plan) => p.steps.map((s) => s.id);
-const step = <I extends Plan['steps'][number]['id']>(p: Plan, id: I) => p.steps.find((s) => s.id === id) as Extract<Plan['steps'][number], { id: I }>;
+const step = <I extends Plan['steps'][number]['id']>(p: Plan, id: I) =>
+  p.steps.find((s) => s.id === id) as Extract<Plan['steps'][number], { id: I }>;
 
 test('the defaults: every capability, in dependency order, no hostname, no extras', async () => {
   const p = await planFor('');
-  assert.equal(ids(p), ['packages', 'timezone', 'admin', 'ssh', 'firewall', 'fail2ban', 'audit', 'sysctl', 'pam', 'baseline', 'upgrades']);
-  assert.equal(step(p, 'packages').install, ['tzdata', 'sudo', 'passwd', 'openssh-server', 'iproute2', 'ufw', 'mosh', 'fail2ban', 'python3-systemd', 'iptables', 'auditd', 'procps', 'libpam-pwquality', 'libpam-tmpdir', 'apparmor', 'acct', 'debsums', 'needrestart', 'apt-listchanges', 'apt-show-versions', 'unattended-upgrades']);
-  assert.equal(step(p, 'firewall').rules.map((r) => `${r.action} ${r.port}/${r.proto}`), ['limit 22/tcp', 'allow 60000:60010/udp']);
+  assert.equal(ids(p), [
+    'packages',
+    'timezone',
+    'admin',
+    'ssh',
+    'firewall',
+    'fail2ban',
+    'audit',
+    'sysctl',
+    'pam',
+    'baseline',
+    'upgrades',
+  ]);
+  assert.equal(step(p, 'packages').install, [
+    'tzdata',
+    'sudo',
+    'passwd',
+    'openssh-server',
+    'iproute2',
+    'ufw',
+    'mosh',
+    'fail2ban',
+    'python3-systemd',
+    'iptables',
+    'auditd',
+    'procps',
+    'libpam-pwquality',
+    'libpam-tmpdir',
+    'apparmor',
+    'acct',
+    'debsums',
+    'needrestart',
+    'apt-listchanges',
+    'apt-show-versions',
+    'unattended-upgrades',
+  ]);
+  assert.equal(
+    step(p, 'firewall').rules.map((r) => `${r.action} ${r.port}/${r.proto}`),
+    ['limit 22/tcp', 'allow 60000:60010/udp'],
+  );
   assert.is(step(p, 'admin').name, 'admin');
   assert.ok(step(p, 'ssh').settings.some(([k, v]) => k === 'AllowUsers' && v === 'admin'));
   assert.is(p.mode, 'boot');
 });
 
-test('the runner\'s npm packages are pinned as package-lock.json records them, from the registry given', async () => {
+test("the runner's npm packages are pinned as package-lock.json records them, from the registry given", async () => {
   const lock = JSON.parse(readFileSync('package-lock.json', 'utf8'));
   const zx = lock.packages['node_modules/zx'];
-  assert.equal((await planFor('')).npm, { registry: 'https://registry.npmjs.org/', packages: [{ name: 'zx', version: zx.version, integrity: zx.integrity }] });
+  assert.equal((await planFor('')).npm, {
+    registry: 'https://registry.npmjs.org/',
+    packages: [{ name: 'zx', version: zx.version, integrity: zx.integrity }],
+  });
   assert.is((await planFor('', { registry: 'http://mirror.test/npm/' })).npm.registry, 'http://mirror.test/npm/');
 });
 
 test('switched-off capabilities leave their steps and packages out', async () => {
-  const p = await planFor('mosh: {enabled: false}\nfail2ban: {enabled: false}\naudit: {enabled: false}\nsysctl: {enabled: false}\nupgrades: {enabled: false}\n');
+  const p = await planFor(
+    'mosh: {enabled: false}\nfail2ban: {enabled: false}\naudit: {enabled: false}\nsysctl: {enabled: false}\nupgrades: {enabled: false}\n',
+  );
   assert.equal(ids(p), ['packages', 'timezone', 'admin', 'ssh', 'firewall', 'pam', 'baseline']);
-  assert.equal(step(p, 'packages').install, ['tzdata', 'sudo', 'passwd', 'openssh-server', 'iproute2', 'ufw', 'libpam-pwquality', 'libpam-tmpdir', 'apparmor', 'acct', 'debsums', 'needrestart', 'apt-listchanges', 'apt-show-versions']);
-  assert.equal(step(p, 'firewall').rules.map((r) => r.port), ['22']);
+  assert.equal(step(p, 'packages').install, [
+    'tzdata',
+    'sudo',
+    'passwd',
+    'openssh-server',
+    'iproute2',
+    'ufw',
+    'libpam-pwquality',
+    'libpam-tmpdir',
+    'apparmor',
+    'acct',
+    'debsums',
+    'needrestart',
+    'apt-listchanges',
+    'apt-show-versions',
+  ]);
+  assert.equal(
+    step(p, 'firewall').rules.map((r) => r.port),
+    ['22'],
+  );
 });
 
 test('the config reaches each step: port, admin, shell, allow list, durations, reboot, extras', async () => {
@@ -66,12 +127,15 @@ packages: [htop, git]
   assert.is(step(await planFor('devtools:\n  enabled: true\n'), 'baseline').rootOnly, undefined);
   assert.is(step(await planFor('packages: [htop, build-essential]\n'), 'baseline').rootOnly, undefined);
   assert.ok(step(p, 'baseline').rootOnly);
-  assert.equal(step(p, 'firewall').rules.map((r) => `${r.action} ${r.port}/${r.proto} ${r.comment}`), [
-    'limit 2222/tcp firstboot ssh',
-    'allow 60000:60010/udp firstboot mosh',
-    'allow 443/tcp firstboot allow',
-    'allow 8000:8100/tcp firstboot allow',
-  ]);
+  assert.equal(
+    step(p, 'firewall').rules.map((r) => `${r.action} ${r.port}/${r.proto} ${r.comment}`),
+    [
+      'limit 2222/tcp firstboot ssh',
+      'allow 60000:60010/udp firstboot mosh',
+      'allow 443/tcp firstboot allow',
+      'allow 8000:8100/tcp firstboot allow',
+    ],
+  );
   assert.is(step(p, 'fail2ban').sshPort, 2222);
   assert.is(step(p, 'fail2ban').bantimeSeconds, 7200);
   assert.is(step(p, 'fail2ban').maxretry, 5);
@@ -92,20 +156,28 @@ test('the plan is pure: same config, same plan and hash; another config, another
   assert.equal(JSON.parse(JSON.stringify(a)), a, 'JSON-serialisable');
 });
 
-test('devtools: the plan says only what the config turns on; the pins travel in the step\'s code, and generate still names the Node.js Context7 needs', async () => {
+test("devtools: the plan says only what the config turns on; the pins travel in the step's code, and generate still names the Node.js Context7 needs", async () => {
   const p = await planFor('devtools: {enabled: true, context7: true, github_token: secret:gh}\n');
   assert.equal(step(p, 'devtools'), { id: 'devtools', user: 'admin', claude: true, context7: true, github: 'gh' });
   const text = JSON.stringify(p);
-  for (const pinned of [DEVTOOLS_PINS.claude.x64.integrity, DEVTOOLS_PINS.claude.arm64.integrity, DEVTOOLS_PINS.context7.digest, DEVTOOLS_PINS.context7.packages[0]]) {
+  for (const pinned of [
+    DEVTOOLS_PINS.claude.x64.integrity,
+    DEVTOOLS_PINS.claude.arm64.integrity,
+    DEVTOOLS_PINS.context7.digest,
+    DEVTOOLS_PINS.context7.packages[0],
+  ]) {
     assert.not.ok(text.includes(pinned), pinned);
   }
-  assert.match(nodeNeeded(p) ?? '', `devtools.context7 needs Node.js ${DEVTOOLS_PINS.context7.node} or later on the server`);
+  assert.match(
+    nodeNeeded(p) ?? '',
+    `devtools.context7 needs Node.js ${DEVTOOLS_PINS.context7.node} or later on the server`,
+  );
   const claudeOnly = await planFor('devtools: {enabled: true}\n');
   assert.equal(step(claudeOnly, 'devtools'), { id: 'devtools', user: 'admin', claude: true });
   assert.is(nodeNeeded(claudeOnly), undefined);
 });
 
-test('audit: the plan only turns the step on; its rules travel in the step\'s code', async () => {
+test("audit: the plan only turns the step on; its rules travel in the step's code", async () => {
   assert.equal(step(await planFor(''), 'audit'), { id: 'audit' });
 });
 

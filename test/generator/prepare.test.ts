@@ -44,7 +44,10 @@ test('prepare gets Node.js installed after a power cut mid-unpack, though dpkg -
   assert.match(apt[1], /^apt-get .* update$/);
   assert.match(apt[2], /^apt-get .* install nodejs /);
   assert.is(apt.length, 3, apt.join('\n'));
-  assert.not.ok(ran.some((c) => c.startsWith('find')), 'the package lists were not dropped: the first try worked');
+  assert.not.ok(
+    ran.some((c) => c.startsWith('find')),
+    'the package lists were not dropped: the first try worked',
+  );
 });
 
 test('prepare gives up after 30 tries when apt never works, dropping the package lists between tries', async () => {

@@ -2,7 +2,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+  existsSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import yaml from 'js-yaml';
@@ -57,12 +66,16 @@ function unpack(userData: string, name: string): string {
   const dir = join(tmp, name, 'payload');
   execFileSync('node', ['-e', program, packed, dir, join(tmp, name, 'plan.json')]);
   // zx as the server's fetch leaves it: in node_modules beside the payload
-  if (!existsSync(join(tmp, name, 'node_modules'))) symlinkSync(resolve('node_modules'), join(tmp, name, 'node_modules'));
+  if (!existsSync(join(tmp, name, 'node_modules')))
+    symlinkSync(resolve('node_modules'), join(tmp, name, 'node_modules'));
   return dir;
 }
 
 const filesIn = (dir: string): string[] =>
-  readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
 
 test('the prepare script unpacks the plan and exactly the pieces it needs, root-only', async () => {
   const out = await generate({ sshKeys: [DEMO] });
@@ -86,7 +99,10 @@ test('prepare keeps a plan that is already there: a server from a firstboot imag
   const dir = unpack(image.userData, 'from-image');
   assert.is(readFileSync(join(tmp, 'from-image', 'plan.json'), 'utf8'), '{"the instance plan":1}\n');
   assert.ok(existsSync(join(dir, 'image.mjs')), 'image mode ships its clean-up');
-  assert.not.ok(existsSync(join(unpack((await generate({ sshKeys: [DEMO] })).userData, 'boot-mode'), 'image.mjs')), 'boot mode does not');
+  assert.not.ok(
+    existsSync(join(unpack((await generate({ sshKeys: [DEMO] })).userData, 'boot-mode'), 'image.mjs')),
+    'boot mode does not',
+  );
 });
 
 test('prepare again on the same build keeps the pieces fetched for it (a reboot, a server from an image); another build starts afresh', async () => {
@@ -96,7 +112,9 @@ test('prepare again on the same build keeps the pieces fetched for it (a reboot,
   unpack(first.userData, 'same-build');
   assert.is(readFileSync(join(dir, 'steps', 'fail2ban.mjs'), 'utf8'), 'fetched\n');
   const built = readPayload();
-  const other = render(first.plan, { payload: { ...built, files: { ...built.files, 'main.mjs': built.files['main.mjs'] + ';' } } });
+  const other = render(first.plan, {
+    payload: { ...built, files: { ...built.files, 'main.mjs': built.files['main.mjs'] + ';' } },
+  });
   unpack(other.userData, 'same-build');
   assert.not.ok(existsSync(join(dir, 'steps', 'fail2ban.mjs')), 'a piece of another build is gone');
   assert.ok(readFileSync(join(dir, 'main.mjs'), 'utf8').endsWith(';'));
@@ -104,15 +122,22 @@ test('prepare again on the same build keeps the pieces fetched for it (a reboot,
 
 /** What a step's code always holds, and no other piece does. */
 const MARKERS: Record<'fail2ban' | 'audit' | 'sysctl' | 'upgrades', string> = {
-  fail2ban: 'fail2ban-client', audit: 'augenrules', sysctl: 'systemd-sysctl', upgrades: 'Unattended-Upgrade::',
+  fail2ban: 'fail2ban-client',
+  audit: 'augenrules',
+  sysctl: 'systemd-sysctl',
+  upgrades: 'Unattended-Upgrade::',
 };
 
 test('a capability the config turns off costs nothing: its code is not in the user-data', async () => {
-  const off = 'fail2ban: {enabled: false}\naudit: {enabled: false}\nsysctl: {enabled: false}\nupgrades: {enabled: false}\n';
+  const off =
+    'fail2ban: {enabled: false}\naudit: {enabled: false}\nsysctl: {enabled: false}\nupgrades: {enabled: false}\n';
   const { config } = await loadConfig({ text: off, sshKeys: [DEMO] });
   const lean = unpack(render(plan(config!)).userData, 'lean');
   const all = unpack((await generate({ sshKeys: [DEMO] })).userData, 'all');
-  const text = (dir: string) => filesIn(dir).map((name) => readFileSync(join(dir, name), 'utf8')).join('\n');
+  const text = (dir: string) =>
+    filesIn(dir)
+      .map((name) => readFileSync(join(dir, name), 'utf8'))
+      .join('\n');
   for (const id of ['fail2ban', 'audit', 'sysctl', 'upgrades'] as const) {
     assert.ok(text(all).includes(MARKERS[id]), `${id}'s marker is in the full payload`);
     assert.not.ok(text(lean).includes(MARKERS[id]), `${id} is off, yet "${MARKERS[id]}" is in the payload`);
@@ -120,11 +145,16 @@ test('a capability the config turns off costs nothing: its code is not in the us
   }
 });
 
-test('the devtools step\'s pins and the audit step\'s rules travel in that step\'s own code, and in no other piece', () => {
+test("the devtools step's pins and the audit step's rules travel in that step's own code, and in no other piece", () => {
   const built = readPayload();
   const text = (names: string[]) => names.map((name) => built.files[name]).join('\n');
   const carried = {
-    devtools: [DEVTOOLS_PINS.claude.x64.integrity, DEVTOOLS_PINS.claude.arm64.integrity, DEVTOOLS_PINS.context7.digest, DEVTOOLS_PINS.context7.packages.at(-1)!],
+    devtools: [
+      DEVTOOLS_PINS.claude.x64.integrity,
+      DEVTOOLS_PINS.claude.arm64.integrity,
+      DEVTOOLS_PINS.context7.digest,
+      DEVTOOLS_PINS.context7.packages.at(-1)!,
+    ],
     // the rules as the minified code builds them: their paths, keys and filters
     audit: ['/etc/security/opasswd', 'audit-config', ' -F auid>=1000 -F auid!=unset'],
   };
@@ -147,7 +177,12 @@ test('any subset of capabilities runs: each step the plan has loads from what wa
   const { config } = await loadConfig({ text: 'hostname: dev1\npackages: [htop]\n', sshKeys: [DEMO] });
   const full = plan(config!, { secrets: true });
   for (const keep of [[], ...optional.map((id) => [id])]) {
-    const subset: Plan = { ...full, steps: full.steps.filter((s) => !(optional as readonly string[]).includes(s.id) || (keep as string[]).includes(s.id)) };
+    const subset: Plan = {
+      ...full,
+      steps: full.steps.filter(
+        (s) => !(optional as readonly string[]).includes(s.id) || (keep as string[]).includes(s.id),
+      ),
+    };
     const dir = unpack(render(subset, { payload: built }).userData, `subset-${keep.join('') || 'core'}`);
     const ids = subset.steps.map((s) => s.id);
     const probe = `const ids = ${JSON.stringify(ids)}; const out = [];
@@ -161,12 +196,18 @@ console.log(JSON.stringify(out));`;
 
 test('a host key in the user-data is a secret: cloud-init installs it and the plan shuts non-root out of metadata', async () => {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', join(tmp, 'host')]);
-  const hostKey = { private: readFileSync(join(tmp, 'host'), 'utf8'), public: readFileSync(join(tmp, 'host.pub'), 'utf8').trim() };
+  const hostKey = {
+    private: readFileSync(join(tmp, 'host'), 'utf8'),
+    public: readFileSync(join(tmp, 'host.pub'), 'utf8').trim(),
+  };
   const out = await generate({ sshKeys: [DEMO], hostKey });
   const doc = yaml.load(out.userData) as { ssh_keys: Record<string, string> };
   assert.is(doc.ssh_keys.ed25519_private, hostKey.private);
   assert.is(doc.ssh_keys.ed25519_public, hostKey.public);
-  assert.equal(out.plan.steps.slice(0, 2).map((s) => s.id), ['packages', 'metadata']);
+  assert.equal(
+    out.plan.steps.slice(0, 2).map((s) => s.id),
+    ['packages', 'metadata'],
+  );
   assert.ok((out.plan.steps[0] as { install: string[] }).install.includes('iptables'));
   const file = join(tmp, 'secret.yaml');
   writeFileSync(file, out.userData);
@@ -197,14 +238,23 @@ test('the default config with every capability fits Hetzner’s limit', async ()
   const out = await generate({ sshKeys: [DEMO] });
   const bytes = Buffer.byteLength(out.userData);
   assert.ok(bytes <= USER_DATA_LIMIT, `${bytes} bytes`);
-  assert.is(out.parts.reduce((sum, p) => sum + p.bytes, 0), bytes);
+  assert.is(
+    out.parts.reduce((sum, p) => sum + p.bytes, 0),
+    bytes,
+  );
 });
 
 test('the size gate refuses more than 32,768 bytes, naming each part', async () => {
   const { config } = await loadConfig({ sshKeys: [DEMO] });
   const usual = render(plan(config!), { payload: readPayload() }).parts[0].bytes;
   // names that do not compress away: the plan is packed with the payload
-  const big = plan({ ...config!, packages: Array.from({ length: 3000 }, (_, i) => `p${createHash('sha256').update(String(i)).digest('hex').slice(0, 20)}`) });
+  const big = plan({
+    ...config!,
+    packages: Array.from(
+      { length: 3000 },
+      (_, i) => `p${createHash('sha256').update(String(i)).digest('hex').slice(0, 20)}`,
+    ),
+  });
   try {
     render(big, { payload: readPayload() });
     assert.unreachable('rendered');
@@ -212,7 +262,10 @@ test('the size gate refuses more than 32,768 bytes, naming each part', async () 
     assert.instance(err, SizeError);
     const { parts, bytes } = err as SizeError;
     assert.ok(bytes > USER_DATA_LIMIT);
-    assert.equal(parts.map((p) => p.name), ['plan and payload', 'unit and prepare script', 'cloud-config around them']);
+    assert.equal(
+      parts.map((p) => p.name),
+      ['plan and payload', 'unit and prepare script', 'cloud-config around them'],
+    );
     assert.ok(parts[0].bytes > 2 * usual, `the plan is what grew: ${parts[0].bytes} bytes, usually ${usual}`);
   }
 });
@@ -220,13 +273,19 @@ test('the size gate refuses more than 32,768 bytes, naming each part', async () 
 test('the gate counts UTF-8 bytes, as Hetzner does, not characters', async () => {
   const { config } = await loadConfig({ sshKeys: [DEMO] });
   const p = plan(config!, { secrets: true });
-  const hostKey = (comment: string) => ({ private: 'stand-in', public: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKsZUASajQx5zSFSpZCqIEX8bxGiEpO+n9v8COQKQH/g ${comment}` });
+  const hostKey = (comment: string) => ({
+    private: 'stand-in',
+    public: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKsZUASajQx5zSFSpZCqIEX8bxGiEpO+n9v8COQKQH/g ${comment}`,
+  });
   const base = Buffer.byteLength(render(p, { hostKey: hostKey('') }).userData);
   // the public key's comment stands in the user-data as it is: two bytes a character here
   const comment = 'é'.repeat(Math.floor((USER_DATA_LIMIT - base) * 0.9));
   const userData = assemble(p, { hostKey: hostKey(comment) }).userData;
   assert.ok(userData.length <= USER_DATA_LIMIT, 'the characters fit');
-  assert.throws(() => render(p, { hostKey: hostKey(comment) }), (err: unknown) => err instanceof SizeError && err.bytes === Buffer.byteLength(userData));
+  assert.throws(
+    () => render(p, { hostKey: hostKey(comment) }),
+    (err: unknown) => err instanceof SizeError && err.bytes === Buffer.byteLength(userData),
+  );
 });
 
 test.run();

@@ -63,14 +63,21 @@ test('power actions move the server through off and running', async ({ client })
 test('create_image returns a snapshot that becomes available', async ({ client }) => {
   const { server, action } = await client.servers.create({ ...create, start_after_create: false });
   await client.waitForAction(action);
-  const made = await client.servers.createImage(server.id, { type: 'snapshot', description: 'golden', labels: { 'firstboot-config': 'abc' } });
+  const made = await client.servers.createImage(server.id, {
+    type: 'snapshot',
+    description: 'golden',
+    labels: { 'firstboot-config': 'abc' },
+  });
   assert.is(made.image.status, 'creating');
   await client.waitForAction(made.action);
   const image = await client.images.get(made.image.id);
   assert.is(image.status, 'available');
   assert.equal(image.labels, { 'firstboot-config': 'abc' });
   const snapshots = await client.images.list({ type: 'snapshot', label_selector: 'firstboot-config' });
-  assert.equal(snapshots.map((i) => i.id), [image.id]);
+  assert.equal(
+    snapshots.map((i) => i.id),
+    [image.id],
+  );
 });
 
 test('a failed action throws with its error code and message', async ({ fake, client }) => {
@@ -101,7 +108,10 @@ test('lists follow next_page across pages', async ({ fake, client }) => {
   const keys = await client.sshKeys.list();
   assert.is(keys.length, 120);
   assert.is(new Set(keys.map((k) => k.id)).size, 120);
-  assert.equal(fake.requests.map((r) => r.query.get('page')), ['1', '2', '3']);
+  assert.equal(
+    fake.requests.map((r) => r.query.get('page')),
+    ['1', '2', '3'],
+  );
 });
 
 test('label selectors filter servers: key, key=value, key!=value', async ({ client }) => {
@@ -120,7 +130,10 @@ test('ssh keys: create, find by fingerprint, and 409 on a duplicate', async ({ c
   const publicKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHxY6bM3E0dYk3r2pM6m0+3q3iCJXzKf1nU5sS7nH0aB me@laptop';
   const key = await client.sshKeys.create({ name: 'me', public_key: publicKey });
   assert.match(key.fingerprint, /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/);
-  assert.equal((await client.sshKeys.list({ fingerprint: key.fingerprint })).map((k) => k.id), [key.id]);
+  assert.equal(
+    (await client.sshKeys.list({ fingerprint: key.fingerprint })).map((k) => k.id),
+    [key.id],
+  );
   const byName = await rejection(client.sshKeys.create({ name: 'me', public_key: publicKey.replace('H0aB', 'H0aC') }));
   assert.is(byName.status, 409);
   assert.is(byName.code, 'uniqueness_error');
@@ -149,7 +162,10 @@ test('409 uniqueness_error for a duplicate server name', async ({ client }) => {
   assert.is(error.code, 'uniqueness_error');
 });
 
-test('422 invalid_input: user_data over 32,768 UTF-8 bytes, unknown type, location, image', async ({ fake, client }) => {
+test('422 invalid_input: user_data over 32,768 UTF-8 bytes, unknown type, location, image', async ({
+  fake,
+  client,
+}) => {
   const tooLong = await rejection(client.servers.create({ ...create, user_data: 'x'.repeat(32_769) }));
   assert.is(tooLong.status, 422);
   assert.is(tooLong.code, 'invalid_input');
@@ -184,12 +200,25 @@ async function waitAfter429(headers: Record<string, string>): Promise<number[]> 
   const waits: number[] = [];
   let calls = 0;
   const client = createClient({
-    token: 't', endpoint: 'http://unused.invalid/v1',
+    token: 't',
+    endpoint: 'http://unused.invalid/v1',
     sleep: async (ms) => void waits.push(ms),
     fetch: async () =>
       ++calls === 1
         ? new Response('{"error":{"code":"rate_limit_exceeded","message":"slow down"}}', { status: 429, headers })
-        : Response.json({ locations: [], meta: { pagination: { page: 1, per_page: 50, next_page: null, previous_page: null, last_page: 1, total_entries: 0 } } }),
+        : Response.json({
+            locations: [],
+            meta: {
+              pagination: {
+                page: 1,
+                per_page: 50,
+                next_page: null,
+                previous_page: null,
+                last_page: 1,
+                total_entries: 0,
+              },
+            },
+          }),
   });
   await client.locations.list();
   return waits;
@@ -199,7 +228,11 @@ test('429: Retry-After wins over RateLimit-Reset', async () => {
   assert.equal(await waitAfter429({ 'retry-after': '7', 'ratelimit-reset': '1' }), [7000]);
 });
 
-test('429 that never ends: gives up after the bounded retries with rate_limit_exceeded', async ({ fake, client, waits }) => {
+test('429 that never ends: gives up after the bounded retries with rate_limit_exceeded', async ({
+  fake,
+  client,
+  waits,
+}) => {
   fake.rateLimitNext(100);
   const error = await rejection(client.locations.list());
   assert.is(error.status, 429);
@@ -218,7 +251,11 @@ test('429: a RateLimit-Reset in the past waits a second, a Retry-After over the 
   assert.equal(await waitAfter429({ 'retry-after': '3600' }), [60_000]);
 });
 
-test('500 and 504 on GET are retried; on POST they are not, since the server may have acted', async ({ fake, client, waits }) => {
+test('500 and 504 on GET are retried; on POST they are not, since the server may have acted', async ({
+  fake,
+  client,
+  waits,
+}) => {
   for (const status of [500, 504]) {
     fake.failNextRequest({ method: 'GET', status, code: 'server_error', times: 2 });
     assert.ok((await client.locations.list()).length > 0, `GET after ${status}`);
@@ -233,7 +270,10 @@ test('500 and 504 on GET are retried; on POST they are not, since the server may
 test('423 locked: an action on a busy server is sent again until the running action ends', async ({ fake, client }) => {
   // right after create, the server's own start still runs: Hetzner answers 423 locked, as the fake does
   const { server } = await client.servers.create(create);
-  const raw = await fetch(`${fake.url}/servers/${server.id}/actions/poweroff`, { method: 'POST', headers: { authorization: `Bearer ${fake.token}` } });
+  const raw = await fetch(`${fake.url}/servers/${server.id}/actions/poweroff`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${fake.token}` },
+  });
   assert.is(raw.status, 423);
   assert.is((await raw.json()).error.code, 'locked');
   await client.waitForAction(await client.servers.powerOff(server.id));
@@ -290,8 +330,12 @@ test('a refused token: the error says where the token came from', async ({ fake 
 
 test('a network error names the endpoint and the cause, not just "fetch failed"', async () => {
   const client = createClient({
-    token: 't', endpoint: 'http://api.example.invalid/v1', maxRetries: 0,
-    fetch: async () => { throw new TypeError('fetch failed', { cause: new Error('getaddrinfo ENOTFOUND api.example.invalid') }); },
+    token: 't',
+    endpoint: 'http://api.example.invalid/v1',
+    maxRetries: 0,
+    fetch: async () => {
+      throw new TypeError('fetch failed', { cause: new Error('getaddrinfo ENOTFOUND api.example.invalid') });
+    },
   });
   const error = await rejection(client.servers.get(1));
   assert.is(error.code, 'network_error');
@@ -300,7 +344,9 @@ test('a network error names the endpoint and the cause, not just "fetch failed"'
 
 test('an answer that is not Hetzner JSON still becomes an HcloudError', async () => {
   const client = createClient({
-    token: 't', endpoint: 'http://unused.invalid/v1', maxRetries: 0,
+    token: 't',
+    endpoint: 'http://unused.invalid/v1',
+    maxRetries: 0,
     fetch: async () => new Response('<html>bad gateway</html>', { status: 502, statusText: 'Bad Gateway' }),
   });
   const error = await rejection(client.servers.get(1));
@@ -327,7 +373,10 @@ test('server types, locations and images are listed', async ({ client }) => {
   assert.ok(types.some((t) => t.name === 'cax11' && t.architecture === 'arm'));
   assert.ok((await client.locations.list()).some((l) => l.name === 'fsn1'));
   const ubuntu = await client.images.list({ name: 'ubuntu-24.04', architecture: 'arm' });
-  assert.equal(ubuntu.map((i) => i.architecture), ['arm']);
+  assert.equal(
+    ubuntu.map((i) => i.architecture),
+    ['arm'],
+  );
 });
 
 test('every request and answer fits the API description', () => spec.assertNone());

@@ -42,22 +42,41 @@ async function hcloud(fake: FakeHcloud, dir: string, args: string[], token = fak
   };
   return promisify(execFile)('hcloud', ['--poll-interval', '10ms', ...args], { env, encoding: 'utf8' }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      code: error.code,
+      stdout: error.stdout,
+      stderr: error.stderr,
+    }),
   );
 }
 
 // Tabs, quotes, backslashes, non-ASCII and no trailing newline: bytes a careless layer would change.
-const userData = '#cloud-config\nwrite_files:\n  - path: /etc/motd\n    content: "grüße \\"firstboot\\" \\\\ \t✓"\nruncmd: [true]';
+const userData =
+  '#cloud-config\nwrite_files:\n  - path: /etc/motd\n    content: "grüße \\"firstboot\\" \\\\ \t✓"\nruncmd: [true]';
 
 test('the hcloud CLI is installed (Debian package hcloud-cli; .ci/run installs it)', () => {
   assert.ok(hcloudInstalled, 'hcloud is not on PATH: these tests need the real client');
 });
 
-test('server create --user-data-from-file sends the file byte for byte; list shows it; delete removes it', async ({ fake, dir }) => {
+test('server create --user-data-from-file sends the file byte for byte; list shows it; delete removes it', async ({
+  fake,
+  dir,
+}) => {
   const file = join(dir, 'user-data.yaml');
   await writeFile(file, userData);
   const created = await hcloud(fake, dir, [
-    'server', 'create', '--name', 'x', '--type', 'cx23', '--image', 'ubuntu-24.04', '--location', 'fsn1', '--user-data-from-file', file,
+    'server',
+    'create',
+    '--name',
+    'x',
+    '--type',
+    'cx23',
+    '--image',
+    'ubuntu-24.04',
+    '--location',
+    'fsn1',
+    '--user-data-from-file',
+    file,
   ]);
   assert.is(created.code, 0, created.stderr);
   assert.match(created.stdout, /IPv4: 192\.0\.2\./);
@@ -70,7 +89,10 @@ test('server create --user-data-from-file sends the file byte for byte; list sho
   const listed = await hcloud(fake, dir, ['server', 'list', '-o', 'json']);
   assert.is(listed.code, 0, listed.stderr);
   const servers = JSON.parse(listed.stdout) as { name: string; status: string; server_type: { name: string } }[];
-  assert.equal(servers.map((s) => [s.name, s.status, s.server_type.name]), [['x', 'running', 'cx23']]);
+  assert.equal(
+    servers.map((s) => [s.name, s.status, s.server_type.name]),
+    [['x', 'running', 'cx23']],
+  );
 
   const deleted = await hcloud(fake, dir, ['server', 'delete', 'x']);
   assert.is(deleted.code, 0, deleted.stderr);
@@ -92,15 +114,34 @@ test("the CLI shows the fake's errors as it shows Hetzner's", async ({ fake, dir
 
 test('ssh-key create and list go through the fake with the same fingerprint', async ({ fake, dir }) => {
   const keyFile = join(dir, 'id.pub');
-  await writeFile(keyFile, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHxY6bM3E0dYk3r2pM6m0+3q3iCJXzKf1nU5sS7nH0aB me@laptop\n');
+  await writeFile(
+    keyFile,
+    'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHxY6bM3E0dYk3r2pM6m0+3q3iCJXzKf1nU5sS7nH0aB me@laptop\n',
+  );
   const created = await hcloud(fake, dir, ['ssh-key', 'create', '--name', 'me', '--public-key-from-file', keyFile]);
   assert.is(created.code, 0, created.stderr);
-  const listed = JSON.parse((await hcloud(fake, dir, ['ssh-key', 'list', '-o', 'json'])).stdout) as { fingerprint: string }[];
-  assert.equal(listed.map((k) => k.fingerprint), [[...fake.sshKeys.values()][0]!.fingerprint]);
+  const listed = JSON.parse((await hcloud(fake, dir, ['ssh-key', 'list', '-o', 'json'])).stdout) as {
+    fingerprint: string;
+  }[];
+  assert.equal(
+    listed.map((k) => k.fingerprint),
+    [[...fake.sshKeys.values()][0]!.fingerprint],
+  );
 });
 
-test('the command create prints to close the SSH bridge at the edge removes port 22 and nothing else', async ({ fake, dir }) => {
-  const plan = { steps: [{ id: 'firewall', sshPort: 2222, rules: [{ action: 'limit', port: '2222', proto: 'tcp', comment: 'firstboot ssh' }] }] } as unknown as Plan;
+test('the command create prints to close the SSH bridge at the edge removes port 22 and nothing else', async ({
+  fake,
+  dir,
+}) => {
+  const plan = {
+    steps: [
+      {
+        id: 'firewall',
+        sshPort: 2222,
+        rules: [{ action: 'limit', port: '2222', proto: 'tcp', comment: 'firstboot ssh' }],
+      },
+    ],
+  } as unknown as Plan;
   const client = createClient({ token: fake.token, endpoint: fake.url });
   const rules = [...mirrorUfwRules(plan), sshBridgeRule(plan)!];
   const { firewall } = await client.firewalls.create({ name: 'firstboot-web-1', rules });
@@ -108,7 +149,10 @@ test('the command create prints to close the SSH bridge at the edge removes port
   assert.is(command, 'hcloud');
   const closed = await hcloud(fake, dir, args);
   assert.is(closed.code, 0, closed.stderr);
-  assert.equal(fake.firewalls.get(firewall.id)!.rules.map((r) => `${r.protocol} ${r.port}`), ['tcp 2222', 'icmp null']);
+  assert.equal(
+    fake.firewalls.get(firewall.id)!.rules.map((r) => `${r.protocol} ${r.port}`),
+    ['tcp 2222', 'icmp null'],
+  );
 });
 
 test('every request and answer fits the API description', () => spec.assertNone());

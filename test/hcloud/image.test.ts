@@ -11,7 +11,8 @@ import { fakeAndClient, payload, workspace } from './setup';
 // checked by the last test: see specLedger
 const spec = specLedger();
 
-type Context = Awaited<ReturnType<typeof fakeAndClient>> & Awaited<ReturnType<typeof workspace>> & { builders: FakeServer[] };
+type Context = Awaited<ReturnType<typeof fakeAndClient>> &
+  Awaited<ReturnType<typeof workspace>> & { builders: FakeServer[] };
 const test = suite<Context>('firstboot image');
 
 // The fake's builder "runs the payload" and powers itself off, as image mode does on a real server:
@@ -36,7 +37,12 @@ test.after.each(async ({ fake }) => {
 });
 
 const options = (c: Context, extra: Partial<ImageOptions> = {}): ImageOptions => ({
-  client: c.client, name: 'golden', config: c.config, payload, pollIntervalMs: 5, ...extra,
+  client: c.client,
+  name: 'golden',
+  config: c.config,
+  payload,
+  pollIntervalMs: 5,
+  ...extra,
 });
 
 test('builds in image mode, waits for off through the API, snapshots with labels, deletes the builder', async (c) => {
@@ -53,7 +59,10 @@ test('builds in image mode, waits for off through the API, snapshots with labels
   assert.is(c.builders[0]!.name, 'golden-builder');
   assert.is(inspect(c.builders[0]!.userData!).plan.mode, 'image');
   assert.is(c.fake.servers.size, 0, 'the builder is gone');
-  assert.not.ok(c.fake.requests.some((r) => r.path.endsWith('/poweroff') || r.path.endsWith('/shutdown')), 'the payload powers off, not the CLI');
+  assert.not.ok(
+    c.fake.requests.some((r) => r.path.endsWith('/poweroff') || r.path.endsWith('/shutdown')),
+    'the payload powers off, not the CLI',
+  );
   assert.ok(reports.some((r) => r.startsWith('create_image')));
 });
 
@@ -81,7 +90,10 @@ test('a failed snapshot: the builder is deleted and no image is left', async (c)
     assert.is((error as HcloudError).code, 'image_failed');
   }
   assert.is(c.fake.servers.size, 0);
-  assert.equal([...c.fake.images.values()].filter((i) => i.type === 'snapshot'), []);
+  assert.equal(
+    [...c.fake.images.values()].filter((i) => i.type === 'snapshot'),
+    [],
+  );
   assert.is(c.fake.sshKeys.size, 0, 'the key uploaded for the builder is removed again');
 });
 

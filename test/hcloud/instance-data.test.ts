@@ -33,9 +33,15 @@ test('host key, a boot-mode plan, and one more run of the payload', () => {
   const doc = yaml.load(instanceUserData(fitting, plan, hostKey)) as Record<string, any>;
   assert.equal(doc.ssh_keys, { ed25519_private: hostKey.private, ed25519_public: hostKey.public });
   assert.equal(doc.ssh_genkeytypes, ['ed25519', 'rsa']);
-  assert.equal(doc.write_files.map((f: { path: string }) => f.path), [SERVER_PATHS.plan]);
+  assert.equal(
+    doc.write_files.map((f: { path: string }) => f.path),
+    [SERVER_PATHS.plan],
+  );
   assert.equal(JSON.parse(doc.write_files[0].content), plan);
-  assert.equal(doc.runcmd, [['rm', '-f', '/var/lib/firstboot/done'], ['systemctl', 'start', 'firstboot.service']]);
+  assert.equal(doc.runcmd, [
+    ['rm', '-f', '/var/lib/firstboot/done'],
+    ['systemctl', 'start', 'firstboot.service'],
+  ]);
 });
 
 test("cloud-init's own schema check accepts it", () => {
@@ -48,9 +54,15 @@ test("cloud-init's own schema check accepts it", () => {
 
 test('an image from another config or firstboot version is refused', () => {
   const other = imageOf({ ...fitting.labels, 'firstboot-config': 'f'.repeat(32) });
-  assert.throws(() => instanceUserData(other, plan, hostKey), (e: Error) => e instanceof HcloudInputError && /image 42 was built from another config/.test(e.message));
+  assert.throws(
+    () => instanceUserData(other, plan, hostKey),
+    (e: Error) => e instanceof HcloudInputError && /image 42 was built from another config/.test(e.message),
+  );
   const older = imageOf({ ...fitting.labels, 'firstboot-version': '0.0.1' });
-  assert.throws(() => instanceUserData(older, plan, hostKey), (e: Error) => /holds firstboot 0\.0\.1/.test(e.message));
+  assert.throws(
+    () => instanceUserData(older, plan, hostKey),
+    (e: Error) => /holds firstboot 0\.0\.1/.test(e.message),
+  );
 });
 
 test.run();

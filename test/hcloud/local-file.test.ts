@@ -26,7 +26,10 @@ test('a folder, a missing folder: a sentence naming the path, and nothing writte
   const error = await writeFileSafely(join(tmp, 'folder'), 'x', { mode: 0o600 }).catch((err: Error) => err);
   assert.instance(error, LocalFileError);
   assert.match((error as Error).message, /folder is a folder; give a file name$/);
-  await rejects(() => writeFileSafely(join(tmp, 'nowhere', 'file'), 'x', { mode: 0o600 }), /^the folder .*nowhere does not exist$/);
+  await rejects(
+    () => writeFileSafely(join(tmp, 'nowhere', 'file'), 'x', { mode: 0o600 }),
+    /^the folder .*nowhere does not exist$/,
+  );
   assert.not.ok(existsSync(join(tmp, 'nowhere')));
   assert.equal(readdirSync(join(tmp, 'folder')), []);
 });

@@ -38,7 +38,8 @@ export async function workspace(yaml = defaultYaml) {
   };
 }
 
-export const adminKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINQur/rZ9TBsuK9LDYPMLWxYD15U4YeWKAC2I/kuCgSc firstboot-demo';
+export const adminKey =
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINQur/rZ9TBsuK9LDYPMLWxYD15U4YeWKAC2I/kuCgSc firstboot-demo';
 export const defaultYaml = `admin:\n  name: ops\n  ssh_keys: ["${adminKey}"]\nssh:\n  port: 2222\nfirewall:\n  allow: [443/tcp]\nmosh:\n  enabled: true\n  ports: "60000:60010"\n`;
 
 export { standInPayload as payload } from '../payload-stand-in';

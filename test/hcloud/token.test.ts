@@ -43,9 +43,15 @@ test("else the hcloud CLI's active context", async () => {
   const dir = await mkdtemp(join(tmpdir(), 'firstboot-token-'));
   const configPath = join(dir, 'cli.toml');
   await writeFile(configPath, cliToml);
-  assert.equal(await resolveToken({ env: {}, configPath, prompt: noPrompt }), { token: 'work-token', source: `the hcloud CLI's context "work" in ${configPath}` });
+  assert.equal(await resolveToken({ env: {}, configPath, prompt: noPrompt }), {
+    token: 'work-token',
+    source: `the hcloud CLI's context "work" in ${configPath}`,
+  });
   assert.is((await resolveToken({ env: { HCLOUD_CONFIG: configPath }, prompt: noPrompt })).token, 'work-token');
-  assert.equal(await resolveToken({ env: { HCLOUD_CONTEXT: 'home' }, configPath, prompt: noPrompt }), { token: 'home-token', source: `the hcloud CLI's context "home" in ${configPath}` });
+  assert.equal(await resolveToken({ env: { HCLOUD_CONTEXT: 'home' }, configPath, prompt: noPrompt }), {
+    token: 'home-token',
+    source: `the hcloud CLI's context "home" in ${configPath}`,
+  });
 });
 
 test('HCLOUD_CONTEXT picks another context, as it does for the CLI', () => {
@@ -58,7 +64,10 @@ test('no active context, or one without a token, gives nothing', () => {
 });
 
 test('else the prompt, and without any of them a clear error', async () => {
-  assert.equal(await resolveToken({ env: {}, configPath: '/nonexistent', prompt: async () => 'typed' }), { token: 'typed', source: 'the prompt' });
+  assert.equal(await resolveToken({ env: {}, configPath: '/nonexistent', prompt: async () => 'typed' }), {
+    token: 'typed',
+    source: 'the prompt',
+  });
   try {
     await resolveToken({ env: {}, configPath: '/nonexistent', prompt: noPrompt });
     assert.unreachable();

@@ -5,7 +5,10 @@ import { stepContext, type TestCtx } from './context';
 import { rejects } from '../rejects';
 import type { AdminPlan } from '../../contract/plan';
 
-const KEYS = ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@laptop', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHBtc2xlZXAgcGxlYXNlIGtlZXAgdGhpcyBmaXhlZA ci'];
+const KEYS = [
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@laptop',
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHBtc2xlZXAgcGxlYXNlIGtlZXAgdGhpcyBmaXhlZA ci',
+];
 const params: AdminPlan = { id: 'admin', name: 'fx', shell: '/usr/bin/zsh', keys: KEYS };
 
 const SUDOERS = '/etc/sudoers.d/90-firstboot-fx';
@@ -13,7 +16,11 @@ const ROOT_HASH = '$y$j9T$3OGrvsAfTfYk1gYtZ8vjR.$2b0tCp8q6qE1l7mC8fT2a1Qy3Rg0dG9
 
 type Ctx = TestCtx<AdminPlan>;
 
-const table = (ctx: Ctx, file: string) => (ctx.fs.files.get(file)?.content ?? '').split('\n').filter(Boolean).map((line) => line.split(':'));
+const table = (ctx: Ctx, file: string) =>
+  (ctx.fs.files.get(file)?.content ?? '')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(':'));
 function edit(ctx: Ctx, file: string, name: string, change: (fields: string[]) => void) {
   const rows = table(ctx, file);
   const row = rows.find(([n]) => n === name);
@@ -30,7 +37,8 @@ function accountTools(ctx: Ctx) {
     const words = cmd.split(' ');
     const name = words.at(-1)!;
     const shell = words[words.indexOf('--shell') + 1];
-    if (table(ctx, '/etc/passwd').some(([n]) => n === name)) return { stderr: `useradd: user '${name}' already exists\n`, exitCode: 9 };
+    if (table(ctx, '/etc/passwd').some(([n]) => n === name))
+      return { stderr: `useradd: user '${name}' already exists\n`, exitCode: 9 };
     append(ctx, '/etc/passwd', `${name}:x:1000:1000::/home/${name}:${shell}`);
     append(ctx, '/etc/group', `${name}:x:1000:`);
     append(ctx, '/etc/shadow', `${name}:!:20000:0:99999:7:::`);
@@ -48,7 +56,10 @@ function accountTools(ctx: Ctx) {
     edit(ctx, '/etc/shadow', name, (f) => (f[1] = password));
     return {};
   });
-  ctx.$.on('passwd -l root', () => (edit(ctx, '/etc/shadow', 'root', (f) => (f[1] = '!' + f[1])), { stdout: 'passwd: password changed.\n' }));
+  ctx.$.on(
+    'passwd -l root',
+    () => (edit(ctx, '/etc/shadow', 'root', (f) => (f[1] = '!' + f[1])), { stdout: 'passwd: password changed.\n' }),
+  );
   ctx.$.on('visudo -cf -', { stdout: 'stdin: parsed OK\n' });
 }
 
@@ -68,7 +79,12 @@ const shadowOf = (ctx: Ctx, name: string) => table(ctx, '/etc/shadow').find(([n]
 
 test('creates the admin with keys, sudo and no password, then locks root', async () => {
   const ctx = stockMachine();
-  assert.equal(await admin.check(ctx), ['user fx does not exist', `${SUDOERS} is missing`, '/etc/sudoers.d has mode 755, wants 750 or stricter', 'root can log in with a password']);
+  assert.equal(await admin.check(ctx), [
+    'user fx does not exist',
+    `${SUDOERS} is missing`,
+    '/etc/sudoers.d has mode 755, wants 750 or stricter',
+    'root can log in with a password',
+  ]);
   await admin.apply(ctx);
   assert.is((await ctx.fs.stat('/etc/sudoers.d'))!.mode, 0o750);
   assert.match((await ctx.fs.read(SUDOERS))!, /^Defaults ignore_dot\nDefaults umask=0077\n/m);
@@ -80,8 +96,18 @@ test('creates the admin with keys, sudo and no password, then locks root', async
   ]);
   assert.is(ctx.$.inputs.get(2), await ctx.fs.read(SUDOERS), 'visudo checked what was written');
   assert.is(await ctx.fs.read('/home/fx/.ssh/authorized_keys'), `${KEYS[0]}\n${KEYS[1]}\n`);
-  assert.equal(await ctx.fs.stat('/home/fx/.ssh/authorized_keys'), { mode: 0o600, owner: 'fx:fx', isDirectory: false, isSymlink: false });
-  assert.equal(await ctx.fs.stat('/home/fx/.ssh'), { mode: 0o700, owner: 'fx:fx', isDirectory: true, isSymlink: false });
+  assert.equal(await ctx.fs.stat('/home/fx/.ssh/authorized_keys'), {
+    mode: 0o600,
+    owner: 'fx:fx',
+    isDirectory: false,
+    isSymlink: false,
+  });
+  assert.equal(await ctx.fs.stat('/home/fx/.ssh'), {
+    mode: 0o700,
+    owner: 'fx:fx',
+    isDirectory: true,
+    isSymlink: false,
+  });
   assert.equal(await ctx.fs.stat('/home/fx'), { mode: 0o750, owner: 'fx:fx', isDirectory: true, isSymlink: false });
   const sudoers = (await ctx.fs.read(SUDOERS))!;
   assert.match(sudoers, /^# Written by firstboot/);
@@ -92,7 +118,7 @@ test('creates the admin with keys, sudo and no password, then locks root', async
   assert.equal(await admin.check(ctx), []);
 });
 
-test('a home others can read or the group can write is closed to 750 or stricter, the owner\'s bits kept', async () => {
+test("a home others can read or the group can write is closed to 750 or stricter, the owner's bits kept", async () => {
   const ctx = stockMachine();
   append(ctx, '/etc/passwd', 'fx:x:1001:100:FX:/srv/fx:/usr/bin/zsh');
   append(ctx, '/etc/group', 'users:x:100:');
@@ -101,14 +127,19 @@ test('a home others can read or the group can write is closed to 750 or stricter
   await admin.apply(ctx);
   assert.is((await ctx.fs.stat('/srv/fx'))!.mode, 0o750);
   ctx.fs.files.set('/srv/fx', { dir: true, mode: 0o700, owner: 'fx:users' });
-  assert.not.ok((await admin.check(ctx)).some((d) => d.startsWith('/srv/fx has mode')), 'a stricter home is left as it is');
+  assert.not.ok(
+    (await admin.check(ctx)).some((d) => d.startsWith('/srv/fx has mode')),
+    'a stricter home is left as it is',
+  );
 });
 
 test('root is locked only after the admin has keys and sudo', async () => {
   const ctx = stockMachine();
   let adminReady: boolean | undefined;
   ctx.$.on('passwd -l root', () => {
-    adminReady = ctx.fs.files.has(SUDOERS) && ctx.fs.files.get('/home/fx/.ssh/authorized_keys')?.content === `${KEYS[0]}\n${KEYS[1]}\n`;
+    adminReady =
+      ctx.fs.files.has(SUDOERS) &&
+      ctx.fs.files.get('/home/fx/.ssh/authorized_keys')?.content === `${KEYS[0]}\n${KEYS[1]}\n`;
     return {};
   });
   await admin.apply(ctx);
@@ -138,7 +169,11 @@ test('an existing account is brought back: shell, password, keys, modes, owners'
   ctx.fs.seed('/srv/fx/.bashrc', '# ~/.bashrc\n', 0o660, 'fx:users');
   ctx.fs.seed('/srv/fx/.lesshst', '', 0o600, 'fx:users');
   ctx.fs.seed('/srv/fx/.sudo_as_admin_successful', '', 0o644, 'fx:users');
-  ctx.fs.files.set('/srv/fx/.nix-profile', { link: '/nix/var/nix/profiles/per-user/fx/profile', mode: 0o777, owner: 'fx:users' });
+  ctx.fs.files.set('/srv/fx/.nix-profile', {
+    link: '/nix/var/nix/profiles/per-user/fx/profile',
+    mode: 0o777,
+    owner: 'fx:users',
+  });
   assert.equal(await admin.check(ctx), [
     "fx's shell is /bin/sh, wants /usr/bin/zsh",
     'fx\'s password is locked with "!" (sshd refuses its keys without PAM), wants none ("*")',
@@ -179,7 +214,10 @@ test('a user edit to the sudoers file is put back; a root without a password is 
 
 test('a failing useradd fails the step clearly, before anything is written or locked', async () => {
   const ctx = stockMachine();
-  ctx.$.on(/^useradd /, { stderr: 'useradd: group fx exists - if you want to add this user to that group, use -g.\n', exitCode: 9 });
+  ctx.$.on(/^useradd /, {
+    stderr: 'useradd: group fx exists - if you want to add this user to that group, use -g.\n',
+    exitCode: 9,
+  });
   await rejects(() => admin.apply(ctx), /useradd fx failed \(exit 9\): useradd: group fx exists/);
   assert.equal(ctx.fs.writes, []);
   assert.not.ok(ctx.$.commands.includes('passwd -l root'));
@@ -187,7 +225,10 @@ test('a failing useradd fails the step clearly, before anything is written or lo
 
 test('a sudoers rule visudo rejects is never put in place, and root stays as it was', async () => {
   const ctx = stockMachine();
-  ctx.$.on('visudo -cf -', { stderr: 'stdin:2:26: syntax error\nfx ALL=(ALL) NOPASSWD ALL\n                         ^~~\n', exitCode: 1 });
+  ctx.$.on('visudo -cf -', {
+    stderr: 'stdin:2:26: syntax error\nfx ALL=(ALL) NOPASSWD ALL\n                         ^~~\n',
+    exitCode: 1,
+  });
   await rejects(() => admin.apply(ctx), /90-firstboot-fx would not parse, not written: stdin:2:26: syntax error/);
   assert.is(await ctx.fs.stat(SUDOERS), undefined);
   assert.is(shadowOf(ctx, 'root'), ROOT_HASH);
@@ -198,7 +239,8 @@ function liveTools(ctx: Ctx) {
   ctx.$.on('getent passwd fx', { stdout: 'fx:x:1000:1000::/home/fx:/usr/bin/zsh\n' })
     .on('test -x /usr/bin/zsh', {})
     .on('ssh-keygen -l -f /home/fx/.ssh/authorized_keys', {
-      stdout: '256 SHA256:Jw3DXoVYb3d6nY0xVbT7l4E5bJ0Gd7XlVQfT2b0mR9c me@laptop (ED25519)\n256 SHA256:9f2kq5m2Ef0Xb4yK8WcT0v1p7oNn3sLr6hGd2uYaQzM ci (ED25519)\n',
+      stdout:
+        '256 SHA256:Jw3DXoVYb3d6nY0xVbT7l4E5bJ0Gd7XlVQfT2b0mR9c me@laptop (ED25519)\n256 SHA256:9f2kq5m2Ef0Xb4yK8WcT0v1p7oNn3sLr6hGd2uYaQzM ci (ED25519)\n',
     })
     .on('sudo -l -U fx', {
       stdout:
@@ -218,7 +260,9 @@ test('verify reports what would keep the admin out or leave a password way in', 
   const ctx = stepContext(params);
   liveTools(ctx);
   ctx.$.on('test -x /usr/bin/zsh', { exitCode: 1 })
-    .on('ssh-keygen -l -f /home/fx/.ssh/authorized_keys', { stdout: '256 SHA256:Jw3DXoVYb3d6nY0xVbT7l4E5bJ0Gd7XlVQfT2b0mR9c me@laptop (ED25519)\n' })
+    .on('ssh-keygen -l -f /home/fx/.ssh/authorized_keys', {
+      stdout: '256 SHA256:Jw3DXoVYb3d6nY0xVbT7l4E5bJ0Gd7XlVQfT2b0mR9c me@laptop (ED25519)\n',
+    })
     .on('sudo -l -U fx', { stdout: 'User fx is not allowed to run sudo on dev1.\n' })
     .on('passwd -S fx', { stdout: 'fx P 2024-10-05 0 99999 7 -1\n' })
     .on('passwd -S root', { stdout: 'root NP 2024-10-05 0 99999 7 -1\n' });
@@ -260,7 +304,10 @@ test('a console password from its secret: set through stdin, checked through std
   await admin.apply(ctx);
   assert.is(shadowOf(ctx, 'fx'), '$fake$correct horse battery');
   assert.ok(ctx.$.commands.includes('chpasswd'));
-  assert.not.ok(ctx.$.commands.some((c) => c.includes('correct horse')), 'the password is on a command line');
+  assert.not.ok(
+    ctx.$.commands.some((c) => c.includes('correct horse')),
+    'the password is on a command line',
+  );
   assert.equal(await admin.check(ctx), []);
   // a new value in the secret is drift; the old password is replaced
   await ctx.fs.write('/var/lib/firstboot/secrets/console', 'another long password', { mode: 0o600 });
@@ -281,8 +328,11 @@ test('a console password whose secret is not given yet: no drift for it, and no 
   assert.equal(await admin.check(plain), [`fx's password is set, wants none ("*")`]);
 });
 
-test('a console password in the secret file that breaks the config\'s rules is never set, and the step says so', async () => {
-  for (const [value, rule] of [['abc', /at least 12 characters, got 3; not set$/], ['twelve chars\nplus a line', /no line breaks or other control characters; not set$/]] as const) {
+test("a console password in the secret file that breaks the config's rules is never set, and the step says so", async () => {
+  for (const [value, rule] of [
+    ['abc', /at least 12 characters, got 3; not set$/],
+    ['twelve chars\nplus a line', /no line breaks or other control characters; not set$/],
+  ] as const) {
     const ctx = stockMachine({ ...params, password: 'console' });
     passwordTools(ctx);
     await ctx.fs.write('/var/lib/firstboot/secrets/console', value, { mode: 0o600 });

@@ -2,7 +2,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AUDIT_RULES as rules } from '../../contract/audit-rules';
 
-
 const syscallRules = rules.filter((rule) => / -S /.test(rule));
 const watches = rules.filter((rule) => rule.startsWith('-w '));
 
@@ -26,7 +25,13 @@ test('syscall rules load on x86_64 and aarch64: arch=b64, no syscall aarch64 lac
 test('covers what the issue asks for', () => {
   const keyed = (key: string) => rules.filter((rule) => rule.endsWith(` -k ${key}`));
   const watched = (key: string) => keyed(key).map((rule) => rule.split(' ')[1]);
-  assert.equal(watched('identity'), ['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/gshadow', '/etc/security/opasswd']);
+  assert.equal(watched('identity'), [
+    '/etc/passwd',
+    '/etc/shadow',
+    '/etc/group',
+    '/etc/gshadow',
+    '/etc/security/opasswd',
+  ]);
   assert.ok(watched('sudoers').includes('/etc/sudoers.d/'));
   assert.ok(watched('sshd').includes('/etc/ssh/sshd_config.d/'));
   assert.ok(watched('cron').includes('/var/spool/cron/'));

@@ -36,10 +36,14 @@ const STATUS = (enabled: number) =>
 /** what `augenrules --load` prints on Debian 12: auditctl -R echoes the status after -D, -b, -f and --backlog_wait_time */
 const LOADS = { stdout: 'No rules\n' + STATUS(1).repeat(3) };
 /** systemctl on Debian 12, whose auditd also ships a SysV script */
-const SYSV_SYNC = 'Synchronizing state of auditd.service with SysV service script with /lib/systemd/systemd-sysv-install.\nExecuting: /lib/systemd/systemd-sysv-install enable auditd\n';
+const SYSV_SYNC =
+  'Synchronizing state of auditd.service with SysV service script with /lib/systemd/systemd-sysv-install.\nExecuting: /lib/systemd/systemd-sysv-install enable auditd\n';
 
 /** the directories a Debian 12 image has, so watches on them are loadable */
-function debianDirs<P>(ctx: TestCtx<P>, dirs = ['/etc', '/etc/security', '/etc/ssh', '/var/spool', '/usr/bin', '/etc/audit']) {
+function debianDirs<P>(
+  ctx: TestCtx<P>,
+  dirs = ['/etc', '/etc/security', '/etc/ssh', '/var/spool', '/usr/bin', '/etc/audit'],
+) {
   for (const dir of dirs) ctx.fs.files.set(dir, { dir: true, mode: 0o755, owner: 'root:root' });
 }
 
@@ -53,7 +57,11 @@ function stock<P>(ctx: TestCtx<P>) {
     .on('auditctl -s', { stdout: STATUS(1) })
     .on('systemctl enable --now auditd', () => {
       ctx.$.on('systemctl is-enabled --quiet auditd', {}).on('systemctl is-active --quiet auditd', {});
-      return { stderr: SYSV_SYNC + 'Created symlink /etc/systemd/system/multi-user.target.wants/auditd.service → /lib/systemd/system/auditd.service.\n' };
+      return {
+        stderr:
+          SYSV_SYNC +
+          'Created symlink /etc/systemd/system/multi-user.target.wants/auditd.service → /lib/systemd/system/auditd.service.\n',
+      };
     })
     .on('augenrules --load', LOADS);
 }
@@ -92,26 +100,38 @@ test('a converged machine: check is empty and nothing is written or run that cha
   assert.equal(await small.check(ctx), []);
   assert.is(ctx.fs.writes.length, writes);
   const ran = ctx.$.commands.slice(before);
-  assert.ok(ran.every((cmd) => /^(augenrules --check|auditctl -l|systemctl is-(enabled|active) )/.test(cmd)), ran.join('\n'));
+  assert.ok(
+    ran.every((cmd) => /^(augenrules --check|auditctl -l|systemctl is-(enabled|active) )/.test(cmd)),
+    ran.join('\n'),
+  );
 });
 
-test('the step\'s own rules, from a plan that only turns it on, load on Debian 12 x86_64 as auditctl -l lists them', async () => {
+test("the step's own rules, from a plan that only turns it on, load on Debian 12 x86_64 as auditctl -l lists them", async () => {
   const ctx = stepContext(PLAN);
   stock(ctx);
   await audit.apply(ctx);
   const lines = ((await ctx.fs.read(RULES_FILE)) ?? '').split('\n');
   // each rule, loaded or (its parent directory missing on this stand-in) skipped with the reason
-  for (const rule of AUDIT_RULES) assert.ok(lines.includes(rule) || lines.includes(`# skipped, its parent directory is missing: ${rule}`), rule);
+  for (const rule of AUDIT_RULES)
+    assert.ok(lines.includes(rule) || lines.includes(`# skipped, its parent directory is missing: ${rule}`), rule);
   // auditctl -l of the rules as loaded: syscalls by number, keys as -F key=, auid unset as -1
   const listed = [
-    ...['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/gshadow', '/etc/security/opasswd'].map((p) => `-w ${p} -p wa -k identity`),
+    ...['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/gshadow', '/etc/security/opasswd'].map(
+      (p) => `-w ${p} -p wa -k identity`,
+    ),
     '-w /etc/sudoers -p wa -k sudoers',
     '-w /etc/sudoers.d -p wa -k sudoers',
     '-w /etc/ssh/sshd_config -p wa -k sshd',
     '-w /etc/ssh/sshd_config.d -p wa -k sshd',
-    ...['/etc/crontab', '/etc/cron.d', '/etc/cron.hourly', '/etc/cron.daily', '/etc/cron.weekly', '/etc/cron.monthly', '/var/spool/cron'].map(
-      (p) => `-w ${p} -p wa -k cron`,
-    ),
+    ...[
+      '/etc/crontab',
+      '/etc/cron.d',
+      '/etc/cron.hourly',
+      '/etc/cron.daily',
+      '/etc/cron.weekly',
+      '/etc/cron.monthly',
+      '/var/spool/cron',
+    ].map((p) => `-w ${p} -p wa -k cron`),
     '-w /etc/login.defs -p wa -k login-defs',
     '-w /etc/pam.d -p wa -k pam',
     '-a always,exit -F arch=b64 -S adjtimex,settimeofday,clock_settime -F key=time-change',
@@ -138,7 +158,9 @@ test('a user edit to the managed file is undone', async () => {
   ctx.fs.seed(RULES_FILE, SMALL_FILE + '-w /tmp -p wa -k mine\n', 0o644);
   assert.equal(await small.check(ctx), [`${RULES_FILE} differs`, `${RULES_FILE} has mode 0644, wants 0640`]);
   // what apply runs on a running auditd: enabling it again only re-syncs the SysV links
-  ctx.$.on('systemctl enable --now auditd', { stderr: SYSV_SYNC }).on('auditctl -s', { stdout: STATUS(1) }).on('augenrules --load', LOADS);
+  ctx.$.on('systemctl enable --now auditd', { stderr: SYSV_SYNC })
+    .on('auditctl -s', { stdout: STATUS(1) })
+    .on('augenrules --load', LOADS);
   await small.apply(ctx);
   assert.is(await ctx.fs.read(RULES_FILE), SMALL_FILE);
   assert.equal(await small.check(ctx), []);
@@ -196,10 +218,14 @@ test('locked rules (another file set -e 2): apply fails before trying to load', 
   assert.not.ok(ctx.$.commands.includes('augenrules --load'));
 });
 
-test('a rule the kernel refuses fails the step with auditctl\'s message', async () => {
+test("a rule the kernel refuses fails the step with auditctl's message", async () => {
   const ctx = stepContext(PLAN);
   stock(ctx);
-  ctx.$.on('augenrules --load', { exitCode: 1, stderr: 'Error sending add rule data request (No such file or directory)\nThere was an error in line 6 of /etc/audit/audit.rules\n' });
+  ctx.$.on('augenrules --load', {
+    exitCode: 1,
+    stderr:
+      'Error sending add rule data request (No such file or directory)\nThere was an error in line 6 of /etc/audit/audit.rules\n',
+  });
   await rejects(() => small.apply(ctx), /augenrules --load: exit 1: Error sending add rule/);
 });
 
@@ -207,7 +233,10 @@ test('rule identity matches auditctl -l normalisation, and nothing looser', () =
   const same = (a: string, b: string) => assert.is(ruleIdentity(a), ruleIdentity(b), `${a} vs ${b}`);
   const differ = (a: string, b: string) => assert.is.not(ruleIdentity(a), ruleIdentity(b), `${a} vs ${b}`);
   // aarch64 numbers clock_settime < settimeofday < adjtimex
-  same('-a always,exit -F arch=b64 -S adjtimex,settimeofday,clock_settime -k time-change', '-a always,exit -F arch=b64 -S clock_settime,settimeofday,adjtimex -F key=time-change');
+  same(
+    '-a always,exit -F arch=b64 -S adjtimex,settimeofday,clock_settime -k time-change',
+    '-a always,exit -F arch=b64 -S clock_settime,settimeofday,adjtimex -F key=time-change',
+  );
   same('-a exit,always -F arch=b64 -S mount -S umount2 -k m', '-a always,exit -F arch=b64 -S mount,umount2 -F key=m');
   same('-w /etc/pam.d/ -p wa -k pam', '-w /etc/pam.d -p aw -k pam');
   differ('-w /etc/pam.d/ -p wa -k pam', '-w /etc/pam.d -p wa -k other');
@@ -215,9 +244,18 @@ test('rule identity matches auditctl -l normalisation, and nothing looser', () =
   differ('-a always,exit -F arch=b64 -S mount -k m', '-a always,exit -F arch=b32 -S mount -F key=m');
   differ('-a always,exit -F arch=b64 -S mount,umount2 -k m', '-a always,exit -F arch=b64 -S mount -F key=m');
   // a path filter, as auditctl 3.0.9 on Debian 12 lists it (seen on a host with auditd)
-  same('-a always,exit -F path=/usr/bin/sudo -F perm=x -F auid>=1000 -F auid!=unset -k privileged', '-a always,exit -S all -F path=/usr/bin/sudo -F perm=x -F auid>=1000 -F auid!=-1 -F key=privileged');
-  differ('-a always,exit -F path=/usr/bin/sudo -F perm=x -k privileged', '-a always,exit -S all -F path=/usr/bin/su -F perm=x -F key=privileged');
-  differ('-a always,exit -F path=/usr/bin/sudo -F perm=x -k privileged', '-a always,exit -S all -F path=/usr/bin/sudo -F perm=wa -F key=privileged');
+  same(
+    '-a always,exit -F path=/usr/bin/sudo -F perm=x -F auid>=1000 -F auid!=unset -k privileged',
+    '-a always,exit -S all -F path=/usr/bin/sudo -F perm=x -F auid>=1000 -F auid!=-1 -F key=privileged',
+  );
+  differ(
+    '-a always,exit -F path=/usr/bin/sudo -F perm=x -k privileged',
+    '-a always,exit -S all -F path=/usr/bin/su -F perm=x -F key=privileged',
+  );
+  differ(
+    '-a always,exit -F path=/usr/bin/sudo -F perm=x -k privileged',
+    '-a always,exit -S all -F path=/usr/bin/sudo -F perm=wa -F key=privileged',
+  );
 });
 
 test.run();

@@ -20,7 +20,14 @@ export function stepContext<P extends StepPlan>(params: P, plan: Partial<Plan> =
   const fs = memoryFs();
   return {
     params,
-    plan: { firstboot: 'test', configHash: 'hash', mode: 'boot', npm: { registry: 'http://registry.test/', packages: [] }, steps: [params], ...plan },
+    plan: {
+      firstboot: 'test',
+      configHash: 'hash',
+      mode: 'boot',
+      npm: { registry: 'http://registry.test/', packages: [] },
+      steps: [params],
+      ...plan,
+    },
     $: recordingShell(),
     fs,
     log: makeLog((line) => lines.push(line), 'DEBUG'),

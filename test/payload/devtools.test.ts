@@ -19,9 +19,15 @@ const TOKEN = 'ghp_the-github-token';
 function machine(p: DevtoolsPlan = params) {
   const ctx = stepContext(p);
   const state = { groups: 'dev', daemon: false, ghToken: '' };
-  ctx.fs.seed('/etc/nix/nix.conf', DEBIAN_NIX_CONF).seed('/home/dev/.claude.json', '{"numStartups": 3, "mcpServers": {"mine": {"type": "stdio", "command": "x"}}}', 0o600, 'dev:dev');
-  ctx.$
-    .on('id -nG dev', () => ({ stdout: `${state.groups}\n` }))
+  ctx.fs
+    .seed('/etc/nix/nix.conf', DEBIAN_NIX_CONF)
+    .seed(
+      '/home/dev/.claude.json',
+      '{"numStartups": 3, "mcpServers": {"mine": {"type": "stdio", "command": "x"}}}',
+      0o600,
+      'dev:dev',
+    );
+  ctx.$.on('id -nG dev', () => ({ stdout: `${state.groups}\n` }))
     .on(/^usermod --append --groups nix-users dev$/, () => ((state.groups += ' nix-users'), {}))
     .on(/^systemctl is-(enabled|active) --quiet nix-daemon.service$/, () => ({ exitCode: state.daemon ? 0 : 1 }))
     .on('systemctl try-restart nix-daemon.service', {})
@@ -44,20 +50,35 @@ function machine(p: DevtoolsPlan = params) {
   return { ctx, state, fetched };
 }
 
-const secret = (ctx: TestCtx<DevtoolsPlan>) => ctx.fs.write('/var/lib/firstboot/secrets/github', TOKEN, { mode: 0o600 });
+const secret = (ctx: TestCtx<DevtoolsPlan>) =>
+  ctx.fs.write('/var/lib/firstboot/secrets/github', TOKEN, { mode: 0o600 });
 
 test('a fresh server: every piece is drift, apply sets each up, and then check finds nothing', async () => {
   const { ctx, fetched } = machine();
   await secret(ctx);
   const drift = await devtools.check(ctx);
-  for (const want of ['/etc/nix/nix.conf differs', 'nix-daemon.service is not running', 'dev is not in nix-users', 'Claude Code 2.1.333 is not installed', 'the Context7 MCP server is not installed', "Context7 is not in dev's Claude Code MCP servers", 'gh is not logged in for dev with secret github']) {
-    assert.ok(drift.some((line) => line.startsWith(want)), `no "${want}" in ${JSON.stringify(drift)}`);
+  for (const want of [
+    '/etc/nix/nix.conf differs',
+    'nix-daemon.service is not running',
+    'dev is not in nix-users',
+    'Claude Code 2.1.333 is not installed',
+    'the Context7 MCP server is not installed',
+    "Context7 is not in dev's Claude Code MCP servers",
+    'gh is not logged in for dev with secret github',
+  ]) {
+    assert.ok(
+      drift.some((line) => line.startsWith(want)),
+      `no "${want}" in ${JSON.stringify(drift)}`,
+    );
   }
   await devtools.apply(ctx);
   assert.equal(await devtools.check(ctx), []);
   assert.equal(await devtools.verify(ctx), []);
   // Claude Code for this machine's architecture only, and Context7's tree, each in its own root
-  assert.equal(fetched, [`${DEVTOOLS} ${pins.claude[process.arch as 'x64'].name}@2.1.333`, `${DEVTOOLS}/context7 tree of ${pins.context7.packages.length}`]);
+  assert.equal(fetched, [
+    `${DEVTOOLS} ${pins.claude[process.arch as 'x64'].name}@2.1.333`,
+    `${DEVTOOLS}/context7 tree of ${pins.context7.packages.length}`,
+  ]);
 });
 
 test('nix.conf keeps what Debian ships and turns on flakes and the nix command; the admin may reach the daemon', async () => {
@@ -74,10 +95,19 @@ test('nix.conf keeps what Debian ships and turns on flakes and the nix command; 
 test('Claude Code runs pinned with its own updater off; Context7 joins the MCP servers the admin already has', async () => {
   const { ctx } = machine();
   await devtools.apply(ctx);
-  assert.is(await ctx.fs.read('/usr/local/bin/claude'), `#!/bin/sh\n# Written by firstboot: Claude Code, pinned. Changes here are undone on its next run.\nDISABLE_AUTOUPDATER=1 exec ${CLAUDE}/claude "$@"\n`);
-  assert.match((await ctx.fs.read('/usr/local/bin/context7-mcp'))!, `\nexec node ${DEVTOOLS}/context7/node_modules/@upstash/context7-mcp/dist/index.js "$@"\n`);
+  assert.is(
+    await ctx.fs.read('/usr/local/bin/claude'),
+    `#!/bin/sh\n# Written by firstboot: Claude Code, pinned. Changes here are undone on its next run.\nDISABLE_AUTOUPDATER=1 exec ${CLAUDE}/claude "$@"\n`,
+  );
+  assert.match(
+    (await ctx.fs.read('/usr/local/bin/context7-mcp'))!,
+    `\nexec node ${DEVTOOLS}/context7/node_modules/@upstash/context7-mcp/dist/index.js "$@"\n`,
+  );
   const settings = JSON.parse((await ctx.fs.read('/home/dev/.claude.json'))!);
-  assert.equal(settings.mcpServers, { mine: { type: 'stdio', command: 'x' }, context7: { type: 'stdio', command: '/usr/local/bin/context7-mcp', args: [], env: {} } });
+  assert.equal(settings.mcpServers, {
+    mine: { type: 'stdio', command: 'x' },
+    context7: { type: 'stdio', command: '/usr/local/bin/context7-mcp', args: [], env: {} },
+  });
   assert.is(settings.numStartups, 3);
   const stat = (await ctx.fs.stat('/home/dev/.claude.json'))!;
   assert.is(stat.mode, 0o600);
@@ -100,10 +130,13 @@ test('gh logs in with the token on stdin, never on a command line; without the s
   assert.not.ok((await devtools.check(waiting.ctx)).some((line) => line.includes('gh')));
 });
 
-test('a refused gh login fails the step with gh\'s reason; a .claude.json that is not JSON is left alone and named', async () => {
+test("a refused gh login fails the step with gh's reason; a .claude.json that is not JSON is left alone and named", async () => {
   const { ctx } = machine();
   await secret(ctx);
-  ctx.$.on(/^sudo -u dev -H gh auth login /, { exitCode: 1, stderr: 'error validating token: HTTP 401: Bad credentials\n' });
+  ctx.$.on(/^sudo -u dev -H gh auth login /, {
+    exitCode: 1,
+    stderr: 'error validating token: HTTP 401: Bad credentials\n',
+  });
   await rejects(() => devtools.apply(ctx), /gh auth login for dev failed: error validating token: HTTP 401/);
 
   const broken = machine();
@@ -115,15 +148,23 @@ test('a refused gh login fails the step with gh\'s reason; a .claude.json that i
 test('Context7 on a Node.js older than it needs: the step fails before it fetches anything', async () => {
   const { ctx, fetched } = machine();
   const newer = devtoolsStep({ ...pins, context7: { ...pins.context7, node: '99.0.0' } });
-  await rejects(() => newer.apply(ctx), new RegExp(`Context7 MCP server needs Node.js 99.0.0 or later; this server has ${process.versions.node}`));
+  await rejects(
+    () => newer.apply(ctx),
+    new RegExp(`Context7 MCP server needs Node.js 99.0.0 or later; this server has ${process.versions.node}`),
+  );
   assert.equal(fetched, []);
 });
 
 test('verify names each tool that does not run for the admin, and a Nix daemon that does not answer', async () => {
   const { ctx, state } = machine();
   state.daemon = true;
-  ctx.$.on('sudo -u dev -H psql --version', { exitCode: 127 }).on('sudo -u dev -H nix store ping --store daemon', { exitCode: 1 });
-  assert.equal(await devtools.verify(ctx), ['psql --version does not run for dev', 'the Nix daemon does not answer dev']);
+  ctx.$.on('sudo -u dev -H psql --version', { exitCode: 127 }).on('sudo -u dev -H nix store ping --store daemon', {
+    exitCode: 1,
+  });
+  assert.equal(await devtools.verify(ctx), [
+    'psql --version does not run for dev',
+    'the Nix daemon does not answer dev',
+  ]);
 });
 
 test.run();

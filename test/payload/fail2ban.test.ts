@@ -67,23 +67,33 @@ interface Service {
 /** Debian 12 right after `apt-get install fail2ban`: enabled, but failed (no auth.log), no log file yet. */
 function machine(service: Service): TestCtx<Fail2banPlan> {
   const ctx = stepContext(params);
-  ctx.fs.seed('/etc/fail2ban/jail.conf', '[DEFAULT]\nbantime = 10m\n').seed('/etc/fail2ban/jail.d/defaults-debian.conf', '[sshd]\nenabled = true\n');
+  ctx.fs
+    .seed('/etc/fail2ban/jail.conf', '[DEFAULT]\nbantime = 10m\n')
+    .seed('/etc/fail2ban/jail.d/defaults-debian.conf', '[sshd]\nenabled = true\n');
   let pings = 0;
   ctx.$.on('systemctl is-active --quiet fail2ban', () => ({ exitCode: service.active ? 0 : 3 }))
     .on('systemctl is-enabled --quiet fail2ban', () => ({ exitCode: service.enabled ? 0 : 1 }))
     .on('systemctl enable fail2ban', () => ((service.enabled = true), {}))
     .on('systemctl restart fail2ban', () => ((service.active = true), (pings = service.startPings ?? 0), {}))
     .on('fail2ban-client ping', () =>
-      pings-- > 0 ? { exitCode: 255, stderr: 'Failed to access socket path: /var/run/fail2ban/fail2ban.sock. Is fail2ban running?\n' } : { stdout: 'Server replied: pong\n' },
+      pings-- > 0
+        ? {
+            exitCode: 255,
+            stderr: 'Failed to access socket path: /var/run/fail2ban/fail2ban.sock. Is fail2ban running?\n',
+          }
+        : { stdout: 'Server replied: pong\n' },
     )
     .on('sleep 1', {}) // the pause between pings while fail2ban-server starts
     .on('fail2ban-client -t', () =>
-      service.testError ? { exitCode: 255, stderr: `${service.testError}\nERROR: test configuration failed\n` } : { stdout: 'OK: configuration test is successful\n' },
+      service.testError
+        ? { exitCode: 255, stderr: `${service.testError}\nERROR: test configuration failed\n` }
+        : { stdout: 'OK: configuration test is successful\n' },
     );
   return ctx;
 }
 
-const changes = (ctx: TestCtx<Fail2banPlan>) => ctx.$.commands.filter((cmd) => !/^(systemctl is-|fail2ban-client -t)/.test(cmd));
+const changes = (ctx: TestCtx<Fail2banPlan>) =>
+  ctx.$.commands.filter((cmd) => !/^(systemctl is-|fail2ban-client -t)/.test(cmd));
 
 test('a stock Debian 12: drop-ins written, config tested, fail2ban restarted and waited for', async () => {
   const service: Service = { active: false, enabled: true, startPings: 2 };
@@ -100,9 +110,23 @@ test('a stock Debian 12: drop-ins written, config tested, fail2ban restarted and
   assert.is(await ctx.fs.read(FILTER), FILTER_TEXT);
   assert.is(await ctx.fs.read(SERVER), SERVER_TEXT);
   assert.equal(await ctx.fs.stat(LOG), { mode: 0o640, owner: 'root:adm', isDirectory: false, isSymlink: false });
-  assert.is(await ctx.fs.read('/etc/fail2ban/jail.d/defaults-debian.conf'), '[sshd]\nenabled = true\n', "the package's file is left alone");
-  assert.ok(ctx.$.commands.indexOf('fail2ban-client -t') < ctx.$.commands.indexOf('systemctl restart fail2ban'), 'tested before the restart');
-  assert.equal(changes(ctx), ['systemctl restart fail2ban', 'fail2ban-client ping', 'sleep 1', 'fail2ban-client ping', 'sleep 1', 'fail2ban-client ping']);
+  assert.is(
+    await ctx.fs.read('/etc/fail2ban/jail.d/defaults-debian.conf'),
+    '[sshd]\nenabled = true\n',
+    "the package's file is left alone",
+  );
+  assert.ok(
+    ctx.$.commands.indexOf('fail2ban-client -t') < ctx.$.commands.indexOf('systemctl restart fail2ban'),
+    'tested before the restart',
+  );
+  assert.equal(changes(ctx), [
+    'systemctl restart fail2ban',
+    'fail2ban-client ping',
+    'sleep 1',
+    'fail2ban-client ping',
+    'sleep 1',
+    'fail2ban-client ping',
+  ]);
   assert.equal(await fail2ban.check(ctx), []);
 });
 
@@ -117,7 +141,11 @@ test('a second run on a converged machine writes nothing and restarts nothing', 
 test('an edit to the jail file is undone and a running fail2ban restarted (its bans come back from the database)', async () => {
   const service: Service = { active: true, enabled: false };
   const ctx = machine(service);
-  ctx.fs.seed(JAIL, JAIL_TEXT.replace('maxretry = 3', 'maxretry = 30')).seed(FILTER, FILTER_TEXT).seed(SERVER, SERVER_TEXT).seed(LOG, '', 0o640, 'root:adm');
+  ctx.fs
+    .seed(JAIL, JAIL_TEXT.replace('maxretry = 3', 'maxretry = 30'))
+    .seed(FILTER, FILTER_TEXT)
+    .seed(SERVER, SERVER_TEXT)
+    .seed(LOG, '', 0o640, 'root:adm');
   assert.equal(await fail2ban.check(ctx), [`${JAIL} differs`, 'fail2ban is not enabled']);
   await fail2ban.apply(ctx);
   assert.equal(ctx.fs.writes, [JAIL]);
@@ -127,10 +155,17 @@ test('an edit to the jail file is undone and a running fail2ban restarted (its b
 });
 
 test('a configuration fail2ban rejects is rolled back and nothing is restarted', async () => {
-  const ctx = machine({ active: true, enabled: true, testError: "ERROR  Failed during configuration: Have not found any log file for recidive jail" });
+  const ctx = machine({
+    active: true,
+    enabled: true,
+    testError: 'ERROR  Failed during configuration: Have not found any log file for recidive jail',
+  });
   const before = JAIL_TEXT.replace('bantime = 1h', 'bantime = 2h');
   ctx.fs.seed(JAIL, before, 0o600);
-  await rejects(() => fail2ban.apply(ctx), /rejects the configuration, previous files restored: .*test configuration failed/);
+  await rejects(
+    () => fail2ban.apply(ctx),
+    /rejects the configuration, previous files restored: .*test configuration failed/,
+  );
   assert.is(await ctx.fs.read(JAIL), before);
   assert.is((await ctx.fs.stat(JAIL))?.mode, 0o600);
   assert.is(await ctx.fs.read(FILTER), undefined, 'a file that was not there before is removed');
@@ -172,13 +207,20 @@ const NO_JAIL = (jail: string) => ({ exitCode: 255, stderr: `Sorry but the jail 
 test('verify asks the running fail2ban for its jails and the effective ban time', async () => {
   const ctx = machine({ active: true, enabled: true });
   ctx.$.on('fail2ban-client status sshd', { stdout: SSHD_STATUS })
-    .on('fail2ban-client get sshd actions', { stdout: 'The jail sshd has the following actions:\niptables-multiport\n' })
+    .on('fail2ban-client get sshd actions', {
+      stdout: 'The jail sshd has the following actions:\niptables-multiport\n',
+    })
     .on('fail2ban-client get sshd bantime', { stdout: '3600\n' })
     .on('fail2ban-client status recidive', { stdout: RECIDIVE_STATUS });
   assert.equal(await fail2ban.verify(ctx), []);
 
   // the jail as it was before it matched on journald's own fields: any process named sshd counted
-  ctx.$.on('fail2ban-client status sshd', { stdout: SSHD_STATUS.replace(/(Journal matches:\t).*/, '$1_SYSTEMD_UNIT=ssh.service + _COMM=sshd + _COMM=sshd-session') })
+  ctx.$.on('fail2ban-client status sshd', {
+    stdout: SSHD_STATUS.replace(
+      /(Journal matches:\t).*/,
+      '$1_SYSTEMD_UNIT=ssh.service + _COMM=sshd + _COMM=sshd-session',
+    ),
+  })
     .on('fail2ban-client get sshd actions', { stdout: 'No actions for jail sshd\n' })
     .on('fail2ban-client get sshd bantime', { stdout: '600\n' })
     .on('fail2ban-client status recidive', NO_JAIL('recidive'));
@@ -190,7 +232,10 @@ test('verify asks the running fail2ban for its jails and the effective ban time'
   ]);
 
   const down = machine({ active: false, enabled: true });
-  down.$.on('fail2ban-client status sshd', { exitCode: 255, stderr: 'Failed to access socket path: /var/run/fail2ban/fail2ban.sock. Is fail2ban running?\n' });
+  down.$.on('fail2ban-client status sshd', {
+    exitCode: 255,
+    stderr: 'Failed to access socket path: /var/run/fail2ban/fail2ban.sock. Is fail2ban running?\n',
+  });
   assert.equal(await fail2ban.verify(down), [
     'fail2ban is not running',
     'the sshd jail is not running: Failed to access socket path: /var/run/fail2ban/fail2ban.sock. Is fail2ban running?',

@@ -45,7 +45,10 @@ function machine(params: FirewallPlan, state: UfwState, defaults = STOCK_DEFAULT
     stdout: `Added user rules (see 'ufw status' for running firewall):\n${state.rules.length ? state.rules.map((r) => `ufw ${r}`).join('\n') : '(None)'}\n`,
   }))
     .on('ufw status', () => ({ stdout: `Status: ${state.active ? 'active' : 'inactive'}\n` }))
-    .on('ufw --force enable', () => ((state.active = true), { stdout: 'Firewall is active and enabled on system startup\n' }))
+    .on(
+      'ufw --force enable',
+      () => ((state.active = true), { stdout: 'Firewall is active and enabled on system startup\n' }),
+    )
     .on('ufw reload', { stdout: 'Firewall reloaded\n' })
     .on(/^ufw (allow|limit) /, (cmd) => {
       const rule = cmd.slice(4).replace(/'/g, '');
@@ -62,10 +65,17 @@ function machine(params: FirewallPlan, state: UfwState, defaults = STOCK_DEFAULT
       const name = { incoming: 'INPUT', outgoing: 'OUTPUT', routed: 'FORWARD' }[direction]!;
       const value = { deny: 'DROP', allow: 'ACCEPT' }[verb]!;
       const text = ctx.fs.files.get('/etc/default/ufw')!.content!;
-      ctx.fs.seed('/etc/default/ufw', text.replace(new RegExp(`^DEFAULT_${name}_POLICY=.*$`, 'm'), `DEFAULT_${name}_POLICY="${value}"`));
+      ctx.fs.seed(
+        '/etc/default/ufw',
+        text.replace(new RegExp(`^DEFAULT_${name}_POLICY=.*$`, 'm'), `DEFAULT_${name}_POLICY="${value}"`),
+      );
       return { stdout: `Default ${direction} policy changed to '${verb}'\n` };
     })
-    .on('sshd -T', () => (state.sshdPort === undefined ? { exitCode: 255, stderr: '/etc/ssh/sshd_config line 3: Bad configuration option: Prot\n' } : { stdout: `port ${state.sshdPort}\naddressfamily any\n` }))
+    .on('sshd -T', () =>
+      state.sshdPort === undefined
+        ? { exitCode: 255, stderr: '/etc/ssh/sshd_config line 3: Bad configuration option: Prot\n' }
+        : { stdout: `port ${state.sshdPort}\naddressfamily any\n` },
+    )
     .on('systemctl is-enabled --quiet ufw', () => ({ exitCode: state.serviceEnabled === false ? 1 : 0 }))
     .on('systemctl enable ufw', () => ((state.serviceEnabled = true), {}));
   return ctx;
@@ -97,7 +107,11 @@ test('a stock machine: rules go in, SSH first, and only then is ufw enabled', as
 
 test('a second run on a converged machine changes nothing', async () => {
   const state: UfwState = {
-    rules: ["limit 22/tcp comment 'firstboot ssh'", "allow 60000:60010/udp comment 'firstboot mosh'", "allow 443/tcp comment 'firstboot allow'"],
+    rules: [
+      "limit 22/tcp comment 'firstboot ssh'",
+      "allow 60000:60010/udp comment 'firstboot mosh'",
+      "allow 443/tcp comment 'firstboot allow'",
+    ],
     active: true,
     sshdPort: 22,
   };
@@ -109,7 +123,12 @@ test('a second run on a converged machine changes nothing', async () => {
 
 test('rules an admin added by hand are neither counted as ours nor removed', async () => {
   const state: UfwState = {
-    rules: ['limit 22/tcp', "allow 8080/tcp comment 'grafana'", 'allow from 10.0.0.0/8 to any port 5432 proto tcp', "allow 80/tcp comment 'firstboot allow'"],
+    rules: [
+      'limit 22/tcp',
+      "allow 8080/tcp comment 'grafana'",
+      'allow from 10.0.0.0/8 to any port 5432 proto tcp',
+      "allow 80/tcp comment 'firstboot allow'",
+    ],
     active: true,
     sshdPort: 22,
   };
@@ -133,7 +152,11 @@ test('rules an admin added by hand are neither counted as ours nor removed', asy
 
 test('a port change keeps the old SSH rule until sshd listens on the new port', async () => {
   const state: UfwState = {
-    rules: ["limit 22/tcp comment 'firstboot ssh'", "allow 60000:60010/udp comment 'firstboot mosh'", "allow 443/tcp comment 'firstboot allow'"],
+    rules: [
+      "limit 22/tcp comment 'firstboot ssh'",
+      "allow 60000:60010/udp comment 'firstboot mosh'",
+      "allow 443/tcp comment 'firstboot allow'",
+    ],
     active: true,
     sshdPort: 22, // the ssh step has not moved sshd (or failed to)
   };
@@ -169,7 +192,11 @@ test('a fresh machine whose sshd did not move gets its current port opened too, 
 
 test('when sshd -T fails, no old rule is removed and the log says why', async () => {
   const state: UfwState = {
-    rules: ["limit 22/tcp comment 'firstboot ssh'", "allow 60000:60010/udp comment 'firstboot mosh'", "allow 443/tcp comment 'firstboot allow'"],
+    rules: [
+      "limit 22/tcp comment 'firstboot ssh'",
+      "allow 60000:60010/udp comment 'firstboot mosh'",
+      "allow 443/tcp comment 'firstboot allow'",
+    ],
     active: true,
   };
   const ctx = machine(plan(2222), state);
@@ -182,12 +209,19 @@ test('when sshd -T fails, no old rule is removed and the log says why', async ()
 
 test('IPv6 turned off and a loose incoming policy are put back, and existing rules get their IPv6 half', async () => {
   const state: UfwState = {
-    rules: ["limit 22/tcp comment 'firstboot ssh'", "allow 60000:60010/udp comment 'firstboot mosh'", "allow 443/tcp comment 'firstboot allow'"],
+    rules: [
+      "limit 22/tcp comment 'firstboot ssh'",
+      "allow 60000:60010/udp comment 'firstboot mosh'",
+      "allow 443/tcp comment 'firstboot allow'",
+    ],
     active: true,
     sshdPort: 22,
     serviceEnabled: false,
   };
-  const planted = STOCK_DEFAULTS.replace('IPV6=yes', 'IPV6=no').replace('DEFAULT_INPUT_POLICY="DROP"', 'DEFAULT_INPUT_POLICY="ACCEPT"');
+  const planted = STOCK_DEFAULTS.replace('IPV6=yes', 'IPV6=no').replace(
+    'DEFAULT_INPUT_POLICY="DROP"',
+    'DEFAULT_INPUT_POLICY="ACCEPT"',
+  );
   const ctx = machine(plan(22), state, planted);
   assert.equal(await firewall.check(ctx), [
     '/etc/default/ufw has IPV6=no, wants yes',

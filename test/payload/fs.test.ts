@@ -10,7 +10,7 @@ test('new files, links, a FIFO and a device: each as a user means it, nothing le
   await writerCases((path, content, mode) => nodeFs.write(path, content, { mode }));
 });
 
-test('the step\'s mode is the file\'s: an existing file gets the mode the step asks for', async () => {
+test("the step's mode is the file's: an existing file gets the mode the step asks for", async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'firstboot-fs-')), 'sshd.conf');
   writeFileSync(file, 'old\n');
   chmodSync(file, 0o644);

@@ -11,9 +11,20 @@ import { run } from '../../payload/runner';
 import { npmInstall } from '../../payload/lib/npm';
 import { rejects } from '../rejects';
 
-const DATA = { name: '@ip-location-db/geo-whois-asn-country', version: '2.3.1', integrity: `sha512-${'A'.repeat(86)}==` };
+const DATA = {
+  name: '@ip-location-db/geo-whois-asn-country',
+  version: '2.3.1',
+  integrity: `sha512-${'A'.repeat(86)}==`,
+};
 const DIR = `/usr/local/lib/firstboot/node_modules/${DATA.name}`;
-const params: GeoipPlan = { id: 'geoip', countries: ['DE', 'AT'], tcp: ['2222'], udp: ['60000-60010'], allow: ['198.51.100.7', '100.64.0.0/10', 'fd7a:115c:a1e0::/48'], data: DATA };
+const params: GeoipPlan = {
+  id: 'geoip',
+  countries: ['DE', 'AT'],
+  tcp: ['2222'],
+  udp: ['60000-60010'],
+  allow: ['198.51.100.7', '100.64.0.0/10', 'fd7a:115c:a1e0::/48'],
+  data: DATA,
+};
 
 const OWNER = '/var/lib/firstboot/client-address';
 /** sshd's processes for one connection: before the login ("[priv]", "[preauth]") and after ("USER@TTY") */
@@ -25,23 +36,51 @@ const AUTHENTICATED = 'sshd: admin@pts/0';
  * one authenticated SSH session of the admin, from 5.9.0.2 (DE) unless told; the process titles of
  * the session's sshd processes may be told too.
  */
-function server(session = '5.9.0.2', loaded = 0, { owner = '5.9.0.9' as string | null, titles = ['sshd: admin [priv]', AUTHENTICATED] } = {}) {
+function server(
+  session = '5.9.0.2',
+  loaded = 0,
+  { owner = '5.9.0.9' as string | null, titles = ['sshd: admin [priv]', AUTHENTICATED] } = {},
+) {
   const ctx = stepContext(params, { steps: [{ id: 'admin', name: 'admin', shell: '/bin/bash', keys: [] }, params] });
   if (owner) ctx.fs.seed(OWNER, `${owner}\n`, 0o600);
   titles.forEach((title, i) => ctx.fs.seed(`/proc/${700 + i}/cmdline`, `${title}\0\0\0`));
   const holders = titles.map((_, i) => `("sshd",pid=${700 + i},fd=4)`).join(',');
   ctx.fs
     .seed(`${DIR}/.firstboot-integrity`, DATA.integrity)
-    .seed(`${DIR}/geo-whois-asn-country-ipv4.csv`, '1.0.0.0,1.0.0.255,AU\n5.9.0.0,5.10.15.255,DE\n8.8.8.0,8.8.8.255,US\n80.120.0.0,80.123.255.255,AT\n')
-    .seed(`${DIR}/geo-whois-asn-country-ipv6.csv`, '2a01:4f8::,2a01:4f8:ffff:ffff:ffff:ffff:ffff:ffff,DE\n2001:4860::,2001:4860:ffff:ffff:ffff:ffff:ffff:ffff,US\n');
+    .seed(
+      `${DIR}/geo-whois-asn-country-ipv4.csv`,
+      '1.0.0.0,1.0.0.255,AU\n5.9.0.0,5.10.15.255,DE\n8.8.8.0,8.8.8.255,US\n80.120.0.0,80.123.255.255,AT\n',
+    )
+    .seed(
+      `${DIR}/geo-whois-asn-country-ipv6.csv`,
+      '2a01:4f8::,2a01:4f8:ffff:ffff:ffff:ffff:ffff:ffff,DE\n2001:4860::,2001:4860:ffff:ffff:ffff:ffff:ffff:ffff,US\n',
+    );
   const state = { loaded, loads: 0, fetched: [] as string[] };
-  npmInstall.packages = async (packages) => void state.fetched.push(...packages.map((pkg) => `${pkg.name}@${pkg.version}`));
-  ctx.$
-    .on('ip -j address show', { stdout: JSON.stringify([{ ifname: 'lo', addr_info: [{ local: '127.0.0.1', prefixlen: 8 }] }, { ifname: 'eth0', addr_info: [{ local: '203.0.113.15', prefixlen: 24 }] }, { ifname: 'enp7s0', addr_info: [{ local: '10.0.1.5', prefixlen: 24 }, { local: 'fd00:1::5', prefixlen: 64 }] }]) })
-    .on('ss -Htnp state established', { stdout: `0 0 203.0.113.15:2222 ${session}:50123 users:(${holders})\n0 0 203.0.113.15:443 8.8.8.8:41000 users:(("nginx",pid=90,fd=7))\n` })
+  npmInstall.packages = async (packages) =>
+    void state.fetched.push(...packages.map((pkg) => `${pkg.name}@${pkg.version}`));
+  ctx.$.on('ip -j address show', {
+    stdout: JSON.stringify([
+      { ifname: 'lo', addr_info: [{ local: '127.0.0.1', prefixlen: 8 }] },
+      { ifname: 'eth0', addr_info: [{ local: '203.0.113.15', prefixlen: 24 }] },
+      {
+        ifname: 'enp7s0',
+        addr_info: [
+          { local: '10.0.1.5', prefixlen: 24 },
+          { local: 'fd00:1::5', prefixlen: 64 },
+        ],
+      },
+    ]),
+  })
+    .on('ss -Htnp state established', {
+      stdout: `0 0 203.0.113.15:2222 ${session}:50123 users:(${holders})\n0 0 203.0.113.15:443 8.8.8.8:41000 users:(("nginx",pid=90,fd=7))\n`,
+    })
     .on('ss -Hunap', { stdout: '' })
-    .on(/^nft -j list table inet firstboot_geoip$/, () => (state.loaded ? { stdout: JSON.stringify({ nftables: [{ set: { elem: Array(state.loaded).fill('x') } }] }) } : { exitCode: 1 }))
-    .on(`nft -f ${RULES}`, () => ((state.loads++, state.loaded = 12), {}))
+    .on(/^nft -j list table inet firstboot_geoip$/, () =>
+      state.loaded
+        ? { stdout: JSON.stringify({ nftables: [{ set: { elem: Array(state.loaded).fill('x') } }] }) }
+        : { exitCode: 1 },
+    )
+    .on(`nft -f ${RULES}`, () => (state.loads++, (state.loaded = 12), {}))
     .on(/^systemctl (daemon-reload|enable|start)/, {})
     .on(/^systemctl is-(enabled|active) --quiet/, () => ({ exitCode: state.loads ? 0 : 1 }));
   return { ctx, state };
@@ -49,26 +88,49 @@ function server(session = '5.9.0.2', loaded = 0, { owner = '5.9.0.9' as string |
 
 test('ip: v4, v6, v4 clients on a v6 socket, ranges and networks', () => {
   const ranges = ['5.9.0.0-5.10.15.255', '2a01:4f8::/32', '100.64.0.0/10'].map((r) => parseRange(r)!);
-  for (const a of ['5.9.0.2', '5.10.15.255', '[::ffff:5.9.0.2]', '2a01:4f8:c0c:1::1', '100.127.255.255']) assert.ok(covered(ranges, parseAddress(a)!), a);
-  for (const a of ['5.10.16.0', '100.128.0.0', '2a01:4f9::1', '::ffff:8.8.8.8']) assert.not.ok(covered(ranges, parseAddress(a)!), a);
+  for (const a of ['5.9.0.2', '5.10.15.255', '[::ffff:5.9.0.2]', '2a01:4f8:c0c:1::1', '100.127.255.255'])
+    assert.ok(covered(ranges, parseAddress(a)!), a);
+  for (const a of ['5.10.16.0', '100.128.0.0', '2a01:4f9::1', '::ffff:8.8.8.8'])
+    assert.not.ok(covered(ranges, parseAddress(a)!), a);
   assert.is(networkOf(parseAddress('10.0.1.5')!, 24), '10.0.1.0/24');
   assert.is(networkOf(parseAddress('fd00:1::5')!, 64), 'fd00:1:0:0:0:0:0:0/64');
   assert.is(parseAddress('bogus'), undefined);
 });
 
-test('the table: the countries\' ranges, what is always allowed and the private networks; only the guarded ports drop', async () => {
+test("the table: the countries' ranges, what is always allowed and the private networks; only the guarded ports drop", async () => {
   const { ctx, state } = server();
   assert.ok((await geoip.check(ctx)).some((d) => d.includes('table is not loaded')));
   await geoip.apply(ctx);
   const nft = (await ctx.fs.read(RULES))!;
-  assert.match(nft, /^# Written by firstboot: GeoIP blocking \(DE AT\), from @ip-location-db\/geo-whois-asn-country 2\.3\.1, plan [0-9a-f]{12}, owner 5\.9\.0\.9\./);
-  assert.match(nft, '\nadd table inet firstboot_geoip\ndelete table inet firstboot_geoip\ntable inet firstboot_geoip {\n');
+  assert.match(
+    nft,
+    /^# Written by firstboot: GeoIP blocking \(DE AT\), from @ip-location-db\/geo-whois-asn-country 2\.3\.1, plan [0-9a-f]{12}, owner 5\.9\.0\.9\./,
+  );
+  assert.match(
+    nft,
+    '\nadd table inet firstboot_geoip\ndelete table inet firstboot_geoip\ntable inet firstboot_geoip {\n',
+  );
   const v4 = /set allow4 \{[^}]*elements = \{ ([^}]*) \}/.exec(nft)![1].split(/,\s*/);
   // the ssh step's probe client (198.18.255.254) among them: it checks sshd from outside on every run
-  assert.equal(v4, ['5.9.0.0-5.10.15.255', '80.120.0.0-80.123.255.255', '198.51.100.7', '100.64.0.0/10', '198.18.255.254', '5.9.0.9', '10.0.1.0/24']);
+  assert.equal(v4, [
+    '5.9.0.0-5.10.15.255',
+    '80.120.0.0-80.123.255.255',
+    '198.51.100.7',
+    '100.64.0.0/10',
+    '198.18.255.254',
+    '5.9.0.9',
+    '10.0.1.0/24',
+  ]);
   const v6 = /set allow6 \{[^}]*elements = \{ ([^}]*) \}/.exec(nft)![1].split(/,\s*/);
-  assert.equal(v6, ['2a01:4f8::-2a01:4f8:ffff:ffff:ffff:ffff:ffff:ffff', 'fd7a:115c:a1e0::/48', 'fd00:1:0:0:0:0:0:0/64']);
-  assert.match(nft, '    iif "lo" accept\n    ip saddr @allow4 accept\n    ip6 saddr @allow6 accept\n    tcp dport { 2222 } drop\n    udp dport { 60000-60010 } drop\n');
+  assert.equal(v6, [
+    '2a01:4f8::-2a01:4f8:ffff:ffff:ffff:ffff:ffff:ffff',
+    'fd7a:115c:a1e0::/48',
+    'fd00:1:0:0:0:0:0:0/64',
+  ]);
+  assert.match(
+    nft,
+    '    iif "lo" accept\n    ip saddr @allow4 accept\n    ip6 saddr @allow6 accept\n    tcp dport { 2222 } drop\n    udp dport { 60000-60010 } drop\n',
+  );
   assert.is(state.loads, 1);
   assert.equal(state.fetched, [`${DATA.name}@2.3.1`]);
   assert.ok(ctx.$.commands.includes('systemctl enable --now firstboot-geoip-refresh.timer'));
@@ -78,12 +140,15 @@ test('the table: the countries\' ranges, what is always allowed and the private 
 
 test('the guard: an SSH session from a country not allowed stops the step before the rules change', async () => {
   const { ctx, state } = server('8.8.8.8');
-  await rejects(() => geoip.apply(ctx), /would cut off 8\.8\.8\.8 \(an SSH session of admin\).*add it to geoip.always_allow, or its country to geoip.countries; access stays as it was/);
+  await rejects(
+    () => geoip.apply(ctx),
+    /would cut off 8\.8\.8\.8 \(an SSH session of admin\).*add it to geoip.always_allow, or its country to geoip.countries; access stays as it was/,
+  );
   assert.is(state.loads, 0);
   assert.is(await ctx.fs.read(RULES), undefined);
 });
 
-test('the owner\'s address is let through though its country is not in the list; sessions on other ports do not count', async () => {
+test("the owner's address is let through though its country is not in the list; sessions on other ports do not count", async () => {
   const { ctx, state } = server('5.9.0.2', 0, { owner: '2001:4860::8888' });
   await geoip.apply(ctx);
   assert.is(state.loads, 1);
@@ -92,7 +157,9 @@ test('the owner\'s address is let through though its country is not in the list;
   assert.equal(await geoip.check(ctx), []);
   // apply comes from somewhere new (a trip, a VPN): the table is not this owner's until it is rebuilt
   ctx.fs.seed(OWNER, '8.8.4.4\n', 0o600);
-  assert.ok((await geoip.check(ctx)).some((d) => d.startsWith(`${RULES} is not this plan's`) && d.includes('owner 8.8.4.4')));
+  assert.ok(
+    (await geoip.check(ctx)).some((d) => d.startsWith(`${RULES} is not this plan's`) && d.includes('owner 8.8.4.4')),
+  );
   await geoip.apply(ctx);
   assert.match((await ctx.fs.read(RULES))!, /set allow4 \{[^}]*\b8\.8\.4\.4\b/);
 });
@@ -120,11 +187,17 @@ test('the guard ignores loopback: a local `nc 127.0.0.1 2222`, or a login from t
 
 test('the guard: a mosh session from outside the countries counts; a datagram mosh-server never answered does not', async () => {
   const { ctx, state } = server();
-  ctx.$.on('ss -Hunap', { stdout: 'UNCONN 0 0 0.0.0.0:60001 0.0.0.0:* users:(("mosh-server",pid=812,fd=4))\nUNCONN 0 0 0.0.0.0:53 0.0.0.0:* users:(("dnsmasq",pid=50,fd=4))\n' });
+  ctx.$.on('ss -Hunap', {
+    stdout:
+      'UNCONN 0 0 0.0.0.0:60001 0.0.0.0:* users:(("mosh-server",pid=812,fd=4))\nUNCONN 0 0 0.0.0.0:53 0.0.0.0:* users:(("dnsmasq",pid=50,fd=4))\n',
+  });
   const flow = (src: string, dport: number, flags: string) =>
     `ipv4     2 udp      17 118 src=${src} dst=203.0.113.15 sport=50000 dport=${dport} src=203.0.113.15 dst=${src} sport=${dport} dport=50000 ${flags}mark=0 zone=0 use=2`;
   // a scanner's probe of the port (unanswered), a DNS query from abroad: neither is a mosh session
-  ctx.fs.seed('/proc/net/nf_conntrack', [flow('1.0.0.9', 60001, '[UNREPLIED] '), flow('8.8.8.8', 53, '[ASSURED] ')].join('\n') + '\n');
+  ctx.fs.seed(
+    '/proc/net/nf_conntrack',
+    [flow('1.0.0.9', 60001, '[UNREPLIED] '), flow('8.8.8.8', 53, '[ASSURED] ')].join('\n') + '\n',
+  );
   await geoip.apply(ctx);
   assert.is(state.loads, 1);
   const abroad = server();
@@ -134,19 +207,22 @@ test('the guard: a mosh session from outside the countries counts; a datagram mo
   assert.is(abroad.state.loads, 0);
 });
 
-test('a first boot with no owner\'s address waits: nothing loaded, nothing failed, the run says what it waits for', async () => {
+test("a first boot with no owner's address waits: nothing loaded, nothing failed, the run says what it waits for", async () => {
   const { ctx, state } = server('5.9.0.2', 0, { owner: null, titles: [PRE_AUTH] });
   const machine = { $: ctx.$, fs: ctx.fs, log: ctx.log };
   const status = await run(ctx.plan, new Map<StepId, Step>([['geoip', geoip as Step]]), machine, 'geoip');
   assert.is(status.steps[0].result, 'waiting');
-  assert.match(status.steps[0].error!, /^waiting for the owner's address, which GeoIP blocking always lets through: `firstboot apply HOST` or `firstboot create --wait` records it, or log in over SSH as admin and run `sudo firstboot run --only geoip`; until then nothing is blocked$/);
+  assert.match(
+    status.steps[0].error!,
+    /^waiting for the owner's address, which GeoIP blocking always lets through: `firstboot apply HOST` or `firstboot create --wait` records it, or log in over SSH as admin and run `sudo firstboot run --only geoip`; until then nothing is blocked$/,
+  );
   assert.ok(status.ok);
   assert.is(state.loads, 0);
   assert.is(await ctx.fs.read(RULES), undefined);
   assert.equal(state.fetched, []);
 });
 
-test('no owner recorded: the admin\'s own SSH session is adopted as the owner, recorded and let through; another user\'s is not', async () => {
+test("no owner recorded: the admin's own SSH session is adopted as the owner, recorded and let through; another user's is not", async () => {
   const { ctx, state } = server('8.8.8.8', 0, { owner: null });
   assert.ok((await geoip.check(ctx)).includes("the owner's address 8.8.8.8 (admin's SSH session) is not recorded"));
   await geoip.apply(ctx);
@@ -163,7 +239,10 @@ test('no owner recorded: the admin\'s own SSH session is adopted as the owner, r
 
 test('data that holds far fewer ranges than are loaded keeps the loaded table', async () => {
   const { ctx, state } = server('5.9.0.2', 1000);
-  await rejects(() => geoip.apply(ctx), /the new data holds 10 ranges where 1000 are loaded: that looks wrong, the loaded ones stay/);
+  await rejects(
+    () => geoip.apply(ctx),
+    /the new data holds 10 ranges where 1000 are loaded: that looks wrong, the loaded ones stay/,
+  );
   assert.is(state.loads, 0);
 });
 

@@ -51,7 +51,10 @@ test('names the machine now, at the next boot, in /etc/hosts, and keeps cloud-in
   await hostname.apply(ctx);
   assert.ok(ctx.$.commands.includes('hostname dev1'));
   assert.is(await ctx.fs.read('/etc/hostname'), 'dev1\n');
-  assert.is(await ctx.fs.read('/etc/hosts'), CLOUD_INIT_HOSTS.replace('127.0.1.1 debian-4gb-fsn1-1 debian-4gb-fsn1-1', '127.0.1.1 dev1'));
+  assert.is(
+    await ctx.fs.read('/etc/hosts'),
+    CLOUD_INIT_HOSTS.replace('127.0.1.1 debian-4gb-fsn1-1 debian-4gb-fsn1-1', '127.0.1.1 dev1'),
+  );
   const cfg = (await ctx.fs.read(CLOUD_CFG))!;
   assert.match(cfg, /^# Written by firstboot/);
   assert.match(cfg, /^preserve_hostname: true$/m);
@@ -85,7 +88,12 @@ test('/etc/hosts keeps its mode and owner', async () => {
   const ctx = stockMachine();
   ctx.fs.seed('/etc/hosts', '127.0.0.1 localhost\n', 0o664, 'root:adm');
   await hostname.apply(ctx);
-  assert.equal(await ctx.fs.stat('/etc/hosts'), { mode: 0o664, owner: 'root:adm', isDirectory: false, isSymlink: false });
+  assert.equal(await ctx.fs.stat('/etc/hosts'), {
+    mode: 0o664,
+    owner: 'root:adm',
+    isDirectory: false,
+    isSymlink: false,
+  });
 });
 
 test('without cloud-init, no cloud-init file', async () => {

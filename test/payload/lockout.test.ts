@@ -15,7 +15,8 @@ import { sshHost } from './ssh-host';
 answerWait.pauseMs = 0;
 
 /** Debian 12's /etc/default/ufw with firstboot's policies and IPv6 on */
-const UFW_DEFAULTS = 'IPV6=yes\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="ACCEPT"\nDEFAULT_FORWARD_POLICY="DROP"\n';
+const UFW_DEFAULTS =
+  'IPV6=yes\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="ACCEPT"\nDEFAULT_FORWARD_POLICY="DROP"\n';
 
 async function converge(port: number, state: ServerState) {
   const ctx = sshHost(sshPlan({ port, admin: 'fx' }));
@@ -28,7 +29,10 @@ async function converge(port: number, state: ServerState) {
     ['ssh', () => ssh.apply(ctx)],
     ['firewall', () => firewall.apply({ ...ctx, params: fw })],
   ] as const) {
-    await run().then(() => steps.push(`${name} ok`), (err: Error) => steps.push(`${name} failed: ${err.message}`));
+    await run().then(
+      () => steps.push(`${name} ok`),
+      (err: Error) => steps.push(`${name} failed: ${err.message}`),
+    );
   }
   return { ...server, steps, ctx };
 }
@@ -49,7 +53,10 @@ for (const [from, to, rules] of [
     assert.is(state.listening, to);
     assert.ok(state.ufw.active);
     // the old port's rule of ours is gone once sshd has moved; nothing else was left open
-    assert.equal(state.ufw.rules.map((r) => r.replace(/ comment .*$/, '')), [`limit ${to}/tcp`]);
+    assert.equal(
+      state.ufw.rules.map((r) => r.replace(/ comment .*$/, '')),
+      [`limit ${to}/tcp`],
+    );
   });
 }
 
@@ -71,14 +78,20 @@ test('a limit rule ufw skips without an error: the firewall is not enabled, nor 
   const first = await converge(2222, off);
   assert.equal(first.lockouts, []);
   assert.is(off.ufw.active, false);
-  assert.match(first.steps[1]!, /^firewall failed: ufw does not hold limit 2222\/tcp \(firstboot ssh\) after adding it; ufw left off$/);
+  assert.match(
+    first.steps[1]!,
+    /^firewall failed: ufw does not hold limit 2222\/tcp \(firstboot ssh\) after adding it; ufw left off$/,
+  );
   // ufw on: the ssh step sees the rule is not there and keeps sshd where it is
   const on: ServerState = { ufw: active("limit 22/tcp comment 'firstboot ssh'"), listening: 22, limitSkipped: true };
   const again = await converge(2222, on);
   assert.equal(again.lockouts, []);
   assert.is(on.listening, 22);
   assert.equal(on.ufw.rules, ["limit 22/tcp comment 'firstboot ssh'"], 'the old rule stays');
-  assert.match(again.steps[0]!, /^ssh failed: kept the old sshd configuration: the firewall did not open port 2222: ufw does not list a rule for 2222\/tcp/);
+  assert.match(
+    again.steps[0]!,
+    /^ssh failed: kept the old sshd configuration: the firewall did not open port 2222: ufw does not list a rule for 2222\/tcp/,
+  );
   assert.match(again.steps[1]!, /no rule removed$/);
 });
 
@@ -88,7 +101,9 @@ test('the fake server itself sees a lockout: sshd moved past a firewall that doe
   const server = fakeServer(ctx.$, ctx.fs, state);
   ctx.fs.seed('/etc/ssh/sshd_config.d/00-firstboot.conf', 'Port 2222\n');
   await ctx.$`systemctl reload ssh`;
-  assert.equal(server.lockouts, ['after "systemctl reload ssh": sshd listens on 2222, which ufw (limit 22/tcp comment \'firstboot ssh\') does not let in']);
+  assert.equal(server.lockouts, [
+    'after "systemctl reload ssh": sshd listens on 2222, which ufw (limit 22/tcp comment \'firstboot ssh\') does not let in',
+  ]);
 });
 
 test.run();

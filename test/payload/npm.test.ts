@@ -3,7 +3,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -54,7 +63,13 @@ function machine(registryUrl: string, more: Partial<FetchOptions> = {}) {
   cleanups.push(() => rmSync(root, { recursive: true, force: true }));
   const lines: string[] = [];
   const slept: number[] = [];
-  const options: FetchOptions = { registry: registryUrl, root, log: (line) => lines.push(line), sleep: async (ms) => void slept.push(ms), ...more };
+  const options: FetchOptions = {
+    registry: registryUrl,
+    root,
+    log: (line) => lines.push(line),
+    sleep: async (ms) => void slept.push(ms),
+    ...more,
+  };
   return { root, lines, slept, options, modules: join(root, 'node_modules') };
 }
 
@@ -65,7 +80,10 @@ test('tarballUrl follows the registry layout', () => {
   const pkg = { name: 'zx', version: '8.8.5' };
   assert.is(tarballUrl('https://registry.npmjs.org/', pkg), 'https://registry.npmjs.org/zx/-/zx-8.8.5.tgz');
   assert.is(tarballUrl('https://registry.npmjs.org', pkg), 'https://registry.npmjs.org/zx/-/zx-8.8.5.tgz');
-  assert.is(tarballUrl('http://host:8080/npm/', { name: '@scope/pkg', version: '1.2.3' }), 'http://host:8080/npm/@scope/pkg/-/pkg-1.2.3.tgz');
+  assert.is(
+    tarballUrl('http://host:8080/npm/', { name: '@scope/pkg', version: '1.2.3' }),
+    'http://host:8080/npm/@scope/pkg/-/pkg-1.2.3.tgz',
+  );
 });
 
 test('installs a package: files, modes, marker, no leftovers', async () => {
@@ -91,7 +109,10 @@ test('installs a scoped package, in the given order', async () => {
   const server = await registry((req, res) => send(req.url!.includes('@types') ? types : ZX)(req, res));
   const m = machine(server.url);
   await fetchPackages([{ name: '@types/x', version: '1.0.0', integrity: sri(types) }, zx()], m.options);
-  assert.equal(server.requests.map((req) => req.url), ['/npm/@types/x/-/x-1.0.0.tgz', '/npm/zx/-/zx-8.8.5.tgz']);
+  assert.equal(
+    server.requests.map((req) => req.url),
+    ['/npm/@types/x/-/x-1.0.0.tgz', '/npm/zx/-/zx-8.8.5.tgz'],
+  );
   assert.is(readFileSync(join(m.modules, '@types/x/index.d.ts'), 'utf8'), 'export {};\n');
   assert.equal(list(join(m.modules, '@types')), ['x']);
   assert.equal(m.lines, ['@types/x@1.0.0: installed (1 files)', 'zx@8.8.5: installed (3 files)']);
@@ -131,7 +152,10 @@ test('an integrity mismatch fails before unpacking and drops the download', asyn
 test('only sha512 pins are accepted', async () => {
   const server = await registry(send(ZX));
   const m = machine(server.url);
-  await rejects(() => fetchPackages([{ ...zx(), integrity: 'sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=' }], m.options), /^zx@8\.8\.5: only sha512 integrity pins are accepted/);
+  await rejects(
+    () => fetchPackages([{ ...zx(), integrity: 'sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=' }], m.options),
+    /^zx@8\.8\.5: only sha512 integrity pins are accepted/,
+  );
   assert.is(server.requests.length, 0);
 });
 
@@ -202,22 +226,30 @@ test('keeps retrying for 10 minutes by default, backoff capped at 30 s', async (
 test('a 403 fails at once', async () => {
   const server = await registry(status(403));
   const m = machine(server.url);
-  await rejects(() => fetchPackages([zx()], m.options), /^zx@8\.8\.5: HTTP 403 from http:\/\/127\.0\.0\.1:\d+\/npm\/zx\/-\/zx-8\.8\.5\.tgz$/);
+  await rejects(
+    () => fetchPackages([zx()], m.options),
+    /^zx@8\.8\.5: HTTP 403 from http:\/\/127\.0\.0\.1:\d+\/npm\/zx\/-\/zx-8\.8\.5\.tgz$/,
+  );
   assert.is(server.requests.length, 1);
   assert.equal(m.slept, []);
 });
 
 /** sends `chunks` chunks of 16 KiB with no length announced, then ends (bounded: a cap must stop it first) */
-const endless = (chunks: number): Handler => (_req, res) => {
-  res.writeHead(200);
-  for (let i = 0; i < chunks; i++) res.write(Buffer.alloc(16 * 1024));
-  res.end();
-};
+const endless =
+  (chunks: number): Handler =>
+  (_req, res) => {
+    res.writeHead(200);
+    for (let i = 0; i < chunks; i++) res.write(Buffer.alloc(16 * 1024));
+    res.end();
+  };
 
 test('a download that grows past its cap is refused at once and leaves no part file', async () => {
   const server = await registry(endless(64));
   const m = machine(server.url, { maxBytes: 100 * 1024 });
-  await rejects(() => fetchPackages([zx()], m.options), /^zx@8\.8\.5: http:\/\/127\.0\.0\.1:\d+\/npm\/zx\/-\/zx-8\.8\.5\.tgz sends more than 102400 bytes/);
+  await rejects(
+    () => fetchPackages([zx()], m.options),
+    /^zx@8\.8\.5: http:\/\/127\.0\.0\.1:\d+\/npm\/zx\/-\/zx-8\.8\.5\.tgz sends more than 102400 bytes/,
+  );
   assert.is(server.requests.length, 1);
   assert.equal(list(join(m.root, '.downloads')), []);
 });
@@ -301,14 +333,18 @@ const pinnedTree = (tarballs: Record<string, Buffer> = TREE) => {
   return { packages: entries.map((e) => e.id), digest: treeDigest(entries), node: '18.0.0', main: 'a/index.js' };
 };
 /** serves each tarball of a tree at the path a registry has it under */
-const atRegistryPaths = (tarballs: Record<string, Buffer>): Handler => (req, res) => {
-  const paths = Object.fromEntries(Object.entries(tarballs).map(([id, body]) => {
-    const [, name, version] = /(?:^|node_modules\/)((?:@[^/]+\/)?[^/@]+)@([\d.]+)$/.exec(id)!;
-    return [`/npm/${name}/-/${name.split('/').at(-1)}-${version}.tgz`, body];
-  }));
-  const body = paths[req.url ?? ''];
-  body ? send(body)(req, res) : status(403)(req, res);
-};
+const atRegistryPaths =
+  (tarballs: Record<string, Buffer>): Handler =>
+  (req, res) => {
+    const paths = Object.fromEntries(
+      Object.entries(tarballs).map(([id, body]) => {
+        const [, name, version] = /(?:^|node_modules\/)((?:@[^/]+\/)?[^/@]+)@([\d.]+)$/.exec(id)!;
+        return [`/npm/${name}/-/${name.split('/').at(-1)}-${version}.tgz`, body];
+      }),
+    );
+    const body = paths[req.url ?? ''];
+    body ? send(body)(req, res) : status(403)(req, res);
+  };
 
 test('a tree lands as npm lays it out, nested versions included, after its one digest matched; a second run costs nothing', async () => {
   const server = await registry(atRegistryPaths(TREE));
@@ -319,7 +355,10 @@ test('a tree lands as npm lays it out, nested versions included, after its one d
   m.modules = join(root, 'node_modules');
   await fetchTree(pinnedTree(), m.options);
   assert.is(mode(root), 0o755);
-  assert.equal(server.requests.map((r) => r.url), ['/npm/a/-/a-1.0.0.tgz', '/npm/@s/b/-/b-2.0.0.tgz', '/npm/@s/b/-/b-1.0.0.tgz']);
+  assert.equal(
+    server.requests.map((r) => r.url),
+    ['/npm/a/-/a-1.0.0.tgz', '/npm/@s/b/-/b-2.0.0.tgz', '/npm/@s/b/-/b-1.0.0.tgz'],
+  );
   assert.is(readFileSync(join(m.modules, 'a/index.js'), 'utf8'), 'a1');
   assert.is(readFileSync(join(m.modules, '@s/b/index.js'), 'utf8'), 'b2');
   assert.is(readFileSync(join(m.modules, 'a/node_modules/@s/b/index.js'), 'utf8'), 'b1');
@@ -348,7 +387,9 @@ test('a tree entry whose path would leave node_modules is refused before any req
 });
 
 test('readTar strips the first component and skips the package folder itself', () => {
-  const entries = readTar(tgz({ name: 'package/', type: '5' }, { name: './package/./lib/a.js', type: '\0', body: 'a', mode: 0o700 }));
+  const entries = readTar(
+    tgz({ name: 'package/', type: '5' }, { name: './package/./lib/a.js', type: '\0', body: 'a', mode: 0o700 }),
+  );
   assert.equal(
     entries.map(({ path, type, executable, data }) => ({ path, type, executable, data: data.toString() })),
     [{ path: 'lib/a.js', type: 'file', executable: true, data: 'a' }],

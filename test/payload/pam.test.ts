@@ -24,10 +24,12 @@ auth\toptional\t\t\tpam_cap.so
 const MESSAGE = 'pam_unix in /etc/pam.d/common-auth lets accounts with an empty password log in (nullok)';
 const WEAK = "/etc/pam.d/common-password does not check new passwords' strength (pam_pwquality)";
 /** common-password as libpam-pwquality's install leaves it (pam-auth-update) */
-const WITH_PWQUALITY = 'password\trequisite\t\t\tpam_pwquality.so retry=3\npassword\t[success=1 default=ignore]\tpam_unix.so obscure use_authtok try_first_pass yescrypt\n';
+const WITH_PWQUALITY =
+  'password\trequisite\t\t\tpam_pwquality.so retry=3\npassword\t[success=1 default=ignore]\tpam_unix.so obscure use_authtok try_first_pass yescrypt\n';
 
 /** common-session as libpam-tmpdir's install leaves it (its profile is Session-Type: Additional) */
-const WITH_TMPDIR = 'session\trequired\tpam_unix.so \nsession\toptional\tpam_systemd.so \nsession\toptional\tpam_tmpdir.so \n';
+const WITH_TMPDIR =
+  'session\trequired\tpam_unix.so \nsession\toptional\tpam_systemd.so \nsession\toptional\tpam_tmpdir.so \n';
 const NO_TMPDIR = '/etc/pam.d/common-session gives sessions no private temporary directory (pam_tmpdir)';
 
 /** a server where libpam-pwquality and libpam-tmpdir are installed and enabled, as the packages step leaves it */
@@ -67,7 +69,10 @@ test('nullok among other options, a local mode, and nullok on other modules', as
   ].join('\n');
   ctx.fs.seed('/etc/pam.d/common-auth', text, 0o600, 'root:root');
   await pam.apply(ctx);
-  assert.is(await ctx.fs.read('/etc/pam.d/common-auth'), text.replace('pam_unix.so nullok try_first_pass', 'pam_unix.so try_first_pass'));
+  assert.is(
+    await ctx.fs.read('/etc/pam.d/common-auth'),
+    text.replace('pam_unix.so nullok try_first_pass', 'pam_unix.so try_first_pass'),
+  );
   assert.is((await ctx.fs.stat('/etc/pam.d/common-auth'))!.mode, 0o600);
 });
 
@@ -84,18 +89,30 @@ test('a system without common-auth has nothing to fix', async () => {
 
 test('pam_pwquality taken out of common-password is drift, and pam-auth-update puts it back', async () => {
   const ctx = machine();
-  ctx.fs.seed('/etc/pam.d/common-password', WITH_PWQUALITY.replace(/^password\trequisite.*\n/, '# pam_pwquality.so was here\n'));
+  ctx.fs.seed(
+    '/etc/pam.d/common-password',
+    WITH_PWQUALITY.replace(/^password\trequisite.*\n/, '# pam_pwquality.so was here\n'),
+  );
   assert.equal(await pam.check(ctx), [WEAK]);
-  ctx.$.on('pam-auth-update --package --enable pwquality', () => (ctx.fs.seed('/etc/pam.d/common-password', WITH_PWQUALITY), {}));
+  ctx.$.on(
+    'pam-auth-update --package --enable pwquality',
+    () => (ctx.fs.seed('/etc/pam.d/common-password', WITH_PWQUALITY), {}),
+  );
   await pam.apply(ctx);
   assert.equal(await pam.verify(ctx), []);
 });
 
 test('pam_tmpdir missing from common-session is drift, and pam-auth-update puts it back', async () => {
   const ctx = machine();
-  ctx.fs.seed('/etc/pam.d/common-session', WITH_TMPDIR.replace('session\toptional\tpam_tmpdir.so', '#session\toptional\tpam_tmpdir.so'));
+  ctx.fs.seed(
+    '/etc/pam.d/common-session',
+    WITH_TMPDIR.replace('session\toptional\tpam_tmpdir.so', '#session\toptional\tpam_tmpdir.so'),
+  );
   assert.equal(await pam.check(ctx), [NO_TMPDIR]);
-  ctx.$.on('pam-auth-update --package --enable tmpdir', () => (ctx.fs.seed('/etc/pam.d/common-session', WITH_TMPDIR), {}));
+  ctx.$.on(
+    'pam-auth-update --package --enable tmpdir',
+    () => (ctx.fs.seed('/etc/pam.d/common-session', WITH_TMPDIR), {}),
+  );
   await pam.apply(ctx);
   assert.equal(ctx.$.commands, ['pam-auth-update --package --enable tmpdir']);
   assert.equal(await pam.verify(ctx), []);
@@ -113,12 +130,15 @@ minclass = 1
 
 test('password rules: each set once in pwquality.conf, where it was, comments left alone; nothing without the package', async () => {
   const ctx = machine();
-  ctx.fs.seed('/etc/pam.d/common-auth', DEBIAN_12.replace(' nullok', '')).seed('/etc/security/pwquality.conf', PWQUALITY_STOCK, 0o644);
+  ctx.fs
+    .seed('/etc/pam.d/common-auth', DEBIAN_12.replace(' nullok', ''))
+    .seed('/etc/security/pwquality.conf', PWQUALITY_STOCK, 0o644);
   assert.equal(await pam.check(ctx), ['/etc/security/pwquality.conf differs']);
   await pam.apply(ctx);
   assert.is(
     await ctx.fs.read('/etc/security/pwquality.conf'),
-    PWQUALITY_STOCK.replace('minclass = 1', 'minclass = 4') + 'minlen = 15\ndcredit = -1\nucredit = -1\nlcredit = -1\nocredit = -1\n',
+    PWQUALITY_STOCK.replace('minclass = 1', 'minclass = 4') +
+      'minlen = 15\ndcredit = -1\nucredit = -1\nlcredit = -1\nocredit = -1\n',
   );
   assert.equal(await pam.check(ctx), []);
   const bare = machine();

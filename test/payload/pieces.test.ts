@@ -2,7 +2,16 @@
 // `firstboot pieces --out` writes) and checked against the plan's one digest before anything is written.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,8 +36,12 @@ const FILES = {
   'lib/chunk-SHARED.mjs': 'shared\n'.repeat(3000),
   'steps/unused.mjs': 'a step this plan does not have\n',
   'pieces.json': JSON.stringify({
-    main: ['main.mjs'], ssh: ['steps/ssh.mjs'], geoip: ['steps/geoip.mjs', 'lib/chunk-SHARED.mjs'], report: ['steps/report.mjs', 'lib/chunk-SHARED.mjs'],
-    'daily-report': ['daily-report.mjs'], unused: ['steps/unused.mjs'],
+    main: ['main.mjs'],
+    ssh: ['steps/ssh.mjs'],
+    geoip: ['steps/geoip.mjs', 'lib/chunk-SHARED.mjs'],
+    report: ['steps/report.mjs', 'lib/chunk-SHARED.mjs'],
+    'daily-report': ['daily-report.mjs'],
+    unused: ['steps/unused.mjs'],
   }),
 };
 /** what the plan below runs and the user-data did not carry */
@@ -57,8 +70,16 @@ function server(url: string, digest = TARBALL.digest) {
   writeFileSync(join(dir, 'main.mjs'), FILES['main.mjs']);
   writeFileSync(join(dir, 'steps/ssh.mjs'), FILES['steps/ssh.mjs']);
   const plan: Plan = {
-    firstboot: VERSION, configHash: 'h', mode: 'boot', npm: { registry: 'http://registry.test/', packages: [] },
-    pieces: { from: url, digest }, steps: [{ id: 'ssh' } as Plan['steps'][number], { id: 'geoip' } as Plan['steps'][number], { id: 'report' } as Plan['steps'][number]],
+    firstboot: VERSION,
+    configHash: 'h',
+    mode: 'boot',
+    npm: { registry: 'http://registry.test/', packages: [] },
+    pieces: { from: url, digest },
+    steps: [
+      { id: 'ssh' } as Plan['steps'][number],
+      { id: 'geoip' } as Plan['steps'][number],
+      { id: 'report' } as Plan['steps'][number],
+    ],
   };
   const lines: string[] = [];
   const slept: number[] = [];
@@ -66,10 +87,13 @@ function server(url: string, digest = TARBALL.digest) {
   return { root, dir, plan: plan as Plan & { pieces: NonNullable<Plan['pieces']> }, lines, slept, options };
 }
 
-const files = (dir: string): string[] => readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => statSync(join(dir, name)).isFile()).sort();
+const files = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((name) => statSync(join(dir, name)).isFile())
+    .sort();
 const CARRIED = ['main.mjs', 'steps/ssh.mjs'];
 
-test('firstboot pieces --out, served over HTTP: the plan\'s missing pieces land whole, root-only; the rest is untouched', async () => {
+test("firstboot pieces --out, served over HTTP: the plan's missing pieces land whole, root-only; the rest is untouched", async () => {
   const out = mkdtempSync(join(tmpdir(), 'firstboot-out-'));
   cleanups.push(() => rmSync(out, { recursive: true, force: true }));
   writeFileSync(join(out, TARBALL.name), TARBALL.data);
@@ -89,7 +113,11 @@ test('firstboot pieces --out, served over HTTP: the plan\'s missing pieces land 
     assert.is(readFileSync(join(s.dir, name), 'utf8'), FILES[name as keyof typeof FILES], name);
     assert.is(statSync(join(s.dir, name)).mode & 0o777, 0o600, name);
   }
-  assert.is(readFileSync(join(s.dir, 'main.mjs'), 'utf8'), 'the running runner\n', 'a file already there is left alone');
+  assert.is(
+    readFileSync(join(s.dir, 'main.mjs'), 'utf8'),
+    'the running runner\n',
+    'a file already there is left alone',
+  );
   assert.equal(readdirSync(join(s.root, '.downloads')), [], 'no part file left');
   assert.match(s.lines.join('\n'), /4 files added, all checked against sha512-/);
 });
@@ -105,7 +133,7 @@ test('the same pieces make the same file, byte for byte', () => {
   assert.ok(piecesTarball(payload({ ...FILES }), VERSION).data.equals(TARBALL.data));
 });
 
-test('npm as the source: the firstboot package of the plan\'s version, from the plan\'s registry', async () => {
+test("npm as the source: the firstboot package of the plan's version, from the plan's registry", async () => {
   const registry = await source(send(TARBALL.data));
   const s = server('npm');
   s.plan.npm.registry = registry.url;
@@ -121,9 +149,17 @@ function tarball(entries: Record<string, string>): Buffer {
 
 const refusedCases: [string, () => Buffer, RegExp][] = [
   ['a changed byte', () => tarball({ ...FILES, 'steps/geoip.mjs': 'geoip stEp\n' }), /not the pieces this plan pins/],
-  ['a missing piece', () => tarball(Object.fromEntries(Object.entries(FILES).filter(([n]) => n !== 'pieces.json'))), /not the pieces this plan pins/],
+  [
+    'a missing piece',
+    () => tarball(Object.fromEntries(Object.entries(FILES).filter(([n]) => n !== 'pieces.json'))),
+    /not the pieces this plan pins/,
+  ],
   ['an extra piece', () => tarball({ ...FILES, 'steps/extra.mjs': 'more\n' }), /not the pieces this plan pins/],
-  ['a name that climbs out of the folder', () => tgz({ name: 'package/dist/payload/../../../../etc/cron.d/x', body: 'pwned' }), /unsafe tarball entry/],
+  [
+    'a name that climbs out of the folder',
+    () => tgz({ name: 'package/dist/payload/../../../../etc/cron.d/x', body: 'pwned' }),
+    /unsafe tarball entry/,
+  ],
   ['not a tarball at all', () => Buffer.from('<html>captive portal</html>'), /not firstboot's pieces: corrupt tarball/],
 ];
 
@@ -150,7 +186,10 @@ test('a 404 (a folder not synced yet) and a cut body are retried, the cut one re
 test('a source that stalls: given up after the retry time, with why, and nothing written', async () => {
   const served = await source(silent);
   const s = server(served.url);
-  await rejects(() => fetchPieces(s.plan, s.dir, { ...s.options, stallMs: 100, retryForMs: 250 }), /not downloaded from .* no data for 0\.1 s/);
+  await rejects(
+    () => fetchPieces(s.plan, s.dir, { ...s.options, stallMs: 100, retryForMs: 250 }),
+    /not downloaded from .* no data for 0\.1 s/,
+  );
   assert.equal(files(s.dir), CARRIED);
 });
 
@@ -158,7 +197,10 @@ test('a source that cannot be reached: the steps whose code is missing wait for 
   const served = await source(status(503), send(TARBALL.data));
   const s = server(served.url);
   const waiting = await unfetchedPieces(s.plan, s.dir, { ...s.options, retryForMs: 0, fetch: true });
-  assert.match(waiting!, new RegExp(`^firstboot's pieces from ${served.url.replace(/[/.]/g, '\\$&')}: not downloaded from .*HTTP 503`));
+  assert.match(
+    waiting!,
+    new RegExp(`^firstboot's pieces from ${served.url.replace(/[/.]/g, '\\$&')}: not downloaded from .*HTTP 503`),
+  );
   assert.equal(files(s.dir), CARRIED);
   assert.is(await unfetchedPieces(s.plan, s.dir, { ...s.options, fetch: true }), undefined);
   assert.ok(existsSync(join(s.dir, 'daily-report.mjs')));
@@ -170,7 +212,10 @@ test('a source that cannot be reached: the steps whose code is missing wait for 
 test('check fetches nothing: it says the pieces are still to come', async () => {
   const served = await source(send(TARBALL.data));
   const s = server(served.url);
-  assert.match((await unfetchedPieces(s.plan, s.dir, { ...s.options, fetch: false }))!, /\(firstboot run fetches them\)$/);
+  assert.match(
+    (await unfetchedPieces(s.plan, s.dir, { ...s.options, fetch: false }))!,
+    /\(firstboot run fetches them\)$/,
+  );
   assert.is(served.requests.length, 0);
 });
 
@@ -182,11 +227,17 @@ test('a plan without a source never fetches', async () => {
 test('retryLater sets a transient timer for another run, and says so; one already set stays', async () => {
   const $ = recordingShell().on('systemd-run', {});
   const lines: string[] = [];
-  await retryLater($, makeLog((line) => lines.push(line)));
+  await retryLater(
+    $,
+    makeLog((line) => lines.push(line)),
+  );
   assert.equal($.commands, ['systemd-run --unit=firstboot-retry --on-active=15min /usr/local/sbin/firstboot run']);
   assert.match(lines.join('\n'), /runs again in 15 minutes/);
   $.on('systemd-run', { exitCode: 1, stderr: 'Unit firstboot-retry.timer was already loaded' });
-  await retryLater($, makeLog((line) => lines.push(line)));
+  await retryLater(
+    $,
+    makeLog((line) => lines.push(line)),
+  );
   assert.match(lines.at(-1)!, /already set/);
 });
 

@@ -9,7 +9,8 @@ export function probeNamespace($: RecordingShell): RecordingShell {
   let veth = false;
   return $.on(`ip netns delete ${NS}`, () => {
     // deleting the namespace takes the veth pair with it; a missing one is an error (the probe ignores it)
-    if (!namespace) return { exitCode: 1, stderr: `Cannot remove namespace file "/run/netns/${NS}": No such file or directory\n` };
+    if (!namespace)
+      return { exitCode: 1, stderr: `Cannot remove namespace file "/run/netns/${NS}": No such file or directory\n` };
     namespace = veth = false;
     return {};
   })

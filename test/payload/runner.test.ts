@@ -24,7 +24,18 @@ function fake(id: StepId, after: StepId[], state: Record<string, boolean>, broke
   } as Step;
 }
 
-const plan: Plan = { firstboot: 't', configHash: 'h', mode: 'boot', npm: { registry: 'http://registry.test/', packages: [] }, steps: [{ id: 'packages', install: [] }, { id: 'admin', name: 'a', shell: '/bin/sh', keys: [] }, { id: 'ssh' } as any, { id: 'pam' }] };
+const plan: Plan = {
+  firstboot: 't',
+  configHash: 'h',
+  mode: 'boot',
+  npm: { registry: 'http://registry.test/', packages: [] },
+  steps: [
+    { id: 'packages', install: [] },
+    { id: 'admin', name: 'a', shell: '/bin/sh', keys: [] },
+    { id: 'ssh' } as any,
+    { id: 'pam' },
+  ],
+};
 
 function machine() {
   const lines: string[] = [];
@@ -34,15 +45,26 @@ function machine() {
 
 test('first run changes, second run changes nothing', async () => {
   const state: Record<string, boolean> = {};
-  const registry = new Map<StepId, Step>(['packages', 'admin', 'ssh', 'pam'].map((id) => [id as StepId, fake(id as StepId, [], state)]));
+  const registry = new Map<StepId, Step>(
+    ['packages', 'admin', 'ssh', 'pam'].map((id) => [id as StepId, fake(id as StepId, [], state)]),
+  );
   const m = machine();
   const first = await run(plan, registry, m);
-  assert.equal(first.steps.map((s) => s.result), ['changed', 'changed', 'changed', 'changed']);
+  assert.equal(
+    first.steps.map((s) => s.result),
+    ['changed', 'changed', 'changed', 'changed'],
+  );
   assert.equal(first.steps[0].drift, ['packages differs']);
   assert.is(first.ok, true);
   const second = await run(plan, registry, m);
-  assert.equal(second.steps.map((s) => s.result), ['ok', 'ok', 'ok', 'ok']);
-  assert.equal(JSON.parse((await m.fs.read(SERVER_PATHS.status))!).steps.map((s: { result: string }) => s.result), ['ok', 'ok', 'ok', 'ok']);
+  assert.equal(
+    second.steps.map((s) => s.result),
+    ['ok', 'ok', 'ok', 'ok'],
+  );
+  assert.equal(
+    JSON.parse((await m.fs.read(SERVER_PATHS.status))!).steps.map((s: { result: string }) => s.result),
+    ['ok', 'ok', 'ok', 'ok'],
+  );
   assert.is((await m.fs.stat(SERVER_PATHS.status))!.mode, 0o600);
 });
 
@@ -56,17 +78,26 @@ test('a failed step skips the steps that need it and not the others', async () =
   ]);
   const m = machine();
   const status = await run(plan, registry, m);
-  assert.equal(status.steps.map((s) => s.result), ['changed', 'failed', 'skipped', 'changed']);
+  assert.equal(
+    status.steps.map((s) => s.result),
+    ['changed', 'failed', 'skipped', 'changed'],
+  );
   assert.is(status.steps[1].error, 'admin broke');
   assert.is(status.steps[2].error, 'needs admin, which did not succeed');
   assert.is(status.ok, false);
-  assert.match(summary(status, 12.34), /^firstboot finished: failed \(4 steps: 2 changed, 0 ok, 1 failed, 1 skipped\) in 12\.3s$/);
+  assert.match(
+    summary(status, 12.34),
+    /^firstboot finished: failed \(4 steps: 2 changed, 0 ok, 1 failed, 1 skipped\) in 12\.3s$/,
+  );
   assert.ok(m.lines.some((l) => /\[ERROR\] admin +failed/.test(l)));
 });
 
 test('a step still differing after apply fails; an unknown step id fails alone', async () => {
   const stubborn = { ...fake('packages', [], {}), apply: async () => {} } as Step;
-  const registry = new Map<StepId, Step>([['packages', stubborn], ['pam', fake('pam', [], {})]]);
+  const registry = new Map<StepId, Step>([
+    ['packages', stubborn],
+    ['pam', fake('pam', [], {})],
+  ]);
   const status: Status = await run(plan, registry, machine());
   assert.is(status.steps[0].result, 'failed');
   assert.match(status.steps[0].error!, /still differs after apply: packages differs/);
@@ -76,17 +107,27 @@ test('a step still differing after apply fails; an unknown step id fails alone',
 
 test('a step whose code the fetch did not bring waits, saying from where and why; the steps after it run; check lists it', async () => {
   const state: Record<string, boolean> = {};
-  const registry = new Map<StepId, Step>(['packages', 'ssh', 'pam'].map((id) => [id as StepId, fake(id as StepId, [], state)]));
+  const registry = new Map<StepId, Step>(
+    ['packages', 'ssh', 'pam'].map((id) => [id as StepId, fake(id as StepId, [], state)]),
+  );
   const why = "firstboot's pieces from https://pieces.example/: HTTP 404";
   const status = await run(plan, registry, machine(), undefined, Promise.resolve({ registry, unfetched: why }));
-  assert.equal(status.steps.map((s) => [s.id, s.result]), [['packages', 'changed'], ['ssh', 'changed'], ['pam', 'changed'], ['admin', 'waiting']]);
+  assert.equal(
+    status.steps.map((s) => [s.id, s.result]),
+    [
+      ['packages', 'changed'],
+      ['ssh', 'changed'],
+      ['pam', 'changed'],
+      ['admin', 'waiting'],
+    ],
+  );
   assert.is(status.steps[3].error, `waiting for ${why}`);
   assert.is(status.ok, true);
   const checked = await check(plan, registry, machine(), why);
   assert.equal(checked[1], { id: 'admin', problems: [`waiting for ${why}`] });
 });
 
-test('while firstboot\'s pieces are fetched, the steps already here run; a fetched step runs once the fetch is over', async () => {
+test("while firstboot's pieces are fetched, the steps already here run; a fetched step runs once the fetch is over", async () => {
   const state: Record<string, boolean> = {};
   const events: string[] = [];
   const step = (id: StepId): Step => ({
@@ -97,47 +138,77 @@ test('while firstboot\'s pieces are fetched, the steps already here run; a fetch
     },
   });
   const here = new Map<StepId, Step>(['packages', 'ssh', 'pam'].map((id) => [id as StepId, step(id as StepId)]));
-  const fetching = new Promise<{ registry: Map<StepId, Step> }>((resolve) => setTimeout(() => {
-    events.push('fetched');
-    resolve({ registry: new Map([...here, ['admin', step('admin')]]) });
-  }, 20));
+  const fetching = new Promise<{ registry: Map<StepId, Step> }>((resolve) =>
+    setTimeout(() => {
+      events.push('fetched');
+      resolve({ registry: new Map([...here, ['admin', step('admin')]]) });
+    }, 20),
+  );
   const status = await run(plan, here, machine(), undefined, fetching);
   assert.equal(events, ['packages', 'ssh', 'pam', 'fetched', 'admin']);
   assert.ok(status.steps.every((s) => s.result === 'changed'));
   // with everything here, plan order
   events.length = 0;
   for (const id of Object.keys(state)) delete state[id];
-  await run(plan, new Map([...here, ['admin', step('admin')]]), machine(), undefined, Promise.resolve({ registry: here }));
+  await run(
+    plan,
+    new Map([...here, ['admin', step('admin')]]),
+    machine(),
+    undefined,
+    Promise.resolve({ registry: here }),
+  );
   assert.equal(events, ['packages', 'admin', 'ssh', 'pam']);
 });
 
 test('--only runs one step; check reports drift and live problems without changing anything', async () => {
   const state: Record<string, boolean> = {};
-  const registry = new Map<StepId, Step>(['packages', 'admin', 'ssh', 'pam'].map((id) => [id as StepId, fake(id as StepId, [], state)]));
+  const registry = new Map<StepId, Step>(
+    ['packages', 'admin', 'ssh', 'pam'].map((id) => [id as StepId, fake(id as StepId, [], state)]),
+  );
   const only = await run(plan, registry, machine(), 'ssh');
-  assert.equal(only.steps.map((s) => s.id), ['ssh']);
+  assert.equal(
+    only.steps.map((s) => s.id),
+    ['ssh'],
+  );
   const results = await check(plan, registry, machine());
-  assert.equal(results.map((r) => r.problems), [['packages differs'], ['admin differs'], [], ['pam differs']]);
+  assert.equal(
+    results.map((r) => r.problems),
+    [['packages differs'], ['admin differs'], [], ['pam differs']],
+  );
   assert.equal(state, { ssh: true });
 });
 
 test('check lists a problem that check and verify both find once', async () => {
   const same: Step = { ...fake('pam', [], {}), verify: async () => ['pam differs', 'pam is live-broken'] } as Step;
   const results = await check({ ...plan, steps: [{ id: 'pam' }] }, new Map<StepId, Step>([['pam', same]]), machine());
-  assert.equal(results.map((r) => r.problems), [['pam differs', 'pam is live-broken']]);
+  assert.equal(
+    results.map((r) => r.problems),
+    [['pam differs', 'pam is live-broken']],
+  );
 });
 
 test('a step whose secret is not given waits: the run is ok, the step says which secret and how to give it', async () => {
-  const waits: Step = { ...fake('admin', [], { admin: true }), check: async (ctx) => ((await ctx.secret('console')) === undefined ? [] : ['admin differs']) } as Step;
-  const registry = new Map<StepId, Step>([['admin', waits], ['pam', fake('pam', ['admin'], {})]]);
+  const waits: Step = {
+    ...fake('admin', [], { admin: true }),
+    check: async (ctx) => ((await ctx.secret('console')) === undefined ? [] : ['admin differs']),
+  } as Step;
+  const registry = new Map<StepId, Step>([
+    ['admin', waits],
+    ['pam', fake('pam', ['admin'], {})],
+  ]);
   const m = machine();
   const twoSteps = { ...plan, steps: [plan.steps[1], plan.steps[3]] };
   const status = await run(twoSteps, registry, m);
-  assert.equal(status.steps.map((s) => s.result), ['waiting', 'changed']);
+  assert.equal(
+    status.steps.map((s) => s.result),
+    ['waiting', 'changed'],
+  );
   assert.is(status.ok, true);
   assert.is(status.steps[0].error, 'waiting for secret console (firstboot apply HOST --secret console=...)');
   assert.match(summary(status, 1), /\(2 steps: 1 changed, 0 ok, 1 waiting, 0 failed, 0 skipped\)/);
-  assert.equal((await check(twoSteps, registry, m))[0].problems, ['waiting for secret console (firstboot apply HOST --secret console=...)']);
+  assert.equal((await check(twoSteps, registry, m))[0].problems, [
+    'waiting for secret console (firstboot apply HOST --secret console=...)',
+  ]);
   // given, it is read from the root-only folder
   await m.fs.write(`${SERVER_PATHS.secrets}/console`, 'value', { mode: 0o600 });
   assert.equal((await run(twoSteps, registry, m)).steps[0].result, 'failed', 'the secret was not read');

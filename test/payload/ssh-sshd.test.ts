@@ -45,7 +45,9 @@ function realServer(cloudInit: string) {
   mkdirSync('/run/sshd', { recursive: true }); // sshd -t wants its privilege separation directory
 
   const params = sshPlan({ port: 2222, admin: 'fx' });
-  const ctx = stepContext(params, { steps: [{ id: 'admin', name: 'fx', shell: '/bin/bash', keys: [ADMIN_KEY] }, params] });
+  const ctx = stepContext(params, {
+    steps: [{ id: 'admin', name: 'fx', shell: '/bin/bash', keys: [ADMIN_KEY] }, params],
+  });
   // sshd reads the drop-in the step wrote into the fake file system, from the real folder
   const sshd = (cmd: string) => {
     writeFileSync(join(dir, 'sshd_config.d', '00-firstboot.conf'), ctx.fs.files.get(DROP_IN)?.content ?? '');
@@ -62,36 +64,53 @@ function realServer(cloudInit: string) {
     .on('ufw status', { stdout: 'Status: inactive\n' })
     .on(/^ip netns exec firstboot-probe ssh-keyscan /, { stdout: '198.18.255.253 ssh-ed25519 AAAAC3Nza\n' });
   probeNamespace(ctx.$);
-  for (const type of ['rsa', 'ed25519']) ctx.fs.seed(`/etc/ssh/ssh_host_${type}_key`, 'PRIVATE', 0o600).seed(`/etc/ssh/ssh_host_${type}_key.pub`, 'PUBLIC');
+  for (const type of ['rsa', 'ed25519'])
+    ctx.fs.seed(`/etc/ssh/ssh_host_${type}_key`, 'PRIVATE', 0o600).seed(`/etc/ssh/ssh_host_${type}_key.pub`, 'PUBLIC');
   ctx.$.on(/^ssh-keygen -lf .*rsa/, { stdout: '3072 SHA256:abc root@dev1 (RSA)\n' });
   return { ctx, effective: () => sshd('sshd -T -C user=fx,host=localhost,addr=127.0.0.1').stdout };
 }
 
 const reloads = (commands: string[]) => commands.filter((c) => /^systemctl (reload|restart)/.test(c));
 
-test('the step\'s drop-in on the real sshd: every planned value is in effect, spelt as sshd spells it', async () => {
+test("the step's drop-in on the real sshd: every planned value is in effect, spelt as sshd spells it", async () => {
   const { ctx, effective } = realServer('PasswordAuthentication no\n');
   await ssh.apply(ctx);
   const values = effective();
-  for (const line of ['port 2222', 'permitrootlogin no', 'passwordauthentication no', 'kbdinteractiveauthentication no', 'allowusers fx',
-    'maxauthtries 3', 'requiredrsasize 3072', 'x11forwarding no', 'allowtcpforwarding no', 'maxstartups 10:30:60']) {
+  for (const line of [
+    'port 2222',
+    'permitrootlogin no',
+    'passwordauthentication no',
+    'kbdinteractiveauthentication no',
+    'allowusers fx',
+    'maxauthtries 3',
+    'requiredrsasize 3072',
+    'x11forwarding no',
+    'allowtcpforwarding no',
+    'maxstartups 10:30:60',
+  ]) {
     assert.ok(values.split('\n').includes(line), `sshd -T lacks "${line}"`);
   }
   assert.equal(await ssh.check(ctx), []);
   assert.equal(await ssh.verify(ctx), []);
 });
 
-test('cloud-init\'s Match block that lets the admin use a password is caught: old config kept, nothing reloaded', async () => {
+test("cloud-init's Match block that lets the admin use a password is caught: old config kept, nothing reloaded", async () => {
   const { ctx } = realServer('PasswordAuthentication no\nMatch User fx\n  PasswordAuthentication yes\n');
   ctx.fs.seed(DROP_IN, '# the old one\n');
-  await rejects(() => ssh.apply(ctx), /kept the old sshd configuration: sshd uses passwordauthentication yes, wants no/);
+  await rejects(
+    () => ssh.apply(ctx),
+    /kept the old sshd configuration: sshd uses passwordauthentication yes, wants no/,
+  );
   assert.is(ctx.fs.files.get(DROP_IN)!.content, '# the old one\n');
   assert.equal(reloads(ctx.$.commands), []);
 });
 
 test('a cloud-init drop-in sshd -t refuses keeps the old config', async () => {
   const { ctx } = realServer('PasswordAuthentication maybe\n');
-  await rejects(() => ssh.apply(ctx), /kept the old sshd configuration: sshd -t: .*50-cloud-init.conf line 1: unsupported option "maybe"/);
+  await rejects(
+    () => ssh.apply(ctx),
+    /kept the old sshd configuration: sshd -t: .*50-cloud-init.conf line 1: unsupported option "maybe"/,
+  );
   assert.not.ok(ctx.fs.files.has(DROP_IN));
   assert.equal(reloads(ctx.$.commands), []);
 });

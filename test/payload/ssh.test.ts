@@ -25,7 +25,9 @@ interface Debian12 extends SshHost {
 function debian12(params = sshPlan({ port: 22, admin: 'fx' }), opts: Debian12 = {}) {
   const ctx = sshHost(params, opts);
   const effective = (before = opts.before) => effectiveSshd(ctx.fs, before);
-  ctx.$.on('ufw status', { stdout: opts.ufwActive ? 'Status: active\n\nTo Action From\n22/tcp LIMIT Anywhere\n' : 'Status: inactive\n' })
+  ctx.$.on('ufw status', {
+    stdout: opts.ufwActive ? 'Status: active\n\nTo Action From\n22/tcp LIMIT Anywhere\n' : 'Status: inactive\n',
+  })
     .on(/^sshd -T/, () => ({ stdout: effective() }))
     .on(/^ip netns exec firstboot-probe ssh-keyscan /, { stdout: '198.18.255.253 ssh-ed25519 AAAAC3Nza\n' })
     .on('sshd -t', {}); // a valid configuration: silent, exit 0
@@ -35,8 +37,12 @@ function debian12(params = sshPlan({ port: 22, admin: 'fx' }), opts: Debian12 = 
   if (opts.ufwActive) {
     // ufw's rules, and the one the step may add for the new port
     const rules = [...(opts.ufwRules ?? ['limit 22/tcp'])];
-    ctx.$.on('ufw show added', () => ({ stdout: `Added user rules (see 'ufw status' for running firewall):\n${rules.map((r) => `ufw ${r}`).join('\n')}\n` }))
-      .on(`ufw limit ${params.port}/tcp comment 'firstboot ssh'`, (cmd) => (rules.push(cmd.slice(4)), { stdout: 'Rule added\nRule added (v6)\n' }));
+    ctx.$.on('ufw show added', () => ({
+      stdout: `Added user rules (see 'ufw status' for running firewall):\n${rules.map((r) => `ufw ${r}`).join('\n')}\n`,
+    })).on(
+      `ufw limit ${params.port}/tcp comment 'firstboot ssh'`,
+      (cmd) => (rules.push(cmd.slice(4)), { stdout: 'Rule added\nRule added (v6)\n' }),
+    );
   }
   return Object.assign(ctx, { effective });
 }
@@ -57,15 +63,26 @@ test('stock Debian 12: drift found, then one apply converges and a second check 
   assert.match(conf, /\nPort 22\nPermitRootLogin no\nPasswordAuthentication no\n/);
   assert.match(conf, /\nAllowUsers fx\n/);
   // narrowed to what OpenSSH 9.2 knows, in the plan's order
-  assert.match(conf, /\nKexAlgorithms sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group18-sha512,diffie-hellman-group16-sha512,diffie-hellman-group-exchange-sha256\n/);
+  assert.match(
+    conf,
+    /\nKexAlgorithms sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group18-sha512,diffie-hellman-group16-sha512,diffie-hellman-group-exchange-sha256\n/,
+  );
   assert.match(conf, /\nMACs hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com,umac-128-etm@openssh.com\n/);
-  assert.match(conf, /\nHostKeyAlgorithms ssh-ed25519,ssh-ed25519-cert-v01@openssh.com,sk-ssh-ed25519@openssh.com,rsa-sha2-512,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256\n/);
+  assert.match(
+    conf,
+    /\nHostKeyAlgorithms ssh-ed25519,ssh-ed25519-cert-v01@openssh.com,sk-ssh-ed25519@openssh.com,rsa-sha2-512,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256\n/,
+  );
   assert.match(conf, /\nHostKey \/etc\/ssh\/ssh_host_ed25519_key\nHostKey \/etc\/ssh\/ssh_host_rsa_key\n$/);
   assert.not.ok(ctx.fs.files.has('/etc/ssh/ssh_host_ecdsa_key'));
   assert.not.ok(ctx.fs.files.has('/etc/ssh/ssh_host_ecdsa_key.pub'));
-  assert.is(ctx.fs.files.get('/etc/ssh/moduli')!.content, '# Time Type Tests Tries Size Generator Modulus\n20230101 2 6 100 3071 2 EEEE\n20230101 2 6 100 4095 5 DDDD\n');
+  assert.is(
+    ctx.fs.files.get('/etc/ssh/moduli')!.content,
+    '# Time Type Tests Tries Size Generator Modulus\n20230101 2 6 100 3071 2 EEEE\n20230101 2 6 100 4095 5 DDDD\n',
+  );
   assert.not.ok(ctx.fs.files.has(SOCKET), 'no socket drop-in where sshd runs as a service');
-  const order = ctx.$.commands.filter((c) => /^(sshd -t|sshd -T|systemctl reload|ip netns exec)/.test(c)).map((c) => c.split(' ').slice(0, 2).join(' '));
+  const order = ctx.$.commands
+    .filter((c) => /^(sshd -t|sshd -T|systemctl reload|ip netns exec)/.test(c))
+    .map((c) => c.split(' ').slice(0, 2).join(' '));
   assert.equal(order.slice(0, 4), ['sshd -t', 'sshd -T', 'systemctl reload', 'ip netns']);
 
   assert.equal(await ssh.check(ctx), []);
@@ -86,17 +103,31 @@ test('a converged machine: check, verify and the runner change nothing', async (
 test('Ubuntu-style ssh.socket on a new port: the firewall opens it before the socket moves', async () => {
   const ctx = debian12(sshPlan({ port: 2222, admin: 'ops' }), { socket: true, ufwActive: true });
   await ssh.apply(ctx);
-  assert.is(ctx.fs.files.get(SOCKET)!.content!.split('\n').slice(1).join('\n'), '[Socket]\nListenStream=\nListenStream=2222\n');
+  assert.is(
+    ctx.fs.files.get(SOCKET)!.content!.split('\n').slice(1).join('\n'),
+    '[Socket]\nListenStream=\nListenStream=2222\n',
+  );
   const moves = ctx.$.commands.filter(stateChanging);
-  assert.equal(moves, ["ufw limit 2222/tcp comment 'firstboot ssh'", 'systemctl daemon-reload', 'systemctl restart ssh.socket']);
+  assert.equal(moves, [
+    "ufw limit 2222/tcp comment 'firstboot ssh'",
+    'systemctl daemon-reload',
+    'systemctl restart ssh.socket',
+  ]);
   // asked from a network namespace, across the firewall, not over loopback
-  assert.ok(ctx.$.commands.includes('ip netns exec firstboot-probe ssh-keyscan -T 5 -p 2222 -t ed25519 198.18.255.253'));
-  const scanned = ctx.$.commands.lastIndexOf('ip netns exec firstboot-probe ssh-keyscan -T 5 -p 2222 -t ed25519 198.18.255.253');
-  assert.ok(ctx.$.commands.indexOf('ip netns delete firstboot-probe', scanned) > scanned, 'the probe leaves nothing behind');
+  assert.ok(
+    ctx.$.commands.includes('ip netns exec firstboot-probe ssh-keyscan -T 5 -p 2222 -t ed25519 198.18.255.253'),
+  );
+  const scanned = ctx.$.commands.lastIndexOf(
+    'ip netns exec firstboot-probe ssh-keyscan -T 5 -p 2222 -t ed25519 198.18.255.253',
+  );
+  assert.ok(
+    ctx.$.commands.indexOf('ip netns delete firstboot-probe', scanned) > scanned,
+    'the probe leaves nothing behind',
+  );
   assert.equal(await ssh.check(ctx), []);
 });
 
-test('lockout rule 2: ufw\'s rules are parsed: a listed 2222/tcp does not open 22 or 222', async () => {
+test("lockout rule 2: ufw's rules are parsed: a listed 2222/tcp does not open 22 or 222", async () => {
   for (const [port, listed, opens] of [
     [22, ['limit 2222/tcp'], true],
     [222, ['limit 2222/tcp', 'allow 22/udp'], true],
@@ -107,7 +138,11 @@ test('lockout rule 2: ufw\'s rules are parsed: a listed 2222/tcp does not open 2
     const ctx = debian12(sshPlan({ port, admin: 'fx' }), { ufwActive: true, ufwRules: [...listed] });
     await ssh.apply(ctx);
     const added = ctx.$.commands.filter((c) => c.startsWith('ufw limit'));
-    assert.equal(added, opens ? [`ufw limit ${port}/tcp comment 'firstboot ssh'`] : [], `${port} with ${listed.join(', ')}`);
+    assert.equal(
+      added,
+      opens ? [`ufw limit ${port}/tcp comment 'firstboot ssh'`] : [],
+      `${port} with ${listed.join(', ')}`,
+    );
   }
 });
 
@@ -116,8 +151,14 @@ test('lockout rule 2: a failing ufw limit stops the step before sshd moves', asy
     const ctx = debian12(sshPlan({ port: 2222, admin: 'fx' }), { ufwActive: true, socket });
     ctx.fs.seed(DROP_IN, '# the old one\nPort 22\n');
     ctx.$.on('ufw limit', { exitCode: 1, stderr: 'ERROR: Could not update running firewall' });
-    await rejects(() => ssh.apply(ctx), /kept the old sshd configuration: the firewall did not open port 2222: .*Could not update running firewall/);
-    assert.equal(ctx.$.commands.filter((c) => /^systemctl (reload|restart)/.test(c)), []);
+    await rejects(
+      () => ssh.apply(ctx),
+      /kept the old sshd configuration: the firewall did not open port 2222: .*Could not update running firewall/,
+    );
+    assert.equal(
+      ctx.$.commands.filter((c) => /^systemctl (reload|restart)/.test(c)),
+      [],
+    );
     // nothing left for the next boot to move sshd with
     assert.is(ctx.fs.files.get(DROP_IN)!.content, '# the old one\nPort 22\n');
     assert.not.ok(ctx.fs.files.has(SOCKET));
@@ -127,17 +168,29 @@ test('lockout rule 2: a failing ufw limit stops the step before sshd moves', asy
 test('lockout rule 1: an earlier file that wins over ours keeps the old config and nothing reloads', async () => {
   const ctx = debian12(undefined, { before: ['PasswordAuthentication yes'] });
   ctx.fs.seed(DROP_IN, '# the old one\nPort 22\n');
-  await rejects(() => ssh.apply(ctx), /kept the old sshd configuration: sshd uses passwordauthentication yes, wants no/);
+  await rejects(
+    () => ssh.apply(ctx),
+    /kept the old sshd configuration: sshd uses passwordauthentication yes, wants no/,
+  );
   assert.is(ctx.fs.files.get(DROP_IN)!.content, '# the old one\nPort 22\n');
-  assert.equal(ctx.$.commands.filter((c) => /^systemctl (reload|restart)/.test(c)), []);
+  assert.equal(
+    ctx.$.commands.filter((c) => /^systemctl (reload|restart)/.test(c)),
+    [],
+  );
 });
 
 test('lockout rule 1: sshd -t failing removes our new file', async () => {
   const ctx = debian12();
-  ctx.$.on('sshd -t', { exitCode: 255, stderr: '/etc/ssh/sshd_config.d/00-firstboot.conf line 31: Bad SSH2 KexAlgorithms' });
+  ctx.$.on('sshd -t', {
+    exitCode: 255,
+    stderr: '/etc/ssh/sshd_config.d/00-firstboot.conf line 31: Bad SSH2 KexAlgorithms',
+  });
   await rejects(() => ssh.apply(ctx), /sshd -t: .*Bad SSH2 KexAlgorithms/);
   assert.not.ok(ctx.fs.files.has(DROP_IN));
-  assert.equal(ctx.$.commands.filter((c) => /^systemctl (reload|restart)/.test(c)), []);
+  assert.equal(
+    ctx.$.commands.filter((c) => /^systemctl (reload|restart)/.test(c)),
+    [],
+  );
 });
 
 test('sshd that does not answer after the reload gets the old file back and is reloaded again', async () => {
@@ -152,16 +205,23 @@ test('sshd that does not answer after the reload gets the old file back and is r
   assert.not.ok(ctx.fs.files.has('/var/lib/firstboot/ssh-loaded'));
 });
 
-test('lockout rule 4: sshd as planned must take one of the admin\'s keys, or nothing changes', async () => {
+test("lockout rule 4: sshd as planned must take one of the admin's keys, or nothing changes", async () => {
   for (const keys of [[rsa(2048)], [rsa(3071)]]) {
     const ctx = debian12(undefined, { adminKeys: keys });
     ctx.fs.seed(DROP_IN, '# the old one\n');
-    await rejects(() => ssh.apply(ctx), /kept the old sshd configuration: sshd would accept none of the admin's keys \(PubkeyAcceptedAlgorithms, RequiredRSASize 3072\)/);
+    await rejects(
+      () => ssh.apply(ctx),
+      /kept the old sshd configuration: sshd would accept none of the admin's keys \(PubkeyAcceptedAlgorithms, RequiredRSASize 3072\)/,
+    );
     assert.is(ctx.fs.files.get(DROP_IN)!.content, '# the old one\n');
-    assert.equal(ctx.$.commands.filter((c) => /^systemctl (reload|restart)/.test(c)), []);
+    assert.equal(
+      ctx.$.commands.filter((c) => /^systemctl (reload|restart)/.test(c)),
+      [],
+    );
   }
   // one good key is enough, whichever it is
-  for (const keys of [[rsa(2048), ED25519], [rsa(3072)], [rsa(4096), rsa(1024)]]) await ssh.apply(debian12(undefined, { adminKeys: keys }));
+  for (const keys of [[rsa(2048), ED25519], [rsa(3072)], [rsa(4096), rsa(1024)]])
+    await ssh.apply(debian12(undefined, { adminKeys: keys }));
   // an earlier file that narrows the accepted algorithms counts, as sshd -T says
   const narrowed = debian12(undefined, { before: ['PubkeyAcceptedAlgorithms rsa-sha2-512'] });
   await rejects(() => ssh.apply(narrowed), /accept none of the admin's keys/);
@@ -200,23 +260,35 @@ test('verify names effective values that differ and a silent port', async () => 
   assert.equal(await ssh.verify(ctx), ['sshd uses permitrootlogin yes, wants no', 'sshd does not answer on port 22']);
 });
 
-test('sshd_config and every drop-in, cloud-init\'s included, become readable by root only', async () => {
+test("sshd_config and every drop-in, cloud-init's included, become readable by root only", async () => {
   const ctx = debian12();
-  ctx.fs.seed('/etc/ssh/sshd_config', 'Include /etc/ssh/sshd_config.d/*.conf\n', 0o644).seed('/etc/ssh/sshd_config.d/50-cloud-init.conf', 'PasswordAuthentication yes\n', 0o644);
+  ctx.fs
+    .seed('/etc/ssh/sshd_config', 'Include /etc/ssh/sshd_config.d/*.conf\n', 0o644)
+    .seed('/etc/ssh/sshd_config.d/50-cloud-init.conf', 'PasswordAuthentication yes\n', 0o644);
   const drift = await ssh.check(ctx);
   assert.ok(drift.includes('/etc/ssh/sshd_config is readable by others than root'), drift.join('\n'));
-  assert.ok(drift.includes('/etc/ssh/sshd_config.d/50-cloud-init.conf is readable by others than root'), drift.join('\n'));
+  assert.ok(
+    drift.includes('/etc/ssh/sshd_config.d/50-cloud-init.conf is readable by others than root'),
+    drift.join('\n'),
+  );
   await ssh.apply(ctx);
-  for (const path of ['/etc/ssh/sshd_config', '/etc/ssh/sshd_config.d/50-cloud-init.conf', DROP_IN]) assert.is((await ctx.fs.stat(path))!.mode, 0o600, path);
+  for (const path of ['/etc/ssh/sshd_config', '/etc/ssh/sshd_config.d/50-cloud-init.conf', DROP_IN])
+    assert.is((await ctx.fs.stat(path))!.mode, 0o600, path);
   assert.equal(await ssh.check(ctx), []);
 });
 
-test('verify: sshd that still announces the distribution\'s patch level (DebianBanner not in effect) is a problem', async () => {
+test("verify: sshd that still announces the distribution's patch level (DebianBanner not in effect) is a problem", async () => {
   const ctx = debian12();
   await ssh.apply(ctx);
-  const banner = (line: string) => ctx.$.on(/^ip netns exec firstboot-probe ssh-keyscan /, { stdout: '198.18.255.253 ssh-ed25519 AAAAC3Nza\n', stderr: `# 198.18.255.253:22 ${line}\n` });
+  const banner = (line: string) =>
+    ctx.$.on(/^ip netns exec firstboot-probe ssh-keyscan /, {
+      stdout: '198.18.255.253 ssh-ed25519 AAAAC3Nza\n',
+      stderr: `# 198.18.255.253:22 ${line}\n`,
+    });
   banner('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3');
-  assert.equal(await ssh.verify(ctx), ['sshd announces its patch level to every client: SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3']);
+  assert.equal(await ssh.verify(ctx), [
+    'sshd announces its patch level to every client: SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3',
+  ]);
   banner('SSH-2.0-OpenSSH_9.2p1');
   assert.equal(await ssh.verify(ctx), []);
 });

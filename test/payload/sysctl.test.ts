@@ -32,7 +32,9 @@ function kernel<P>(ctx: TestCtx<P>, live: Record<string, string>, later: Record<
     const absent = keys.filter((key) => !(key in live));
     return {
       stdout: present.map((key) => `${key} = ${live[key].replace(/ /g, '\t')}\n`).join(''),
-      stderr: absent.map((key) => `sysctl: cannot stat /proc/sys/${key.replace(/\./g, '/')}: No such file or directory\n`).join(''),
+      stderr: absent
+        .map((key) => `sysctl: cannot stat /proc/sys/${key.replace(/\./g, '/')}: No such file or directory\n`)
+        .join(''),
       exitCode: absent.length > 0 ? 1 : 0,
     };
   });
@@ -47,7 +49,11 @@ function kernel<P>(ctx: TestCtx<P>, live: Record<string, string>, later: Record<
   return live;
 }
 
-const debianDefaults = () => ({ 'kernel.kptr_restrict': '0', 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.ip_local_port_range': '32768 60999' });
+const debianDefaults = () => ({
+  'kernel.kptr_restrict': '0',
+  'net.ipv4.conf.all.rp_filter': '0',
+  'net.ipv4.ip_local_port_range': '32768 60999',
+});
 
 test('a stock machine: writes the file, applies it with systemd-sysctl, and then nothing differs', async () => {
   const ctx = stepContext(params);
@@ -59,7 +65,10 @@ test('a stock machine: writes the file, applies it with systemd-sysctl, and then
   ]);
   const before = ctx.$.commands.length;
   await step.apply(ctx);
-  assert.equal(ctx.$.commands.slice(before), ['sysctl kernel.kptr_restrict net.ipv4.conf.all.rp_filter net.ipv4.ip_local_port_range', 'systemctl restart systemd-sysctl']);
+  assert.equal(ctx.$.commands.slice(before), [
+    'sysctl kernel.kptr_restrict net.ipv4.conf.all.rp_filter net.ipv4.ip_local_port_range',
+    'systemctl restart systemd-sysctl',
+  ]);
   assert.is(await ctx.fs.read(SYSCTL_FILE), FILE);
   assert.is((await ctx.fs.stat(SYSCTL_FILE))?.mode, 0o644);
 
@@ -75,7 +84,9 @@ test('reads every key in one sysctl call, as zx passes them', async () => {
   const ctx = stepContext(params);
   kernel(ctx, debianDefaults());
   await step.check(ctx);
-  assert.equal(ctx.$.commands, ['sysctl kernel.kptr_restrict net.ipv4.conf.all.rp_filter net.ipv4.ip_local_port_range']);
+  assert.equal(ctx.$.commands, [
+    'sysctl kernel.kptr_restrict net.ipv4.conf.all.rp_filter net.ipv4.ip_local_port_range',
+  ]);
 });
 
 test('a user edit to the file is undone; a live value changed by hand is set back', async () => {
@@ -126,7 +137,7 @@ test('a later file or a service that overrides a key: check still differs after 
   assert.equal(await step.verify(ctx), ['kernel.kptr_restrict is 1, wants 2']);
 });
 
-test('systemd-sysctl failing on another file\'s line is a warning; what did not take shows in check', async () => {
+test("systemd-sysctl failing on another file's line is a warning; what did not take shows in check", async () => {
   const ctx = stepContext(params);
   kernel(ctx, debianDefaults());
   ctx.$.on('systemctl restart systemd-sysctl', {
@@ -134,8 +145,15 @@ test('systemd-sysctl failing on another file\'s line is a warning; what did not 
     stderr: 'Job for systemd-sysctl.service failed because the control process exited with error code.\n',
   });
   await step.apply(ctx);
-  assert.ok(ctx.lines.some((line) => line.includes('[WARN] sysctl: systemd-sysctl reported errors: Job for systemd-sysctl.service failed')));
-  assert.equal(await step.check(ctx), ['kernel.kptr_restrict is 0, wants 2', 'net.ipv4.conf.all.rp_filter is 0, wants 1']);
+  assert.ok(
+    ctx.lines.some((line) =>
+      line.includes('[WARN] sysctl: systemd-sysctl reported errors: Job for systemd-sysctl.service failed'),
+    ),
+  );
+  assert.equal(await step.check(ctx), [
+    'kernel.kptr_restrict is 0, wants 2',
+    'net.ipv4.conf.all.rp_filter is 0, wants 1',
+  ]);
 });
 
 test('no sysctl at all is an error, not a machine where every key is absent', async () => {
@@ -151,9 +169,13 @@ test('no sysctl at all is an error, not a machine where every key is absent', as
 function ipv6<P>(ctx: TestCtx<P>, from: 'static' | 'advertisements' | 'advertised route') {
   const route = from !== 'static';
   const address = from === 'advertisements';
-  ctx.$.on('ip -6 route show proto ra', { stdout: route ? 'default via fe80::1 dev eth0 proto ra metric 1024 expires 1790sec hoplimit 64 pref medium\n' : '' });
+  ctx.$.on('ip -6 route show proto ra', {
+    stdout: route ? 'default via fe80::1 dev eth0 proto ra metric 1024 expires 1790sec hoplimit 64 pref medium\n' : '',
+  });
   ctx.$.on('ip -6 -o addr show scope global dynamic', {
-    stdout: address ? '2: eth0    inet6 2001:db8::5054:ff:fe12:3456/64 scope global dynamic mngtmpaddr noprefixroute \\       valid_lft 86390sec preferred_lft 14390sec\n' : '',
+    stdout: address
+      ? '2: eth0    inet6 2001:db8::5054:ff:fe12:3456/64 scope global dynamic mngtmpaddr noprefixroute \\       valid_lft 86390sec preferred_lft 14390sec\n'
+      : '',
   });
 }
 
@@ -170,23 +192,25 @@ test('the full policy converges on a kernel that has every key; with static IPv6
   assert.match((await ctx.fs.read(SYSCTL_FILE)) ?? '', /^net\.ipv6\.conf\.all\.accept_ra = 0$/m);
 });
 
-for (const from of ['advertisements', 'advertised route'] as const) test(`where IPv6 comes from router advertisements (${from}), they stay accepted, and verify says so`, async () => {
-  const ctx = stepContext(params);
-  ipv6(ctx, from);
-  const live = kernel(ctx, Object.fromEntries(every.map(([key]) => [key, 'stock'])));
-  assert.is((await sysctl.check(ctx)).length, KERNEL_SETTINGS.length + 1);
-  await sysctl.apply(ctx);
-  assert.equal(await sysctl.verify(ctx), []);
-  assert.not.match((await ctx.fs.read(SYSCTL_FILE)) ?? '', /accept_ra|autoconf|router_solicitations|max_addresses/);
-  for (const [key] of STATIC_IPV6_SETTINGS) assert.is(live[key], 'stock', key);
-  assert.match(ctx.lines.join('\n'), /IPv6 comes from router advertisements here/);
-});
+for (const from of ['advertisements', 'advertised route'] as const)
+  test(`where IPv6 comes from router advertisements (${from}), they stay accepted, and verify says so`, async () => {
+    const ctx = stepContext(params);
+    ipv6(ctx, from);
+    const live = kernel(ctx, Object.fromEntries(every.map(([key]) => [key, 'stock'])));
+    assert.is((await sysctl.check(ctx)).length, KERNEL_SETTINGS.length + 1);
+    await sysctl.apply(ctx);
+    assert.equal(await sysctl.verify(ctx), []);
+    assert.not.match((await ctx.fs.read(SYSCTL_FILE)) ?? '', /accept_ra|autoconf|router_solicitations|max_addresses/);
+    for (const [key] of STATIC_IPV6_SETTINGS) assert.is(live[key], 'stock', key);
+    assert.match(ctx.lines.join('\n'), /IPv6 comes from router advertisements here/);
+  });
 
 test('the file sorts after the vendor files that set the same keys, so its values are the ones that stay', () => {
   // systemd-sysctl applies all sysctl.d files in name order (sysctl.d(5)): Debian's procps ships
   // protect-links.conf, Ubuntu 99-protect-links.conf, both with fs.protected_fifos = 1
   const name = SYSCTL_FILE.split('/').pop()!;
-  for (const vendor of ['protect-links.conf', '99-protect-links.conf', '50-default.conf', '99-sysctl.conf']) assert.ok(name > vendor, `${name} sorts before ${vendor}`);
+  for (const vendor of ['protect-links.conf', '99-protect-links.conf', '50-default.conf', '99-sysctl.conf'])
+    assert.ok(name > vendor, `${name} sorts before ${vendor}`);
 });
 
 test.run();

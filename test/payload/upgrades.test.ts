@@ -25,7 +25,9 @@ const unattendedFile = (reboot: string) =>
   'Unattended-Upgrade::Remove-Unused-Dependencies "true";\n' +
   'Unattended-Upgrade::SyslogEnable "true";\n';
 
-const UNATTENDED_AT_4 = unattendedFile('Unattended-Upgrade::Automatic-Reboot "true";\nUnattended-Upgrade::Automatic-Reboot-Time "04:00";\n');
+const UNATTENDED_AT_4 = unattendedFile(
+  'Unattended-Upgrade::Automatic-Reboot "true";\nUnattended-Upgrade::Automatic-Reboot-Time "04:00";\n',
+);
 
 /** apt-config dump on Debian 12 with both files in place (abridged: other apt settings elided): stock's origins, then ours */
 const DUMP_AT_4 = `APT "";
@@ -71,23 +73,31 @@ function enableNow<P>(ctx: TestCtx<P>, sysvInstall = '/lib/systemd/systemd-sysv-
       // the service also has a SysV script (it runs at shutdown), which systemctl keeps in step
       const name = unit.replace(/\.service$/, '');
       return unit.endsWith('.service')
-        ? { stderr: `Synchronizing state of ${unit} with SysV service script with ${sysvInstall}.\nExecuting: ${sysvInstall} enable ${name}\n` }
+        ? {
+            stderr: `Synchronizing state of ${unit} with SysV service script with ${sysvInstall}.\nExecuting: ${sysvInstall} enable ${name}\n`,
+          }
         : {};
     });
   }
 }
 
-const BOOKWORM = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nID=debian\n';
-const NOBLE = 'PRETTY_NAME="Ubuntu 24.04.1 LTS"\nNAME="Ubuntu"\nVERSION_ID="24.04"\nVERSION_CODENAME=noble\nID=ubuntu\nID_LIKE=debian\n';
+const BOOKWORM =
+  'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nID=debian\n';
+const NOBLE =
+  'PRETTY_NAME="Ubuntu 24.04.1 LTS"\nNAME="Ubuntu"\nVERSION_ID="24.04"\nVERSION_CODENAME=noble\nID=ubuntu\nID_LIKE=debian\n';
 
 /** apt-cache policy's package files as Debian 12 shows them; `security` adds the security archive's */
 const debianPolicy = (security: boolean) => `Package files:
  100 /var/lib/dpkg/status
      release a=now
-${security ? ` 500 http://deb.debian.org/debian-security bookworm-security/main amd64 Packages
+${
+  security
+    ? ` 500 http://deb.debian.org/debian-security bookworm-security/main amd64 Packages
      release v=12,o=Debian,a=oldstable-security,n=bookworm-security,l=Debian-Security,c=main,b=amd64
      origin deb.debian.org
-` : ''} 500 http://deb.debian.org/debian bookworm-updates/main amd64 Packages
+`
+    : ''
+} 500 http://deb.debian.org/debian bookworm-updates/main amd64 Packages
      release v=12-updates,o=Debian,a=oldstable-updates,n=bookworm-updates,l=Debian,c=main,b=amd64
      origin deb.debian.org
  500 http://deb.debian.org/debian bookworm/non-free-firmware amd64 Packages
@@ -115,7 +125,9 @@ Pinned packages:
 const INDEXTARGETS = "apt-get indextargets --format '$(TARGET_OF) $(RELEASE) $(COMPONENT)'";
 /** apt-get indextargets: one line per index (Packages, Translation...), so the same suite repeats */
 const targets = (suites: string[], components: string[]) =>
-  suites.flatMap((suite) => components.flatMap((c) => [`deb ${suite} ${c}`, `deb ${suite} ${c}`, `deb-src ${suite} ${c}`])).join('\n') + '\n';
+  suites
+    .flatMap((suite) => components.flatMap((c) => [`deb ${suite} ${c}`, `deb ${suite} ${c}`, `deb-src ${suite} ${c}`]))
+    .join('\n') + '\n';
 
 /** what apt has: the sources it names and the lists it fetched; `apt-get update` fetches every source's */
 function aptHas<P>(ctx: TestCtx<P>, os: string, policy: { before: string; after: string }, sources: string) {
@@ -126,7 +138,12 @@ function aptHas<P>(ctx: TestCtx<P>, os: string, policy: { before: string; after:
 }
 
 const debianWithSecurity = <P>(ctx: TestCtx<P>) =>
-  aptHas(ctx, BOOKWORM, { before: debianPolicy(true), after: debianPolicy(true) }, targets(['bookworm', 'bookworm-updates', 'bookworm-security'], ['main']));
+  aptHas(
+    ctx,
+    BOOKWORM,
+    { before: debianPolicy(true), after: debianPolicy(true) },
+    targets(['bookworm', 'bookworm-updates', 'bookworm-security'], ['main']),
+  );
 
 /** Debian 12 right after `apt-get install unattended-upgrades`: postinst wrote 20auto-upgrades (ucf) */
 function debianStock<P>(ctx: TestCtx<P>) {
@@ -144,11 +161,17 @@ test('Debian stock: owns 20auto-upgrades, adds the security-only file, enables t
   const before = ctx.$.commands.length;
   await upgrades.apply(ctx);
   // apt already sees the security archive: only a look at its lists
-  assert.equal(ctx.$.commands.slice(before), [...UNITS.map((unit) => `systemctl enable --now ${unit}`), 'apt-cache policy']);
+  assert.equal(ctx.$.commands.slice(before), [
+    ...UNITS.map((unit) => `systemctl enable --now ${unit}`),
+    'apt-cache policy',
+  ]);
   assert.is(await ctx.fs.read(AUTO_UPGRADES), AUTO);
   assert.is(await ctx.fs.read(UNATTENDED), UNATTENDED_AT_4);
   assert.is((await ctx.fs.stat(UNATTENDED))?.mode, 0o644);
-  assert.is(await ctx.fs.read('/etc/apt/apt.conf.d/50unattended-upgrades'), 'Unattended-Upgrade::Origins-Pattern {\n};\n');
+  assert.is(
+    await ctx.fs.read('/etc/apt/apt.conf.d/50unattended-upgrades'),
+    'Unattended-Upgrade::Origins-Pattern {\n};\n',
+  );
 });
 
 test('converged: check is empty, nothing written, only read-only commands; verify is clean', async () => {
@@ -162,12 +185,21 @@ test('converged: check is empty, nothing written, only read-only commands; verif
   assert.equal(await upgrades.verify(ctx), []);
   assert.is(ctx.fs.writes.length, writes);
   const ran = ctx.$.commands.slice(before);
-  assert.ok(ran.every((cmd) => /^(systemctl is-(enabled|active) |apt-config dump$|apt-cache policy$|apt-get indextargets )/.test(cmd)), ran.join('\n'));
+  assert.ok(
+    ran.every((cmd) =>
+      /^(systemctl is-(enabled|active) |apt-config dump$|apt-cache policy$|apt-get indextargets )/.test(cmd),
+    ),
+    ran.join('\n'),
+  );
 });
 
 test('Ubuntu stock: its own 20auto-upgrades is replaced, a stopped unit is started', async () => {
   const ctx = stepContext(at4);
-  ctx.fs.seed(AUTO_UPGRADES, 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n', 0o600);
+  ctx.fs.seed(
+    AUTO_UPGRADES,
+    'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n',
+    0o600,
+  );
   ctx.fs.seed(UNATTENDED, UNATTENDED_AT_4);
   unitsUp(ctx);
   debianWithSecurity(ctx);
@@ -191,7 +223,9 @@ test('reboot: false writes Automatic-Reboot "false" and no time', async () => {
   ctx.$.on('apt-config dump', { stdout: DUMP_AT_4.replace('Automatic-Reboot "true"', 'Automatic-Reboot "false"') });
   assert.equal(await upgrades.verify(ctx), []);
   ctx.$.on('apt-config dump', { stdout: DUMP_AT_4 });
-  assert.equal(await upgrades.verify(ctx), ['apt-config: Unattended-Upgrade::Automatic-Reboot is "true", wants "false"']);
+  assert.equal(await upgrades.verify(ctx), [
+    'apt-config: Unattended-Upgrade::Automatic-Reboot is "true", wants "false"',
+  ]);
 });
 
 test('a change of reboot time rewrites only the unattended file', async () => {
@@ -212,9 +246,15 @@ test('verify sees what apt sees: a later file, a lost security origin and stoppe
   debianWithSecurity(ctx);
   ctx.$.on('systemctl is-active --quiet apt-daily-upgrade.timer', { exitCode: 3 });
   // e.g. a 60local file that re-adds Ubuntu's full archive and turns the reboot off
-  const dump = DUMP_AT_4.replace('Unattended-Upgrade::Automatic-Reboot "true";', 'Unattended-Upgrade::Automatic-Reboot "false";')
+  const dump = DUMP_AT_4.replace(
+    'Unattended-Upgrade::Automatic-Reboot "true";',
+    'Unattended-Upgrade::Automatic-Reboot "false";',
+  )
     .replace('APT::Periodic::AutocleanInterval "7";\n', '')
-    .replace('Unattended-Upgrade::Allowed-Origins "";', 'Unattended-Upgrade::Allowed-Origins "";\nUnattended-Upgrade::Allowed-Origins:: "${distro_id}:${distro_codename}";')
+    .replace(
+      'Unattended-Upgrade::Allowed-Origins "";',
+      'Unattended-Upgrade::Allowed-Origins "";\nUnattended-Upgrade::Allowed-Origins:: "${distro_id}:${distro_codename}";',
+    )
     .replace(/^Unattended-Upgrade::Origins-Pattern:: "origin=UbuntuESM,.*\n/m, '');
   ctx.$.on('apt-config dump', { stdout: dump });
   assert.equal(await upgrades.verify(ctx), [
@@ -229,29 +269,42 @@ test('apt-config failing fails verify with its message', async () => {
   const ctx = stepContext(at4);
   unitsUp(ctx);
   debianWithSecurity(ctx);
-  ctx.$.on('apt-config dump', { exitCode: 100, stderr: 'E: Syntax error /etc/apt/apt.conf.d/60local:3: Extra junk at end of file\n' });
+  ctx.$.on('apt-config dump', {
+    exitCode: 100,
+    stderr: 'E: Syntax error /etc/apt/apt.conf.d/60local:3: Extra junk at end of file\n',
+  });
   await rejects(() => upgrades.verify(ctx), /Syntax error \/etc\/apt\/apt.conf.d\/60local/);
 });
 
-test('enabling a unit that fails stops apply with systemctl\'s message', async () => {
+test("enabling a unit that fails stops apply with systemctl's message", async () => {
   const ctx = stepContext(at4);
   debianStock(ctx);
-  ctx.$.on('systemctl enable --now apt-daily.timer', { exitCode: 1, stderr: 'Failed to enable unit: Unit file apt-daily.timer does not exist.\n' });
+  ctx.$.on('systemctl enable --now apt-daily.timer', {
+    exitCode: 1,
+    stderr: 'Failed to enable unit: Unit file apt-daily.timer does not exist.\n',
+  });
   await rejects(() => upgrades.apply(ctx), /apt-daily.timer does not exist/);
 });
 
 const updates = (ctx: TestCtx<unknown>) => ctx.$.commands.filter((cmd) => /^apt-get .* update$/.test(cmd));
 
-test('Debian without a security source: its security archive is added, in the main suite\'s components, and the lists fetched', async () => {
+test("Debian without a security source: its security archive is added, in the main suite's components, and the lists fetched", async () => {
   const ctx = stepContext(at4);
   debianStock(ctx);
-  aptHas(ctx, BOOKWORM, { before: debianPolicy(false), after: debianPolicy(true) }, targets(['bookworm', 'bookworm-updates'], ['main', 'non-free-firmware']));
+  aptHas(
+    ctx,
+    BOOKWORM,
+    { before: debianPolicy(false), after: debianPolicy(true) },
+    targets(['bookworm', 'bookworm-updates'], ['main', 'non-free-firmware']),
+  );
   assert.ok((await upgrades.check(ctx)).includes('apt has no source for bookworm-security'));
   await upgrades.apply(ctx);
-  assert.is(await ctx.fs.read(SECURITY_SOURCES),
+  assert.is(
+    await ctx.fs.read(SECURITY_SOURCES),
     "# Written by firstboot: debian's security archive, which no other source named. Changes here are undone on its next run.\n" +
-    'Types: deb\nURIs: http://deb.debian.org/debian-security\nSuites: bookworm-security\nComponents: main non-free-firmware\n' +
-    'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n');
+      'Types: deb\nURIs: http://deb.debian.org/debian-security\nSuites: bookworm-security\nComponents: main non-free-firmware\n' +
+      'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n',
+  );
   assert.is((await ctx.fs.stat(SECURITY_SOURCES))?.mode, 0o644);
   assert.is(updates(ctx).length, 1);
   assert.equal(await upgrades.check(ctx), []);
@@ -259,16 +312,21 @@ test('Debian without a security source: its security archive is added, in the ma
   assert.equal(await upgrades.verify(ctx), []);
 });
 
-test('Ubuntu without a security source: security.ubuntu.com\'s pocket, signed by the Ubuntu archive keyring', async () => {
+test("Ubuntu without a security source: security.ubuntu.com's pocket, signed by the Ubuntu archive keyring", async () => {
   const ctx = stepContext(at4);
   debianStock(ctx);
-  const withSecurity = UBUNTU_POLICY.replace(' 500 http://archive.ubuntu.com/ubuntu noble-updates', ' 500 http://security.ubuntu.com/ubuntu noble-security/main amd64 Packages\n     release v=24.04,o=Ubuntu,a=noble-security,n=noble,l=Ubuntu,c=main,b=amd64\n     origin security.ubuntu.com\n 500 http://archive.ubuntu.com/ubuntu noble-updates');
+  const withSecurity = UBUNTU_POLICY.replace(
+    ' 500 http://archive.ubuntu.com/ubuntu noble-updates',
+    ' 500 http://security.ubuntu.com/ubuntu noble-security/main amd64 Packages\n     release v=24.04,o=Ubuntu,a=noble-security,n=noble,l=Ubuntu,c=main,b=amd64\n     origin security.ubuntu.com\n 500 http://archive.ubuntu.com/ubuntu noble-updates',
+  );
   // a custom image's one source, a flat mirror that names no suite: the pocket gets Ubuntu's usual four components
   aptHas(ctx, NOBLE, { before: UBUNTU_POLICY, after: withSecurity }, 'deb ./ $(COMPONENT)\n');
   assert.ok((await upgrades.check(ctx)).includes('apt has no source for noble-security'));
   await upgrades.apply(ctx);
-  assert.match((await ctx.fs.read(SECURITY_SOURCES)) ?? '',
-    /\nTypes: deb\nURIs: http:\/\/security\.ubuntu\.com\/ubuntu\nSuites: noble-security\nComponents: main restricted universe multiverse\nSigned-By: \/usr\/share\/keyrings\/ubuntu-archive-keyring\.gpg\n$/);
+  assert.match(
+    (await ctx.fs.read(SECURITY_SOURCES)) ?? '',
+    /\nTypes: deb\nURIs: http:\/\/security\.ubuntu\.com\/ubuntu\nSuites: noble-security\nComponents: main restricted universe multiverse\nSigned-By: \/usr\/share\/keyrings\/ubuntu-archive-keyring\.gpg\n$/,
+  );
   assert.equal(await upgrades.check(ctx), []);
 });
 
@@ -283,7 +341,12 @@ test('a security release apt already sees: nothing written, no apt-get update', 
 test('a security source whose lists are stale: no second source, only the lists fetched', async () => {
   const ctx = stepContext(at4);
   debianStock(ctx);
-  aptHas(ctx, BOOKWORM, { before: debianPolicy(false), after: debianPolicy(true) }, targets(['bookworm', 'bookworm-security'], ['main']));
+  aptHas(
+    ctx,
+    BOOKWORM,
+    { before: debianPolicy(false), after: debianPolicy(true) },
+    targets(['bookworm', 'bookworm-security'], ['main']),
+  );
   assert.ok((await upgrades.check(ctx)).includes('apt has a source for bookworm-security but not its package lists'));
   await upgrades.apply(ctx);
   assert.is(await ctx.fs.read(SECURITY_SOURCES), undefined);
@@ -296,15 +359,24 @@ test('verify fails when apt sees no security release, though another Debian rele
   unitsUp(ctx);
   aptHas(ctx, BOOKWORM, { before: debianPolicy(false), after: debianPolicy(false) }, targets(['bookworm'], ['main']));
   ctx.$.on('apt-config dump', { stdout: DUMP_AT_4 });
-  assert.equal(await upgrades.verify(ctx), ['apt sees no security release for bookworm (bookworm-security): unattended-upgrades has no security updates to install']);
+  assert.equal(await upgrades.verify(ctx), [
+    'apt sees no security release for bookworm (bookworm-security): unattended-upgrades has no security updates to install',
+  ]);
 });
 
 test('a security archive apt cannot fetch: the source is removed again, so later apt runs still work, and apply fails', async () => {
   const ctx = stepContext(at4);
   debianStock(ctx);
   aptHas(ctx, BOOKWORM, { before: debianPolicy(false), after: debianPolicy(false) }, targets(['bookworm'], ['main']));
-  ctx.$.on(/^apt-get .* update$/, { exitCode: 100, stderr: 'E: The repository \'http://deb.debian.org/debian-security bookworm-security Release\' does not have a Release file.\n' });
-  await rejects(() => upgrades.apply(ctx), /does not have a Release file.*; removed \/etc\/apt\/sources\.list\.d\/firstboot-security\.sources again/);
+  ctx.$.on(/^apt-get .* update$/, {
+    exitCode: 100,
+    stderr:
+      "E: The repository 'http://deb.debian.org/debian-security bookworm-security Release' does not have a Release file.\n",
+  });
+  await rejects(
+    () => upgrades.apply(ctx),
+    /does not have a Release file.*; removed \/etc\/apt\/sources\.list\.d\/firstboot-security\.sources again/,
+  );
   assert.is(await ctx.fs.read(SECURITY_SOURCES), undefined);
 });
 

@@ -41,9 +41,20 @@ async function dump(suite: Suite): Promise<string> {
 for (const suite of ['bookworm', 'trixie'] as const) {
   test(`${suite}: fail2ban reads the sshd jail, the filter extension and the recidive jail as meant`, async () => {
     const out = await dump(suite);
-    const has = (line: string) => assert.ok(out.includes(line), `${suite}: no ${line} in\n${out.split('\n').filter((l) => !l.includes('failregex')).join('\n')}`);
+    const has = (line: string) =>
+      assert.ok(
+        out.includes(line),
+        `${suite}: no ${line} in\n${out
+          .split('\n')
+          .filter((l) => !l.includes('failregex'))
+          .join('\n')}`,
+      );
     has(`['add', 'sshd', 'systemd']`);
-    has(`['set', 'sshd', 'addjournalmatch', ${journalArgs(SSHD_JOURNAL).map((a) => `'${a}'`).join(', ')}]`);
+    has(
+      `['set', 'sshd', 'addjournalmatch', ${journalArgs(SSHD_JOURNAL)
+        .map((a) => `'${a}'`)
+        .join(', ')}]`,
+    );
     has(`(?:sshd(?:-session)?(?:\\\\[\\\\d+\\\\])?:?\\\\s+)?`);
     has(`['set', 'sshd', 'bantime', '1h']`);
     has(`['set', 'sshd', 'findtime', '10m']`);

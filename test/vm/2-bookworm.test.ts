@@ -11,7 +11,18 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import yaml from 'js-yaml';
 import { join } from 'node:path';
-import { asAdmin, checkConsoleLogin, checkFail2banLast, checkInside, checkLogins, checkRerun, checkSshAudit, hostKey, sudo, type Expect } from './checks';
+import {
+  asAdmin,
+  checkConsoleLogin,
+  checkFail2banLast,
+  checkInside,
+  checkLogins,
+  checkRerun,
+  checkSshAudit,
+  hostKey,
+  sudo,
+  type Expect,
+} from './checks';
 import { withCloud } from './cloud';
 import { keyPair, planOf } from './userdata';
 
@@ -38,12 +49,29 @@ test('bookworm, default config and a console password, firstboot create --wait: 
   process.env.CONSOLE_PW = `pw-${randomBytes(12).toString('hex')}`;
   await withCloud({ suite: 'bookworm', key, guestPorts: [22] }, async (cloud) => {
     const start = performance.now();
-    const created = await cloud.cli(['create', 'dev1', '-c', config, '--ssh-key', key.public, '--image', 'debian-12', '--wait', '--secret', 'console=env:CONSOLE_PW', '-o', 'json']);
+    const created = await cloud.cli([
+      'create',
+      'dev1',
+      '-c',
+      config,
+      '--ssh-key',
+      key.public,
+      '--image',
+      'debian-12',
+      '--wait',
+      '--secret',
+      'console=env:CONSOLE_PW',
+      '-o',
+      'json',
+    ]);
     assert.is(created.code, 0, `create --wait exited ${created.code}:\n${created.stderr}`);
     const result = JSON.parse(created.stdout) as { status: { ok: boolean; steps: { id: string; result: string }[] } };
     console.log(`# create --wait: hardened and confirmed in ${((performance.now() - start) / 1000).toFixed(0)} s`);
     assert.is(result.status.ok, true);
-    assert.equal(result.status.steps.filter((s) => s.result === 'failed'), []);
+    assert.equal(
+      result.status.steps.filter((s) => s.result === 'failed'),
+      [],
+    );
     // the run after the secret was sent set the password (the first one waited for it: see below)
     assert.is(result.status.steps.find((s) => s.id === 'admin')!.result, 'changed');
     assert.not.ok((created.stdout + created.stderr).includes(process.env.CONSOLE_PW!), 'the CLI printed the secret');
@@ -56,11 +84,17 @@ test('bookworm, default config and a console password, firstboot create --wait: 
     // the key pinned in the user-data was replaced after the first login: the server answers with
     // the one the CLI learnt over that login, and holds the pinned one nowhere in /etc/ssh
     const known = readFileSync(join(cloud.home, '.ssh/known_hosts'), 'utf8');
-    const pinned = (yaml.load(userData) as { ssh_keys: { ed25519_public: string } }).ssh_keys.ed25519_public.split(' ').slice(0, 2).join(' ');
+    const pinned = (yaml.load(userData) as { ssh_keys: { ed25519_public: string } }).ssh_keys.ed25519_public
+      .split(' ')
+      .slice(0, 2)
+      .join(' ');
     assert.match(known, new RegExp(`^${server.ipv4} ssh-ed25519 \\S+\n$`));
     assert.is.not(known.trim().replace(`${server.ipv4} `, ''), pinned);
     assert.is(await hostKey(vm, 22), known.trim().replace(`${server.ipv4} `, ''));
-    assert.match(readFileSync(join(cloud.home, '.ssh/config'), 'utf8'), new RegExp(`Host dev1\\n  HostName ${server.ipv4}\\n  User admin\\n`));
+    assert.match(
+      readFileSync(join(cloud.home, '.ssh/config'), 'utf8'),
+      new RegExp(`Host dev1\\n  HostName ${server.ipv4}\\n  User admin\\n`),
+    );
 
     await checkLogins(vm, e);
     assert.is((await sudo(vm, e, 'passwd -S admin')).split(' ')[1], 'P', 'the console password is not set');
@@ -69,13 +103,20 @@ test('bookworm, default config and a console password, firstboot create --wait: 
     // the user-data holds the host key's private half: only root may read the metadata service
     assert.is((await asAdmin(vm, e, METADATA)).trim(), 'blocked', 'the admin reads the metadata service');
     assert.is((await sudo(vm, e, METADATA)).trim(), 'open', 'root cannot read the metadata service');
-    assert.is((await sudo(vm, e, `grep -rlF ${pinned.split(' ')[1]} /etc/ssh || echo none`)).trim(), 'none', 'the pinned key is still in /etc/ssh');
+    assert.is(
+      (await sudo(vm, e, `grep -rlF ${pinned.split(' ')[1]} /etc/ssh || echo none`)).trim(),
+      'none',
+      'the pinned key is still in /etc/ssh',
+    );
     await checkInside(vm, e);
     await checkSshAudit(vm, e);
     await checkRerun(vm, e);
     // a container's traffic, forwarded as Docker does it (forwarding on, NAT, FORWARD accepted), reaches
     // the repository but not the metadata service; everything is put back before fail2ban's check
-    assert.equal((await sudo(vm, e, `sh -c '${CONTAINER}'`)).trim().split('\n'), ['repository open', 'metadata blocked']);
+    assert.equal((await sudo(vm, e, `sh -c '${CONTAINER}'`)).trim().split('\n'), [
+      'repository open',
+      'metadata blocked',
+    ]);
     await checkFail2banLast(vm, e);
   });
 });

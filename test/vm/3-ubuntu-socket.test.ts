@@ -38,7 +38,15 @@ while time.time() < end:
         time.sleep(5)
         break
     time.sleep(2)`;
-const HOLD_LOCK = ['systemd-run', '--no-block', '--unit=hold-dpkg-lock', '--property=DefaultDependencies=no', 'python3', '-c', HOLDER];
+const HOLD_LOCK = [
+  'systemd-run',
+  '--no-block',
+  '--unit=hold-dpkg-lock',
+  '--property=DefaultDependencies=no',
+  'python3',
+  '-c',
+  HOLDER,
+];
 
 const PIECES_URL = `http://${REPO_ADDRESS}/pieces/`;
 
@@ -47,31 +55,57 @@ test('ssh.socket image, port 2222, admin ops, mosh off, 8080/tcp open, dpkg lock
   h.expect.absent = ['60000:61000/udp'];
   const userData = withBootcmd(h.userData, HOLD_LOCK);
   const folder = mkdtempSync(join(tmpdir(), 'firstboot-vm-pieces-'));
-  await withVm({ name: 'ubuntu-socket', suite: 'bookworm', sshSocket: true, userData, hostPorts: h.hostPorts, publicKeys: h.publicKeys, served: { '/pieces/': folder } }, async (vm) => {
-    await waitForFirstboot(vm);
-    const firstboot = await sudo(vm, h.expect, 'journalctl -o cat -u firstboot');
-    assert.match(firstboot, /lock was locked by another process|Could not get lock/, 'the payload never met the held dpkg lock');
+  await withVm(
+    {
+      name: 'ubuntu-socket',
+      suite: 'bookworm',
+      sshSocket: true,
+      userData,
+      hostPorts: h.hostPorts,
+      publicKeys: h.publicKeys,
+      served: { '/pieces/': folder },
+    },
+    async (vm) => {
+      await waitForFirstboot(vm);
+      const firstboot = await sudo(vm, h.expect, 'journalctl -o cat -u firstboot');
+      assert.match(
+        firstboot,
+        /lock was locked by another process|Could not get lock/,
+        'the payload never met the held dpkg lock',
+      );
 
-    const status = JSON.parse(await sudo(vm, h.expect, 'firstboot status -o json')) as Status;
-    const inside = status.steps.filter((s) => ALWAYS_INSIDE.has(s.id));
-    assert.equal(inside.map((s) => s.id), ['packages', 'admin', 'ssh', 'firewall']);
-    for (const s of inside) assert.ok(s.result === 'changed' || s.result === 'ok', `${s.id}: ${s.result} ${s.error ?? ''}`);
-    const waiting = status.steps.filter((s) => !ALWAYS_INSIDE.has(s.id));
-    assert.ok(waiting.length >= 5, waiting.map((s) => s.id).join(' '));
-    for (const s of waiting) {
-      assert.is(s.result, 'waiting', s.id);
-      assert.match(s.error!, /^waiting for firstboot's pieces from http:\/\/169\.254\.169\.253\/pieces\/: not downloaded from .*HTTP 404/);
-    }
-    assert.match(await sudo(vm, h.expect, 'systemctl list-timers --all firstboot-retry.timer'), /firstboot-retry\.timer/, 'no timer to try again');
-    // hardened SSH already answers on its port: the checks below log in there
+      const status = JSON.parse(await sudo(vm, h.expect, 'firstboot status -o json')) as Status;
+      const inside = status.steps.filter((s) => ALWAYS_INSIDE.has(s.id));
+      assert.equal(
+        inside.map((s) => s.id),
+        ['packages', 'admin', 'ssh', 'firewall'],
+      );
+      for (const s of inside)
+        assert.ok(s.result === 'changed' || s.result === 'ok', `${s.id}: ${s.result} ${s.error ?? ''}`);
+      const waiting = status.steps.filter((s) => !ALWAYS_INSIDE.has(s.id));
+      assert.ok(waiting.length >= 5, waiting.map((s) => s.id).join(' '));
+      for (const s of waiting) {
+        assert.is(s.result, 'waiting', s.id);
+        assert.match(
+          s.error!,
+          /^waiting for firstboot's pieces from http:\/\/169\.254\.169\.253\/pieces\/: not downloaded from .*HTTP 404/,
+        );
+      }
+      assert.match(
+        await sudo(vm, h.expect, 'systemctl list-timers --all firstboot-retry.timer'),
+        /firstboot-retry\.timer/,
+        'no timer to try again',
+      );
+      // hardened SSH already answers on its port: the checks below log in there
 
-    await writePieces(folder);
-    const again = await vm.ssh('ops', 'sudo -n firstboot run', { port: 2222, key: h.key.private });
-    assert.is(again.code, 0, again.stdout + again.stderr);
-    assert.match(again.stdout, /files added, all checked against sha512-/);
-    assert.match(again.stdout, /firstboot finished: ok \(\d+ steps: \d+ changed, \d+ ok, 0 failed, 0 skipped\)/);
-    await checkAll(vm, h.expect);
-  });
+      await writePieces(folder);
+      const again = await vm.ssh('ops', 'sudo -n firstboot run', { port: 2222, key: h.key.private });
+      assert.is(again.code, 0, again.stdout + again.stderr);
+      assert.match(again.stdout, /files added, all checked against sha512-/);
+      assert.match(again.stdout, /firstboot finished: ok \(\d+ steps: \d+ changed, \d+ ok, 0 failed, 0 skipped\)/);
+      await checkAll(vm, h.expect);
+    },
+  );
 });
 
 test.run();

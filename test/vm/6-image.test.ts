@@ -27,9 +27,14 @@ test('firstboot image: builder runs the payload, clears its identity, powers off
     const status = JSON.parse((await vm.readFile('/var/lib/firstboot/status.json')) ?? '{}') as { ok?: boolean };
     assert.is(status.ok, true, 'the payload did not finish ok on the builder');
     assert.is(await vm.readFile('/etc/machine-id'), '', 'the machine id survived');
-    for (const type of ['ed25519', 'rsa', 'ecdsa']) assert.is(await vm.readFile(`/etc/ssh/ssh_host_${type}_key`), undefined, `the ${type} host key survived`);
-    assert.is(await vm.readFile('/var/lib/cloud/instance/user-data.txt'), undefined, 'cloud-init still knows the instance');
-    assert.is(await vm.readFile('/var/log/firstboot.log'), undefined, 'the builder\'s log survived');
+    for (const type of ['ed25519', 'rsa', 'ecdsa'])
+      assert.is(await vm.readFile(`/etc/ssh/ssh_host_${type}_key`), undefined, `the ${type} host key survived`);
+    assert.is(
+      await vm.readFile('/var/lib/cloud/instance/user-data.txt'),
+      undefined,
+      'cloud-init still knows the instance',
+    );
+    assert.is(await vm.readFile('/var/log/firstboot.log'), undefined, "the builder's log survived");
   });
 });
 

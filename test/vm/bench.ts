@@ -12,9 +12,10 @@ import { changed, openscap, ssgFolder, SSG_PATH, type Scan } from './openscap';
 
 // The image's apt sources are the local repository's two suites, standing in for Debian's archive and
 // its security archive (repo.ts); Lynis (PKGS-7388) finds the second by the "security/ " in its line.
-const LYNIS = 'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y lynis >/dev/null'
-  + ' && lynis audit system --quick --no-colors >/dev/null 2>&1; grep -E "^(hardening_index|suggestion|warning)\\[?\\]?=" /var/log/lynis-report.dat'
-  + '; grep -E "Performing test ID|number of hardening points" /var/log/lynis.log';
+const LYNIS =
+  'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y lynis >/dev/null' +
+  ' && lynis audit system --quick --no-colors >/dev/null 2>&1; grep -E "^(hardening_index|suggestion|warning)\\[?\\]?=" /var/log/lynis-report.dat' +
+  '; grep -E "Performing test ID|number of hardening points" /var/log/lynis.log';
 
 interface Lynis {
   index: string;
@@ -37,19 +38,25 @@ function pointsLost(log: string[]): string[] {
     const sum = by.get(id) ?? { lost: 0, max: 0 };
     by.set(id, { lost: sum.lost + max - got, max: sum.max + max });
   }
-  return [...by].filter(([, v]) => v.lost > 0).sort(([, a], [, b]) => b.lost - a.lost).map(([test, v]) => `${test} ${v.lost} of ${v.max}`);
+  return [...by]
+    .filter(([, v]) => v.lost > 0)
+    .sort(([, a], [, b]) => b.lost - a.lost)
+    .map(([test, v]) => `${test} ${v.lost} of ${v.max}`);
 }
 
 async function lynis(vm: Vm, user: string, port: number, key: string): Promise<Lynis> {
   const r = await vm.ssh(user, `sudo -n sh -c '${LYNIS}'`, { port, key, timeoutMs: 30 * 60_000 });
   const all = r.stdout.trim().split('\n');
   const lines = all.filter((l) => /^(hardening_index|suggestion|warning)/.test(l));
-  const index = lines.find((l) => l.startsWith('hardening_index='))?.split('=')[1] ?? `none (exit ${r.code}: ${r.stderr.trim()})`;
-  const left = lines.filter((l) => !l.startsWith('hardening_index=')).map((l) => {
-    const [kind, rest] = l.split('[]=');
-    const [id, text, detail] = rest.split('|');
-    return `${kind === 'warning' ? 'WARNING ' : ''}${id} ${text}${detail && detail !== '-' ? ` (${detail})` : ''}`;
-  });
+  const index =
+    lines.find((l) => l.startsWith('hardening_index='))?.split('=')[1] ?? `none (exit ${r.code}: ${r.stderr.trim()})`;
+  const left = lines
+    .filter((l) => !l.startsWith('hardening_index='))
+    .map((l) => {
+      const [kind, rest] = l.split('[]=');
+      const [id, text, detail] = rest.split('|');
+      return `${kind === 'warning' ? 'WARNING ' : ''}${id} ${text}${detail && detail !== '-' ? ` (${detail})` : ''}`;
+    });
   return { index, left, lost: pointsLost(all.filter((l) => !lines.includes(l))) };
 }
 
@@ -65,21 +72,37 @@ const served: Record<string, string> = withScap ? { [SSG_PATH]: await ssgFolder(
 
 /** Power-on to "finished: ok", by phase; returns the total and the OpenSCAP scan. */
 async function benchHardened(): Promise<{ total: number; scan?: Scan }> {
-  const vm = await bootVm({ name: 'bench-hardened', suite: 'bookworm', userData: h.userData, hostPorts: h.hostPorts, publicKeys: h.publicKeys, served });
+  const vm = await bootVm({
+    name: 'bench-hardened',
+    suite: 'bookworm',
+    userData: h.userData,
+    hostPorts: h.hostPorts,
+    publicKeys: h.publicKeys,
+    served,
+  });
   try {
     const [line] = await vm.waitForConsole(FINISHED, 30 * 60_000);
     const total = vm.uptime();
     const { port, key, user } = { port: sshPort(h.expect.plan), key: h.key.private, user: admin(h.expect.plan) };
-    const status = JSON.parse((await vm.ssh(user, 'sudo -n cat /var/lib/firstboot/status.json', { port, key })).stdout) as { started: string; steps: { id: string; result: string; seconds: number }[] };
+    const status = JSON.parse(
+      (await vm.ssh(user, 'sudo -n cat /var/lib/firstboot/status.json', { port, key })).stdout,
+    ) as { started: string; steps: { id: string; result: string; seconds: number }[] };
     // when systemd started the unit (its ExecStartPre is the prepare script), on the guest's clocks
-    const unit = (await vm.ssh(user, 'systemctl show -p InactiveExitTimestampMonotonic -p InactiveExitTimestamp --timestamp=unix firstboot', { port, key })).stdout;
+    const unit = (
+      await vm.ssh(
+        user,
+        'systemctl show -p InactiveExitTimestampMonotonic -p InactiveExitTimestamp --timestamp=unix firstboot',
+        { port, key },
+      )
+    ).stdout;
     const field = (name: string) => /=@?(\d+)/.exec(unit.split('\n').find((l) => l.startsWith(`${name}=`)) ?? '')?.[1];
     const unitStart = Number(field('InactiveExitTimestampMonotonic')) / 1e6;
     const prepare = Date.parse(status.started) / 1000 - Number(field('InactiveExitTimestamp'));
     console.log(`hardened: power-on to "${line.trim()}": ${fmt(total)}`);
     console.log(`  boot to firstboot.service ${fmt(unitStart)}`);
     console.log(`  prepare (nodejs, unpack, zx) ${fmt(prepare)}`);
-    for (const s of status.steps) console.log(`  ${s.id.padEnd(10)} ${s.result.padEnd(8)} ${s.seconds.toFixed(1).padStart(6)} s`);
+    for (const s of status.steps)
+      console.log(`  ${s.id.padEnd(10)} ${s.result.padEnd(8)} ${s.seconds.toFixed(1).padStart(6)} s`);
     if (withLynis) {
       const { index, left, lost } = await lynis(vm, user, port, key);
       console.log(`hardened: Lynis hardening index ${index}; suggestions and warnings left:`);
@@ -104,7 +127,12 @@ awk "BEGIN { print $(date +%s.%N) - $start }"`;
 /** A stock boot, then one tuned transaction of the payload's packages; returns the sum. */
 async function benchFloor(): Promise<number> {
   const key = await keyPair();
-  const vm = await bootVm({ name: 'bench-floor', suite: 'bookworm', userData: '', publicKeys: [readFileSync(key.public, 'utf8').trim()] });
+  const vm = await bootVm({
+    name: 'bench-floor',
+    suite: 'bookworm',
+    userData: '',
+    publicKeys: [readFileSync(key.public, 'utf8').trim()],
+  });
   try {
     await vm.waitForConsole(CLOUD_INIT_FINISHED, 15 * 60_000);
     const boot = vm.uptime();
@@ -112,7 +140,9 @@ async function benchFloor(): Promise<number> {
     const apt = await vm.ssh('root', FLOOR(packages), { port: 22, key: key.private, timeoutMs: 20 * 60_000 });
     if (apt.code !== 0) throw new Error(`the floor's apt transaction failed: ${apt.stderr}`);
     const seconds = Number(apt.stdout.trim());
-    console.log(`floor: stock boot to cloud-init finished ${fmt(boot)} + one tuned apt transaction (nodejs ${packages.join(' ')}) ${fmt(seconds)} = ${fmt(boot + seconds)}`);
+    console.log(
+      `floor: stock boot to cloud-init finished ${fmt(boot)} + one tuned apt transaction (nodejs ${packages.join(' ')}) ${fmt(seconds)} = ${fmt(boot + seconds)}`,
+    );
     return boot + seconds;
   } finally {
     await vm.close();
@@ -121,7 +151,13 @@ async function benchFloor(): Promise<number> {
 
 async function benchStock(hardenedScan?: Scan): Promise<void> {
   const key = await keyPair();
-  const vm = await bootVm({ name: 'bench-stock', suite: 'bookworm', userData: '', publicKeys: [readFileSync(key.public, 'utf8').trim()], served });
+  const vm = await bootVm({
+    name: 'bench-stock',
+    suite: 'bookworm',
+    userData: '',
+    publicKeys: [readFileSync(key.public, 'utf8').trim()],
+    served,
+  });
   try {
     await vm.waitForConsole(CLOUD_INIT_FINISHED, 15 * 60_000);
     console.log(`stock: power-on to cloud-init finished: ${vm.uptime().toFixed(0)} s`);

@@ -84,7 +84,12 @@ export async function asAdmin(vm: Vm, e: Expect, command: string): Promise<strin
     await pace(vm);
     shared.add(vm);
   }
-  const r = await vm.ssh(admin(e.plan), command, { port: sshPort(e.plan), key: e.key.private, reuse: true, tailnet: e.tailnet });
+  const r = await vm.ssh(admin(e.plan), command, {
+    port: sshPort(e.plan),
+    key: e.key.private,
+    reuse: true,
+    tailnet: e.tailnet,
+  });
   assert.is(r.code, 0, `${command} exited ${r.code}: ${r.stderr}${r.stdout}`);
   return r.stdout;
 }
@@ -120,17 +125,37 @@ os.write(fd, b"echo who=$(id -un) tmout=$TMOUT sudo-umask=$(sudo -n sh -c umask)
 until(b"sudo-umask=0")
 until(b"logout", 10)
 sys.stdout.write(seen.decode(errors="replace"))`;
-  const r = await vm.ssh(admin(e.plan), `echo ${Buffer.from(driver).toString('base64')} | base64 -d > /tmp/console.py && sudo -n python3 /tmp/console.py ${admin(e.plan)}`, {
-    port: sshPort(e.plan), key: e.key.private, reuse: true, tailnet: e.tailnet, input: `${password}\n`,
-  });
-  console.log(`# ${vm.opts.name}: the console login\n${r.stdout.replace(password, '(password)').trim().split('\n').slice(-3).join('\n')}`);
-  assert.match(r.stdout, `who=${admin(e.plan)} tmout=600 sudo-umask=0077`, `the console password does not log in:\n${r.stdout.replace(password, '(password)')}`);
+  const r = await vm.ssh(
+    admin(e.plan),
+    `echo ${Buffer.from(driver).toString('base64')} | base64 -d > /tmp/console.py && sudo -n python3 /tmp/console.py ${admin(e.plan)}`,
+    {
+      port: sshPort(e.plan),
+      key: e.key.private,
+      reuse: true,
+      tailnet: e.tailnet,
+      input: `${password}\n`,
+    },
+  );
+  console.log(
+    `# ${vm.opts.name}: the console login\n${r.stdout.replace(password, '(password)').trim().split('\n').slice(-3).join('\n')}`,
+  );
+  assert.match(
+    r.stdout,
+    `who=${admin(e.plan)} tmout=600 sudo-umask=0077`,
+    `the console password does not log in:\n${r.stdout.replace(password, '(password)')}`,
+  );
 }
 
 /** The server's ed25519 host key as ssh-keyscan sees it ("ssh-ed25519 AAAA..."). */
 export async function hostKey(vm: Vm, guestPort: number): Promise<string> {
   await pace(vm);
-  const { stdout } = await promisify(execFile)('ssh-keyscan', ['-t', 'ed25519', '-p', String(vm.ports[guestPort]), '127.0.0.1']);
+  const { stdout } = await promisify(execFile)('ssh-keyscan', [
+    '-t',
+    'ed25519',
+    '-p',
+    String(vm.ports[guestPort]),
+    '127.0.0.1',
+  ]);
   return stdout.trim().split(/\s+/).slice(1).join(' ');
 }
 
@@ -145,7 +170,10 @@ export async function checkLogins(vm: Vm, e: Expect): Promise<void> {
   // BatchMode keeps the client from prompting, but sshd still lists what it would accept.
   for (const method of ['password', 'keyboard-interactive']) {
     await pace(vm);
-    const r = await vm.ssh(admin(e.plan), 'true', { port, options: [`PreferredAuthentications=${method}`, 'PubkeyAuthentication=no'] });
+    const r = await vm.ssh(admin(e.plan), 'true', {
+      port,
+      options: [`PreferredAuthentications=${method}`, 'PubkeyAuthentication=no'],
+    });
     assert.is.not(r.code, 0);
     assert.not.ok(offeredMethods(r.stderr).includes(method), `sshd offers ${method}: ${r.stderr}`);
   }
@@ -156,27 +184,44 @@ export async function checkInside(vm: Vm, e: Expect): Promise<void> {
   const port = sshPort(e.plan);
   await sudo(vm, e, 'firstboot check');
   const sshd = await sudo(vm, e, 'sshd -T');
-  for (const line of ['permitrootlogin no', 'passwordauthentication no', 'kbdinteractiveauthentication no', `port ${port}`]) {
+  for (const line of [
+    'permitrootlogin no',
+    'passwordauthentication no',
+    'kbdinteractiveauthentication no',
+    `port ${port}`,
+  ]) {
     assert.ok(sshd.split('\n').includes(line), `sshd -T lacks "${line}"`);
   }
   const ufw = await sudo(vm, e, 'ufw status verbose');
   assert.match(ufw, 'Status: active');
   assert.match(ufw, /Default: deny \(incoming\)/);
-  for (const rule of [`${port}/tcp`, ...(e.allow ?? [])]) assert.match(ufw, new RegExp(`^${rule}\\s+(ALLOW|LIMIT) IN`, 'm'), `ufw lacks ${rule}:\n${ufw}`);
+  for (const rule of [`${port}/tcp`, ...(e.allow ?? [])])
+    assert.match(ufw, new RegExp(`^${rule}\\s+(ALLOW|LIMIT) IN`, 'm'), `ufw lacks ${rule}:\n${ufw}`);
   for (const rule of e.absent ?? []) assert.not.match(ufw, new RegExp(`^${rule}\\s`, 'm'), `ufw has ${rule}`);
   const audit = await sudo(vm, e, 'auditctl -l');
   assert.ok(audit.trim() && !/No rules/.test(audit), 'auditd has no rules');
   if (stepOf(e.plan, 'sysctl')) {
     // the VMs' IPv6 is static, as at Hetzner (metadata.ts): router advertisements are ignored too
     const settings = [...KERNEL_SETTINGS, ...STATIC_IPV6_SETTINGS];
-    const live = new Map((await sudo(vm, e, `sysctl ${settings.map(([key]) => key).join(' ')}`)).split('\n').map((line) => line.split(' = ') as [string, string]));
+    const live = new Map(
+      (await sudo(vm, e, `sysctl ${settings.map(([key]) => key).join(' ')}`))
+        .split('\n')
+        .map((line) => line.split(' = ') as [string, string]),
+    );
     for (const [key, value] of settings) assert.is(live.get(key)?.trim().replace(/\s+/g, ' '), value, key);
-    assert.match(await sudo(vm, e, 'ip -6 -o addr show scope global'), VM_IPV6, 'the static IPv6 from the metadata is not configured');
+    assert.match(
+      await sudo(vm, e, 'ip -6 -o addr show scope global'),
+      VM_IPV6,
+      'the static IPv6 from the metadata is not configured',
+    );
   }
   assert.is((await sudo(vm, e, 'systemctl is-enabled apt-daily-upgrade.timer')).trim(), 'enabled');
   // zx came from the plan's registry (the local one), as pinned, and only the plan's steps were shipped
   for (const pkg of e.plan.npm.packages) {
-    assert.is((await sudo(vm, e, `cat /usr/local/lib/firstboot/node_modules/${pkg.name}/.firstboot-integrity`)).trim(), pkg.integrity);
+    assert.is(
+      (await sudo(vm, e, `cat /usr/local/lib/firstboot/node_modules/${pkg.name}/.firstboot-integrity`)).trim(),
+      pkg.integrity,
+    );
   }
   const steps = (await sudo(vm, e, 'ls /usr/local/lib/firstboot/payload/steps')).split(/\s+/).filter(Boolean).sort();
   assert.equal(steps, [...new Set(e.plan.steps.map((s) => `${s.id}.mjs`))].sort());
@@ -188,14 +233,23 @@ export async function checkDevtools(vm: Vm, e: Expect): Promise<void> {
   assert.ok(step.claude && step.context7, 'the plan turns Claude Code and Context7 on');
   // the pins the devtools step's code carries
   const { claude, context7 } = DEVTOOLS_PINS;
-  for (const tool of ['git', 'gh', 'sqlite3', 'psql', 'redis-cli', 'cc', 'make', 'nix']) await asAdmin(vm, e, `${tool} --version`);
+  for (const tool of ['git', 'gh', 'sqlite3', 'psql', 'redis-cli', 'cc', 'make', 'nix'])
+    await asAdmin(vm, e, `${tool} --version`);
   assert.is((await asAdmin(vm, e, 'systemctl is-active nix-daemon.service')).trim(), 'active');
   // flakes and the nix command are on, and the admin reaches the store only through the daemon
   assert.is((await asAdmin(vm, e, "nix eval --expr '1 + 1'")).trim(), '2');
   await asAdmin(vm, e, 'nix store ping --store daemon');
   assert.match(await asAdmin(vm, e, 'claude --version'), `${claude.x64.version} (Claude Code)`);
-  assert.is((await sudo(vm, e, `cat /usr/local/lib/firstboot-devtools/node_modules/${claude.x64.name}/.firstboot-integrity`)).trim(), claude.x64.integrity);
-  assert.is((await sudo(vm, e, 'cat /usr/local/lib/firstboot-devtools/context7/.firstboot-integrity')).trim(), context7.digest);
+  assert.is(
+    (
+      await sudo(vm, e, `cat /usr/local/lib/firstboot-devtools/node_modules/${claude.x64.name}/.firstboot-integrity`)
+    ).trim(),
+    claude.x64.integrity,
+  );
+  assert.is(
+    (await sudo(vm, e, 'cat /usr/local/lib/firstboot-devtools/context7/.firstboot-integrity')).trim(),
+    context7.digest,
+  );
   // Claude Code starts the Context7 server from the admin's settings and it answers (offline: no tool is called)
   const mcp = await asAdmin(vm, e, 'timeout 120 claude mcp get context7');
   assert.match(mcp, /Scope: User config/);
@@ -207,7 +261,9 @@ export async function checkSshAudit(vm: Vm, e: Expect): Promise<void> {
   await pace(vm, PER_WINDOW);
   const { code, out } = await new Promise<{ code: number; out: string }>((resolve) =>
     execFile('ssh-audit', ['-n', '-p', String(vm.ports[sshPort(e.plan)]), '127.0.0.1'], (err, stdout) =>
-      resolve({ code: typeof err?.code === 'number' ? err.code : 0, out: stdout })));
+      resolve({ code: typeof err?.code === 'number' ? err.code : 0, out: stdout }),
+    ),
+  );
   const fails = out.split('\n').filter((l) => l.includes('(fail)'));
   assert.equal(fails, [], `ssh-audit failures:\n${fails.join('\n')}`);
   assert.is.not(code, 3, out);
@@ -287,7 +343,9 @@ if unshare -Urm sh -c 'mount --bind "$1" /usr/bin/sudo && { echo "admin : TTY=pt
 else
   echo userns-refused
 fi
-${opts.preload ? `cat > forge.c <<'EOF'
+${
+  opts.preload
+    ? `cat > forge.c <<'EOF'
 ${PRELOAD}EOF
 cc -shared -fPIC -o forge.so forge.c
 for exe in /usr/sbin/sshd /usr/lib/openssh/sshd-session; do
@@ -298,32 +356,66 @@ cat > audit.c <<'EOF'
 ${AUDIT_FORGE}EOF
 cc -o audit audit.c
 echo "audit as the user: $(./audit /usr/bin/forged-audit 2>&1)"
-echo "audit in a user namespace: $(unshare -Ur ./audit /usr/bin/forged-audit-userns 2>&1)"` : ''}
+echo "audit in a user namespace: $(unshare -Ur ./audit /usr/bin/forged-audit-userns 2>&1)"`
+    : ''
+}
 `;
   const out = await asAdmin(vm, e, `echo ${Buffer.from(script).toString('base64')} | base64 -d | bash`);
-  console.log(`# ${vm.opts.name}: the sudo forgeries\n${out.split('\n').filter((l) => /^(userns|audit)/.test(l)).join('\n')}`);
+  console.log(
+    `# ${vm.opts.name}: the sudo forgeries\n${out
+      .split('\n')
+      .filter((l) => /^(userns|audit)/.test(l))
+      .join('\n')}`,
+  );
   if (opts.preload) {
     assert.match(out, /preloaded/);
-    assert.match(out, /^audit as the user: Operation not permitted$/m, 'the kernel took a user\'s audit record');
-    if (/^userns-forged$/m.test(out)) assert.match(out, /^audit in a user namespace: Connection refused$/m, 'the kernel took an audit record from a user namespace');
+    assert.match(out, /^audit as the user: Operation not permitted$/m, "the kernel took a user's audit record");
+    if (/^userns-forged$/m.test(out))
+      assert.match(
+        out,
+        /^audit in a user namespace: Connection refused$/m,
+        'the kernel took an audit record from a user namespace',
+      );
   }
   await new Promise((res) => setTimeout(res, 5_000)); // journald and fail2ban catch up
   const all = await sudo(vm, e, `journalctl -q -o cat --since -1h --grep ${FORGED_FROM}`);
-  assert.ok(all.split('\n').filter((l) => l === line).length >= 4 * times + (opts.preload ? times : 0), `the forged lines did not reach the journal:\n${all}`);
-  console.log(`# ${vm.opts.name}: an sshd line as journald records it\n${await sudo(vm, e, `journalctl -q -o verbose -n 1 --output-fields=_UID,_EXE,_COMM,_SYSTEMD_UNIT,SYSLOG_IDENTIFIER --grep '^Accepted publickey for ${admin(e.plan)}' || true`)}`);
+  assert.ok(
+    all.split('\n').filter((l) => l === line).length >= 4 * times + (opts.preload ? times : 0),
+    `the forged lines did not reach the journal:\n${all}`,
+  );
+  console.log(
+    `# ${vm.opts.name}: an sshd line as journald records it\n${await sudo(vm, e, `journalctl -q -o verbose -n 1 --output-fields=_UID,_EXE,_COMM,_SYSTEMD_UNIT,SYSLOG_IDENTIFIER --grep '^Accepted publickey for ${admin(e.plan)}' || true`)}`,
+  );
   const sshd = await sudo(vm, e, `journalctl -q -o cat --since -1h ${journalArgs(SSHD_JOURNAL).join(' ')}`);
-  assert.not.match(sshd, FORGED_FROM, 'a forged line passes the jail\'s and the report\'s match');
-  assert.match(sshd, new RegExp(`^Accepted publickey for ${admin(e.plan)} from `, 'm'), 'the match misses sshd\'s real logins');
+  assert.not.match(sshd, FORGED_FROM, "a forged line passes the jail's and the report's match");
+  assert.match(
+    sshd,
+    new RegExp(`^Accepted publickey for ${admin(e.plan)} from `, 'm'),
+    "the match misses sshd's real logins",
+  );
   // the journal's _EXE match (what the report read before) takes the namespace's line: the reason it reads the audit log
   if (/^userns-forged$/m.test(out)) {
-    console.log(`# ${vm.opts.name}: the namespace's sudo line as journald records it\n${await sudo(vm, e, 'journalctl -q -o verbose --output-fields=_UID,_EXE,_COMM,SYSLOG_IDENTIFIER --grep forged-userns')}`);
-    assert.match(await sudo(vm, e, 'journalctl -q -o cat --since -1h _EXE=/usr/bin/sudo'), 'COMMAND=/usr/bin/forged-userns', 'journald did not record the bind-mounted program as /usr/bin/sudo');
-  } else console.log(`# ${vm.opts.name}: unprivileged user namespaces are refused here; the namespace forgery is not tried`);
+    console.log(
+      `# ${vm.opts.name}: the namespace's sudo line as journald records it\n${await sudo(vm, e, 'journalctl -q -o verbose --output-fields=_UID,_EXE,_COMM,SYSLOG_IDENTIFIER --grep forged-userns')}`,
+    );
+    assert.match(
+      await sudo(vm, e, 'journalctl -q -o cat --since -1h _EXE=/usr/bin/sudo'),
+      'COMMAND=/usr/bin/forged-userns',
+      'journald did not record the bind-mounted program as /usr/bin/sudo',
+    );
+  } else
+    console.log(`# ${vm.opts.name}: unprivileged user namespaces are refused here; the namespace forgery is not tried`);
   const sudoLines = await sudo(vm, e, SUDO_AUDIT(['boot']).join(' '));
-  console.log(`# ${vm.opts.name}: sudo as the report reads it (last 3)\n${sudoLines.trim().split('\n').slice(-3).join('\n')}`);
+  console.log(
+    `# ${vm.opts.name}: sudo as the report reads it (last 3)\n${sudoLines.trim().split('\n').slice(-3).join('\n')}`,
+  );
   // the forged commands are /usr/bin/forged*; the real sudo lines above name them as journalctl's --grep
   assert.not.match(sudoLines, /ran-command \/usr\/bin\/forged/, 'a forged sudo line is in what the report reads');
-  assert.match(sudoLines, new RegExp(`^At \\S+ \\S+ ${admin(e.plan)} successfully ran-command (\\S*/)?journalctl -q -o cat `, 'm'), 'the audit log misses sudo\'s real commands');
+  assert.match(
+    sudoLines,
+    new RegExp(`^At \\S+ \\S+ ${admin(e.plan)} successfully ran-command (\\S*/)?journalctl -q -o cat `, 'm'),
+    "the audit log misses sudo's real commands",
+  );
 }
 
 /**
@@ -356,6 +448,11 @@ export async function checkRerun(vm: Vm, e: Expect): Promise<void> {
   await sudo(vm, e, `touch ${marker}`);
   await sudo(vm, e, 'firstboot run');
   assert.is((await sudo(vm, e, `find /etc -newer ${marker}`)).trim(), '', 'files under /etc changed');
-  const status = JSON.parse(await sudo(vm, e, 'cat /var/lib/firstboot/status.json')) as { steps: { id: string; result: string }[] };
-  assert.equal(status.steps.filter((s) => s.result !== 'ok').map((s) => `${s.id}: ${s.result}`), []);
+  const status = JSON.parse(await sudo(vm, e, 'cat /var/lib/firstboot/status.json')) as {
+    steps: { id: string; result: string }[];
+  };
+  assert.equal(
+    status.steps.filter((s) => s.result !== 'ok').map((s) => `${s.id}: ${s.result}`),
+    [],
+  );
 }

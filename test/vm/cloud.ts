@@ -41,7 +41,8 @@ export async function withCloud(opts: CloudOptions, body: (cloud: Cloud) => Prom
   try {
     await body(cloud);
   } catch (error) {
-    for (const { vm } of cloud.vms) await vm.keepArtifacts().catch((e: Error) => console.log(`# keeping artifacts failed: ${e.message}`));
+    for (const { vm } of cloud.vms)
+      await vm.keepArtifacts().catch((e: Error) => console.log(`# keeping artifacts failed: ${e.message}`));
     throw error;
   } finally {
     await cloud.close();
@@ -54,15 +55,22 @@ async function startCloud(opts: CloudOptions): Promise<Cloud> {
   const failures: Error[] = [];
 
   const fake = await startFakeHcloud({
-    onServerCreated: (server, userData) => boot(server, userData).catch((error: Error) => {
-      console.log(`# booting ${server.name} failed: ${error.stack}`);
-      failures.push(error);
-    }),
+    onServerCreated: (server, userData) =>
+      boot(server, userData).catch((error: Error) => {
+        console.log(`# booting ${server.name} failed: ${error.stack}`);
+        failures.push(error);
+      }),
   });
   async function boot(server: FakeServer, userData: string | undefined): Promise<void> {
     // the metadata's public-keys are the project keys named at creation, as Hetzner gives root
     const publicKeys = server.sshKeys.map((id) => fake.sshKeys.get(id)!.public_key);
-    const vm = await bootVm({ name: server.name, suite: opts.suite, userData: userData ?? '', hostPorts: opts.guestPorts, publicKeys });
+    const vm = await bootVm({
+      name: server.name,
+      suite: opts.suite,
+      userData: userData ?? '',
+      hostPorts: opts.guestPorts,
+      publicKeys,
+    });
     vms.push({ server, userData: userData ?? '', vm });
     route.add(server.ipv4, vm, opts.guestPorts);
     // a guest that powers itself off (image mode) is "off" to the API, as on Hetzner
@@ -73,12 +81,20 @@ async function startCloud(opts: CloudOptions): Promise<Cloud> {
   // npm's own setting names the registry: the local one, which the guest reaches as it does the apt repository
   const env = { ...route.env, HCLOUD_TOKEN: fake.token, HCLOUD_ENDPOINT: fake.url, npm_config_registry: VM_REGISTRY };
   return {
-    fake, vms, home: route.home,
-    cli: (args) => new Promise((res) => {
-      execFile(process.execPath, [CLI, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
-        res({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-      });
-    }),
+    fake,
+    vms,
+    home: route.home,
+    cli: (args) =>
+      new Promise((res) => {
+        execFile(
+          process.execPath,
+          [CLI, ...args],
+          { env, encoding: 'utf8', maxBuffer: 1 << 24 },
+          (error, stdout, stderr) => {
+            res({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+          },
+        );
+      }),
     async close() {
       await Promise.all(vms.map(({ vm }) => vm.close()));
       await fake.close();

@@ -61,8 +61,12 @@ export function since(start: number): string {
  * the local repository among them): unmount those first and never cross into another file system.
  */
 export async function removeTree(path: string): Promise<void> {
-  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '')
-    .filter((m) => m.startsWith(`${path}/`)).sort().reverse();
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1] ?? '')
+    .filter((m) => m.startsWith(`${path}/`))
+    .sort()
+    .reverse();
   for (const mount of mounts) await run('umount', ['--lazy', mount]);
   await run('rm', ['-rf', '--one-file-system', path]);
 }

@@ -61,7 +61,15 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
   const sshSocket = opts.sshSocket ?? false;
   const minimal = opts.minimal ?? false;
   const packages = minimal ? minimalPackages(opts.suite) : basePackages(opts.suite);
-  const recipe = { suite: opts.suite, sshSocket, minimal, repo, hooks: customizeHooks('OUT', sshSocket), packages, DISK_SIZE };
+  const recipe = {
+    suite: opts.suite,
+    sshSocket,
+    minimal,
+    repo,
+    hooks: customizeHooks('OUT', sshSocket),
+    packages,
+    DISK_SIZE,
+  };
   const name = `${opts.suite}${sshSocket ? '-socket' : ''}${minimal ? '-minimal' : ''}`;
   const dir = cachePath(`image-${name}-${cacheKey(recipe)}`);
   const image = { disk: join(dir, 'disk.raw'), kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img') };
@@ -74,15 +82,21 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
   const log = join(tmp, 'build.log');
   console.log(`# building the ${name} image (log: ${log})`);
   const tree = join(tmp, 'tree');
-  await run('mmdebstrap', [
-    '--mode=root',
-    ...(minimal ? ['--variant=apt'] : []),
-    `--include=${packages.join(',')}`,
-    // file:// mirrors must be visible inside the chroot for the second install stage
-    '--hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount',
-    ...customizeHooks(tmp, sshSocket).map((h) => `--customize-hook=${h}`),
-    opts.suite, tree, `deb [trusted=yes] file://${repo} ./`,
-  ], { log });
+  await run(
+    'mmdebstrap',
+    [
+      '--mode=root',
+      ...(minimal ? ['--variant=apt'] : []),
+      `--include=${packages.join(',')}`,
+      // file:// mirrors must be visible inside the chroot for the second install stage
+      '--hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount',
+      ...customizeHooks(tmp, sshSocket).map((h) => `--customize-hook=${h}`),
+      opts.suite,
+      tree,
+      `deb [trusted=yes] file://${repo} ./`,
+    ],
+    { log },
+  );
   await run('mkfs.ext4', ['-q', '-L', 'root', '-d', tree, join(tmp, 'disk.raw'), DISK_SIZE], { log });
   await removeTree(tree);
   await removeTree(dir);

@@ -39,12 +39,25 @@ export function metadataDocument(opts: MetadataOptions): Record<string, unknown>
       version: 1,
       // Hetzner's shape: IPv6 static, its gateway fe80::1, nothing from router advertisements (the VM's
       // IPv6 leads nowhere: qemu's network has none, so the address is the server's own only)
-      config: [{ type: 'physical', name: 'eth0', mac_address: opts.mac, subnets: [{ type: 'dhcp', ipv4: true }, { type: 'static', ipv6: true, address: `${VM_IPV6}/64`, gateway: 'fe80::1' }] }],
+      config: [
+        {
+          type: 'physical',
+          name: 'eth0',
+          mac_address: opts.mac,
+          subnets: [
+            { type: 'dhcp', ipv4: true },
+            { type: 'static', ipv6: true, address: `${VM_IPV6}/64`, gateway: 'fe80::1' },
+          ],
+        },
+      ],
     },
   };
 }
 
-export async function startMetadata(opts: MetadataOptions, log: (line: string) => void = () => {}): Promise<MetadataServer> {
+export async function startMetadata(
+  opts: MetadataOptions,
+  log: (line: string) => void = () => {},
+): Promise<MetadataServer> {
   const doc = metadataDocument(opts);
   const requests: string[] = [];
   const server = createServer((req, res) => {
@@ -67,6 +80,10 @@ export async function startMetadata(opts: MetadataOptions, log: (line: string) =
   return {
     port: (server.address() as AddressInfo).port,
     requests,
-    close: () => new Promise((res) => { server.closeAllConnections(); server.close(() => res()); }),
+    close: () =>
+      new Promise((res) => {
+        server.closeAllConnections();
+        server.close(() => res());
+      }),
   };
 }

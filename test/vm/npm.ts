@@ -25,7 +25,8 @@ function vmPackages(): NpmPackage[] {
   return [...new Map(all.map((pkg) => [`${pkg.name}@${pkg.version}`, pkg])).values()];
 }
 
-const tarballPath = (dir: string, pkg: NpmPackage) => join(dir, pkg.name, '-', `${basename(pkg.name)}-${pkg.version}.tgz`);
+const tarballPath = (dir: string, pkg: NpmPackage) =>
+  join(dir, pkg.name, '-', `${basename(pkg.name)}-${pkg.version}.tgz`);
 
 /** Every package a plan may name, from npm (its cache first), each checked against its pin. */
 async function buildNpmDir(packages: NpmPackage[]): Promise<string> {
@@ -35,13 +36,19 @@ async function buildNpmDir(packages: NpmPackage[]): Promise<string> {
   await removeTree(tmp);
   mkdirSync(tmp, { recursive: true });
   // one npm run for all (Context7's tree alone is 107): it prints each tarball's file name, in order
-  const { stdout } = await promisify(execFile)('npm', ['pack', ...packages.map((pkg) => `${pkg.name}@${pkg.version}`), '--pack-destination', tmp, '--silent'], { maxBuffer: 1 << 24 });
+  const { stdout } = await promisify(execFile)(
+    'npm',
+    ['pack', ...packages.map((pkg) => `${pkg.name}@${pkg.version}`), '--pack-destination', tmp, '--silent'],
+    { maxBuffer: 1 << 24 },
+  );
   const files = stdout.trim().split('\n');
-  if (files.length !== packages.length) throw new Error(`npm pack wrote ${files.length} tarballs for ${packages.length} packages`);
+  if (files.length !== packages.length)
+    throw new Error(`npm pack wrote ${files.length} tarballs for ${packages.length} packages`);
   for (const [i, pkg] of packages.entries()) {
     const packed = join(tmp, files[i]);
     const integrity = sri(readFileSync(packed));
-    if (integrity !== pkg.integrity) throw new Error(`${pkg.name}@${pkg.version} from npm is ${integrity}, the pin says ${pkg.integrity}`);
+    if (integrity !== pkg.integrity)
+      throw new Error(`${pkg.name}@${pkg.version} from npm is ${integrity}, the pin says ${pkg.integrity}`);
     mkdirSync(join(tmp, pkg.name, '-'), { recursive: true });
     renameSync(packed, tarballPath(tmp, pkg));
   }
@@ -57,7 +64,9 @@ async function buildNpmDir(packages: NpmPackage[]): Promise<string> {
  * own, once, and kept in the cache; each VM's registry starts from a copy.
  */
 export async function buildRegistrySeed(packages: NpmPackage[] = vmPackages()): Promise<string> {
-  const verdaccio = JSON.parse(readFileSync(new URL('../../node_modules/verdaccio/package.json', import.meta.url), 'utf8')).version as string;
+  const verdaccio = JSON.parse(
+    readFileSync(new URL('../../node_modules/verdaccio/package.json', import.meta.url), 'utf8'),
+  ).version as string;
   const dir = cachePath(`registry-${cacheKey({ packages, verdaccio })}`);
   if (existsSync(dir)) return dir;
   const tarballs = await buildNpmDir(packages);
@@ -70,7 +79,9 @@ export async function buildRegistrySeed(packages: NpmPackage[] = vmPackages()): 
     for (const pkg of packages) {
       const served = await registry.publish(tarballPath(tarballs, pkg));
       if (served.name !== pkg.name || served.version !== pkg.version || served.integrity !== pkg.integrity) {
-        throw new Error(`${pkg.name}@${pkg.version}: the registry serves ${served.name}@${served.version} ${served.integrity}, the pin says ${pkg.integrity}`);
+        throw new Error(
+          `${pkg.name}@${pkg.version}: the registry serves ${served.name}@${served.version} ${served.integrity}, the pin says ${pkg.integrity}`,
+        );
       }
     }
   });
@@ -95,9 +106,14 @@ export async function startVmRegistry(more: string[] = []): Promise<Registry> {
 }
 
 /** A package of the test's own for the guest's registry: its tarball (`npm pack`) for VmOptions.publish, and its pin. */
-export async function localPackage(name: string, version: string, files: Record<string, string>): Promise<{ tarball: string; pin: NpmPackage }> {
+export async function localPackage(
+  name: string,
+  version: string,
+  files: Record<string, string>,
+): Promise<{ tarball: string; pin: NpmPackage }> {
   const dir = mkdtempSync(join(tmpdir(), 'firstboot-package-'));
-  for (const [file, content] of Object.entries({ 'package.json': JSON.stringify({ name, version }), ...files })) writeFileSync(join(dir, file), content);
+  for (const [file, content] of Object.entries({ 'package.json': JSON.stringify({ name, version }), ...files }))
+    writeFileSync(join(dir, file), content);
   const tarball = await pack(dir);
   return { tarball, pin: { name, version, integrity: sri(readFileSync(tarball)) } };
 }

@@ -35,7 +35,8 @@ export async function ssgFolder(): Promise<string> {
   writeFileSync(join(tmp, 'ssg.deb'), deb);
   await run('dpkg-deb', ['-x', join(tmp, 'ssg.deb'), join(tmp, 'x')]);
   const ds = readFileSync(join(tmp, 'x', SSG.datastream));
-  if (sha256(ds) !== SSG.datastreamSha256) throw new Error(`the datastream in ${SSG.deb} is not the pinned one (sha256 ${sha256(ds)})`);
+  if (sha256(ds) !== SSG.datastreamSha256)
+    throw new Error(`the datastream in ${SSG.deb} is not the pinned one (sha256 ${sha256(ds)})`);
   writeFileSync(join(tmp, 'ds.xml'), ds);
   await removeTree(join(tmp, 'x'));
   renameSync(tmp, dir);
@@ -65,12 +66,16 @@ export async function openscap(vm: Vm, user: string, port: number, key: string):
   if (results.size === 0) throw new Error(`oscap gave no results (exit ${r.code}): ${r.stderr.trim().slice(-500)}`);
   const count = (result: string) => [...results.values()].filter((v) => v === result).length;
   const [pass, fail] = [count('pass'), count('fail')];
-  const others = [...new Set(results.values())].filter((v) => v !== 'pass' && v !== 'fail').map((v) => `${count(v)} ${v}`);
+  const others = [...new Set(results.values())]
+    .filter((v) => v !== 'pass' && v !== 'fail')
+    .map((v) => `${count(v)} ${v}`);
   const summary = `${pass} pass, ${fail} fail (${((100 * pass) / (pass + fail)).toFixed(0)}% of those that apply)${others.length ? `, ${others.join(', ')}` : ''}`;
   return { results, summary };
 }
 
 /** The rules whose result differs between two scans, as "rule: before -> after". */
 export function changed(before: Scan, after: Scan): string[] {
-  return [...after.results].filter(([rule, result]) => before.results.get(rule) !== result).map(([rule, result]) => `${rule}: ${before.results.get(rule) ?? 'absent'} -> ${result}`);
+  return [...after.results]
+    .filter(([rule, result]) => before.results.get(rule) !== result)
+    .map(([rule, result]) => `${rule}: ${before.results.get(rule) ?? 'absent'} -> ${result}`);
 }

@@ -13,8 +13,18 @@ export type Suite = 'bookworm' | 'trixie';
  */
 export function basePackages(suite: Suite): string[] {
   const dhcp = suite === 'bookworm' ? 'isc-dhcp-client' : 'dhcpcd-base';
-  return ['linux-image-amd64', 'systemd-sysv', 'cloud-init', 'openssh-server', 'ifupdown', dhcp, 'sudo', 'ca-certificates',
-    'dbus', 'libpam-systemd'];
+  return [
+    'linux-image-amd64',
+    'systemd-sysv',
+    'cloud-init',
+    'openssh-server',
+    'ifupdown',
+    dhcp,
+    'sudo',
+    'ca-certificates',
+    'dbus',
+    'libpam-systemd',
+  ];
 }
 
 /**
@@ -31,6 +41,28 @@ export function minimalPackages(suite: Suite): string[] {
  * their dependencies and recommends. The same names exist on bookworm and trixie (audispd-plugins
  * included). Extend this when a step starts installing something new.
  */
-export const EXTRA_PACKAGES = ['nodejs', 'ufw', 'fail2ban', 'python3-systemd', 'auditd', 'audispd-plugins', 'mosh',
-  'unattended-upgrades', 'apt-listchanges', 'needrestart', 'apt-show-versions', 'libpam-pwquality', 'libpam-tmpdir', 'apparmor', 'acct', 'debsums', 'htop', 'zsh', 'lynis', 'openscap-scanner', 'msmtp',
-  ...devtools.packages!({} as PlanInput), ...geoip.packages!({} as PlanInput)];
+export const EXTRA_PACKAGES = [
+  'nodejs',
+  'ufw',
+  'fail2ban',
+  'python3-systemd',
+  'auditd',
+  'audispd-plugins',
+  'mosh',
+  'unattended-upgrades',
+  'apt-listchanges',
+  'needrestart',
+  'apt-show-versions',
+  'libpam-pwquality',
+  'libpam-tmpdir',
+  'apparmor',
+  'acct',
+  'debsums',
+  'htop',
+  'zsh',
+  'lynis',
+  'openscap-scanner',
+  'msmtp',
+  ...devtools.packages!({} as PlanInput),
+  ...geoip.packages!({} as PlanInput),
+];

@@ -13,13 +13,17 @@ export function qmp(path: string, execute: string): Promise<unknown> {
       buffer += chunk;
       let newline: number;
       while ((newline = buffer.indexOf('\n')) >= 0) {
-        const message = JSON.parse(buffer.slice(0, newline)) as { QMP?: unknown; return?: unknown; error?: { desc: string } };
+        const message = JSON.parse(buffer.slice(0, newline)) as {
+          QMP?: unknown;
+          return?: unknown;
+          error?: { desc: string };
+        };
         buffer = buffer.slice(newline + 1);
-        if (message.error) return socket.destroy(), reject(new Error(`qmp ${execute}: ${message.error.desc}`));
+        if (message.error) return (socket.destroy(), reject(new Error(`qmp ${execute}: ${message.error.desc}`)));
         // the greeting, then the answer to qmp_capabilities, then ours
         if (message.QMP) send('qmp_capabilities'), sent++;
         else if ('return' in message && sent === 1) send(execute), sent++;
-        else if ('return' in message) return socket.end(), resolve(message.return);
+        else if ('return' in message) return (socket.end(), resolve(message.return));
       }
     });
   });

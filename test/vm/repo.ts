@@ -1,7 +1,17 @@
 // The local package repository: Debian's own .debs, downloaded once on the host and served on
 // loopback, so a VM installs what the payload asks for without reaching any network.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
@@ -29,41 +39,61 @@ export async function buildRepo(suite: Suite): Promise<string> {
   mkdirSync(tmp);
   const log = join(tmp, 'mmdebstrap.log');
   console.log(`# building the ${suite} package repository (log: ${log})`);
-  await run('mmdebstrap', [
-    '--mode=root',
-    // essential packages are deleted from apt's cache after their install unless told otherwise
-    '--skip=essential/unlink',
-    `--include=${packages.base.join(',')}`,
-    `--customize-hook=chroot "$1" apt-get install --download-only --yes ${packages.extra.join(' ')}`,
-    `--customize-hook=cp "$1"/var/cache/apt/archives/*.deb ${tmp}/`,
-    suite, '/dev/null', ...packages.mirrors,
-  ], { log });
+  await run(
+    'mmdebstrap',
+    [
+      '--mode=root',
+      // essential packages are deleted from apt's cache after their install unless told otherwise
+      '--skip=essential/unlink',
+      `--include=${packages.base.join(',')}`,
+      `--customize-hook=chroot "$1" apt-get install --download-only --yes ${packages.extra.join(' ')}`,
+      `--customize-hook=cp "$1"/var/cache/apt/archives/*.deb ${tmp}/`,
+      suite,
+      '/dev/null',
+      ...packages.mirrors,
+    ],
+    { log },
+  );
   writeFileSync(join(tmp, 'Packages'), await run('dpkg-scanpackages', ['--multiversion', '.'], { cwd: tmp }));
   writeIndexes(tmp, suite);
   writeSecuritySuite(tmp, suite);
   await removeTree(dir);
   renameSync(tmp, dir);
-  console.log(`# ${suite} repository: ${readdirSync(dir).filter((f) => f.endsWith('.deb')).length} packages in ${since(start)}`);
+  console.log(
+    `# ${suite} repository: ${readdirSync(dir).filter((f) => f.endsWith('.deb')).length} packages in ${since(start)}`,
+  );
   return dir;
 }
 
 /** Debian's archive, security updates included, all through deb.debian.org. */
 function debianMirrors(suite: Suite): string[] {
-  return [`deb http://deb.debian.org/debian ${suite} ${suite}-updates main`, `deb http://deb.debian.org/debian-security ${suite}-security main`];
+  return [
+    `deb http://deb.debian.org/debian ${suite} ${suite}-updates main`,
+    `deb http://deb.debian.org/debian-security ${suite}-security main`,
+  ];
 }
 
 /**
  * Packages.gz and a Release file listing both indexes, as apt expects of a flat repository. The
  * suite and codename let mmdebstrap's package selection (?archive(^bookworm$)) match it.
  */
-function writeIndexes(dir: string, suite: string, names: { origin: string; label: string } = { origin: 'firstboot-vm', label: 'firstboot-vm' }): void {
+function writeIndexes(
+  dir: string,
+  suite: string,
+  names: { origin: string; label: string } = { origin: 'firstboot-vm', label: 'firstboot-vm' },
+): void {
   const packages = readFileSync(join(dir, 'Packages'));
   writeFileSync(join(dir, 'Packages.gz'), gzipSync(packages));
   const sums = ['Packages', 'Packages.gz'].map((name) => {
-    const hash = createHash('sha256').update(readFileSync(join(dir, name))).digest('hex');
+    const hash = createHash('sha256')
+      .update(readFileSync(join(dir, name)))
+      .digest('hex');
     return ` ${hash} ${statSync(join(dir, name)).size} ${name}`;
   });
-  writeFileSync(join(dir, 'Release'), `Origin: ${names.origin}\nLabel: ${names.label}\nSuite: ${suite}\nCodename: ${suite}\nDate: ${new Date().toUTCString()}\nSHA256:\n${sums.join('\n')}\n`);
+  writeFileSync(
+    join(dir, 'Release'),
+    `Origin: ${names.origin}\nLabel: ${names.label}\nSuite: ${suite}\nCodename: ${suite}\nDate: ${new Date().toUTCString()}\nSHA256:\n${sums.join('\n')}\n`,
+  );
 }
 
 /** Where the repository's folder holds the security suite, served as http://REPO/debian-security/ ./ */
@@ -80,8 +110,11 @@ function writeSecuritySuite(repo: string, suite: Suite): void {
   if (existsSync(join(dir, 'Release'))) return;
   const tmp = `${dir}.tmp-${process.pid}`;
   mkdirSync(tmp, { recursive: true });
-  writeFileSync(join(tmp, 'Packages'), 'Package: firstboot-vm-security\nVersion: 1\nArchitecture: all\nMaintainer: firstboot <firstboot@localhost>\n'
-    + 'Filename: ./firstboot-vm-security_1_all.deb\nSize: 0\nDescription: stands in for the security archive\n');
+  writeFileSync(
+    join(tmp, 'Packages'),
+    'Package: firstboot-vm-security\nVersion: 1\nArchitecture: all\nMaintainer: firstboot <firstboot@localhost>\n' +
+      'Filename: ./firstboot-vm-security_1_all.deb\nSize: 0\nDescription: stands in for the security archive\n',
+  );
   writeIndexes(tmp, `${suite}-security`, { origin: 'Debian', label: 'Debian-Security' });
   // another run may have made it meanwhile: the first one stays
   try {
@@ -114,6 +147,10 @@ export async function serveRepo(roots: Record<string, string>): Promise<Served> 
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise((res) => { server.closeAllConnections(); server.close(() => res()); }),
+    close: () =>
+      new Promise((res) => {
+        server.closeAllConnections();
+        server.close(() => res());
+      }),
   };
 }

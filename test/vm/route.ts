@@ -33,14 +33,17 @@ export async function sshRoute(key: KeyPair): Promise<Route> {
   const sshConfig = join(dir, 'ssh_config');
   // Match host, not Host: it sees the name after the user's HostName, so a Host block that names the tailnet
   // name under an alias of its own goes through the route too (%h is that name)
-  writeFileSync(sshConfig, `Include ${home}/.ssh/config
+  writeFileSync(
+    sshConfig,
+    `Include ${home}/.ssh/config
 Match host 192.0.2.*,*.${TAILNET.domain},${TAILNET.address}
   ProxyCommand ${process.execPath} ${RELAY} $(cat ${dir}/port-%h-%p)
   IdentityFile ${key.private}
   IdentitiesOnly yes
 Host *
   UserKnownHostsFile ${home}/.ssh/known_hosts
-`);
+`,
+  );
   const realSsh = (await promisify(execFile)('sh', ['-c', 'command -v ssh'])).stdout.trim();
   writeFileSync(join(bin, 'ssh'), `#!/bin/sh\nexec ${realSsh} -F ${sshConfig} "$@"\n`);
   chmodSync(join(bin, 'ssh'), 0o755);
@@ -50,7 +53,8 @@ Host *
     add(address, vm, guestPorts, opts = {}) {
       const forwards = opts.tailnet ? vm.tailnetPorts : vm.ports;
       for (const port of guestPorts) {
-        if (forwards[port] === undefined) throw new Error(`guest port ${port} is not forwarded${opts.tailnet ? ' through the tailnet' : ''}`);
+        if (forwards[port] === undefined)
+          throw new Error(`guest port ${port} is not forwarded${opts.tailnet ? ' through the tailnet' : ''}`);
         writeFileSync(join(dir, `port-${address}-${port}`), String(forwards[port]));
       }
     },

@@ -42,12 +42,18 @@ export interface Hardened {
 }
 
 /** A fresh key, user-data from the real CLI for `config` (and `more` of generate's options), and what the checks expect of it. */
-export async function hardened(config: string | undefined, allow: string[] = [], more: string[] = []): Promise<Hardened> {
+export async function hardened(
+  config: string | undefined,
+  allow: string[] = [],
+  more: string[] = [],
+): Promise<Hardened> {
   const key = await keyPair();
   const userData = await generateUserData(config, key, more);
   const plan = planOf(userData);
   return {
-    key, userData, expect: { plan, key, allow },
+    key,
+    userData,
+    expect: { plan, key, allow },
     hostPorts: [...new Set([22, sshPort(plan)])],
     publicKeys: [readFileSync(key.public, 'utf8').trim()],
   };

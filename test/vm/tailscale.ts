@@ -2,7 +2,16 @@
 // test builds a signed apt repository laid out like pkgs.tailscale.com/stable whose `tailscale` package is
 // ours: two shell scripts that "join" a tailnet by renaming the VM's second NIC (vm.ts `tailnet`) to
 // tailscale0 with the node's address. A second copy of the repository is signed by another key, for apt to refuse.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -194,7 +203,9 @@ export const STANDIN_FILES: Record<string, { mode: number; content: string }> = 
   'usr/lib/systemd/system/tailscaled.service': { mode: 0o644, content: UNIT },
 };
 
-const installedKiB = Math.ceil(Object.values(STANDIN_FILES).reduce((sum, f) => sum + Buffer.byteLength(f.content), 0) / 1024);
+const installedKiB = Math.ceil(
+  Object.values(STANDIN_FILES).reduce((sum, f) => sum + Buffer.byteLength(f.content), 0) / 1024,
+);
 const CONTROL = `Package: tailscale
 Version: ${STANDIN_VERSION}
 Architecture: amd64
@@ -223,8 +234,12 @@ export interface TailscaleRepo {
 export async function tailscaleRepo(): Promise<TailscaleRepo> {
   const inputs = { files: STANDIN_FILES, control: CONTROL, suites: SUITES, uids: [KEY_UID, IMPOSTOR_UID] };
   const dir = cachePath(`tailscale-${cacheKey(inputs)}`);
-  const done = () => ({ root: join(dir, 'root'), wrong: join(dir, 'wrong'), impostor: join(dir, 'impostor.gpg'),
-    fingerprint: readFileSync(join(dir, 'fingerprint'), 'utf8').trim() });
+  const done = () => ({
+    root: join(dir, 'root'),
+    wrong: join(dir, 'wrong'),
+    impostor: join(dir, 'impostor.gpg'),
+    fingerprint: readFileSync(join(dir, 'fingerprint'), 'utf8').trim(),
+  });
   if (existsSync(join(dir, 'fingerprint'))) return done();
 
   const start = performance.now();
@@ -246,10 +261,28 @@ export async function tailscaleRepo(): Promise<TailscaleRepo> {
     await gpg('--output', join(tmp, 'key.gpg'), '--export', key);
     await gpg('--output', join(tmp, 'impostor.gpg'), '--export', impostor);
     const deb = await buildDeb(home);
-    for (const [name, signer] of [['root', key], ['wrong', impostor]]) {
-      await writeRepo(join(tmp, name, 'debian'), deb, readFileSync(join(tmp, 'key.gpg')), async (release, inRelease) => {
-        await gpg('--yes', '--local-user', signer, '--digest-algo', 'SHA512', '--output', inRelease, '--clearsign', release);
-      });
+    for (const [name, signer] of [
+      ['root', key],
+      ['wrong', impostor],
+    ]) {
+      await writeRepo(
+        join(tmp, name, 'debian'),
+        deb,
+        readFileSync(join(tmp, 'key.gpg')),
+        async (release, inRelease) => {
+          await gpg(
+            '--yes',
+            '--local-user',
+            signer,
+            '--digest-algo',
+            'SHA512',
+            '--output',
+            inRelease,
+            '--clearsign',
+            release,
+          );
+        },
+      );
     }
     rmSync(join(tmp, 'key.gpg'));
     writeFileSync(join(tmp, 'fingerprint'), `${key}\n`);
@@ -266,7 +299,10 @@ export async function tailscaleRepo(): Promise<TailscaleRepo> {
 /** The stand-in .deb, built in `work`: its file name and bytes. */
 async function buildDeb(work: string): Promise<{ name: string; data: Buffer }> {
   const root = join(work, 'deb');
-  for (const [path, file] of Object.entries({ 'DEBIAN/control': { mode: 0o644, content: CONTROL }, ...STANDIN_FILES })) {
+  for (const [path, file] of Object.entries({
+    'DEBIAN/control': { mode: 0o644, content: CONTROL },
+    ...STANDIN_FILES,
+  })) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), file.content);
     chmodSync(join(root, path), file.mode);
@@ -278,9 +314,13 @@ async function buildDeb(work: string): Promise<{ name: string; data: Buffer }> {
   return { name, data: readFileSync(join(work, name)) };
 }
 
-
 /** One repository at `dir` (the URL's .../debian): a suite per release, all with the same package and key. */
-async function writeRepo(dir: string, deb: { name: string; data: Buffer }, key: Buffer, sign: (release: string, inRelease: string) => Promise<void>) {
+async function writeRepo(
+  dir: string,
+  deb: { name: string; data: Buffer },
+  key: Buffer,
+  sign: (release: string, inRelease: string) => Promise<void>,
+) {
   const write = (path: string, data: Buffer | string) => {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), data);
@@ -288,14 +328,20 @@ async function writeRepo(dir: string, deb: { name: string; data: Buffer }, key: 
   write(`pool/${deb.name}`, deb.data);
   // the index by hand: the control file is ours, so dpkg-scanpackages would add nothing
   const packages = `${CONTROL}Filename: pool/${deb.name}\nSize: ${deb.data.length}\nSHA256: ${sha256(deb.data)}\n`;
-  const indexes: Record<string, Buffer> = { 'main/binary-amd64/Packages': Buffer.from(packages), 'main/binary-amd64/Packages.gz': gzipSync(packages) };
+  const indexes: Record<string, Buffer> = {
+    'main/binary-amd64/Packages': Buffer.from(packages),
+    'main/binary-amd64/Packages.gz': gzipSync(packages),
+  };
   for (const suite of SUITES) {
     write(`${suite}.noarmor.gpg`, key);
     for (const [path, data] of Object.entries(indexes)) write(`dists/${suite}/${path}`, data);
     const sums = Object.entries(indexes).map(([path, data]) => ` ${sha256(data)} ${data.length} ${path}`);
     const release = join(dir, `dists/${suite}/Release.unsigned`);
-    writeFileSync(release, `Origin: firstboot-test\nLabel: Tailscale stand-in (firstboot test, not Tailscale)\nSuite: ${suite}\nCodename: ${suite}\n`
-      + `Date: ${new Date().toUTCString()}\nArchitectures: amd64\nComponents: main\nSHA256:\n${sums.join('\n')}\n`);
+    writeFileSync(
+      release,
+      `Origin: firstboot-test\nLabel: Tailscale stand-in (firstboot test, not Tailscale)\nSuite: ${suite}\nCodename: ${suite}\n` +
+        `Date: ${new Date().toUTCString()}\nArchitectures: amd64\nComponents: main\nSHA256:\n${sums.join('\n')}\n`,
+    );
     // InRelease only: no unsigned Release beside it for apt to fall back on
     await sign(release, join(dir, `dists/${suite}/InRelease`));
     rmSync(release);

@@ -29,7 +29,8 @@ export async function generateUserData(config: string | undefined, key: KeyPair,
   const dir = mkdtempSync(join(tmpdir(), 'firstboot-vm-config-'));
   const out = join(dir, 'user-data.yaml');
   const args = [CLI, 'generate', '--out', out, '--ssh-key', key.public, '--registry', VM_REGISTRY, ...more];
-  if (config !== undefined) writeFileSync(join(dir, 'firstboot.yaml'), config), args.push('-c', join(dir, 'firstboot.yaml'));
+  if (config !== undefined)
+    writeFileSync(join(dir, 'firstboot.yaml'), config), args.push('-c', join(dir, 'firstboot.yaml'));
   await promisify(execFile)(process.execPath, args);
   return readFileSync(out, 'utf8');
 }

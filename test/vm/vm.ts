@@ -72,8 +72,14 @@ export interface SshOptions {
 const MAC = '96:00:00:00:00:01';
 const METADATA_ADDRESS = '169.254.169.254';
 const RELAY = new URL('./relay.mjs', import.meta.url).pathname;
-const SSH_OPTIONS = ['StrictHostKeyChecking=no', 'UserKnownHostsFile=/dev/null', 'BatchMode=yes', 'IdentitiesOnly=yes',
-  'ConnectTimeout=20', 'LogLevel=ERROR'];
+const SSH_OPTIONS = [
+  'StrictHostKeyChecking=no',
+  'UserKnownHostsFile=/dev/null',
+  'BatchMode=yes',
+  'IdentitiesOnly=yes',
+  'ConnectTimeout=20',
+  'LogLevel=ERROR',
+];
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -114,41 +120,101 @@ export class Vm {
     const repo = await serveRepo({ '/': await buildRepo(opts.suite), ...opts.served });
     const registry = await startVmRegistry(opts.publish);
     const instanceId = opts.instanceId ?? String(10_000_000 + Math.floor(Math.random() * 1_000_000));
-    const metadata = await startMetadata({ instanceId, hostname: opts.name, userData: opts.userData, publicKeys: opts.publicKeys ?? [], mac: MAC });
+    const metadata = await startMetadata({
+      instanceId,
+      hostname: opts.name,
+      userData: opts.userData,
+      publicKeys: opts.publicKeys ?? [],
+      mac: MAC,
+    });
     const dir = workPath('run', `${opts.name}-${Date.now()}`);
     mkdirSync(dir, { recursive: true });
     await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', image.disk, '-F', 'raw', join(dir, 'overlay.qcow2')]);
 
     const guestPorts = opts.hostPorts ?? [22];
-    const vm = new Vm(opts, dir, (v) => {
-      const forwards = guestPorts.map((g) => `hostfwd=tcp:127.0.0.1:${v.ports[g]}-:${g}`);
-      const relay = (address: string, to: number, port = 80) => `guestfwd=tcp:${address}:${port}-cmd:${process.execPath} ${RELAY} ${to}`;
-      // restrict=on: the guest reaches nothing but the forwards below, so it cannot wander off to the internet.
-      // net=169.254.0.0/16: qemu only accepts a guestfwd to 169.254.169.254 inside the guest's network.
-      // ipv6=off: no router advertisements; the guest's IPv6 is static, from the metadata, as at Hetzner.
-      const netdev = ['user', 'id=n0', 'net=169.254.0.0/16', 'restrict=on', 'ipv6=off', ...forwards,
-        relay(METADATA_ADDRESS, metadata.port), relay(REPO_ADDRESS, repo.port), relay(REPO_ADDRESS, registry.port, REGISTRY_PORT),
-        ...(opts.services ?? []).map((s) => relay(s.address, s.to, s.port))].join(',');
-      // The stand-in tailnet: reached only through these forwards to the node's tailnet address (restrict=on, no
-      // guestfwd, so the guest gets nothing out of it), and no router advertisements (ipv6=off), as on a real
-      // tailscale0. cloud-init leaves this NIC alone: the metadata's network-config names eth0 by MAC only, and
-      // the Hetzner datasource's DHCP goes to eth0 (cloud-init takes eth0 first; this device comes after n0's).
-      const tailnet = opts.tailnet ? ['-netdev', ['user', 'id=n1', `net=${TAILNET.net}`, `host=${TAILNET.host}`, 'restrict=on', 'ipv6=off',
-        ...opts.tailnet.map((g) => `hostfwd=tcp:127.0.0.1:${v.tailnetPorts[g]}-${TAILNET.address}:${g}`)].join(','),
-      '-device', `virtio-net-pci,netdev=n1,mac=${TAILNET.mac},romfile=`] : [];
-      return [
-        '-name', opts.name, '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', '2', '-m', String(opts.memoryMiB ?? 2048),
-        '-nodefaults', '-display', 'none',
-        '-kernel', image.kernel, '-initrd', image.initrd, '-append', 'root=LABEL=root rw console=ttyS0 net.ifnames=0',
-        '-drive', `file=${v.overlay},if=virtio,format=qcow2`,
-        '-smbios', `type=1,manufacturer=Hetzner,product=vServer,serial=${instanceId}`,
-        '-netdev', netdev, '-device', `virtio-net-pci,netdev=n0,mac=${MAC},romfile=`, // no option ROM: nothing boots from the network
-        ...tailnet,
-        '-device', 'virtio-rng-pci',
-        '-chardev', `file,id=ser0,path=${v.console},append=on`, '-serial', 'chardev:ser0',
-        '-qmp', `unix:${v.qmpSocket},server=on,wait=off`,
-      ];
-    }, { metadata, repo, registry });
+    const vm = new Vm(
+      opts,
+      dir,
+      (v) => {
+        const forwards = guestPorts.map((g) => `hostfwd=tcp:127.0.0.1:${v.ports[g]}-:${g}`);
+        const relay = (address: string, to: number, port = 80) =>
+          `guestfwd=tcp:${address}:${port}-cmd:${process.execPath} ${RELAY} ${to}`;
+        // restrict=on: the guest reaches nothing but the forwards below, so it cannot wander off to the internet.
+        // net=169.254.0.0/16: qemu only accepts a guestfwd to 169.254.169.254 inside the guest's network.
+        // ipv6=off: no router advertisements; the guest's IPv6 is static, from the metadata, as at Hetzner.
+        const netdev = [
+          'user',
+          'id=n0',
+          'net=169.254.0.0/16',
+          'restrict=on',
+          'ipv6=off',
+          ...forwards,
+          relay(METADATA_ADDRESS, metadata.port),
+          relay(REPO_ADDRESS, repo.port),
+          relay(REPO_ADDRESS, registry.port, REGISTRY_PORT),
+          ...(opts.services ?? []).map((s) => relay(s.address, s.to, s.port)),
+        ].join(',');
+        // The stand-in tailnet: reached only through these forwards to the node's tailnet address (restrict=on, no
+        // guestfwd, so the guest gets nothing out of it), and no router advertisements (ipv6=off), as on a real
+        // tailscale0. cloud-init leaves this NIC alone: the metadata's network-config names eth0 by MAC only, and
+        // the Hetzner datasource's DHCP goes to eth0 (cloud-init takes eth0 first; this device comes after n0's).
+        const tailnet = opts.tailnet
+          ? [
+              '-netdev',
+              [
+                'user',
+                'id=n1',
+                `net=${TAILNET.net}`,
+                `host=${TAILNET.host}`,
+                'restrict=on',
+                'ipv6=off',
+                ...opts.tailnet.map((g) => `hostfwd=tcp:127.0.0.1:${v.tailnetPorts[g]}-${TAILNET.address}:${g}`),
+              ].join(','),
+              '-device',
+              `virtio-net-pci,netdev=n1,mac=${TAILNET.mac},romfile=`,
+            ]
+          : [];
+        return [
+          '-name',
+          opts.name,
+          '-accel',
+          'tcg,thread=multi',
+          '-cpu',
+          'max',
+          '-smp',
+          '2',
+          '-m',
+          String(opts.memoryMiB ?? 2048),
+          '-nodefaults',
+          '-display',
+          'none',
+          '-kernel',
+          image.kernel,
+          '-initrd',
+          image.initrd,
+          '-append',
+          'root=LABEL=root rw console=ttyS0 net.ifnames=0',
+          '-drive',
+          `file=${v.overlay},if=virtio,format=qcow2`,
+          '-smbios',
+          `type=1,manufacturer=Hetzner,product=vServer,serial=${instanceId}`,
+          '-netdev',
+          netdev,
+          '-device',
+          `virtio-net-pci,netdev=n0,mac=${MAC},romfile=`, // no option ROM: nothing boots from the network
+          ...tailnet,
+          '-device',
+          'virtio-rng-pci',
+          '-chardev',
+          `file,id=ser0,path=${v.console},append=on`,
+          '-serial',
+          'chardev:ser0',
+          '-qmp',
+          `unix:${v.qmpSocket},server=on,wait=off`,
+        ];
+      },
+      { metadata, repo, registry },
+    );
     for (const g of guestPorts) vm.ports[g] = await freePort();
     for (const g of opts.tailnet ?? []) vm.tailnetPorts[g] = await freePort();
     await vm.start();
@@ -174,11 +240,13 @@ export class Vm {
     qemu.stderr?.on('data', (d: Buffer) => (stderr += d));
     this.qemu = qemu;
     this.poweredOnAt = performance.now();
-    this.exited = new Promise((res) => qemu.on('exit', (code) => {
-      if (code) writeFileSync(join(this.dir, 'qemu.stderr'), stderr);
-      this.qemu = undefined;
-      res();
-    }));
+    this.exited = new Promise((res) =>
+      qemu.on('exit', (code) => {
+        if (code) writeFileSync(join(this.dir, 'qemu.stderr'), stderr);
+        this.qemu = undefined;
+        res();
+      }),
+    );
   }
 
   /** Seconds since the latest power-on. */
@@ -198,7 +266,8 @@ export class Vm {
       const match = this.consoleText().match(pattern);
       if (match) return match;
       if (!this.qemu) throw new Error(`${this.opts.name} stopped before the console showed ${pattern}`);
-      if (Date.now() > end) throw new Error(`${this.opts.name}: no ${pattern} on the console within ${deadlineMs / 1000} s`);
+      if (Date.now() > end)
+        throw new Error(`${this.opts.name}: no ${pattern} on the console within ${deadlineMs / 1000} s`);
       await new Promise((res) => setTimeout(res, 1000));
     }
   }
@@ -206,14 +275,26 @@ export class Vm {
   /** Runs `command` over SSH with the real OpenSSH client; never rejects on a remote failure. */
   ssh(user: string, command: string, opts: SshOptions = {}): Promise<SshResult> {
     const port = (opts.tailnet ? this.tailnetPorts : this.ports)[opts.port ?? 22];
-    if (port === undefined) throw new Error(`guest port ${opts.port ?? 22} is not forwarded${opts.tailnet ? ' through the tailnet' : ''}`);
-    const reuse = opts.reuse ? ['ControlMaster=auto', `ControlPath=${join(this.qmpSocket, '..', '%C')}`, 'ControlPersist=300'] : [];
-    const args = ['-p', String(port), ...[...SSH_OPTIONS, ...reuse, ...(opts.options ?? [])].flatMap((o) => ['-o', o]),
-      ...(opts.key ? ['-i', opts.key] : []), `${user}@127.0.0.1`, command];
+    if (port === undefined)
+      throw new Error(`guest port ${opts.port ?? 22} is not forwarded${opts.tailnet ? ' through the tailnet' : ''}`);
+    const reuse = opts.reuse
+      ? ['ControlMaster=auto', `ControlPath=${join(this.qmpSocket, '..', '%C')}`, 'ControlPersist=300']
+      : [];
+    const args = [
+      '-p',
+      String(port),
+      ...[...SSH_OPTIONS, ...reuse, ...(opts.options ?? [])].flatMap((o) => ['-o', o]),
+      ...(opts.key ? ['-i', opts.key] : []),
+      `${user}@127.0.0.1`,
+      command,
+    ];
     return new Promise((res, rej) => {
       // qemu accepts on the host side at once: a guest that drops the connection leaves ssh waiting
       // for a banner forever, which ConnectTimeout does not cover
-      const child = spawn('ssh', args, { stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 300_000 });
+      const child = spawn('ssh', args, {
+        stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        timeout: opts.timeoutMs ?? 300_000,
+      });
       if (opts.input !== undefined) child.stdin!.end(opts.input);
       let stdout = '';
       let stderr = '';
@@ -229,7 +310,10 @@ export class Vm {
     if (!this.qemu) return;
     await qmp(this.qmpSocket, 'system_powerdown').catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([this.exited!.then(() => false), new Promise<boolean>((res) => (timer = setTimeout(res, timeoutMs, true)))]);
+    const timedOut = await Promise.race([
+      this.exited!.then(() => false),
+      new Promise<boolean>((res) => (timer = setTimeout(res, timeoutMs, true))),
+    ]);
     // a pending timer would keep the test process alive for minutes after its last test
     clearTimeout(timer);
     if (timedOut) {
@@ -247,7 +331,9 @@ export class Vm {
 
   /** A file from the guest's disk, read while the VM is off; undefined if it does not exist. */
   async readFile(path: string): Promise<string | undefined> {
-    const { stdout, stderr } = await promisify(execFile)('debugfs', ['-R', `cat ${path}`, await this.rawDisk()], { maxBuffer: 1 << 28 });
+    const { stdout, stderr } = await promisify(execFile)('debugfs', ['-R', `cat ${path}`, await this.rawDisk()], {
+      maxBuffer: 1 << 28,
+    });
     return /File not found/.test(stderr) ? undefined : stdout;
   }
 
@@ -265,14 +351,23 @@ export class Vm {
    * Saves what explains a failure to `.cache/vm/failures/<name>-<time>/` (or `dir`) and prints the path:
    * console log, metadata requests, the npm registry's log, cloud-init, firstboot and fail2ban logs, status.json and the journal.
    */
-  async keepArtifacts(dir = workPath('failures', `${this.opts.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`)): Promise<string> {
+  async keepArtifacts(
+    dir = workPath('failures', `${this.opts.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`),
+  ): Promise<string> {
     mkdirSync(dir, { recursive: true });
     if (this.qemu) await this.powerOff(60_000).catch(() => undefined);
     if (existsSync(this.console)) writeFileSync(join(dir, 'console.log'), readFileSync(this.console));
     // Verdaccio's: every request the guest made of the npm registry
-    if (existsSync(this.servers.registry.log)) writeFileSync(join(dir, 'registry.log'), readFileSync(this.servers.registry.log));
+    if (existsSync(this.servers.registry.log))
+      writeFileSync(join(dir, 'registry.log'), readFileSync(this.servers.registry.log));
     writeFileSync(join(dir, 'metadata-requests.log'), this.metadataRequests.join('\n'));
-    for (const path of ['/var/log/cloud-init.log', '/var/log/cloud-init-output.log', '/var/lib/firstboot/status.json', '/var/log/firstboot.log', '/var/log/fail2ban.log']) {
+    for (const path of [
+      '/var/log/cloud-init.log',
+      '/var/log/cloud-init-output.log',
+      '/var/lib/firstboot/status.json',
+      '/var/log/firstboot.log',
+      '/var/log/fail2ban.log',
+    ]) {
       const text = await this.readFile(path).catch(() => undefined);
       if (text !== undefined) writeFileSync(join(dir, path.split('/').pop()!), text);
     }

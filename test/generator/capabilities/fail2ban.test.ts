@@ -21,7 +21,15 @@ test('the sshd jail gets the user values, and its ban time in seconds for verify
   const plan = fail2banPlan({ sshPort: 2222, bantime: '2h', findtime: '15m', maxretry: 4 });
   assert.equal(
     { ...plan, recidive: undefined },
-    { id: 'fail2ban', sshPort: 2222, bantime: '2h', bantimeSeconds: 7200, findtime: '15m', maxretry: 4, recidive: undefined },
+    {
+      id: 'fail2ban',
+      sshPort: 2222,
+      bantime: '2h',
+      bantimeSeconds: 7200,
+      findtime: '15m',
+      maxretry: 4,
+      recidive: undefined,
+    },
   );
 });
 
@@ -33,7 +41,10 @@ test('recidive bans repeat offenders far longer than the sshd jail, over a wider
 });
 
 test('a bad duration is refused, not sent to the server', () => {
-  assert.throws(() => fail2banPlan({ sshPort: 22, bantime: 'forever', findtime: '10m', maxretry: 3 }), /not a duration: "forever"/);
+  assert.throws(
+    () => fail2banPlan({ sshPort: 22, bantime: 'forever', findtime: '10m', maxretry: 3 }),
+    /not a duration: "forever"/,
+  );
 });
 
 test.run();

@@ -9,7 +9,8 @@ test('zsh and fish come from their packages, wherever the config points', () => 
 });
 
 test('shells of the base system need nothing', () => {
-  for (const shell of ['/bin/bash', '/usr/bin/bash', '/bin/sh', '/bin/dash']) assert.is(shellPackage(shell), undefined, shell);
+  for (const shell of ['/bin/bash', '/usr/bin/bash', '/bin/sh', '/bin/dash'])
+    assert.is(shellPackage(shell), undefined, shell);
 });
 
 test('a name that only looks like a key of the table is not a package', () => {

@@ -29,7 +29,8 @@ test('authentication: keys only, no root, only the admin, few tries', () => {
     ['RequiredRSASize', '3072'],
     ['StrictModes', 'yes'],
     ['PermitUserEnvironment', 'no'],
-  ]) assert.is(settings.get(keyword), value, `sshd ${keyword}`);
+  ])
+    assert.is(settings.get(keyword), value, `sshd ${keyword}`);
 });
 
 test('sessions: no forwarding or tunnels, dead sessions dropped, verbose logs', () => {
@@ -44,15 +45,23 @@ test('sessions: no forwarding or tunnels, dead sessions dropped, verbose logs', 
     ['ClientAliveInterval', '300'],
     ['ClientAliveCountMax', '2'],
     ['LogLevel', 'VERBOSE'],
-  ]) assert.is(settings.get(keyword), value, `sshd ${keyword}`);
+  ])
+    assert.is(settings.get(keyword), value, `sshd ${keyword}`);
 });
 
 test('crypto: no NIST curves, no SHA-1, no CBC, encrypt-then-MAC only, strong host keys', () => {
   const all = Object.values(plan.crypto).flat();
   for (const weak of [/nistp/, /sha1/, /-cbc/, /^ssh-rsa$/, /^diffie-hellman-group(1|14)-/, /^ssh-dss/]) {
-    assert.equal(all.filter((name) => weak.test(name)), [], `weak algorithm ${weak}`);
+    assert.equal(
+      all.filter((name) => weak.test(name)),
+      [],
+      `weak algorithm ${weak}`,
+    );
   }
-  assert.ok(plan.crypto.macs.every((mac) => mac.endsWith('-etm@openssh.com')), 'every MAC is encrypt-then-MAC');
+  assert.ok(
+    plan.crypto.macs.every((mac) => mac.endsWith('-etm@openssh.com')),
+    'every MAC is encrypt-then-MAC',
+  );
   assert.equal(plan.hostKeys, ['ed25519', 'rsa']);
   assert.ok(plan.minRsaBits >= 3072, 'RSA host keys of 3072 bits at least');
   assert.ok(plan.minModulusBits >= 3072, 'moduli of 3072 bits at least');

@@ -12,7 +12,7 @@ test('each key is set once, to a plain value', () => {
   }
 });
 
-test('keeps the original system\'s set', () => {
+test("keeps the original system's set", () => {
   const s = settings();
   for (const [key, value] of [
     ['net.ipv4.conf.all.send_redirects', '0'],
@@ -29,11 +29,13 @@ test('keeps the original system\'s set', () => {
     ['kernel.kptr_restrict', '2'],
     ['kernel.dmesg_restrict', '1'],
     ['kernel.yama.ptrace_scope', '1'],
-  ]) assert.is(s.get(key), value, key);
+  ])
+    assert.is(s.get(key), value, key);
 });
 
 test('never sets what could lock us out or block later modules', () => {
-  for (const key of settings().keys()) assert.not.match(key, /accept_ra|autoconf|router_solicitations|modules_disabled|unprivileged_userns_clone/, key);
+  for (const key of settings().keys())
+    assert.not.match(key, /accept_ra|autoconf|router_solicitations|modules_disabled|unprivileged_userns_clone/, key);
 });
 
 test('forwarding (a Tailscale exit node) leaves forwarding alone and loosens rp_filter', () => {
