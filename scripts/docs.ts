@@ -1,5 +1,6 @@
-// npm run schema: regenerates what is derived from generator/config/schema.ts — firstboot.schema.json
-// and README.md's config reference (between its markers; the rest of the README is left alone).
+// npm run schema: regenerates what is derived from the schema (generator/config/schema.ts, which puts
+// together the capabilities' sections) — firstboot.schema.json and README.md's config reference
+// (between its markers; the rest of the README is left alone).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { jsonSchemaText } from '../generator/config/json-schema';
 import { END_MARKER, START_MARKER, referenceMarkdown, spliceReference } from '../generator/config/reference';

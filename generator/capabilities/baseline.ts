@@ -22,7 +22,10 @@ export const BANNER = 'Authorised access only: this private system is logged and
  */
 export const ROOT_ONLY_COMPILERS = ['as', 'ld', 'cc', 'gcc', 'clang'];
 
-/** The user's own packages that bring a compiler for themselves (a package that builds as root, dkms, does not count). */
+/**
+ * The user's own packages that bring a compiler for themselves (a package that builds as root, dkms,
+ * does not count).
+ */
 export const toolchainPackage = (name: string): boolean =>
   /^(build-essential|tcc|rustc|cargo|(binutils|gcc|g\+\+|cpp|clang|llvm|gfortran|golang)(-[a-z0-9.+-]+)?)$/.test(name);
 
@@ -83,7 +86,8 @@ export const baseline: Capability<'baseline'> = {
   // Debian's kernel has it on, but minimal images lack the package that loads them); acct: process
   // accounting, which commands ran, by whom (Lynis ACCT-9622); debsums: checks installed files against
   // their packages' checksums on demand (Lynis PKGS-7370); for the admin at an upgrade: needrestart names
-  // the services still running replaced libraries (Lynis DEB-0831), apt-listchanges shows a package's NEWS of incompatible changes before it installs (Lynis
-  // DEB-0811), apt-show-versions lists what has updates pending (Lynis PKGS-7394)
+  // the services still running replaced libraries (Lynis DEB-0831), apt-listchanges shows a package's NEWS
+  // of incompatible changes before it installs (Lynis DEB-0811), apt-show-versions lists what has updates
+  // pending (Lynis PKGS-7394)
   packages: () => ['apparmor', 'acct', 'debsums', 'needrestart', 'apt-listchanges', 'apt-show-versions'],
 };

@@ -2,15 +2,42 @@
 // Context7 MCP server are pinned npm packages the devtools step fetches. Their pins are in the step's
 // code (contract/devtools-pins.ts): the plan says only which of them the config turns on.
 import type { Capability } from './capability';
-import type { Plan } from '../../contract/plan';
+import { stepOf, type Plan } from '../../contract/plan';
 import { DEVTOOLS_PINS } from '../../contract/devtools-pins';
+import { boolean, section } from '../config/dsl';
+import { IMAGE_NODE } from '../config/images';
+import { secret } from '../config/kinds';
 
-/** The Node.js each Hetzner image's distribution has (DESIGN.md), for what needs a newer one. */
-export const IMAGE_NODE: Record<string, string> = {
-  'debian-12': '18.20',
-  'ubuntu-24.04': '18.19',
-  'debian-13': '20.19',
-};
+export const devtoolsSection = section(
+  {
+    enabled: boolean({
+      doc:
+        'Turn the developer toolchain on or off: git, gh, sqlite3, the PostgreSQL and Redis clients and ' +
+        'build-essential from the distribution, and Nix (its daemon running, flakes and the nix command on, ' +
+        'the admin in nix-users).',
+      default: false,
+    }),
+    claude: boolean({
+      doc:
+        'Claude Code for the admin (`claude`), its native program from the npm registry, pinned by version ' +
+        'and sha512 (`npm run pins` refreshes the pins).',
+      default: true,
+    }),
+    context7: boolean({
+      doc:
+        'The Context7 MCP server from the npm registry, pinned (its whole dependency tree), registered in ' +
+        "the admin's Claude Code settings. It needs Node.js 20.18.1 or later: Debian 13 has it; Debian 12 " +
+        'and Ubuntu 24.04 do not, and `generate` says so.',
+      default: false,
+    }),
+    github_token: secret({
+      doc:
+        'A GitHub token gh logs the admin in with: "secret:NAME", given at `firstboot apply` or ' +
+        "`create --wait`; gh keeps it in the admin's own ~/.config/gh. Without it, run `gh auth login` once.",
+    }),
+  },
+  { doc: "A developer's server: the toolchain, Nix, Claude Code with Context7, and gh logged in." },
+);
 
 export const devtools: Capability<'devtools'> = {
   id: 'devtools',
@@ -39,11 +66,14 @@ export const devtools: Capability<'devtools'> = {
 
 /** generate does not know the image: what the plan needs of the server's Node.js, said before it boots */
 export function nodeNeeded(plan: Plan): string | undefined {
-  const step = plan.steps.find((s) => s.id === 'devtools');
-  const need = step?.id === 'devtools' && step.context7 && DEVTOOLS_PINS.context7.node;
+  const step = stepOf(plan, 'devtools');
+  const need = step?.context7 && DEVTOOLS_PINS.context7.node;
   if (!need) return undefined;
   const images = Object.entries(IMAGE_NODE)
     .map(([image, node]) => `${image} has ${node}`)
     .join(', ');
-  return `devtools.context7 needs Node.js ${need} or later on the server (${images}); on an older one the devtools step fails`;
+  return (
+    `devtools.context7 needs Node.js ${need} or later on the server (${images}); on an older one the ` +
+    `devtools step fails`
+  );
 }

@@ -2,6 +2,8 @@
 // coming back after their bans end.
 import type { Fail2banPlan } from '../../contract/plan';
 import type { Capability } from './capability';
+import { integer, section } from '../config/dsl';
+import { duration, durationSeconds, enabled } from '../config/kinds';
 
 /**
  * python3-systemd: the journal backend imports it (Debian 12/13 have no auth.log), and it is only a
@@ -9,15 +11,6 @@ import type { Capability } from './capability';
  * in too, but this step must not depend on that.
  */
 export const fail2banPackages = ['fail2ban', 'python3-systemd', 'iptables'];
-
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
-
-/** A fail2ban duration ("30s", "10m", "1h", "1d", "1w") in seconds; fail2ban's own units for these letters. */
-export function durationSeconds(text: string): number {
-  const match = /^(\d+)([smhdw])$/.exec(text);
-  if (!match) throw new Error(`not a duration: "${text}" (a whole number followed by s, m, h, d or w)`);
-  return Number(match[1]) * UNIT_SECONDS[match[2]];
-}
 
 /** The jail values a user sets in firstboot.yaml's fail2ban section; durations as durationSeconds reads them. */
 export interface Fail2banOptions {
@@ -40,6 +33,25 @@ export function fail2banPlan({ sshPort, bantime, findtime, maxretry }: Fail2banO
     recidive: { bantime: '1w', findtime: '1d', maxretry: 5 },
   };
 }
+
+export const fail2banSection = section(
+  {
+    enabled: enabled('fail2ban'),
+    bantime: duration(
+      'How long an address that failed too often is banned (N s, m, h, d or w). A recidive jail bans ' +
+        'repeat offenders for a week.',
+      '1h',
+    ),
+    findtime: duration('The window in which failures are counted.', '10m'),
+    maxretry: integer({
+      doc: 'Failures within findtime that get an address banned.',
+      default: 3,
+      min: 1,
+      max: 100,
+    }),
+  },
+  { doc: 'fail2ban bans addresses that keep failing SSH logins, read from the systemd journal.' },
+);
 
 export const fail2ban: Capability<'fail2ban'> = {
   id: 'fail2ban',

@@ -1,5 +1,7 @@
 // Packages that follow from choices in the config rather than from a step's own needs.
 import type { Capability } from './capability';
+import { list, string } from '../config/dsl';
+import * as msg from '../config/messages';
 
 /** Debian packages that provide a login shell; bash, sh and dash are always there. */
 const SHELL_PACKAGES: Record<string, string> = { zsh: 'zsh', fish: 'fish' };
@@ -9,6 +11,11 @@ export function shellPackage(shell: string): string | undefined {
   const name = shell.split('/').pop() ?? '';
   return Object.hasOwn(SHELL_PACKAGES, name) ? SHELL_PACKAGES[name] : undefined;
 }
+
+export const packagesField = list(string({ doc: '', expect: msg.expectPackage, pattern: /^[a-z0-9][a-z0-9+.-]+$/ }), {
+  doc: "Extra Debian packages to install, in the same apt transaction as firstboot's own.",
+  default: [],
+});
 
 /** The user's own packages, in a transaction of their own after the hardening. */
 export const extras: Capability<'extras'> = {

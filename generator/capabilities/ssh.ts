@@ -1,9 +1,12 @@
 // sshd policy. Values follow the original system where it was sound, and the hardening references where
-// it was not (dev-sec's ssh-baseline, CIS Debian 12 / Ubuntu 24.04 section 5, ssh-audit). Crypto lists are best-first preferences:
-// the server keeps those its OpenSSH knows (`ssh -Q`), so one plan fits OpenSSH 9.2 to 10.
+// it was not (dev-sec's ssh-baseline, CIS Debian 12 / Ubuntu 24.04 section 5, ssh-audit). Crypto lists
+// are best-first preferences: the server keeps those its OpenSSH knows (`ssh -Q`), so one plan fits
+// OpenSSH 9.2 to 10.
 import type { SshPlan } from '../../contract/plan';
 import type { Capability } from './capability';
 import { MIN_RSA_BITS } from '../config/ssh-key';
+import { oneOf, section } from '../config/dsl';
+import { portNumber } from '../config/ports';
 
 /** present on every Hetzner image; named so a minimal image gets them too. iproute2: the step proves
  * sshd answers from a network namespace (payload/lib/probe.ts) */
@@ -95,6 +98,29 @@ export function sshPlan({
     minModulusBits: 3072, // ssh-audit guides: drop Diffie-Hellman group-exchange moduli below 3072
   };
 }
+
+export const sshSection = section(
+  {
+    port: portNumber({
+      doc:
+        'The port sshd listens on. The firewall opens it with a rate limit. Another port than 22 cuts log ' +
+        'noise from scanners; it is not a security boundary.',
+      default: 22,
+    }),
+    forwarding: oneOf(['no', 'local'] as const, {
+      doc:
+        'TCP forwarding through SSH. "local" allows `ssh -L` and what is built on it (VS Code Remote-SSH, ' +
+        "port forwards to a dev server), from the client to the server's side only; remote forwards " +
+        '(`ssh -R`), which open ports on the server, stay off either way.',
+      default: 'no',
+    }),
+  },
+  {
+    doc:
+      'The SSH server. Its hardening (keys only, no root, modern crypto) is not configurable, apart from ' +
+      'forwarding.',
+  },
+);
 
 export const ssh: Capability<'ssh'> = {
   id: 'ssh',

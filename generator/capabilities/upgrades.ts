@@ -3,6 +3,8 @@
 // server reboots by itself.
 import type { UpgradesPlan } from '../../contract/plan';
 import type { Capability } from './capability';
+import { either, literal, section } from '../config/dsl';
+import { enabled, timeOfDay } from '../config/kinds';
 
 /** --no-install-recommends is fine: its one recommends, systemd-sysv, is on every image */
 export const upgradesPackages = ['unattended-upgrades'];
@@ -19,6 +21,26 @@ export interface UpgradesOptions {
 export function upgradesPlan({ reboot }: UpgradesOptions): UpgradesPlan {
   return { id: 'upgrades', reboot };
 }
+
+export const upgradesSection = section(
+  {
+    enabled: enabled('automatic security upgrades (unattended-upgrades)'),
+    reboot: either(timeOfDay({ doc: '' }), literal(false, 'never reboot by itself'), {
+      doc:
+        'When an upgrade needs a reboot: the time of day to reboot ("HH:MM", quoted, in the server\'s time ' +
+        'zone), or false to never reboot by itself (then reboot yourself, or a patched kernel never runs).',
+      default: '04:00',
+    }),
+  },
+  {
+    doc:
+      "Security upgrades from Debian and Ubuntu, installed every day, on top of what the distribution's own " +
+      "unattended-upgrades takes (Debian's point releases). Where apt has no source for the distribution's " +
+      'security archive (a minimal or custom image), firstboot adds it in ' +
+      '/etc/apt/sources.list.d/firstboot-security.sources, and `firstboot check` fails while apt sees no ' +
+      'security release.',
+  },
+);
 
 export const upgrades: Capability<'upgrades'> = {
   id: 'upgrades',

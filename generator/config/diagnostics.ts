@@ -51,7 +51,8 @@ export function formatDiagnostics(
       const bar = paint('blue', '|');
       if (secret.has(span.line)) {
         out.push(
-          `${' '.repeat(number.length)} ${paint('blue', '-->')} ${source.name}:${span.line}:${span.column} (the line holds a private key: not shown)`,
+          `${' '.repeat(number.length)} ${paint('blue', '-->')} ${source.name}:${span.line}:${span.column} ` +
+            `(the line holds a private key: not shown)`,
         );
         return out.join('\n');
       }

@@ -277,22 +277,6 @@ export function leaves(field: Field<unknown>, prefix = ''): { name: string; fiel
 }
 
 /**
- * Where a capability needs a secret (a password, an auth key): the config names it, `secret:NAME`, and
- * the value is given when the CLI runs (--secret NAME=...). The parsed value is NAME.
- */
-export function secret(opts: { doc: string }): Field<string | undefined> {
-  const inner = string({
-    doc: opts.doc,
-    expect: msg.expectSecret,
-    pattern: SECRET_REF,
-    check: (v) => (SECRET_REF.test(v) ? undefined : msg.secretInConfig(v)),
-  });
-  return { ...optional(map(inner, (v) => v.slice('secret:'.length))), secret: true };
-}
-
-const SECRET_REF = /^secret:[a-z][a-z0-9_]{0,31}$/;
-
-/**
  * The same option, handed on in a form easier to use than the text (`"443/tcp"` to
  * `{ port: "443", proto: "tcp" }`); docs, JSON Schema and checks stay the inner field's.
  */

@@ -1,7 +1,8 @@
 // Port specs as firstboot.yaml writes them ("443/tcp", "8000:8100/tcp", mosh's "60000:60010").
-// Shared by the schema checks, the cross-option rules and the plan.
+// Shared by the options' fields (below), the cross-option rules and the plan.
 
-import { portOutOfRange, rangeOrder } from './messages';
+import { integer, map, string } from './dsl';
+import { expectAllow, expectRange, mustBe, portOutOfRange, rangeOrder } from './messages';
 
 export type Proto = 'tcp' | 'udp';
 export interface PortRange {
@@ -41,3 +42,34 @@ export function rangeProblem({ from, to }: PortRange, writtenAsRange: boolean): 
   for (const port of [from, to]) if (port < 1 || port > 65535) return portOutOfRange(port);
   return writtenAsRange && from >= to ? rangeOrder(from, to) : undefined;
 }
+
+/** A port number, 1 to 65535 */
+export const portNumber = (opts: { doc: string; default: number }) => integer({ ...opts, min: 1, max: 65535 });
+
+function allowProblem(text: string): string | undefined {
+  const rule = parseAllow(text);
+  return rule ? rangeProblem(rule, text.includes(':')) : mustBe(expectAllow, text);
+}
+
+/** "8000:8100/tcp" to { port: "8000:8100", proto: "tcp" }, the shape ufw rules take. */
+function toRule(text: string): { port: string; proto: Proto } {
+  const rule = parseAllow(text)!;
+  return { port: rangeText(rule), proto: rule.proto };
+}
+
+/** A list item "PORT/PROTO" or "FROM:TO/PROTO", handed on as a rule's port and proto. */
+export const allowedPort = () =>
+  map(
+    string({ doc: '', expect: expectAllow, pattern: /^\d{1,5}(:\d{1,5})?\/(tcp|udp)$/, check: allowProblem }),
+    toRule,
+  );
+
+function udpRangeProblem(text: string): string | undefined {
+  const range = parseRange(text);
+  if (!range || !text.includes(':')) return mustBe(expectRange, text);
+  return rangeProblem(range, true);
+}
+
+/** A UDP port range "FROM:TO", FROM below TO */
+export const udpRange = (opts: { doc: string; default: string }) =>
+  string({ ...opts, expect: expectRange, pattern: /^\d{1,5}:\d{1,5}$/, check: udpRangeProblem });

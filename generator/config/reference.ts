@@ -10,7 +10,8 @@ export function referenceMarkdown(): string {
   const out = [
     '## Configuration reference',
     '',
-    '_Generated from `generator/config/schema.ts` by `npm run schema`; edit the schema, not this section._',
+    "_Generated from each capability's section (generator/capabilities/) by `npm run schema`; edit " +
+      'those, not this section._',
     '',
     schema.doc,
     'Unknown keys are errors; an empty section (`mosh:`) takes the defaults.',

@@ -6,7 +6,7 @@ import { pathText } from './dsl';
 import * as msg from './messages';
 import { overlaps, parseRange, rangeText, type AllowRule } from './ports';
 import type { Config } from './schema';
-import { IMAGE_NODE } from '../capabilities/devtools';
+import { IMAGE_NODE } from './images';
 import { DEVTOOLS_PINS } from '../../contract/devtools-pins';
 import { nodeAtLeast } from '../../contract/npm-tree';
 
