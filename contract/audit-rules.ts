@@ -1,4 +1,4 @@
-// firstboot's audit rules: the original system's watches, plus time changes, kernel
+// firstboot's audit rules: the original system's watches (docs/HARDENING.md), plus time changes, kernel
 // modules and a few CIS Ubuntu 24.04 6.2.3.x rules. auditd is CIS Level 2 only; dev-sec package-08 and
 // Lynis ACCT-9628/9630 want it running with rules.
 // Must load on x86_64 and aarch64 (Hetzner's CAX servers): syscall rules are arch=b64 only and name

@@ -1,4 +1,4 @@
-// Kernel and network settings: the original system's set, plus the dev-sec
+// Kernel and network settings: the original system's set (docs/HARDENING.md), plus the dev-sec
 // linux-baseline, CIS Ubuntu 24.04 L1, Lynis KRNL-6000 and ANSSI BP-028 keys that are safe on a Hetzner
 // Cloud server, x86_64 or aarch64. References: dev-sec sysctl-NN, CIS x.y.z, ANSSI R12/R14.
 //
@@ -34,7 +34,10 @@ const both = (family: 'ipv4' | 'ipv6', name: string, value: string): [string, st
   [`net.${family}.conf.default.${name}`, value],
 ];
 
-/** The settings as sysctl.d lines, in file order; `forwarding` for a server that routes for others (a Tailscale exit node or subnet router). */
+/**
+ * The settings as sysctl.d lines, in file order; `forwarding` for a server that routes for others (a
+ * Tailscale exit node or subnet router).
+ */
 export function kernelSettings(forwarding = false): [key: string, value: string][] {
   return [
     // --- routing: a server is not a router

@@ -14,12 +14,18 @@ export const SERVER_PATHS = {
   secrets: '/var/lib/firstboot/secrets',
   /** written after a successful run; the unit does not start while it exists */
   done: '/var/lib/firstboot/done',
-  /** the node's tailnet name, written once sshd answers there: apply logs in by it, and it is the Host block's HostName once public SSH closed */
+  /**
+   * the node's tailnet name, written once sshd answers there: apply logs in by it, and it is the Host
+   * block's HostName once public SSH closed
+   */
   tailnet: '/var/lib/firstboot/tailnet-name',
   /** the SSH_CONNECTION of the owner's login through the tailnet name (apply writes it over that login):
    * with ssh_via_tailnet_only, public SSH closes only once it names this node's tailnet address */
   tailnetLogin: '/var/lib/firstboot/tailnet-login',
 } as const;
 
-/** The owner's address: where the last `apply` connected from (its SSH_CLIENT), or the admin's SSH login GeoIP adopted; GeoIP blocking always lets it through. */
+/**
+ * The owner's address: where the last `apply` connected from (its SSH_CLIENT), or the admin's SSH login
+ * GeoIP adopted; GeoIP blocking always lets it through.
+ */
 export const CLIENT_ADDRESS = '/var/lib/firstboot/client-address';

@@ -23,7 +23,10 @@ export function piecesDigest(files: Record<string, string | Buffer>): string {
   );
 }
 
-/** the file `firstboot pieces --out` writes and a URL source serves: version and digest in the name, so versions share a folder */
+/**
+ * the file `firstboot pieces --out` writes and a URL source serves: version and digest in the name, so
+ * versions share a folder
+ */
 export function piecesFile(version: string, digest: string): string {
   const hex = Buffer.from(digest.replace(/^sha512-/, ''), 'base64')
     .toString('hex')

@@ -55,6 +55,18 @@ export type StepPlan =
 export type StepId = StepPlan['id'];
 export type ParamsOf<I extends StepId> = Extract<StepPlan, { id: I }>;
 
+/**
+ * The plan's step of this id, or undefined when the config turned it off. The payload's steps look
+ * theirs up inline: shared with them, this one line is a chunk of its own, 45 bytes of user-data.
+ */
+export const stepOf = <I extends StepId>(plan: Pick<Plan, 'steps'>, id: I) =>
+  plan.steps.find((s): s is ParamsOf<I> => s.id === id);
+
+/** Whom and where sshd lets in once the plan has run. */
+export function loginOf(plan: Pick<Plan, 'steps'>): { admin: string; sshPort: number } {
+  return { admin: stepOf(plan, 'admin')?.name ?? 'root', sshPort: stepOf(plan, 'ssh')?.port ?? 22 };
+}
+
 /** Everything the other steps need, installed in one apt transaction. */
 export interface PackagesPlan {
   id: 'packages';
@@ -224,7 +236,10 @@ export interface GeoipPlan {
   data: NpmPackage;
 }
 
-/** Tailscale from its signed apt repository, joined with an auth key; SSH and mosh over the tailnet only, when asked. */
+/**
+ * Tailscale from its signed apt repository, joined with an auth key; SSH and mosh over the tailnet
+ * only, when asked.
+ */
 export interface TailscalePlan {
   id: 'tailscale';
   /** the repository, without the distribution: "REPOSITORY/DISTRO CODENAME main" */

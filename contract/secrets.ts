@@ -7,9 +7,15 @@ export function secretProblem(use: { name: string; option: string }, value: stri
   if (value === '') return `secret ${use.name} is empty`;
   if (use.option === 'admin.password') {
     if ([...value].length < 12)
-      return `secret ${use.name} is the admin's console password (${use.option}): at least 12 characters, got ${[...value].length}`;
+      return (
+        `secret ${use.name} is the admin's console password (${use.option}): at least 12 characters, ` +
+        `got ${[...value].length}`
+      );
     if (/[\x00-\x1f\x7f]/.test(value))
-      return `secret ${use.name} is the admin's console password (${use.option}): no line breaks or other control characters`;
+      return (
+        `secret ${use.name} is the admin's console password (${use.option}): no line breaks or other ` +
+        `control characters`
+      );
   }
   return undefined;
 }

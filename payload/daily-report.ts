@@ -61,7 +61,8 @@ const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
 async function sudoCommands(plan: Plan, m: Machine, since: Date): Promise<string[]> {
   if (!plan.steps.some((s) => s.id === 'audit')) {
     return [
-      "not known: audit is off (audit.enabled), and the journal's sudo lines are any local user's to forge; sudo's own log is /var/log/sudo.log",
+      "not known: audit is off (audit.enabled), and the journal's sudo lines are any local user's to " +
+        "forge; sudo's own log is /var/log/sudo.log",
     ];
   }
   const found = await m.$({ nothrow: true })`${SUDO_AUDIT(ausearchTime(since))}`;
@@ -175,7 +176,9 @@ export async function dailyReport(plan: Plan, results: CheckResult[], m: Machine
   const state = JSON.parse((await m.fs.read(STATE)) ?? '{}') as State;
   const { problems, sections: body } = await sections(plan, params, results, m, state);
   const host = hostname();
-  const subject = `[${host}] firstboot: ${problems ? `${problems} problem${problems > 1 ? 's' : ''}` : 'all checks ok'}`;
+  const subject = `[${host}] firstboot: ${
+    problems ? `${problems} problem${problems > 1 ? 's' : ''}` : 'all checks ok'
+  }`;
   const text = render(body);
   if (!send) return (process.stdout.write(`${subject}\n\n${text}`), 0);
 

@@ -87,13 +87,11 @@ async function main(argv: string[]): Promise<number> {
     return status.ok === undefined ? 3 : status.ok ? 0 : 1;
   }
   if (command === 'host-key') {
-    const { hostKey, UsageError } = await import('./host-key');
-    try {
-      return (console.log(hostKey(positionals[1])), 0);
-    } catch (err) {
-      if (err instanceof UsageError) return (console.error(err.message), 2);
-      throw err;
-    }
+    const action = positionals[1];
+    if (!['new', 'swap', 'show'].includes(action))
+      return (console.error('usage: firstboot host-key new | swap | show'), 2);
+    const { hostKey } = await import('./host-key');
+    return (console.log(hostKey(action)), 0);
   }
   if (!['run', 'check', 'report'].includes(command)) return (console.error(USAGE), 2);
   if (values.only && !Object.hasOwn(steps, values.only)) {

@@ -13,12 +13,18 @@ import type { Shell } from './lib/shell';
 import { SERVER_PATHS } from '../contract/paths';
 import { PIECES_PENDING } from '../contract/status';
 
-/** The most the pieces' file may take before its digest is checked: the published package, CLI included, is well under 1 MB. */
+/**
+ * The most the pieces' file may take before its digest is checked: the published package, CLI included,
+ * is well under 1 MB.
+ */
 export const PIECES_MAX_BYTES = 16 * 1024 * 1024;
 
 type WithPieces = Plan & { pieces: PiecesSource };
 
-/** npm: the firstboot package of the plan's version on the plan's registry; else the file `firstboot pieces --out` wrote, under the base URL. */
+/**
+ * npm: the firstboot package of the plan's version on the plan's registry; else the file
+ * `firstboot pieces --out` wrote, under the base URL.
+ */
 export const piecesUrl = (plan: WithPieces) =>
   plan.pieces.from === 'npm'
     ? tarballUrl(plan.npm.registry, { name: 'firstboot', version: plan.firstboot })
@@ -67,10 +73,12 @@ export async function fetchPieces(
   }
   if (digest !== plan.pieces.digest) {
     throw new Error(
-      `${url} holds ${Object.keys(files).length} files that are not the pieces this plan pins (their digest differs): a mirror or server served something else`,
+      `${url} holds ${Object.keys(files).length} files that are not the pieces this plan pins (their ` +
+        `digest differs): a mirror or server served something else`,
     );
   }
-  // only what this plan runs, as the user-data would have carried it: pieces.json (checked with the rest) says which files each needs
+  // only what this plan runs, as the user-data would have carried it: pieces.json (checked with the rest)
+  // says which files each needs
   const needs = JSON.parse(files['pieces.json']?.toString() ?? '{}') as Record<string, string[]>;
   const wanted = new Set(
     planModules(plan).flatMap((module) => needs[module.replace(/^steps\//, '').replace(/\.mjs$/, '')] ?? []),

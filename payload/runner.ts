@@ -138,7 +138,10 @@ export function summary(status: Status, seconds: number): string {
     .filter((r) => r !== 'waiting' || count(r))
     .map((r) => `${count(r)} ${r}`)
     .join(', ');
-  return `firstboot finished: ${status.ok ? 'ok' : 'failed'} (${status.steps.length} steps: ${parts}) in ${seconds.toFixed(1)}s`;
+  return (
+    `firstboot finished: ${status.ok ? 'ok' : 'failed'} (${status.steps.length} steps: ${parts}) ` +
+    `in ${seconds.toFixed(1)}s`
+  );
 }
 
 export interface CheckResult {

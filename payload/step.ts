@@ -1,4 +1,4 @@
-// The step contract: every capability is one module of this shape (DESIGN.md, "The step contract").
+// The step contract: every capability is one module of this shape (docs/ARCHITECTURE.md, "The step contract").
 import type { Plan, StepId, ParamsOf } from '../contract/plan';
 import type { Fs } from './lib/fs';
 import type { Shell } from './lib/shell';
@@ -29,6 +29,9 @@ export interface Step<I extends StepId = StepId> {
   apply(ctx: Ctx<ParamsOf<I>>): Promise<void>;
   /** the live state (effective values, running services); empty means healthy */
   verify(ctx: Ctx<ParamsOf<I>>): Promise<string[]>;
-  /** what is there beyond the plan and the run leaves alone by rule (a port a user opened): `firstboot check` names it */
+  /**
+   * what is there beyond the plan and the run leaves alone by rule (a port a user opened):
+   * `firstboot check` names it
+   */
   unplanned?(ctx: Ctx<ParamsOf<I>>): Promise<string[]>;
 }

@@ -41,7 +41,10 @@ export async function writeFiles(fs: Fs, specs: FileSpec[]): Promise<boolean> {
   return wrote;
 }
 
-/** Of these paths, the ones that exist with any of `mask`'s bits (by default: that group or others have any access to). */
+/**
+ * Of these paths, the ones that exist with any of `mask`'s bits (by default: that group or others have
+ * any access to).
+ */
 export async function openToOthers(fs: Fs, paths: string[], mask = 0o077): Promise<{ path: string; mode: number }[]> {
   const open: { path: string; mode: number }[] = [];
   for (const path of paths) {

@@ -13,7 +13,8 @@ import {
   symlink,
   writeFile,
 } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { linkEnd } from '../../contract/links';
 
 export interface Stat {
   mode: number;
@@ -45,16 +46,8 @@ export interface Fs {
 
 const missing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
-/** The end of a path's chain of symbolic links, which need not exist yet. */
-async function realTarget(path: string): Promise<string> {
-  let current = resolve(path);
-  for (let hop = 0; hop < 40; hop++) {
-    const link = await readlink(current).catch(() => undefined);
-    if (link === undefined) return current;
-    current = resolve(dirname(current), link);
-  }
-  throw new Error(`${path} is a loop of symbolic links`);
-}
+const realTarget = async (path: string) =>
+  (await linkEnd(path, readlink)) ?? Promise.reject(new Error(`${path} is a loop of symbolic links`));
 
 /** name <-> id from /etc/passwd or /etc/group, read each time: the admin step creates users as we go */
 async function table(file: string): Promise<[name: string, id: number][]> {

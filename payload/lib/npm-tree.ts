@@ -36,7 +36,8 @@ export async function fetchTree(tree: NpmTree, options: FetchOptions): Promise<v
   if (treeDigest(entries) !== tree.digest) {
     await rm(downloads, { recursive: true, force: true });
     throw new Error(
-      `the ${tree.packages.length} packages downloaded are not the pinned tree (its digest differs): a registry or mirror served something else`,
+      `the ${tree.packages.length} packages downloaded are not the pinned tree (its digest differs): a ` +
+        `registry or mirror served something else`,
     );
   }
   const modules = join(options.root, 'node_modules');

@@ -8,7 +8,10 @@ import { createHash } from 'node:crypto';
 import { readTar } from './tar';
 
 export interface FetchOptions {
-  /** registry base URL, e.g. 'https://registry.npmjs.org/' (with or without trailing slash, may contain a path like http://host:8080/npm/) */
+  /**
+   * registry base URL, e.g. 'https://registry.npmjs.org/' (with or without trailing slash, may contain
+   * a path like http://host:8080/npm/)
+   */
   registry: string;
   /** packages land in `${root}/node_modules/<name>` */
   root: string;

@@ -6,6 +6,7 @@
 import type { Shell } from './shell';
 import type { Fs } from './fs';
 import { SERVER_PATHS } from '../../contract/paths';
+import { TAILNET_INTERFACE } from '../../contract/firewall-names';
 
 const NS = 'firstboot-probe';
 // RFC 2544's benchmarking range: no network a server is attached to uses it
@@ -27,14 +28,16 @@ async function keyscan($: Shell, port: number, host: string, netns: string[] = [
 /** The node's IPv4 address on the tailnet interface, if it has one */
 export async function tailnetAddress($: Shell): Promise<string | undefined> {
   return /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(
-    (await $({ nothrow: true })`ip -4 -o address show dev tailscale0`).stdout,
+    (await $({ nothrow: true })`ip -4 -o address show dev ${TAILNET_INTERFACE}`).stdout,
   )?.[1];
 }
 
 /** Every address (IPv4 and IPv6) of the node on the tailnet interface */
 async function tailnetAddresses($: Shell): Promise<string[]> {
   return [
-    ...(await $({ nothrow: true })`ip -o address show dev tailscale0`).stdout.matchAll(/\binet6? ([0-9a-f.:]+)\//g),
+    ...(await $({ nothrow: true })`ip -o address show dev ${TAILNET_INTERFACE}`).stdout.matchAll(
+      /\binet6? ([0-9a-f.:]+)\//g,
+    ),
   ].map((m) => m[1]);
 }
 

@@ -1,6 +1,7 @@
 // ufw's rules as data, for the steps that must know whether a port is open: the firewall step, and the
-// ssh step before it moves sshd (lockout rule 2). Rules are parsed, never matched as substrings:
+// ssh step before it moves sshd (lockout rule 2, docs/ARCHITECTURE.md). Rules are parsed, never matched as substrings:
 // "2222/tcp" in a listing says nothing about port 22.
+import { isTailnetComment, TAILNET_INTERFACE } from '../../contract/firewall-names';
 import type { Shell } from './shell';
 
 /** `ufw show added` lines in ufw's short syntax ("ufw limit 22/tcp comment 'firstboot ssh'"), or for one
@@ -8,9 +9,6 @@ import type { Shell } from './shell';
  * other rule (addresses, app profiles) is an admin's, which firstboot never reads or touches. */
 const ADDED =
   /^ufw (allow|limit|deny|reject) (?:(\d+(?::\d+)?)\/(tcp|udp)|in on (\S+) to any port (\d+(?::\d+)?) proto (tcp|udp))(?: comment '(.*)')?$/;
-
-/** the interface Tailscale's traffic arrives on */
-export const TAILNET_INTERFACE = 'tailscale0';
 
 export interface UfwRule {
   action: string;
@@ -47,9 +45,12 @@ export function covers(port: string, wanted: number): boolean {
 
 /** firstboot's rules on the tailnet interface, which the tailscale step adds once SSH answers there */
 export const tailnetRules = (rules: UfwRule[]) =>
-  rules.filter((r) => r.iface === TAILNET_INTERFACE && r.comment.startsWith('firstboot tailnet'));
+  rules.filter((r) => r.iface === TAILNET_INTERFACE && isTailnetComment(r.comment));
 
-/** Whether a rule lets clients reach this TCP port (allow, or limit's rate-limited allow), publicly or on the tailnet. */
+/**
+ * Whether a rule lets clients reach this TCP port (allow, or limit's rate-limited allow), publicly or
+ * on the tailnet.
+ */
 export function allowsTcp(rules: UfwRule[], port: number): boolean {
   return rules.some((r) => r.proto === 'tcp' && (r.action === 'allow' || r.action === 'limit') && covers(r.port, port));
 }

@@ -1,7 +1,7 @@
 // The admin account: key login, passwordless sudo, no password (or a console password from a secret);
 // then root's password locked.
-// Lockout rule 4: this step makes the admin able to log in and become root; the ssh step, which runs
-// after it, is the one that turns root's SSH login off.
+// Lockout rule 4 (docs/ARCHITECTURE.md): this step makes the admin able to log in and become root; the
+// ssh step, which runs after it, is the one that turns root's SSH login off.
 //
 // The admin's password field is "*" (no password can match), not passwd -l's "!": sshd treats a "!"
 // account as locked and refuses even its keys when UsePAM is off (with UsePAM on it lets them in), so
@@ -52,7 +52,11 @@ const sudoersFile = (name: string): FileSpec => ({
   // the log file is what CIS 5.2.3 asks for, and the audit step watches it. ANSSI R39: no command found
   // through "." in PATH, and what a command run through sudo creates is its owner's alone (a program
   // that needs other modes sets them; firstboot's own runs set their umask)
-  content: `${header(`${name} may run any command as root without a password`)}Defaults logfile=/var/log/sudo.log\nDefaults ignore_dot\nDefaults umask=0077\n${name} ALL=(ALL) NOPASSWD:ALL\n`,
+  content: `${header(`${name} may run any command as root without a password`)}Defaults logfile=/var/log/sudo.log
+Defaults ignore_dot
+Defaults umask=0077
+${name} ALL=(ALL) NOPASSWD:ALL
+`,
   mode: 0o440,
 });
 
@@ -126,7 +130,10 @@ async function consolePassword(ctx: Ctx<AdminPlan>): Promise<{ value?: string; p
   return problem ? { problem: `${problem}; not set` } : { value };
 }
 
-/** The console password the plan wants: none ("*"), the secret's, or undefined while the secret is not given or is refused. */
+/**
+ * The console password the plan wants: none ("*"), the secret's, or undefined while the secret is not
+ * given or is refused.
+ */
 async function passwordDrift(ctx: Ctx<AdminPlan>): Promise<string[]> {
   const { name, password } = ctx.params;
   const field = (await passwordField(ctx.fs, name)) ?? '';
@@ -221,7 +228,8 @@ export const admin: Step<'admin'> = {
       const status = (await nothrow`passwd -S ${who}`).stdout.split(' ')[1];
       if (want && status !== want) {
         problems.push(
-          `${who} ${want === 'L' ? 'can log in with a password' : 'has no usable console password'} (passwd -S: ${status ?? 'no answer'})`,
+          `${who} ${want === 'L' ? 'can log in with a password' : 'has no usable console password'} ` +
+            `(passwd -S: ${status ?? 'no answer'})`,
         );
       }
     }

@@ -13,7 +13,10 @@ import { enableNow, unitsDown } from '../lib/systemd';
 
 export const RULES_FILE = '/etc/audit/rules.d/90-firstboot.rules';
 
-/** the file or folder a rule watches: `-w PATH`, or a path filter `-F path=PATH`, which the kernel turns into a watch */
+/**
+ * the file or folder a rule watches: `-w PATH`, or a path filter `-F path=PATH`, which the kernel turns
+ * into a watch
+ */
 const watchedPath = (rule: string) => /^-w\s+(\S+)|\s-F\s+path=(\S+)/.exec(rule)?.slice(1).find(Boolean);
 
 /**

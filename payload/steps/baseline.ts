@@ -1,7 +1,7 @@
 // CIS level 1 files no other step owns (generator/capabilities/baseline.ts says why each, and what is
-// left out): login banners, kernel modules that never load, login.defs, no core dumps, idle shells, cron for
-// root and the admin only, and compilers for root only when no user needs one; verify also wants AppArmor enabled and process accounting running (their
-// packages start them).
+// left out): login banners, kernel modules that never load, login.defs, no core dumps, idle shells,
+// cron for root and the admin only, and compilers for root only when no user needs one; verify also
+// wants AppArmor enabled and process accounting running (their packages start them).
 import { posix } from 'node:path';
 import type { BaselinePlan } from '../../contract/plan';
 import type { Step } from '../step';
@@ -46,12 +46,22 @@ function fixedFiles(params: BaselinePlan): FileSpec[] {
     // a core dump holds whatever was in memory, keys included: none for PAM sessions or services
     {
       path: '/etc/security/limits.d/firstboot-core.conf',
-      content: header('no core dumps') + '* soft core 0\n* hard core 0\n',
+      content:
+        header('no core dumps') +
+        `* soft core 0
+* hard core 0
+`,
       mode: 0o644,
     },
     {
       path: '/etc/systemd/coredump.conf.d/firstboot.conf',
-      content: header('no core dumps') + '[Coredump]\nStorage=none\nProcessSizeMax=0\n',
+      // with these two, systemd-coredump keeps no dump and only logs that a process dumped core
+      content:
+        header('no core dumps') +
+        `[Coredump]
+Storage=none
+ProcessSizeMax=0
+`,
       mode: 0o644,
     },
     { path: IDLE_SHELL, content: header('idle shells close') + IDLE_SHELL_SCRIPT, mode: 0o644 },

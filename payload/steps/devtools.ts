@@ -35,7 +35,9 @@ const asAdmin = ($: Shell, user: string, argv: string[], input?: string) =>
 
 /** The commands on the admin's PATH: Claude Code's own updater stays off, firstboot's pins update it. */
 function wrappers({ claude, context7 }: Pinned): FileSpec[] {
-  const script = (what: string, line: string) => `#!/bin/sh\n${header(what)}${line} "$@"\n`;
+  const script = (what: string, line: string) => `#!/bin/sh
+${header(what)}${line} "$@"
+`;
   return [
     ...(claude
       ? [

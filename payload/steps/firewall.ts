@@ -1,5 +1,5 @@
 // The firewall (ufw): incoming denied, outgoing allowed, routed denied, IPv4 and IPv6, plus the plan's
-// rules. Lockout rules 2 and 3 (DESIGN.md): rules go in before ufw is enabled; a re-run never resets
+// rules. Lockout rules 2 and 3 (docs/ARCHITECTURE.md): rules go in before ufw is enabled; a re-run never resets
 // ufw and leaves rules an admin added alone, since only rules whose comment starts with "firstboot" are
 // ours; every port sshd listens on stays open, and an obsolete rule of ours is removed only once sshd
 // listens on the plan's port and that port's rule is in. With ssh_via_tailnet_only, each SSH and mosh rule
@@ -14,9 +14,9 @@ import { writeFile } from '../lib/files';
 import { isEnabled } from '../lib/systemd';
 import { addedRules, covers, tailnetRules, ufwActive, type UfwRule as Added } from '../lib/ufw';
 import { tailnetLoginProven } from '../lib/probe';
+import { OURS } from '../../contract/firewall-names';
 
 const DEFAULTS_FILE = '/etc/default/ufw';
-const OURS = 'firstboot';
 
 /** The default policies as /etc/default/ufw stores them (`ufw default` writes there, active or not),
  * lowercased as settings() reads them. */
@@ -87,9 +87,15 @@ type OnTailnet = (rule: FirewallRule) => boolean;
 
 interface State {
   defaults: Map<string, string>;
-  /** the rules for every interface (rules for one, as the tailscale step's on tailscale0, are not the firewall step's) */
+  /**
+   * the rules for every interface (rules for one, as the tailscale step's on tailscale0, are not the
+   * firewall step's)
+   */
   added: Added[];
-  /** the rules the plan marks `tailnet` whose twin the tailscale step opened on tailscale0, once the owner's tailnet login is proven */
+  /**
+   * the rules the plan marks `tailnet` whose twin the tailscale step opened on tailscale0, once the
+   * owner's tailnet login is proven
+   */
   onTailnet: OnTailnet;
   active: boolean;
   listening: number[] | undefined;
@@ -173,7 +179,8 @@ export const firewall: Step<'firewall'> = {
     const { added } = await rulesOf($, fs);
     if (!onTailnet(sshRule(params)) && !added.some((rule) => key(rule) === key(sshRule(params)))) {
       throw new Error(
-        `ufw does not hold ${describe(sshRule(params))} after adding it; ${active ? 'no rule removed' : 'ufw left off'}`,
+        `ufw does not hold ${describe(sshRule(params))} after adding it; ` +
+          `${active ? 'no rule removed' : 'ufw left off'}`,
       );
     }
     // --force because there is no terminal to ask
@@ -191,7 +198,8 @@ export const firewall: Step<'firewall'> = {
       .filter((rule) => !rule.comment.startsWith(OURS) && !wanted.has(key(rule)))
       .map(
         (rule) =>
-          `ufw has a rule the config does not: ${describe(rule)} (the run leaves it; list it in firewall.allow, or ufw delete it)`,
+          `ufw has a rule the config does not: ${describe(rule)} (the run leaves it; list it in ` +
+          `firewall.allow, or ufw delete it)`,
       );
   },
   async verify({ params, $, fs }) {

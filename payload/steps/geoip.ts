@@ -7,131 +7,25 @@ import { createHash } from 'node:crypto';
 import type { GeoipPlan } from '../../contract/plan';
 import { CLIENT_ADDRESS, SERVER_PATHS } from '../../contract/paths';
 import type { Step, Ctx } from '../step';
-import type { Fs } from '../lib/fs';
 import type { Shell } from '../lib/shell';
 import { filesDrift, header, writeFiles, type FileSpec } from '../lib/files';
 import { enableNow, isActive, unitsDown } from '../lib/systemd';
 import { npmInstall } from '../lib/npm';
 import { PROBE_CLIENT } from '../lib/probe';
+import { addressText, covered, parseAddress, parseRange, type Range } from '../lib/ip';
 import {
-  addressText,
-  covered,
-  isLoopback,
-  isPrivate,
-  networkOf,
-  parseAddress,
-  parseRange,
-  type Range,
-} from '../lib/ip';
+  attachedNetworks,
+  countryRanges,
+  inUse,
+  LEAST_SHARE,
+  LOAD,
+  REFRESH,
+  RULES,
+  sshSessions,
+  TABLE,
+} from '../lib/geoip-inputs';
 
-const TABLE = 'inet firstboot_geoip';
-export const RULES = '/etc/firstboot-geoip.nft';
-const LOAD = 'firstboot-geoip.service';
-const REFRESH = 'firstboot-geoip-refresh.timer';
-/** a refresh that would leave fewer than this share of the ranges loaded now looks wrong: the old set stays */
-const LEAST_SHARE = 0.5;
-
-/** The allowed countries' ranges, per family, as the data writes them ("FROM-TO") */
-async function countryRanges(fs: Fs, p: GeoipPlan): Promise<{ v4: string[]; v6: string[] }> {
-  const dir = `${SERVER_PATHS.lib}/node_modules/${p.data.name}`;
-  const wanted = new Set(p.countries);
-  const read = async (family: string) => {
-    const csv = await fs.read(`${dir}/${p.data.name.split('/').pop()}-${family}.csv`);
-    if (csv === undefined) throw new Error(`${p.data.name} has no ${family} data`);
-    return csv.split('\n').flatMap((line) => {
-      const [from, to, country] = line.split(',');
-      return wanted.has(country?.trim()) ? [`${from}-${to}`] : [];
-    });
-  };
-  return { v4: await read('ipv4'), v6: await read('ipv6') };
-}
-
-/** The private networks the server's interfaces are on (a Hetzner private network, a Docker bridge) */
-async function attachedNetworks($: Shell): Promise<string[]> {
-  const links = JSON.parse((await $`ip -j address show`).stdout || '[]') as {
-    addr_info?: { local: string; prefixlen: number }[];
-  }[];
-  return links
-    .flatMap((l) => l.addr_info ?? [])
-    .flatMap(({ local, prefixlen }) => {
-      const address = parseAddress(local);
-      return address && isPrivate(address) ? [networkOf(address, prefixlen)] : [];
-    });
-}
-
-type Way = { address: string; what: string };
-
-/** "PORT" / "FROM-TO" strings to a test for one port */
-const guards = (ports: string[]) => {
-  const ranges = ports.map((port) => port.split('-').map(Number)).map(([a, b = a]) => [a, b]);
-  return (port: number) => ranges.some(([a, b]) => a <= port && port <= b);
-};
-const portOf = (address: string) => Number(address.slice(address.lastIndexOf(':') + 1));
-/** the host of "HOST:PORT" as ss writes it, a v4 client on a v6 socket ("[::ffff:1.2.3.4]") as plain v4 */
-const hostOf = (address: string) =>
-  address.slice(0, address.lastIndexOf(':')).replace(/^\[(?:::ffff:(?=\d+\.))?|\]$/gi, '');
-/** the processes `ss -p` names as holding a socket: users:(("sshd",pid=1234,fd=4),...) */
-const holders = (line: string) => [...line.matchAll(/\("([^"]+)",pid=(\d+),/g)].map(([, name, pid]) => ({ name, pid }));
-/** not loopback, and an address at all */
-const outside = (address: string) => {
-  const a = parseAddress(address);
-  return !!a && !isLoopback(a);
-};
-
-/**
- * Authenticated SSH sessions on the guarded TCP ports, with their user. Only sshd holds the server end
- * of a connection to its port, and only its per-session process, made once the login is authenticated,
- * is titled "sshd: USER@TTY" ("sshd-session: ..." from OpenSSH 9.8; TTY is "notty" without one): a
- * connection that never logged in (a scanner, `nc`) has only the "[accepted]", "[priv]", "[net]" and
- * "[preauth]" ones, whose USER sshd names only once it knows the user exists.
- */
-async function sshSessions({ params: p, $, fs }: Ctx<GeoipPlan>): Promise<{ address: string; user: string }[]> {
-  const guarded = guards(p.tcp);
-  const sessions: { address: string; user: string }[] = [];
-  for (const line of (await $`ss -Htnp state established`).stdout.split('\n')) {
-    const [, , local, peer] = line.trim().split(/\s+/);
-    if (!peer || !guarded(portOf(local)) || !outside(hostOf(peer))) continue;
-    for (const { pid } of holders(line).filter((h) => h.name === 'sshd' || h.name === 'sshd-session')) {
-      const title = (await fs.read(`/proc/${pid}/cmdline`))?.split('\0')[0] ?? '';
-      const user = /^sshd(?:-session)?: ([^\s@]+)@\S+$/.exec(title)?.[1];
-      if (user) {
-        sessions.push({ address: hostOf(peer), user });
-        break;
-      }
-    }
-  }
-  return sessions;
-}
-
-/**
- * mosh sessions on the guarded UDP ports: mosh-server's socket is not connected (the client may roam),
- * so its peer comes from the kernel's connection tracking (ufw loads it): a flow to a mosh-server's port
- * that has been answered. mosh-server answers only datagrams sealed with the session's key, so a scanner
- * cannot make one. Without /proc/net/nf_conntrack no mosh session is seen.
- */
-async function moshSessions({ params: p, $, fs }: Ctx<GeoipPlan>): Promise<string[]> {
-  const guarded = guards(p.udp);
-  const ports = new Set(
-    (await $`ss -Hunap`).stdout
-      .split('\n')
-      .filter((line) => holders(line).some((h) => h.name === 'mosh-server'))
-      .map((line) => portOf(line.trim().split(/\s+/)[3] ?? ''))
-      .filter(guarded),
-  );
-  if (!ports.size) return [];
-  return ((await fs.read('/proc/net/nf_conntrack')) ?? '').split('\n').flatMap((line) => {
-    const flow = / udp +17 .*?src=(\S+) dst=\S+ sport=\d+ dport=(\d+) /.exec(line);
-    return flow && !line.includes('[UNREPLIED]') && ports.has(Number(flow[2])) && outside(flow[1]) ? [flow[1]] : [];
-  });
-}
-
-/** The ways in now in use on the guarded ports: authenticated SSH sessions and mosh sessions */
-async function inUse(ctx: Ctx<GeoipPlan>): Promise<Way[]> {
-  return [
-    ...(await sshSessions(ctx)).map(({ address, user }) => ({ address, what: `an SSH session of ${user}` })),
-    ...(await moshSessions(ctx)).map((address) => ({ address, what: 'a mosh session' })),
-  ];
-}
+export { RULES };
 
 const adminOf = (ctx: Ctx<GeoipPlan>) => ctx.plan.steps.find((s) => s.id === 'admin')?.name;
 
@@ -149,7 +43,9 @@ async function ownerOf(ctx: Ctx<GeoipPlan>): Promise<{ address: string; adopted:
 }
 
 const waitingSentence = (ctx: Ctx<GeoipPlan>) =>
-  `the owner's address, which GeoIP blocking always lets through: \`firstboot apply HOST\` or \`firstboot create --wait\` records it, or log in over SSH as ${adminOf(ctx) ?? 'the admin'} and run \`sudo firstboot run --only geoip\`; until then nothing is blocked`;
+  `the owner's address, which GeoIP blocking always lets through: \`firstboot apply HOST\` or ` +
+  `\`firstboot create --wait\` records it, or log in over SSH as ${adminOf(ctx) ?? 'the admin'} and run ` +
+  `\`sudo firstboot run --only geoip\`; until then nothing is blocked`;
 
 /** the owner's address as an element of its family's set */
 const ownerElement = (address: string) => addressText(parseAddress(address)!);
@@ -159,21 +55,38 @@ const planDigest = (p: GeoipPlan) => createHash('sha256').update(JSON.stringify(
 
 /** The whole table, for one atomic `nft -f`: the first two lines make the third a replacement */
 function rules(p: GeoipPlan, v4: string[], v6: string[], owner: string): string {
-  const set = (name: string, type: string, elements: string[]) =>
-    `  set ${name} {\n    type ${type}\n    flags interval\n    auto-merge\n${elements.length ? `    elements = { ${elements.join(',\n      ')} }\n` : ''}  }\n`;
+  // the elements line only when the set has any, one range a line
+  const set = (name: string, type: string, elements: string[]) => `  set ${name} {
+    type ${type}
+    flags interval
+    auto-merge
+${elements.length ? `    elements = { ${elements.join(',\n      ')} }\n` : ''}  }
+`;
+  // a whole line, or nothing when the plan guards no port of that protocol
   const drop = (proto: string, ports: string[]) =>
     ports.length ? `    ${proto} dport { ${ports.join(', ')} } drop\n` : '';
   return (
-    `${header(`GeoIP blocking (${p.countries.join(' ')}), from ${p.data.name} ${p.data.version}, plan ${planDigest(p)}, owner ${ownerElement(owner)}`)}` +
-    `add table ${TABLE}\ndelete table ${TABLE}\ntable ${TABLE} {\n` +
+    `${header(
+      `GeoIP blocking (${p.countries.join(' ')}), from ${p.data.name} ${p.data.version}, ` +
+        `plan ${planDigest(p)}, owner ${ownerElement(owner)}`,
+    )}add table ${TABLE}
+delete table ${TABLE}
+table ${TABLE} {
+` +
     set('allow4', 'ipv4_addr', v4) +
     set('allow6', 'ipv6_addr', v6) +
     // before ufw's chains (priority filter), and only the guarded ports: everything else is ufw's
-    '  chain input {\n    type filter hook input priority filter - 5; policy accept;\n    iif "lo" accept\n' +
-    '    ip saddr @allow4 accept\n    ip6 saddr @allow6 accept\n' +
+    `  chain input {
+    type filter hook input priority filter - 5; policy accept;
+    iif "lo" accept
+    ip saddr @allow4 accept
+    ip6 saddr @allow6 accept
+` +
     drop('tcp', p.tcp) +
     drop('udp', p.udp) +
-    '  }\n}\n'
+    `  }
+}
+`
   );
 }
 
@@ -181,17 +94,47 @@ const units: FileSpec[] = [
   {
     path: `/etc/systemd/system/${LOAD}`,
     // before the network is up, as nftables.service loads its rules: no window with the ports open
-    content: `${header('GeoIP blocking at boot')}[Unit]\nDescription=firstboot: GeoIP blocking\nDefaultDependencies=no\nBefore=network-pre.target\nWants=network-pre.target\n\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/usr/sbin/nft -f ${RULES}\n\n[Install]\nWantedBy=multi-user.target\n`,
+    content: `${header('GeoIP blocking at boot')}[Unit]
+Description=firstboot: GeoIP blocking
+DefaultDependencies=no
+Before=network-pre.target
+Wants=network-pre.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/sbin/nft -f ${RULES}
+
+[Install]
+WantedBy=multi-user.target
+`,
     mode: 0o644,
   },
   {
     path: '/etc/systemd/system/firstboot-geoip-refresh.service',
-    content: `${header('GeoIP blocking, checked again')}[Unit]\nDescription=firstboot: GeoIP blocking, checked again\n\n[Service]\nType=oneshot\nExecStart=${SERVER_PATHS.command} run --only geoip\n`,
+    content: `${header('GeoIP blocking, checked again')}[Unit]
+Description=firstboot: GeoIP blocking, checked again
+
+[Service]
+Type=oneshot
+ExecStart=${SERVER_PATHS.command} run --only geoip
+`,
     mode: 0o644,
   },
   {
     path: `/etc/systemd/system/${REFRESH}`,
-    content: `${header('GeoIP blocking, checked again')}[Unit]\nDescription=firstboot: GeoIP blocking, checked daily\n\n[Timer]\nOnCalendar=daily\nRandomizedDelaySec=1h\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n`,
+    // some time in the hour after midnight; Persistent: a server that was off then runs it once it is up
+    content: `${header('GeoIP blocking, checked again')}[Unit]
+Description=firstboot: GeoIP blocking, checked daily
+
+[Timer]
+OnCalendar=daily
+RandomizedDelaySec=1h
+Persistent=true
+
+[Install]
+WantedBy=timers.target
+`,
     mode: 0o644,
   },
 ];
@@ -218,7 +161,8 @@ export const geoip: Step<'geoip'> = {
     const first = (await fs.read(RULES))?.split('\n')[0];
     if (first !== rules(p, [], [], owner.address).split('\n')[0])
       drift.push(
-        `${RULES} is not this plan's (${p.countries.join(' ')}, ${p.data.name} ${p.data.version}, owner ${owner.address})`,
+        `${RULES} is not this plan's (${p.countries.join(' ')}, ${p.data.name} ${p.data.version}, ` +
+          `owner ${owner.address})`,
       );
     if (!(await isActive($, LOAD)) || (await loadedRanges($)) === 0) drift.push(`the ${TABLE} table is not loaded`);
     return [...drift, ...(await unitsDown($, [REFRESH]))];
@@ -245,14 +189,16 @@ export const geoip: Step<'geoip'> = {
       const parsed = parseAddress(address);
       if (parsed && !covered(allowed, parsed)) {
         throw new Error(
-          `would cut off ${address} (${what}), which is in none of ${p.countries.join(' ')}: add it to geoip.always_allow, or its country to geoip.countries; access stays as it was`,
+          `would cut off ${address} (${what}), which is in none of ${p.countries.join(' ')}: add it to ` +
+            `geoip.always_allow, or its country to geoip.countries; access stays as it was`,
         );
       }
     }
     const before = await loadedRanges($);
     if (before > 0 && v4.length + v6.length < before * LEAST_SHARE) {
       throw new Error(
-        `the new data holds ${v4.length + v6.length} ranges where ${before} are loaded: that looks wrong, the loaded ones stay`,
+        `the new data holds ${v4.length + v6.length} ranges where ${before} are loaded: that looks wrong, ` +
+          `the loaded ones stay`,
       );
     }
     // recorded before the table goes live: the next run must find the same owner, with no session open
@@ -261,7 +207,9 @@ export const geoip: Step<'geoip'> = {
     const out = await $({ nothrow: true })`nft -f ${RULES}`;
     if (!out.ok) throw new Error(`nft refused ${RULES}: ${out.stderr.trim()}`);
     log.info(
-      `geoip: ${countries.v4.length} IPv4 and ${countries.v6.length} IPv6 ranges of ${p.countries.join(' ')} and the owner's ${owner.address} allowed on tcp ${p.tcp.join(' ') || '-'}, udp ${p.udp.join(' ') || '-'}`,
+      `geoip: ${countries.v4.length} IPv4 and ${countries.v6.length} IPv6 ranges ` +
+        `of ${p.countries.join(' ')} and the owner's ${owner.address} allowed on ` +
+        `tcp ${p.tcp.join(' ') || '-'}, udp ${p.udp.join(' ') || '-'}`,
     );
     if (await writeFiles(fs, units)) await $`systemctl daemon-reload`;
     await enableNow($, LOAD);

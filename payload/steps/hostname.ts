@@ -18,7 +18,9 @@ const hostnameFile = (name: string): FileSpec => ({ path: '/etc/hostname', conte
  */
 const cloudInitFile = (): FileSpec => ({
   path: `${CLOUD_CFG_DIR}/cloud.cfg.d/99-firstboot-hostname.cfg`,
-  content: `${header('the hostname is set by firstboot, not by cloud-init')}preserve_hostname: true\nmanage_etc_hosts: false\n`,
+  content: `${header('the hostname is set by firstboot, not by cloud-init')}preserve_hostname: true
+manage_etc_hosts: false
+`,
   mode: 0o644,
 });
 

@@ -10,8 +10,9 @@ const MAN_DB_FLAG = '/var/lib/man-db/auto-update';
 
 /**
  * man-db's trigger re-indexes every manual page after each transaction: about 30 s of a first boot
- * (DESIGN.md, measured). It is off for this transaction only: the flag is back afterwards, so the
- * machine stays as Debian left it, and man-db's daily job indexes the new pages.
+ * (measured: docs/ARCHITECTURE.md, "Facts about the machines"). It is off for this transaction only:
+ * the flag is back afterwards, so the machine stays as Debian left it, and man-db's daily job indexes
+ * the new pages.
  */
 async function withoutManDbTrigger(fs: Fs, work: () => Promise<void>): Promise<void> {
   const flag = await fs.stat(MAN_DB_FLAG);

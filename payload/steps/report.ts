@@ -34,13 +34,20 @@ function files(p: ReportPlan): FileSpec[] {
     },
     {
       path: '/etc/systemd/system/firstboot-report.service',
-      content: `${header('the daily security report')}[Unit]\nDescription=firstboot: the daily security report\nWants=network-online.target\nAfter=network-online.target\n\n[Service]\nType=oneshot\nExecStart=${SERVER_PATHS.command} report --now\n`,
+      // the report goes out by mail: it waits for the network
+      content:
+        `${header('the daily security report')}[Unit]\nDescription=firstboot: the daily security report\n` +
+        `Wants=network-online.target\nAfter=network-online.target\n\n` +
+        `[Service]\nType=oneshot\nExecStart=${SERVER_PATHS.command} report --now\n`,
       mode: 0o644,
     },
     {
       // Persistent: a server that was off at that time sends it when it is up again
       path: `/etc/systemd/system/${TIMER}`,
-      content: `${header('the daily security report')}[Unit]\nDescription=firstboot: the daily security report at ${p.time}\n\n[Timer]\nOnCalendar=*-*-* ${p.time}:00\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n`,
+      content:
+        `${header('the daily security report')}[Unit]\n` +
+        `Description=firstboot: the daily security report at ${p.time}\n\n` +
+        `[Timer]\nOnCalendar=*-*-* ${p.time}:00\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n`,
       mode: 0o644,
     },
   ];

@@ -1,4 +1,4 @@
-// sshd hardening under the lockout rules (DESIGN.md): the new configuration must pass `sshd -t` and show
+// sshd hardening under the lockout rules (docs/ARCHITECTURE.md): the new configuration must pass `sshd -t` and show
 // the intended effective values in `sshd -T` before sshd is reloaded, a new port is open in the
 // firewall and proven to answer before anything else moves, and a failure puts the old file back.
 import { createHash } from 'node:crypto';
@@ -10,6 +10,7 @@ import { fileDrift, header, openToOthers, writeFile, type FileSpec } from '../li
 import { isActive, isEnabled } from '../lib/systemd';
 import { addedRules, allowsTcp, covers, tailnetRules, ufwActive } from '../lib/ufw';
 import { sshAnswersFromOutside, sshAnswersOnTailnet } from '../lib/probe';
+import { SSH_RULE } from '../../contract/firewall-names';
 
 // 00- because sshd keeps the first value it reads and cloud-init writes 50-cloud-init.conf
 const CONFIG = '/etc/ssh/sshd_config';
@@ -59,7 +60,11 @@ async function readableConfigs(fs: Fs): Promise<string[]> {
 
 const socketDropIn = (port: number): FileSpec => ({
   path: SOCKET_DROP_IN,
-  content: `${header('the SSH port')}[Socket]\nListenStream=\nListenStream=${port}\n`,
+  // the empty ListenStream= clears the packaged ones first: without it the socket listens on 22 too
+  content: `${header('the SSH port')}[Socket]
+ListenStream=
+ListenStream=${port}
+`,
   mode: 0o644,
 });
 
@@ -107,7 +112,8 @@ async function effectiveDrift(ctx: Ssh, lines: [string, string][]): Promise<stri
   }
   if (!(await acceptsAnAdminKey(ctx, effective))) {
     drift.push(
-      `sshd would accept none of the admin's keys (PubkeyAcceptedAlgorithms, RequiredRSASize ${effective.get('requiredrsasize')?.[0]}): root would be shut out with no way in`,
+      `sshd would accept none of the admin's keys (PubkeyAcceptedAlgorithms, ` +
+        `RequiredRSASize ${effective.get('requiredrsasize')?.[0]}): root would be shut out with no way in`,
     );
   }
   return drift;
@@ -209,7 +215,7 @@ async function reload($: Shell, socket: boolean): Promise<void> {
 /** Lockout rule 2: if ufw already filters, the new port is allowed before sshd moves to it. */
 async function openPort($: Shell, port: number): Promise<void> {
   if (!(await ufwActive($)) || allowsTcp(await addedRules($), port)) return;
-  await $`ufw limit ${`${port}/tcp`} comment ${'firstboot ssh'}`;
+  await $`ufw limit ${`${port}/tcp`} comment ${SSH_RULE}`;
   // ufw can answer 0 and skip a rule: only the listing says it is in
   if (!allowsTcp(await addedRules($), port))
     throw new Error(`ufw does not list a rule for ${port}/tcp after adding one`);

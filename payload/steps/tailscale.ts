@@ -2,10 +2,11 @@
 // checked against the plan's fingerprint and trusted for that repository alone (signed-by); a repository
 // that fails its signature check leaves apt as it was. The node joins with the auth key from its
 // root-only secret file (`tailscale up` reads the file: the key is on no command line). With
-// ssh_via_tailnet_only, lockout rule 5, in two phases: SSH and mosh are opened on tailscale0 once tailscaled
-// runs, the node has its tailnet address and sshd answers there, and the tailnet name is written for apply
-// to read; they close publicly only once the owner's side has logged in through that name (apply writes
-// the login's SSH_CONNECTION: payload/lib/probe.ts), which proves the ACLs and the owner's own machine too.
+// ssh_via_tailnet_only, lockout rule 5 (docs/ARCHITECTURE.md), in two phases: SSH and mosh are opened
+// on tailscale0 once tailscaled runs, the node has its tailnet address and sshd answers there, and the
+// tailnet name is written for apply to read; they close publicly only once the owner's side has logged
+// in through that name (apply writes the login's SSH_CONNECTION: payload/lib/probe.ts), which proves the
+// ACLs and the owner's own machine too.
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import type { FirewallRule, TailscalePlan } from '../../contract/plan';
 import { SERVER_PATHS } from '../../contract/paths';
@@ -17,7 +18,8 @@ import { download } from '../lib/npm';
 import { primaryFingerprints } from '../lib/openpgp';
 import { osRelease } from '../lib/os-release';
 import { enableNow, unitsDown } from '../lib/systemd';
-import { addedRules, TAILNET_INTERFACE, tailnetRules, type UfwRule } from '../lib/ufw';
+import { tailnetComment, TAILNET_INTERFACE } from '../../contract/firewall-names';
+import { addedRules, tailnetRules, type UfwRule } from '../lib/ufw';
 import { sshAnswersOnTailnet, tailnetAddress, tailnetLoginProven } from '../lib/probe';
 import { TAILNET_LOGIN_PENDING } from '../../contract/status';
 
@@ -99,19 +101,21 @@ const tailnetName = (s: Status) => s.Self?.DNSName?.replace(/\.$/, '') ?? '';
 
 // --- the firewall: each rule of the plan's on tailscale0, its public twin closed -------------------
 
-const tailnetComment = (rule: FirewallRule) => rule.comment.replace(/^firstboot/, 'firstboot tailnet');
 const onTailnet = (added: UfwRule[], rule: FirewallRule) =>
   added.some(
     (r) =>
       r.iface === TAILNET_INTERFACE &&
       r.port === rule.port &&
       r.proto === rule.proto &&
-      r.comment === tailnetComment(rule),
+      r.comment === tailnetComment(rule.comment),
   );
 /** firstboot's rules on tailscale0 that the plan no longer has (tailnet-only turned off, SSH moved) */
 const stale = (added: UfwRule[], rules: FirewallRule[]) =>
   tailnetRules(added).filter((r) => !rules.some((rule) => onTailnet([r], rule)));
-/** the public rules of the plan's that go once the tailnet rules are in and proven (the firewall step's bridges too: same comment) */
+/**
+ * the public rules of the plan's that go once the tailnet rules are in and proven (the firewall step's
+ * bridges too: same comment)
+ */
 const publicTwins = (added: UfwRule[], rules: FirewallRule[]) =>
   added.filter((r) => !r.iface && rules.some((t) => t.comment === r.comment && t.proto === r.proto));
 
@@ -131,7 +135,8 @@ async function waitJoined($: Shell): Promise<Status> {
 /** Public SSH waits for the owner: the runner reports the step "waiting", with what to do. */
 const waitForLogin = (ctx: Ctx<TailscalePlan>, name: string) =>
   ctx.waitFor(
-    `${TAILNET_LOGIN_PENDING} ${name}: SSH and mosh stay public until it works (firstboot apply HOST, or create --wait, logs in that way)`,
+    `${TAILNET_LOGIN_PENDING} ${name}: SSH and mosh stay public until it works (firstboot apply HOST, or ` +
+      `create --wait, logs in that way)`,
   );
 
 async function drift(ctx: Ctx<TailscalePlan>): Promise<string[]> {
@@ -156,12 +161,14 @@ async function drift(ctx: Ctx<TailscalePlan>): Promise<string[]> {
     else
       for (const r of publicTwins(added, p.tailnetOnly))
         out.push(
-          `ufw still lets anyone reach ${r.port}/${r.proto} (${r.comment}), though the owner's login through the tailnet is proven`,
+          `ufw still lets anyone reach ${r.port}/${r.proto} (${r.comment}), though the owner's login ` +
+            `through the tailnet is proven`,
         );
   }
   for (const r of stale(added, p.tailnetOnly))
     out.push(
-      `ufw still has ${r.port}/${r.proto} on ${TAILNET_INTERFACE} only (${r.comment}), which the plan no longer has there`,
+      `ufw still has ${r.port}/${r.proto} on ${TAILNET_INTERFACE} only (${r.comment}), which the plan no ` +
+        `longer has there`,
     );
   return out;
 }
@@ -209,12 +216,16 @@ export const tailscale: Step<'tailscale'> = {
       const ssh = p.tailnetOnly.find((rule) => rule.proto === 'tcp')!;
       if ((await sshAnswersOnTailnet($, Number(ssh.port), 3, tailnetWait.pauseMs)) === undefined) {
         throw new Error(
-          `sshd does not answer on the tailnet address (${(await tailnetAddress($)) ?? `${TAILNET_INTERFACE} has none`}) port ${ssh.port}; SSH stays public`,
+          `sshd does not answer on the tailnet address ` +
+            `(${(await tailnetAddress($)) ?? `${TAILNET_INTERFACE} has none`}) port ${ssh.port}; SSH stays public`,
         );
       }
       const before = await addedRules($);
       for (const rule of p.tailnetOnly.filter((r) => !onTailnet(before, r))) {
-        await $`ufw allow in on ${TAILNET_INTERFACE} to any port ${rule.port} proto ${rule.proto} comment ${tailnetComment(rule)}`;
+        // biome-ignore format: zx's tagged template cannot be split: the line breaks inside ${} to stay within 120
+        await $`ufw allow in on ${TAILNET_INTERFACE} to any port ${rule.port} proto ${rule.proto} comment ${
+          tailnetComment(rule.comment)
+        }`;
       }
       const added = await addedRules($);
       if (!onTailnet(added, ssh))
@@ -227,7 +238,8 @@ export const tailscale: Step<'tailscale'> = {
         log.info(`tailscale: SSH goes through the tailnet only: ${tailnetName(s)}`);
       } else
         log.info(
-          `tailscale: SSH answers on the tailnet as ${tailnetName(s)}; it stays public until a login through that name works`,
+          `tailscale: SSH answers on the tailnet as ${tailnetName(s)}; it stays public until a login ` +
+            `through that name works`,
         );
     } else {
       await fs.remove(SERVER_PATHS.tailnet);

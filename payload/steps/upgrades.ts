@@ -141,9 +141,15 @@ async function addSecuritySource({ $, fs, log }: Ctx<UpgradesPlan>): Promise<voi
         `apt sees no security release, and firstboot knows no security archive for ${distro} ${codename}`,
       );
     const main = archive.components.filter((c) => sources.some((s) => s.suite === codename && s.component === c));
+    // one deb822 stanza, the format a .sources file takes
     const content =
       header(`${distro}'s security archive, which no other source named`) +
-      `Types: deb\nURIs: ${archive.uri}\nSuites: ${codename}-security\nComponents: ${(main.length ? main : archive.fallback).join(' ')}\nSigned-By: ${archive.keyring}\n`;
+      `Types: deb
+URIs: ${archive.uri}
+Suites: ${codename}-security
+Components: ${(main.length ? main : archive.fallback).join(' ')}
+Signed-By: ${archive.keyring}
+`;
     wrote = await writeFile(fs, { path: SECURITY_SOURCES, content, mode: 0o644 });
   }
   try {
@@ -189,7 +195,8 @@ export const upgrades: Step<'upgrades'> = {
     const { codename } = await osRelease(fs);
     if (!(await seesSecurity($, codename)))
       problems.push(
-        `apt sees no security release for ${codename} (${codename}-security): unattended-upgrades has no security updates to install`,
+        `apt sees no security release for ${codename} (${codename}-security): unattended-upgrades has no ` +
+          `security updates to install`,
       );
     return [...problems, ...(await unitsDown($, UNITS))];
   },
