@@ -7,14 +7,13 @@
 import type { Plan } from '../contract/plan';
 import { TAILNET_LOGIN_PENDING, type Status } from '../contract/status';
 import { readPayload, serverFiles, unpacker, type Payload } from '../generator/render';
-import { addKnownKey, knownHostName, knownKeys } from '../hcloud/known-hosts';
-import { hostKey as reportedHostKey, tailnetName } from '../hcloud/reported';
+import { addKnownKey, knownHostName, knownKeys } from '../ssh/known-hosts';
+import { hostKey as reportedHostKey, tailnetName } from '../ssh/reported';
 import { asRoot, checkScript, CUT, followScript, MARK, startScript, tailnetLoginScript } from './remote';
-import type { SshResult } from '../hcloud/ssh-wait';
-import { hostKeyProblem, loginOf, refused, unreachable, type Login, type RunRemote, type Target } from './ssh';
-
-/** apply could not do its part (log in, send, follow): exit 1 with the reason. */
-export class ApplyError extends Error {}
+import { loginOf } from '../contract/plan';
+import { hostKeyProblem, refused, unreachable, type Login, type RunRemote, type SshResult } from '../ssh/run';
+import type { Target } from '../ssh/target';
+import { Fail } from '../contract/fail';
 
 export interface ApplyOptions {
   target: Target;
@@ -47,7 +46,7 @@ const waitsForTailnetLogin = (status: Status) =>
   );
 
 /** Reads what the start and follow scripts print: markers, the log (each line once), the result. */
-function reader(print: (line: string) => void) {
+export function reader(print: (line: string) => void) {
   let printed = 0;
   let seen = 0;
   const r = { cursor: '', hostKey: '', tailnet: '', result: undefined as string | undefined, statusText: '' };
@@ -74,7 +73,10 @@ function firstProblem(target: Target, login: Login, r: SshResult): string {
   if (r.code === CUT) return `the upload to ${where} did not arrive whole: ${r.stderr.trim()}`;
   if (r.code === 255) return `cannot log in as ${where}; nothing was sent:\n${r.stderr.trim()}`;
   if (/sudo: .*(password is required|terminal is required)|not in the sudoers|may not run sudo/.test(r.stderr)) {
-    return `${login.user} cannot use sudo without a password on ${target.name}; log in as root (root@${target.name}) or give ${login.user} passwordless sudo`;
+    return (
+      `${login.user} cannot use sudo without a password on ${target.name}; log in as root ` +
+      `(root@${target.name}) or give ${login.user} passwordless sudo`
+    );
   }
   if (/sudo: (command )?not found/.test(r.stderr))
     return `sudo is not installed on ${target.name}; log in as root (root@${target.name})`;
@@ -96,38 +98,24 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
   // over SSH the whole payload travels, whatever source the plan names: nothing is left to fetch
   const { script, input } = startScript({ files: serverFiles(carryingAll(o.plan), o.payload), secrets: o.secrets });
   o.report(
-    `sending the plan and payload${o.secrets.size ? ` and ${o.secrets.size} secret${o.secrets.size > 1 ? 's' : ''}` : ''} to ${first.user}@${o.target.name} (port ${first.port}); the run goes on if the connection drops`,
+    `sending the plan and ` +
+      `payload${o.secrets.size ? ` and ${o.secrets.size} secret${o.secrets.size > 1 ? 's' : ''}` : ''} ` +
+      `to ${first.user}@${o.target.name} (port ${first.port}); the run goes on if the connection drops`,
   );
   let last = await o.run(first, asRoot(first.user, script, [], true), { input, onLine: read.line });
-  if (!read.state.cursor) throw new ApplyError(firstProblem(o.target, first, last));
+  if (!read.state.cursor) throw new Fail(firstProblem(o.target, first, last));
   // learnt over the login the user's known_hosts authenticated, before the run may drop other key types
   await trustHostKey(o.target, o.target.hostKeyAlias, read.state.hostKey);
 
-  let login = first;
-  while (read.state.result === undefined) {
-    if (hostKeyProblem(last))
-      throw new ApplyError(`ssh does not trust the host key of ${o.target.name} any more:\n${last.stderr.trim()}`);
-    if (now() > deadline)
-      throw new ApplyError(
-        `gave up following the run on ${o.target.name}; it goes on there: sudo journalctl -fu firstboot.service`,
-      );
-    o.report(
-      `lost the connection (${(last.stderr.trim().split('\n').pop() || `exit ${last.code}`).trim()}); logging in again`,
-    );
-    await sleep(10_000);
-    for (login of logins) {
-      read.again();
-      last = await o.run(login, asRoot(login.user, followScript, [read.state.cursor]), { onLine: read.line });
-      if (read.state.result !== undefined || !(unreachable(last) || refused(last))) break;
-    }
-  }
+  let login = await followRun(o, read, logins, deadline, last);
   let status = statusOf(read.state);
   // the login the plan leaves (the admin, on its port), proven, unless the run already came back over it
   if (status.ok && (login.user !== planned.user || login.port !== planned.port)) {
     const proof = await o.run(planned, asRoot(planned.user, 'true'));
     if (proof.code !== 0)
-      throw new ApplyError(
-        `the run finished, but ${planned.user} cannot log in on port ${planned.port} and use sudo: ${proof.stderr.trim()}`,
+      throw new Fail(
+        `the run finished, but ${planned.user} cannot log in on port ${planned.port} and use ` +
+          `sudo: ${proof.stderr.trim()}`,
       );
     login = planned;
   }
@@ -145,12 +133,67 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
   return { status, login, ...(closed && { tailnet }) };
 }
 
-function statusOf(state: { result?: string; statusText: string }): Status {
+export type Reader = ReturnType<typeof reader>;
+
+/**
+ * Follows firstboot.service to its end, logging in again after each lost connection (or, without
+ * `last`, until SSH first answers) over the first of `logins` that answers. Returns the login that saw
+ * the end.
+ */
+export async function followRun(
+  o: Pick<ApplyOptions, 'target' | 'run' | 'report' | 'sleep' | 'now'>,
+  read: Reader,
+  logins: Login[],
+  deadline: number,
+  last?: SshResult,
+): Promise<Login> {
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((res) => setTimeout(res, ms)));
+  const now = o.now ?? Date.now;
+  let login = logins[0];
+  let said = '';
+  // a login sshd refused waits longer: every refusal is a failed login that fail2ban counts
+  let wasRefused = false;
+  let answered = !!last;
+  while (read.state.result === undefined) {
+    if (last) {
+      if (hostKeyProblem(last))
+        throw new Fail(
+          answered
+            ? `ssh does not trust the host key of ${o.target.name} any more:\n${last.stderr.trim()}`
+            : `${o.target.name} does not answer with the host key ${o.target.knownHosts} has for it; not ` +
+                `logging in:\n${last.stderr.trim()}`,
+        );
+      if (now() > deadline)
+        throw new Fail(
+          `gave up following the run on ${o.target.name}; it goes on there: sudo journalctl -fu firstboot.service`,
+        );
+      const why = answered
+        ? `lost the connection (${(last.stderr.trim().split('\n').pop() || `exit ${last.code}`).trim()}); ` +
+          `logging in again`
+        : `waiting for SSH on ${o.target.name}`;
+      if (why !== said) o.report(why);
+      said = why;
+      await sleep(wasRefused ? 30_000 : 10_000);
+    }
+    wasRefused = false;
+    for (login of logins) {
+      read.again();
+      last = await o.run(login, asRoot(login.user, followScript, [read.state.cursor]), { onLine: read.line });
+      wasRefused ||= refused(last);
+      if (read.state.result !== undefined || !(unreachable(last) || refused(last))) break;
+    }
+    answered ||= !(unreachable(last!) || refused(last!) || hostKeyProblem(last!));
+  }
+  return login;
+}
+
+export function statusOf(state: { result?: string; statusText: string }): Status {
   try {
     return JSON.parse(state.statusText) as Status;
   } catch {
-    throw new ApplyError(
-      `firstboot.service ended (${state.result}) before the payload wrote its status; on the server: sudo journalctl -u firstboot.service`,
+    throw new Fail(
+      `firstboot.service ended (${state.result}) before the payload wrote its status; ` +
+        `on the server: sudo journalctl -u firstboot.service`,
     );
   }
 }
@@ -169,21 +212,23 @@ async function throughTailnet(
   sleep: (ms: number) => Promise<void>,
 ): Promise<Status> {
   o.report(
-    `logging in through the tailnet as ${via.user}@${via.host} (port ${via.port}): public SSH and mosh close once that works`,
+    `logging in through the tailnet as ${via.user}@${via.host} (port ${via.port}): public SSH and mosh ` +
+      `close once that works`,
   );
   const read = reader(o.print);
   let last = await o.run(via, asRoot(via.user, tailnetLoginScript, [], 'connection'), { onLine: read.line });
   if (!read.state.cursor) {
     o.report(
-      `could not log in through the tailnet name ${via.host}, so SSH and mosh stay public: ${last.stderr.trim().split('\n').pop() || `exit ${last.code}`}; is this machine in the tailnet, and do its ACLs let it reach port ${via.port}? Then run apply again`,
+      `could not log in through the tailnet name ${via.host}, so SSH and mosh stay ` +
+        `public: ${last.stderr.trim().split('\n').pop() || `exit ${last.code}`}; is this machine in the ` +
+        `tailnet, and do its ACLs let it reach port ${via.port}? Then run apply again`,
     );
     return before;
   }
   while (read.state.result === undefined) {
-    if (hostKeyProblem(last))
-      throw new ApplyError(`ssh does not trust the host key of ${via.host}:\n${last.stderr.trim()}`);
+    if (hostKeyProblem(last)) throw new Fail(`ssh does not trust the host key of ${via.host}:\n${last.stderr.trim()}`);
     if (now() > deadline)
-      throw new ApplyError(
+      throw new Fail(
         `gave up following the run on ${via.host}; it goes on there: sudo journalctl -fu firstboot.service`,
       );
     await sleep(10_000);
@@ -193,7 +238,10 @@ async function throughTailnet(
   return statusOf(read.state);
 }
 
-/** The host's ed25519 key in known_hosts under `name`, beside what is there, unless it is there (or the server has none). */
+/**
+ * The host's ed25519 key in known_hosts under `name`, beside what is there, unless it is there (or the
+ * server has none).
+ */
 async function trustHostKey(target: Target, name: string, reported: string): Promise<void> {
   if (!reported) return;
   const key = reportedHostKey(reported, ['ssh-ed25519']);
@@ -226,6 +274,6 @@ export async function checkPlan(o: Pick<ApplyOptions, 'target' | 'plan' | 'paylo
     // the payload's own log lines (a pinned package fetched) may come first
     return JSON.parse(r.stdout.slice(Math.max(0, r.stdout.search(/^\{/m)))) as Drift;
   } catch {
-    throw new ApplyError(firstProblem(o.target, login, r));
+    throw new Fail(firstProblem(o.target, login, r));
   }
 }

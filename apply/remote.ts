@@ -42,10 +42,17 @@ export function asRoot(
 
 /**
  * The unit's journal from the cursor ($1) on, until no job of the unit is left; then the host key, the
- * tailnet name (once SSH goes through the tailnet only), the unit's result and the status file. Run again after a lost connection, it picks up where the run is.
+ * tailnet name (once SSH goes through the tailnet only), the unit's result and the status file. Run
+ * again after a lost connection, it picks up where the run is. Without a cursor it follows the run
+ * cloud-init starts at boot, from this boot's first line, once the unit has started.
  */
-const FOLLOW = `c=$1
-journalctl -q -u ${UNIT} --after-cursor "$c" -o cat -f & j=$!
+const FOLLOW =
+  `c=$1
+if [ -n "$c" ]; then set -- --after-cursor "$c"; else set -- -b
+  until [ -n "$(systemctl list-jobs --no-legend ${UNIT})" ] || systemctl -q is-active ${UNIT} || ` +
+  `systemctl -q is-failed ${UNIT}; do sleep 2; done
+fi
+journalctl -q -u ${UNIT} "$@" -o cat -f & j=$!
 while [ -n "$(systemctl list-jobs --no-legend ${UNIT})" ]; do sleep 2; done
 sleep 2; kill $j 2>/dev/null || true; wait $j 2>/dev/null || true
 echo "${MARK.hostKey}$(cat /etc/ssh/ssh_host_ed25519_key.pub 2>/dev/null)"
@@ -68,7 +75,10 @@ export interface Upload {
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
-/** What ends stdin: the upload arrived whole only when this comes after the last file (no line break, which $(...) would drop). */
+/**
+ * What ends stdin: the upload arrived whole only when this comes after the last file (no line break,
+ * which $(...) would drop).
+ */
 export const END = '@@firstboot end';
 
 /** Exit code of a start or check script whose upload ended early or arrived altered. */
@@ -91,13 +101,16 @@ export interface Incoming {
  */
 export function receive(files: Incoming[]): string {
   return [
-    // folders made here are for the server's programs and users: not as private as the login's or sudo's umask would make them
+    // folders made here are for the server's programs and users: not as private as the login's or sudo's
+    // umask would make them
     'umask 022',
-    `refuse() { rm -f ${files.map((f) => `${f.path}.new`).join(' ')}; echo "$1; nothing on the server was replaced" >&2; exit ${CUT}; }`,
+    `refuse() { rm -f ${files.map((f) => `${f.path}.new`).join(' ')}; ` +
+      `echo "$1; nothing on the server was replaced" >&2; exit ${CUT}; }`,
     'take() {',
     '  mkdir -p "${2%/*}"; head -c "$1" > "$2.new" || refuse "cannot write $2.new"',
     '  n=$(wc -c < "$2.new"); [ "$n" -eq "$1" ] || refuse "the upload ended early: $2 got $n of its $1 bytes"',
-    '  s=$(sha256sum < "$2.new"); [ -z "$4" ] || [ "${s%% *}" = "$4" ] || refuse "$2 arrived altered: its sha256 differs"',
+    '  s=$(sha256sum < "$2.new"); ' +
+      '[ -z "$4" ] || [ "${s%% *}" = "$4" ] || refuse "$2 arrived altered: its sha256 differs"',
     '  chmod "$3" "$2.new"',
     '}',
     ...files.map((f) => `take ${bytes(f.content)} ${f.path} ${f.mode} ${f.secret ? "''" : sha256(f.content)}`),

@@ -7,23 +7,27 @@ import {
   REGISTRY_HELP,
   REGISTRY_OPTION,
   registryOf,
-  UsageError,
   wantsJson,
   type Command,
 } from './command';
+import { driftLine } from '../contract/status';
 import { statusText } from './hcloud-output';
 import { gatherSecrets, SECRET_HELP } from './secrets';
 import { configAndPlan } from '../generator/generate';
 import { secretsOf } from '../generator/config/secrets';
 import { applyPlan, checkPlan } from '../apply/apply';
-import { parseTarget, resolveTarget, sshRunner, type Login, type Target } from '../apply/ssh';
-import { defaultSshConfig, ownSettings, writeHostBlock } from '../hcloud/ssh-config';
+import { sshRunner, type Login } from '../ssh/run';
+import { parseTarget, resolveTarget, type Target } from '../ssh/target';
+import { defaultSshConfig, ownSettings, writeHostBlock } from '../ssh/config';
+import { Fail } from '../contract/fail';
 
 const report = (message: string) => console.error(message);
 
 export const apply: Command = {
   summary: 'harden a server that already runs, over SSH (or --check what differs)',
-  usage: `firstboot apply [USER@]HOST[:PORT] [-c FILE] [--ssh-key PATH]... [--secret NAME=@FILE]... [--registry URL] [-o json]
+  usage:
+    `firstboot apply [USER@]HOST[:PORT] [-c FILE] [--ssh-key PATH]... ` +
+    `[--secret NAME=@FILE]... [--registry URL] [-o json]
        firstboot apply --check [USER@]HOST[:PORT] [-c FILE] [-o json]
   HOST                 an address, a name, or a Host alias of your ~/.ssh/config; ssh logs in as
                        it always does (your config, agent and known_hosts), as root or through sudo
@@ -43,9 +47,9 @@ the admin when the run moves them, and then updates (or tells you how to update)
     check: { type: 'boolean' },
   },
   async run(values, [host, ...extra]) {
-    if (!host) throw new UsageError('apply needs the server: [USER@]HOST[:PORT]');
-    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
-    if (values.check && values.secret) throw new UsageError('--check sends nothing: leave out --secret');
+    if (!host) throw new Fail('apply needs the server: [USER@]HOST[:PORT]', 2, { usage: true });
+    if (extra.length) throw new Fail(`unexpected argument "${extra[0]}"`, 2, { usage: true });
+    if (values.check && values.secret) throw new Fail('--check sends nothing: leave out --secret', 2, { usage: true });
     const json = wantsJson(values);
     parseTarget(host);
     const { config, plan } = await configAndPlan({
@@ -63,9 +67,7 @@ the admin when the run moves them, and then updates (or tells you how to update)
       const drift = await checkPlan({ target, plan, run });
       if (json) console.log(JSON.stringify(drift, null, 2));
       else if (drift.reason) console.log(drift.reason);
-      else
-        for (const s of drift.steps!)
-          console.log(`${s.id.padEnd(10)} ${s.problems.length ? `DIFFERS  ${s.problems.join('; ')}` : 'ok'}`);
+      else for (const s of drift.steps!) console.log(driftLine(s));
       for (const warning of (json ? [] : drift.warnings) ?? []) console.log(warning);
       return drift.ok ? 0 : 1;
     }
@@ -96,7 +98,9 @@ async function updateHostBlock(target: Target, login: Login, tailnet?: string): 
       .filter(Boolean)
       .join(' and ');
     return report(
-      `sshd now takes ${login.user} on port ${login.port}${moved ? ` through the tailnet only (${tailnet})` : ''}: your ${path} sets ${target.name}'s ${set}; change it to ${fix}`,
+      `sshd now takes ${login.user} on ` +
+        `port ${login.port}${moved ? ` through the tailnet only (${tailnet})` : ''}: your ${path} ` +
+        `sets ${target.name}'s ${set}; change it to ${fix}`,
     );
   }
   await writeHostBlock(path, {

@@ -1,8 +1,6 @@
 // The shape of a CLI command, shared by cli.ts and the Hetzner Cloud commands' table.
 import type { ParseArgsConfig } from 'node:util';
-
-/** Bad arguments: the CLI prints the command's usage and exits 2. */
-export class UsageError extends Error {}
+import { Fail } from '../contract/fail';
 
 export interface Command {
   summary: string;
@@ -16,7 +14,9 @@ export const CONFIG_OPTIONS = {
   'ssh-key': { type: 'string', multiple: true },
 } as const satisfies ParseArgsConfig['options'];
 
-export const CONFIG_HELP = `  -c, --config FILE    the config (default: ./firstboot.yaml if there is one, else the built-in defaults)
+export const CONFIG_HELP =
+  `  -c, --config FILE    the config (default: ./firstboot.yaml if there is one, ` +
+  `else the built-in defaults)
       --ssh-key PATH   also authorise this public key for the admin (repeatable)`;
 
 /** Where the server fetches the payload's pinned npm packages: a mirror can stand in for the registry. */
@@ -35,10 +35,13 @@ export function registryOf(values: { registry?: string }, env = process.env): st
     url = new URL(given);
   } catch {}
   if (!url || !/^https?:$/.test(url.protocol))
-    throw new UsageError(`${source} must be an http:// or https:// URL, got "${given}"`);
+    throw new Fail(`${source} must be an http:// or https:// URL, got "${given}"`, 2, { usage: true });
   if (url.username || url.password)
-    throw new UsageError(
-      `${source} must not hold credentials: the URL is written into the user-data, which every process on the server can read`,
+    throw new Fail(
+      `${source} must not hold credentials: the URL is written into the user-data, which every process on ` +
+        `the server can read`,
+      2,
+      { usage: true },
     );
   return url.href;
 }
@@ -54,8 +57,12 @@ export const PIECES_HELP = `      --pieces-from npm|URL
                        (default: the user-data carries them all, if they fit)`;
 
 // loopback, RFC 1918, link-local (a host's own service beside the server), IPv6 loopback and unique local
-const PRIVATE_HOST =
-  /^(?:localhost|127\.\d+\.\d+\.\d+|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|169\.254\.\d+\.\d+|172\.(?:1[6-9]|2\d|3[01])\.\d+\.\d+|\[(?:::1|f[cd][0-9a-f]*:[0-9a-f:]*)\])$/i;
+const PRIVATE_HOSTS = [
+  /^(?:localhost|127\.\d+\.\d+\.\d+|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|169\.254\.\d+\.\d+)$/i,
+  /^172\.(?:1[6-9]|2\d|3[01])\.\d+\.\d+$/i,
+  /^\[(?:::1|f[cd][0-9a-f]*:[0-9a-f:]*)\]$/i,
+];
+const isPrivateHost = (host: string) => PRIVATE_HOSTS.some((r) => r.test(host));
 
 /** "npm", or an https base URL (http only on a private address: a test's or a LAN's own server). */
 export function piecesFromOf(values: { 'pieces-from'?: string }): string | undefined {
@@ -66,15 +73,21 @@ export function piecesFromOf(values: { 'pieces-from'?: string }): string | undef
   try {
     url = new URL(given);
   } catch {}
-  const allowed = url && (url.protocol === 'https:' || (url.protocol === 'http:' && PRIVATE_HOST.test(url.hostname)));
+  const allowed = url && (url.protocol === 'https:' || (url.protocol === 'http:' && isPrivateHost(url.hostname)));
   if (!url || !allowed) {
-    throw new UsageError(
-      `--pieces-from takes "npm" or an https:// URL (http:// only on a private address, such as http://10.0.0.2/firstboot/), got "${given}"`,
+    throw new Fail(
+      `--pieces-from takes "npm" or an https:// URL (http:// only on a private address, such as ` +
+        `http://10.0.0.2/firstboot/), got "${given}"`,
+      2,
+      { usage: true },
     );
   }
   if (url.username || url.password || url.search || url.hash) {
-    throw new UsageError(
-      `--pieces-from must be a plain base URL, without credentials, query or fragment: it is written into the user-data, which every process on the server can read`,
+    throw new Fail(
+      `--pieces-from must be a plain base URL, without credentials, query or fragment: it is written into ` +
+        `the user-data, which every process on the server can read`,
+      2,
+      { usage: true },
     );
   }
   return url.href;
@@ -87,8 +100,11 @@ export const FORMAT_HELP = '  -o, --output json    print the result as JSON';
 export function wantsJson(values: { output?: string }): boolean {
   if (values.output === undefined) return false;
   if (values.output === 'json') return true;
-  throw new UsageError(
-    `-o is the output format and takes "json", got "${values.output}"${/[./]/.test(values.output) ? `; to write a file: --out ${values.output}` : ''}`,
+  throw new Fail(
+    `-o is the output format and takes "json", got ` +
+      `"${values.output}"${/[./]/.test(values.output) ? `; to write a file: --out ${values.output}` : ''}`,
+    2,
+    { usage: true },
   );
 }
 

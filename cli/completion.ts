@@ -1,7 +1,7 @@
 // `firstboot completion bash|zsh|fish`: a completion script made from the command table, so it always
 // knows every command and option this version has. Options that take a file complete file names.
 import type { Command } from './command';
-import { UsageError } from './command';
+import { Fail } from '../contract/fail';
 
 const FILE_OPTIONS = new Set(['config', 'ssh-key', 'out']);
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
@@ -80,7 +80,8 @@ function fish(commands: Record<string, Command>): string {
     for (const o of optionsOf(c)) {
       const value = o.takesValue ? (FILE_OPTIONS.has(o.long) ? ' -r -F' : ' -r') : '';
       lines.push(
-        `complete -c firstboot -n '__fish_seen_subcommand_from ${name}' -l ${o.long}${o.short ? ` -s ${o.short}` : ''}${value}`,
+        `complete -c firstboot -n '__fish_seen_subcommand_from ${name}' ` +
+          `-l ${o.long}${o.short ? ` -s ${o.short}` : ''}${value}`,
       );
     }
   }
@@ -97,7 +98,7 @@ export function completionCommand(commands: () => Record<string, Command>): Comm
     options: {},
     async run(_values, [shell]) {
       if (!SHELLS.includes(shell as (typeof SHELLS)[number]))
-        throw new UsageError(`completion takes bash, zsh or fish${shell ? `, got "${shell}"` : ''}`);
+        throw new Fail(`completion takes bash, zsh or fish${shell ? `, got "${shell}"` : ''}`, 2, { usage: true });
       process.stdout.write({ bash, zsh, fish }[shell as (typeof SHELLS)[number]](commands()));
       return 0;
     },

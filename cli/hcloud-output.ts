@@ -1,6 +1,7 @@
 // The short human summaries the Hetzner Cloud commands print on stdout (`-o json` prints the results as they are).
 import { statusLine } from '../contract/status';
-import type { CreateResult, ListedServer, PayloadStatus } from '../hcloud/index';
+import type { Status } from '../contract/status';
+import type { CreateResult, ListedServer } from '../hcloud/index';
 
 export function createdText(result: CreateResult): string {
   const { server } = result;
@@ -12,7 +13,8 @@ export function createdText(result: CreateResult): string {
     ...(result.firewall ? [`  firewall  ${result.firewall.name}`] : []),
     // The Host block and known_hosts entry are written only when there is an IPv4 address.
     server.ipv4
-      ? `  ssh       ssh ${server.name}   (${result.admin}@${server.ipv4}${port}; host key already in ${result.knownHostsPath})`
+      ? `  ssh       ssh ${server.name}   (${result.admin}@${server.ipv4}${port}; host key already ` +
+        `in ${result.knownHostsPath})`
       : `  ssh       no IPv4 address: no Host block was written`,
   ];
   if (result.status) lines.push(statusText(result.status));
@@ -23,7 +25,7 @@ export function createdText(result: CreateResult): string {
   return lines.join('\n') + '\n';
 }
 
-export function statusText(status: PayloadStatus): string {
+export function statusText(status: Status): string {
   const rows = status.steps.map((s) => `  ${statusLine(s)}`);
   return [`firstboot ${status.ok ? 'finished' : 'FAILED'}:`, ...rows].join('\n');
 }

@@ -13,7 +13,6 @@ import {
   REGISTRY_HELP,
   REGISTRY_OPTION,
   registryOf,
-  UsageError,
   wantsJson,
   type Command,
 } from './command';
@@ -21,9 +20,11 @@ import { createdText, listText } from './hcloud-output';
 import { gatherSecrets, SECRET_HELP } from './secrets';
 import { configAndPlan } from '../generator/generate';
 import { secretsOf } from '../generator/config/secrets';
-import { buildImage, connect, create, deleteServer, list, rescale } from '../hcloud/index';
+import { buildImage, create, deleteServer, list, rescale } from '../hcloud/index';
+import { connect } from './connect';
 import { defaults } from '../hcloud/server-options';
-import type { Labels } from '../hcloud/types';
+import type { Labels } from '../hcloud/api/types';
+import { Fail } from '../contract/fail';
 
 const report = (message: string) => console.error(message);
 
@@ -53,8 +54,8 @@ const printJson = (value: unknown) => print(JSON.stringify(value, null, 2) + '\n
 
 function onlyName(positionals: string[], what: string): string {
   const [name, ...extra] = positionals;
-  if (!name) throw new UsageError(`${what} needs the server's name`);
-  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (!name) throw new Fail(`${what} needs the server's name`, 2, { usage: true });
+  if (extra.length) throw new Fail(`unexpected argument "${extra[0]}"`, 2, { usage: true });
   return name;
 }
 
@@ -62,7 +63,7 @@ function parseLabels(pairs: string[] = []): Labels {
   const labels: Labels = {};
   for (const pair of pairs) {
     const at = pair.indexOf('=');
-    if (at < 1) throw new UsageError(`--label takes KEY=VALUE, got "${pair}"`);
+    if (at < 1) throw new Fail(`--label takes KEY=VALUE, got "${pair}"`, 2, { usage: true });
     labels[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return labels;
@@ -107,7 +108,9 @@ Writes a Host NAME block to ~/.ssh/config and the server's host key to ~/.ssh/kn
       const json = wantsJson(values);
       const labels = parseLabels(values.label);
       if (values.secret && !values.wait)
-        throw new UsageError('--secret needs --wait: secrets travel only over SSH, after the first login');
+        throw new Fail('--secret needs --wait: secrets travel only over SSH, after the first login', 2, {
+          usage: true,
+        });
       // every secret is in hand before the API is called
       const uses = secretsOf((await configAndPlan({ config: values.config, sshKeys: values['ssh-key'] })).config);
       const secrets = values.wait ? await gatherSecrets(values.secret ?? [], uses) : undefined;
@@ -129,7 +132,8 @@ Writes a Host NAME block to ~/.ssh/config and the server's host key to ~/.ssh/kn
       });
       if (!values.wait && uses.length) {
         report(
-          `the steps that need a secret wait for it; send them with: firstboot apply ${name} ${[...new Set(uses.map((u) => `--secret ${u.name}=@FILE`))].join(' ')}`,
+          `the steps that need a secret wait for it; send them with: ` +
+            `firstboot apply ${name} ${[...new Set(uses.map((u) => `--secret ${u.name}=@FILE`))].join(' ')}`,
         );
       }
       if (json) printJson(result);
@@ -142,7 +146,7 @@ Writes a Host NAME block to ~/.ssh/config and the server's host key to ~/.ssh/kn
     usage: `firstboot list [-o json]\n${FORMAT_HELP}${ENV_HELP}`,
     options: FORMAT_OPTION,
     async run(values, positionals) {
-      if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+      if (positionals.length) throw new Fail(`unexpected argument "${positionals[0]}"`, 2, { usage: true });
       const json = wantsJson(values);
       const servers = await list({ client: await connect({}, report) });
       if (json) printJson(servers);
@@ -159,7 +163,7 @@ Writes a Host NAME block to ~/.ssh/config and the server's host key to ~/.ssh/kn
     async run(values, positionals) {
       const name = onlyName(positionals, 'delete');
       if (!values.yes && !(process.stdin.isTTY && process.stderr.isTTY)) {
-        throw new UsageError('delete asks for the server name on a terminal; without one, pass --yes');
+        throw new Fail('delete asks for the server name on a terminal; without one, pass --yes', 2, { usage: true });
       }
       const result = await deleteServer({
         client: await connect({}, report),
@@ -181,7 +185,7 @@ Writes a Host NAME block to ~/.ssh/config and the server's host key to ~/.ssh/kn
     options: { type: { type: 'string' }, 'upgrade-disk': { type: 'boolean' } },
     async run(values, positionals) {
       const name = onlyName(positionals, 'rescale');
-      if (!values.type) throw new UsageError('rescale needs --type');
+      if (!values.type) throw new Fail('rescale needs --type', 2, { usage: true });
       const result = await rescale({
         client: await connect({}, report),
         name,
@@ -195,7 +199,9 @@ Writes a Host NAME block to ~/.ssh/config and the server's host key to ~/.ssh/kn
   },
   image: {
     summary: 'build a golden snapshot from a config; prints the image ID',
-    usage: `firstboot image --name NAME [-c FILE] [--ssh-key PATH]... [--type TYPE] [--location LOC] [--image IMAGE] [--label K=V]...
+    usage:
+      `firstboot image --name NAME [-c FILE] [--ssh-key PATH]... [--type TYPE] [--location LOC] ` +
+      `[--image IMAGE] [--label K=V]...
       --name NAME      the snapshot's description; the builder server is NAME-builder
 ${SERVER_HELP}
       --image IMAGE    the system image to build on (default ${defaults.image})
@@ -204,8 +210,8 @@ A builder server runs the payload, clears its per-instance state and powers off;
 taken through the API and the builder deleted. Use the image with firstboot create --image ID.${ENV_HELP}`,
     options: { ...SERVER_OPTIONS, name: { type: 'string' } },
     async run(values, positionals) {
-      if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-      if (!values.name) throw new UsageError('image needs --name');
+      if (positionals.length) throw new Fail(`unexpected argument "${positionals[0]}"`, 2, { usage: true });
+      if (!values.name) throw new Fail('image needs --name', 2, { usage: true });
       const labels = parseLabels(values.label);
       const result = await buildImage({
         client: await connect({}, report),

@@ -5,8 +5,9 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { writeFileSafely } from '../hcloud/local-file';
-import { UsageError, type Command } from './command';
+import { writeFileSafely } from '../ssh/local-file';
+import { type Command } from './command';
+import { Fail } from '../contract/fail';
 
 export const CONFIG_FILE = 'firstboot.yaml';
 const SCHEMA = new URL('../firstboot.schema.json', import.meta.url).pathname;
@@ -45,7 +46,7 @@ function ownKey(home: string): string | undefined {
 async function makeKey(home: string): Promise<string> {
   const file = join(home, '.ssh', 'id_firstboot');
   const made = spawnSync('ssh-keygen', ['-t', 'ed25519', '-C', 'firstboot', '-f', file], { stdio: 'inherit' });
-  if (made.status !== 0) throw new UsageError('ssh-keygen did not make the key; nothing was written');
+  if (made.status !== 0) throw new Fail('ssh-keygen did not make the key; nothing was written', 2, { usage: true });
   return `${file}.pub`;
 }
 
@@ -57,14 +58,17 @@ key, on a terminal, it offers to make ~/.ssh/id_firstboot. The other commands re
 when -c is not given.`,
   options: {},
   async run(_, positionals) {
-    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-    if (existsSync(CONFIG_FILE)) throw new UsageError(`./${CONFIG_FILE} already exists; edit it, or remove it first`);
+    if (positionals.length) throw new Fail(`unexpected argument "${positionals[0]}"`, 2, { usage: true });
+    if (existsSync(CONFIG_FILE))
+      throw new Fail(`./${CONFIG_FILE} already exists; edit it, or remove it first`, 2, { usage: true });
     const home = homedir();
     let key = ownKey(home);
     if (!key) {
       if (!process.stdin.isTTY)
-        throw new UsageError(
+        throw new Fail(
           'no ed25519 key in ~/.ssh: make one with ssh-keygen -t ed25519, or run firstboot init on a terminal',
+          2,
+          { usage: true },
         );
       const prompt = createInterface({ input: process.stdin, output: process.stderr });
       const answer = await prompt.question(
@@ -72,13 +76,16 @@ when -c is not given.`,
       );
       prompt.close();
       if (/^n/i.test(answer.trim()))
-        throw new UsageError('no key: make one with ssh-keygen -t ed25519, then run firstboot init again');
+        throw new Fail('no key: make one with ssh-keygen -t ed25519, then run firstboot init again', 2, {
+          usage: true,
+        });
       key = await makeKey(home);
     }
     const shown = key.startsWith(home) ? `~${key.slice(home.length)}` : key;
     await writeFileSafely(CONFIG_FILE, starter(shown), { mode: 0o644 });
     console.error(
-      `wrote ./${CONFIG_FILE} with the key ${shown}; next: firstboot validate, then firstboot generate --out user-data.yaml`,
+      `wrote ./${CONFIG_FILE} with the key ${shown}; ` +
+        `next: firstboot validate, then firstboot generate --out user-data.yaml`,
     );
     return 0;
   },

@@ -3,7 +3,6 @@
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
-import { formatDiagnostics } from '../generator/config/diagnostics';
 import {
   CONFIG_HELP,
   CONFIG_OPTIONS,
@@ -17,29 +16,26 @@ import {
   REGISTRY_HELP,
   REGISTRY_OPTION,
   registryOf,
-  UsageError,
   wantsJson,
   type Command,
 } from './command';
-import { ConfigError, configAndPlan, generate } from '../generator/generate';
+import { configAndPlan, generate } from '../generator/generate';
 import { osReason } from '../generator/config/load';
 import { hcloudCommands } from './hcloud';
-import { HcloudError, HcloudInputError } from '../hcloud/index';
-import { LocalFileError, writeFileSafely } from '../hcloud/local-file';
-import { inspect, InspectError } from '../generator/inspect';
+import { writeFileSafely } from '../ssh/local-file';
+import { inspect } from '../generator/inspect';
 import { planText } from '../generator/plan-text';
 import { closest } from '../generator/did-you-mean';
 import { CONFIG_FILE, init } from './init';
 import { completionCommand } from './completion';
 import { apply } from './apply';
-import { SecretError } from './secrets';
-import { TargetError } from '../apply/ssh';
 import { join } from 'node:path';
 import { piecesTarball } from '../generator/pieces-file';
-import { assemble, byteLength, readPayload, SizeError, sizeReport, USER_DATA_LIMIT } from '../generator/render';
-import { HOST_KEY_STAND_IN, roomText, ROOM_ADVICE } from '../generator/size';
+import { assemble, byteLength, readPayload, sizeReport, USER_DATA_LIMIT } from '../generator/render';
+import { HOST_KEY_STAND_IN, roomText } from '../generator/size';
 import { nodeNeeded } from '../generator/capabilities/devtools';
 import pkg from '../package.json' with { type: 'json' };
+import { Fail } from '../contract/fail';
 
 const commands: Record<string, Command> = {
   init,
@@ -64,7 +60,9 @@ ${OUT_HELP}`,
       if (values.out && values.out !== '-') {
         const bytes = byteLength(out.userData);
         console.error(
-          `wrote ${values.out}: ${bytes.toLocaleString('en-US')} bytes, ${(USER_DATA_LIMIT - bytes).toLocaleString('en-US')} left of Hetzner's ${USER_DATA_LIMIT.toLocaleString('en-US')}`,
+          `wrote ${values.out}: ${bytes.toLocaleString('en-US')} bytes, ` +
+            `${(USER_DATA_LIMIT - bytes).toLocaleString('en-US')} left ` +
+            `of Hetzner's ${USER_DATA_LIMIT.toLocaleString('en-US')}`,
         );
       }
       return 0;
@@ -72,7 +70,9 @@ ${OUT_HELP}`,
   },
   validate: {
     summary: 'check a config and report every problem',
-    usage: `firstboot validate [-c FILE] [--ssh-key PATH]... [--registry URL] [--pieces-from npm|URL]\n${CONFIG_HELP}\n${REGISTRY_HELP}\n${PIECES_HELP}`,
+    usage:
+      `firstboot validate [-c FILE] [--ssh-key PATH]... [--registry URL] ` +
+      `[--pieces-from npm|URL]\n${CONFIG_HELP}\n${REGISTRY_HELP}\n${PIECES_HELP}`,
     options: { ...CONFIG_OPTIONS, ...REGISTRY_OPTION, ...PIECES_OPTION },
     async run(values) {
       const options = {
@@ -115,9 +115,9 @@ ${FORMAT_HELP}`,
     options: FORMAT_OPTION,
     async run(values, [file]) {
       const json = wantsJson(values);
-      if (!file) throw new UsageError('inspect needs the user-data file to read');
+      if (!file) throw new Fail('inspect needs the user-data file to read', 2, { usage: true });
       const text = await readFile(file, 'utf8').catch((err) => {
-        throw new InspectError(`cannot read ${file}: ${osReason(err)}`);
+        throw new Fail(`cannot read ${file}: ${osReason(err)}`, 2);
       });
       const found = inspect(text);
       if (json) return (console.log(JSON.stringify(found, null, 2)), 0);
@@ -125,7 +125,8 @@ ${FORMAT_HELP}`,
       console.log(`config      ${found.plan.configHash}`);
       console.log(`mode        ${found.plan.mode}`);
       console.log(
-        `npm         ${found.plan.npm.packages.map((p) => `${p.name}@${p.version}`).join(', ')} from ${found.plan.npm.registry}`,
+        `npm         ${found.plan.npm.packages.map((p) => `${p.name}@${p.version}`).join(', ')} ` +
+          `from ${found.plan.npm.registry}`,
       );
       console.log(`inside      ${found.payloadFiles.join(', ')}`);
       if (found.plan.pieces) {
@@ -149,12 +150,14 @@ ${FORMAT_HELP}`,
                        The file's name holds the version and the digest: versions share a folder.`,
     options: OUT_OPTION,
     async run(values, positionals) {
-      if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-      if (!values.out || values.out === '-') throw new UsageError('pieces needs --out DIR, the folder to write into');
+      if (positionals.length) throw new Fail(`unexpected argument "${positionals[0]}"`, 2, { usage: true });
+      if (!values.out || values.out === '-')
+        throw new Fail('pieces needs --out DIR, the folder to write into', 2, { usage: true });
       const { name, digest, data } = piecesTarball(readPayload(), pkg.version);
       await writeFileSafely(join(values.out, name), data, { mode: 0o644, createFolder: true });
       console.error(
-        `wrote ${join(values.out, name)}: ${data.length.toLocaleString('en-US')} bytes, every piece of firstboot ${pkg.version}, digest ${digest}`,
+        `wrote ${join(values.out, name)}: ${data.length.toLocaleString('en-US')} bytes, every piece of ` +
+          `firstboot ${pkg.version}, digest ${digest}`,
       );
       return 0;
     },
@@ -180,11 +183,25 @@ async function emit(text: string, output?: string, config?: string): Promise<voi
   const same = async (a: string, b: string) =>
     (await realpath(a).catch(() => a)) === (await realpath(b).catch(() => b));
   if (config && (await same(output, config)))
-    throw new UsageError(`--out ${output} is the config being read; write the output to another file`);
+    throw new Fail(`--out ${output} is the config being read; write the output to another file`, 2, { usage: true });
   await writeFileSafely(output, text, { mode: 0o600 });
 }
 
 /** node's argument parser's complaints, said the way the rest of firstboot says things */
+/** parseArgs, its complaints as a usage failure in the user's terms */
+function parseArguments(args: string[], name: string, command: Command) {
+  try {
+    return parseArgs({
+      args,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+    });
+  } catch (err) {
+    if (!(err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) throw err;
+    throw new Fail(argumentProblem(err as NodeJS.ErrnoException, name, command), 2, { usage: true });
+  }
+}
+
 function argumentProblem(err: NodeJS.ErrnoException, name: string, command: Command): string {
   const option = /'([^']+)'/.exec(err.message)?.[1] ?? '';
   const options = command.options ?? {};
@@ -213,13 +230,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (!command) {
       const near = closest(name, Object.keys(commands));
-      throw new UsageError(`unknown command "${name}"${near ? `; did you mean "${near}"?` : ''}`);
+      throw new Fail(`unknown command "${name}"${near ? `; did you mean "${near}"?` : ''}`, 2, { usage: true });
     }
-    const { values, positionals } = parseArgs({
-      args: rest,
-      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-    });
+    const { values, positionals } = parseArguments(rest, name, command);
     if (values.help) return (console.log(`usage: ${command.usage}`), 0);
     const given = values as Record<string, unknown>;
     if (command.options && 'config' in command.options && given.config === undefined && existsSync(CONFIG_FILE)) {
@@ -228,42 +241,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await command.run(values, positionals);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(formatDiagnostics(err.diagnostics, err.source, { color: useColor() }));
-      return 2;
-    }
-    if (err instanceof SizeError) {
-      console.error(
-        `error: ${err.message}\n${sizeReport(err.parts, err.bytes)}\n${err.costs ? `${err.costs}\n` : ''}${err.advice ? `${err.advice}\n` : ''}${ROOM_ADVICE}`,
-      );
-      return 2;
-    }
-    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      const message =
-        err instanceof UsageError || !command
-          ? (err as Error).message
-          : argumentProblem(err as NodeJS.ErrnoException, name, command);
-      console.error(`error: ${message}\n${command ? `usage: ${command.usage}` : USAGE}`);
-      return 2;
-    }
-    if (
-      err instanceof InspectError ||
-      err instanceof HcloudInputError ||
-      err instanceof LocalFileError ||
-      err instanceof SecretError ||
-      err instanceof TargetError
-    ) {
-      console.error(`error: ${err.message}`);
-      return 2;
-    }
-    if (err instanceof HcloudError) {
-      console.error(`error: ${err.code}: ${err.message}`);
-      return 1;
-    }
-    // LeftBehindError (its message ends with the commands that clean up), MissingTokenError,
-    // HostKeyMismatchError and the rest: the message says it all
-    console.error(`error: ${(err as Error).message}`);
-    return 1;
+    // firstboot's own failures say what to do; anything else (the network, a file system) its message
+    const fail = err instanceof Fail ? err : new Fail((err as Error).message);
+    console.error(fail.describe({ color: useColor() }));
+    if (fail.usage) console.error(command ? `usage: ${command.usage}` : USAGE);
+    return fail.exitCode;
   }
 }
 

@@ -4,10 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { osReason } from '../generator/config/load';
 import { secretProblem, type SecretUse } from '../generator/config/secrets';
-import { promptHidden } from '../hcloud/terminal';
-
-/** Bad or missing secrets: exit 2, before anything is sent. */
-export class SecretError extends Error {}
+import { promptHidden } from './terminal';
+import { Fail } from '../contract/fail';
 
 export const SECRET_HELP = `      --secret NAME=@FILE | NAME=env:VAR
                        the value of a secret the config names (secret:NAME); on a terminal,
@@ -33,15 +31,19 @@ export async function gatherSecrets(
     const names = known.length ? `the config names ${known.join(', ')}` : 'the config names none';
     // no "=" and no name the config knows: likely the value itself, which no message repeats
     if (source === undefined && !known.includes(name))
-      throw new SecretError(
-        `--secret takes NAME=@FILE or NAME=env:VAR (${names}); what was given is not shown, since it may be the secret itself`,
+      throw new Fail(
+        `--secret takes NAME=@FILE or NAME=env:VAR (${names}); what was given is not shown, since it may ` +
+          `be the secret itself`,
+        2,
       );
     if (!known.includes(name)) {
-      throw new SecretError(
-        `--secret ${name}: the config names no secret "${name}" (${known.length ? `it names ${known.join(', ')}` : 'it names none'})`,
+      throw new Fail(
+        `--secret ${name}: the config names no secret "${name}" ` +
+          `(${known.length ? `it names ${known.join(', ')}` : 'it names none'})`,
+        2,
       );
     }
-    if (values.has(name)) throw new SecretError(`--secret ${name} is given twice`);
+    if (values.has(name)) throw new Fail(`--secret ${name} is given twice`, 2);
     values.set(name, await valueOf(name, source, env));
   }
   for (const name of known.filter((n) => !values.has(n))) {
@@ -51,15 +53,17 @@ export async function gatherSecrets(
       .join(', ');
     const asked = await (sources.prompt ?? promptHidden)(`secret ${name} for ${where} (input hidden): `);
     if (asked === undefined) {
-      throw new SecretError(
-        `the config names secret ${name} (${where}) and it is not given: --secret ${name}=@FILE or --secret ${name}=env:VAR, or run on a terminal to be asked for it`,
+      throw new Fail(
+        `the config names secret ${name} (${where}) and it is not given: --secret ${name}=@FILE or ` +
+          `--secret ${name}=env:VAR, or run on a terminal to be asked for it`,
+        2,
       );
     }
     values.set(name, asked);
   }
   for (const use of uses) {
     const problem = secretProblem(use, values.get(use.name)!);
-    if (problem) throw new SecretError(problem);
+    if (problem) throw new Fail(problem, 2);
   }
   return values;
 }
@@ -68,7 +72,7 @@ async function valueOf(name: string, source: string | undefined, env: NodeJS.Pro
   if (source?.startsWith('@')) {
     const file = source.slice(1);
     const text = await readFile(file, 'utf8').catch((err) => {
-      throw new SecretError(`--secret ${name}=@${file}: ${osReason(err)}`);
+      throw new Fail(`--secret ${name}=@${file}: ${osReason(err)}`, 2);
     });
     // the line break an editor or `echo` puts at the end is not part of the value
     return text.replace(/\r?\n$/, '');
@@ -76,10 +80,15 @@ async function valueOf(name: string, source: string | undefined, env: NodeJS.Pro
   if (source?.startsWith('env:')) {
     const variable = source.slice(4);
     const value = env[variable];
-    if (value === undefined) throw new SecretError(`--secret ${name}=env:${variable}: ${variable} is not set`);
+    if (value === undefined) throw new Fail(`--secret ${name}=env:${variable}: ${variable} is not set`, 2);
     return value;
   }
-  throw new SecretError(
-    `--secret ${name} takes @FILE or env:VAR${source === undefined ? '' : ', not the value itself: every process on this machine could read it, and your shell keeps it in its history'}`,
+  throw new Fail(
+    `--secret ${name} takes @FILE or env:VAR` +
+      (source === undefined
+        ? ''
+        : ', not the value itself: every process on this machine could read it, ' +
+          'and your shell keeps it in its history'),
+    2,
   );
 }

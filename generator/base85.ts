@@ -1,5 +1,6 @@
 // Base85 (ZeroMQ's Z85 alphabet) for the payload: 25% larger than its bytes where base64 is 33%, and
 // no character YAML or the shell quoting in cloud-init/prepare has to escape. prepare decodes it.
+import { Fail } from '../contract/fail';
 export const Z85 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
 
 /** "<byte length>\n<text>"; the bytes are zero-padded to a multiple of four, the length undoes that. */
@@ -17,12 +18,12 @@ export function encode85(bytes: Uint8Array): string {
 }
 
 /** Why an encoded block cannot be decoded; `short` when it is a good start of one, cut off. */
-export class Decode85Error extends Error {
+export class Decode85Error extends Fail {
   constructor(
     message: string,
     readonly short = false,
   ) {
-    super(message);
+    super(message, 2);
   }
 }
 

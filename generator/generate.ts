@@ -1,6 +1,7 @@
 // The library entry: config file -> config -> plan -> user-data. Returns results; never prints.
 import type { Config } from './config/schema';
-import type { Diagnostic, Source } from './config/diagnostics';
+import { formatDiagnostics, type Diagnostic, type Source } from './config/diagnostics';
+import { Fail } from '../contract/fail';
 import type { Plan } from '../contract/plan';
 import { loadConfig } from './config/load';
 import { plan as makePlan } from './plan';
@@ -8,12 +9,16 @@ import { readPayload, render, SizeError, type RenderOptions, type Rendered } fro
 import { costText, piecesAdvice, sizeBreakdown } from './size';
 import { payloadDigest } from './pack';
 
-export class ConfigError extends Error {
+export class ConfigError extends Fail {
   constructor(
     readonly diagnostics: Diagnostic[],
     readonly source: Source,
   ) {
-    super(`${diagnostics.length} error${diagnostics.length === 1 ? '' : 's'} in the config`);
+    super(`${diagnostics.length} error${diagnostics.length === 1 ? '' : 's'} in the config`, 2);
+  }
+
+  override describe({ color }: { color: boolean }): string {
+    return formatDiagnostics(this.diagnostics, this.source, { color });
   }
 }
 
@@ -27,7 +32,10 @@ export interface GenerateOptions extends Pick<RenderOptions, 'hostKey' | 'payloa
   registry?: string;
   /** the Hetzner image the server runs, when known: a config it cannot run is an error */
   image?: string;
-  /** where the server fetches the payload's pieces the user-data leaves out: "npm" or a base URL; none: it carries them all */
+  /**
+   * where the server fetches the payload's pieces the user-data leaves out: "npm" or a base URL; none:
+   * it carries them all
+   */
   piecesFrom?: string;
 }
 

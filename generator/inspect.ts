@@ -7,12 +7,16 @@ import { unpack } from './pack';
 import { SERVER_PATHS } from '../contract/paths';
 import { planModules } from '../contract/pieces';
 import { byteLength, measure, USER_DATA_LIMIT, type Part } from './render';
+import { Fail } from '../contract/fail';
 
 export interface Inspection {
   payloadVersion: string;
   /** the payload's pieces inside the user-data: main.mjs, the plan's steps and the shared code they need */
   payloadFiles: string[];
-  /** with a source named (plan.pieces): the plan's modules the server fetches from it, checked against plan.pieces.digest */
+  /**
+   * with a source named (plan.pieces): the plan's modules the server fetches from it, checked against
+   * plan.pieces.digest
+   */
   fetched: string[];
   plan: Plan;
   bytes: number;
@@ -26,19 +30,17 @@ interface WriteFile {
   encoding?: string;
 }
 
-export class InspectError extends Error {}
-
 /**
  * The file read back, or an InspectError that says in a sentence what is wrong with it: a file cut off
  * (a copy or download that ended early) is told apart from one that was edited or is no user-data.
  */
 export function inspect(userData: string): Inspection {
   if (!userData.startsWith('#cloud-config'))
-    throw new InspectError('not firstboot user-data: it does not start with #cloud-config');
+    throw new Fail('not firstboot user-data: it does not start with #cloud-config', 2);
   const text = userData;
   const bytes = byteLength(text);
   const cutOff = (before: string) =>
-    new InspectError(`the file is cut off at byte ${bytes}, ${before}: the file is incomplete; generate it again`);
+    new Fail(`the file is cut off at byte ${bytes}, ${before}: the file is incomplete; generate it again`, 2);
   let doc: { write_files?: WriteFile[]; runcmd?: unknown[] } | null;
   try {
     doc = yaml.load(text) as typeof doc;
@@ -46,8 +48,10 @@ export function inspect(userData: string): Inspection {
     const { reason, mark } = err as yaml.YAMLException;
     // js-yaml stops at the end of the text when the document is cut inside a quote, a list or a mapping
     if (mark && mark.position >= text.trimEnd().length) throw cutOff(`inside YAML that does not end (${reason})`);
-    throw new InspectError(
-      `not firstboot user-data: not valid YAML at line ${(mark?.line ?? 0) + 1}, column ${(mark?.column ?? 0) + 1} (${reason})`,
+    throw new Fail(
+      `not firstboot user-data: not valid YAML at line ${(mark?.line ?? 0) + 1}, ` +
+        `column ${(mark?.column ?? 0) + 1} (${reason})`,
+      2,
     );
   }
   // what render writes last: without it, a file that starts as firstboot's ended before its end
@@ -58,7 +62,7 @@ export function inspect(userData: string): Inspection {
     const found = doc?.write_files?.find((f) => f.path === path);
     if (!found)
       throw complete
-        ? new InspectError(`not firstboot user-data: no write_files entry for ${path}`)
+        ? new Fail(`not firstboot user-data: no write_files entry for ${path}`, 2)
         : cutOff(`before its write_files entry for ${path}`);
     return found;
   };
@@ -91,21 +95,23 @@ function unpackBlock(userData: string, packed: unknown, complete: boolean): Retu
       // the block's last line, where it is in the file: where the cut is
       const last = typeof packed === 'string' ? packed.split('\n').pop()! : undefined;
       const end = byteLength(last ? userData.slice(0, userData.lastIndexOf(last) + last.length) : userData);
-      throw new InspectError(
-        `the payload block is cut off at byte ${end}${err.short ? ` (${err.message})` : ''}: the file is incomplete; generate it again`,
+      throw new Fail(
+        `the payload block is cut off at byte ${end}${err.short ? ` (${err.message})` : ''}: the file is ` +
+          `incomplete; generate it again`,
+        2,
       );
     }
-    throw new InspectError(`the payload block is damaged: ${err.message}; generate the file again`);
+    throw new Fail(`the payload block is damaged: ${err.message}; generate the file again`, 2);
   }
   let text: string;
   try {
     text = brotliDecompressSync(compressed).toString('utf8');
   } catch {
-    throw new InspectError('the payload block is damaged: it does not decompress; generate the file again');
+    throw new Fail('the payload block is damaged: it does not decompress; generate the file again', 2);
   }
   try {
     return unpack(text);
   } catch (err) {
-    throw new InspectError(`the payload block is damaged: ${(err as Error).message}; generate the file again`);
+    throw new Fail(`the payload block is damaged: ${(err as Error).message}; generate the file again`, 2);
   }
 }

@@ -16,7 +16,10 @@ export interface Payload {
 
 interface Header {
   firstboot: string;
-  /** which build the files come from (the start of its pieces' digest): unpacking the same build again keeps the pieces fetched for it */
+  /**
+   * which build the files come from (the start of its pieces' digest): unpacking the same build again
+   * keeps the pieces fetched for it
+   */
   build: string;
   plan: number;
   files: Record<string, number>;

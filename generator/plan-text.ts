@@ -35,7 +35,9 @@ function shown(step: StepPlan, version: string): Record<string, unknown> {
 }
 
 export function planText(plan: Plan): string {
-  const head = `firstboot ${plan.firstboot} plan (config ${plan.configHash.slice(0, 12)}, mode ${plan.mode}): ${plan.steps.length} steps\n`;
+  const head =
+    `firstboot ${plan.firstboot} plan (config ${plan.configHash.slice(0, 12)}, ` +
+    `mode ${plan.mode}): ${plan.steps.length} steps\n`;
   const steps = plan.steps.map((step, i) => {
     const params = shown(step, plan.firstboot);
     const body = Object.keys(params).length

@@ -2,6 +2,7 @@
 import { brotliCompressSync, constants } from 'node:zlib';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import yaml from 'js-yaml';
+import { Fail } from '../contract/fail';
 import type { Plan } from '../contract/plan';
 import { SERVER_PATHS } from '../contract/paths';
 import { encode85, Z85 } from './base85';
@@ -35,10 +36,16 @@ export interface Rendered {
   parts: Part[];
 }
 
-export class SizeError extends Error {
+/** What makes room in any user-data, after the advice for this one. */
+export const ROOM_ADVICE = `to make room: turn off a capability you can do without (enabled: false in its section); use
+ed25519 admin keys (about 100 bytes each, an RSA-4096 key about 740: ssh-keygen -t ed25519); or build
+a golden image once with firstboot image and create servers from it with firstboot create --image,
+whose user-data holds only the plan and the host key.`;
+
+export class SizeError extends Fail {
   /** what costs what (generator/size.ts), where the caller measured it */
   costs?: string;
-  /** what would make it fit, when more than the usual advice (generator/size.ts ROOM_ADVICE) */
+  /** what would make it fit, when more than the usual advice (ROOM_ADVICE) */
   advice?: string;
   constructor(
     readonly parts: Part[],
@@ -46,7 +53,16 @@ export class SizeError extends Error {
   ) {
     super(
       `the user-data is ${bytes} bytes, ${bytes - USER_DATA_LIMIT} more than the ${USER_DATA_LIMIT} Hetzner accepts`,
+      2,
     );
+  }
+
+  override describe(): string {
+    const more = [this.costs, this.advice]
+      .filter(Boolean)
+      .map((text) => `${text}\n`)
+      .join('');
+    return `error: ${this.message}\n${sizeReport(this.parts, this.bytes)}\n${more}${ROOM_ADVICE}`;
   }
 }
 
@@ -136,7 +152,9 @@ export function assemble(plan: Plan, options: RenderOptions = {}): Rendered {
     write_files: files,
   };
   const [packed, support] = [files[0].content, files[1].content + files[2].content];
-  const head = `#cloud-config\n# firstboot ${plan.firstboot}, config ${plan.configHash.slice(0, 12)}: generated, do not edit\n`;
+  const head =
+    `#cloud-config\n# firstboot ${plan.firstboot}, config ${plan.configHash.slice(0, 12)}: ` +
+    `generated, do not edit\n`;
   // started here and waited for (enable --now starts it), so `cloud-init status --wait` and
   // boot-finished mean "hardened"; in flow style, which js-yaml writes only for a whole document
   const runcmd = 'runcmd:\n  - [systemctl, daemon-reload]\n  - [systemctl, enable, --now, firstboot.service]\n';
@@ -155,5 +173,8 @@ export function sizeReport(parts: Part[], bytes: number): string {
   const rows = parts.map((p) => `  ${p.name.padEnd(26)} ${String(p.bytes).padStart(6)}`);
   const share = ((bytes / USER_DATA_LIMIT) * 100).toFixed(1);
   const room = bytes <= USER_DATA_LIMIT ? `${USER_DATA_LIMIT - bytes} left` : `${bytes - USER_DATA_LIMIT} over`;
-  return `size by part (bytes):\n${rows.join('\n')}\n  ${'user-data'.padEnd(26)} ${String(bytes).padStart(6)}  ${share}% of ${USER_DATA_LIMIT}, ${room}`;
+  return (
+    `size by part (bytes):\n${rows.join('\n')}\n` +
+    `  ${'user-data'.padEnd(26)} ${String(bytes).padStart(6)}  ${share}% of ${USER_DATA_LIMIT}, ${room}`
+  );
 }

@@ -1,6 +1,6 @@
 // What costs what in a config's user-data: each optional capability and each kind of admin key,
 // measured by rendering without it. For the over-limit error, `validate` and `npm run size`.
-import type { Plan } from '../contract/plan';
+import { stepOf, type Plan } from '../contract/plan';
 import { parseSshPublicKey } from './config/ssh-key';
 import { assemble, byteLength, USER_DATA_LIMIT, type Part, type RenderOptions } from './render';
 
@@ -42,7 +42,7 @@ export function sizeBreakdown(plan: Plan, options: RenderOptions = {}): SizeBrea
     .filter((s) => !CORE.has(s.id))
     .map((s) => ({ name: s.id, bytes: without((t) => (t === s ? undefined : t)) }));
 
-  const admin = plan.steps.find((s) => s.id === 'admin');
+  const admin = stepOf(plan, 'admin');
   const kinds = new Map<string, number>();
   for (const key of admin?.keys ?? []) kinds.set(keyKind(key), (kinds.get(keyKind(key)) ?? 0) + 1);
   const keys = [...kinds].map(([name, count]) => ({
@@ -62,7 +62,9 @@ const n = (value: number) => value.toLocaleString('en-US');
  * (only the length matters: it stands in the YAML as it is), and with it the metadata step.
  */
 export const HOST_KEY_STAND_IN = {
-  private: `-----BEGIN OPENSSH PRIVATE KEY-----\n${`${'A'.repeat(70)}\n`.repeat(4)}${'A'.repeat(48)}\n-----END OPENSSH PRIVATE KEY-----\n`,
+  private:
+    `-----BEGIN OPENSSH PRIVATE KEY-----\n${`${'A'.repeat(70)}\n`.repeat(4)}${'A'.repeat(48)}\n` +
+    `-----END OPENSSH PRIVATE KEY-----\n`,
   public: `ssh-ed25519 ${'A'.repeat(68)} server-name`,
 };
 
@@ -94,8 +96,3 @@ user-data keeps what keeps you able to log in; the rest is checked against one d
   --pieces-from npm   the firstboot ${version} package from ${registry}
                       (this version must be published there)
   --pieces-from URL   an https address holding the file firstboot pieces --out DIR writes`;
-
-export const ROOM_ADVICE = `to make room: turn off a capability you can do without (enabled: false in its section); use
-ed25519 admin keys (about 100 bytes each, an RSA-4096 key about 740: ssh-keygen -t ed25519); or build
-a golden image once with firstboot image and create servers from it with firstboot create --image,
-whose user-data holds only the plan and the host key.`;

@@ -1,15 +1,17 @@
 // Server types, locations and images checked against what the API offers before anything is
 // made, so a typo fails with a suggestion instead of a half-made server.
-import type { HcloudClient } from './client';
+import type { HcloudClient } from './api/client';
 import { closest } from '../generator/did-you-mean';
-import { HcloudError, HcloudInputError } from './errors';
+import { HcloudError } from './api/errors';
 import { defaults, type ServerOptions } from './server-options';
-import type { Image, Location, ServerType } from './types';
+import type { Image, Location, ServerType } from './api/types';
+import { Fail } from '../contract/fail';
 
-function unknown(what: string, wanted: string, names: string[]): HcloudInputError {
+function unknown(what: string, wanted: string, names: string[]): Fail {
   const suggestion = closest(wanted, names);
-  return new HcloudInputError(
+  return new Fail(
     `unknown ${what} "${wanted}"` + (suggestion ? `; did you mean "${suggestion}"?` : `; known: ${names.join(', ')}`),
+    2,
   );
 }
 
@@ -23,7 +25,7 @@ export async function resolveServerType(client: HcloudClient, name: string): Pro
       types.filter((t) => !t.deprecated).map((t) => t.name),
     );
   if (found.deprecated)
-    throw new HcloudInputError(`server type "${name}" is deprecated; pick another (hcloud server-type list)`);
+    throw new Fail(`server type "${name}" is deprecated; pick another (hcloud server-type list)`, 2);
   return found;
 }
 
@@ -37,8 +39,9 @@ export async function resolveLocation(client: HcloudClient, name: string, type: 
       locations.map((l) => l.name),
     );
   if (!type.locations.some((l) => l.name === name)) {
-    throw new HcloudInputError(
+    throw new Fail(
       `server type "${type.name}" is not offered in ${name}; it is in: ${type.locations.map((l) => l.name).join(', ')}`,
+      2,
     );
   }
   return found;
@@ -48,7 +51,7 @@ export async function resolveLocation(client: HcloudClient, name: string, type: 
 export async function resolveImage(client: HcloudClient, ref: string, type: ServerType): Promise<Image> {
   const image = /^\d+$/.test(ref)
     ? await client.images.get(Number(ref)).catch((error) => {
-        if (error instanceof HcloudError && error.status === 404) throw new HcloudInputError(`no image with ID ${ref}`);
+        if (error instanceof HcloudError && error.status === 404) throw new Fail(`no image with ID ${ref}`, 2);
         throw error;
       })
     : (await client.images.list({ name: ref, architecture: type.architecture }))[0];
@@ -61,9 +64,7 @@ export async function resolveImage(client: HcloudClient, ref: string, type: Serv
     throw unknown(`${type.architecture} image`, ref, names.filter(Boolean));
   }
   if (image.architecture !== type.architecture) {
-    throw new HcloudInputError(
-      `image ${ref} is for ${image.architecture}, server type ${type.name} is ${type.architecture}`,
-    );
+    throw new Fail(`image ${ref} is for ${image.architecture}, server type ${type.name} is ${type.architecture}`, 2);
   }
   return image;
 }

@@ -1,8 +1,8 @@
 // firstboot delete: the server and what firstboot made for it, on Hetzner and on this machine.
-import type { HcloudClient } from './client';
-import { defaultKnownHosts, removeKnownHost } from './known-hosts';
+import type { HcloudClient } from './api/client';
+import { defaultKnownHosts, removeKnownHost } from '../ssh/known-hosts';
 import { findFirstbootServer } from './find-server';
-import { defaultSshConfig, removeHostBlock } from './ssh-config';
+import { defaultSshConfig, removeHostBlock } from '../ssh/config';
 import { progress } from './server-actions';
 
 export interface DeleteOptions {

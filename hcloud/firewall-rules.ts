@@ -1,15 +1,19 @@
 // A Hetzner Cloud Firewall that mirrors the ufw rules the payload will set, so the network edge and
 // the server agree. Hetzner drops whatever no rule allows, like ufw's default deny incoming.
-import type { FirewallPlan, Plan } from '../contract/plan';
-import type { FirewallRule } from './types';
+import { dashRange, ruleFor } from '../contract/firewall-names';
+import { stepOf, type Plan } from '../contract/plan';
+import type { FirewallRule } from './api/types';
 
 const anywhere = ['0.0.0.0/0', '::/0'];
 /** one word, so the command that deletes the rule by hand needs no quoting */
 export const BRIDGE = 'firstboot-ssh-until-moved';
 
-const firewallStep = (plan: Plan) => plan.steps.find((s): s is FirewallPlan => s.id === 'firewall');
+const firewallStep = (plan: Plan) => stepOf(plan, 'firewall');
 
-/** With `viaTailnet` (the server proved SSH over its tailnet), the rules ssh_via_tailnet_only moves there are left out. */
+/**
+ * With `viaTailnet` (the server proved SSH over its tailnet), the rules ssh_via_tailnet_only moves
+ * there are left out.
+ */
 export function mirrorUfwRules(plan: Plan, viaTailnet = false): FirewallRule[] {
   const firewall = firewallStep(plan);
   if (!firewall) return [];
@@ -20,9 +24,8 @@ export function mirrorUfwRules(plan: Plan, viaTailnet = false): FirewallRule[] {
         (rule): FirewallRule => ({
           direction: 'in',
           protocol: rule.proto,
-          // ufw writes ranges as 60000:61000, Hetzner as 60000-61000; ufw's `limit` has no equivalent
-          // at the edge, so it is an allow there and the server still rate-limits.
-          port: rule.port.replace(':', '-'),
+          // ufw's `limit` has no equivalent at the edge: an allow there, and the server still rate-limits
+          port: dashRange(rule.port),
           source_ips: anywhere,
           description: rule.comment,
         }),
@@ -45,7 +48,5 @@ export function sshBridgeRule(plan: Plan): FirewallRule | undefined {
 
 /** What ssh_via_tailnet_only moves to the tailnet ("ssh", "mosh"); empty without it. */
 export function tailnetOnly(plan: Plan): string[] {
-  return (firewallStep(plan)?.rules ?? [])
-    .filter((rule) => rule.tailnet)
-    .map((rule) => rule.comment.replace(/^firstboot /, ''));
+  return (firewallStep(plan)?.rules ?? []).filter((rule) => rule.tailnet).map((rule) => ruleFor(rule.comment));
 }

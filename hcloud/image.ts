@@ -1,15 +1,15 @@
 // firstboot image: a golden snapshot. A builder server runs the payload in image mode, which clears
 // per-instance state and powers off; the snapshot is taken through the API (no SSH) and the builder
 // is deleted, whatever happened.
+import { stepOf } from '../contract/plan';
 import { generate } from '../generator/generate';
 import { resolveServerSpec } from './catalogue';
-import { adminKeys } from './create';
-import { HcloudError, LeftBehindError } from './errors';
+import { HcloudError, LeftBehindError } from './api/errors';
 import { firstbootLabels } from './labels';
 import { ensureSshKeys } from './ssh-keys';
 import { checkServerInput, defaults, type ServerOptions } from './server-options';
 import { exists, progress, undoAll } from './server-actions';
-import type { Labels } from './types';
+import type { Labels } from './api/types';
 
 /** `name` is the snapshot's description, and the builder's name with "-builder"; `image` the base to build on. */
 export interface ImageOptions extends ServerOptions {
@@ -46,7 +46,7 @@ export async function buildImage(options: ImageOptions): Promise<ImageResult> {
 
   const undo: (() => Promise<unknown>)[] = [];
   // Keys given at creation keep Hetzner from mailing a root password for a throwaway server.
-  const keys = await ensureSshKeys(client, adminKeys(plan), report);
+  const keys = await ensureSshKeys(client, stepOf(plan, 'admin')?.keys ?? [], report);
   for (const key of keys.uploaded) undo.push(() => client.sshKeys.delete(key.id));
   let builderId: number | undefined;
   try {
@@ -85,7 +85,8 @@ export async function buildImage(options: ImageOptions): Promise<ImageResult> {
         );
       if (!deleted) {
         throw new LeftBehindError(
-          `the image failed (${(error as Error).message}) and the builder ${builderName} (id ${builderId}) could not be deleted; remove it with:`,
+          `the image failed (${(error as Error).message}) and the builder ${builderName} ` +
+            `(id ${builderId}) could not be deleted; remove it with:`,
           [`hcloud server delete ${builderId}`],
           error,
         );

@@ -5,7 +5,4 @@ export { list, type ListedServer } from './list';
 export { deleteServer, type DeleteOptions, type DeleteResult } from './delete';
 export { rescale, type RescaleOptions, type RescaleResult } from './rescale';
 export { buildImage, type ImageOptions, type ImageResult } from './image';
-export { connect } from './connect';
-export { HcloudError, HcloudInputError, LeftBehindError } from './errors';
-export { MissingTokenError } from './token';
-export { HostKeyMismatchError, type PayloadStatus } from './ssh-wait';
+export { HcloudError, LeftBehindError } from './api/errors';

@@ -1,6 +1,6 @@
 // The labels that mark what firstboot made, so `list` finds its servers and an image can be
 // matched to the config that built it.
-import type { Labels } from './types';
+import type { Labels } from './api/types';
 
 export const versionLabel = 'firstboot-version';
 export const configLabel = 'firstboot-config';

@@ -1,6 +1,6 @@
-import type { HcloudClient } from './client';
+import type { HcloudClient } from './api/client';
 import { configLabel, versionLabel } from './labels';
-import type { Server } from './types';
+import type { Server } from './api/types';
 
 export interface ListedServer {
   id: number;

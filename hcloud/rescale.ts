@@ -1,10 +1,10 @@
 // firstboot rescale: another server type for the same disk and addresses. The server has to be off
 // for change_type; whatever happens, it ends in the power state it started in.
 import { resolveServerType } from './catalogue';
-import type { HcloudClient } from './client';
-import { HcloudInputError } from './errors';
+import type { HcloudClient } from './api/client';
 import { findFirstbootServer } from './find-server';
 import { progress } from './server-actions';
+import { Fail } from '../contract/fail';
 
 export interface RescaleOptions {
   client: HcloudClient;
@@ -32,10 +32,12 @@ export async function rescale(options: RescaleOptions): Promise<RescaleResult> {
   const server = await findFirstbootServer(client, name);
   const target = await resolveServerType(client, options.type);
   const from = server.server_type;
-  if (target.name === from.name) throw new HcloudInputError(`server ${name} is already ${from.name}`);
+  if (target.name === from.name) throw new Fail(`server ${name} is already ${from.name}`, 2);
   if (target.architecture !== from.architecture) {
-    throw new HcloudInputError(
-      `server ${name} is ${from.architecture} (${from.name}) and ${target.name} is ${target.architecture}: its disk would not boot; make a new server instead`,
+    throw new Fail(
+      `server ${name} is ${from.architecture} (${from.name}) and ${target.name} ` +
+        `is ${target.architecture}: its disk would not boot; make a new server instead`,
+      2,
     );
   }
   const wasRunning = server.status !== 'off';

@@ -1,7 +1,7 @@
 // Small pieces the commands share.
-import type { HcloudClient } from './client';
-import { HcloudError } from './errors';
-import type { Action } from './types';
+import type { HcloudClient } from './api/client';
+import { HcloudError } from './api/errors';
+import type { Action } from './api/types';
 
 /** Progress lines like "create_image 40%", one per change. */
 export function progress(report: (message: string) => void): (action: Action) => void {

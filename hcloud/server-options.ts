@@ -1,9 +1,9 @@
 // What `create` and `image` both take: a config, and the type, place and image of the server that
 // runs it (for `image`, the builder).
+import { Fail } from '../contract/fail';
 import type { Payload } from '../generator/render';
-import type { HcloudClient } from './client';
-import type { Labels } from './types';
-import { HcloudInputError } from './errors';
+import type { HcloudClient } from './api/client';
+import type { Labels } from './api/types';
 
 export const defaults = { type: 'cx23', location: 'fsn1', image: 'ubuntu-24.04' } as const;
 
@@ -38,8 +38,10 @@ const LABEL_PART = /^(?:[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)$/;
  */
 export function checkServerInput(name: string, labels: Labels = {}): void {
   if (!/^(?=.{1,63}$)[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(name)) {
-    throw new HcloudInputError(
-      `"${name}" is not a server name Hetzner takes: 1 to 63 letters, digits, "." and "-", a letter or digit at both ends`,
+    throw new Fail(
+      `"${name}" is not a server name Hetzner takes: 1 to 63 letters, digits, "." and "-", a letter or ` +
+        `digit at both ends`,
+      2,
     );
   }
   for (const [key, value] of Object.entries(labels)) {
@@ -47,13 +49,17 @@ export function checkServerInput(name: string, labels: Labels = {}): void {
       ? [key.slice(0, key.lastIndexOf('/')), key.slice(key.lastIndexOf('/') + 1)]
       : [undefined, key];
     if (!LABEL_PART.test(keyName) || (prefix !== undefined && !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(prefix))) {
-      throw new HcloudInputError(
-        `label key "${key}" is not one Hetzner takes: NAME or PREFIX/NAME, NAME up to 63 letters, digits, ".", "_" and "-"`,
+      throw new Fail(
+        `label key "${key}" is not one Hetzner takes: NAME or PREFIX/NAME, NAME up to 63 letters, digits, ` +
+          `".", "_" and "-"`,
+        2,
       );
     }
     if (value !== '' && !LABEL_PART.test(value)) {
-      throw new HcloudInputError(
-        `label ${key}="${value}": a value is up to 63 letters, digits, ".", "_" and "-", a letter or digit at both ends`,
+      throw new Fail(
+        `label ${key}="${value}": a value is up to 63 letters, digits, ".", "_" and "-", a letter or ` +
+          `digit at both ends`,
+        2,
       );
     }
   }

@@ -1,8 +1,8 @@
 // The admin's public keys as Hetzner SSH keys: reused when one with the same fingerprint exists,
 // uploaded otherwise. Passing keys at creation also stops Hetzner from mailing a root password.
 import { createHash } from 'node:crypto';
-import type { HcloudClient } from './client';
-import type { SshKey } from './types';
+import type { HcloudClient } from './api/client';
+import type { SshKey } from './api/types';
 
 /** Hetzner's fingerprint: MD5 of the key blob as colon-separated hex. */
 export function md5Fingerprint(publicKey: string): string {

@@ -67,7 +67,8 @@ try {
     ) + '\n',
   );
   console.log(
-    `pinned ${CLAUDE}-linux-{${ARCHES}} ${claude}, ${CONTEXT7} ${context7} (${tree.length} packages, Node ${devtools.context7.node}), ${GEOIP} ${geoip}`,
+    `pinned ${CLAUDE}-linux-{${ARCHES}} ${claude}, ${CONTEXT7} ${context7} (${tree.length} packages, ` +
+      `Node ${devtools.context7.node}), ${GEOIP} ${geoip}`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

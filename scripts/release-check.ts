@@ -1,20 +1,20 @@
-// `npm run release-check [-- REV]`: is this commit (HEAD, or REV) a release anyone can reproduce? Servers fetch firstboot's
-// payload pieces from the published package and check them against the digest the generator pinned
-// from its own build (contract/pieces.ts), so every build of a commit must give the same pieces and
-// the same tarball. This clones HEAD twice into fresh folders, one under umask 077 and one under 022,
-// builds each (npm ci runs prepare), packs each, and compares the pieces' digest (over dist/payload/
-// as built, and as it is inside the tarball) and `npm pack`'s integrity; then `npm publish --dry-run`
-// in the 077 clone, whose tarball must be the same again. Only npm's registry is reached (npm ci, when
-// its cache lacks a package). Exit 0 when all agree, 1 with a sentence when anything differs or fails.
+// `npm run release-check [-- REV]`: is this commit (HEAD, or REV) a release anyone can reproduce?
+// Servers fetch firstboot's payload pieces from the published package and check them against the digest
+// the generator pinned from its own build (contract/pieces.ts), so every build of a commit must give
+// the same pieces and the same tarball. This clones HEAD twice into fresh folders, one under umask 077
+// and one under 022, builds each (npm ci runs prepare), packs each, and compares the pieces' digest
+// (over dist/payload/ as built, and as it is inside the tarball) and `npm pack`'s integrity; then
+// `npm publish --dry-run` in the 077 clone, whose tarball must be the same again. Only npm's registry is
+// reached (npm ci, when its cache lacks a package). Exit 0 when all agree, 1 with a sentence when
+// anything differs or fails.
+import { Fail } from '../contract/fail';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { piecesDigest, PIECES_FOLDER } from '../contract/pieces';
 
-class Failed extends Error {}
-
-/** runs cmd under `umask`, in cwd; its stdout, or Failed with the end of its stderr */
+/** runs cmd under `umask`, in cwd; its stdout, or a Fail with the end of its stderr */
 function run(cmd: string, args: string[], cwd: string, umask = '022'): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('sh', ['-c', 'umask "$0" && exec "$@"', umask, cmd, ...args], {
@@ -29,7 +29,7 @@ function run(cmd: string, args: string[], cwd: string, umask = '022'): Promise<{
     child.on('close', (code) => {
       if (code === 0) return resolve({ stdout, stderr });
       const tail = stderr.trim().split('\n').slice(-8).join('\n');
-      reject(new Failed(`\`${cmd} ${args.join(' ')}\` failed (exit ${code}) in ${cwd}${tail ? `:\n${tail}` : ''}`));
+      reject(new Fail(`\`${cmd} ${args.join(' ')}\` failed (exit ${code}) in ${cwd}${tail ? `:\n${tail}` : ''}`));
     });
   });
 }
@@ -99,7 +99,8 @@ async function main(): Promise<number> {
   console.log(`release-check: ${rev} (${head.slice(0, 12)}), built in two fresh clones (umask 077 and 022)`);
   if (dirty && rev === 'HEAD')
     console.log(
-      '  (uncommitted changes are not part of it: this checks HEAD, which is what a release from a clean checkout holds)',
+      '  (uncommitted changes are not part of it: this checks HEAD, which is what a release from a clean ' +
+        'checkout holds)',
     );
 
   const tmp = await mkdtemp(join(tmpdir(), 'firstboot-release-check-'));
@@ -129,7 +130,8 @@ async function main(): Promise<number> {
     for (const build of builds) {
       if (build.packedDigest !== build.digest)
         problems.push(
-          `the tarball packed under umask ${build.umask} holds other pieces than its build (${build.packedDigest} against ${build.digest})`,
+          `the tarball packed under umask ${build.umask} holds other pieces than its build ` +
+            `(${build.packedDigest} against ${build.digest})`,
         );
     }
     if (a.integrity !== b.integrity)
@@ -141,7 +143,8 @@ async function main(): Promise<number> {
     if (problems.length) {
       keep = true;
       console.error(
-        `release-check: not reproducible: ${problems.join('; ')}. The clones and tarballs are kept in ${tmp} to compare (\`tar -tvzf\` shows each file's mode).`,
+        `release-check: not reproducible: ${problems.join('; ')}. The clones and tarballs are kept ` +
+          `in ${tmp} to compare (\`tar -tvzf\` shows each file's mode).`,
       );
       return 1;
     }
@@ -150,7 +153,7 @@ async function main(): Promise<number> {
     );
     return 0;
   } catch (error) {
-    if (!(error instanceof Failed)) throw error;
+    if (!(error instanceof Fail)) throw error;
     keep = true;
     console.error(`release-check: could not finish: ${error.message}\n(the clones are kept in ${tmp})`);
     return 1;

@@ -135,5 +135,6 @@ const stressBytes = await report(stressTitle, { config: stress, sshKeys: keys, h
 const met = (bytes: number, target: number) => `${bytes} bytes, ${bytes <= target ? 'met' : 'NOT met'}`;
 console.log(
   `\ntargets, pieces from npm: defaults at most ${TARGETS.defaults}: ${met(defaults, TARGETS.defaults)}; ` +
-    `team at most ${TARGETS.team}: ${met(teamBytes, TARGETS.team)}; stress through create at most ${TARGETS.stress}: ${met(stressBytes, TARGETS.stress)}`,
+    `team at most ${TARGETS.team}: ${met(teamBytes, TARGETS.team)}; ` +
+    `stress through create at most ${TARGETS.stress}: ${met(stressBytes, TARGETS.stress)}`,
 );

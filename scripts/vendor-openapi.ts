@@ -1,7 +1,8 @@
 // `npm run vendor-openapi`: the part of Hetzner's API description that firstboot's client and the fake
-// API use, copied from ../shared/reference (MaximilianKoestler/hcloud-openapi, MIT licence, a cleaned
-// form of Hetzner's own cloud.spec.json) into test/fakes/hcloud-openapi.json, so the tests that check
-// requests against it need nothing outside the repository. Run again when the reference changes.
+// API use, copied from MaximilianKoestler/hcloud-openapi at commit 5134cbc (openapi/hcloud.json, MIT
+// licence, a cleaned form of Hetzner's own cloud.spec.json; SOURCE: a copy kept beside the checkout, not
+// in it) into test/fakes/hcloud-openapi.json, so the tests that check requests against it need nothing
+// outside the repository. Run again when that description changes.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const SOURCE = new URL('../../shared/reference/hcloud-openapi.json', import.meta.url);

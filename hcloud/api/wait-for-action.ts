@@ -35,7 +35,8 @@ export async function waitForAction(
     if (now() > deadline) {
       throw new HcloudError({
         code: 'timeout',
-        message: `${action.command} still running after ${Math.round((options.timeoutMs ?? defaultTimeoutMs) / 1000)} s`,
+        message:
+          `${action.command} still running ` + `after ${Math.round((options.timeoutMs ?? defaultTimeoutMs) / 1000)} s`,
         action,
       });
     }

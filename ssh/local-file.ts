@@ -4,23 +4,15 @@
 // /dev/stdout, a pipe) is written in place, never replaced; an existing file keeps its mode and,
 // where we may set it, its owner.
 import { chmod, chown, mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { linkEnd } from '../contract/links';
+import { Fail } from '../contract/fail';
 
-/** Something the user can fix: the message is a sentence that names the path. */
-export class LocalFileError extends Error {}
-
-const LINK_HOPS = 40; // the kernel's own limit
-
-/** Where a path's content really lives: the end of its chain of links (which need not exist yet). */
 async function finalTarget(path: string): Promise<string> {
-  let current = resolve(path);
-  for (let hop = 0; hop < LINK_HOPS; hop++) {
-    const link = await readlink(current).catch(() => undefined);
-    if (link === undefined) return current;
-    current = resolve(dirname(current), link);
-  }
-  throw new LocalFileError(`${path} is a loop of symbolic links`);
+  const end = await linkEnd(path, readlink);
+  if (end === undefined) throw new Fail(`${path} is a loop of symbolic links`, 2);
+  return end;
 }
 
 const why = (error: NodeJS.ErrnoException, path: string): string => {
@@ -53,9 +45,9 @@ export async function writeFileSafely(
   const target = await finalTarget(path);
   const existing = await stat(target).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
-    throw new LocalFileError(why(error, path));
+    throw new Fail(why(error, path), 2);
   });
-  if (existing?.isDirectory()) throw new LocalFileError(`${path} is a folder; give a file name`);
+  if (existing?.isDirectory()) throw new Fail(`${path} is a folder; give a file name`, 2);
   try {
     if (existing && !existing.isFile()) {
       // a device, FIFO or socket: the user meant the thing itself, so nothing to swap in
@@ -76,8 +68,8 @@ export async function writeFileSafely(
       throw error;
     }
   } catch (error) {
-    if (error instanceof LocalFileError) throw error;
-    throw new LocalFileError(why(error as NodeJS.ErrnoException, path));
+    if (error instanceof Fail) throw error;
+    throw new Fail(why(error as NodeJS.ErrnoException, path), 2);
   }
 }
 
@@ -88,7 +80,7 @@ export async function writeFileSafely(
 export async function rewrite(path: string, change: (text: string) => string): Promise<void> {
   const before = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return '';
-    throw new LocalFileError(why(error, path));
+    throw new Fail(why(error, path), 2);
   });
   const after = change(before);
   if (after === before) return;

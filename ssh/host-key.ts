@@ -5,9 +5,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { addKnownHost } from './known-hosts';
-import { hostKey as reportedHostKey, ReportedError } from './reported';
-import { rootCommand, runSshBinary, type Login, type RunSsh } from './ssh-wait';
+import { addKnownKey } from './known-hosts';
+import { hostKey as reportedHostKey } from './reported';
+import type { Login, RunRemote } from './run';
+import type { Target } from './target';
+import { Fail } from '../contract/fail';
 
 export interface HostKeyPair {
   private: string;
@@ -30,29 +32,31 @@ export async function makeHostKey(comment: string): Promise<HostKeyPair> {
  * After the first login with the pinned key, the server makes a new one and drops the pinned one
  * (payload/host-key.ts); the client learns the new key over the connection the old one authenticated
  * and keeps both in known_hosts until the server has swapped, so `ssh NAME` never meets a key it does
- * not trust. `via`: the port sshd answers on, when not yet the plan's. Returns the new public key,
- * proven by a login that trusts only it.
+ * not trust. `login`: the login that answers now (port 22 when sshd never moved). Returns the new
+ * public key, proven by a login that trusts only it.
  */
-export async function replaceHostKey(login: Login & { via?: number }, runSsh: RunSsh = runSshBinary): Promise<string> {
+export async function replaceHostKey(target: Target, login: Login, run: RunRemote): Promise<string> {
   const step = async (action: string) => {
-    const result = await runSsh(rootCommand(login, ['host-key', action], login.via));
+    const sudo = login.user === 'root' ? '' : 'sudo -n ';
+    const result = await run(login, `${sudo}firstboot host-key ${action}`);
     const key = result.stdout.trim();
     if (result.code !== 0)
       throw new Error(
-        `replacing the host key the user-data carried failed at "firstboot host-key ${action}" (exit ${result.code}): ${result.stderr.trim() || key}`,
+        `replacing the host key the user-data carried failed at "firstboot host-key ${action}" ` +
+          `(exit ${result.code}): ${result.stderr.trim() || key}`,
       );
     // the one form known_hosts may take from the server (a bare key: no comment, no second line)
     if (key.includes(' ', key.indexOf(' ') + 1))
-      throw new ReportedError(
+      throw new Fail(
         `the server answered "firstboot host-key ${action}" with more than a key; nothing was written to known_hosts`,
       );
     return reportedHostKey(key, ['ssh-ed25519']);
   };
   const next = await step('new');
-  await addKnownHost(login.knownHostsPath, login.host, login.port, next, { alongside: true });
+  await addKnownKey(target.knownHosts, target.hostKeyAlias, next, { alongside: true });
   if ((await step('swap')) !== next)
     throw new Error('the server swapped in another host key than the one it announced');
-  await addKnownHost(login.knownHostsPath, login.host, login.port, next);
+  await addKnownKey(target.knownHosts, target.hostKeyAlias, next);
   if ((await step('show')) !== next) throw new Error('the server does not answer with its new host key');
   return next;
 }

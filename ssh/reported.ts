@@ -2,9 +2,7 @@
 // The server is not trusted with those files: a name like "github.com,*" in known_hosts would trust its
 // key for every host, and a space or a newline in a HostName line would break or extend the ssh config.
 // So each reported string must have a strict form first; anything else is refused and nothing written.
-
-/** A reported string that does not have its form: the sentence says what came and what was expected. */
-export class ReportedError extends Error {}
+import { Fail } from '../contract/fail';
 
 const shown = (text: string) => JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 
@@ -19,8 +17,9 @@ export function tailnetName(text: string): string {
     labels.length >= 2 &&
     labels.every((l) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l));
   if (!ok)
-    throw new ReportedError(
-      `the server reported ${shown(text)} as its tailnet name, which is not a DNS name (letters, digits, hyphens and dots); nothing was written to known_hosts or the ssh config`,
+    throw new Fail(
+      `the server reported ${shown(text)} as its tailnet name, which is not a DNS name (letters, digits, ` +
+        `hyphens and dots); nothing was written to known_hosts or the ssh config`,
     );
   return text;
 }
@@ -48,8 +47,9 @@ export function hostKey(text: string, types: readonly string[] = KEY_TYPES): str
     wire.readUInt32BE(0) === type.length &&
     wire.subarray(4, 4 + type.length).toString('latin1') === type;
   if (!types.includes(type) || !named || /[\r\n]/.test(text.trim())) {
-    throw new ReportedError(
-      `the server reported ${shown(text)} as its host key, which is not a ${types.join(', ')} key in base64; nothing was written to known_hosts`,
+    throw new Fail(
+      `the server reported ${shown(text)} as its host key, which is not a ${types.join(', ')} key in ` +
+        `base64; nothing was written to known_hosts`,
     );
   }
   return `${type} ${blob}`;

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { promptHidden } from './terminal';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { Fail } from '../contract/fail';
 
 export interface TokenSources {
   env?: NodeJS.ProcessEnv;
@@ -11,14 +12,10 @@ export interface TokenSources {
   prompt?: () => Promise<string | undefined>;
 }
 
-export class MissingTokenError extends Error {
-  constructor() {
-    super(
-      'no Hetzner Cloud API token: set HCLOUD_TOKEN, or make an hcloud CLI context (`hcloud context create NAME`), or run on a terminal to be asked for it',
-    );
-    this.name = 'MissingTokenError';
-  }
-}
+/** Why no token was found, and where one can come from. */
+export const NO_TOKEN =
+  'no Hetzner Cloud API token: set HCLOUD_TOKEN, or make an hcloud CLI context (`hcloud context create NAME`), ' +
+  'or run on a terminal to be asked for it';
 
 export interface Token {
   token: string;
@@ -45,7 +42,7 @@ export async function resolveToken(sources: TokenSources = {}): Promise<Token> {
     await (sources.prompt ?? (() => promptHidden('Hetzner Cloud API token (input hidden): ')))()
   )?.trim();
   if (prompted) return { token: sendable(prompted), source: 'the prompt' };
-  throw new MissingTokenError();
+  throw new Fail(NO_TOKEN);
 }
 
 /** fetch names a header value it refuses in its error message: a token it would refuse never reaches it. */

@@ -1,3 +1,4 @@
+import { Fail } from '../../contract/fail';
 import type { Action } from './types';
 
 /**
@@ -5,7 +6,7 @@ import type { Action } from './types';
  * status (0 when the request never got an answer, undefined for a failed action); `code` and
  * `message` are Hetzner's own, so the CLI can show them as they are.
  */
-export class HcloudError extends Error {
+export class HcloudError extends Fail {
   readonly status: number | undefined;
   readonly code: string;
   readonly details: Record<string, unknown> | null;
@@ -25,14 +26,9 @@ export class HcloudError extends Error {
     this.details = init.details ?? null;
     this.action = init.action;
   }
-}
 
-/** The user asked for something the API does not offer (a typo in a type or location, a name
- * that is not a firstboot server): a usage problem, not a failure of the API. */
-export class HcloudInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'HcloudInputError';
+  override describe(): string {
+    return `error: ${this.code}: ${this.message}`;
   }
 }
 
@@ -40,13 +36,13 @@ export class HcloudInputError extends Error {
  * A command failed after it had made something that still exists. The message says what is
  * left and `cleanup` holds the commands that remove it.
  */
-export class LeftBehindError extends Error {
+export class LeftBehindError extends Fail {
   constructor(
     message: string,
     readonly cleanup: string[],
-    readonly cause: unknown,
+    cause: unknown,
   ) {
-    super(`${message}\n${cleanup.map((c) => `  ${c}`).join('\n')}`);
+    super(`${message}\n${cleanup.map((c) => `  ${c}`).join('\n')}`, 1, { cause });
     this.name = 'LeftBehindError';
   }
 }
