@@ -182,7 +182,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
         integrity: string;
       };
       const pkg = { name: result.name, version: result.version };
-      // as the payload asks: Verdaccio gzips a response again when the client accepts it, minutes for Claude Code's 190 MB
+      // as the payload asks: Verdaccio gzips a response again when
+      // the client accepts it, minutes for Claude Code's 190 MB
       const served = await fetch(tarballUrl(url, pkg), { headers: { 'accept-encoding': 'identity' } });
       if (!served.ok)
         throw new Error(

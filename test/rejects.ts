@@ -1,4 +1,5 @@
 import * as assert from 'uvu/assert';
+import { Fail } from '../contract/fail';
 
 /** uvu has no assert.rejects: the promise must fail with a message matching pattern. */
 export async function rejects(run: () => Promise<unknown>, pattern: RegExp): Promise<Error> {
@@ -33,4 +34,10 @@ export async function rejection<T extends Error>(
     expects: type.name,
     actual: 'resolved',
   });
+}
+
+/** A failure of the input (a name, a file, an argument): firstboot's own, exit code 2. */
+export function assertInputFail(error: unknown, message?: string): asserts error is Fail {
+  assert.instance(error, Fail, message);
+  assert.is((error as Fail).exitCode, 2, message ?? `exit code of: ${(error as Fail).message}`);
 }

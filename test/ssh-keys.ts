@@ -9,5 +9,6 @@ export function rsaPublicKey(comment: string): string {
     return Buffer.concat([length, data]);
   };
   const modulus = Buffer.concat([Buffer.from([0, 0xc0]), randomBytes(511)]);
-  return `ssh-rsa ${Buffer.concat([field(Buffer.from('ssh-rsa')), field(Buffer.from([1, 0, 1])), field(modulus)]).toString('base64')} ${comment}`;
+  const blob = Buffer.concat([field(Buffer.from('ssh-rsa')), field(Buffer.from([1, 0, 1])), field(modulus)]);
+  return `ssh-rsa ${blob.toString('base64')} ${comment}`;
 }

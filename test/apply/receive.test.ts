@@ -86,20 +86,23 @@ test('an upload cut anywhere replaces nothing and says so', () => {
   }
 });
 
-test("a file that arrives altered, its length right, replaces nothing; a secret's digest is not on the command line", () => {
-  const { dir, files } = server();
-  const input = receiveInput(files);
-  input[100] ^= 1;
-  const r = run(receive(files), input);
-  assert.is(r.status, CUT);
-  assert.match(r.stderr, /payload\.br85 arrived altered: its sha256 differs; nothing on the server was replaced/);
-  assert.equal(
-    contents(files),
-    files.map(() => 'the old one\n'),
-  );
-  assert.equal(leftovers(dir), []);
-  assert.match(receive(files), /take 21 \S+secrets\/console 0600 ''\n/);
-  assert.not.ok(existsSync(join(dir, 'secrets/console.new')));
-});
+test(
+  'a file that arrives altered, its length right, replaces nothing; ' + "a secret's digest is not on the command line",
+  () => {
+    const { dir, files } = server();
+    const input = receiveInput(files);
+    input[100] ^= 1;
+    const r = run(receive(files), input);
+    assert.is(r.status, CUT);
+    assert.match(r.stderr, /payload\.br85 arrived altered: its sha256 differs; nothing on the server was replaced/);
+    assert.equal(
+      contents(files),
+      files.map(() => 'the old one\n'),
+    );
+    assert.equal(leftovers(dir), []);
+    assert.match(receive(files), /take 21 \S+secrets\/console 0600 ''\n/);
+    assert.not.ok(existsSync(join(dir, 'secrets/console.new')));
+  },
+);
 
 test.run();

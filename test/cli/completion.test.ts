@@ -1,11 +1,12 @@
 // `firstboot completion SHELL`: each script loaded into its real shell and asked to complete, as a
-// user's shell would (.ci/run installs zsh and fish).
+// user's shell would (scripts/test-deps installs zsh and fish).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { needs } from '../needs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'firstboot-completion-'));
 const script = (shell: string) => {
@@ -16,6 +17,7 @@ const script = (shell: string) => {
   return file;
 };
 const sh = (shell: string, code: string) => {
+  needs(shell, shell); // each shell's Debian package has its name
   const run = spawnSync(shell, ['-c', code], { encoding: 'utf8', cwd: tmp });
   assert.is(run.status, 0, `${shell}: ${run.stderr}`);
   return run.stdout.trim().split('\n');
@@ -27,7 +29,8 @@ test("bash: commands, a command's own options, file names after --config", () =>
   const complete = (...words: string[]) =>
     sh(
       'bash',
-      `source ${file}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _firstboot; printf '%s\\n' "\${COMPREPLY[@]}"`,
+      `source ${file}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; ` +
+        `_firstboot; printf '%s\\n' "\${COMPREPLY[@]}"`,
     );
   assert.equal(complete('firstboot', 'gen'), ['generate']);
   assert.equal(complete('firstboot', 'create', '--fi'), ['--firewall']);

@@ -1,97 +1,37 @@
 // The Hetzner Cloud commands of the built CLI (dist/firstboot.js), run as a user runs them, against
 // the fake API, with a temporary HOME for ~/.ssh and a stand-in `ssh` on PATH for --wait.
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFile, spawn } from 'node:child_process';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { SERVER_PATHS } from '../../contract/paths';
-import { startFakeHcloud, type FakeHcloud } from '../fakes/hcloud-api';
-import { specLedger } from '../fakes/openapi-check';
-
-import { nextHostKey, workspace } from '../hcloud/setup';
+import { nextHostKey } from '../hcloud/setup';
+import { cliSuite, firstboot, fakeSsh, serverNamed, deleteOnTerminal } from './hcloud-setup';
 
 // checked by the last test: see specLedger
-const spec = specLedger();
+const { test, spec } = cliSuite('firstboot CLI: Hetzner Cloud commands');
 
-type Context = Awaited<ReturnType<typeof workspace>> & { fake: FakeHcloud; home: string };
-const test = suite<Context>('firstboot CLI: Hetzner Cloud commands');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-test.before.each(async (context) => {
-  // The builder of `firstboot image` powers itself off once its payload is done; here the test does it.
-  context.fake = await startFakeHcloud({
-    onServerCreated: (server) => {
-      if (server.name.endsWith('-builder')) setTimeout(() => context.fake.setServerStatus(server.id, 'off'), 200);
-    },
-  });
-  Object.assign(context, await workspace());
-  context.home = join(context.dir, 'home');
-});
-test.after.each(async ({ fake }) => {
-  await fake.close();
-  spec.record(fake.requests, (r) => r.status === 401);
-});
-
-const envOf = (c: Context, env: Record<string, string | undefined> = {}) => ({
-  PATH: `${join(c.dir, 'bin')}:${process.env.PATH}`,
-  HOME: c.home,
-  NO_COLOR: '1',
-  HCLOUD_ENDPOINT: c.fake.url,
-  HCLOUD_TOKEN: c.fake.token,
-  ...env,
-});
-
-/** Runs the CLI; every run is checked for the token, which must never be printed. */
-async function firstboot(c: Context, args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const run = await new Promise<Run>((resolve) =>
-    execFile(
-      'node',
-      ['dist/firstboot.js', ...args],
-      { encoding: 'utf8', env: envOf(c, env) },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-    ),
-  );
-  for (const token of [c.fake.token, env.HCLOUD_TOKEN].filter(Boolean)) {
-    assert.not.ok(run.stdout.includes(token!) || run.stderr.includes(token!), 'the token was printed');
-  }
-  return run;
-}
-
-/** A stand-in ssh for --wait: `script` answers `firstboot status -o json`; `host-key` answers with nextHostKey. */
-async function fakeSsh(c: Context, script: string) {
-  await mkdir(join(c.dir, 'bin'), { recursive: true });
-  const hostKey = `case "$*" in *" host-key "*) echo '${nextHostKey}'; exit 0;; esac`;
-  await writeFile(join(c.dir, 'bin', 'ssh'), `#!/bin/sh\n${hostKey}\n${script}\n`);
-  await chmod(join(c.dir, 'bin', 'ssh'), 0o755);
-}
-
-const serverNamed = (c: Context, name: string) => [...c.fake.servers.values()].find((s) => s.name === name)!;
-
-test('create: addresses and `ssh NAME` on stdout, progress on stderr, labels, ssh config and known_hosts', async (c) => {
-  const run = await firstboot(c, ['create', 'web-1', '-c', c.config, '--label', 'team=ops', '--label', 'env=dev']);
-  assert.is(run.code, 0, run.stderr);
-  const server = serverNamed(c, 'web-1');
-  assert.match(run.stdout, new RegExp(`^server web-1 \\(id ${server.id}\\): cx23 in fsn1, image ubuntu-24.04\\n`));
-  assert.match(run.stdout, new RegExp(`ipv4      ${server.ipv4.replace(/\./g, '\\.')}\\n`));
-  assert.match(run.stdout, new RegExp(`ssh       ssh web-1   \\(ops@${server.ipv4.replace(/\./g, '\\.')} -p 2222;`));
-  assert.match(run.stderr, /create_server 100%/);
-  assert.equal({ team: server.labels.team, env: server.labels.env }, { team: 'ops', env: 'dev' });
-  assert.ok(server.labels['firstboot-config']);
-  const config = await readFile(join(c.home, '.ssh', 'config'), 'utf8');
-  assert.match(config, new RegExp(`Host web-1\\n  HostName ${server.ipv4}\\n  User ops\\n  Port 2222\\n`));
-  const hostKey = (yaml.load(server.userData!) as { ssh_keys: { ed25519_public: string } }).ssh_keys.ed25519_public;
-  assert.is(
-    await readFile(join(c.home, '.ssh', 'known_hosts'), 'utf8'),
-    `[${server.ipv4}]:2222 ${hostKey.split(' ').slice(0, 2).join(' ')}\n`,
-  );
-});
+test(
+  'create: addresses and `ssh NAME` on stdout, ' + 'progress on stderr, labels, ssh config and known_hosts',
+  async (c) => {
+    const run = await firstboot(c, ['create', 'web-1', '-c', c.config, '--label', 'team=ops', '--label', 'env=dev']);
+    assert.is(run.code, 0, run.stderr);
+    const server = serverNamed(c, 'web-1');
+    assert.match(run.stdout, new RegExp(`^server web-1 \\(id ${server.id}\\): cx23 in fsn1, image ubuntu-24.04\\n`));
+    assert.match(run.stdout, new RegExp(`ipv4      ${server.ipv4.replace(/\./g, '\\.')}\\n`));
+    assert.match(run.stdout, new RegExp(`ssh       ssh web-1   \\(ops@${server.ipv4.replace(/\./g, '\\.')} -p 2222;`));
+    assert.match(run.stderr, /create_server 100%/);
+    assert.equal({ team: server.labels.team, env: server.labels.env }, { team: 'ops', env: 'dev' });
+    assert.ok(server.labels['firstboot-config']);
+    const config = await readFile(join(c.home, '.ssh', 'config'), 'utf8');
+    assert.match(config, new RegExp(`Host web-1\\n  HostName ${server.ipv4}\\n  User ops\\n  Port 2222\\n`));
+    const hostKey = (yaml.load(server.userData!) as { ssh_keys: { ed25519_public: string } }).ssh_keys.ed25519_public;
+    assert.is(
+      await readFile(join(c.home, '.ssh', 'known_hosts'), 'utf8'),
+      `[${server.ipv4}]:2222 ${hostKey.split(' ').slice(0, 2).join(' ')}\n`,
+    );
+  },
+);
 
 test('create -o json: the result as JSON, and a firewall with --firewall', async (c) => {
   const run = await firstboot(c, ['create', 'web-1', '-c', c.config, '--firewall', '-o', 'json']);
@@ -104,25 +44,25 @@ test('create -o json: the result as JSON, and a firewall with --firewall', async
 });
 
 test('create --wait: the payload result; a failed payload exits 1', async (c) => {
-  const status = (ok: boolean) =>
-    JSON.stringify({
-      firstboot: '0.1.0',
-      configHash: 'x',
-      started: 's',
-      finished: 'f',
-      ok,
-      steps: [{ id: 'ssh', result: ok ? 'changed' : 'failed', seconds: 1.5, ...(!ok && { error: 'sshd -t failed' }) }],
-    });
-  await fakeSsh(c, `echo '${status(true)}'`);
+  const status = (ok: boolean) => ({
+    firstboot: '0.1.0',
+    configHash: 'x',
+    started: 's',
+    finished: 'f',
+    ok,
+    steps: [{ id: 'ssh', result: ok ? 'changed' : 'failed', seconds: 1.5, ...(!ok && { error: 'sshd -t failed' }) }],
+  });
+  await fakeSsh(c, { log: ['[INFO] ssh changed'], status: status(true) });
   const good = await firstboot(c, ['create', 'web-1', '-c', c.config, '--wait']);
   assert.is(good.code, 0, good.stderr);
   assert.match(good.stdout, /firstboot finished:\n  ssh +changed +1\.5s/);
+  assert.match(good.stderr, /^  \[INFO\] ssh changed$/m, "the run's log, as it came");
   assert.is(
     await readFile(join(c.home, '.ssh', 'known_hosts'), 'utf8'),
     `[${serverNamed(c, 'web-1').ipv4}]:2222 ${nextHostKey}\n`,
   );
 
-  await fakeSsh(c, `echo '${status(false)}'; exit 1`);
+  await fakeSsh(c, { status: status(false) });
   const bad = await firstboot(c, ['create', 'web-2', '-c', c.config, '--wait']);
   assert.is(bad.code, 1);
   assert.match(bad.stdout, /firstboot FAILED:\n  ssh +failed +1\.5s  sshd -t failed/);
@@ -132,7 +72,10 @@ test('create --wait: another host key stops it, and says how to remove the serve
   await fakeSsh(c, 'echo "Host key verification failed." >&2; exit 255');
   const run = await firstboot(c, ['create', 'web-1', '-c', c.config, '--wait']);
   assert.is(run.code, 1);
-  assert.match(run.stderr, /did not answer with the host key firstboot gave it/);
+  assert.match(
+    run.stderr,
+    /[\d.]+ does not answer with the host key \S+ has for it; not logging in:\nHost key verification failed\./,
+  );
   assert.match(run.stderr, /to remove it:\n  firstboot delete web-1 --yes/);
 });
 
@@ -165,20 +108,6 @@ test('delete: refused without --yes and without a terminal, before the API is as
   assert.not.match(await readFile(join(c.home, '.ssh', 'config'), 'utf8'), /web-1/);
   assert.is(await readFile(join(c.home, '.ssh', 'known_hosts'), 'utf8'), '');
 });
-
-/** `firstboot delete web-1` on a terminal (util-linux's script makes one), answering its question. */
-function deleteOnTerminal(c: Context, typed: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('script', ['-qec', 'node dist/firstboot.js delete web-1', '/dev/null'], { env: envOf(c) });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      const asked = !output.includes('to confirm:');
-      output += chunk.toString();
-      if (asked && output.includes('to confirm:')) child.stdin.write(`${typed}\n`);
-    });
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
 
 test('delete on a terminal: the name must be typed; another answer deletes nothing', async (c) => {
   assert.is((await firstboot(c, ['create', 'web-1', '-c', c.config])).code, 0);

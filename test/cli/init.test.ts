@@ -6,10 +6,12 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { needs } from '../needs';
 
 const CLI = resolve('dist/firstboot.js');
 
 function place(withKey: boolean) {
+  needs('ssh-keygen', 'openssh-client'); // here, and init's own when there is no key
   const dir = mkdtempSync(join(tmpdir(), 'firstboot-init-'));
   const home = join(dir, 'home');
   mkdirSync(join(home, '.ssh'), { recursive: true });

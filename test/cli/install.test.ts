@@ -6,8 +6,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { needs } from '../needs';
 
 test('npm pack, npm install -g, then init, generate and inspect from any folder', () => {
+  needs('ssh-keygen', 'openssh-client');
   const dir = mkdtempSync(join(tmpdir(), 'firstboot-install-'));
   execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
   const tarball = join(dir, readdirSync(dir).find((f) => f.endsWith('.tgz'))!);

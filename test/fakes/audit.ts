@@ -22,7 +22,8 @@ export interface UserCmd {
 const two = (n: number) => String(n).padStart(2, '0');
 /** "%T %x" under LC_ALL=C, local time */
 const stamp = (t: Date) =>
-  `${two(t.getHours())}:${two(t.getMinutes())}:${two(t.getSeconds())} ${two(t.getMonth() + 1)}/${two(t.getDate())}/${two(t.getFullYear() % 100)}`;
+  `${two(t.getHours())}:${two(t.getMinutes())}:${two(t.getSeconds())} ` +
+  `${two(t.getMonth() + 1)}/${two(t.getDate())}/${two(t.getFullYear() % 100)}`;
 const escaped = (s: string) =>
   s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
 
@@ -53,7 +54,10 @@ export function ausearch(records: UserCmd[], cmd: string): Reply {
       .map((r) => {
         const login = r.login === 'unset' ? 'system' : (r.login ?? r.user);
         const who = login === r.user ? login : `${login}, acting as ${r.user},`;
-        return `At ${stamp(r.at)} ${who} ${r.res === 'success' ? 'successfully' : 'unsuccessfully'} ran-command ${escaped(r.cmd)} using ${r.exe ?? '/usr/bin/sudo'}\n`;
+        return (
+          `At ${stamp(r.at)} ${who} ${r.res === 'success' ? 'successfully' : 'unsuccessfully'} ran-command ` +
+          `${escaped(r.cmd)} using ${r.exe ?? '/usr/bin/sudo'}\n`
+        );
       })
       .join(''),
   };

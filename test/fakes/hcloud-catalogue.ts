@@ -1,6 +1,6 @@
 // What the fake Hetzner Cloud offers before any test creates anything: a few real server types,
 // locations and system images, shaped like the API's `server_type`, `location` and `image`.
-import type { Image, Location, ServerType } from '../../hcloud/types';
+import type { Image, Location, ServerType } from '../../hcloud/api/types';
 
 const created = '2024-04-25T00:00:00Z';
 

@@ -3,7 +3,10 @@
 import { readFileSync } from 'node:fs';
 import type { RecordedRequest } from './hcloud-api';
 
-/** The part of the description firstboot uses, vendored by scripts/vendor-openapi.ts (its source and licence are inside). */
+/**
+ * The part of the description firstboot uses, vendored by
+ * scripts/vendor-openapi.ts (its source and licence are inside).
+ */
 export const specPath = new URL('./hcloud-openapi.json', import.meta.url);
 
 type Schema = {
@@ -152,7 +155,9 @@ function shapeProblems(spec: Spec, given: Schema, value: unknown, at: string): s
   return problems;
 }
 
-/** Every problem with a run of requests and the fake's answers; `except` leaves out what a test sent wrong on purpose. */
+/**
+ * Every problem with a run of requests and the fake's answers; `except` leaves out what a test sent wrong on purpose.
+ */
 export function specProblems(
   requests: RecordedRequest[],
   except: (r: RecordedRequest) => boolean = () => false,

@@ -1,7 +1,7 @@
 // A server as the ssh and firewall steps see it, with state: ufw's rules and whether it filters, the
 // port sshd listens on (what it last loaded) and the one on disk, and reachability from outside,
-// which only a rule that is in grants (or, with the node in a tailnet, a rule for tailscale0). After every command that changes any of it, the admin must
-// still have a way in; each moment that is not so is kept in `lockouts`.
+// which only a rule that is in grants (or, with the node in a tailnet, a rule for tailscale0). After every command that
+// changes any of it, the admin must still have a way in; each moment that is not so is kept in `lockouts`.
 import type { RecordingShell } from './shell';
 import type { MemoryFs } from './fs';
 
@@ -57,13 +57,16 @@ export function fakeServer($: RecordingShell, fs: MemoryFs, state: ServerState) 
   const changed = (cmd: string, reply: { stdout?: string } = {}) => {
     if (!reachable(state.listening))
       lockouts.push(
-        `after "${cmd}": sshd listens on ${state.listening}, which ${state.ufw.active ? `ufw (${state.ufw.rules.join('; ')}) does not let in` : 'is closed'}`,
+        `after "${cmd}": sshd listens on ${state.listening}, which ` +
+          `${state.ufw.active ? `ufw (${state.ufw.rules.join('; ')}) does not let in` : 'is closed'}`,
       );
     return reply;
   };
 
   $.on('ufw show added', () => ({
-    stdout: `Added user rules (see 'ufw status' for running firewall):\n${state.ufw.rules.map((r) => `ufw ${r}`).join('\n') || '(None)'}\n`,
+    stdout:
+      `Added user rules (see 'ufw status' for running firewall):\n` +
+      `${state.ufw.rules.map((r) => `ufw ${r}`).join('\n') || '(None)'}\n`,
   }))
     .on('ufw status', () => ({ stdout: `Status: ${state.ufw.active ? 'active' : 'inactive'}\n` }))
     .on(
@@ -104,7 +107,8 @@ export function fakeServer($: RecordingShell, fs: MemoryFs, state: ServerState) 
       state.tailnet
         ? {
             stdout:
-              '5: tailscale0    inet 100.64.0.7/32 scope global tailscale0\\       valid_lft forever\n5: tailscale0    inet6 fd7a:115c:a1e0::7/128 scope global \\       valid_lft forever\n',
+              '5: tailscale0    inet 100.64.0.7/32 scope global tailscale0\\       valid_lft forever\n' +
+              '5: tailscale0    inet6 fd7a:115c:a1e0::7/128 scope global \\       valid_lft forever\n',
           }
         : { exitCode: 1 },
     )

@@ -22,7 +22,8 @@ test('plain mode, Butane style: path, place, line and caret; --ssh-key problems 
   const shown = formatDiagnostics(diagnostics, { ...source, name: 'firstboot.yaml' }, { color: false });
   assert.fixture(
     shown,
-    `error[$.admin.ssh_keys[0]]: cannot read key file ./missing.pub (/srv/missing.pub): there is no such file; to make a key pair: ssh-keygen -t ed25519 (then name the .pub file)
+    `error[$.admin.ssh_keys[0]]: cannot read key file ./missing.pub (/srv/missing.pub): there is no such file; to \
+make a key pair: ssh-keygen -t ed25519 (then name the .pub file)
   --> firstboot.yaml:5:14
    |
  5 |   ssh_keys: [./missing.pub]
@@ -40,7 +41,8 @@ error[$.firewall.allow[1]]: repeats $.firewall.allow[0]: remove one of them
  9 |   allow: [443/tcp, 443/tcp]
    |                    ^^^^^^^
 
-error[--ssh-key]: cannot read key file /nonexistent/id.pub: there is no such file; to make a key pair: ssh-keygen -t ed25519 (then name the .pub file)
+error[--ssh-key]: cannot read key file /nonexistent/id.pub: there is no such file; to make a key pair: ssh-keygen -t \
+ed25519 (then name the .pub file)
   --> --ssh-key /nonexistent/id.pub`,
   );
 });

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatDiagnostics, loadConfig, type LoadOptions } from '../../generator/config';
+import { needs } from '../needs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'firstboot-private-'));
 function keyPair(name: string, ...type: string[]) {
@@ -14,8 +15,14 @@ function keyPair(name: string, ...type: string[]) {
   execFileSync('ssh-keygen', ['-q', ...type, '-N', '', '-C', 'me', '-f', file]);
   return { file, text: readFileSync(file, 'utf8'), pub: readFileSync(`${file}.pub`, 'utf8').trim() };
 }
-const openssh = keyPair('id_ed25519', '-t', 'ed25519');
-const pem = keyPair('id_rsa', '-t', 'rsa', '-b', '3072', '-m', 'PEM');
+// made for the first test, not on import, where a missing ssh-keygen would stop the whole run
+let openssh: ReturnType<typeof keyPair>;
+let pem: ReturnType<typeof keyPair>;
+test.before.each(() => {
+  needs('ssh-keygen', 'openssh-client');
+  openssh ??= keyPair('id_ed25519', '-t', 'ed25519');
+  pem ??= keyPair('id_rsa', '-t', 'rsa', '-b', '3072', '-m', 'PEM');
+});
 
 async function shown(options: LoadOptions): Promise<string> {
   const { diagnostics, source } = await loadConfig(options);

@@ -5,7 +5,8 @@ import * as assert from 'uvu/assert';
 import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import { decode85, encode85 } from '../../generator/base85';
 import { generate } from '../../generator/generate';
-import { inspect, InspectError } from '../../generator/inspect';
+import { inspect } from '../../generator/inspect';
+import { assertInputFail } from '../rejects';
 
 let userData = '';
 let blockLine = '';
@@ -25,7 +26,7 @@ function refusal(text: string): string {
   try {
     inspect(text);
   } catch (err) {
-    assert.instance(err, InspectError, String(err));
+    assertInputFail(err, String(err));
     return (err as Error).message;
   }
   assert.unreachable('inspect took the file');

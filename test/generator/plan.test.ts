@@ -78,7 +78,8 @@ test("the runner's npm packages are pinned as package-lock.json records them, fr
 
 test('switched-off capabilities leave their steps and packages out', async () => {
   const p = await planFor(
-    'mosh: {enabled: false}\nfail2ban: {enabled: false}\naudit: {enabled: false}\nsysctl: {enabled: false}\nupgrades: {enabled: false}\n',
+    'mosh: {enabled: false}\nfail2ban: {enabled: false}\naudit: {enabled: false}\nsysctl: {enabled: false}\n' +
+      'upgrades: {enabled: false}\n',
   );
   assert.equal(ids(p), ['packages', 'timezone', 'admin', 'ssh', 'firewall', 'pam', 'baseline']);
   assert.equal(step(p, 'packages').install, [
@@ -156,26 +157,30 @@ test('the plan is pure: same config, same plan and hash; another config, another
   assert.equal(JSON.parse(JSON.stringify(a)), a, 'JSON-serialisable');
 });
 
-test("devtools: the plan says only what the config turns on; the pins travel in the step's code, and generate still names the Node.js Context7 needs", async () => {
-  const p = await planFor('devtools: {enabled: true, context7: true, github_token: secret:gh}\n');
-  assert.equal(step(p, 'devtools'), { id: 'devtools', user: 'admin', claude: true, context7: true, github: 'gh' });
-  const text = JSON.stringify(p);
-  for (const pinned of [
-    DEVTOOLS_PINS.claude.x64.integrity,
-    DEVTOOLS_PINS.claude.arm64.integrity,
-    DEVTOOLS_PINS.context7.digest,
-    DEVTOOLS_PINS.context7.packages[0],
-  ]) {
-    assert.not.ok(text.includes(pinned), pinned);
-  }
-  assert.match(
-    nodeNeeded(p) ?? '',
-    `devtools.context7 needs Node.js ${DEVTOOLS_PINS.context7.node} or later on the server`,
-  );
-  const claudeOnly = await planFor('devtools: {enabled: true}\n');
-  assert.equal(step(claudeOnly, 'devtools'), { id: 'devtools', user: 'admin', claude: true });
-  assert.is(nodeNeeded(claudeOnly), undefined);
-});
+test(
+  'devtools: the plan says only what the config turns on; ' +
+    "the pins travel in the step's code, and generate still names the Node.js Context7 needs",
+  async () => {
+    const p = await planFor('devtools: {enabled: true, context7: true, github_token: secret:gh}\n');
+    assert.equal(step(p, 'devtools'), { id: 'devtools', user: 'admin', claude: true, context7: true, github: 'gh' });
+    const text = JSON.stringify(p);
+    for (const pinned of [
+      DEVTOOLS_PINS.claude.x64.integrity,
+      DEVTOOLS_PINS.claude.arm64.integrity,
+      DEVTOOLS_PINS.context7.digest,
+      DEVTOOLS_PINS.context7.packages[0],
+    ]) {
+      assert.not.ok(text.includes(pinned), pinned);
+    }
+    assert.match(
+      nodeNeeded(p) ?? '',
+      `devtools.context7 needs Node.js ${DEVTOOLS_PINS.context7.node} or later on the server`,
+    );
+    const claudeOnly = await planFor('devtools: {enabled: true}\n');
+    assert.equal(step(claudeOnly, 'devtools'), { id: 'devtools', user: 'admin', claude: true });
+    assert.is(nodeNeeded(claudeOnly), undefined);
+  },
+);
 
 test("audit: the plan only turns the step on; its rules travel in the step's code", async () => {
   assert.equal(step(await planFor(''), 'audit'), { id: 'audit' });

@@ -1,7 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import {
   mkdirSync,
   mkdtempSync,
@@ -16,12 +15,13 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { generate } from '../../generator/generate';
-import { assemble, render, SizeError, USER_DATA_LIMIT, readPayload } from '../../generator/render';
+import { render, readPayload } from '../../generator/render';
 import { SERVER_PATHS } from '../../contract/paths';
 import { inspect } from '../../generator/inspect';
 import { plan } from '../../generator/plan';
 import { loadConfig } from '../../generator/config/load';
 import { standInPayload } from '../payload-stand-in';
+import { needs } from '../needs';
 import type { Plan } from '../../contract/plan';
 import { DEVTOOLS_PINS } from '../../contract/devtools-pins';
 import pins from '../../generator/pins.json' with { type: 'json' };
@@ -48,6 +48,7 @@ test('identical input gives byte-identical output', async () => {
 });
 
 test("cloud-init's own schema check accepts what we generate", async () => {
+  needs('cloud-init', 'cloud-init');
   const out = await generate({ config: 'examples/firstboot.yaml' });
   const file = join(tmp, 'user-data.yaml');
   writeFileSync(file, out.userData);
@@ -105,20 +106,24 @@ test('prepare keeps a plan that is already there: a server from a firstboot imag
   );
 });
 
-test('prepare again on the same build keeps the pieces fetched for it (a reboot, a server from an image); another build starts afresh', async () => {
-  const first = await generate({ sshKeys: [DEMO], piecesFrom: 'npm' });
-  const dir = unpack(first.userData, 'same-build');
-  writeFileSync(join(dir, 'steps', 'fail2ban.mjs'), 'fetched\n');
-  unpack(first.userData, 'same-build');
-  assert.is(readFileSync(join(dir, 'steps', 'fail2ban.mjs'), 'utf8'), 'fetched\n');
-  const built = readPayload();
-  const other = render(first.plan, {
-    payload: { ...built, files: { ...built.files, 'main.mjs': built.files['main.mjs'] + ';' } },
-  });
-  unpack(other.userData, 'same-build');
-  assert.not.ok(existsSync(join(dir, 'steps', 'fail2ban.mjs')), 'a piece of another build is gone');
-  assert.ok(readFileSync(join(dir, 'main.mjs'), 'utf8').endsWith(';'));
-});
+test(
+  'prepare again on the same build keeps the pieces fetched for it (a reboot, ' +
+    'a server from an image); another build starts afresh',
+  async () => {
+    const first = await generate({ sshKeys: [DEMO], piecesFrom: 'npm' });
+    const dir = unpack(first.userData, 'same-build');
+    writeFileSync(join(dir, 'steps', 'fail2ban.mjs'), 'fetched\n');
+    unpack(first.userData, 'same-build');
+    assert.is(readFileSync(join(dir, 'steps', 'fail2ban.mjs'), 'utf8'), 'fetched\n');
+    const built = readPayload();
+    const other = render(first.plan, {
+      payload: { ...built, files: { ...built.files, 'main.mjs': built.files['main.mjs'] + ';' } },
+    });
+    unpack(other.userData, 'same-build');
+    assert.not.ok(existsSync(join(dir, 'steps', 'fail2ban.mjs')), 'a piece of another build is gone');
+    assert.ok(readFileSync(join(dir, 'main.mjs'), 'utf8').endsWith(';'));
+  },
+);
 
 /** What a step's code always holds, and no other piece does. */
 const MARKERS: Record<'fail2ban' | 'audit' | 'sysctl' | 'upgrades', string> = {
@@ -145,31 +150,34 @@ test('a capability the config turns off costs nothing: its code is not in the us
   }
 });
 
-test("the devtools step's pins and the audit step's rules travel in that step's own code, and in no other piece", () => {
-  const built = readPayload();
-  const text = (names: string[]) => names.map((name) => built.files[name]).join('\n');
-  const carried = {
-    devtools: [
-      DEVTOOLS_PINS.claude.x64.integrity,
-      DEVTOOLS_PINS.claude.arm64.integrity,
-      DEVTOOLS_PINS.context7.digest,
-      DEVTOOLS_PINS.context7.packages.at(-1)!,
-    ],
-    // the rules as the minified code builds them: their paths, keys and filters
-    audit: ['/etc/security/opasswd', 'audit-config', ' -F auid>=1000 -F auid!=unset'],
-  };
-  for (const [id, data] of Object.entries(carried)) {
-    const own = new Set(built.pieces[id].filter((name) => !built.pieces.main.includes(name)));
-    const others = Object.keys(built.files).filter((name) => !own.has(name) && name !== 'pieces.json');
-    for (const item of data) {
-      assert.ok(text([...own]).includes(item), `${item} is not in the ${id} step's code`);
-      assert.not.ok(text(others).includes(item), `${item} is in another piece`);
+test(
+  "the devtools step's pins and the audit step's rules " + "travel in that step's own code, and in no other piece",
+  () => {
+    const built = readPayload();
+    const text = (names: string[]) => names.map((name) => built.files[name]).join('\n');
+    const carried = {
+      devtools: [
+        DEVTOOLS_PINS.claude.x64.integrity,
+        DEVTOOLS_PINS.claude.arm64.integrity,
+        DEVTOOLS_PINS.context7.digest,
+        DEVTOOLS_PINS.context7.packages.at(-1)!,
+      ],
+      // the rules as the minified code builds them: their paths, keys and filters
+      audit: ['/etc/security/opasswd', 'audit-config', ' -F auid>=1000 -F auid!=unset'],
+    };
+    for (const [id, data] of Object.entries(carried)) {
+      const own = new Set(built.pieces[id].filter((name) => !built.pieces.main.includes(name)));
+      const others = Object.keys(built.files).filter((name) => !own.has(name) && name !== 'pieces.json');
+      for (const item of data) {
+        assert.ok(text([...own]).includes(item), `${item} is not in the ${id} step's code`);
+        assert.not.ok(text(others).includes(item), `${item} is in another piece`);
+      }
     }
-  }
-  // each Context7 tarball's own sha512 is for a mirror (generator/pins.json): the server needs only the tree's digest
-  const devtools = text(built.pieces.devtools);
-  assert.not.ok(pins.context7.tree.some((tarball) => devtools.includes(tarball.integrity)));
-});
+    // each Context7 tarball's own sha512 is for a mirror (generator/pins.json): the server needs only the tree's digest
+    const devtools = text(built.pieces.devtools);
+    assert.not.ok(pins.context7.tree.some((tarball) => devtools.includes(tarball.integrity)));
+  },
+);
 
 test('any subset of capabilities runs: each step the plan has loads from what was unpacked', async () => {
   const built = readPayload();
@@ -186,7 +194,8 @@ test('any subset of capabilities runs: each step the plan has loads from what wa
     const dir = unpack(render(subset, { payload: built }).userData, `subset-${keep.join('') || 'core'}`);
     const ids = subset.steps.map((s) => s.id);
     const probe = `const ids = ${JSON.stringify(ids)}; const out = [];
-for (const id of ids) { const m = await import(${JSON.stringify(dir)} + '/steps/' + id + '.mjs'); out.push(Object.values(m).find((s) => s && s.id === id)?.id); }
+for (const id of ids) { const m = await import(${JSON.stringify(dir)} + '/steps/' + id + '.mjs'); \
+out.push(Object.values(m).find((s) => s && s.id === id)?.id); }
 console.log(JSON.stringify(out));`;
     const run = spawnSync('node', ['--input-type=module', '-e', probe], { encoding: 'utf8' });
     assert.is(run.status, 0, `${keep.join(',') || 'core'}: ${run.stderr}`);
@@ -194,29 +203,35 @@ console.log(JSON.stringify(out));`;
   }
 });
 
-test('a host key in the user-data is a secret: cloud-init installs it and the plan shuts non-root out of metadata', async () => {
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', join(tmp, 'host')]);
-  const hostKey = {
-    private: readFileSync(join(tmp, 'host'), 'utf8'),
-    public: readFileSync(join(tmp, 'host.pub'), 'utf8').trim(),
-  };
-  const out = await generate({ sshKeys: [DEMO], hostKey });
-  const doc = yaml.load(out.userData) as { ssh_keys: Record<string, string> };
-  assert.is(doc.ssh_keys.ed25519_private, hostKey.private);
-  assert.is(doc.ssh_keys.ed25519_public, hostKey.public);
-  assert.equal(
-    out.plan.steps.slice(0, 2).map((s) => s.id),
-    ['packages', 'metadata'],
-  );
-  assert.ok((out.plan.steps[0] as { install: string[] }).install.includes('iptables'));
-  const file = join(tmp, 'secret.yaml');
-  writeFileSync(file, out.userData);
-  assert.is(spawnSync('cloud-init', ['schema', '-c', file]).status, 0);
-  // without a secret there is nothing to hide
-  assert.not.ok((await generate({ sshKeys: [DEMO] })).plan.steps.some((s) => s.id === 'metadata'));
-});
+test(
+  'a host key in the user-data is a secret: ' + 'cloud-init installs it and the plan shuts non-root out of metadata',
+  async () => {
+    needs('ssh-keygen', 'openssh-client');
+    needs('cloud-init', 'cloud-init');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', join(tmp, 'host')]);
+    const hostKey = {
+      private: readFileSync(join(tmp, 'host'), 'utf8'),
+      public: readFileSync(join(tmp, 'host.pub'), 'utf8').trim(),
+    };
+    const out = await generate({ sshKeys: [DEMO], hostKey });
+    const doc = yaml.load(out.userData) as { ssh_keys: Record<string, string> };
+    assert.is(doc.ssh_keys.ed25519_private, hostKey.private);
+    assert.is(doc.ssh_keys.ed25519_public, hostKey.public);
+    assert.equal(
+      out.plan.steps.slice(0, 2).map((s) => s.id),
+      ['packages', 'metadata'],
+    );
+    assert.ok((out.plan.steps[0] as { install: string[] }).install.includes('iptables'));
+    const file = join(tmp, 'secret.yaml');
+    writeFileSync(file, out.userData);
+    assert.is(spawnSync('cloud-init', ['schema', '-c', file]).status, 0);
+    // without a secret there is nothing to hide
+    assert.not.ok((await generate({ sshKeys: [DEMO] })).plan.steps.some((s) => s.id === 'metadata'));
+  },
+);
 
 test('the rendered prepare script passes shellcheck', async () => {
+  needs('shellcheck', 'shellcheck');
   const out = await generate({ sshKeys: [DEMO] });
   const doc = yaml.load(out.userData) as { write_files: { path: string; content: string }[] };
   const script = join(tmp, 'prepare');
@@ -232,60 +247,6 @@ test('inspect reads back the plan, the payload version and the parts', async () 
   assert.is(found.payloadVersion, JSON.parse(readFileSync('package.json', 'utf8')).version);
   assert.equal(found.parts, out.parts);
   assert.is(found.bytes, Buffer.byteLength(out.userData));
-});
-
-test('the default config with every capability fits Hetzner’s limit', async () => {
-  const out = await generate({ sshKeys: [DEMO] });
-  const bytes = Buffer.byteLength(out.userData);
-  assert.ok(bytes <= USER_DATA_LIMIT, `${bytes} bytes`);
-  assert.is(
-    out.parts.reduce((sum, p) => sum + p.bytes, 0),
-    bytes,
-  );
-});
-
-test('the size gate refuses more than 32,768 bytes, naming each part', async () => {
-  const { config } = await loadConfig({ sshKeys: [DEMO] });
-  const usual = render(plan(config!), { payload: readPayload() }).parts[0].bytes;
-  // names that do not compress away: the plan is packed with the payload
-  const big = plan({
-    ...config!,
-    packages: Array.from(
-      { length: 3000 },
-      (_, i) => `p${createHash('sha256').update(String(i)).digest('hex').slice(0, 20)}`,
-    ),
-  });
-  try {
-    render(big, { payload: readPayload() });
-    assert.unreachable('rendered');
-  } catch (err) {
-    assert.instance(err, SizeError);
-    const { parts, bytes } = err as SizeError;
-    assert.ok(bytes > USER_DATA_LIMIT);
-    assert.equal(
-      parts.map((p) => p.name),
-      ['plan and payload', 'unit and prepare script', 'cloud-config around them'],
-    );
-    assert.ok(parts[0].bytes > 2 * usual, `the plan is what grew: ${parts[0].bytes} bytes, usually ${usual}`);
-  }
-});
-
-test('the gate counts UTF-8 bytes, as Hetzner does, not characters', async () => {
-  const { config } = await loadConfig({ sshKeys: [DEMO] });
-  const p = plan(config!, { secrets: true });
-  const hostKey = (comment: string) => ({
-    private: 'stand-in',
-    public: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKsZUASajQx5zSFSpZCqIEX8bxGiEpO+n9v8COQKQH/g ${comment}`,
-  });
-  const base = Buffer.byteLength(render(p, { hostKey: hostKey('') }).userData);
-  // the public key's comment stands in the user-data as it is: two bytes a character here
-  const comment = 'é'.repeat(Math.floor((USER_DATA_LIMIT - base) * 0.9));
-  const userData = assemble(p, { hostKey: hostKey(comment) }).userData;
-  assert.ok(userData.length <= USER_DATA_LIMIT, 'the characters fit');
-  assert.throws(
-    () => render(p, { hostKey: hostKey(comment) }),
-    (err: unknown) => err instanceof SizeError && err.bytes === Buffer.byteLength(userData),
-  );
 });
 
 test.run();

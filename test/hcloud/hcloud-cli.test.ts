@@ -3,7 +3,7 @@
 // close enough to Hetzner's to trust the rest of the tests that use it.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,16 +11,15 @@ import { promisify } from 'node:util';
 import { startFakeHcloud, type FakeHcloud } from '../fakes/hcloud-api';
 import { specLedger } from '../fakes/openapi-check';
 import type { Plan } from '../../contract/plan';
-import { createClient } from '../../hcloud/client';
+import { createClient } from '../../hcloud/api/client';
 import { closeBridge } from '../../hcloud/create';
 import { mirrorUfwRules, sshBridgeRule } from '../../hcloud/firewall-rules';
+import { needs } from '../needs';
 
 // checked by the last test: see specLedger
 const spec = specLedger();
 
 const test = suite<{ fake: FakeHcloud; dir: string }>('hcloud CLI against the fake');
-
-const hcloudInstalled = spawnSync('hcloud', ['version']).status === 0;
 
 test.before.each(async (context) => {
   context.fake = await startFakeHcloud();
@@ -32,6 +31,7 @@ test.after.each(async ({ fake }) => {
 });
 
 async function hcloud(fake: FakeHcloud, dir: string, args: string[], token = fake.token) {
+  needs('hcloud', 'hcloud-cli');
   const env = {
     PATH: process.env.PATH,
     HOME: dir,
@@ -53,10 +53,6 @@ async function hcloud(fake: FakeHcloud, dir: string, args: string[], token = fak
 // Tabs, quotes, backslashes, non-ASCII and no trailing newline: bytes a careless layer would change.
 const userData =
   '#cloud-config\nwrite_files:\n  - path: /etc/motd\n    content: "grüße \\"firstboot\\" \\\\ \t✓"\nruncmd: [true]';
-
-test('the hcloud CLI is installed (Debian package hcloud-cli; .ci/run installs it)', () => {
-  assert.ok(hcloudInstalled, 'hcloud is not on PATH: these tests need the real client');
-});
 
 test('server create --user-data-from-file sends the file byte for byte; list shows it; delete removes it', async ({
   fake,

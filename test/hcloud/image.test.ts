@@ -1,12 +1,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HcloudError, HcloudInputError } from '../../hcloud/errors';
+import { HcloudError } from '../../hcloud/api/errors';
 import { buildImage, type ImageOptions } from '../../hcloud/image';
 import { inspect } from '../../generator/inspect';
 import type { FakeServer } from '../fakes/hcloud-api';
 import { specLedger } from '../fakes/openapi-check';
 
 import { fakeAndClient, payload, workspace } from './setup';
+import { assertInputFail } from '../rejects';
 
 // checked by the last test: see specLedger
 const spec = specLedger();
@@ -75,7 +76,7 @@ test('the same config gives the same user-data and config hash', async (c) => {
 
 test('a name whose builder the API would refuse: said before any request', async (c) => {
   const error = await buildImage(options(c, { name: 'golden image' })).catch((err: Error) => err);
-  assert.instance(error, HcloudInputError);
+  assertInputFail(error);
   assert.match((error as Error).message, /^"golden image-builder" is not a server name Hetzner takes/);
   assert.equal(c.fake.requests, []);
 });

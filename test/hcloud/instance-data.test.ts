@@ -7,13 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { configAndPlan } from '../../generator/generate';
-import { HcloudInputError } from '../../hcloud/errors';
+import { Fail } from '../../contract/fail';
 import { instanceUserData, isFirstbootImage } from '../../hcloud/instance-data';
 import { firstbootLabels } from '../../hcloud/labels';
-import type { Image } from '../../hcloud/types';
+import type { Image } from '../../hcloud/api/types';
 import type { Plan } from '../../contract/plan';
 import { SERVER_PATHS } from '../../contract/paths';
 import { hostKey } from './setup';
+import { needs } from '../needs';
 
 const imageOf = (labels: Record<string, string>) => ({ id: 42, type: 'snapshot', labels }) as unknown as Image;
 let plan: Plan;
@@ -45,6 +46,7 @@ test('host key, a boot-mode plan, and one more run of the payload', () => {
 });
 
 test("cloud-init's own schema check accepts it", () => {
+  needs('cloud-init', 'cloud-init');
   const file = join(mkdtempSync(join(tmpdir(), 'firstboot-instance-')), 'user-data.yaml');
   writeFileSync(file, instanceUserData(fitting, plan, hostKey));
   const run = spawnSync('cloud-init', ['schema', '-c', file], { encoding: 'utf8' });
@@ -56,7 +58,7 @@ test('an image from another config or firstboot version is refused', () => {
   const other = imageOf({ ...fitting.labels, 'firstboot-config': 'f'.repeat(32) });
   assert.throws(
     () => instanceUserData(other, plan, hostKey),
-    (e: Error) => e instanceof HcloudInputError && /image 42 was built from another config/.test(e.message),
+    (e: Error) => e instanceof Fail && e.exitCode === 2 && /image 42 was built from another config/.test(e.message),
   );
   const older = imageOf({ ...fitting.labels, 'firstboot-version': '0.0.1' });
   assert.throws(

@@ -4,13 +4,14 @@ import * as assert from 'uvu/assert';
 import { readFile, writeFile } from 'node:fs/promises';
 import { create } from '../../hcloud/create';
 import { deleteServer } from '../../hcloud/delete';
-import { HcloudError, HcloudInputError } from '../../hcloud/errors';
+import { HcloudError } from '../../hcloud/api/errors';
+import { Fail } from '../../contract/fail';
 import { list } from '../../hcloud/list';
 import { rescale } from '../../hcloud/rescale';
 import { specLedger } from '../fakes/openapi-check';
 
 import { fakeAndClient, hostKey, payload, workspace } from './setup';
-import { rejection } from '../rejects';
+import { assertInputFail, rejection } from '../rejects';
 
 // checked by the last test: see specLedger
 const spec = specLedger();
@@ -120,7 +121,8 @@ test('delete removes hashed known_hosts entries too', async (c) => {
   const made = await make(c, 'web-1');
   const { createHmac, randomBytes } = await import('node:crypto');
   const salt = randomBytes(20);
-  const hashed = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(`[${made.server.ipv4}]:2222`).digest('base64')} ssh-ed25519 AAAAold\n`;
+  const hmac = createHmac('sha1', salt).update(`[${made.server.ipv4}]:2222`).digest('base64');
+  const hashed = `|1|${salt.toString('base64')}|${hmac} ssh-ed25519 AAAAold\n`;
   await writeFile(c.knownHostsPath, hashed);
   await deleteServer({
     client: c.client,
@@ -134,9 +136,11 @@ test('delete removes hashed known_hosts entries too', async (c) => {
 
 test('delete refuses a server firstboot did not make, and an unknown name', async (c) => {
   await c.client.servers.create({ name: 'hand-made', server_type: 'cx23', image: 'ubuntu-24.04' });
-  const foreign = await rejection(deleteServer({ client: c.client, name: 'hand-made', yes: true }), HcloudInputError);
+  const foreign = await rejection(deleteServer({ client: c.client, name: 'hand-made', yes: true }), Fail);
+  assertInputFail(foreign);
   assert.match(foreign.message, /not made by firstboot/);
-  const missing = await rejection(deleteServer({ client: c.client, name: 'nope', yes: true }), HcloudInputError);
+  const missing = await rejection(deleteServer({ client: c.client, name: 'nope', yes: true }), Fail);
+  assertInputFail(missing);
   assert.match(missing.message, /no server named "nope"/);
   assert.is(c.fake.servers.size, 1);
 });
@@ -201,7 +205,7 @@ test('rescale of a server that is off leaves it off', async (c) => {
 test('rescale refuses x86 <-> ARM, unknown types and the same type, touching nothing', async (c) => {
   await make(c, 'web-1');
   const arm = await rescale({ client: c.client, name: 'web-1', type: 'cax21' }).catch((e) => e);
-  assert.instance(arm, HcloudInputError);
+  assertInputFail(arm);
   assert.match(arm.message, /x86 \(cx23\) and cax21 is arm/);
   const typo = await rescale({ client: c.client, name: 'web-1', type: 'cx34' }).catch((e) => e);
   assert.match(typo.message, /did you mean "cx33"/);

@@ -1,81 +1,22 @@
+// The admin step on a recording shell and an in-memory file system (admin-machine.ts): the admin made with keys
+// and sudo before root is locked, an existing account brought back, verify, and the console password.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { admin } from '../../payload/steps/admin';
-import { stepContext, type TestCtx } from './context';
+import { stepContext } from './context';
 import { rejects } from '../rejects';
-import type { AdminPlan } from '../../contract/plan';
-
-const KEYS = [
-  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@laptop',
-  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHBtc2xlZXAgcGxlYXNlIGtlZXAgdGhpcyBmaXhlZA ci',
-];
-const params: AdminPlan = { id: 'admin', name: 'fx', shell: '/usr/bin/zsh', keys: KEYS };
-
-const SUDOERS = '/etc/sudoers.d/90-firstboot-fx';
-const ROOT_HASH = '$y$j9T$3OGrvsAfTfYk1gYtZ8vjR.$2b0tCp8q6qE1l7mC8fT2a1Qy3Rg0dG9P8fO9Ew1vUm5';
-
-type Ctx = TestCtx<AdminPlan>;
-
-const table = (ctx: Ctx, file: string) =>
-  (ctx.fs.files.get(file)?.content ?? '')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => line.split(':'));
-function edit(ctx: Ctx, file: string, name: string, change: (fields: string[]) => void) {
-  const rows = table(ctx, file);
-  const row = rows.find(([n]) => n === name);
-  if (!row) return false;
-  change(row);
-  ctx.fs.files.get(file)!.content = rows.map((r) => r.join(':') + '\n').join('');
-  return true;
-}
-const append = (ctx: Ctx, file: string, line: string) => (ctx.fs.files.get(file)!.content += line + '\n');
-
-/** Debian 12's useradd, usermod and passwd, acting on the in-memory /etc files */
-function accountTools(ctx: Ctx) {
-  ctx.$.on(/^useradd /, (cmd) => {
-    const words = cmd.split(' ');
-    const name = words.at(-1)!;
-    const shell = words[words.indexOf('--shell') + 1];
-    if (table(ctx, '/etc/passwd').some(([n]) => n === name))
-      return { stderr: `useradd: user '${name}' already exists\n`, exitCode: 9 };
-    append(ctx, '/etc/passwd', `${name}:x:1000:1000::/home/${name}:${shell}`);
-    append(ctx, '/etc/group', `${name}:x:1000:`);
-    append(ctx, '/etc/shadow', `${name}:!:20000:0:99999:7:::`);
-    // Debian 12's useradd: 0755, from UMASK 022 with no HOME_MODE in login.defs
-    ctx.fs.files.set(`/home/${name}`, { dir: true, mode: 0o755, owner: `${name}:${name}` });
-    return {};
-  });
-  ctx.$.on(/^usermod --shell /, (cmd) => {
-    const [, , shell, name] = cmd.split(' ');
-    edit(ctx, '/etc/passwd', name, (f) => (f[6] = shell));
-    return {};
-  });
-  ctx.$.on(/^usermod --password /, (cmd) => {
-    const [, , password, name] = cmd.split(' ');
-    edit(ctx, '/etc/shadow', name, (f) => (f[1] = password));
-    return {};
-  });
-  ctx.$.on(
-    'passwd -l root',
-    () => (edit(ctx, '/etc/shadow', 'root', (f) => (f[1] = '!' + f[1])), { stdout: 'passwd: password changed.\n' }),
-  );
-  ctx.$.on('visudo -cf -', { stdout: 'stdin: parsed OK\n' });
-}
-
-/** a fresh Hetzner Debian 12 server: root with a password, no admin yet */
-function stockMachine(p: AdminPlan = params) {
-  const ctx = stepContext(p);
-  ctx.fs
-    .seed('/etc/passwd', 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n')
-    .seed('/etc/group', 'root:x:0:\ndaemon:x:1:\nsudo:x:27:\n')
-    .seed('/etc/shadow', `root:${ROOT_HASH}:19800:0:99999:7:::\ndaemon:*:19800:0:99999:7:::\n`, 0o640, 'root:shadow');
-  ctx.fs.files.set('/etc/sudoers.d', { dir: true, mode: 0o755, owner: 'root:root' });
-  accountTools(ctx);
-  return ctx;
-}
-
-const shadowOf = (ctx: Ctx, name: string) => table(ctx, '/etc/shadow').find(([n]) => n === name)?.[1];
+import {
+  KEYS,
+  params,
+  SUDOERS,
+  ROOT_HASH,
+  edit,
+  append,
+  stockMachine,
+  shadowOf,
+  liveTools,
+  passwordTools,
+} from './admin-machine';
 
 test('creates the admin with keys, sudo and no password, then locks root', async () => {
   const ctx = stockMachine();
@@ -164,7 +105,8 @@ test('an existing account is brought back: shell, password, keys, modes, owners'
   append(ctx, '/etc/shadow', 'fx:!$y$j9T$abc$def:19800:0:99999:7:::');
   ctx.fs.files.set('/srv/fx/.ssh', { dir: true, mode: 0o755, owner: 'root:root' });
   ctx.fs.seed('/srv/fx/.ssh/authorized_keys', `${KEYS[0]}\nssh-rsa AAAAB3NzaC1yc2E old@box\n`, 0o644, 'fx:users');
-  // start files as skel gives them, one the group may change; a private file, another dotfile and a link stay as they are
+  // start files as skel gives them, one the group may change; a
+  // private file, another dotfile and a link stay as they are
   ctx.fs.seed('/srv/fx/.profile', '# ~/.profile\n', 0o644, 'fx:users');
   ctx.fs.seed('/srv/fx/.bashrc', '# ~/.bashrc\n', 0o660, 'fx:users');
   ctx.fs.seed('/srv/fx/.lesshst', '', 0o600, 'fx:users');
@@ -234,22 +176,6 @@ test('a sudoers rule visudo rejects is never put in place, and root stays as it 
   assert.is(shadowOf(ctx, 'root'), ROOT_HASH);
 });
 
-/** Debian 12 tool output for a converged admin */
-function liveTools(ctx: Ctx) {
-  ctx.$.on('getent passwd fx', { stdout: 'fx:x:1000:1000::/home/fx:/usr/bin/zsh\n' })
-    .on('test -x /usr/bin/zsh', {})
-    .on('ssh-keygen -l -f /home/fx/.ssh/authorized_keys', {
-      stdout:
-        '256 SHA256:Jw3DXoVYb3d6nY0xVbT7l4E5bJ0Gd7XlVQfT2b0mR9c me@laptop (ED25519)\n256 SHA256:9f2kq5m2Ef0Xb4yK8WcT0v1p7oNn3sLr6hGd2uYaQzM ci (ED25519)\n',
-    })
-    .on('sudo -l -U fx', {
-      stdout:
-        'Matching Defaults entries for fx on dev1:\n    env_reset, mail_badpass,\n    secure_path=/usr/local/sbin\\:/usr/local/bin\\:/usr/sbin\\:/usr/bin\\:/sbin\\:/bin,\n    use_pty\n\nUser fx may run the following commands on dev1:\n    (ALL) NOPASSWD: ALL\n',
-    })
-    .on('passwd -S fx', { stdout: 'fx L 2024-10-05 0 99999 7 -1\n' })
-    .on('passwd -S root', { stdout: 'root L 2024-10-05 0 99999 7 -1\n' });
-}
-
 test('verify is empty for a working admin', async () => {
   const ctx = stepContext(params);
   liveTools(ctx);
@@ -284,37 +210,27 @@ test('verify: a sudo rule that asks for a password is not enough; a missing user
   assert.equal(await admin.verify(ctx), ['user fx does not exist']);
 });
 
-/** chpasswd and a crypt check against a stand-in hash ("$fake$" + password), both through stdin */
-function passwordTools(ctx: Ctx) {
-  ctx.$.on('chpasswd', (_cmd, opts) => {
-    const [name, password] = opts.input!.replace(/\n$/, '').split(/:(.*)/s);
-    edit(ctx, '/etc/shadow', name, (f) => (f[1] = `$fake$${password}`));
-    return {};
-  });
-  ctx.$.on(/^perl -e /, (_cmd, opts) => {
-    const [hash, password] = opts.input!.split(/\n(.*)/s);
-    return { exitCode: hash === `$fake$${password}` ? 0 : 1 };
-  });
-}
-
-test('a console password from its secret: set through stdin, checked through stdin, never on a command line', async () => {
-  const ctx = stockMachine({ ...params, password: 'console' });
-  passwordTools(ctx);
-  await ctx.fs.write('/var/lib/firstboot/secrets/console', 'correct horse battery', { mode: 0o600 });
-  await admin.apply(ctx);
-  assert.is(shadowOf(ctx, 'fx'), '$fake$correct horse battery');
-  assert.ok(ctx.$.commands.includes('chpasswd'));
-  assert.not.ok(
-    ctx.$.commands.some((c) => c.includes('correct horse')),
-    'the password is on a command line',
-  );
-  assert.equal(await admin.check(ctx), []);
-  // a new value in the secret is drift; the old password is replaced
-  await ctx.fs.write('/var/lib/firstboot/secrets/console', 'another long password', { mode: 0o600 });
-  assert.equal(await admin.check(ctx), ["fx's console password is not the one in secret console"]);
-  await admin.apply(ctx);
-  assert.is(shadowOf(ctx, 'fx'), '$fake$another long password');
-});
+test(
+  'a console password from its secret: ' + 'set through stdin, checked through stdin, never on a command line',
+  async () => {
+    const ctx = stockMachine({ ...params, password: 'console' });
+    passwordTools(ctx);
+    await ctx.fs.write('/var/lib/firstboot/secrets/console', 'correct horse battery', { mode: 0o600 });
+    await admin.apply(ctx);
+    assert.is(shadowOf(ctx, 'fx'), '$fake$correct horse battery');
+    assert.ok(ctx.$.commands.includes('chpasswd'));
+    assert.not.ok(
+      ctx.$.commands.some((c) => c.includes('correct horse')),
+      'the password is on a command line',
+    );
+    assert.equal(await admin.check(ctx), []);
+    // a new value in the secret is drift; the old password is replaced
+    await ctx.fs.write('/var/lib/firstboot/secrets/console', 'another long password', { mode: 0o600 });
+    assert.equal(await admin.check(ctx), ["fx's console password is not the one in secret console"]);
+    await admin.apply(ctx);
+    assert.is(shadowOf(ctx, 'fx'), '$fake$another long password');
+  },
+);
 
 test('a console password whose secret is not given yet: no drift for it, and no password set', async () => {
   const ctx = stockMachine({ ...params, password: 'console' });
@@ -328,25 +244,28 @@ test('a console password whose secret is not given yet: no drift for it, and no 
   assert.equal(await admin.check(plain), [`fx's password is set, wants none ("*")`]);
 });
 
-test("a console password in the secret file that breaks the config's rules is never set, and the step says so", async () => {
-  for (const [value, rule] of [
-    ['abc', /at least 12 characters, got 3; not set$/],
-    ['twelve chars\nplus a line', /no line breaks or other control characters; not set$/],
-  ] as const) {
-    const ctx = stockMachine({ ...params, password: 'console' });
-    passwordTools(ctx);
-    await ctx.fs.write('/var/lib/firstboot/secrets/console', value, { mode: 0o600 });
-    await admin.apply(ctx);
-    assert.not.ok(ctx.$.commands.includes('chpasswd'), 'the password was set');
-    assert.not.match(shadowOf(ctx, 'fx') ?? '', /^\$fake/);
-    assert.equal(await admin.check(ctx), []);
-    liveTools(ctx);
-    const problems = await admin.verify(ctx);
-    assert.is(problems.length, 1, problems.join('; '));
-    assert.match(problems[0], /^secret console is the admin's console password \(admin\.password\): /);
-    assert.match(problems[0], rule);
-    assert.not.ok(problems[0].includes(value), 'the value is quoted');
-  }
-});
+test(
+  'a console password in the secret file that breaks ' + "the config's rules is never set, and the step says so",
+  async () => {
+    for (const [value, rule] of [
+      ['abc', /at least 12 characters, got 3; not set$/],
+      ['twelve chars\nplus a line', /no line breaks or other control characters; not set$/],
+    ] as const) {
+      const ctx = stockMachine({ ...params, password: 'console' });
+      passwordTools(ctx);
+      await ctx.fs.write('/var/lib/firstboot/secrets/console', value, { mode: 0o600 });
+      await admin.apply(ctx);
+      assert.not.ok(ctx.$.commands.includes('chpasswd'), 'the password was set');
+      assert.not.match(shadowOf(ctx, 'fx') ?? '', /^\$fake/);
+      assert.equal(await admin.check(ctx), []);
+      liveTools(ctx);
+      const problems = await admin.verify(ctx);
+      assert.is(problems.length, 1, problems.join('; '));
+      assert.match(problems[0], /^secret console is the admin's console password \(admin\.password\): /);
+      assert.match(problems[0], rule);
+      assert.not.ok(problems[0].includes(value), 'the value is quoted');
+    }
+  },
+);
 
 test.run();

@@ -7,17 +7,20 @@ import { makeLog } from '../../payload/lib/log';
 import { rejects } from '../rejects';
 
 const CONFIGURE =
-  'env DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 APT_LISTCHANGES_FRONTEND=none dpkg --force-confdef --force-confold --configure -a';
+  'env DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 APT_LISTCHANGES_FRONTEND=none dpkg --force-confdef ' +
+  '--force-confold --configure -a';
 const UPDATE = /^apt-get .* update$/;
 const INSTALL = /^env .* apt-get .* install --no-install-recommends ufw$/;
 const LOCKED = {
   stderr:
-    'E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 612 (unattended-upgr)\nE: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?\n',
+    'E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 612 (unattended-upgr)\n' +
+    'E: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?\n',
   exitCode: 100,
 };
 const OFFLINE = {
   stderr:
-    "W: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease  Temporary failure resolving 'deb.debian.org'\n",
+    'W: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease  Temporary failure resolving ' +
+    "'deb.debian.org'\n",
   exitCode: 100,
 };
 
@@ -90,7 +93,10 @@ test('a network error that clears on a retry is not a failure', async () => {
 // half-installed, so dpkg cannot configure nodejs; apt's install reinstalls libnode and configures both
 const CUT_MID_UNPACK = {
   stderr:
-    'dpkg: dependency problems prevent configuration of nodejs:\n nodejs depends on libnode115 (= 20.19.2+dfsg-1+deb13u3); however:\n  Package libnode115:amd64 is not installed.\n\ndpkg: error processing package nodejs (--configure):\n dependency problems - leaving unconfigured\n',
+    'dpkg: dependency problems prevent configuration of nodejs:\n' +
+    ' nodejs depends on libnode115 (= 20.19.2+dfsg-1+deb13u3); however:\n' +
+    '  Package libnode115:amd64 is not installed.\n\n' +
+    'dpkg: error processing package nodejs (--configure):\n dependency problems - leaving unconfigured\n',
   exitCode: 1,
 };
 

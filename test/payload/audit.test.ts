@@ -31,13 +31,17 @@ const SMALL_FILE =
   '-a always,exit -F arch=b64 -S init_module,finit_module,delete_module -k modules\n';
 
 const STATUS = (enabled: number) =>
-  `enabled ${enabled}\nfailure 1\npid 512\nrate_limit 0\nbacklog_limit 8192\nlost 0\nbacklog 0\nbacklog_wait_time 60000\nbacklog_wait_time_actual 0\nloginuid_immutable 0 unlocked\n`;
+  `enabled ${enabled}\nfailure 1\npid 512\nrate_limit 0\nbacklog_limit 8192\nlost 0\nbacklog 0\n` +
+  `backlog_wait_time 60000\nbacklog_wait_time_actual 0\nloginuid_immutable 0 unlocked\n`;
 
-/** what `augenrules --load` prints on Debian 12: auditctl -R echoes the status after -D, -b, -f and --backlog_wait_time */
+/**
+ * what `augenrules --load` prints on Debian 12: auditctl -R echoes the status after -D, -b, -f and --backlog_wait_time
+ */
 const LOADS = { stdout: 'No rules\n' + STATUS(1).repeat(3) };
 /** systemctl on Debian 12, whose auditd also ships a SysV script */
 const SYSV_SYNC =
-  'Synchronizing state of auditd.service with SysV service script with /lib/systemd/systemd-sysv-install.\nExecuting: /lib/systemd/systemd-sysv-install enable auditd\n';
+  'Synchronizing state of auditd.service with SysV service script with /lib/systemd/systemd-sysv-install.\n' +
+  'Executing: /lib/systemd/systemd-sysv-install enable auditd\n';
 
 /** the directories a Debian 12 image has, so watches on them are loadable */
 function debianDirs<P>(
@@ -60,7 +64,8 @@ function stock<P>(ctx: TestCtx<P>) {
       return {
         stderr:
           SYSV_SYNC +
-          'Created symlink /etc/systemd/system/multi-user.target.wants/auditd.service → /lib/systemd/system/auditd.service.\n',
+          'Created symlink /etc/systemd/system/multi-user.target.wants/auditd.service → ' +
+          '/lib/systemd/system/auditd.service.\n',
       };
     })
     .on('augenrules --load', LOADS);
@@ -106,50 +111,53 @@ test('a converged machine: check is empty and nothing is written or run that cha
   );
 });
 
-test("the step's own rules, from a plan that only turns it on, load on Debian 12 x86_64 as auditctl -l lists them", async () => {
-  const ctx = stepContext(PLAN);
-  stock(ctx);
-  await audit.apply(ctx);
-  const lines = ((await ctx.fs.read(RULES_FILE)) ?? '').split('\n');
-  // each rule, loaded or (its parent directory missing on this stand-in) skipped with the reason
-  for (const rule of AUDIT_RULES)
-    assert.ok(lines.includes(rule) || lines.includes(`# skipped, its parent directory is missing: ${rule}`), rule);
-  // auditctl -l of the rules as loaded: syscalls by number, keys as -F key=, auid unset as -1
-  const listed = [
-    ...['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/gshadow', '/etc/security/opasswd'].map(
-      (p) => `-w ${p} -p wa -k identity`,
-    ),
-    '-w /etc/sudoers -p wa -k sudoers',
-    '-w /etc/sudoers.d -p wa -k sudoers',
-    '-w /etc/ssh/sshd_config -p wa -k sshd',
-    '-w /etc/ssh/sshd_config.d -p wa -k sshd',
-    ...[
-      '/etc/crontab',
-      '/etc/cron.d',
-      '/etc/cron.hourly',
-      '/etc/cron.daily',
-      '/etc/cron.weekly',
-      '/etc/cron.monthly',
-      '/var/spool/cron',
-    ].map((p) => `-w ${p} -p wa -k cron`),
-    '-w /etc/login.defs -p wa -k login-defs',
-    '-w /etc/pam.d -p wa -k pam',
-    '-a always,exit -F arch=b64 -S adjtimex,settimeofday,clock_settime -F key=time-change',
-    '-w /etc/localtime -p wa -k time-change',
-    '-a always,exit -F arch=b64 -S init_module,delete_module,finit_module -F key=modules',
-    '-w /usr/bin/kmod -p x -k modules',
-    '-a always,exit -F arch=b64 -S mount -F auid>=1000 -F auid!=-1 -F key=mounts',
-    '-a always,exit -F arch=b64 -S sethostname,setdomainname -F key=system-locale',
-    '-w /etc/hosts -p wa -k system-locale',
-    '-w /etc/hostname -p wa -k system-locale',
-    '-w /etc/audit -p wa -k audit-config',
-    '-a always,exit -S all -F path=/usr/bin/sudo -F perm=x -F auid>=1000 -F auid!=-1 -F key=privileged',
-  ].join('\n');
-  converged(ctx, listed);
-  ctx.$.on('auditctl -s', { stdout: STATUS(1) });
-  assert.equal(await audit.check(ctx), []);
-  assert.equal(await audit.verify(ctx), []);
-});
+test(
+  "the step's own rules, from a plan that only turns it on, " + 'load on Debian 12 x86_64 as auditctl -l lists them',
+  async () => {
+    const ctx = stepContext(PLAN);
+    stock(ctx);
+    await audit.apply(ctx);
+    const lines = ((await ctx.fs.read(RULES_FILE)) ?? '').split('\n');
+    // each rule, loaded or (its parent directory missing on this stand-in) skipped with the reason
+    for (const rule of AUDIT_RULES)
+      assert.ok(lines.includes(rule) || lines.includes(`# skipped, its parent directory is missing: ${rule}`), rule);
+    // auditctl -l of the rules as loaded: syscalls by number, keys as -F key=, auid unset as -1
+    const listed = [
+      ...['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/gshadow', '/etc/security/opasswd'].map(
+        (p) => `-w ${p} -p wa -k identity`,
+      ),
+      '-w /etc/sudoers -p wa -k sudoers',
+      '-w /etc/sudoers.d -p wa -k sudoers',
+      '-w /etc/ssh/sshd_config -p wa -k sshd',
+      '-w /etc/ssh/sshd_config.d -p wa -k sshd',
+      ...[
+        '/etc/crontab',
+        '/etc/cron.d',
+        '/etc/cron.hourly',
+        '/etc/cron.daily',
+        '/etc/cron.weekly',
+        '/etc/cron.monthly',
+        '/var/spool/cron',
+      ].map((p) => `-w ${p} -p wa -k cron`),
+      '-w /etc/login.defs -p wa -k login-defs',
+      '-w /etc/pam.d -p wa -k pam',
+      '-a always,exit -F arch=b64 -S adjtimex,settimeofday,clock_settime -F key=time-change',
+      '-w /etc/localtime -p wa -k time-change',
+      '-a always,exit -F arch=b64 -S init_module,delete_module,finit_module -F key=modules',
+      '-w /usr/bin/kmod -p x -k modules',
+      '-a always,exit -F arch=b64 -S mount -F auid>=1000 -F auid!=-1 -F key=mounts',
+      '-a always,exit -F arch=b64 -S sethostname,setdomainname -F key=system-locale',
+      '-w /etc/hosts -p wa -k system-locale',
+      '-w /etc/hostname -p wa -k system-locale',
+      '-w /etc/audit -p wa -k audit-config',
+      '-a always,exit -S all -F path=/usr/bin/sudo -F perm=x -F auid>=1000 -F auid!=-1 -F key=privileged',
+    ].join('\n');
+    converged(ctx, listed);
+    ctx.$.on('auditctl -s', { stdout: STATUS(1) });
+    assert.equal(await audit.check(ctx), []);
+    assert.equal(await audit.verify(ctx), []);
+  },
+);
 
 test('a user edit to the managed file is undone', async () => {
   const ctx = stepContext(PLAN);
@@ -224,7 +232,8 @@ test("a rule the kernel refuses fails the step with auditctl's message", async (
   ctx.$.on('augenrules --load', {
     exitCode: 1,
     stderr:
-      'Error sending add rule data request (No such file or directory)\nThere was an error in line 6 of /etc/audit/audit.rules\n',
+      'Error sending add rule data request (No such file or directory)\n' +
+      'There was an error in line 6 of /etc/audit/audit.rules\n',
   });
   await rejects(() => small.apply(ctx), /augenrules --load: exit 1: Error sending add rule/);
 });

@@ -62,7 +62,8 @@ test('a stock server: banners, module block list, login.defs, no core dumps, cro
   // an idle bash prompt closes after 10 minutes, in the form scanners read, but not inside tmux or mosh
   const idle = (await ctx.fs.read('/etc/profile.d/firstboot-idle.sh')) ?? '';
   assert.match(idle, /^    declare -xr TMOUT=600$/m);
-  // as bash runs it for a login: set at a plain prompt, gone inside tmux even when the outer shell exported it; sh skips it
+  // as bash runs it for a login: set at a plain prompt, gone
+  // inside tmux even when the outer shell exported it; sh skips it
   const file = join(mkdtempSync(join(tmpdir(), 'idle-')), 'idle.sh');
   writeFileSync(file, idle);
   const shell = (sh: string, env: Record<string, string>) =>
@@ -119,7 +120,9 @@ SHA_CRYPT_MAX_ROUNDS 65536
 test('the banner warns in at least five of the words Lynis counts (BANN-7126/7130), and names no system', () => {
   // Lynis 3.0.8's LEGAL_BANNER_STRINGS, matched case-insensitively anywhere in the file
   const words =
-    'audit access authori condition connect consent continu criminal enforce evidence forbidden intrusion law legal legislat log monitor owner penal policy policies privacy private prohibited record restricted secure subject system terms warning';
+    'audit access authori condition connect consent continu criminal enforce evidence ' +
+    'forbidden intrusion law legal legislat log monitor owner penal policy policies ' +
+    'privacy private prohibited record restricted secure subject system terms warning';
   const found = words.split(' ').filter((w) => BANNER.toLowerCase().includes(w));
   assert.ok(found.length >= 5, `only ${found.join(', ')}`);
   assert.not.match(BANNER, /debian|ubuntu|linux|gnu|\\[srvmnl]/i);
@@ -187,43 +190,50 @@ function withCompilers(ctx: ReturnType<typeof machine>) {
   return ctx;
 }
 
-test('compilers root-only without a developer toolchain: each file its links lead to, by a stat override that upgrades keep', async () => {
-  const ctx = withCompilers(machine({ plan: baselinePlan({ admin: 'ops', compilersRootOnly: true }) }));
-  const files = [
-    '/usr/bin/x86_64-linux-gnu-as',
-    '/usr/bin/x86_64-linux-gnu-ld.bfd',
-    '/usr/bin/x86_64-linux-gnu-gcc-12',
-  ];
-  const drift = await baseline.check(ctx);
-  for (const file of files)
-    assert.ok(drift.includes(`${file} runs for every user, wants root only (root:root 0750)`), drift.join('\n'));
-  await baseline.apply(ctx);
-  // cc and gcc lead to one file: one override; clang is not installed
-  assert.equal(
-    ctx.$.commands.filter((c) => c.startsWith('dpkg-statoverride')),
-    files.map((f) => `dpkg-statoverride --update --force-statoverride-add --add root root 0750 ${f}`),
-  );
-  for (const file of files) assert.is((await ctx.fs.stat(file))!.mode, 0o750);
-  assert.equal(await baseline.check(ctx), []);
-  const before = ctx.$.commands.length;
-  await baseline.apply(ctx);
-  assert.not.ok(
-    ctx.$.commands.slice(before).some((c) => c.startsWith('dpkg-statoverride')),
-    'a converged run overrides again',
-  );
-});
+test(
+  'compilers root-only without a developer toolchain: ' +
+    'each file its links lead to, by a stat override that upgrades keep',
+  async () => {
+    const ctx = withCompilers(machine({ plan: baselinePlan({ admin: 'ops', compilersRootOnly: true }) }));
+    const files = [
+      '/usr/bin/x86_64-linux-gnu-as',
+      '/usr/bin/x86_64-linux-gnu-ld.bfd',
+      '/usr/bin/x86_64-linux-gnu-gcc-12',
+    ];
+    const drift = await baseline.check(ctx);
+    for (const file of files)
+      assert.ok(drift.includes(`${file} runs for every user, wants root only (root:root 0750)`), drift.join('\n'));
+    await baseline.apply(ctx);
+    // cc and gcc lead to one file: one override; clang is not installed
+    assert.equal(
+      ctx.$.commands.filter((c) => c.startsWith('dpkg-statoverride')),
+      files.map((f) => `dpkg-statoverride --update --force-statoverride-add --add root root 0750 ${f}`),
+    );
+    for (const file of files) assert.is((await ctx.fs.stat(file))!.mode, 0o750);
+    assert.equal(await baseline.check(ctx), []);
+    const before = ctx.$.commands.length;
+    await baseline.apply(ctx);
+    assert.not.ok(
+      ctx.$.commands.slice(before).some((c) => c.startsWith('dpkg-statoverride')),
+      'a converged run overrides again',
+    );
+  },
+);
 
-test("with the developer toolchain the compilers stay everyone's: the plan names none, and the step touches none", async () => {
-  const ctx = withCompilers(machine());
-  await baseline.apply(ctx);
-  assert.not.ok(ctx.$.commands.some((c) => c.startsWith('dpkg-statoverride')));
-  assert.is((await ctx.fs.stat('/usr/bin/x86_64-linux-gnu-as'))!.mode, 0o755);
-  assert.equal(await baseline.check(ctx), []);
-  assert.equal(baselinePlan({ admin: 'ops', compilersRootOnly: true }).rootOnly, ROOT_ONLY_COMPILERS);
-  assert.ok(
-    ['build-essential', 'gcc', 'gcc-12', 'g++', 'clang-16', 'binutils', 'rustc', 'golang-go'].every(toolchainPackage),
-  );
-  assert.not.ok(['htop', 'git', 'dkms', 'ccache', 'cppcheck'].some(toolchainPackage));
-});
+test(
+  "with the developer toolchain the compilers stay everyone's: " + 'the plan names none, and the step touches none',
+  async () => {
+    const ctx = withCompilers(machine());
+    await baseline.apply(ctx);
+    assert.not.ok(ctx.$.commands.some((c) => c.startsWith('dpkg-statoverride')));
+    assert.is((await ctx.fs.stat('/usr/bin/x86_64-linux-gnu-as'))!.mode, 0o755);
+    assert.equal(await baseline.check(ctx), []);
+    assert.equal(baselinePlan({ admin: 'ops', compilersRootOnly: true }).rootOnly, ROOT_ONLY_COMPILERS);
+    assert.ok(
+      ['build-essential', 'gcc', 'gcc-12', 'g++', 'clang-16', 'binutils', 'rustc', 'golang-go'].every(toolchainPackage),
+    );
+    assert.not.ok(['htop', 'git', 'dkms', 'ccache', 'cppcheck'].some(toolchainPackage));
+  },
+);
 
 test.run();

@@ -21,7 +21,8 @@ const $ = zxShell();
 const out: Record<string, unknown> = {};
 out.quoted = (await $\`printf %s \${"a b; echo injected"}\`).stdout;
 out.spread = (await $\`echo \${['x', 'y z']}\`).stdout;
-try { await $\`sh -c \${'echo oops >&2; exit 3'}\`; } catch (e: any) { out.thrown = [e.exitCode, e.stderr, /exit code: 3/.test(e.message)]; }
+try { await $\`sh -c \${'echo oops >&2; exit 3'}\`; } catch (e: any) { out.thrown = [e.exitCode, e.stderr, /exit \
+code: 3/.test(e.message)]; }
 const soft = await $({ nothrow: true })\`false\`;
 out.nothrow = [soft.ok, soft.exitCode];
 out.input = (await $({ input: 'fed' })\`cat\`).stdout;

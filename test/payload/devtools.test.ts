@@ -81,69 +81,83 @@ test('a fresh server: every piece is drift, apply sets each up, and then check f
   ]);
 });
 
-test('nix.conf keeps what Debian ships and turns on flakes and the nix command; the admin may reach the daemon', async () => {
-  const { ctx } = machine({ id: 'devtools', user: 'dev' });
-  ctx.fs.seed('/etc/nix/nix.conf', `${DEBIAN_NIX_CONF}experimental-features = nix-command\n`);
-  await devtools.apply(ctx);
-  assert.is(await ctx.fs.read('/etc/nix/nix.conf'), `${DEBIAN_NIX_CONF}experimental-features = nix-command flakes\n`);
-  // the running daemon reads nix.conf when it starts
-  assert.ok(ctx.$.commands.includes('systemctl try-restart nix-daemon.service'));
-  assert.ok(ctx.$.commands.includes('usermod --append --groups nix-users dev'));
-  assert.ok(ctx.$.commands.includes('systemctl enable --now nix-daemon.service'));
-});
+test(
+  'nix.conf keeps what Debian ships and turns on flakes and the nix command; ' + 'the admin may reach the daemon',
+  async () => {
+    const { ctx } = machine({ id: 'devtools', user: 'dev' });
+    ctx.fs.seed('/etc/nix/nix.conf', `${DEBIAN_NIX_CONF}experimental-features = nix-command\n`);
+    await devtools.apply(ctx);
+    assert.is(await ctx.fs.read('/etc/nix/nix.conf'), `${DEBIAN_NIX_CONF}experimental-features = nix-command flakes\n`);
+    // the running daemon reads nix.conf when it starts
+    assert.ok(ctx.$.commands.includes('systemctl try-restart nix-daemon.service'));
+    assert.ok(ctx.$.commands.includes('usermod --append --groups nix-users dev'));
+    assert.ok(ctx.$.commands.includes('systemctl enable --now nix-daemon.service'));
+  },
+);
 
-test('Claude Code runs pinned with its own updater off; Context7 joins the MCP servers the admin already has', async () => {
-  const { ctx } = machine();
-  await devtools.apply(ctx);
-  assert.is(
-    await ctx.fs.read('/usr/local/bin/claude'),
-    `#!/bin/sh\n# Written by firstboot: Claude Code, pinned. Changes here are undone on its next run.\nDISABLE_AUTOUPDATER=1 exec ${CLAUDE}/claude "$@"\n`,
-  );
-  assert.match(
-    (await ctx.fs.read('/usr/local/bin/context7-mcp'))!,
-    `\nexec node ${DEVTOOLS}/context7/node_modules/@upstash/context7-mcp/dist/index.js "$@"\n`,
-  );
-  const settings = JSON.parse((await ctx.fs.read('/home/dev/.claude.json'))!);
-  assert.equal(settings.mcpServers, {
-    mine: { type: 'stdio', command: 'x' },
-    context7: { type: 'stdio', command: '/usr/local/bin/context7-mcp', args: [], env: {} },
-  });
-  assert.is(settings.numStartups, 3);
-  const stat = (await ctx.fs.stat('/home/dev/.claude.json'))!;
-  assert.is(stat.mode, 0o600);
-  assert.is(stat.owner, 'dev:dev');
-});
+test(
+  'Claude Code runs pinned with its own updater off; ' + 'Context7 joins the MCP servers the admin already has',
+  async () => {
+    const { ctx } = machine();
+    await devtools.apply(ctx);
+    assert.is(
+      await ctx.fs.read('/usr/local/bin/claude'),
+      `#!/bin/sh\n# Written by firstboot: Claude Code, pinned. Changes here are undone on its next run.\n` +
+        `DISABLE_AUTOUPDATER=1 exec ${CLAUDE}/claude "$@"\n`,
+    );
+    assert.match(
+      (await ctx.fs.read('/usr/local/bin/context7-mcp'))!,
+      `\nexec node ${DEVTOOLS}/context7/node_modules/@upstash/context7-mcp/dist/index.js "$@"\n`,
+    );
+    const settings = JSON.parse((await ctx.fs.read('/home/dev/.claude.json'))!);
+    assert.equal(settings.mcpServers, {
+      mine: { type: 'stdio', command: 'x' },
+      context7: { type: 'stdio', command: '/usr/local/bin/context7-mcp', args: [], env: {} },
+    });
+    assert.is(settings.numStartups, 3);
+    const stat = (await ctx.fs.stat('/home/dev/.claude.json'))!;
+    assert.is(stat.mode, 0o600);
+    assert.is(stat.owner, 'dev:dev');
+  },
+);
 
-test('gh logs in with the token on stdin, never on a command line; without the secret the step waits and does not fail', async () => {
-  const { ctx } = machine();
-  await secret(ctx);
-  await devtools.apply(ctx);
-  const login = ctx.$.commands.findIndex((cmd) => cmd.startsWith('sudo -u dev -H gh auth login'));
-  assert.is(ctx.$.commands[login], 'sudo -u dev -H gh auth login --hostname github.com --with-token');
-  assert.is(ctx.$.inputs.get(login), TOKEN);
-  assert.not.ok(ctx.$.commands.some((cmd) => cmd.includes(TOKEN)));
-  assert.not.ok(ctx.lines.some((line) => line.includes(TOKEN)));
+test(
+  'gh logs in with the token on stdin, never on a command line; ' +
+    'without the secret the step waits and does not fail',
+  async () => {
+    const { ctx } = machine();
+    await secret(ctx);
+    await devtools.apply(ctx);
+    const login = ctx.$.commands.findIndex((cmd) => cmd.startsWith('sudo -u dev -H gh auth login'));
+    assert.is(ctx.$.commands[login], 'sudo -u dev -H gh auth login --hostname github.com --with-token');
+    assert.is(ctx.$.inputs.get(login), TOKEN);
+    assert.not.ok(ctx.$.commands.some((cmd) => cmd.includes(TOKEN)));
+    assert.not.ok(ctx.lines.some((line) => line.includes(TOKEN)));
 
-  const waiting = machine();
-  await devtools.apply(waiting.ctx);
-  assert.not.ok(waiting.ctx.$.commands.some((cmd) => cmd.includes('gh auth login')));
-  assert.not.ok((await devtools.check(waiting.ctx)).some((line) => line.includes('gh')));
-});
+    const waiting = machine();
+    await devtools.apply(waiting.ctx);
+    assert.not.ok(waiting.ctx.$.commands.some((cmd) => cmd.includes('gh auth login')));
+    assert.not.ok((await devtools.check(waiting.ctx)).some((line) => line.includes('gh')));
+  },
+);
 
-test("a refused gh login fails the step with gh's reason; a .claude.json that is not JSON is left alone and named", async () => {
-  const { ctx } = machine();
-  await secret(ctx);
-  ctx.$.on(/^sudo -u dev -H gh auth login /, {
-    exitCode: 1,
-    stderr: 'error validating token: HTTP 401: Bad credentials\n',
-  });
-  await rejects(() => devtools.apply(ctx), /gh auth login for dev failed: error validating token: HTTP 401/);
+test(
+  "a refused gh login fails the step with gh's reason; " + 'a .claude.json that is not JSON is left alone and named',
+  async () => {
+    const { ctx } = machine();
+    await secret(ctx);
+    ctx.$.on(/^sudo -u dev -H gh auth login /, {
+      exitCode: 1,
+      stderr: 'error validating token: HTTP 401: Bad credentials\n',
+    });
+    await rejects(() => devtools.apply(ctx), /gh auth login for dev failed: error validating token: HTTP 401/);
 
-  const broken = machine();
-  broken.ctx.fs.seed('/home/dev/.claude.json', '{"half', 0o600, 'dev:dev');
-  await rejects(() => devtools.apply(broken.ctx), /\/home\/dev\/.claude.json is not JSON/);
-  assert.is(await broken.ctx.fs.read('/home/dev/.claude.json'), '{"half');
-});
+    const broken = machine();
+    broken.ctx.fs.seed('/home/dev/.claude.json', '{"half', 0o600, 'dev:dev');
+    await rejects(() => devtools.apply(broken.ctx), /\/home\/dev\/.claude.json is not JSON/);
+    assert.is(await broken.ctx.fs.read('/home/dev/.claude.json'), '{"half');
+  },
+);
 
 test('Context7 on a Node.js older than it needs: the step fails before it fetches anything', async () => {
   const { ctx, fetched } = machine();

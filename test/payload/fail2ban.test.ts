@@ -34,7 +34,9 @@ banaction_allports = iptables-allports
 enabled = true
 port = 2222
 backend = systemd
-journalmatch = _SYSTEMD_UNIT=ssh.service _UID=0 _EXE=/usr/sbin/sshd _EXE=/usr/lib/openssh/sshd-session + _SYSTEMD_SLICE=system-ssh.slice _SYSTEMD_SLICE=system-sshd.slice _UID=0 _EXE=/usr/sbin/sshd _EXE=/usr/lib/openssh/sshd-session
+journalmatch = _SYSTEMD_UNIT=ssh.service _UID=0 _EXE=/usr/sbin/sshd _EXE=/usr/lib/openssh/sshd-session + \
+_SYSTEMD_SLICE=system-ssh.slice _SYSTEMD_SLICE=system-sshd.slice _UID=0 _EXE=/usr/sbin/sshd \
+_EXE=/usr/lib/openssh/sshd-session
 
 [recidive]
 enabled = true
@@ -45,12 +47,14 @@ findtime = 1d
 maxretry = 5
 `;
 
-const FILTER_TEXT = `# Written by firstboot: the sshd filter, extended to sshd-session. Changes here are undone on its next run.
+const FILTER_TEXT = `# Written by firstboot: the sshd filter, extended to sshd-session. Changes here are undone on \
+its next run.
 [DEFAULT]
 _daemon = sshd(?:-session)?
 `;
 
-const SERVER_TEXT = `# Written by firstboot: how long bans are kept in the database. Changes here are undone on its next run.
+const SERVER_TEXT = `# Written by firstboot: how long bans are kept in the database. Changes here are undone on its \
+next run.
 [Definition]
 dbpurgeage = 1w
 `;
@@ -138,21 +142,24 @@ test('a second run on a converged machine writes nothing and restarts nothing', 
   assert.equal(changes(ctx), []);
 });
 
-test('an edit to the jail file is undone and a running fail2ban restarted (its bans come back from the database)', async () => {
-  const service: Service = { active: true, enabled: false };
-  const ctx = machine(service);
-  ctx.fs
-    .seed(JAIL, JAIL_TEXT.replace('maxretry = 3', 'maxretry = 30'))
-    .seed(FILTER, FILTER_TEXT)
-    .seed(SERVER, SERVER_TEXT)
-    .seed(LOG, '', 0o640, 'root:adm');
-  assert.equal(await fail2ban.check(ctx), [`${JAIL} differs`, 'fail2ban is not enabled']);
-  await fail2ban.apply(ctx);
-  assert.equal(ctx.fs.writes, [JAIL]);
-  assert.is(await ctx.fs.read(JAIL), JAIL_TEXT);
-  assert.equal(changes(ctx), ['systemctl enable fail2ban', 'systemctl restart fail2ban', 'fail2ban-client ping']);
-  assert.equal(await fail2ban.check(ctx), []);
-});
+test(
+  'an edit to the jail file is undone and a running ' + 'fail2ban restarted (its bans come back from the database)',
+  async () => {
+    const service: Service = { active: true, enabled: false };
+    const ctx = machine(service);
+    ctx.fs
+      .seed(JAIL, JAIL_TEXT.replace('maxretry = 3', 'maxretry = 30'))
+      .seed(FILTER, FILTER_TEXT)
+      .seed(SERVER, SERVER_TEXT)
+      .seed(LOG, '', 0o640, 'root:adm');
+    assert.equal(await fail2ban.check(ctx), [`${JAIL} differs`, 'fail2ban is not enabled']);
+    await fail2ban.apply(ctx);
+    assert.equal(ctx.fs.writes, [JAIL]);
+    assert.is(await ctx.fs.read(JAIL), JAIL_TEXT);
+    assert.equal(changes(ctx), ['systemctl enable fail2ban', 'systemctl restart fail2ban', 'fail2ban-client ping']);
+    assert.equal(await fail2ban.check(ctx), []);
+  },
+);
 
 test('a configuration fail2ban rejects is rolled back and nothing is restarted', async () => {
   const ctx = machine({
@@ -184,7 +191,9 @@ const SSHD_STATUS = `Status for the jail: sshd
 |- Filter
 |  |- Currently failed:\t1
 |  |- Total failed:\t14
-|  \`- Journal matches:\t_SYSTEMD_UNIT=ssh.service _UID=0 _EXE=/usr/sbin/sshd _EXE=/usr/lib/openssh/sshd-session + _SYSTEMD_SLICE=system-ssh.slice _SYSTEMD_SLICE=system-sshd.slice _UID=0 _EXE=/usr/sbin/sshd _EXE=/usr/lib/openssh/sshd-session
+|  \`- Journal matches:\t_SYSTEMD_UNIT=ssh.service _UID=0 _EXE=/usr/sbin/sshd _EXE=/usr/lib/openssh/sshd-session + \
+_SYSTEMD_SLICE=system-ssh.slice _SYSTEMD_SLICE=system-sshd.slice _UID=0 _EXE=/usr/sbin/sshd \
+_EXE=/usr/lib/openssh/sshd-session
 \`- Actions
    |- Currently banned:\t1
    |- Total banned:\t2
@@ -225,7 +234,8 @@ test('verify asks the running fail2ban for its jails and the effective ban time'
     .on('fail2ban-client get sshd bantime', { stdout: '600\n' })
     .on('fail2ban-client status recidive', NO_JAIL('recidive'));
   assert.equal(await fail2ban.verify(ctx), [
-    "the sshd jail reads other journal entries than sshd's own as root: _SYSTEMD_UNIT=ssh.service + _COMM=sshd + _COMM=sshd-session",
+    "the sshd jail reads other journal entries than sshd's own as root: _SYSTEMD_UNIT=ssh.service + _COMM=sshd + " +
+      '_COMM=sshd-session',
     'the sshd jail does not ban with iptables-multiport: No actions for jail sshd',
     'the sshd jail bans for 600 s, wants 3600 (1h)',
     "the recidive jail is not running: Sorry but the jail 'recidive' does not exist",

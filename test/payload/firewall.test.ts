@@ -42,7 +42,9 @@ function machine(params: FirewallPlan, state: UfwState, defaults = STOCK_DEFAULT
   ctx.fs.seed('/etc/default/ufw', defaults);
   const key = (rule: string) => rule.replace(/ comment .*$/, '');
   ctx.$.on('ufw show added', () => ({
-    stdout: `Added user rules (see 'ufw status' for running firewall):\n${state.rules.length ? state.rules.map((r) => `ufw ${r}`).join('\n') : '(None)'}\n`,
+    stdout:
+      `Added user rules (see 'ufw status' for running firewall):\n` +
+      `${state.rules.length ? state.rules.map((r) => `ufw ${r}`).join('\n') : '(None)'}\n`,
   }))
     .on('ufw status', () => ({ stdout: `Status: ${state.active ? 'active' : 'inactive'}\n` }))
     .on(
@@ -276,7 +278,8 @@ test('verify reads the live rules and defaults from ufw status verbose', async (
     .replace('2222/tcp                   LIMIT IN', '2222/tcp                   ALLOW IN');
   ctx.$.on('ufw status verbose', { stdout: broken }).on('systemctl is-enabled --quiet ufw', { exitCode: 1 });
   assert.equal(await firewall.verify(ctx), [
-    'ufw defaults are "allow (incoming), allow (outgoing), disabled (routed)", want deny (incoming), allow (outgoing), deny (routed)',
+    'ufw defaults are "allow (incoming), allow (outgoing), disabled (routed)", want deny (incoming), allow ' +
+      '(outgoing), deny (routed)',
     'ufw does not limit 2222/tcp over IPv4',
     'ufw does not allow 443/tcp over IPv6',
     'ufw.service is not enabled at boot',

@@ -72,7 +72,9 @@ function server(
     ]),
   })
     .on('ss -Htnp state established', {
-      stdout: `0 0 203.0.113.15:2222 ${session}:50123 users:(${holders})\n0 0 203.0.113.15:443 8.8.8.8:41000 users:(("nginx",pid=90,fd=7))\n`,
+      stdout:
+        `0 0 203.0.113.15:2222 ${session}:50123 users:(${holders})\n` +
+        `0 0 203.0.113.15:443 8.8.8.8:41000 users:(("nginx",pid=90,fd=7))\n`,
     })
     .on('ss -Hunap', { stdout: '' })
     .on(/^nft -j list table inet firstboot_geoip$/, () =>
@@ -97,46 +99,50 @@ test('ip: v4, v6, v4 clients on a v6 socket, ranges and networks', () => {
   assert.is(parseAddress('bogus'), undefined);
 });
 
-test("the table: the countries' ranges, what is always allowed and the private networks; only the guarded ports drop", async () => {
-  const { ctx, state } = server();
-  assert.ok((await geoip.check(ctx)).some((d) => d.includes('table is not loaded')));
-  await geoip.apply(ctx);
-  const nft = (await ctx.fs.read(RULES))!;
-  assert.match(
-    nft,
-    /^# Written by firstboot: GeoIP blocking \(DE AT\), from @ip-location-db\/geo-whois-asn-country 2\.3\.1, plan [0-9a-f]{12}, owner 5\.9\.0\.9\./,
-  );
-  assert.match(
-    nft,
-    '\nadd table inet firstboot_geoip\ndelete table inet firstboot_geoip\ntable inet firstboot_geoip {\n',
-  );
-  const v4 = /set allow4 \{[^}]*elements = \{ ([^}]*) \}/.exec(nft)![1].split(/,\s*/);
-  // the ssh step's probe client (198.18.255.254) among them: it checks sshd from outside on every run
-  assert.equal(v4, [
-    '5.9.0.0-5.10.15.255',
-    '80.120.0.0-80.123.255.255',
-    '198.51.100.7',
-    '100.64.0.0/10',
-    '198.18.255.254',
-    '5.9.0.9',
-    '10.0.1.0/24',
-  ]);
-  const v6 = /set allow6 \{[^}]*elements = \{ ([^}]*) \}/.exec(nft)![1].split(/,\s*/);
-  assert.equal(v6, [
-    '2a01:4f8::-2a01:4f8:ffff:ffff:ffff:ffff:ffff:ffff',
-    'fd7a:115c:a1e0::/48',
-    'fd00:1:0:0:0:0:0:0/64',
-  ]);
-  assert.match(
-    nft,
-    '    iif "lo" accept\n    ip saddr @allow4 accept\n    ip6 saddr @allow6 accept\n    tcp dport { 2222 } drop\n    udp dport { 60000-60010 } drop\n',
-  );
-  assert.is(state.loads, 1);
-  assert.equal(state.fetched, [`${DATA.name}@2.3.1`]);
-  assert.ok(ctx.$.commands.includes('systemctl enable --now firstboot-geoip-refresh.timer'));
-  assert.equal(await geoip.check(ctx), []);
-  assert.equal(await geoip.verify(ctx), []);
-});
+test(
+  "the table: the countries' ranges, " + 'what is always allowed and the private networks; only the guarded ports drop',
+  async () => {
+    const { ctx, state } = server();
+    assert.ok((await geoip.check(ctx)).some((d) => d.includes('table is not loaded')));
+    await geoip.apply(ctx);
+    const nft = (await ctx.fs.read(RULES))!;
+    assert.match(
+      nft,
+      /^# Written by firstboot: GeoIP blocking \(DE AT\), from @ip-location-db\/geo-whois-asn-country 2\.3\.1, plan [0-9a-f]{12}, owner 5\.9\.0\.9\./,
+    );
+    assert.match(
+      nft,
+      '\nadd table inet firstboot_geoip\ndelete table inet firstboot_geoip\ntable inet firstboot_geoip {\n',
+    );
+    const v4 = /set allow4 \{[^}]*elements = \{ ([^}]*) \}/.exec(nft)![1].split(/,\s*/);
+    // the ssh step's probe client (198.18.255.254) among them: it checks sshd from outside on every run
+    assert.equal(v4, [
+      '5.9.0.0-5.10.15.255',
+      '80.120.0.0-80.123.255.255',
+      '198.51.100.7',
+      '100.64.0.0/10',
+      '198.18.255.254',
+      '5.9.0.9',
+      '10.0.1.0/24',
+    ]);
+    const v6 = /set allow6 \{[^}]*elements = \{ ([^}]*) \}/.exec(nft)![1].split(/,\s*/);
+    assert.equal(v6, [
+      '2a01:4f8::-2a01:4f8:ffff:ffff:ffff:ffff:ffff:ffff',
+      'fd7a:115c:a1e0::/48',
+      'fd00:1:0:0:0:0:0:0/64',
+    ]);
+    assert.match(
+      nft,
+      '    iif "lo" accept\n    ip saddr @allow4 accept\n    ip6 saddr @allow6 accept\n' +
+        '    tcp dport { 2222 } drop\n    udp dport { 60000-60010 } drop\n',
+    );
+    assert.is(state.loads, 1);
+    assert.equal(state.fetched, [`${DATA.name}@2.3.1`]);
+    assert.ok(ctx.$.commands.includes('systemctl enable --now firstboot-geoip-refresh.timer'));
+    assert.equal(await geoip.check(ctx), []);
+    assert.equal(await geoip.verify(ctx), []);
+  },
+);
 
 test('the guard: an SSH session from a country not allowed stops the step before the rules change', async () => {
   const { ctx, state } = server('8.8.8.8');
@@ -148,21 +154,24 @@ test('the guard: an SSH session from a country not allowed stops the step before
   assert.is(await ctx.fs.read(RULES), undefined);
 });
 
-test("the owner's address is let through though its country is not in the list; sessions on other ports do not count", async () => {
-  const { ctx, state } = server('5.9.0.2', 0, { owner: '2001:4860::8888' });
-  await geoip.apply(ctx);
-  assert.is(state.loads, 1);
-  const v6 = /set allow6 \{[^}]*elements = \{ ([^}]*) \}/.exec((await ctx.fs.read(RULES))!)![1].split(/,\s*/);
-  assert.ok(v6.includes('2001:4860:0:0:0:0:0:8888'), v6.join(' '));
-  assert.equal(await geoip.check(ctx), []);
-  // apply comes from somewhere new (a trip, a VPN): the table is not this owner's until it is rebuilt
-  ctx.fs.seed(OWNER, '8.8.4.4\n', 0o600);
-  assert.ok(
-    (await geoip.check(ctx)).some((d) => d.startsWith(`${RULES} is not this plan's`) && d.includes('owner 8.8.4.4')),
-  );
-  await geoip.apply(ctx);
-  assert.match((await ctx.fs.read(RULES))!, /set allow4 \{[^}]*\b8\.8\.4\.4\b/);
-});
+test(
+  "the owner's address is let through though its country is not in the list; " + 'sessions on other ports do not count',
+  async () => {
+    const { ctx, state } = server('5.9.0.2', 0, { owner: '2001:4860::8888' });
+    await geoip.apply(ctx);
+    assert.is(state.loads, 1);
+    const v6 = /set allow6 \{[^}]*elements = \{ ([^}]*) \}/.exec((await ctx.fs.read(RULES))!)![1].split(/,\s*/);
+    assert.ok(v6.includes('2001:4860:0:0:0:0:0:8888'), v6.join(' '));
+    assert.equal(await geoip.check(ctx), []);
+    // apply comes from somewhere new (a trip, a VPN): the table is not this owner's until it is rebuilt
+    ctx.fs.seed(OWNER, '8.8.4.4\n', 0o600);
+    assert.ok(
+      (await geoip.check(ctx)).some((d) => d.startsWith(`${RULES} is not this plan's`) && d.includes('owner 8.8.4.4')),
+    );
+    await geoip.apply(ctx);
+    assert.match((await ctx.fs.read(RULES))!, /set allow4 \{[^}]*\b8\.8\.4\.4\b/);
+  },
+);
 
 test('the guard ignores a connection that never logged in: a scanner abroad holding port 2222 open', async () => {
   // before authentication sshd names the user it was told (when it exists) but never "USER@TTY"
@@ -185,57 +194,71 @@ test('the guard ignores loopback: a local `nc 127.0.0.1 2222`, or a login from t
   }
 });
 
-test('the guard: a mosh session from outside the countries counts; a datagram mosh-server never answered does not', async () => {
-  const { ctx, state } = server();
-  ctx.$.on('ss -Hunap', {
-    stdout:
-      'UNCONN 0 0 0.0.0.0:60001 0.0.0.0:* users:(("mosh-server",pid=812,fd=4))\nUNCONN 0 0 0.0.0.0:53 0.0.0.0:* users:(("dnsmasq",pid=50,fd=4))\n',
-  });
-  const flow = (src: string, dport: number, flags: string) =>
-    `ipv4     2 udp      17 118 src=${src} dst=203.0.113.15 sport=50000 dport=${dport} src=203.0.113.15 dst=${src} sport=${dport} dport=50000 ${flags}mark=0 zone=0 use=2`;
-  // a scanner's probe of the port (unanswered), a DNS query from abroad: neither is a mosh session
-  ctx.fs.seed(
-    '/proc/net/nf_conntrack',
-    [flow('1.0.0.9', 60001, '[UNREPLIED] '), flow('8.8.8.8', 53, '[ASSURED] ')].join('\n') + '\n',
-  );
-  await geoip.apply(ctx);
-  assert.is(state.loads, 1);
-  const abroad = server();
-  abroad.ctx.$.on('ss -Hunap', { stdout: 'UNCONN 0 0 0.0.0.0:60001 0.0.0.0:* users:(("mosh-server",pid=812,fd=4))\n' });
-  abroad.ctx.fs.seed('/proc/net/nf_conntrack', `${flow('8.8.4.4', 60001, '[ASSURED] ')}\n`);
-  await rejects(() => geoip.apply(abroad.ctx), /would cut off 8\.8\.4\.4 \(a mosh session\)/);
-  assert.is(abroad.state.loads, 0);
-});
+test(
+  'the guard: a mosh session from outside the countries counts; ' + 'a datagram mosh-server never answered does not',
+  async () => {
+    const { ctx, state } = server();
+    ctx.$.on('ss -Hunap', {
+      stdout:
+        'UNCONN 0 0 0.0.0.0:60001 0.0.0.0:* users:(("mosh-server",pid=812,fd=4))\n' +
+        'UNCONN 0 0 0.0.0.0:53 0.0.0.0:* users:(("dnsmasq",pid=50,fd=4))\n',
+    });
+    const flow = (src: string, dport: number, flags: string) =>
+      `ipv4     2 udp      17 118 src=${src} dst=203.0.113.15 sport=50000 dport=${dport} src=203.0.113.15 ` +
+      `dst=${src} sport=${dport} dport=50000 ${flags}mark=0 zone=0 use=2`;
+    // a scanner's probe of the port (unanswered), a DNS query from abroad: neither is a mosh session
+    ctx.fs.seed(
+      '/proc/net/nf_conntrack',
+      [flow('1.0.0.9', 60001, '[UNREPLIED] '), flow('8.8.8.8', 53, '[ASSURED] ')].join('\n') + '\n',
+    );
+    await geoip.apply(ctx);
+    assert.is(state.loads, 1);
+    const abroad = server();
+    abroad.ctx.$.on('ss -Hunap', {
+      stdout: 'UNCONN 0 0 0.0.0.0:60001 0.0.0.0:* users:(("mosh-server",pid=812,fd=4))\n',
+    });
+    abroad.ctx.fs.seed('/proc/net/nf_conntrack', `${flow('8.8.4.4', 60001, '[ASSURED] ')}\n`);
+    await rejects(() => geoip.apply(abroad.ctx), /would cut off 8\.8\.4\.4 \(a mosh session\)/);
+    assert.is(abroad.state.loads, 0);
+  },
+);
 
-test("a first boot with no owner's address waits: nothing loaded, nothing failed, the run says what it waits for", async () => {
-  const { ctx, state } = server('5.9.0.2', 0, { owner: null, titles: [PRE_AUTH] });
-  const machine = { $: ctx.$, fs: ctx.fs, log: ctx.log };
-  const status = await run(ctx.plan, new Map<StepId, Step>([['geoip', geoip as Step]]), machine, 'geoip');
-  assert.is(status.steps[0].result, 'waiting');
-  assert.match(
-    status.steps[0].error!,
-    /^waiting for the owner's address, which GeoIP blocking always lets through: `firstboot apply HOST` or `firstboot create --wait` records it, or log in over SSH as admin and run `sudo firstboot run --only geoip`; until then nothing is blocked$/,
-  );
-  assert.ok(status.ok);
-  assert.is(state.loads, 0);
-  assert.is(await ctx.fs.read(RULES), undefined);
-  assert.equal(state.fetched, []);
-});
+test(
+  "a first boot with no owner's address waits: " + 'nothing loaded, nothing failed, the run says what it waits for',
+  async () => {
+    const { ctx, state } = server('5.9.0.2', 0, { owner: null, titles: [PRE_AUTH] });
+    const machine = { $: ctx.$, fs: ctx.fs, log: ctx.log };
+    const status = await run(ctx.plan, new Map<StepId, Step>([['geoip', geoip as Step]]), machine, 'geoip');
+    assert.is(status.steps[0].result, 'waiting');
+    assert.match(
+      status.steps[0].error!,
+      /^waiting for the owner's address, which GeoIP blocking always lets through: `firstboot apply HOST` or `firstboot create --wait` records it, or log in over SSH as admin and run `sudo firstboot run --only geoip`; until then nothing is blocked$/,
+    );
+    assert.ok(status.ok);
+    assert.is(state.loads, 0);
+    assert.is(await ctx.fs.read(RULES), undefined);
+    assert.equal(state.fetched, []);
+  },
+);
 
-test("no owner recorded: the admin's own SSH session is adopted as the owner, recorded and let through; another user's is not", async () => {
-  const { ctx, state } = server('8.8.8.8', 0, { owner: null });
-  assert.ok((await geoip.check(ctx)).includes("the owner's address 8.8.8.8 (admin's SSH session) is not recorded"));
-  await geoip.apply(ctx);
-  assert.is(state.loads, 1);
-  assert.is(await ctx.fs.read(OWNER), '8.8.8.8\n');
-  assert.is((await ctx.fs.stat(OWNER))!.mode & 0o777, 0o600);
-  assert.equal(await geoip.check(ctx), []);
-  const bob = server('5.9.0.2', 0, { owner: null, titles: ['sshd: bob@pts/1'] });
-  assert.equal(await geoip.check(bob.ctx), []);
-  assert.is(bob.ctx.waiting.length, 1);
-  await geoip.apply(bob.ctx);
-  assert.is(bob.state.loads, 0);
-});
+test(
+  "no owner recorded: the admin's own SSH session is adopted as the owner, " +
+    "recorded and let through; another user's is not",
+  async () => {
+    const { ctx, state } = server('8.8.8.8', 0, { owner: null });
+    assert.ok((await geoip.check(ctx)).includes("the owner's address 8.8.8.8 (admin's SSH session) is not recorded"));
+    await geoip.apply(ctx);
+    assert.is(state.loads, 1);
+    assert.is(await ctx.fs.read(OWNER), '8.8.8.8\n');
+    assert.is((await ctx.fs.stat(OWNER))!.mode & 0o777, 0o600);
+    assert.equal(await geoip.check(ctx), []);
+    const bob = server('5.9.0.2', 0, { owner: null, titles: ['sshd: bob@pts/1'] });
+    assert.equal(await geoip.check(bob.ctx), []);
+    assert.is(bob.ctx.waiting.length, 1);
+    await geoip.apply(bob.ctx);
+    assert.is(bob.state.loads, 0);
+  },
+);
 
 test('data that holds far fewer ranges than are loaded keeps the loaded table', async () => {
   const { ctx, state } = server('5.9.0.2', 1000);

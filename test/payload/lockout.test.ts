@@ -1,5 +1,5 @@
-// Lockout rules 2 and 3 across the two steps that can break them, command by command: the ssh step
-// then the firewall step, as the plan orders them, on one stateful server (test/fakes/server.ts)
+// Lockout rules 2 and 3 (docs/ARCHITECTURE.md) across the two steps that can break them, command by
+// command: the ssh step then the firewall step, as the plan orders them, on one stateful server (test/fakes/server.ts)
 // where only a rule that is in lets a client reach sshd. After every change the admin must still
 // have a way in.
 import { test } from 'uvu';
@@ -45,19 +45,26 @@ for (const [from, to, rules] of [
   [2222, 22, ["limit 2222/tcp comment 'firstboot ssh'"]],
   [2222, 222, ["limit 2222/tcp comment 'firstboot ssh'"]],
 ] as const) {
-  test(`sshd ${from} -> ${to} with ufw ${rules.length ? 'allowing ' + rules.join(', ') : 'off'}: never a moment without a way in`, async () => {
-    const state: ServerState = { ufw: rules.length ? active(...rules) : { active: false, rules: [] }, listening: from };
-    const { lockouts, steps } = await converge(to, state);
-    assert.equal(lockouts, []);
-    assert.equal(steps, ['ssh ok', 'firewall ok']);
-    assert.is(state.listening, to);
-    assert.ok(state.ufw.active);
-    // the old port's rule of ours is gone once sshd has moved; nothing else was left open
-    assert.equal(
-      state.ufw.rules.map((r) => r.replace(/ comment .*$/, '')),
-      [`limit ${to}/tcp`],
-    );
-  });
+  test(
+    `sshd ${from} -> ${to} with ufw ${rules.length ? 'allowing ' + rules.join(', ') : 'off'}: ` +
+      `never a moment without a way in`,
+    async () => {
+      const state: ServerState = {
+        ufw: rules.length ? active(...rules) : { active: false, rules: [] },
+        listening: from,
+      };
+      const { lockouts, steps } = await converge(to, state);
+      assert.equal(lockouts, []);
+      assert.equal(steps, ['ssh ok', 'firewall ok']);
+      assert.is(state.listening, to);
+      assert.ok(state.ufw.active);
+      // the old port's rule of ours is gone once sshd has moved; nothing else was left open
+      assert.equal(
+        state.ufw.rules.map((r) => r.replace(/ comment .*$/, '')),
+        [`limit ${to}/tcp`],
+      );
+    },
+  );
 }
 
 test('ufw limit failing: sshd stays where the firewall lets it in, and both steps say why', async () => {
@@ -102,7 +109,8 @@ test('the fake server itself sees a lockout: sshd moved past a firewall that doe
   ctx.fs.seed('/etc/ssh/sshd_config.d/00-firstboot.conf', 'Port 2222\n');
   await ctx.$`systemctl reload ssh`;
   assert.equal(server.lockouts, [
-    'after "systemctl reload ssh": sshd listens on 2222, which ufw (limit 22/tcp comment \'firstboot ssh\') does not let in',
+    'after "systemctl reload ssh": sshd listens on 2222, which ufw (limit 22/tcp comment \'firstboot ssh\') does ' +
+      'not let in',
   ]);
 });
 

@@ -83,7 +83,8 @@ test('only a refusal proves the block: a probe that timed out or failed otherwis
       exitCode: answer ? 0 : 1,
     });
     assert.equal(await metadata.verify(ctx), [
-      `a non-root process was not refused by 169.254.169.254: ${answer || 'setpriv: setresuid failed: Operation not permitted'}`,
+      `a non-root process was not refused by 169.254.169.254: ` +
+        `${answer || 'setpriv: setresuid failed: Operation not permitted'}`,
     ]);
   }
 });

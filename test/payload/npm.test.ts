@@ -1,80 +1,20 @@
-// lib/npm.ts and lib/tar.ts against a real HTTP server: a flaky mirror, cut and stalled downloads,
-// hostile or corrupt tarballs. Time is fake only through the injected sleep.
+// lib/npm.ts and lib/tar.ts against a real HTTP server: packages and trees installed as pinned, hostile or
+// corrupt tarballs. The downloads from a flaky mirror are in npm-download.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { fetchPackages, tarballUrl, type FetchOptions } from '../../payload/lib/npm';
+import { fetchPackages, tarballUrl } from '../../payload/lib/npm';
 import { fetchTree } from '../../payload/lib/npm-tree';
 import { treeDigest } from '../../contract/npm-tree';
 import { readTar } from '../../payload/lib/tar';
 import { rejects } from '../rejects';
 import { tar, tgz, type Entry } from '../fakes/tar';
-import { cut, half, headersOnly, httpServer, rest, send, silent, status, type Handler } from '../fakes/http';
+import { half, send, status, type Handler } from '../fakes/http';
+import { cleanUp, sri, pax, BIG, ZX, zx, registry, machine, mode, list } from './npm-setup';
 
-const sri = (data: Buffer) => `sha512-${createHash('sha512').update(data).digest('base64')}`;
-
-/** a pax extended header naming the next entry; its length counts its own digits */
-function pax(path: string): Entry {
-  const record = (length: number) => `${length} path=${path}\n`;
-  let length = 0;
-  while (Buffer.byteLength(record(length)) !== length) length = Buffer.byteLength(record(length));
-  return { name: 'PaxHeader/x', type: 'x', body: record(length) };
-}
-
-// incompressible, so the tarball is big enough to be cut in the middle
-const BIG = randomBytes(64 * 1024);
-const ZX = tgz(
-  { name: 'package/package.json', body: '{"name":"zx"}' },
-  { name: 'package/build/', type: '5', mode: 0o755 },
-  { name: 'package/build/cli.js', body: '#!/usr/bin/env node\n', mode: 0o775 },
-  { name: 'package/build/big.bin', body: BIG },
-);
-// whichever module owns the NpmPackage type, it is what fetchPackages takes
-type NpmPackage = Parameters<typeof fetchPackages>[0][number];
-const zx = (tarball: Buffer = ZX): NpmPackage => ({ name: 'zx', version: '8.8.5', integrity: sri(tarball) });
-
-const cleanups: (() => unknown)[] = [];
-test.after.each(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-async function registry(...handlers: Handler[]) {
-  const server = await httpServer(handlers);
-  cleanups.push(server.stop);
-  return server;
-}
-
-/** a fresh root, a log and a sleep that only records */
-function machine(registryUrl: string, more: Partial<FetchOptions> = {}) {
-  const root = mkdtempSync(join(tmpdir(), 'firstboot-npm-'));
-  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
-  const lines: string[] = [];
-  const slept: number[] = [];
-  const options: FetchOptions = {
-    registry: registryUrl,
-    root,
-    log: (line) => lines.push(line),
-    sleep: async (ms) => void slept.push(ms),
-    ...more,
-  };
-  return { root, lines, slept, options, modules: join(root, 'node_modules') };
-}
-
-const mode = (path: string) => statSync(path).mode & 0o777;
-const list = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
+test.after.each(cleanUp);
 
 test('tarballUrl follows the registry layout', () => {
   const pkg = { name: 'zx', version: '8.8.5' };
@@ -157,109 +97,6 @@ test('only sha512 pins are accepted', async () => {
     /^zx@8\.8\.5: only sha512 integrity pins are accepted/,
   );
   assert.is(server.requests.length, 0);
-});
-
-test('retries a 404 with a doubling backoff', async () => {
-  const server = await registry(status(404), status(404), send(ZX));
-  const m = machine(server.url);
-  await fetchPackages([zx()], m.options);
-  assert.equal(m.slept, [1000, 2000]);
-  assert.equal(m.lines, [
-    'zx@8.8.5: download failed (HTTP 404), retrying in 1 s',
-    'zx@8.8.5: download failed (HTTP 404), retrying in 2 s',
-    'zx@8.8.5: installed (3 files)',
-  ]);
-});
-
-test('resumes a cut download with a Range request', async () => {
-  const server = await registry(cut(ZX), rest(ZX));
-  const m = machine(server.url);
-  await fetchPackages([zx()], m.options);
-  assert.is(server.requests[0].headers.range, undefined);
-  assert.is(server.requests[1].headers.range, `bytes=${half(ZX)}-`);
-  assert.match(m.lines[0], /^zx@8\.8\.5: download failed \(.+\), retrying in 1 s$/);
-  assert.ok(readFileSync(join(m.modules, 'zx/build/big.bin')).equals(BIG));
-});
-
-test('starts over when the server ignores Range', async () => {
-  const server = await registry(cut(ZX), send(ZX));
-  const m = machine(server.url);
-  await fetchPackages([zx()], m.options);
-  assert.ok(server.requests[1].headers.range);
-  assert.ok(readFileSync(join(m.modules, 'zx/build/big.bin')).equals(BIG));
-});
-
-test('aborts and retries a stalled download', async () => {
-  const server = await registry(silent, headersOnly, send(ZX));
-  const m = machine(server.url, { stallMs: 100 });
-  await fetchPackages([zx()], m.options);
-  assert.is(server.requests.length, 3);
-  assert.equal(m.lines.slice(0, 2), [
-    'zx@8.8.5: download failed (no data for 0.1 s), retrying in 1 s',
-    'zx@8.8.5: download failed (no data for 0.1 s), retrying in 2 s',
-  ]);
-});
-
-test('gives up after retryForMs, keeping the part file to resume', async () => {
-  const server = await registry(cut(ZX), status(503));
-  const m = machine(server.url, { retryForMs: 5000 });
-  const pkg = { name: '@scope/x', version: '1.0.0', integrity: zx().integrity };
-  const err = await rejects(() => fetchPackages([pkg], m.options), /not downloaded/);
-  assert.is(err.message, `@scope/x@1.0.0: not downloaded from ${server.url}@scope/x/-/x-1.0.0.tgz in 5 s: HTTP 503`);
-  assert.equal(m.slept, [1000, 2000]);
-  assert.is(server.requests[2].headers.range, `bytes=${half(ZX)}-`);
-  const part = join(m.root, '.downloads/@scope+x@1.0.0.tgz.part');
-  assert.is(statSync(part).size, half(ZX));
-  assert.is(mode(part), 0o600);
-  assert.equal(list(m.modules), []);
-});
-
-test('keeps retrying for 10 minutes by default, backoff capped at 30 s', async () => {
-  const server = await registry(status(503));
-  const m = machine(server.url);
-  await rejects(() => fetchPackages([zx()], m.options), /^zx@8\.8\.5: not downloaded from .* in 10 minutes: HTTP 503$/);
-  assert.equal(m.slept.slice(0, 7), [1000, 2000, 4000, 8000, 16000, 30000, 30000]);
-  assert.ok(m.slept.reduce((sum, ms) => sum + ms) <= 600_000);
-  assert.is(server.requests.length, m.slept.length + 1);
-});
-
-test('a 403 fails at once', async () => {
-  const server = await registry(status(403));
-  const m = machine(server.url);
-  await rejects(
-    () => fetchPackages([zx()], m.options),
-    /^zx@8\.8\.5: HTTP 403 from http:\/\/127\.0\.0\.1:\d+\/npm\/zx\/-\/zx-8\.8\.5\.tgz$/,
-  );
-  assert.is(server.requests.length, 1);
-  assert.equal(m.slept, []);
-});
-
-/** sends `chunks` chunks of 16 KiB with no length announced, then ends (bounded: a cap must stop it first) */
-const endless =
-  (chunks: number): Handler =>
-  (_req, res) => {
-    res.writeHead(200);
-    for (let i = 0; i < chunks; i++) res.write(Buffer.alloc(16 * 1024));
-    res.end();
-  };
-
-test('a download that grows past its cap is refused at once and leaves no part file', async () => {
-  const server = await registry(endless(64));
-  const m = machine(server.url, { maxBytes: 100 * 1024 });
-  await rejects(
-    () => fetchPackages([zx()], m.options),
-    /^zx@8\.8\.5: http:\/\/127\.0\.0\.1:\d+\/npm\/zx\/-\/zx-8\.8\.5\.tgz sends more than 102400 bytes/,
-  );
-  assert.is(server.requests.length, 1);
-  assert.equal(list(join(m.root, '.downloads')), []);
-});
-
-test('a final error after a cut download removes the part file', async () => {
-  const server = await registry(cut(ZX), status(403));
-  const m = machine(server.url);
-  await rejects(() => fetchPackages([zx()], m.options), /HTTP 403/);
-  assert.is(server.requests.length, 2);
-  assert.equal(list(join(m.root, '.downloads')), []);
 });
 
 test('refuses entries that leave the package folder or are not plain files', async () => {
@@ -346,27 +183,31 @@ const atRegistryPaths =
     body ? send(body)(req, res) : status(403)(req, res);
   };
 
-test('a tree lands as npm lays it out, nested versions included, after its one digest matched; a second run costs nothing', async () => {
-  const server = await registry(atRegistryPaths(TREE));
-  const m = machine(server.url);
-  // a root that does not exist yet: the users who run the tree must be able to read it
-  const root = join(m.root, 'tools/context7');
-  m.options.root = root;
-  m.modules = join(root, 'node_modules');
-  await fetchTree(pinnedTree(), m.options);
-  assert.is(mode(root), 0o755);
-  assert.equal(
-    server.requests.map((r) => r.url),
-    ['/npm/a/-/a-1.0.0.tgz', '/npm/@s/b/-/b-2.0.0.tgz', '/npm/@s/b/-/b-1.0.0.tgz'],
-  );
-  assert.is(readFileSync(join(m.modules, 'a/index.js'), 'utf8'), 'a1');
-  assert.is(readFileSync(join(m.modules, '@s/b/index.js'), 'utf8'), 'b2');
-  assert.is(readFileSync(join(m.modules, 'a/node_modules/@s/b/index.js'), 'utf8'), 'b1');
-  assert.is(readFileSync(join(root, '.firstboot-integrity'), 'utf8'), pinnedTree().digest);
-  assert.equal(list(root).sort(), ['.firstboot-integrity', 'node_modules']);
-  await fetchTree(pinnedTree(), m.options);
-  assert.is(server.requests.length, 3);
-});
+test(
+  'a tree lands as npm lays it out, nested versions included, ' +
+    'after its one digest matched; a second run costs nothing',
+  async () => {
+    const server = await registry(atRegistryPaths(TREE));
+    const m = machine(server.url);
+    // a root that does not exist yet: the users who run the tree must be able to read it
+    const root = join(m.root, 'tools/context7');
+    m.options.root = root;
+    m.modules = join(root, 'node_modules');
+    await fetchTree(pinnedTree(), m.options);
+    assert.is(mode(root), 0o755);
+    assert.equal(
+      server.requests.map((r) => r.url),
+      ['/npm/a/-/a-1.0.0.tgz', '/npm/@s/b/-/b-2.0.0.tgz', '/npm/@s/b/-/b-1.0.0.tgz'],
+    );
+    assert.is(readFileSync(join(m.modules, 'a/index.js'), 'utf8'), 'a1');
+    assert.is(readFileSync(join(m.modules, '@s/b/index.js'), 'utf8'), 'b2');
+    assert.is(readFileSync(join(m.modules, 'a/node_modules/@s/b/index.js'), 'utf8'), 'b1');
+    assert.is(readFileSync(join(root, '.firstboot-integrity'), 'utf8'), pinnedTree().digest);
+    assert.equal(list(root).sort(), ['.firstboot-integrity', 'node_modules']);
+    await fetchTree(pinnedTree(), m.options);
+    assert.is(server.requests.length, 3);
+  },
+);
 
 test('one tarball that is not the pinned one: nothing is unpacked, the old tree stays, the downloads go', async () => {
   const swapped = { ...TREE, '@s/b@2.0.0': tgz({ name: 'package/index.js', body: 'evil' }) };

@@ -10,11 +10,15 @@ const params: PackagesPlan = { id: 'packages', install: ['sudo', 'ufw', 'fail2ba
 const QUERY = /^dpkg-query -W /;
 const MAN_DB_FLAG = '/var/lib/man-db/auto-update';
 const CONFIGURE =
-  'env DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 APT_LISTCHANGES_FRONTEND=none dpkg --force-confdef --force-confold --configure -a';
+  'env DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 APT_LISTCHANGES_FRONTEND=none dpkg --force-confdef ' +
+  '--force-confold --configure -a';
 const UPDATE =
-  'apt-get -y -q -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold -o Acquire::Languages=none update';
+  'apt-get -y -q -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 -o Dpkg::Options::=--force-confdef -o ' +
+  'Dpkg::Options::=--force-confold -o Acquire::Languages=none update';
 const INSTALL =
-  'env DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 APT_LISTCHANGES_FRONTEND=none apt-get -y -q -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install --no-install-recommends sudo ufw fail2ban';
+  'env DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 APT_LISTCHANGES_FRONTEND=none apt-get -y -q -o ' +
+  'DPkg::Lock::Timeout=900 -o Acquire::Retries=3 -o Dpkg::Options::=--force-confdef -o ' +
+  'Dpkg::Options::=--force-confold install --no-install-recommends sudo ufw fail2ban';
 
 /** dpkg-query as on Debian 12: installed packages on stdout, never-installed ones on stderr with exit 1 */
 function dpkg(ctx: TestCtx<PackagesPlan>, installed: string[]) {
@@ -97,30 +101,42 @@ test('verify reports a package that went missing', async () => {
   assert.equal(await packages.verify(ctx), ['not installed: ufw']);
 });
 
-test("a failed install fails the step with apt's reason, after one more try on package lists fetched anew", async () => {
-  const ctx = stockMachine();
-  ctx.$.on(/ apt-get .* install /, { stderr: 'E: Unable to locate package fail2ban\n', exitCode: 100 });
-  await rejects(
-    () => packages.apply(ctx),
-    /apt-get install sudo ufw fail2ban failed \(exit 100\): E: Unable to locate package fail2ban/,
-  );
-  assert.equal(ctx.$.commands.slice(1), [UPDATE, INSTALL, 'find /var/lib/apt/lists -type f -delete', UPDATE, INSTALL]);
-});
+test(
+  "a failed install fails the step with apt's reason, " + 'after one more try on package lists fetched anew',
+  async () => {
+    const ctx = stockMachine();
+    ctx.$.on(/ apt-get .* install /, { stderr: 'E: Unable to locate package fail2ban\n', exitCode: 100 });
+    await rejects(
+      () => packages.apply(ctx),
+      /apt-get install sudo ufw fail2ban failed \(exit 100\): E: Unable to locate package fail2ban/,
+    );
+    assert.equal(ctx.$.commands.slice(1), [
+      UPDATE,
+      INSTALL,
+      'find /var/lib/apt/lists -type f -delete',
+      UPDATE,
+      INSTALL,
+    ]);
+  },
+);
 
-test('package lists a power cut left empty (apt knows no such package) are fetched anew, and the install goes on', async () => {
-  const ctx = stockMachine();
-  let listsGood = false;
-  ctx.$.on('find /var/lib/apt/lists -type f -delete', () => ((listsGood = true), {}));
-  const installed = ['sudo'];
-  ctx.$.on(/ apt-get .* install /, () =>
-    listsGood
-      ? (installed.push('ufw', 'fail2ban'), {})
-      : { stderr: "E: Package 'ufw' has no installation candidate\n", exitCode: 100 },
-  );
-  dpkg(ctx, installed);
-  await packages.apply(ctx);
-  assert.equal(await packages.check(ctx), []);
-});
+test(
+  'package lists a power cut left empty (apt knows no such package) ' + 'are fetched anew, and the install goes on',
+  async () => {
+    const ctx = stockMachine();
+    let listsGood = false;
+    ctx.$.on('find /var/lib/apt/lists -type f -delete', () => ((listsGood = true), {}));
+    const installed = ['sudo'];
+    ctx.$.on(/ apt-get .* install /, () =>
+      listsGood
+        ? (installed.push('ufw', 'fail2ban'), {})
+        : { stderr: "E: Package 'ufw' has no installation candidate\n", exitCode: 100 },
+    );
+    dpkg(ctx, installed);
+    await packages.apply(ctx);
+    assert.equal(await packages.check(ctx), []);
+  },
+);
 
 test('other failures are not retried that way', async () => {
   const ctx = stockMachine();

@@ -25,7 +25,8 @@ const MESSAGE = 'pam_unix in /etc/pam.d/common-auth lets accounts with an empty 
 const WEAK = "/etc/pam.d/common-password does not check new passwords' strength (pam_pwquality)";
 /** common-password as libpam-pwquality's install leaves it (pam-auth-update) */
 const WITH_PWQUALITY =
-  'password\trequisite\t\t\tpam_pwquality.so retry=3\npassword\t[success=1 default=ignore]\tpam_unix.so obscure use_authtok try_first_pass yescrypt\n';
+  'password\trequisite\t\t\tpam_pwquality.so retry=3\n' +
+  'password\t[success=1 default=ignore]\tpam_unix.so obscure use_authtok try_first_pass yescrypt\n';
 
 /** common-session as libpam-tmpdir's install leaves it (its profile is Session-Type: Additional) */
 const WITH_TMPDIR =
@@ -128,22 +129,26 @@ const PWQUALITY_STOCK = `# Configuration for systemwide password quality limits
 minclass = 1
 `;
 
-test('password rules: each set once in pwquality.conf, where it was, comments left alone; nothing without the package', async () => {
-  const ctx = machine();
-  ctx.fs
-    .seed('/etc/pam.d/common-auth', DEBIAN_12.replace(' nullok', ''))
-    .seed('/etc/security/pwquality.conf', PWQUALITY_STOCK, 0o644);
-  assert.equal(await pam.check(ctx), ['/etc/security/pwquality.conf differs']);
-  await pam.apply(ctx);
-  assert.is(
-    await ctx.fs.read('/etc/security/pwquality.conf'),
-    PWQUALITY_STOCK.replace('minclass = 1', 'minclass = 4') +
-      'minlen = 15\ndcredit = -1\nucredit = -1\nlcredit = -1\nocredit = -1\n',
-  );
-  assert.equal(await pam.check(ctx), []);
-  const bare = machine();
-  bare.fs.seed('/etc/pam.d/common-auth', DEBIAN_12.replace(' nullok', ''));
-  assert.equal(await pam.check(bare), []);
-});
+test(
+  'password rules: each set once in pwquality.conf, ' +
+    'where it was, comments left alone; nothing without the package',
+  async () => {
+    const ctx = machine();
+    ctx.fs
+      .seed('/etc/pam.d/common-auth', DEBIAN_12.replace(' nullok', ''))
+      .seed('/etc/security/pwquality.conf', PWQUALITY_STOCK, 0o644);
+    assert.equal(await pam.check(ctx), ['/etc/security/pwquality.conf differs']);
+    await pam.apply(ctx);
+    assert.is(
+      await ctx.fs.read('/etc/security/pwquality.conf'),
+      PWQUALITY_STOCK.replace('minclass = 1', 'minclass = 4') +
+        'minlen = 15\ndcredit = -1\nucredit = -1\nlcredit = -1\nocredit = -1\n',
+    );
+    assert.equal(await pam.check(ctx), []);
+    const bare = machine();
+    bare.fs.seed('/etc/pam.d/common-auth', DEBIAN_12.replace(' nullok', ''));
+    assert.equal(await pam.check(bare), []);
+  },
+);
 
 test.run();

@@ -93,34 +93,42 @@ const files = (dir: string): string[] =>
     .sort();
 const CARRIED = ['main.mjs', 'steps/ssh.mjs'];
 
-test("firstboot pieces --out, served over HTTP: the plan's missing pieces land whole, root-only; the rest is untouched", async () => {
-  const out = mkdtempSync(join(tmpdir(), 'firstboot-out-'));
-  cleanups.push(() => rmSync(out, { recursive: true, force: true }));
-  writeFileSync(join(out, TARBALL.name), TARBALL.data);
-  const folder = createServer((req, res) => {
-    const name = req.url!.replace(/^\/firstboot\//, '');
-    if (!existsSync(join(out, name))) return res.writeHead(404).end();
-    send(readFileSync(join(out, name)))(req, res);
-  });
-  await new Promise<void>((resolve) => folder.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise((resolve) => folder.close(resolve)));
-  const s = server(`http://127.0.0.1:${(folder.address() as AddressInfo).port}/firstboot`);
-  writeFileSync(join(s.dir, 'main.mjs'), 'the running runner\n');
+test(
+  'firstboot pieces --out, served over HTTP: ' +
+    "the plan's missing pieces land whole, root-only; the rest is untouched",
+  async () => {
+    const out = mkdtempSync(join(tmpdir(), 'firstboot-out-'));
+    cleanups.push(() => rmSync(out, { recursive: true, force: true }));
+    writeFileSync(join(out, TARBALL.name), TARBALL.data);
+    const folder = createServer((req, res) => {
+      const name = req.url!.replace(/^\/firstboot\//, '');
+      if (!existsSync(join(out, name))) return res.writeHead(404).end();
+      send(readFileSync(join(out, name)))(req, res);
+    });
+    await new Promise<void>((resolve) => folder.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => folder.close(resolve)));
+    const s = server(`http://127.0.0.1:${(folder.address() as AddressInfo).port}/firstboot`);
+    writeFileSync(join(s.dir, 'main.mjs'), 'the running runner\n');
 
-  assert.is(await fetchPieces(s.plan, s.dir, s.options), 4);
-  assert.equal(files(s.dir), [...CARRIED, ...FETCHED].sort(), 'only what the plan runs: no other step, no pieces.json');
-  for (const name of FETCHED) {
-    assert.is(readFileSync(join(s.dir, name), 'utf8'), FILES[name as keyof typeof FILES], name);
-    assert.is(statSync(join(s.dir, name)).mode & 0o777, 0o600, name);
-  }
-  assert.is(
-    readFileSync(join(s.dir, 'main.mjs'), 'utf8'),
-    'the running runner\n',
-    'a file already there is left alone',
-  );
-  assert.equal(readdirSync(join(s.root, '.downloads')), [], 'no part file left');
-  assert.match(s.lines.join('\n'), /4 files added, all checked against sha512-/);
-});
+    assert.is(await fetchPieces(s.plan, s.dir, s.options), 4);
+    assert.equal(
+      files(s.dir),
+      [...CARRIED, ...FETCHED].sort(),
+      'only what the plan runs: no other step, no pieces.json',
+    );
+    for (const name of FETCHED) {
+      assert.is(readFileSync(join(s.dir, name), 'utf8'), FILES[name as keyof typeof FILES], name);
+      assert.is(statSync(join(s.dir, name)).mode & 0o777, 0o600, name);
+    }
+    assert.is(
+      readFileSync(join(s.dir, 'main.mjs'), 'utf8'),
+      'the running runner\n',
+      'a file already there is left alone',
+    );
+    assert.equal(readdirSync(join(s.root, '.downloads')), [], 'no part file left');
+    assert.match(s.lines.join('\n'), /4 files added, all checked against sha512-/);
+  },
+);
 
 test('the file is named by version and digest: versions share a folder', () => {
   assert.match(TARBALL.name, /^firstboot-9\.9\.9-pieces-[0-9a-f]{16}\.tgz$/);
@@ -193,21 +201,24 @@ test('a source that stalls: given up after the retry time, with why, and nothing
   assert.equal(files(s.dir), CARRIED);
 });
 
-test('a source that cannot be reached: the steps whose code is missing wait for it, saying why; a later run fetches', async () => {
-  const served = await source(status(503), send(TARBALL.data));
-  const s = server(served.url);
-  const waiting = await unfetchedPieces(s.plan, s.dir, { ...s.options, retryForMs: 0, fetch: true });
-  assert.match(
-    waiting!,
-    new RegExp(`^firstboot's pieces from ${served.url.replace(/[/.]/g, '\\$&')}: not downloaded from .*HTTP 503`),
-  );
-  assert.equal(files(s.dir), CARRIED);
-  assert.is(await unfetchedPieces(s.plan, s.dir, { ...s.options, fetch: true }), undefined);
-  assert.ok(existsSync(join(s.dir, 'daily-report.mjs')));
-  // all there: no request at all
-  assert.is(await unfetchedPieces(s.plan, s.dir, { ...s.options, fetch: true }), undefined);
-  assert.is(served.requests.length, 2);
-});
+test(
+  'a source that cannot be reached: ' + 'the steps whose code is missing wait for it, saying why; a later run fetches',
+  async () => {
+    const served = await source(status(503), send(TARBALL.data));
+    const s = server(served.url);
+    const waiting = await unfetchedPieces(s.plan, s.dir, { ...s.options, retryForMs: 0, fetch: true });
+    assert.match(
+      waiting!,
+      new RegExp(`^firstboot's pieces from ${served.url.replace(/[/.]/g, '\\$&')}: not downloaded from .*HTTP 503`),
+    );
+    assert.equal(files(s.dir), CARRIED);
+    assert.is(await unfetchedPieces(s.plan, s.dir, { ...s.options, fetch: true }), undefined);
+    assert.ok(existsSync(join(s.dir, 'daily-report.mjs')));
+    // all there: no request at all
+    assert.is(await unfetchedPieces(s.plan, s.dir, { ...s.options, fetch: true }), undefined);
+    assert.is(served.requests.length, 2);
+  },
+);
 
 test('check fetches nothing: it says the pieces are still to come', async () => {
   const served = await source(send(TARBALL.data));

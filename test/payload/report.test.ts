@@ -2,162 +2,54 @@
 // shell whose answers are what Debian 12's tools print.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Plan, ReportPlan, StepId } from '../../contract/plan';
 import { report, MSMTPRC } from '../../payload/steps/report';
 import { dailyReport } from '../../payload/daily-report';
 import { diskWarnings } from '../../payload/lib/disk';
 import { check } from '../../payload/runner';
-import type { Step } from '../../payload/step';
 import { stepContext } from './context';
-import { journalctl, type Entry } from '../fakes/journal';
-import { ausearch, type UserCmd } from '../fakes/audit';
+import { type Entry } from '../fakes/journal';
+import { type UserCmd } from '../fakes/audit';
+import { params, hoursAgo, DAY_OF_TRAFFIC, SUDO_RECORDS, server, printed } from './report-server';
 
-const params: ReportPlan = {
-  id: 'report',
-  to: 'ops@example.org',
-  from: 'firstboot@example.org',
-  time: '07:00',
-  smtp: { host: 'smtp.example.org', port: 587, tls: 'starttls', user: 'firstboot@example.org', password: 'smtp' },
-  open: ['2222/tcp', '60000:60010/udp'],
-};
-
-test("the step: msmtp's account root-only with the secret's path, never its value; a persistent timer at the time", async () => {
-  const ctx = stepContext(params);
-  await ctx.fs.write('/var/lib/firstboot/secrets/smtp', 'the-smtp-password', { mode: 0o600 });
-  ctx.$.on(/^systemctl is-(enabled|active) --quiet firstboot-report.timer/, { exitCode: 1 })
-    .on('systemctl daemon-reload', {})
-    .on('systemctl enable --now firstboot-report.timer', {});
-  assert.ok((await report.check(ctx)).includes(`${MSMTPRC} is missing`));
-  await report.apply(ctx);
-  const rc = (await ctx.fs.read(MSMTPRC))!;
-  assert.is((await ctx.fs.stat(MSMTPRC))!.mode, 0o600);
-  for (const line of [
-    'host smtp.example.org',
-    'port 587',
-    'tls on',
-    'tls_starttls on',
-    'tls_trust_file /etc/ssl/certs/ca-certificates.crt',
-    'auth on',
-    'user firstboot@example.org',
-    'passwordeval cat /var/lib/firstboot/secrets/smtp',
-  ]) {
-    assert.ok(rc.split('\n').includes(line), `msmtprc lacks "${line}"`);
-  }
-  assert.not.match(rc, /the-smtp-password/);
-  const timer = (await ctx.fs.read('/etc/systemd/system/firstboot-report.timer'))!;
-  assert.match(timer, /\nOnCalendar=\*-\*-\* 07:00:00\nPersistent=true\n/);
-  assert.match(
-    (await ctx.fs.read('/etc/systemd/system/firstboot-report.service'))!,
-    /\nExecStart=\/usr\/local\/sbin\/firstboot report --now\n/,
-  );
-  assert.ok(ctx.$.commands.includes('systemctl enable --now firstboot-report.timer'));
-  const tls = stepContext({ ...params, smtp: { host: 'smtp.example.org', port: 465, tls: 'tls' } });
-  tls.$.on(/^systemctl/, {});
-  await report.apply(tls);
-  const plain = (await tls.fs.read(MSMTPRC))!;
-  assert.ok(plain.includes('tls_starttls off\n') && plain.includes('auth off\n') && !plain.includes('passwordeval'));
-});
-
-/** What sshd (OpenSSH 9.2: the listener and each connection's monitor, as root) and sudo log on Debian 12, with journald's own fields. */
-const sshd = (MESSAGE: string): Entry => ({
-  _SYSTEMD_UNIT: 'ssh.service',
-  _UID: '0',
-  _EXE: '/usr/sbin/sshd',
-  _COMM: 'sshd',
-  SYSLOG_IDENTIFIER: 'sshd',
-  MESSAGE,
-});
-const sudo = (MESSAGE: string): Entry => ({
-  _SYSTEMD_UNIT: 'session-1.scope',
-  _UID: '1000',
-  _EXE: '/usr/bin/sudo',
-  _COMM: 'sudo',
-  SYSLOG_IDENTIFIER: 'sudo',
-  MESSAGE,
-});
-const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
-const DAY_OF_TRAFFIC: Entry[] = [
-  sshd('Invalid user oracle from 203.0.113.9 port 4242'),
-  sshd('Failed publickey for admin from 203.0.113.9 port 4243 ssh2: ED25519 SHA256:x'),
-  sshd('Accepted publickey for admin from 198.51.100.7 port 50000 ssh2: ED25519 SHA256:y'),
-  sudo('admin : PWD=/home/admin ; USER=root ; COMMAND=/usr/bin/apt update'),
-];
-/** the same sudo command in the audit log, and one from the day before, outside the report's day */
-const SUDO_RECORDS: UserCmd[] = [
-  { at: hoursAgo(30), user: 'admin', cmd: 'apt full-upgrade', res: 'success' },
-  { at: hoursAgo(2), user: 'admin', cmd: 'apt update', res: 'success' },
-];
-
-/** Debian 12's answers on a server with a day of traffic; the plan has the audit step unless told */
-function server(journal: Entry[] = DAY_OF_TRAFFIC, audit: UserCmd[] | 'no audit step' | 'auditd off' = SUDO_RECORDS) {
-  const ctx = stepContext(params);
-  ctx.$.on(/^df -P /, {
-    stdout:
-      'Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sda1 40000 38000 2000 95% /\n/dev/sdb1 1000 10 990 1% /data\n',
-  })
-    .on(/^df -hP /, { stdout: 'Filesystem Size Used Avail Use% Mounted on\n/dev/sda1 38G 36G 2G 95% /\n' })
-    .on(/^journalctl --since -24h -q -o cat /, (cmd) => journalctl(journal, cmd))
-    .on('fail2ban-client status sshd', {
-      stdout:
-        'Status for the jail: sshd\n|- Filter\n|  |- Currently failed:\t0\n`- Actions\n   |- Currently banned:\t1\n   |- Total banned:\t3\n   `- Banned IP list:\t203.0.113.9\n',
-    })
-    .on(/^ausearch /, (cmd) =>
-      audit === 'auditd off'
-        ? { exitCode: 1, stderr: 'Error opening /var/log/audit/audit.log (No such file or directory)\n' }
-        : ausearch(audit as UserCmd[], cmd),
-    )
-    .on(/^aureport /, {
-      stdout:
-        'Key Summary Report\n===========================\ntotal  key\n===========================\n<no events of interest were found>\n\n',
-    })
-    // the logs only with --input-logs: without a terminal, aureport reads its stdin
-    .on(/^aureport --input-logs /, {
-      stdout: 'Key Summary Report\n===========================\ntotal  key\n===========================\n4  identity\n',
-    })
-    .on(/^apt-get -s /, {
-      stdout:
-        'Inst libssl3 [3.0.1] (3.0.2 Debian-Security:12/stable-security [amd64])\nInst tzdata [2024a] (2024b Debian:12/stable [all])\n',
-    })
-    .on('free -h', { stdout: '       total used free\nMem:   1.9Gi 400Mi 1.5Gi\n' })
-    .on('ss -H -lntu', {
-      stdout:
-        'udp UNCONN 0 0 0.0.0.0:60001 0.0.0.0:*\ntcp LISTEN 0 128 0.0.0.0:2222 0.0.0.0:*\ntcp LISTEN 0 128 127.0.0.1:5432 0.0.0.0:*\ntcp LISTEN 0 128 [::]:8080 [::]:*\n',
-    });
-  const today = new Date(Date.now() - 3_600_000);
-  const stamp = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')} ${today.toTimeString().slice(0, 8)}`;
-  ctx.fs.seed(
-    '/var/log/fail2ban.log',
-    `2020-01-01 00:00:00,000 fail2ban.actions [1]: NOTICE [sshd] Ban 192.0.2.1\n${stamp},123 fail2ban.actions [1]: NOTICE [sshd] Ban 203.0.113.9\n`,
-  );
-  ctx.fs
-    .seed('/run/reboot-required', '*** System restart required ***\n')
-    .seed('/run/reboot-required.pkgs', 'linux-image-6.1.0-30-amd64\n');
-  const healthy: Step = {
-    id: 'report',
-    title: 't',
-    after: [],
-    check: async () => [],
-    apply: async () => {},
-    verify: async () => [],
-  };
-  const registry = new Map<StepId, Step>([
-    ['report', healthy],
-    ['audit', { ...healthy, id: 'audit' }],
-  ]);
-  const plan: Plan = { ...ctx.plan, steps: audit === 'no audit step' ? [params] : [params, { id: 'audit' }] };
-  return { ctx, registry, plan, machine: { $: ctx.$, fs: ctx.fs, log: ctx.log } };
-}
-
-async function printed(run: () => Promise<number>): Promise<{ code: number; text: string }> {
-  const write = process.stdout.write;
-  let text = '';
-  process.stdout.write = ((chunk: string) => ((text += chunk), true)) as typeof process.stdout.write;
-  try {
-    return { code: await run(), text };
-  } finally {
-    process.stdout.write = write;
-  }
-}
+test(
+  "the step: msmtp's account root-only with the secret's path, never its value; " + 'a persistent timer at the time',
+  async () => {
+    const ctx = stepContext(params);
+    await ctx.fs.write('/var/lib/firstboot/secrets/smtp', 'the-smtp-password', { mode: 0o600 });
+    ctx.$.on(/^systemctl is-(enabled|active) --quiet firstboot-report.timer/, { exitCode: 1 })
+      .on('systemctl daemon-reload', {})
+      .on('systemctl enable --now firstboot-report.timer', {});
+    assert.ok((await report.check(ctx)).includes(`${MSMTPRC} is missing`));
+    await report.apply(ctx);
+    const rc = (await ctx.fs.read(MSMTPRC))!;
+    assert.is((await ctx.fs.stat(MSMTPRC))!.mode, 0o600);
+    for (const line of [
+      'host smtp.example.org',
+      'port 587',
+      'tls on',
+      'tls_starttls on',
+      'tls_trust_file /etc/ssl/certs/ca-certificates.crt',
+      'auth on',
+      'user firstboot@example.org',
+      'passwordeval cat /var/lib/firstboot/secrets/smtp',
+    ]) {
+      assert.ok(rc.split('\n').includes(line), `msmtprc lacks "${line}"`);
+    }
+    assert.not.match(rc, /the-smtp-password/);
+    const timer = (await ctx.fs.read('/etc/systemd/system/firstboot-report.timer'))!;
+    assert.match(timer, /\nOnCalendar=\*-\*-\* 07:00:00\nPersistent=true\n/);
+    assert.match(
+      (await ctx.fs.read('/etc/systemd/system/firstboot-report.service'))!,
+      /\nExecStart=\/usr\/local\/sbin\/firstboot report --now\n/,
+    );
+    assert.ok(ctx.$.commands.includes('systemctl enable --now firstboot-report.timer'));
+    const tls = stepContext({ ...params, smtp: { host: 'smtp.example.org', port: 465, tls: 'tls' } });
+    tls.$.on(/^systemctl/, {});
+    await report.apply(tls);
+    const plain = (await tls.fs.read(MSMTPRC))!;
+    assert.ok(plain.includes('tls_starttls off\n') && plain.includes('auth off\n') && !plain.includes('passwordeval'));
+  },
+);
 
 test('--print: every section, from what the tools say', async () => {
   const { registry, plan, machine } = server();
@@ -208,96 +100,100 @@ test('--now: mailed through msmtp on stdin; a failed send exits 1, and the next 
   assert.is(JSON.parse((await ctx.fs.read('/var/lib/firstboot/report.json'))!).failed, undefined);
 });
 
-test("a local user's forged sshd and sudo lines are neither counted nor shown, nor push the real ones out", async () => {
-  // eve (uid 1001) names a copy of logger sshd, tags lines sshd and sudo, and runs sshd's own binary with her own code loaded
-  const eve = { _SYSTEMD_UNIT: 'session-3.scope', _UID: '1001' };
-  const forged: Entry[] = [
-    {
-      ...eve,
-      _EXE: '/home/eve/sshd',
-      _COMM: 'sshd',
-      SYSLOG_IDENTIFIER: 'sshd',
-      MESSAGE: 'Failed password for root from 198.51.100.7 port 1 ssh2',
-    },
-    {
-      ...eve,
-      _EXE: '/usr/bin/logger',
-      _COMM: 'logger',
-      SYSLOG_IDENTIFIER: 'sshd-session',
-      MESSAGE: 'Invalid user root from 198.51.100.7 port 2',
-    },
-    // without pam_systemd a user's processes stay in ssh.service's cgroup: only _UID tells this sshd apart
-    {
-      ...eve,
-      _SYSTEMD_UNIT: 'ssh.service',
-      _EXE: '/usr/sbin/sshd',
-      _COMM: 'sshd',
-      SYSLOG_IDENTIFIER: 'sshd',
-      MESSAGE: 'Accepted publickey for mallory from 192.0.2.66 port 3 ssh2: ED25519 SHA256:z',
-    },
-    ...Array.from({ length: 12 }, (_, i) => ({
-      ...eve,
-      _EXE: '/usr/bin/logger',
-      _COMM: 'sudo',
-      SYSLOG_IDENTIFIER: 'sudo',
-      MESSAGE: `eve : USER=root ; COMMAND=/usr/bin/forged-${i}`,
-    })),
-    // logger bind-mounted over /usr/bin/sudo in eve's own user and mount namespace (unshare -Urm): journald
-    // records the path, and the uid is eve's as a real sudo's would be (the caller's)
-    ...Array.from({ length: 12 }, (_, i) => ({
-      ...eve,
-      _EXE: '/usr/bin/sudo',
-      _COMM: 'sudo',
-      SYSLOG_IDENTIFIER: 'sudo',
-      MESSAGE: `admin : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/usr/bin/forged-ns-${i}`,
-    })),
-  ];
-  // OpenSSH 10 (Debian 13) logs from sshd-session; a per-connection unit of an Accept=yes socket sits in its slice
-  const trixie: Entry[] = [
-    {
-      _SYSTEMD_UNIT: 'ssh.service',
-      _UID: '0',
-      _EXE: '/usr/lib/openssh/sshd-session',
-      _COMM: 'sshd-session',
-      SYSLOG_IDENTIFIER: 'sshd-session',
-      MESSAGE: 'Invalid user test from 203.0.113.10 port 5',
-    },
-    {
-      _SYSTEMD_UNIT: 'sshd@0-10.0.0.2:22-203.0.113.11:6.service',
-      _SYSTEMD_SLICE: 'system-sshd.slice',
-      _UID: '0',
-      _EXE: '/usr/lib/openssh/sshd-session',
-      _COMM: 'sshd-session',
-      SYSLOG_IDENTIFIER: 'sshd-session',
-      MESSAGE: 'Accepted publickey for ops from 203.0.113.11 port 6 ssh2: ED25519 SHA256:w',
-    },
-  ];
-  // the kernel refuses eve's USER_CMD records (no CAP_AUDIT_WRITE, or not the initial user namespace):
-  // the audit log holds only what the real sudo sent, her refused try included, a newline in it escaped
-  const audit: UserCmd[] = [
-    ...SUDO_RECORDS,
-    {
-      at: hoursAgo(1),
-      user: 'eve',
-      cmd: 'id\nAt 00:00:00 01/01/25 admin successfully ran-command forged using /usr/bin/sudo',
-      res: 'failed',
-    },
-  ];
-  const { registry, plan, machine } = server([...DAY_OF_TRAFFIC, ...trixie, ...forged], audit);
-  const { text } = await printed(async () => dailyReport(plan, await check(plan, registry, machine), machine, false));
-  const sudoSection = text.split('sudo, last 24 hours\n')[1].split('\n\n')[0];
-  for (const line of [
-    'failed logins: 3',
-    'logins: 2 (admin from 198.51.100.7, ops from 203.0.113.11)',
-    '1 commands, 1 refused',
-  ]) {
-    assert.ok(text.includes(`  ${line}\n`), `the report lacks "${line}":\n${text}`);
-  }
-  assert.match(sudoSection, / admin successfully ran-command apt update using \/usr\/bin\/sudo\n/);
-  assert.match(sudoSection, / eve unsuccessfully ran-command id\\012At 00:00:00 /);
-  assert.not.match(text, /mallory|forged-|full-upgrade/);
-  assert.is(sudoSection.split('\n').filter((l) => l.startsWith('  At ')).length, 2, sudoSection);
-});
+test(
+  "a local user's forged sshd and sudo lines are neither counted nor shown, " + 'nor push the real ones out',
+  async () => {
+    // eve (uid 1001) names a copy of logger sshd, tags lines sshd
+    // and sudo, and runs sshd's own binary with her own code loaded
+    const eve = { _SYSTEMD_UNIT: 'session-3.scope', _UID: '1001' };
+    const forged: Entry[] = [
+      {
+        ...eve,
+        _EXE: '/home/eve/sshd',
+        _COMM: 'sshd',
+        SYSLOG_IDENTIFIER: 'sshd',
+        MESSAGE: 'Failed password for root from 198.51.100.7 port 1 ssh2',
+      },
+      {
+        ...eve,
+        _EXE: '/usr/bin/logger',
+        _COMM: 'logger',
+        SYSLOG_IDENTIFIER: 'sshd-session',
+        MESSAGE: 'Invalid user root from 198.51.100.7 port 2',
+      },
+      // without pam_systemd a user's processes stay in ssh.service's cgroup: only _UID tells this sshd apart
+      {
+        ...eve,
+        _SYSTEMD_UNIT: 'ssh.service',
+        _EXE: '/usr/sbin/sshd',
+        _COMM: 'sshd',
+        SYSLOG_IDENTIFIER: 'sshd',
+        MESSAGE: 'Accepted publickey for mallory from 192.0.2.66 port 3 ssh2: ED25519 SHA256:z',
+      },
+      ...Array.from({ length: 12 }, (_, i) => ({
+        ...eve,
+        _EXE: '/usr/bin/logger',
+        _COMM: 'sudo',
+        SYSLOG_IDENTIFIER: 'sudo',
+        MESSAGE: `eve : USER=root ; COMMAND=/usr/bin/forged-${i}`,
+      })),
+      // logger bind-mounted over /usr/bin/sudo in eve's own user and mount namespace (unshare -Urm): journald
+      // records the path, and the uid is eve's as a real sudo's would be (the caller's)
+      ...Array.from({ length: 12 }, (_, i) => ({
+        ...eve,
+        _EXE: '/usr/bin/sudo',
+        _COMM: 'sudo',
+        SYSLOG_IDENTIFIER: 'sudo',
+        MESSAGE: `admin : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/usr/bin/forged-ns-${i}`,
+      })),
+    ];
+    // OpenSSH 10 (Debian 13) logs from sshd-session; a per-connection unit of an Accept=yes socket sits in its slice
+    const trixie: Entry[] = [
+      {
+        _SYSTEMD_UNIT: 'ssh.service',
+        _UID: '0',
+        _EXE: '/usr/lib/openssh/sshd-session',
+        _COMM: 'sshd-session',
+        SYSLOG_IDENTIFIER: 'sshd-session',
+        MESSAGE: 'Invalid user test from 203.0.113.10 port 5',
+      },
+      {
+        _SYSTEMD_UNIT: 'sshd@0-10.0.0.2:22-203.0.113.11:6.service',
+        _SYSTEMD_SLICE: 'system-sshd.slice',
+        _UID: '0',
+        _EXE: '/usr/lib/openssh/sshd-session',
+        _COMM: 'sshd-session',
+        SYSLOG_IDENTIFIER: 'sshd-session',
+        MESSAGE: 'Accepted publickey for ops from 203.0.113.11 port 6 ssh2: ED25519 SHA256:w',
+      },
+    ];
+    // the kernel refuses eve's USER_CMD records (no CAP_AUDIT_WRITE, or not the initial user namespace):
+    // the audit log holds only what the real sudo sent, her refused try included, a newline in it escaped
+    const audit: UserCmd[] = [
+      ...SUDO_RECORDS,
+      {
+        at: hoursAgo(1),
+        user: 'eve',
+        cmd: 'id\nAt 00:00:00 01/01/25 admin successfully ran-command forged using /usr/bin/sudo',
+        res: 'failed',
+      },
+    ];
+    const { registry, plan, machine } = server([...DAY_OF_TRAFFIC, ...trixie, ...forged], audit);
+    const { text } = await printed(async () => dailyReport(plan, await check(plan, registry, machine), machine, false));
+    const sudoSection = text.split('sudo, last 24 hours\n')[1].split('\n\n')[0];
+    for (const line of [
+      'failed logins: 3',
+      'logins: 2 (admin from 198.51.100.7, ops from 203.0.113.11)',
+      '1 commands, 1 refused',
+    ]) {
+      assert.ok(text.includes(`  ${line}\n`), `the report lacks "${line}":\n${text}`);
+    }
+    assert.match(sudoSection, / admin successfully ran-command apt update using \/usr\/bin\/sudo\n/);
+    assert.match(sudoSection, / eve unsuccessfully ran-command id\\012At 00:00:00 /);
+    assert.not.match(text, /mallory|forged-|full-upgrade/);
+    assert.is(sudoSection.split('\n').filter((l) => l.startsWith('  At ')).length, 2, sudoSection);
+  },
+);
 
 test('sudo: without the audit step the report says it cannot tell, and reads no forgeable source instead', async () => {
   const { ctx, registry, plan, machine } = server(DAY_OF_TRAFFIC, 'no audit step');

@@ -105,60 +105,67 @@ test('a step still differing after apply fails; an unknown step id fails alone',
   assert.is(status.steps[3].result, 'changed');
 });
 
-test('a step whose code the fetch did not bring waits, saying from where and why; the steps after it run; check lists it', async () => {
-  const state: Record<string, boolean> = {};
-  const registry = new Map<StepId, Step>(
-    ['packages', 'ssh', 'pam'].map((id) => [id as StepId, fake(id as StepId, [], state)]),
-  );
-  const why = "firstboot's pieces from https://pieces.example/: HTTP 404";
-  const status = await run(plan, registry, machine(), undefined, Promise.resolve({ registry, unfetched: why }));
-  assert.equal(
-    status.steps.map((s) => [s.id, s.result]),
-    [
-      ['packages', 'changed'],
-      ['ssh', 'changed'],
-      ['pam', 'changed'],
-      ['admin', 'waiting'],
-    ],
-  );
-  assert.is(status.steps[3].error, `waiting for ${why}`);
-  assert.is(status.ok, true);
-  const checked = await check(plan, registry, machine(), why);
-  assert.equal(checked[1], { id: 'admin', problems: [`waiting for ${why}`] });
-});
+test(
+  'a step whose code the fetch did not bring waits, saying from where and why; ' +
+    'the steps after it run; check lists it',
+  async () => {
+    const state: Record<string, boolean> = {};
+    const registry = new Map<StepId, Step>(
+      ['packages', 'ssh', 'pam'].map((id) => [id as StepId, fake(id as StepId, [], state)]),
+    );
+    const why = "firstboot's pieces from https://pieces.example/: HTTP 404";
+    const status = await run(plan, registry, machine(), undefined, Promise.resolve({ registry, unfetched: why }));
+    assert.equal(
+      status.steps.map((s) => [s.id, s.result]),
+      [
+        ['packages', 'changed'],
+        ['ssh', 'changed'],
+        ['pam', 'changed'],
+        ['admin', 'waiting'],
+      ],
+    );
+    assert.is(status.steps[3].error, `waiting for ${why}`);
+    assert.is(status.ok, true);
+    const checked = await check(plan, registry, machine(), why);
+    assert.equal(checked[1], { id: 'admin', problems: [`waiting for ${why}`] });
+  },
+);
 
-test("while firstboot's pieces are fetched, the steps already here run; a fetched step runs once the fetch is over", async () => {
-  const state: Record<string, boolean> = {};
-  const events: string[] = [];
-  const step = (id: StepId): Step => ({
-    ...fake(id, [], state),
-    apply: async () => {
-      events.push(id);
-      state[id] = true;
-    },
-  });
-  const here = new Map<StepId, Step>(['packages', 'ssh', 'pam'].map((id) => [id as StepId, step(id as StepId)]));
-  const fetching = new Promise<{ registry: Map<StepId, Step> }>((resolve) =>
-    setTimeout(() => {
-      events.push('fetched');
-      resolve({ registry: new Map([...here, ['admin', step('admin')]]) });
-    }, 20),
-  );
-  const status = await run(plan, here, machine(), undefined, fetching);
-  assert.equal(events, ['packages', 'ssh', 'pam', 'fetched', 'admin']);
-  assert.ok(status.steps.every((s) => s.result === 'changed'));
-  // with everything here, plan order
-  events.length = 0;
-  for (const id of Object.keys(state)) delete state[id];
-  await run(
-    plan,
-    new Map([...here, ['admin', step('admin')]]),
-    machine(),
-    undefined,
-    Promise.resolve({ registry: here }),
-  );
-  assert.equal(events, ['packages', 'admin', 'ssh', 'pam']);
-});
+test(
+  "while firstboot's pieces are fetched, the steps already here run; " + 'a fetched step runs once the fetch is over',
+  async () => {
+    const state: Record<string, boolean> = {};
+    const events: string[] = [];
+    const step = (id: StepId): Step => ({
+      ...fake(id, [], state),
+      apply: async () => {
+        events.push(id);
+        state[id] = true;
+      },
+    });
+    const here = new Map<StepId, Step>(['packages', 'ssh', 'pam'].map((id) => [id as StepId, step(id as StepId)]));
+    const fetching = new Promise<{ registry: Map<StepId, Step> }>((resolve) =>
+      setTimeout(() => {
+        events.push('fetched');
+        resolve({ registry: new Map([...here, ['admin', step('admin')]]) });
+      }, 20),
+    );
+    const status = await run(plan, here, machine(), undefined, fetching);
+    assert.equal(events, ['packages', 'ssh', 'pam', 'fetched', 'admin']);
+    assert.ok(status.steps.every((s) => s.result === 'changed'));
+    // with everything here, plan order
+    events.length = 0;
+    for (const id of Object.keys(state)) delete state[id];
+    await run(
+      plan,
+      new Map([...here, ['admin', step('admin')]]),
+      machine(),
+      undefined,
+      Promise.resolve({ registry: here }),
+    );
+    assert.equal(events, ['packages', 'admin', 'ssh', 'pam']);
+  },
+);
 
 test('--only runs one step; check reports drift and live problems without changing anything', async () => {
   const state: Record<string, boolean> = {};
@@ -187,31 +194,34 @@ test('check lists a problem that check and verify both find once', async () => {
   );
 });
 
-test('a step whose secret is not given waits: the run is ok, the step says which secret and how to give it', async () => {
-  const waits: Step = {
-    ...fake('admin', [], { admin: true }),
-    check: async (ctx) => ((await ctx.secret('console')) === undefined ? [] : ['admin differs']),
-  } as Step;
-  const registry = new Map<StepId, Step>([
-    ['admin', waits],
-    ['pam', fake('pam', ['admin'], {})],
-  ]);
-  const m = machine();
-  const twoSteps = { ...plan, steps: [plan.steps[1], plan.steps[3]] };
-  const status = await run(twoSteps, registry, m);
-  assert.equal(
-    status.steps.map((s) => s.result),
-    ['waiting', 'changed'],
-  );
-  assert.is(status.ok, true);
-  assert.is(status.steps[0].error, 'waiting for secret console (firstboot apply HOST --secret console=...)');
-  assert.match(summary(status, 1), /\(2 steps: 1 changed, 0 ok, 1 waiting, 0 failed, 0 skipped\)/);
-  assert.equal((await check(twoSteps, registry, m))[0].problems, [
-    'waiting for secret console (firstboot apply HOST --secret console=...)',
-  ]);
-  // given, it is read from the root-only folder
-  await m.fs.write(`${SERVER_PATHS.secrets}/console`, 'value', { mode: 0o600 });
-  assert.equal((await run(twoSteps, registry, m)).steps[0].result, 'failed', 'the secret was not read');
-});
+test(
+  'a step whose secret is not given waits: ' + 'the run is ok, the step says which secret and how to give it',
+  async () => {
+    const waits: Step = {
+      ...fake('admin', [], { admin: true }),
+      check: async (ctx) => ((await ctx.secret('console')) === undefined ? [] : ['admin differs']),
+    } as Step;
+    const registry = new Map<StepId, Step>([
+      ['admin', waits],
+      ['pam', fake('pam', ['admin'], {})],
+    ]);
+    const m = machine();
+    const twoSteps = { ...plan, steps: [plan.steps[1], plan.steps[3]] };
+    const status = await run(twoSteps, registry, m);
+    assert.equal(
+      status.steps.map((s) => s.result),
+      ['waiting', 'changed'],
+    );
+    assert.is(status.ok, true);
+    assert.is(status.steps[0].error, 'waiting for secret console (firstboot apply HOST --secret console=...)');
+    assert.match(summary(status, 1), /\(2 steps: 1 changed, 0 ok, 1 waiting, 0 failed, 0 skipped\)/);
+    assert.equal((await check(twoSteps, registry, m))[0].problems, [
+      'waiting for secret console (firstboot apply HOST --secret console=...)',
+    ]);
+    // given, it is read from the root-only folder
+    await m.fs.write(`${SERVER_PATHS.secrets}/console`, 'value', { mode: 0o600 });
+    assert.equal((await run(twoSteps, registry, m)).steps[0].result, 'failed', 'the secret was not read');
+  },
+);
 
 test.run();

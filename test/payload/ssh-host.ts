@@ -7,12 +7,19 @@ import { probeNamespace } from './probe';
 
 // `ssh -Q` on Debian 12's OpenSSH 9.2 (abridged): no ML-KEM, only the @openssh.com sntrup name
 const DEBIAN12 = {
-  kex: 'diffie-hellman-group14-sha256\ndiffie-hellman-group16-sha512\ndiffie-hellman-group18-sha512\ndiffie-hellman-group-exchange-sha256\necdh-sha2-nistp256\ncurve25519-sha256\ncurve25519-sha256@libssh.org\nsntrup761x25519-sha512@openssh.com\n',
+  kex:
+    'diffie-hellman-group14-sha256\ndiffie-hellman-group16-sha512\ndiffie-hellman-group18-sha512\n' +
+    'diffie-hellman-group-exchange-sha256\necdh-sha2-nistp256\ncurve25519-sha256\n' +
+    'curve25519-sha256@libssh.org\nsntrup761x25519-sha512@openssh.com\n',
   cipher:
-    'aes128-ctr\naes192-ctr\naes256-ctr\naes128-gcm@openssh.com\naes256-gcm@openssh.com\nchacha20-poly1305@openssh.com\n',
-  mac: 'hmac-sha1\nhmac-sha2-256\nhmac-sha2-512\nhmac-sha2-256-etm@openssh.com\nhmac-sha2-512-etm@openssh.com\numac-128-etm@openssh.com\n',
+    'aes128-ctr\naes192-ctr\naes256-ctr\naes128-gcm@openssh.com\naes256-gcm@openssh.com\n' +
+    'chacha20-poly1305@openssh.com\n',
+  mac:
+    'hmac-sha1\nhmac-sha2-256\nhmac-sha2-512\nhmac-sha2-256-etm@openssh.com\nhmac-sha2-512-etm@openssh.com\n' +
+    'umac-128-etm@openssh.com\n',
   'key-sig':
-    'ssh-ed25519\nsk-ssh-ed25519@openssh.com\nssh-rsa\nrsa-sha2-256\nrsa-sha2-512\necdsa-sha2-nistp256\nssh-ed25519-cert-v01@openssh.com\nrsa-sha2-512-cert-v01@openssh.com\n',
+    'ssh-ed25519\nsk-ssh-ed25519@openssh.com\nssh-rsa\nrsa-sha2-256\nrsa-sha2-512\necdsa-sha2-nistp256\n' +
+    'ssh-ed25519-cert-v01@openssh.com\nrsa-sha2-512-cert-v01@openssh.com\n',
 };
 
 export const ADMIN_ED25519 =
@@ -43,7 +50,8 @@ export function sshHost(params: SshPlan, opts: SshHost = {}): TestCtx<SshPlan> {
   }
   ctx.fs.seed(
     '/etc/ssh/moduli',
-    '# Time Type Tests Tries Size Generator Modulus\n20230101 2 6 100 2047 2 FFFF\n20230101 2 6 100 3071 2 EEEE\n20230101 2 6 100 4095 5 DDDD\n',
+    '# Time Type Tests Tries Size Generator Modulus\n20230101 2 6 100 2047 2 FFFF\n20230101 2 6 100 3071 2 EEEE\n' +
+      '20230101 2 6 100 4095 5 DDDD\n',
   );
   return ctx;
 }

@@ -1,5 +1,5 @@
 // Contract: the ssh step against the real OpenSSH of this machine (Debian's openssh-server, which
-// .ci/run installs). sshd, `ssh -Q` and `ssh-keygen -l` answer for real, reading the drop-in the
+// scripts/test-deps installs). sshd, `ssh -Q` and `ssh-keygen -l` answer for real, reading the drop-in the
 // step wrote and a Debian-like main config with cloud-init's drop-in beside it; only systemd, ufw
 // and the namespace probe are the recording shell's. A fake sshd would agree with anything: this one
 // applies first-value-wins, Match blocks and its own spelling of keywords and values.
@@ -14,6 +14,7 @@ import { sshPlan } from '../../generator/capabilities/ssh';
 import { stepContext } from './context';
 import { probeNamespace } from './probe';
 import { rejects } from '../rejects';
+import { needs } from '../needs';
 
 answerWait.pauseMs = 0;
 
@@ -38,6 +39,8 @@ const run = (cmd: string, args: string[], input?: string) => {
 
 /** A stock Debian 12 server whose sshd is the real one, with `cloudInit` as cloud-init's drop-in. */
 function realServer(cloudInit: string) {
+  needs(SSHD, 'openssh-server');
+  needs('ssh', 'openssh-client');
   const dir = mkdtempSync(join(tmpdir(), 'firstboot-sshd-'));
   mkdirSync(join(dir, 'sshd_config.d'));
   writeFileSync(join(dir, 'sshd_config'), mainConfig(dir));
@@ -94,16 +97,19 @@ test("the step's drop-in on the real sshd: every planned value is in effect, spe
   assert.equal(await ssh.verify(ctx), []);
 });
 
-test("cloud-init's Match block that lets the admin use a password is caught: old config kept, nothing reloaded", async () => {
-  const { ctx } = realServer('PasswordAuthentication no\nMatch User fx\n  PasswordAuthentication yes\n');
-  ctx.fs.seed(DROP_IN, '# the old one\n');
-  await rejects(
-    () => ssh.apply(ctx),
-    /kept the old sshd configuration: sshd uses passwordauthentication yes, wants no/,
-  );
-  assert.is(ctx.fs.files.get(DROP_IN)!.content, '# the old one\n');
-  assert.equal(reloads(ctx.$.commands), []);
-});
+test(
+  "cloud-init's Match block that lets the admin use a password is caught: " + 'old config kept, nothing reloaded',
+  async () => {
+    const { ctx } = realServer('PasswordAuthentication no\nMatch User fx\n  PasswordAuthentication yes\n');
+    ctx.fs.seed(DROP_IN, '# the old one\n');
+    await rejects(
+      () => ssh.apply(ctx),
+      /kept the old sshd configuration: sshd uses passwordauthentication yes, wants no/,
+    );
+    assert.is(ctx.fs.files.get(DROP_IN)!.content, '# the old one\n');
+    assert.equal(reloads(ctx.$.commands), []);
+  },
+);
 
 test('a cloud-init drop-in sshd -t refuses keeps the old config', async () => {
   const { ctx } = realServer('PasswordAuthentication maybe\n');

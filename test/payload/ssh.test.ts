@@ -277,20 +277,23 @@ test("sshd_config and every drop-in, cloud-init's included, become readable by r
   assert.equal(await ssh.check(ctx), []);
 });
 
-test("verify: sshd that still announces the distribution's patch level (DebianBanner not in effect) is a problem", async () => {
-  const ctx = debian12();
-  await ssh.apply(ctx);
-  const banner = (line: string) =>
-    ctx.$.on(/^ip netns exec firstboot-probe ssh-keyscan /, {
-      stdout: '198.18.255.253 ssh-ed25519 AAAAC3Nza\n',
-      stderr: `# 198.18.255.253:22 ${line}\n`,
-    });
-  banner('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3');
-  assert.equal(await ssh.verify(ctx), [
-    'sshd announces its patch level to every client: SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3',
-  ]);
-  banner('SSH-2.0-OpenSSH_9.2p1');
-  assert.equal(await ssh.verify(ctx), []);
-});
+test(
+  "verify: sshd that still announces the distribution's " + 'patch level (DebianBanner not in effect) is a problem',
+  async () => {
+    const ctx = debian12();
+    await ssh.apply(ctx);
+    const banner = (line: string) =>
+      ctx.$.on(/^ip netns exec firstboot-probe ssh-keyscan /, {
+        stdout: '198.18.255.253 ssh-ed25519 AAAAC3Nza\n',
+        stderr: `# 198.18.255.253:22 ${line}\n`,
+      });
+    banner('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3');
+    assert.equal(await ssh.verify(ctx), [
+      'sshd announces its patch level to every client: SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3',
+    ]);
+    banner('SSH-2.0-OpenSSH_9.2p1');
+    assert.equal(await ssh.verify(ctx), []);
+  },
+);
 
 test.run();

@@ -16,7 +16,8 @@ const SETTINGS: [string, string][] = [
 const step = sysctlStep(SETTINGS);
 
 const FILE =
-  '# Written by firstboot: kernel and network settings, applied by systemd-sysctl. Changes here are undone on its next run.\n' +
+  '# Written by firstboot: kernel and network settings, applied by systemd-sysctl. Changes here are undone on its ' +
+  'next run.\n' +
   'kernel.kptr_restrict = 2\n' +
   'net.ipv4.conf.all.rp_filter = 1\n' +
   'net.ipv4.ip_local_port_range = 32768 60999\n';
@@ -117,17 +118,20 @@ test('a key this kernel lacks is neither drift nor a verify failure, only a warn
   assert.ok(ctx.lines.some((line) => line.includes('[WARN] sysctl: this kernel has no kernel.yama.ptrace_scope')));
 });
 
-test('a key that appears later (a module loaded since) makes the file differ, and the next apply writes it', async () => {
-  const withMissing = sysctlStep([...SETTINGS, ['kernel.yama.ptrace_scope', '1']]);
-  const ctx = stepContext(params);
-  const live = kernel(ctx, debianDefaults());
-  await withMissing.apply(ctx);
-  live['kernel.yama.ptrace_scope'] = '0';
-  assert.equal(await withMissing.check(ctx), [`${SYSCTL_FILE} differs`, 'kernel.yama.ptrace_scope is 0, wants 1']);
-  await withMissing.apply(ctx);
-  assert.match((await ctx.fs.read(SYSCTL_FILE)) ?? '', /^kernel\.yama\.ptrace_scope = 1$/m);
-  assert.equal(await withMissing.check(ctx), []);
-});
+test(
+  'a key that appears later (a module loaded since) ' + 'makes the file differ, and the next apply writes it',
+  async () => {
+    const withMissing = sysctlStep([...SETTINGS, ['kernel.yama.ptrace_scope', '1']]);
+    const ctx = stepContext(params);
+    const live = kernel(ctx, debianDefaults());
+    await withMissing.apply(ctx);
+    live['kernel.yama.ptrace_scope'] = '0';
+    assert.equal(await withMissing.check(ctx), [`${SYSCTL_FILE} differs`, 'kernel.yama.ptrace_scope is 0, wants 1']);
+    await withMissing.apply(ctx);
+    assert.match((await ctx.fs.read(SYSCTL_FILE)) ?? '', /^kernel\.yama\.ptrace_scope = 1$/m);
+    assert.equal(await withMissing.check(ctx), []);
+  },
+);
 
 test('a later file or a service that overrides a key: check still differs after apply, verify names it', async () => {
   const ctx = stepContext(params);
@@ -174,23 +178,27 @@ function ipv6<P>(ctx: TestCtx<P>, from: 'static' | 'advertisements' | 'advertise
   });
   ctx.$.on('ip -6 -o addr show scope global dynamic', {
     stdout: address
-      ? '2: eth0    inet6 2001:db8::5054:ff:fe12:3456/64 scope global dynamic mngtmpaddr noprefixroute \\       valid_lft 86390sec preferred_lft 14390sec\n'
+      ? '2: eth0    inet6 2001:db8::5054:ff:fe12:3456/64 scope global dynamic mngtmpaddr noprefixroute \\       ' +
+        'valid_lft 86390sec preferred_lft 14390sec\n'
       : '',
   });
 }
 
 const every = [...KERNEL_SETTINGS, ...STATIC_IPV6_SETTINGS];
 
-test('the full policy converges on a kernel that has every key; with static IPv6, advertisements are ignored too', async () => {
-  const ctx = stepContext(params);
-  ipv6(ctx, 'static');
-  kernel(ctx, Object.fromEntries(every.map(([key]) => [key, 'stock'])));
-  assert.is((await sysctl.check(ctx)).length, every.length + 1);
-  await sysctl.apply(ctx);
-  assert.equal(await sysctl.check(ctx), []);
-  assert.equal(await sysctl.verify(ctx), []);
-  assert.match((await ctx.fs.read(SYSCTL_FILE)) ?? '', /^net\.ipv6\.conf\.all\.accept_ra = 0$/m);
-});
+test(
+  'the full policy converges on a kernel that has every key; ' + 'with static IPv6, advertisements are ignored too',
+  async () => {
+    const ctx = stepContext(params);
+    ipv6(ctx, 'static');
+    kernel(ctx, Object.fromEntries(every.map(([key]) => [key, 'stock'])));
+    assert.is((await sysctl.check(ctx)).length, every.length + 1);
+    await sysctl.apply(ctx);
+    assert.equal(await sysctl.check(ctx), []);
+    assert.equal(await sysctl.verify(ctx), []);
+    assert.match((await ctx.fs.read(SYSCTL_FILE)) ?? '', /^net\.ipv6\.conf\.all\.accept_ra = 0$/m);
+  },
+);
 
 for (const from of ['advertisements', 'advertised route'] as const)
   test(`where IPv6 comes from router advertisements (${from}), they stay accepted, and verify says so`, async () => {

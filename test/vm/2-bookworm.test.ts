@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import yaml from 'js-yaml';
 import { join } from 'node:path';
+import { asAdmin, sudo, type Expect } from './access';
 import {
-  asAdmin,
   checkConsoleLogin,
   checkFail2banLast,
   checkInside,
@@ -20,8 +20,6 @@ import {
   checkRerun,
   checkSshAudit,
   hostKey,
-  sudo,
-  type Expect,
 } from './checks';
 import { withCloud } from './cloud';
 import { keyPair, planOf } from './userdata';
@@ -35,90 +33,96 @@ const CONTAINER = [
   'sysctl -qw net.ipv4.ip_forward=1; iptables -t nat -I POSTROUTING -s 10.99.0.0/24 -j MASQUERADE',
   'iptables -I FORWARD -i fb0 -j ACCEPT; iptables -I FORWARD -o fb0 -j ACCEPT',
   'for to in repository:169.254.169.253 metadata:169.254.169.254; do',
-  '  ip netns exec box timeout 5 bash -c "exec 3<>/dev/tcp/${to#*:}/80" 2>/dev/null && echo "${to%%:*} open" || echo "${to%%:*} blocked"',
+  '  ip netns exec box timeout 5 bash -c "exec 3<>/dev/tcp/${to#*:}/80" 2>/dev/null && echo "${to%%:*} open" || ' +
+    'echo "${to%%:*} blocked"',
   'done',
-  'iptables -D FORWARD -i fb0 -j ACCEPT; iptables -D FORWARD -o fb0 -j ACCEPT; iptables -t nat -D POSTROUTING -s 10.99.0.0/24 -j MASQUERADE',
+  'iptables -D FORWARD -i fb0 -j ACCEPT; iptables -D FORWARD -o fb0 -j ACCEPT; iptables -t nat -D POSTROUTING -s ' +
+    '10.99.0.0/24 -j MASQUERADE',
   'sysctl -qw net.ipv4.ip_forward=0; ip link del fb0; ip netns del box',
 ].join('\n');
 
-test('bookworm, default config and a console password, firstboot create --wait: hardened, host key trusted from the start, the secret sent after; a re-run changes nothing', async () => {
-  const key = await keyPair();
-  const config = join(mkdtempSync(join(tmpdir(), 'firstboot-create-')), 'firstboot.yaml');
-  writeFileSync(config, 'admin:\n  password: secret:console\n');
-  // the CLI's environment is made when the cloud starts
-  process.env.CONSOLE_PW = `pw-${randomBytes(12).toString('hex')}`;
-  await withCloud({ suite: 'bookworm', key, guestPorts: [22] }, async (cloud) => {
-    const start = performance.now();
-    const created = await cloud.cli([
-      'create',
-      'dev1',
-      '-c',
-      config,
-      '--ssh-key',
-      key.public,
-      '--image',
-      'debian-12',
-      '--wait',
-      '--secret',
-      'console=env:CONSOLE_PW',
-      '-o',
-      'json',
-    ]);
-    assert.is(created.code, 0, `create --wait exited ${created.code}:\n${created.stderr}`);
-    const result = JSON.parse(created.stdout) as { status: { ok: boolean; steps: { id: string; result: string }[] } };
-    console.log(`# create --wait: hardened and confirmed in ${((performance.now() - start) / 1000).toFixed(0)} s`);
-    assert.is(result.status.ok, true);
-    assert.equal(
-      result.status.steps.filter((s) => s.result === 'failed'),
-      [],
-    );
-    // the run after the secret was sent set the password (the first one waited for it: see below)
-    assert.is(result.status.steps.find((s) => s.id === 'admin')!.result, 'changed');
-    assert.not.ok((created.stdout + created.stderr).includes(process.env.CONSOLE_PW!), 'the CLI printed the secret');
+test(
+  'bookworm, default config and a console password, firstboot create --wait: ' +
+    'hardened, host key trusted from the start, the secret sent after; a re-run changes nothing',
+  async () => {
+    const key = await keyPair();
+    const config = join(mkdtempSync(join(tmpdir(), 'firstboot-create-')), 'firstboot.yaml');
+    writeFileSync(config, 'admin:\n  password: secret:console\n');
+    // the CLI's environment is made when the cloud starts
+    process.env.CONSOLE_PW = `pw-${randomBytes(12).toString('hex')}`;
+    await withCloud({ suite: 'bookworm', key, guestPorts: [22] }, async (cloud) => {
+      const start = performance.now();
+      const created = await cloud.cli([
+        'create',
+        'dev1',
+        '-c',
+        config,
+        '--ssh-key',
+        key.public,
+        '--image',
+        'debian-12',
+        '--wait',
+        '--secret',
+        'console=env:CONSOLE_PW',
+        '-o',
+        'json',
+      ]);
+      assert.is(created.code, 0, `create --wait exited ${created.code}:\n${created.stderr}`);
+      const result = JSON.parse(created.stdout) as { status: { ok: boolean; steps: { id: string; result: string }[] } };
+      console.log(`# create --wait: hardened and confirmed in ${((performance.now() - start) / 1000).toFixed(0)} s`);
+      assert.is(result.status.ok, true);
+      assert.equal(
+        result.status.steps.filter((s) => s.result === 'failed'),
+        [],
+      );
+      // the run after the secret was sent set the password (the first one waited for it: see below)
+      assert.is(result.status.steps.find((s) => s.id === 'admin')!.result, 'changed');
+      assert.not.ok((created.stdout + created.stderr).includes(process.env.CONSOLE_PW!), 'the CLI printed the secret');
 
-    const [{ vm, userData, server }] = cloud.vms;
-    const e: Expect = { plan: planOf(userData), key };
-    assert.not.ok(userData.includes(process.env.CONSOLE_PW!), 'the user-data holds the secret');
-    // the CLI's last tries count against ufw's limit (6 connections in 30 s) too: let the window pass
-    await new Promise((res) => setTimeout(res, 35_000));
-    // the key pinned in the user-data was replaced after the first login: the server answers with
-    // the one the CLI learnt over that login, and holds the pinned one nowhere in /etc/ssh
-    const known = readFileSync(join(cloud.home, '.ssh/known_hosts'), 'utf8');
-    const pinned = (yaml.load(userData) as { ssh_keys: { ed25519_public: string } }).ssh_keys.ed25519_public
-      .split(' ')
-      .slice(0, 2)
-      .join(' ');
-    assert.match(known, new RegExp(`^${server.ipv4} ssh-ed25519 \\S+\n$`));
-    assert.is.not(known.trim().replace(`${server.ipv4} `, ''), pinned);
-    assert.is(await hostKey(vm, 22), known.trim().replace(`${server.ipv4} `, ''));
-    assert.match(
-      readFileSync(join(cloud.home, '.ssh/config'), 'utf8'),
-      new RegExp(`Host dev1\\n  HostName ${server.ipv4}\\n  User admin\\n`),
-    );
+      const [{ vm, userData, server }] = cloud.vms;
+      const e: Expect = { plan: planOf(userData), key };
+      assert.not.ok(userData.includes(process.env.CONSOLE_PW!), 'the user-data holds the secret');
+      // the CLI's last tries count against ufw's limit (6 connections in 30 s) too: let the window pass
+      await new Promise((res) => setTimeout(res, 35_000));
+      // the key pinned in the user-data was replaced after the first login: the server answers with
+      // the one the CLI learnt over that login, and holds the pinned one nowhere in /etc/ssh
+      const known = readFileSync(join(cloud.home, '.ssh/known_hosts'), 'utf8');
+      const pinned = (yaml.load(userData) as { ssh_keys: { ed25519_public: string } }).ssh_keys.ed25519_public
+        .split(' ')
+        .slice(0, 2)
+        .join(' ');
+      assert.match(known, new RegExp(`^${server.ipv4} ssh-ed25519 \\S+\n$`));
+      assert.is.not(known.trim().replace(`${server.ipv4} `, ''), pinned);
+      assert.is(await hostKey(vm, 22), known.trim().replace(`${server.ipv4} `, ''));
+      assert.match(
+        readFileSync(join(cloud.home, '.ssh/config'), 'utf8'),
+        new RegExp(`Host dev1\\n  HostName ${server.ipv4}\\n  User admin\\n`),
+      );
 
-    await checkLogins(vm, e);
-    assert.is((await sudo(vm, e, 'passwd -S admin')).split(' ')[1], 'P', 'the console password is not set');
-    await checkConsoleLogin(vm, e, process.env.CONSOLE_PW!);
-    assert.match(await sudo(vm, e, 'grep -c "admin .*waiting for secret console" /var/log/firstboot.log'), /^1\n$/);
-    // the user-data holds the host key's private half: only root may read the metadata service
-    assert.is((await asAdmin(vm, e, METADATA)).trim(), 'blocked', 'the admin reads the metadata service');
-    assert.is((await sudo(vm, e, METADATA)).trim(), 'open', 'root cannot read the metadata service');
-    assert.is(
-      (await sudo(vm, e, `grep -rlF ${pinned.split(' ')[1]} /etc/ssh || echo none`)).trim(),
-      'none',
-      'the pinned key is still in /etc/ssh',
-    );
-    await checkInside(vm, e);
-    await checkSshAudit(vm, e);
-    await checkRerun(vm, e);
-    // a container's traffic, forwarded as Docker does it (forwarding on, NAT, FORWARD accepted), reaches
-    // the repository but not the metadata service; everything is put back before fail2ban's check
-    assert.equal((await sudo(vm, e, `sh -c '${CONTAINER}'`)).trim().split('\n'), [
-      'repository open',
-      'metadata blocked',
-    ]);
-    await checkFail2banLast(vm, e);
-  });
-});
+      await checkLogins(vm, e);
+      assert.is((await sudo(vm, e, 'passwd -S admin')).split(' ')[1], 'P', 'the console password is not set');
+      await checkConsoleLogin(vm, e, process.env.CONSOLE_PW!);
+      assert.match(await sudo(vm, e, 'grep -c "admin .*waiting for secret console" /var/log/firstboot.log'), /^1\n$/);
+      // the user-data holds the host key's private half: only root may read the metadata service
+      assert.is((await asAdmin(vm, e, METADATA)).trim(), 'blocked', 'the admin reads the metadata service');
+      assert.is((await sudo(vm, e, METADATA)).trim(), 'open', 'root cannot read the metadata service');
+      assert.is(
+        (await sudo(vm, e, `grep -rlF ${pinned.split(' ')[1]} /etc/ssh || echo none`)).trim(),
+        'none',
+        'the pinned key is still in /etc/ssh',
+      );
+      await checkInside(vm, e);
+      await checkSshAudit(vm, e);
+      await checkRerun(vm, e);
+      // a container's traffic, forwarded as Docker does it (forwarding on, NAT, FORWARD accepted), reaches
+      // the repository but not the metadata service; everything is put back before fail2ban's check
+      assert.equal((await sudo(vm, e, `sh -c '${CONTAINER}'`)).trim().split('\n'), [
+        'repository open',
+        'metadata blocked',
+      ]);
+      await checkFail2banLast(vm, e);
+    });
+  },
+);
 
 test.run();

@@ -1,10 +1,10 @@
 // `npm run bench:vm`: on the same bookworm image, in one run: firstboot's power-on to hardened (default
 // config) by phase; the floor, a stock boot plus one tuned apt transaction of exactly the packages the
 // payload installs (nodejs included), and the ratio of the two; the Lynis hardening index and an
-// OpenSCAP scan (openscap.ts), hardened against stock, with what is left. Figures, not a test. The VMs boot one after the other:
-// under TCG on two cores, side by side would skew both.
+// OpenSCAP scan (openscap.ts), hardened against stock, with what is left. Figures, not a test. The VMs boot one after
+// the other: under TCG on two cores, side by side would skew both.
 import { readFileSync } from 'node:fs';
-import { admin, sshPort } from './checks';
+import { admin, sshPort } from './access';
 import { CLOUD_INIT_FINISHED, FINISHED, hardened } from './scenario';
 import { keyPair } from './userdata';
 import { bootVm, type Vm } from './vm';
@@ -14,7 +14,8 @@ import { changed, openscap, ssgFolder, SSG_PATH, type Scan } from './openscap';
 // its security archive (repo.ts); Lynis (PKGS-7388) finds the second by the "security/ " in its line.
 const LYNIS =
   'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y lynis >/dev/null' +
-  ' && lynis audit system --quick --no-colors >/dev/null 2>&1; grep -E "^(hardening_index|suggestion|warning)\\[?\\]?=" /var/log/lynis-report.dat' +
+  ' && lynis audit system --quick --no-colors >/dev/null 2>&1; grep -E ' +
+  '"^(hardening_index|suggestion|warning)\\[?\\]?=" /var/log/lynis-report.dat' +
   '; grep -E "Performing test ID|number of hardening points" /var/log/lynis.log';
 
 interface Lynis {
@@ -121,7 +122,8 @@ async function benchHardened(): Promise<{ total: number; scan?: Scan }> {
 // trigger, dpkg without fsync), in one transaction
 const FLOOR = (packages: string[]) => `set -e; rm -f /var/lib/man-db/auto-update; start=$(date +%s.%N)
 apt-get -qq -o Acquire::Languages=none update
-DEBIAN_FRONTEND=noninteractive apt-get -qq -y --no-install-recommends -o Dpkg::Options::=--force-unsafe-io install nodejs ${packages.join(' ')} >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get -qq -y --no-install-recommends -o Dpkg::Options::=--force-unsafe-io install \
+nodejs ${packages.join(' ')} >/dev/null
 awk "BEGIN { print $(date +%s.%N) - $start }"`;
 
 /** A stock boot, then one tuned transaction of the payload's packages; returns the sum. */
@@ -141,7 +143,8 @@ async function benchFloor(): Promise<number> {
     if (apt.code !== 0) throw new Error(`the floor's apt transaction failed: ${apt.stderr}`);
     const seconds = Number(apt.stdout.trim());
     console.log(
-      `floor: stock boot to cloud-init finished ${fmt(boot)} + one tuned apt transaction (nodejs ${packages.join(' ')}) ${fmt(seconds)} = ${fmt(boot + seconds)}`,
+      `floor: stock boot to cloud-init finished ${fmt(boot)} + one tuned apt transaction (nodejs ` +
+        `${packages.join(' ')}) ${fmt(seconds)} = ${fmt(boot + seconds)}`,
     );
     return boot + seconds;
   } finally {

@@ -4,46 +4,12 @@ import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
-import type { Plan } from '../../contract/plan';
 import { DEVTOOLS_PINS } from '../../contract/devtools-pins';
 import { KERNEL_SETTINGS, STATIC_IPV6_SETTINGS } from '../../contract/kernel-settings';
-import { journalArgs, SSHD_JOURNAL } from '../../payload/lib/journal';
-import { SUDO_AUDIT } from '../../payload/daily-report';
 import { VM_IPV6 } from './metadata';
-import { stepOf, type KeyPair } from './userdata';
+import { stepOf } from './userdata';
 import type { Vm } from './vm';
-
-export interface Expect {
-  plan: Plan;
-  key: KeyPair;
-  /** firewall rules beyond SSH, as `ufw status` prints them, e.g. "8080/tcp" */
-  allow?: string[];
-  /** rules that must not be there */
-  absent?: string[];
-  /** log in through the stand-in tailnet (VmOptions.tailnet), once SSH goes only there */
-  tailnet?: boolean;
-}
-
-// ufw's `limit` rule drops a source that opens 6 connections within 30 s. The checks stay well under
-// that (4 in 35 s: qemu and the guest's clock drift under TCG), so a refused connection is the
-// server's answer (or fail2ban's), never the rate limit.
-const opened = new WeakMap<Vm, number[]>();
-const WINDOW_MS = 35_000;
-const PER_WINDOW = 4;
-
-/** Waits until `count` more connections to `vm` stay within ufw's limit, and records them. */
-async function pace(vm: Vm, count = 1): Promise<void> {
-  const times = opened.get(vm) ?? [];
-  opened.set(vm, times);
-  for (let i = 0; i < count; i++) {
-    for (;;) {
-      const recent = times.filter((t) => Date.now() - t < WINDOW_MS);
-      if (recent.length < PER_WINDOW) break;
-      await new Promise((res) => setTimeout(res, Math.min(...recent) + WINDOW_MS - Date.now()));
-    }
-    times.push(Date.now());
-  }
-}
+import { type Expect, PER_WINDOW, pace, admin, sshPort, asAdmin, sudo } from './access';
 
 /** What sshd's refusal offers instead, e.g. ["publickey"]. */
 function offeredMethods(stderr: string): string[] {
@@ -64,37 +30,6 @@ export async function sshBanner(vm: Vm, guestPort: number, ms = 15_000): Promise
     socket.on('close', () => (clearTimeout(timer), done(false)));
   });
 }
-
-export function admin(plan: Plan): string {
-  const step = stepOf(plan, 'admin');
-  if (!step) throw new Error('the plan has no admin step');
-  return step.name;
-}
-
-export function sshPort(plan: Plan): number {
-  return stepOf(plan, 'ssh')?.port ?? 22;
-}
-
-/** VMs whose admin connection (ControlMaster) is open: opening it counts against ufw's limit, reusing it does not. */
-const shared = new WeakSet<Vm>();
-
-/** Runs `command` as the admin over one shared connection; asserts it exits 0 and returns stdout. */
-export async function asAdmin(vm: Vm, e: Expect, command: string): Promise<string> {
-  if (!shared.has(vm)) {
-    await pace(vm);
-    shared.add(vm);
-  }
-  const r = await vm.ssh(admin(e.plan), command, {
-    port: sshPort(e.plan),
-    key: e.key.private,
-    reuse: true,
-    tailnet: e.tailnet,
-  });
-  assert.is(r.code, 0, `${command} exited ${r.code}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
-
-export const sudo = (vm: Vm, e: Expect, command: string): Promise<string> => asAdmin(vm, e, `sudo -n ${command}`);
 
 /**
  * The console's way in, as Hetzner's console gives it: login(1) on a terminal (a pty driven by the
@@ -127,7 +62,8 @@ until(b"logout", 10)
 sys.stdout.write(seen.decode(errors="replace"))`;
   const r = await vm.ssh(
     admin(e.plan),
-    `echo ${Buffer.from(driver).toString('base64')} | base64 -d > /tmp/console.py && sudo -n python3 /tmp/console.py ${admin(e.plan)}`,
+    `echo ${Buffer.from(driver).toString('base64')} | base64 -d > /tmp/console.py && sudo -n python3 ` +
+      `/tmp/console.py ${admin(e.plan)}`,
     {
       port: sshPort(e.plan),
       key: e.key.private,
@@ -137,7 +73,8 @@ sys.stdout.write(seen.decode(errors="replace"))`;
     },
   );
   console.log(
-    `# ${vm.opts.name}: the console login\n${r.stdout.replace(password, '(password)').trim().split('\n').slice(-3).join('\n')}`,
+    `# ${vm.opts.name}: the console login\n` +
+      `${r.stdout.replace(password, '(password)').trim().split('\n').slice(-3).join('\n')}`,
   );
   assert.match(
     r.stdout,
@@ -227,7 +164,9 @@ export async function checkInside(vm: Vm, e: Expect): Promise<void> {
   assert.equal(steps, [...new Set(e.plan.steps.map((s) => `${s.id}.mjs`))].sort());
 }
 
-/** The developer toolchain, as the admin uses it: each tool runs, Nix through its daemon, Claude Code talks to Context7. */
+/**
+ * The developer toolchain, as the admin uses it: each tool runs, Nix through its daemon, Claude Code talks to Context7.
+ */
 export async function checkDevtools(vm: Vm, e: Expect): Promise<void> {
   const step = stepOf(e.plan, 'devtools')!;
   assert.ok(step.claude && step.context7, 'the plan turns Claude Code and Context7 on');
@@ -268,154 +207,6 @@ export async function checkSshAudit(vm: Vm, e: Expect): Promise<void> {
   assert.equal(fails, [], `ssh-audit failures:\n${fails.join('\n')}`);
   assert.is.not(code, 3, out);
   await pace(vm, PER_WINDOW);
-}
-
-/** Where the forged lines say the failures came from: no check connects from it. */
-export const FORGED_FROM = '192.0.2.66';
-
-/** sshd's own binaries run with this loaded log the line FORGE_TIMES times as FORGE_ID, and stop. */
-const PRELOAD = `#include <stdlib.h>
-#include <syslog.h>
-__attribute__((constructor)) static void forge(void) {
-  openlog(getenv("FORGE_ID"), LOG_PID, LOG_AUTH);
-  for (int i = 0; i < atoi(getenv("FORGE_TIMES")); i++) syslog(LOG_INFO, "%s", getenv("FORGE_LINE"));
-  exit(0);
-}
-`;
-
-/**
- * A USER_CMD record sent straight to the kernel's audit socket, as sudo's libaudit sends it: the kernel
- * takes it only from a process with CAP_AUDIT_WRITE in the initial user namespace, so a user gets EPERM,
- * and ECONNREFUSED from a user namespace of their own (where they are "root").
- */
-const AUDIT_FORGE = `#include <linux/audit.h>
-#include <linux/netlink.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/socket.h>
-#define AUDIT_USER_CMD 1123 /* libaudit.h's, not the kernel header's */
-int main(int argc, char **argv) {
-  struct { struct nlmsghdr h; char text[256]; } m = {0};
-  struct { struct nlmsghdr h; struct nlmsgerr e; } ack = {0};
-  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-  int fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT);
-  if (fd < 0) return perror("socket"), 1;
-  snprintf(m.text, sizeof m.text, "cwd=\\"/\\" cmd=%s exe=\\"/usr/bin/sudo\\" terminal=pts/0 res=success", argv[1]);
-  m.h.nlmsg_len = NLMSG_LENGTH(strlen(m.text) + 1);
-  m.h.nlmsg_type = AUDIT_USER_CMD;
-  m.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-  if (sendto(fd, &m, m.h.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) return perror("sendto"), 1;
-  if (recv(fd, &ack, sizeof ack, 0) < 0) return perror("recv"), 1;
-  if (ack.h.nlmsg_type == NLMSG_ERROR && ack.e.error) return fprintf(stderr, "%s\\n", strerror(-ack.e.error)), 1;
-  return puts("sent"), 0;
-}
-`;
-
-/**
- * As the admin without sudo, i.e. any local user: "Failed password for root from FORGED_FROM" more
- * often than the jail allows, every way a user can make it look like sshd's (copies of logger and cat
- * named sshd, logger and systemd-cat tags, and with a C compiler, sshd's and sshd-session's own
- * binaries with code of the user's loaded), and sudo lines likewise: a copy of logger named sudo, and
- * logger bind-mounted over /usr/bin/sudo in a user and mount namespace of the user's own (`unshare
- * -Urm`), which journald records as _EXE=/usr/bin/sudo; with a C compiler, USER_CMD records sent to the
- * kernel's audit socket too, as the user and from such a namespace. The forged lines must be in the
- * journal, yet not in what the fail2ban jail and the report read (payload/lib/journal.ts, sudo's audit
- * records: payload/daily-report.ts), while the real logins and sudo commands are; checkFail2banLast
- * then shows fail2ban found nothing from there.
- */
-export async function forgeSshdLines(vm: Vm, e: Expect, opts: { preload: boolean }): Promise<void> {
-  const times = stepOf(e.plan, 'fail2ban')!.maxretry + 2;
-  const line = `Failed password for root from ${FORGED_FROM} port 4242 ssh2`;
-  const script = `set -e
-cd "$(mktemp -d)"; mkdir l c
-cp /usr/bin/logger l/sshd; cp /usr/bin/logger l/sshd-session; cp /usr/bin/logger l/sudo; cp /bin/cat c/sshd
-for i in $(seq ${times}); do
-  l/sshd -t sshd -p auth.info '${line}'
-  l/sshd-session -t sshd-session -p auth.info '${line}'
-  logger -t sshd -p auth.info '${line}'
-  echo '${line}' | systemd-cat -t sshd c/sshd
-done
-l/sudo -t sudo 'admin : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/usr/bin/forged'
-echo "userns: $(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo -) apparmor: $(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null || echo -)"
-# logger reads the line from a pipe kept open, so it is still alive when journald looks up its _EXE
-if unshare -Urm sh -c 'mount --bind "$1" /usr/bin/sudo && { echo "admin : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/usr/bin/forged-userns"; sleep 10; } | /usr/bin/sudo -t sudo' sh "$PWD/l/sudo"; then
-  echo userns-forged
-else
-  echo userns-refused
-fi
-${
-  opts.preload
-    ? `cat > forge.c <<'EOF'
-${PRELOAD}EOF
-cc -shared -fPIC -o forge.so forge.c
-for exe in /usr/sbin/sshd /usr/lib/openssh/sshd-session; do
-  [ -x $exe ] && FORGE_ID=$(basename $exe) FORGE_TIMES=${times} FORGE_LINE='${line}' LD_PRELOAD=$PWD/forge.so $exe
-done
-echo preloaded
-cat > audit.c <<'EOF'
-${AUDIT_FORGE}EOF
-cc -o audit audit.c
-echo "audit as the user: $(./audit /usr/bin/forged-audit 2>&1)"
-echo "audit in a user namespace: $(unshare -Ur ./audit /usr/bin/forged-audit-userns 2>&1)"`
-    : ''
-}
-`;
-  const out = await asAdmin(vm, e, `echo ${Buffer.from(script).toString('base64')} | base64 -d | bash`);
-  console.log(
-    `# ${vm.opts.name}: the sudo forgeries\n${out
-      .split('\n')
-      .filter((l) => /^(userns|audit)/.test(l))
-      .join('\n')}`,
-  );
-  if (opts.preload) {
-    assert.match(out, /preloaded/);
-    assert.match(out, /^audit as the user: Operation not permitted$/m, "the kernel took a user's audit record");
-    if (/^userns-forged$/m.test(out))
-      assert.match(
-        out,
-        /^audit in a user namespace: Connection refused$/m,
-        'the kernel took an audit record from a user namespace',
-      );
-  }
-  await new Promise((res) => setTimeout(res, 5_000)); // journald and fail2ban catch up
-  const all = await sudo(vm, e, `journalctl -q -o cat --since -1h --grep ${FORGED_FROM}`);
-  assert.ok(
-    all.split('\n').filter((l) => l === line).length >= 4 * times + (opts.preload ? times : 0),
-    `the forged lines did not reach the journal:\n${all}`,
-  );
-  console.log(
-    `# ${vm.opts.name}: an sshd line as journald records it\n${await sudo(vm, e, `journalctl -q -o verbose -n 1 --output-fields=_UID,_EXE,_COMM,_SYSTEMD_UNIT,SYSLOG_IDENTIFIER --grep '^Accepted publickey for ${admin(e.plan)}' || true`)}`,
-  );
-  const sshd = await sudo(vm, e, `journalctl -q -o cat --since -1h ${journalArgs(SSHD_JOURNAL).join(' ')}`);
-  assert.not.match(sshd, FORGED_FROM, "a forged line passes the jail's and the report's match");
-  assert.match(
-    sshd,
-    new RegExp(`^Accepted publickey for ${admin(e.plan)} from `, 'm'),
-    "the match misses sshd's real logins",
-  );
-  // the journal's _EXE match (what the report read before) takes the namespace's line: the reason it reads the audit log
-  if (/^userns-forged$/m.test(out)) {
-    console.log(
-      `# ${vm.opts.name}: the namespace's sudo line as journald records it\n${await sudo(vm, e, 'journalctl -q -o verbose --output-fields=_UID,_EXE,_COMM,SYSLOG_IDENTIFIER --grep forged-userns')}`,
-    );
-    assert.match(
-      await sudo(vm, e, 'journalctl -q -o cat --since -1h _EXE=/usr/bin/sudo'),
-      'COMMAND=/usr/bin/forged-userns',
-      'journald did not record the bind-mounted program as /usr/bin/sudo',
-    );
-  } else
-    console.log(`# ${vm.opts.name}: unprivileged user namespaces are refused here; the namespace forgery is not tried`);
-  const sudoLines = await sudo(vm, e, SUDO_AUDIT(['boot']).join(' '));
-  console.log(
-    `# ${vm.opts.name}: sudo as the report reads it (last 3)\n${sudoLines.trim().split('\n').slice(-3).join('\n')}`,
-  );
-  // the forged commands are /usr/bin/forged*; the real sudo lines above name them as journalctl's --grep
-  assert.not.match(sudoLines, /ran-command \/usr\/bin\/forged/, 'a forged sudo line is in what the report reads');
-  assert.match(
-    sudoLines,
-    new RegExp(`^At \\S+ \\S+ ${admin(e.plan)} successfully ran-command (\\S*/)?journalctl -q -o cat `, 'm'),
-    "the audit log misses sudo's real commands",
-  );
 }
 
 /**

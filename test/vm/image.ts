@@ -39,7 +39,8 @@ apt:
 // trusted=yes: the repository is built on the host from Debian's signed archive and reached only
 // through a loopback forward, so there is no signature left to check on the guest's side. Its second
 // suite stands in for the security archive every Debian image names (repo.ts).
-const SOURCES = `deb [trusted=yes] http://${REPO_ADDRESS}/ ./\ndeb [trusted=yes] http://${REPO_ADDRESS}/${SECURITY_DIR}/ ./\n`;
+const SOURCES =
+  `deb [trusted=yes] http://${REPO_ADDRESS}/ ./\n` + `deb [trusted=yes] http://${REPO_ADDRESS}/${SECURITY_DIR}/ ./\n`;
 
 function customizeHooks(out: string, sshSocket: boolean): string[] {
   const hooks = [

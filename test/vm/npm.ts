@@ -80,7 +80,8 @@ export async function buildRegistrySeed(packages: NpmPackage[] = vmPackages()): 
       const served = await registry.publish(tarballPath(tarballs, pkg));
       if (served.name !== pkg.name || served.version !== pkg.version || served.integrity !== pkg.integrity) {
         throw new Error(
-          `${pkg.name}@${pkg.version}: the registry serves ${served.name}@${served.version} ${served.integrity}, the pin says ${pkg.integrity}`,
+          `${pkg.name}@${pkg.version}: the registry serves ${served.name}@${served.version} ${served.integrity}, ` +
+            `the pin says ${pkg.integrity}`,
         );
       }
     }
@@ -105,7 +106,9 @@ export async function startVmRegistry(more: string[] = []): Promise<Registry> {
   return registry;
 }
 
-/** A package of the test's own for the guest's registry: its tarball (`npm pack`) for VmOptions.publish, and its pin. */
+/**
+ * A package of the test's own for the guest's registry: its tarball (`npm pack`) for VmOptions.publish, and its pin.
+ */
 export async function localPackage(
   name: string,
   version: string,

@@ -49,8 +49,10 @@ export interface Scan {
   summary: string;
 }
 
-const SCAN = `set -e; apt-get -qq update; DEBIAN_FRONTEND=noninteractive apt-get -qq install -y openscap-scanner >/dev/null
-python3 -c 'import urllib.request; urllib.request.urlretrieve("http://${REPO_ADDRESS}${SSG_PATH}/ds.xml", "/root/ssg-ds.xml")'
+const SCAN = `set -e; apt-get -qq update; DEBIAN_FRONTEND=noninteractive apt-get -qq install -y openscap-scanner \
+>/dev/null
+python3 -c 'import urllib.request; urllib.request.urlretrieve("http://${REPO_ADDRESS}${SSG_PATH}/ds.xml", \
+"/root/ssg-ds.xml")'
 oscap xccdf eval --profile ${PROFILE} /root/ssg-ds.xml 2>/dev/null || true`;
 
 /** Runs the profile on the guest as root (through sudo when `user` is not root). */
@@ -69,7 +71,9 @@ export async function openscap(vm: Vm, user: string, port: number, key: string):
   const others = [...new Set(results.values())]
     .filter((v) => v !== 'pass' && v !== 'fail')
     .map((v) => `${count(v)} ${v}`);
-  const summary = `${pass} pass, ${fail} fail (${((100 * pass) / (pass + fail)).toFixed(0)}% of those that apply)${others.length ? `, ${others.join(', ')}` : ''}`;
+  const summary =
+    `${pass} pass, ${fail} fail (${((100 * pass) / (pass + fail)).toFixed(0)}% of those that ` +
+    `apply)${others.length ? `, ${others.join(', ')}` : ''}`;
   return { results, summary };
 }
 

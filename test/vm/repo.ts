@@ -92,7 +92,8 @@ function writeIndexes(
   });
   writeFileSync(
     join(dir, 'Release'),
-    `Origin: ${names.origin}\nLabel: ${names.label}\nSuite: ${suite}\nCodename: ${suite}\nDate: ${new Date().toUTCString()}\nSHA256:\n${sums.join('\n')}\n`,
+    `Origin: ${names.origin}\nLabel: ${names.label}\nSuite: ${suite}\nCodename: ${suite}\n` +
+      `Date: ${new Date().toUTCString()}\nSHA256:\n${sums.join('\n')}\n`,
   );
 }
 

@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { TAILNET } from './tailscale';
+import { TAILNET } from './tailscale-package';
 import type { KeyPair } from './userdata';
 import type { Vm } from './vm';
 

@@ -1,9 +1,11 @@
 // What every scenario does around its checks: boot, wait for the payload, keep artifacts on failure.
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { checkFail2banLast, checkInside, checkLogins, checkSshAudit, sshPort, type Expect } from './checks';
+import { sshPort, type Expect } from './access';
+import { checkFail2banLast, checkInside, checkLogins, checkSshAudit } from './checks';
 import { generateUserData, keyPair, planOf, type KeyPair } from './userdata';
-import { bootVm, type Vm, type VmOptions } from './vm';
+import { bootVm, type Vm } from './vm';
+import type { VmOptions } from './vm-options';
 
 /** The payload's last console line. */
 export const FINISHED = /firstboot finished: (ok|failed)[^\r\n]*/;
@@ -41,7 +43,10 @@ export interface Hardened {
   publicKeys: string[];
 }
 
-/** A fresh key, user-data from the real CLI for `config` (and `more` of generate's options), and what the checks expect of it. */
+/**
+ * A fresh key, user-data from the real CLI for `config` (and
+ * `more` of generate's options), and what the checks expect of it.
+ */
 export async function hardened(
   config: string | undefined,
   allow: string[] = [],
@@ -59,7 +64,10 @@ export async function hardened(
   };
 }
 
-/** Every check, the ban last (it locks the host out and powers the VM off); `forged`: an address fail2ban must not have counted. */
+/**
+ * Every check, the ban last (it locks the host out and powers the
+ * VM off); `forged`: an address fail2ban must not have counted.
+ */
 export async function checkAll(vm: Vm, e: Expect, forged?: string): Promise<void> {
   await checkLogins(vm, e);
   await checkInside(vm, e);

@@ -24,7 +24,10 @@ export async function keyPair(): Promise<KeyPair> {
   return { private: file, public: `${file}.pub` };
 }
 
-/** `firstboot generate -c CONFIG -o OUT --ssh-key KEY --registry LOCAL [MORE]`, as a user would run it; no config means the defaults. */
+/**
+ * `firstboot generate -c CONFIG -o OUT --ssh-key KEY --registry LOCAL
+ * [MORE]`, as a user would run it; no config means the defaults.
+ */
 export async function generateUserData(config: string | undefined, key: KeyPair, more: string[] = []): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'firstboot-vm-config-'));
   const out = join(dir, 'user-data.yaml');

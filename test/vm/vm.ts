@@ -9,69 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { run, workPath } from './exec';
-import { buildImage, REPO_ADDRESS } from './image';
+import { buildImage } from './image';
 import { startMetadata, type MetadataServer } from './metadata';
-import type { Suite } from './packages';
 import { qmp } from './qmp';
-import { REGISTRY_PORT, startVmRegistry } from './npm';
+import { startVmRegistry } from './npm';
 import { buildRepo, serveRepo, type Served } from './repo';
 import type { Registry } from '../registry';
-import { TAILNET } from './tailscale';
+import { MAC, qemuArgs } from './qemu-args';
+import { type VmOptions, type SshResult, type SshOptions } from './vm-options';
 
-export interface VmOptions {
-  /** names the work and artifact folders; also the hostname the metadata hands out */
-  name: string;
-  suite: Suite;
-  /** the user_data as it would be sent to Hetzner */
-  userData: string | Buffer;
-  sshSocket?: boolean;
-  /** a minimal image (image.ts) */
-  minimal?: boolean;
-  /** guest TCP ports reachable on 127.0.0.1 (see `ports`) */
-  hostPorts?: number[];
-  /**
-   * guest TCP ports reachable through the stand-in tailnet (tailscale.ts; see `tailnetPorts`): a second NIC on a
-   * network of its own, which the stand-in's `tailscale up` renames to tailscale0 and gives the node's address
-   */
-  tailnet?: number[];
-  /** the metadata's public-keys: what Hetzner installs for root from the project's SSH keys */
-  publicKeys?: string[];
-  instanceId?: string;
-  memoryMiB?: number;
-  /** more services on the host the guest reaches: ADDRESS:PORT in the guest's network -> 127.0.0.1:to */
-  services?: { address: string; port: number; to: number }[];
-  /** more folders the repository serves, by path (tailscale.ts) */
-  served?: Record<string, string>;
-  /** more tarballs the npm registry gets, published before the VM starts (npm.ts localPackage) */
-  publish?: string[];
-}
-
-export interface SshResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface SshOptions {
-  /** guest port (default 22) */
-  port?: number;
-  /** private key file; without it only non-key methods are offered */
-  key?: string;
-  /** extra ssh -o options, e.g. PreferredAuthentications=password */
-  options?: string[];
-  /** share one connection between calls (ControlMaster), so a run of commands is one login */
-  reuse?: boolean;
-  /** the whole command, after which ssh is killed and the result is exit 255 (default 5 minutes) */
-  timeoutMs?: number;
-  /** through the stand-in tailnet (VmOptions.tailnet) rather than the public forward */
-  tailnet?: boolean;
-  /** the command's stdin (a secret stays off its command line); none by default */
-  input?: string;
-}
-
-const MAC = '96:00:00:00:00:01';
-const METADATA_ADDRESS = '169.254.169.254';
-const RELAY = new URL('./relay.mjs', import.meta.url).pathname;
 const SSH_OPTIONS = [
   'StrictHostKeyChecking=no',
   'UserKnownHostsFile=/dev/null',
@@ -101,8 +47,8 @@ export class Vm {
   private exited?: Promise<void>;
   private consoleStart = 0;
   private raw?: string;
-  private readonly qmpSocket: string;
-  private readonly overlay: string;
+  readonly qmpSocket: string;
+  readonly overlay: string;
 
   private constructor(
     readonly opts: VmOptions,
@@ -135,84 +81,7 @@ export class Vm {
     const vm = new Vm(
       opts,
       dir,
-      (v) => {
-        const forwards = guestPorts.map((g) => `hostfwd=tcp:127.0.0.1:${v.ports[g]}-:${g}`);
-        const relay = (address: string, to: number, port = 80) =>
-          `guestfwd=tcp:${address}:${port}-cmd:${process.execPath} ${RELAY} ${to}`;
-        // restrict=on: the guest reaches nothing but the forwards below, so it cannot wander off to the internet.
-        // net=169.254.0.0/16: qemu only accepts a guestfwd to 169.254.169.254 inside the guest's network.
-        // ipv6=off: no router advertisements; the guest's IPv6 is static, from the metadata, as at Hetzner.
-        const netdev = [
-          'user',
-          'id=n0',
-          'net=169.254.0.0/16',
-          'restrict=on',
-          'ipv6=off',
-          ...forwards,
-          relay(METADATA_ADDRESS, metadata.port),
-          relay(REPO_ADDRESS, repo.port),
-          relay(REPO_ADDRESS, registry.port, REGISTRY_PORT),
-          ...(opts.services ?? []).map((s) => relay(s.address, s.to, s.port)),
-        ].join(',');
-        // The stand-in tailnet: reached only through these forwards to the node's tailnet address (restrict=on, no
-        // guestfwd, so the guest gets nothing out of it), and no router advertisements (ipv6=off), as on a real
-        // tailscale0. cloud-init leaves this NIC alone: the metadata's network-config names eth0 by MAC only, and
-        // the Hetzner datasource's DHCP goes to eth0 (cloud-init takes eth0 first; this device comes after n0's).
-        const tailnet = opts.tailnet
-          ? [
-              '-netdev',
-              [
-                'user',
-                'id=n1',
-                `net=${TAILNET.net}`,
-                `host=${TAILNET.host}`,
-                'restrict=on',
-                'ipv6=off',
-                ...opts.tailnet.map((g) => `hostfwd=tcp:127.0.0.1:${v.tailnetPorts[g]}-${TAILNET.address}:${g}`),
-              ].join(','),
-              '-device',
-              `virtio-net-pci,netdev=n1,mac=${TAILNET.mac},romfile=`,
-            ]
-          : [];
-        return [
-          '-name',
-          opts.name,
-          '-accel',
-          'tcg,thread=multi',
-          '-cpu',
-          'max',
-          '-smp',
-          '2',
-          '-m',
-          String(opts.memoryMiB ?? 2048),
-          '-nodefaults',
-          '-display',
-          'none',
-          '-kernel',
-          image.kernel,
-          '-initrd',
-          image.initrd,
-          '-append',
-          'root=LABEL=root rw console=ttyS0 net.ifnames=0',
-          '-drive',
-          `file=${v.overlay},if=virtio,format=qcow2`,
-          '-smbios',
-          `type=1,manufacturer=Hetzner,product=vServer,serial=${instanceId}`,
-          '-netdev',
-          netdev,
-          '-device',
-          `virtio-net-pci,netdev=n0,mac=${MAC},romfile=`, // no option ROM: nothing boots from the network
-          ...tailnet,
-          '-device',
-          'virtio-rng-pci',
-          '-chardev',
-          `file,id=ser0,path=${v.console},append=on`,
-          '-serial',
-          'chardev:ser0',
-          '-qmp',
-          `unix:${v.qmpSocket},server=on,wait=off`,
-        ];
-      },
+      (v) => qemuArgs(v, { opts, guestPorts, image, instanceId, metadata, repo, registry }),
       { metadata, repo, registry },
     );
     for (const g of guestPorts) vm.ports[g] = await freePort();
@@ -349,7 +218,8 @@ export class Vm {
 
   /**
    * Saves what explains a failure to `.cache/vm/failures/<name>-<time>/` (or `dir`) and prints the path:
-   * console log, metadata requests, the npm registry's log, cloud-init, firstboot and fail2ban logs, status.json and the journal.
+   * console log, metadata requests, the npm registry's log, cloud-init,
+   * firstboot and fail2ban logs, status.json and the journal.
    */
   async keepArtifacts(
     dir = workPath('failures', `${this.opts.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`),

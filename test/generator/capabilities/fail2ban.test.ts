@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { durationSeconds, fail2banPlan } from '../../../generator/capabilities/fail2ban';
+import { fail2banPlan } from '../../../generator/capabilities/fail2ban';
+import { durationSeconds } from '../../../generator/config/kinds';
 
 test('durationSeconds reads each unit fail2ban knows by these letters', () => {
   assert.is(durationSeconds('30s'), 30);

@@ -3,9 +3,10 @@ import * as assert from 'uvu/assert';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalFileError, rewrite, writeFileSafely } from '../../hcloud/local-file';
+import { rewrite, writeFileSafely } from '../../ssh/local-file';
 import { rejects } from '../rejects';
 import { writerCases } from '../writers';
+import { assertInputFail } from '../rejects';
 
 const tmp = mkdtempSync(join(tmpdir(), 'firstboot-local-'));
 
@@ -24,7 +25,7 @@ test('an existing file keeps its mode: the mode given is for new files', async (
 test('a folder, a missing folder: a sentence naming the path, and nothing written', async () => {
   mkdirSync(join(tmp, 'folder'));
   const error = await writeFileSafely(join(tmp, 'folder'), 'x', { mode: 0o600 }).catch((err: Error) => err);
-  assert.instance(error, LocalFileError);
+  assertInputFail(error);
   assert.match((error as Error).message, /folder is a folder; give a file name$/);
   await rejects(
     () => writeFileSafely(join(tmp, 'nowhere', 'file'), 'x', { mode: 0o600 }),

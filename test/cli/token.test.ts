@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { activeContextToken, MissingTokenError, resolveToken } from '../../hcloud/token';
+import { activeContextToken, NO_TOKEN, resolveToken } from '../../cli/token';
+import { Fail } from '../../contract/fail';
 
 const cliToml = `active_context = "work"
 
@@ -72,7 +73,8 @@ test('else the prompt, and without any of them a clear error', async () => {
     await resolveToken({ env: {}, configPath: '/nonexistent', prompt: noPrompt });
     assert.unreachable();
   } catch (error) {
-    assert.instance(error, MissingTokenError);
+    assert.instance(error, Fail);
+    assert.is((error as Fail).message, NO_TOKEN);
     assert.match((error as Error).message, /HCLOUD_TOKEN/);
   }
 });
