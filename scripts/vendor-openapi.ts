@@ -1,11 +1,12 @@
-// `npm run vendor-openapi`: the part of Hetzner's API description that firstboot's client and the fake
-// API use, copied from MaximilianKoestler/hcloud-openapi at commit 5134cbc (openapi/hcloud.json, MIT
-// licence, a cleaned form of Hetzner's own cloud.spec.json; SOURCE: a copy kept beside the checkout, not
-// in it) into test/fakes/hcloud-openapi.json, so the tests that check requests against it need nothing
-// outside the repository. Run again when that description changes.
+// `npm run vendor-openapi -- FILE`: the part of Hetzner's API description that firstboot's client and
+// the fake API use, copied from FILE, a download of MaximilianKoestler/hcloud-openapi's
+// openapi/hcloud.json (commit 5134cbc, MIT licence, a cleaned form of Hetzner's own cloud.spec.json),
+// into test/fakes/hcloud-openapi.json, so the tests that check requests against it need nothing outside
+// the repository. Run again when that description changes.
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const SOURCE = new URL('../../shared/reference/hcloud-openapi.json', import.meta.url);
+const SOURCE = process.argv[2];
+if (!SOURCE) throw new Error("usage: npm run vendor-openapi -- FILE (hcloud-openapi's openapi/hcloud.json)");
 const TARGET = new URL('../test/fakes/hcloud-openapi.json', import.meta.url);
 /** the resources firstboot's client calls, and the hcloud CLI with it */
 const RESOURCES = ['actions', 'servers', 'ssh_keys', 'images', 'firewalls', 'server_types', 'locations', 'datacenters'];
@@ -35,7 +36,7 @@ visit(paths);
 const info = {
   ...spec.info,
   'x-source':
-    'MaximilianKoestler/hcloud-openapi at commit 5134cbc (MIT licence), via ../shared/reference/hcloud-openapi.json; ' +
+    'MaximilianKoestler/hcloud-openapi at commit 5134cbc (openapi/hcloud.json, MIT licence); ' +
     `only the paths under /${RESOURCES.join(', /')} and the schemas they use (scripts/vendor-openapi.ts)`,
 };
 writeFileSync(TARGET, JSON.stringify({ openapi: spec.openapi, info, paths, components: { schemas } }, null, 1) + '\n');

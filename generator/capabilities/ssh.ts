@@ -1,7 +1,7 @@
-// sshd policy. Values follow the original system where it was sound, and the hardening references where
-// it was not (dev-sec's ssh-baseline, CIS Debian 12 / Ubuntu 24.04 section 5, ssh-audit). Crypto lists
-// are best-first preferences: the server keeps those its OpenSSH knows (`ssh -Q`), so one plan fits
-// OpenSSH 9.2 to 10.
+// sshd policy. Values follow the original system (docs/HARDENING.md) where it was sound, and the
+// hardening references where it was not (dev-sec's ssh-baseline, CIS Debian 12 / Ubuntu 24.04 section 5,
+// ssh-audit). Crypto lists are best-first preferences: the server keeps those its OpenSSH knows
+// (`ssh -Q`), so one plan fits OpenSSH 9.2 to 10.
 import type { SshPlan } from '../../contract/plan';
 import type { Capability } from './capability';
 import { MIN_RSA_BITS } from '../config/ssh-key';

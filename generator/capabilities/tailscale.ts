@@ -1,6 +1,6 @@
 // Tailscale: installed from its signed apt repository (the step adds it: the packages step cannot), joined
 // with an auth key that is a secret; with ssh_via_tailnet_only, the firewall's public SSH and mosh rules
-// move to the tailnet interface once SSH answers there (lockout rule 5).
+// move to the tailnet interface once SSH answers there (lockout rule 5, docs/ARCHITECTURE.md).
 import type { Capability } from './capability';
 import { firewall } from './firewall';
 import { boolean, list, optional, section, string } from '../config/dsl';
