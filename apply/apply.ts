@@ -11,7 +11,15 @@ import { addKnownKey, knownHostName, knownKeys } from '../ssh/known-hosts';
 import { hostKey as reportedHostKey, tailnetName } from '../ssh/reported';
 import { asRoot, checkScript, CUT, followScript, MARK, startScript, tailnetLoginScript } from './remote';
 import { loginOf } from '../contract/plan';
-import { hostKeyProblem, refused, unreachable, type Login, type RunRemote, type SshResult } from '../ssh/run';
+import {
+  distinctLogins,
+  hostKeyProblem,
+  refused,
+  unreachable,
+  type Login,
+  type RunRemote,
+  type SshResult,
+} from '../ssh/run';
 import type { Target } from '../ssh/target';
 import { Fail } from '../contract/fail';
 
@@ -90,9 +98,12 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
   const first = { user: o.target.user, port: o.target.port };
   const { admin, sshPort } = loginOf(o.plan);
   const planned = { user: admin, port: sshPort };
-  const logins = [first, planned, { user: admin, port: first.port }, { user: first.user, port: sshPort }].filter(
-    (l, i, all) => all.findIndex((m) => m.user === l.user && m.port === l.port) === i,
-  );
+  const logins = distinctLogins([
+    first,
+    planned,
+    { user: admin, port: first.port },
+    { user: first.user, port: sshPort },
+  ]);
 
   const read = reader(o.print);
   // over SSH the whole payload travels, whatever source the plan names: nothing is left to fetch

@@ -6,7 +6,7 @@ import { asRoot } from '../apply/remote';
 import { Fail } from '../contract/fail';
 import { PIECES_PENDING, type Status } from '../contract/status';
 import { replaceHostKey } from '../ssh/host-key';
-import { sshRunner, type Login, type RunRemote } from '../ssh/run';
+import { distinctLogins, sshRunner, type Login, type RunRemote } from '../ssh/run';
 import { writeHostBlock } from '../ssh/config';
 import type { CreateOptions, Made } from './create';
 import { mirrorUfwRules, tailnetOnly } from './firewall-rules';
@@ -22,11 +22,11 @@ const runner = (made: Made, options: CreateOptions) => options.runRemote ?? sshR
  */
 export async function followBoot(made: Made, options: CreateOptions): Promise<{ status: Status; login: Login }> {
   const { admin, sshPort } = made;
-  const logins = [
+  const logins = distinctLogins([
     { user: 'root', port: 22 },
     { user: admin, port: sshPort },
     { user: admin, port: 22 },
-  ].filter((l, i, all) => all.findIndex((m) => m.user === l.user && m.port === l.port) === i);
+  ]);
   made.report(`following the first boot's run on ${made.target.name}`);
   const read = reader((line) => made.report(`  ${line}`));
   const now = Date.now;
@@ -42,11 +42,11 @@ export async function followBoot(made: Made, options: CreateOptions): Promise<{ 
  * session it had before the run moved it and shut root out.
  */
 async function loginAfter(made: Made, run: RunRemote): Promise<Login> {
-  const tries = [
+  const tries = distinctLogins([
     { user: made.admin, port: made.sshPort },
     { user: made.admin, port: 22 },
     { user: 'root', port: 22 },
-  ].filter((l, i, all) => all.findIndex((m) => m.user === l.user && m.port === l.port) === i);
+  ]);
   let last = '';
   for (const login of tries) {
     const result = await run(login, asRoot(login.user, 'true'));

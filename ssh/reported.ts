@@ -2,6 +2,7 @@
 // The server is not trusted with those files: a name like "github.com,*" in known_hosts would trust its
 // key for every host, and a space or a newline in a HostName line would break or extend the ssh config.
 // So each reported string must have a strict form first; anything else is refused and nothing written.
+import { KEY_TYPES } from '../contract/ssh-key-types';
 import { Fail } from '../contract/fail';
 
 const shown = (text: string) => JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
@@ -23,17 +24,6 @@ export function tailnetName(text: string): string {
     );
   return text;
 }
-
-/** Host key types OpenSSH writes into known_hosts */
-const KEY_TYPES = [
-  'ssh-ed25519',
-  'ssh-rsa',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'sk-ssh-ed25519@openssh.com',
-  'sk-ecdsa-sha2-nistp256@openssh.com',
-];
 
 /**
  * A public host key as "TYPE BASE64" (a comment after it is dropped): a known type, and a base64 blob

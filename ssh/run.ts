@@ -18,6 +18,10 @@ export interface Login {
   host?: string;
 }
 
+/** The logins in order, each user and port once. */
+export const distinctLogins = (logins: Login[]) =>
+  logins.filter((l, i, all) => all.findIndex((m) => m.user === l.user && m.port === l.port) === i);
+
 /** Runs a remote command; its stdout also goes to `onLine` line by line, as it comes. */
 export type RunRemote = (
   login: Login,

@@ -2,17 +2,9 @@
 // line whose declared type disagrees with its data, would otherwise reach the server and lock the
 // admin out with no error until the first login.
 import { createHash } from 'node:crypto';
+import { KEY_TYPES } from '../../contract/ssh-key-types';
 import { sshKey as msg } from './messages';
 
-export const KEY_TYPES = [
-  'ssh-ed25519',
-  'ssh-rsa',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'sk-ssh-ed25519@openssh.com',
-  'sk-ecdsa-sha2-nistp256@openssh.com',
-] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
 
 /**

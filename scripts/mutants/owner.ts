@@ -34,8 +34,10 @@ export const OWNER_MUTANTS: Mutant[] = [
     kind: 'lockout',
     what: "apply follows a lost run only where it started, not on the plan's port as the admin",
     file: 'apply/apply.ts',
-    from: 'const logins = [first, planned, { user: admin, port: first.port }, { user: first.user, port: sshPort }]',
-    to: 'const logins = [first]',
+    from:
+      'const logins = distinctLogins([\n    first,\n    planned,\n' +
+      '    { user: admin, port: first.port },\n    { user: first.user, port: sshPort },\n  ]);',
+    to: 'const logins = [first];',
   },
   {
     kind: 'retry',
