@@ -16,7 +16,7 @@ import { firstbootLabels } from './labels';
 import { defaultSshConfig, userRoute, writeHostBlock } from '../ssh/config';
 import { ensureSshKeys } from './ssh-keys';
 import type { Status } from '../contract/status';
-import { followBoot, runAgain, trustOwnHostKey, closeEdge } from './create-run';
+import { waitUntilHardened } from './create-run';
 import { checkServerInput, defaults, type ServerOptions } from './server-options';
 import type { CreateServerResponse } from './api/types';
 import { exists, progress, undoAll } from './server-actions';
@@ -67,7 +67,7 @@ export interface CreateResult {
 
 export async function create(options: CreateOptions): Promise<CreateResult> {
   const made = await provision(options);
-  const { server, firewall, bridge, report } = made;
+  const { firewall, bridge, report } = made;
   if (!options.wait) {
     if (firewall && bridge)
       report(
@@ -76,14 +76,7 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
       );
     return resultOf(made, undefined);
   }
-  return whileItExists(made, async () => {
-    if (!server.public_net.ipv4) throw new Error('waiting needs an IPv4 address to reach the server');
-    const boot = await followBoot(made, options);
-    await trustOwnHostKey(made, boot.login, options);
-    const end = await runAgain(made, boot, options);
-    await closeEdge(made, boot, end);
-    return resultOf(made, end.status);
-  });
+  return whileItExists(made, async () => resultOf(made, await waitUntilHardened(made, options)));
 }
 
 /** What provisioning made, for the steps after it. */
