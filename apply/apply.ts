@@ -9,7 +9,7 @@ import { TAILNET_LOGIN_PENDING, type Status } from '../contract/status';
 import { readPayload, serverFiles, unpacker, type Payload } from '../generator/render';
 import { addKnownKey, knownHostName, knownKeys } from '../ssh/known-hosts';
 import { hostKey as reportedHostKey, tailnetName } from '../ssh/reported';
-import { asRoot, checkScript, CUT, followScript, MARK, startScript, tailnetLoginScript } from './remote';
+import { asRoot, checkScript, CUT, followScript, MARK, NO_UNIT, startScript, tailnetLoginScript } from './remote';
 import { loginOf } from '../contract/plan';
 import {
   distinctLogins,
@@ -202,6 +202,10 @@ export function statusOf(state: { result?: string; statusText: string }): Status
   try {
     return JSON.parse(state.statusText) as Status;
   } catch {
+    if (state.result === NO_UNIT)
+      throw new Fail(
+        `the server has no firstboot.service, and cloud-init has finished: its user-data was not firstboot's`,
+      );
     throw new Fail(
       `firstboot.service ended (${state.result}) before the payload wrote its status; ` +
         `on the server: sudo journalctl -u firstboot.service`,

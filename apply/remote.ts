@@ -40,24 +40,31 @@ export function asRoot(
   ].join(' ');
 }
 
+/** The result line's value when cloud-init has finished and the server has no firstboot.service. */
+export const NO_UNIT = 'not-found';
+
 /**
  * The unit's journal from the cursor ($1) on, until no job of the unit is left; then the host key, the
  * tailnet name (once SSH goes through the tailnet only), the unit's result and the status file. Run
  * again after a lost connection, it picks up where the run is. Without a cursor it follows the run
- * cloud-init starts at boot, from this boot's first line, once the unit has started.
+ * cloud-init starts at boot, from this boot's first line, once the unit has started. Once this boot's
+ * cloud-init has finished (it waits for the run it starts), a run that succeeded in an earlier boot
+ * (the done marker) answers at once, and so does a server without the unit.
  */
 const FOLLOW =
   `c=$1
+found() { [ "$(systemctl show -p LoadState --value ${UNIT})" != not-found ]; }
 if [ -n "$c" ]; then set -- --after-cursor "$c"; else set -- -b
   until [ -n "$(systemctl list-jobs --no-legend ${UNIT})" ] || systemctl -q is-active ${UNIT} || ` +
-  `systemctl -q is-failed ${UNIT}; do sleep 2; done
+  `systemctl -q is-failed ${UNIT} || { [ -e /run/cloud-init/result.json ] && ` +
+  `{ [ -e ${SERVER_PATHS.done} ] || ! found; }; }; do sleep 2; done
 fi
 journalctl -q -u ${UNIT} "$@" -o cat -f & j=$!
 while [ -n "$(systemctl list-jobs --no-legend ${UNIT})" ]; do sleep 2; done
 sleep 2; kill $j 2>/dev/null || true; wait $j 2>/dev/null || true
 echo "${MARK.hostKey}$(cat /etc/ssh/ssh_host_ed25519_key.pub 2>/dev/null)"
 echo "${MARK.tailnet}$(cat ${SERVER_PATHS.tailnet} 2>/dev/null)"
-echo "${MARK.result}$(systemctl show -p Result --value ${UNIT})"
+echo "${MARK.result}$(if found; then systemctl show -p Result --value ${UNIT}; else echo ${NO_UNIT}; fi)"
 cat ${SERVER_PATHS.status} 2>/dev/null || true`;
 
 /** A new cursor printed, the unit started afresh (detached from this connection), and its run followed. */

@@ -1,5 +1,7 @@
 // The shape of a CLI command, shared by cli.ts and the Hetzner Cloud commands' table.
 import type { ParseArgsConfig } from 'node:util';
+import { realpath } from 'node:fs/promises';
+import { writeFileSafely } from '../ssh/local-file';
 import { Fail } from '../contract/fail';
 
 export interface Command {
@@ -112,3 +114,13 @@ export function wantsJson(values: { output?: string }): boolean {
 export const OUT_OPTION = { out: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
 export const OUT_HELP =
   '      --out FILE       write to FILE instead of stdout (- is stdout; nothing is written on error)';
+
+/** The artifact to stdout, or whole to a file (new files 0600: user-data can hold a host key), or nothing. */
+export async function emit(text: string, output?: string, config?: string): Promise<void> {
+  if (!output || output === '-') return void process.stdout.write(text);
+  const same = async (a: string, b: string) =>
+    (await realpath(a).catch(() => a)) === (await realpath(b).catch(() => b));
+  if (config && (await same(output, config)))
+    throw new Fail(`--out ${output} is the config being read; write the output to another file`, 2, { usage: true });
+  await writeFileSafely(output, text, { mode: 0o600 });
+}

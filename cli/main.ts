@@ -2,7 +2,7 @@
 // Artifacts go to stdout or --out FILE; -o is a format (-o json); diagnostics go to stderr.
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
-import { readFile, realpath } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import {
   CONFIG_HELP,
   CONFIG_OPTIONS,
@@ -17,8 +17,10 @@ import {
   REGISTRY_OPTION,
   registryOf,
   wantsJson,
+  emit,
   type Command,
 } from './command';
+import { generate as generateCommand } from './generate';
 import { configAndPlan, generate } from '../generator/generate';
 import { osReason } from '../generator/config/load';
 import { hcloudCommands } from './hcloud';
@@ -29,45 +31,17 @@ import { closest } from '../generator/did-you-mean';
 import { CONFIG_FILE, init } from './init';
 import { completionCommand } from './completion';
 import { apply } from './apply';
+import { wait } from './wait';
 import { join } from 'node:path';
 import { piecesTarball } from '../generator/pieces-file';
-import { assemble, byteLength, readPayload, sizeReport, USER_DATA_LIMIT } from '../generator/render';
+import { assemble, byteLength, readPayload, sizeReport } from '../generator/render';
 import { HOST_KEY_STAND_IN, roomText } from '../generator/size';
-import { nodeNeeded } from '../generator/capabilities/devtools';
 import pkg from '../package.json' with { type: 'json' };
 import { Fail } from '../contract/fail';
 
 const commands: Record<string, Command> = {
   init,
-  generate: {
-    summary: 'write cloud-init user-data that hardens a server on its first boot',
-    usage: `firstboot generate [-c FILE] [--ssh-key PATH]... [--registry URL] [--pieces-from npm|URL] [--out FILE]
-${CONFIG_HELP}
-${REGISTRY_HELP}
-${PIECES_HELP}
-${OUT_HELP}`,
-    options: { ...CONFIG_OPTIONS, ...REGISTRY_OPTION, ...PIECES_OPTION, ...OUT_OPTION },
-    async run(values) {
-      const out = await generate({
-        config: values.config,
-        sshKeys: values['ssh-key'],
-        registry: registryOf(values),
-        piecesFrom: piecesFromOf(values),
-      });
-      await emit(out.userData, values.out, values.config);
-      const needs = nodeNeeded(out.plan);
-      if (needs) console.error(`note: ${needs}`);
-      if (values.out && values.out !== '-') {
-        const bytes = byteLength(out.userData);
-        console.error(
-          `wrote ${values.out}: ${bytes.toLocaleString('en-US')} bytes, ` +
-            `${(USER_DATA_LIMIT - bytes).toLocaleString('en-US')} left ` +
-            `of Hetzner's ${USER_DATA_LIMIT.toLocaleString('en-US')}`,
-        );
-      }
-      return 0;
-    },
-  },
+  generate: generateCommand,
   validate: {
     summary: 'check a config and report every problem',
     usage:
@@ -163,6 +137,7 @@ ${FORMAT_HELP}`,
     },
   },
   apply,
+  wait,
   ...hcloudCommands,
   completion: completionCommand(() => commands),
 };
@@ -176,16 +151,6 @@ ${Object.entries(commands)
   .join('\n')}
 
   --version    print the version`;
-
-/** The artifact to stdout, or whole to a file (new files 0600: user-data can hold a host key), or nothing. */
-async function emit(text: string, output?: string, config?: string): Promise<void> {
-  if (!output || output === '-') return void process.stdout.write(text);
-  const same = async (a: string, b: string) =>
-    (await realpath(a).catch(() => a)) === (await realpath(b).catch(() => b));
-  if (config && (await same(output, config)))
-    throw new Fail(`--out ${output} is the config being read; write the output to another file`, 2, { usage: true });
-  await writeFileSafely(output, text, { mode: 0o600 });
-}
 
 /** node's argument parser's complaints, said the way the rest of firstboot says things */
 /** parseArgs, its complaints as a usage failure in the user's terms */

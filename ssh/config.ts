@@ -14,6 +14,8 @@ export interface HostEntry {
   hostName: string;
   user: string;
   port: number;
+  /** the known_hosts name the host key is checked under (the name it was pinned under before the address was known) */
+  hostKeyAlias?: string;
 }
 
 const begin = (name: string) => `# firstboot: ${name}`;
@@ -26,6 +28,7 @@ export function hostBlock(entry: HostEntry): string {
     `  HostName ${entry.hostName}`,
     `  User ${entry.user}`,
     ...(entry.port === 22 ? [] : [`  Port ${entry.port}`]),
+    ...(entry.hostKeyAlias ? [`  HostKeyAlias ${entry.hostKeyAlias}`] : []),
     // The host key is in known_hosts before the first connection: anything else is an impostor.
     '  StrictHostKeyChecking yes',
     end(entry.name),

@@ -24,29 +24,52 @@ export async function addKnownHost(
   await addKnownKey(path, knownHostName(host, port), publicKey, options);
 }
 
-/** The same for a known_hosts name as it stands (a HostKeyAlias, or "[host]:port"). */
+/**
+ * The same for a known_hosts name as it stands (a HostKeyAlias, or "[host]:port"); `comment` after the
+ * key, which ssh ignores (CARRIED marks a key the user-data carries).
+ */
 export async function addKnownKey(
   path: string,
   name: string,
   publicKey: string,
-  { alongside = false } = {},
+  { alongside = false, comment = '' } = {},
 ): Promise<void> {
   const [type, blob] = publicKey.trim().split(/\s+/);
-  await rewrite(path, (text) => `${alongside ? text : withoutHost(text, name)}${name} ${type} ${blob}\n`);
+  const line = [name, type, blob, comment].filter(Boolean).join(' ');
+  await rewrite(path, (text) => `${alongside ? text : withoutHost(text, name)}${line}\n`);
 }
 
-/** The keys ("TYPE BASE64") known_hosts has for `name`, hashed entries included. */
-export async function knownKeys(path: string, name: string): Promise<string[]> {
+/** The lines known_hosts has for `name`, hashed entries included. */
+export async function knownLines(path: string, name: string): Promise<string[]> {
   const text = await readFile(path, 'utf8').catch(() => '');
-  return text
-    .split('\n')
-    .filter((line) => matches(line, name))
-    .map((line) => {
-      const fields = line.trim().split(/\s+/);
-      // a marker (@cert-authority, @revoked) comes before the host names
-      const at = fields[0].startsWith('@') ? 2 : 1;
-      return fields.slice(at, at + 2).join(' ');
-    });
+  return text.split('\n').filter((line) => matches(line, name));
+}
+
+/** The keys ("TYPE BASE64") known_hosts has for `name`. */
+export async function knownKeys(path: string, name: string): Promise<string[]> {
+  return (await knownLines(path, name)).map((line) => {
+    const fields = line.trim().split(/\s+/);
+    // a marker (@cert-authority, @revoked) comes before the host names
+    const at = fields[0].startsWith('@') ? 2 : 1;
+    return fields.slice(at, at + 2).join(' ');
+  });
+}
+
+/** `name`'s lines as they were (from knownLines), in place of those it has now. */
+export async function restoreKnownLines(path: string, name: string, lines: string[]): Promise<void> {
+  await rewrite(path, (text) => withoutHost(text, name) + lines.map((l) => `${l}\n`).join(''));
+}
+
+/**
+ * Why `name` cannot be a known_hosts name and Host alias of its own, or undefined: known_hosts reads
+ * commas, "*", "?", "!" and "[" as patterns, and ssh_config splits on spaces.
+ */
+export function aliasProblem(name: string): string | undefined {
+  if (/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(name)) return undefined;
+  return (
+    `"${name}" cannot name a host for ssh: 1 to 253 letters, digits, ".", "_" and "-", a letter or digit ` +
+    'at both ends'
+  );
 }
 
 export async function removeKnownHost(path: string, host: string, port: number): Promise<void> {

@@ -1,5 +1,6 @@
-// When the user-data carries a secret (the server's private host key from `firstboot create`), only
-// root may read the metadata service that serves it: cloud-init, which runs as root, keeps working.
+// When the user-data carries a secret (the server's private host key from `firstboot create` or
+// `generate --host-key`), only root may read the metadata service that serves it: cloud-init, which
+// runs as root, keeps working.
 import type { MetadataPlan } from '../../contract/plan';
 import type { Capability } from './capability';
 
