@@ -7,36 +7,20 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { writeFileSafely } from '../ssh/local-file';
 import { type Command } from './command';
+import { PRESETS } from './presets';
+import { closest } from '../generator/did-you-mean';
 import { Fail } from '../contract/fail';
 
 export const CONFIG_FILE = 'firstboot.yaml';
 const SCHEMA = new URL('../firstboot.schema.json', import.meta.url).pathname;
 
-const starter = (key: string) => `# yaml-language-server: $schema=${SCHEMA}
+const starter = (key: string, preset: string) => `# yaml-language-server: $schema=${SCHEMA}
 #
-# firstboot's config. Every option has a safe default; firstboot validate checks this file and says
-# how much of Hetzner's user-data limit it takes. The README's "Configuration reference" has them all.
+# firstboot's config (preset ${preset}). Every option has a safe default; firstboot validate checks this
+# file and says how much of Hetzner's user-data limit it takes. The README's "Configuration reference"
+# has them all.
 
-admin:
-  name: admin             # the user you log in as; root is shut out
-  ssh_keys:
-    - ${key}
-
-# hostname: dev1          # default: the server's name at Hetzner
-# timezone: Europe/Berlin # default: Etc/UTC
-
-ssh:
-  port: 22                # another port moves sshd there, opened in the firewall first
-
-firewall:
-  allow: []               # extra ports open to everyone, e.g. [443/tcp, 8000:8100/tcp]
-
-# mosh, fail2ban, audit, sysctl and upgrades are on; e.g. to reboot for kernel updates never:
-# upgrades:
-#   reboot: false
-
-packages: []              # extra Debian packages
-`;
+${PRESETS[preset].text(key)}`;
 
 /** The user's ed25519 public key, as a path the config reads when user-data is generated. */
 function ownKey(home: string): string | undefined {
@@ -52,13 +36,27 @@ async function makeKey(home: string): Promise<string> {
 
 export const init: Command = {
   summary: 'write a starter firstboot.yaml here, with your SSH key',
-  usage: `firstboot init
+  usage: `firstboot init [--preset NAME]
 Writes ./${CONFIG_FILE} (never over an existing one) naming ~/.ssh/id_ed25519.pub; without such a
 key, on a terminal, it offers to make ~/.ssh/id_firstboot. The other commands read ./${CONFIG_FILE}
-when -c is not given.`,
-  options: {},
-  async run(_, positionals) {
+when -c is not given.
+      --preset NAME    the shape to start from:
+${Object.entries(PRESETS)
+  .map(([name, p]) => `                         ${name.padEnd(10)} ${p.summary}`)
+  .join('\n')}`,
+  options: { preset: { type: 'string' } },
+  async run(values, positionals) {
     if (positionals.length) throw new Fail(`unexpected argument "${positionals[0]}"`, 2, { usage: true });
+    const preset: string = values.preset ?? 'plain';
+    if (!Object.hasOwn(PRESETS, preset)) {
+      const near = closest(preset, Object.keys(PRESETS));
+      throw new Fail(
+        `--preset takes ${Object.keys(PRESETS).join(' or ')}, got "${preset}"` +
+          (near ? `; did you mean "${near}"?` : ''),
+        2,
+        { usage: true },
+      );
+    }
     if (existsSync(CONFIG_FILE))
       throw new Fail(`./${CONFIG_FILE} already exists; edit it, or remove it first`, 2, { usage: true });
     const home = homedir();
@@ -82,7 +80,7 @@ when -c is not given.`,
       key = await makeKey(home);
     }
     const shown = key.startsWith(home) ? `~${key.slice(home.length)}` : key;
-    await writeFileSafely(CONFIG_FILE, starter(shown), { mode: 0o644 });
+    await writeFileSafely(CONFIG_FILE, starter(shown, preset), { mode: 0o644 });
     console.error(
       `wrote ./${CONFIG_FILE} with the key ${shown}; ` +
         `next: firstboot validate, then firstboot generate --out user-data.yaml`,

@@ -84,4 +84,32 @@ test('no key on a terminal: init offers a dedicated key pair, ssh-keygen asks fo
   assert.match(readFileSync(join(project, 'firstboot.yaml'), 'utf8'), /- ~\/\.ssh\/id_firstboot\.pub$/m);
 });
 
+test('each preset is a config that validates and generates; a preset firstboot lacks is refused', () => {
+  for (const [preset, more] of [
+    ['plain', []],
+    // every capability on is over Hetzner's limit: the preset says to let the server fetch the pieces
+    ['developer', ['--pieces-from', 'https://example.org/firstboot/']],
+  ] as const) {
+    const { project, run } = place(true);
+    const made = run('init', '--preset', preset);
+    assert.is(made.status, 0, made.stderr);
+    const text = readFileSync(join(project, 'firstboot.yaml'), 'utf8');
+    assert.match(text, new RegExp(`^# firstboot's config \\(preset ${preset}\\)`, 'm'));
+    assert.is(run('validate', ...more).status, 0, `${preset}: ${run('validate', ...more).stderr}`);
+    const out = run('generate', ...more, '--out', 'user-data.yaml');
+    assert.is(out.status, 0, out.stderr);
+    const plan = JSON.parse(run('inspect', 'user-data.yaml', '-o', 'json').stdout).plan;
+    const steps = plan.steps.map((s: { id: string }) => s.id);
+    if (preset === 'developer') {
+      for (const id of ['report', 'tailscale', 'geoip', 'devtools']) assert.ok(steps.includes(id), `${preset}: ${id}`);
+      assert.match(text, /--pieces-from/, 'the preset does not say it needs --pieces-from');
+    } else for (const id of ['report', 'tailscale', 'geoip', 'devtools']) assert.not.ok(steps.includes(id), id);
+  }
+  const { project, run } = place(true);
+  const refused = run('init', '--preset', 'developr');
+  assert.is(refused.status, 2);
+  assert.match(refused.stderr, /--preset takes plain or developer, got "developr"; did you mean "developer"\?/);
+  assert.not.ok(existsSync(join(project, 'firstboot.yaml')));
+});
+
 test.run();
