@@ -42,13 +42,30 @@ export function bootLogins(plan: Plan): Login[] {
   ]);
 }
 
-/** Follows the run cloud-init starts (or the one that ended) to its end, its log printed as it comes. */
-export async function followBoot(server: Server, timeoutMs = 20 * 60_000): Promise<Boot> {
+/** The logins for a server whose first boot has been seen to its end: the admin first. */
+export function endLogins(plan: Plan): Login[] {
+  const { admin, sshPort } = loginOf(plan);
+  return distinctLogins([
+    { user: admin, port: sshPort },
+    { user: admin, port: 22 },
+    { user: 'root', port: 22 },
+  ]);
+}
+
+/**
+ * Follows the run cloud-init starts (or the one that ended) to its end, its log printed as it comes,
+ * logging in with the first of `logins` that answers.
+ */
+export async function followBoot(
+  server: Server,
+  timeoutMs = 20 * 60_000,
+  logins = bootLogins(server.plan),
+): Promise<Boot> {
   server.report(`following the first boot's run on ${server.target.name}`);
   const read = reader((line) => server.report(`  ${line}`));
   const now = Date.now;
   const deadline = now() + timeoutMs;
-  await followRun({ ...server, now }, read, bootLogins(server.plan), deadline);
+  await followRun({ ...server, now }, read, logins, deadline);
   return { status: statusOf(read.state), login: await loginAfter(server) };
 }
 
@@ -58,14 +75,8 @@ export async function followBoot(server: Server, timeoutMs = 20 * 60_000): Promi
  * session it had before the run moved it and shut root out.
  */
 async function loginAfter({ plan, target, run }: Server): Promise<Login> {
-  const { admin, sshPort } = loginOf(plan);
-  const tries = distinctLogins([
-    { user: admin, port: sshPort },
-    { user: admin, port: 22 },
-    { user: 'root', port: 22 },
-  ]);
   let last = '';
-  for (const login of tries) {
+  for (const login of endLogins(plan)) {
     const result = await run(login, asRoot(login.user, 'true'));
     if (result.code === 0) return login;
     last = `${login.user}@${target.name} (port ${login.port}): ${result.stderr.trim() || `exit ${result.code}`}`;

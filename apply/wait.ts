@@ -2,16 +2,18 @@
 // user-data. The host key is checked under the name `generate --host-key` pinned it under (the address
 // was not known then); the first boot's run is followed to its end as create --wait follows it; the
 // key the user-data carried is replaced; the Host block is written, or proposed when there is no name.
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { loginOf, type Plan } from '../contract/plan';
 import type { Status } from '../contract/status';
 import type { Payload } from '../generator/render';
-import { CARRIED, fingerprint, firstKey } from '../ssh/host-key';
-import { addKnownKey, defaultKnownHosts, knownLines } from '../ssh/known-hosts';
+import { CARRIED, fingerprint } from '../ssh/host-key';
+import { defaultKnownHosts, knownKeys, knownLines } from '../ssh/known-hosts';
 import { defaultSshConfig, hostBlock, userRoute, writeHostBlock, type HostEntry } from '../ssh/config';
 import { sshRunner, type Login, type RunRemote } from '../ssh/run';
 import type { Target } from '../ssh/target';
 import { Fail } from '../contract/fail';
-import { bootLogins, followBoot, runAgain, trustOwnHostKey, type Server } from './first-boot';
+import { bootLogins, endLogins, followBoot, runAgain, trustOwnHostKey, type Server } from './first-boot';
 
 export interface WaitOptions {
   address: string;
@@ -27,7 +29,6 @@ export interface WaitOptions {
   payload?: Payload;
   /** tests: ssh without a real server, and waits cut short */
   run?: RunRemote;
-  firstKey?: (host: string, login: Login) => Promise<string | undefined>;
   sleep?: (ms: number) => Promise<void>;
   timeoutMs?: number;
 }
@@ -39,16 +40,20 @@ export interface WaitResult {
   hostBlock: { written: boolean; path: string; text: string; why?: string };
 }
 
+/**
+ * Which logins, in which order. A key the user-data carried (or none yet) says nothing of how far the
+ * server is: the first boot's order, root on 22 first, as create --wait logs in. Any other pinned key
+ * is one a wait has already replaced, or one the user trusts from a server they know: the admin first,
+ * since every try as root on a hardened server is a failed login that fail2ban counts.
+ */
 export async function waitFor(o: WaitOptions): Promise<WaitResult> {
   const knownHosts = o.knownHostsPath ?? defaultKnownHosts();
   const name = o.as ?? o.address;
   const lines = await knownLines(knownHosts, name);
-  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((res) => setTimeout(res, ms)));
-  const deadline = Date.now() + (o.timeoutMs ?? 20 * 60_000);
-  if (!lines.length) {
-    if (!o.trustFirstKey) throw new Fail(unpinned(knownHosts, name, o.address), 2);
-    await trustFirst(o, knownHosts, name, sleep, deadline);
-  }
+  if (!lines.length && !o.trustFirstKey) throw new Fail(unpinned(knownHosts, name, o.address), 2);
+  const carried = lines.some((line) => line.trim().endsWith(` ${CARRIED}`));
+  // where ssh's accept-new writes the first key: it does not make the folder
+  if (!lines.length) await mkdir(dirname(knownHosts), { recursive: true, mode: 0o700 });
   const { admin, sshPort } = loginOf(o.plan);
   const target: Target = {
     name: o.address,
@@ -58,10 +63,20 @@ export async function waitFor(o: WaitOptions): Promise<WaitResult> {
     hostKeyAlias: name,
     knownHosts,
     pinned: true,
+    ...(!lines.length && { trustFirst: true }),
   };
-  const server: Server = { plan: o.plan, target, run: o.run ?? sshRunner(target), report: o.report, sleep };
-  const boot = await followBoot(server, Math.max(0, deadline - Date.now()));
-  if (lines.some((line) => line.trim().endsWith(` ${CARRIED}`))) await trustOwnHostKey(server, boot.login);
+  const server: Server = { plan: o.plan, target, run: o.run ?? sshRunner(target), report: o.report, sleep: o.sleep };
+  const early = carried || !lines.length;
+  const boot = await followBoot(server, o.timeoutMs, early ? bootLogins(o.plan) : endLogins(o.plan));
+  if (!lines.length) {
+    const [key] = await knownKeys(knownHosts, name);
+    if (!key) throw new Fail(`ssh did not record the key ${o.address} answered with in ${knownHosts}`);
+    o.report(
+      `trusted the first host key ${o.address} answered with, as ${name} in ${knownHosts}: ` +
+        `ED25519 ${fingerprint(key)}`,
+    );
+  }
+  if (carried) await trustOwnHostKey(server, boot.login);
   const end = await runAgain(server, boot, o);
   const entry = { name, hostName: end.tailnet ?? o.address, user: boot.login.user, port: boot.login.port };
   return { status: end.status, login: boot.login, hostBlock: await placeHostBlock(o, entry) };
@@ -71,32 +86,6 @@ const unpinned = (knownHosts: string, name: string, address: string) =>
   `${knownHosts} has no host key for ${name}, so nothing proves the server at ${address} is the one ` +
   `your user-data made. Generate the user-data with --host-key NAME and wait with --as NAME; or, to ` +
   `trust whatever key the server answers with first, --trust-first-key`;
-
-/** The first ed25519 key the server answers with, pinned under `name`, its fingerprint reported. */
-async function trustFirst(
-  o: WaitOptions,
-  knownHosts: string,
-  name: string,
-  sleep: (ms: number) => Promise<void>,
-  deadline: number,
-): Promise<void> {
-  const learn = o.firstKey ?? firstKey;
-  o.report(`waiting for SSH on ${o.address} to learn its host key`);
-  for (;;) {
-    for (const login of bootLogins(o.plan)) {
-      const key = await learn(o.address, login);
-      if (!key) continue;
-      await addKnownKey(knownHosts, name, key);
-      o.report(
-        `trusted the first host key ${o.address} answered with (port ${login.port}), as ${name} in ` +
-          `${knownHosts}: ED25519 ${fingerprint(key)}`,
-      );
-      return;
-    }
-    if (Date.now() > deadline) throw new Fail(`${o.address} did not answer on SSH; nothing was trusted`);
-    await sleep(10_000);
-  }
-}
 
 /** Host NAME, written unless the user's own config sends NAME elsewhere; without --as, proposed. */
 async function placeHostBlock(o: WaitOptions, entry: HostEntry): Promise<WaitResult['hostBlock']> {

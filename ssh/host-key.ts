@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { addKnownKey, knownKeys } from './known-hosts';
+import { addKnownKey } from './known-hosts';
 import { hostKey as reportedHostKey } from './reported';
 import type { Login, RunRemote } from './run';
 import type { Target } from './target';
@@ -24,30 +24,6 @@ export const fingerprint = (key: string) =>
     .update(Buffer.from(key.split(' ')[1] ?? '', 'base64'))
     .digest('base64')
     .replace(/=+$/, '')}`;
-
-/**
- * The ed25519 key `host` answers with, trusted on first use: ssh's accept-new records it in a file
- * of its own while `login` logs in (or is refused); undefined while nothing answers there.
- */
-export async function firstKey(host: string, login: Login): Promise<string | undefined> {
-  const dir = await mkdtemp(join(tmpdir(), 'firstboot-first-key-'));
-  try {
-    const file = join(dir, 'known_hosts');
-    const options = [
-      'BatchMode=yes',
-      'StrictHostKeyChecking=accept-new',
-      `UserKnownHostsFile=${file}`,
-      'HostKeyAlias=first',
-      'HostKeyAlgorithms=ssh-ed25519',
-      'ConnectTimeout=15',
-    ];
-    const args = [...options.flatMap((o) => ['-o', o]), '-p', String(login.port), '-l', login.user, '--', host, 'true'];
-    await promisify(execFile)('ssh', args).catch(() => undefined);
-    return (await knownKeys(file, 'first'))[0];
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 export interface HostKeyPair {
   private: string;

@@ -42,8 +42,13 @@ export function sshArgs(target: Target, login: Login, command: string): string[]
     ...option('BatchMode=yes'),
     ...option(`HostKeyAlias=${alias}`),
     ...(target.pinned
-      ? [...option(`UserKnownHostsFile=${target.knownHosts}`), ...option('StrictHostKeyChecking=yes')]
+      ? [
+          ...option(`UserKnownHostsFile=${target.knownHosts}`),
+          ...option(`StrictHostKeyChecking=${target.trustFirst ? 'accept-new' : 'yes'}`),
+        ]
       : []),
+    // the key type the run keeps: the first key trusted stays the server's key
+    ...(target.trustFirst ? option('HostKeyAlgorithms=ssh-ed25519') : []),
     ...option('ConnectTimeout=15'),
     ...option('ServerAliveInterval=15'),
     ...['-p', String(login.port), '-l', login.user, '--', login.host ?? target.name, command],

@@ -16,6 +16,8 @@ export interface Target {
   knownHosts: string;
   /** trust only `knownHosts` (create pinned the server's key there before it booted) */
   pinned?: boolean;
+  /** pinned, but with no key there yet: the first ed25519 key the server answers with goes there */
+  trustFirst?: boolean;
 }
 
 /** `[USER@]HOST[:PORT]`, HOST an address (IPv6 in brackets when a port follows), a name or a Host alias. */

@@ -122,15 +122,16 @@ function fakeSsh(p: ReturnType<typeof place>, result: 'success' | 'exit-code') {
     join(p.bin, 'ssh'),
     `#!/bin/sh
 printf '%s\\n' "$*" >> ${p.dir}/calls
-known=; accept=
+known=; accept=; alias=
 while [ $# -gt 1 ]; do
   case "$1" in
     UserKnownHostsFile=*) known=\${1#*=} ;;
+    HostKeyAlias=*) alias=\${1#*=} ;;
     StrictHostKeyChecking=accept-new) accept=1 ;;
   esac
   shift
 done
-[ -z "$accept" ] || echo "first ${SERVER_KEY}" >> "$known"
+[ -z "$accept" ] || grep -q "^$alias " "$known" 2>/dev/null || echo "$alias ${SERVER_KEY}" >> "$known"
 case "$1" in
   *journalctl*) cat ${p.dir}/end ;;
   *"sh -c 'true'"*|true) ;;
@@ -160,7 +161,7 @@ test('wait exits with the run: 0 when it succeeded, 1 when it failed; the key ch
     const [follow] = server.calls();
     assert.match(follow, /HostKeyAlias=web1 /);
     assert.match(follow, new RegExp(`UserKnownHostsFile=${p.knownHosts} -o StrictHostKeyChecking=yes `));
-    assert.match(follow, / -p 22 -l root -- 192\.0\.2\.10 /);
+    assert.match(follow, / -p 2222 -l ops -- 192\.0\.2\.10 /);
     assert.match(readFileSync(join(p.home, '.ssh', 'config'), 'utf8'), /Host web1\n {2}HostName 192\.0\.2\.10\n/);
   }
 });

@@ -1,16 +1,12 @@
 // The fake Hetzner Cloud API with VMs behind it: each server the API creates boots in qemu with the
 // user_data the API received, and powers "off" in the API when the guest powers itself off. The real
 // CLI runs against it as a user would; only the route to the server's address is the test's (route.ts).
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { startFakeHcloud, type FakeHcloud, type FakeServer } from '../fakes/hcloud-api';
 import type { KeyPair } from './userdata';
 import type { Suite } from './packages';
 import { bootVm, type Vm } from './vm';
 import { VM_REGISTRY } from './npm';
 import { sshRoute } from './route';
-
-const CLI = resolve(new URL('../../dist/firstboot.js', import.meta.url).pathname);
 
 export interface CloudVm {
   server: FakeServer;
@@ -79,22 +75,12 @@ async function startCloud(opts: CloudOptions): Promise<Cloud> {
   }
 
   // npm's own setting names the registry: the local one, which the guest reaches as it does the apt repository
-  const env = { ...route.env, HCLOUD_TOKEN: fake.token, HCLOUD_ENDPOINT: fake.url, npm_config_registry: VM_REGISTRY };
+  const env = { HCLOUD_TOKEN: fake.token, HCLOUD_ENDPOINT: fake.url, npm_config_registry: VM_REGISTRY };
   return {
     fake,
     vms,
     home: route.home,
-    cli: (args) =>
-      new Promise((res) => {
-        execFile(
-          process.execPath,
-          [CLI, ...args],
-          { env, encoding: 'utf8', maxBuffer: 1 << 24 },
-          (error, stdout, stderr) => {
-            res({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-          },
-        );
-      }),
+    cli: (args) => route.cli(args, env),
     async close() {
       await Promise.all(vms.map(({ vm }) => vm.close()));
       await fake.close();

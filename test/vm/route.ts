@@ -12,6 +12,7 @@ import type { KeyPair } from './userdata';
 import type { Vm } from './vm';
 
 const RELAY = resolve(new URL('./relay.mjs', import.meta.url).pathname);
+const CLI = resolve(new URL('../../dist/firstboot.js', import.meta.url).pathname);
 
 export interface Route {
   home: string;
@@ -22,6 +23,8 @@ export interface Route {
    * (ADDRESS then a name under TAILNET.domain, e.g. `apply.firstboot-test.ts.net`, or TAILNET.address)
    */
   add(address: string, vm: Vm, guestPorts: number[], opts?: { tailnet?: boolean }): void;
+  /** the shipped CLI, run as this user (`env` on top) */
+  cli(args: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }>;
 }
 
 export async function sshRoute(key: KeyPair): Promise<Route> {
@@ -47,9 +50,17 @@ Host *
   const realSsh = (await promisify(execFile)('sh', ['-c', 'command -v ssh'])).stdout.trim();
   writeFileSync(join(bin, 'ssh'), `#!/bin/sh\nexec ${realSsh} -F ${sshConfig} "$@"\n`);
   chmodSync(join(bin, 'ssh'), 0o755);
+  const env = { ...process.env, HOME: home, PATH: `${bin}:${process.env.PATH}` };
   return {
     home,
-    env: { ...process.env, HOME: home, PATH: `${bin}:${process.env.PATH}` },
+    env,
+    cli: (args, more = {}) =>
+      new Promise((res) => {
+        const options = { env: { ...env, ...more }, encoding: 'utf8' as const, maxBuffer: 1 << 24 };
+        execFile(process.execPath, [CLI, ...args], options, (error, stdout, stderr) => {
+          res({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+        });
+      }),
     add(address, vm, guestPorts, opts = {}) {
       const forwards = opts.tailnet ? vm.tailnetPorts : vm.ports;
       for (const port of guestPorts) {

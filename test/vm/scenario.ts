@@ -44,16 +44,17 @@ export interface Hardened {
 }
 
 /**
- * A fresh key, user-data from the real CLI for `config` (and
- * `more` of generate's options), and what the checks expect of it.
+ * A key (fresh unless given), user-data from the real CLI for `config` (and `more` of generate's
+ * options, run in `env`), and what the checks expect of it.
  */
 export async function hardened(
   config: string | undefined,
   allow: string[] = [],
   more: string[] = [],
+  user: { key?: KeyPair; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Hardened> {
-  const key = await keyPair();
-  const userData = await generateUserData(config, key, more);
+  const key = user.key ?? (await keyPair());
+  const userData = await generateUserData(config, key, more, user.env);
   const plan = planOf(userData);
   return {
     key,

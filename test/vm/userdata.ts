@@ -26,15 +26,20 @@ export async function keyPair(): Promise<KeyPair> {
 
 /**
  * `firstboot generate -c CONFIG -o OUT --ssh-key KEY --registry LOCAL
- * [MORE]`, as a user would run it; no config means the defaults.
+ * [MORE]`, as a user would run it (`env`: the user's, route.ts); no config means the defaults.
  */
-export async function generateUserData(config: string | undefined, key: KeyPair, more: string[] = []): Promise<string> {
+export async function generateUserData(
+  config: string | undefined,
+  key: KeyPair,
+  more: string[] = [],
+  env?: NodeJS.ProcessEnv,
+): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'firstboot-vm-config-'));
   const out = join(dir, 'user-data.yaml');
   const args = [CLI, 'generate', '--out', out, '--ssh-key', key.public, '--registry', VM_REGISTRY, ...more];
   if (config !== undefined)
     writeFileSync(join(dir, 'firstboot.yaml'), config), args.push('-c', join(dir, 'firstboot.yaml'));
-  await promisify(execFile)(process.execPath, args);
+  await promisify(execFile)(process.execPath, args, { env });
   return readFileSync(out, 'utf8');
 }
 
