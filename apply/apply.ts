@@ -57,7 +57,7 @@ const waitsForTailnetLogin = (status: Status) =>
 export function reader(print: (line: string) => void) {
   let printed = 0;
   let seen = 0;
-  const r = { cursor: '', hostKey: '', tailnet: '', result: undefined as string | undefined, statusText: '' };
+  const r = { cursor: '', boot: '', hostKey: '', tailnet: '', result: undefined as string | undefined, statusText: '' };
   return {
     state: r,
     /** a new session: its log starts at the cursor again */
@@ -65,7 +65,11 @@ export function reader(print: (line: string) => void) {
     line(line: string) {
       if (r.result !== undefined) return void (r.statusText += `${line}\n`);
       if (line.startsWith(MARK.cursor)) r.cursor = line.slice(MARK.cursor.length);
-      else if (line.startsWith(MARK.hostKey)) r.hostKey = line.slice(MARK.hostKey.length).trim();
+      else if (line.startsWith(MARK.boot)) {
+        // a power cut or reboot since the last session: its log is another one
+        if (r.boot && r.boot !== line.slice(MARK.boot.length)) printed = 0;
+        r.boot = line.slice(MARK.boot.length);
+      } else if (line.startsWith(MARK.hostKey)) r.hostKey = line.slice(MARK.hostKey.length).trim();
       else if (line.startsWith(MARK.tailnet)) r.tailnet = line.slice(MARK.tailnet.length).trim();
       else if (line.startsWith(MARK.result)) r.result = line.slice(MARK.result.length);
       else if (++seen > printed) print(line), (printed = seen);

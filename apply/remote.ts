@@ -8,6 +8,8 @@ import type { ServerFile } from '../generator/render';
 /** Lines that end the log and start the result, in what follow prints. */
 export const MARK = {
   cursor: '@@firstboot cursor ',
+  /** the boot a follow without a cursor reads: another boot is another log, from its first line */
+  boot: '@@firstboot boot ',
   hostKey: '@@firstboot host-key ',
   tailnet: '@@firstboot tailnet ',
   result: '@@firstboot result ',
@@ -55,6 +57,7 @@ const FOLLOW =
   `c=$1
 found() { [ "$(systemctl show -p LoadState --value ${UNIT})" != not-found ]; }
 if [ -n "$c" ]; then set -- --after-cursor "$c"; else set -- -b
+  echo "${MARK.boot}$(cat /proc/sys/kernel/random/boot_id)"
   until [ -n "$(systemctl list-jobs --no-legend ${UNIT})" ] || systemctl -q is-active ${UNIT} || ` +
   `systemctl -q is-failed ${UNIT} || { [ -e /run/cloud-init/result.json ] && ` +
   `{ [ -e ${SERVER_PATHS.done} ] || ! found; }; }; do sleep 2; done

@@ -67,15 +67,17 @@ export async function waitFor(o: WaitOptions): Promise<WaitResult> {
   };
   const server: Server = { plan: o.plan, target, run: o.run ?? sshRunner(target), report: o.report, sleep: o.sleep };
   const early = carried || !lines.length;
-  const boot = await followBoot(server, o.timeoutMs, early ? bootLogins(o.plan) : endLogins(o.plan));
-  if (!lines.length) {
-    const [key] = await knownKeys(knownHosts, name);
-    if (!key) throw new Fail(`ssh did not record the key ${o.address} answered with in ${knownHosts}`);
-    o.report(
-      `trusted the first host key ${o.address} answered with, as ${name} in ${knownHosts}: ` +
-        `ED25519 ${fingerprint(key)}`,
-    );
-  }
+  const boot = await followBoot(server, o.timeoutMs, early ? bootLogins(o.plan) : endLogins(o.plan)).finally(
+    // said even when the follow fails: the key is trusted from the first answer on
+    async () => {
+      const [key] = lines.length ? [] : await knownKeys(knownHosts, name);
+      if (key)
+        o.report(
+          `trusted the first host key ${o.address} answered with, as ${name} in ${knownHosts}: ` +
+            `ED25519 ${fingerprint(key)}`,
+        );
+    },
+  );
   if (carried) await trustOwnHostKey(server, boot.login);
   const end = await runAgain(server, boot, o);
   const entry = { name, hostName: end.tailnet ?? o.address, user: boot.login.user, port: boot.login.port };

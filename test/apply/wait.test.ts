@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
+import { MARK } from '../../apply/remote';
 import { waitFor, type WaitOptions } from '../../apply/wait';
 import { Fail } from '../../contract/fail';
 import { configAndPlan } from '../../generator/generate';
@@ -146,6 +147,29 @@ test('a server that answers with another key is never logged in to', async () =>
   const error = await rejection(waitFor(p.options(server.run)), Fail);
   assert.match(error.message, /^192\.0\.2\.10 does not answer with the host key \S+ has for it; not logging in/);
   assert.is(server.calls.length, 1);
+});
+
+test("a power cut mid-run: the next boot's log is printed from its first line, the same boot's once", async () => {
+  const p = await place();
+  const boot = (id: string) => `${MARK.boot}${id}`;
+  const sessions = [
+    { log: [boot('one'), 'prepare: a', 'prepare: b', 'prepare: c'] },
+    { log: [boot('one'), 'prepare: a', 'prepare: b', 'prepare: c', 'prepare: d'] },
+    { log: [boot('two'), 'prepare: resumed', 'firstboot finished: ok'], status: done },
+  ];
+  const server = fakeServerSsh(({ login }, n) =>
+    login.user === 'root' ? (sessions[n] ?? sshFails.unreachable(login)) : { status: done },
+  );
+  await waitFor(p.options(server.run));
+  const printed = p.reports.filter((r) => r.startsWith('  ')).map((r) => r.trim());
+  assert.equal(printed, [
+    'prepare: a',
+    'prepare: b',
+    'prepare: c',
+    'prepare: d',
+    'prepare: resumed',
+    'firstboot finished: ok',
+  ]);
 });
 
 test.run();
