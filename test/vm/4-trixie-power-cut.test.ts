@@ -71,7 +71,11 @@ test(
         assert.not.match(vm.consoleText(), FINISHED, 'the payload finished before the power cut');
         await vm.start();
         await waitForFirstboot(vm);
-        await checkWait(await waiting, vm, h, route, waitArgs);
+        const waited = await waiting;
+        await checkWait(waited, vm, h, route, waitArgs).catch((error) => {
+          console.log(`# what firstboot wait printed:\n${waited.stderr.replace(/^/gm, '#   ')}`);
+          throw error;
+        });
         const log = await sudo(vm, h.expect, 'cat /var/log/firstboot.log');
         assert.match(
           log,
