@@ -1,4 +1,5 @@
-// Mutants in the steps that guard the way in (ssh, firewall, tailscale): most would lock the admin out.
+// Mutants in the steps and the client code that guard the way in (ssh, firewall, tailscale, wait): most
+// would lock the admin out.
 import type { Mutant } from './mutant';
 
 export const ACCESS_MUTANTS: Mutant[] = [
@@ -126,5 +127,26 @@ export const ACCESS_MUTANTS: Mutant[] = [
     file: 'payload/steps/tailscale.ts',
     from: 'r.iface === TAILNET_INTERFACE &&\n      r.port === rule.port &&\n',
     to: 'r.iface === TAILNET_INTERFACE &&\n',
+  },
+  {
+    kind: 'lockout',
+    what: 'wait tries root first on a server a wait has seen through, a refused login fail2ban counts',
+    file: 'apply/wait.ts',
+    from: 'early ? bootLogins(o.plan) : endLogins(o.plan)',
+    to: 'bootLogins(o.plan)',
+  },
+  {
+    kind: 'secret',
+    what: 'wait logs in to a server whose key nobody pinned, without --trust-first-key',
+    file: 'apply/wait.ts',
+    from: 'if (!lines.length && !o.trustFirstKey) throw',
+    to: 'if (!lines.length && o.trustFirstKey) throw',
+  },
+  {
+    kind: 'secret',
+    what: 'wait leaves the host key the user-data carried trusted',
+    file: 'apply/wait.ts',
+    from: 'if (carried) await trustOwnHostKey(server, boot.login);',
+    to: '',
   },
 ];

@@ -100,7 +100,7 @@ export const OWNER_MUTANTS: Mutant[] = [
   {
     kind: 'lockout',
     what: "create --wait does not run again when geoip waits for the owner's address and no secret is sent",
-    file: 'hcloud/create-run.ts',
+    file: 'apply/first-boot.ts',
     from: "(st.id === 'geoip' || st.error?.includes(PIECES_PENDING))",
     to: '(st.error?.includes(PIECES_PENDING))',
   },
@@ -275,7 +275,7 @@ export const OWNER_MUTANTS: Mutant[] = [
   {
     kind: 'retry',
     what: 'create --wait leaves steps waiting for pieces as they are',
-    file: 'hcloud/create-run.ts',
+    file: 'apply/first-boot.ts',
     from: ' || st.error?.includes(PIECES_PENDING)',
     to: '',
   },
