@@ -220,6 +220,8 @@ export interface DevtoolsPlan {
   context7?: true;
   /** the secret holding a GitHub token gh logs in with */
   github?: string;
+  /** the weekly Nix garbage collection: what it deletes is older than this many days */
+  nixGcDays?: number;
 }
 
 /** Only the listed countries (and what is always allowed) reach the guarded ports; other ports are untouched. */

@@ -4,7 +4,7 @@
 import type { Capability } from './capability';
 import { stepOf, type Plan } from '../../contract/plan';
 import { DEVTOOLS_PINS } from '../../contract/devtools-pins';
-import { boolean, section } from '../config/dsl';
+import { boolean, integer, section } from '../config/dsl';
 import { IMAGE_NODE } from '../config/images';
 import { secret } from '../config/kinds';
 
@@ -30,6 +30,26 @@ export const devtoolsSection = section(
         'and Ubuntu 24.04 do not, and `generate` says so.',
       default: false,
     }),
+    nix_gc: section(
+      {
+        enabled: boolean({
+          doc:
+            'A weekly garbage collection of the Nix store, Sundays at 04:00 (or at the next boot, when the ' +
+            "server was off then): a small server's disk does not fill with old builds. The daily report " +
+            'says how the last one went.',
+          default: true,
+        }),
+        days: integer({
+          doc:
+            'What the collection deletes: profile generations older than this many days, then every store ' +
+            'path nothing refers to any more (`nix-collect-garbage --delete-older-than`).',
+          default: 30,
+          min: 1,
+          max: 3650,
+        }),
+      },
+      { doc: "Nix's weekly garbage collection." },
+    ),
     github_token: secret({
       doc:
         'A GitHub token gh logs the admin in with: "secret:NAME", given at `firstboot apply` or ' +
@@ -50,6 +70,7 @@ export const devtools: Capability<'devtools'> = {
       ...(d.claude && { claude: true as const }),
       ...(d.context7 && { context7: true as const }),
       ...(d.github_token && { github: d.github_token }),
+      ...(d.nix_gc.enabled && { nixGcDays: d.nix_gc.days }),
     };
   },
   packages: () => [

@@ -1,8 +1,8 @@
 // The developer toolchain. Debian's tools and Nix come from the packages step; here: Nix set up for the
-// admin (flakes and the nix command, the nix-users group that may reach the daemon), Claude Code and
-// Context7 from their npm pins, Context7 registered in the admin's Claude Code settings, and gh logged
-// in with the github_token secret, which goes to gh on stdin. The pins are this code's own
-// (contract/devtools-pins.ts, bundled in): the plan says only which tools are on.
+// admin (flakes and the nix command, the nix-users group that may reach the daemon) and its weekly
+// garbage collection, Claude Code and Context7 from their npm pins, Context7 registered in the admin's
+// Claude Code settings, and gh logged in with the github_token secret, which goes to gh on stdin. The
+// pins are this code's own (contract/devtools-pins.ts, bundled in): the plan says only which tools are on.
 import type { DevtoolsPlan } from '../../contract/plan';
 import { DEVTOOLS_PINS, type DevtoolsPins } from '../../contract/devtools-pins';
 import type { Step, Ctx } from '../step';
@@ -13,8 +13,10 @@ import { enableNow, unitsDown } from '../lib/systemd';
 import { MARKER, npmInstall } from '../lib/npm';
 import { treeInstall } from '../lib/npm-tree';
 import { nodeAtLeast } from '../../contract/npm-tree';
+import { DEVTOOLS, NIX_GC } from '../lib/devtools-paths';
 
-export const DEVTOOLS = '/usr/local/lib/firstboot-devtools';
+export { DEVTOOLS };
+
 const CONTEXT7_ROOT = `${DEVTOOLS}/context7`;
 const NIX_CONF = '/etc/nix/nix.conf';
 const FEATURES = 'experimental-features = nix-command flakes';
@@ -66,6 +68,60 @@ ${header(what)}${line} "$@"
   ];
 }
 
+// the weekly garbage collection, as root: the store is the daemon's
+const GC_UNITS = [`${NIX_GC}.service`, `${NIX_GC}.timer`].map((unit) => `/etc/systemd/system/${unit}`);
+
+function gcUnits(days: number): FileSpec[] {
+  const [service, timer] = GC_UNITS;
+  return [
+    {
+      path: service,
+      content: `${header('the weekly Nix garbage collection')}[Unit]
+Description=firstboot: Nix garbage collection of what is older than ${days} days
+After=${NIX_DAEMON}
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/nix-collect-garbage --delete-older-than ${days}d
+`,
+      mode: 0o644,
+    },
+    {
+      // Persistent: a server that was off on Sunday collects at its next boot
+      path: timer,
+      content: `${header('the weekly Nix garbage collection')}[Unit]
+Description=firstboot: the weekly Nix garbage collection
+
+[Timer]
+OnCalendar=Sun *-*-* 04:00:00
+Persistent=true
+RandomizedDelaySec=1800
+
+[Install]
+WantedBy=timers.target
+`,
+      mode: 0o644,
+    },
+  ];
+}
+
+/** The collection's drift: its units as the plan has them, or gone when it is off. */
+async function gcDrift({ $, fs }: Ctx<DevtoolsPlan>, days?: number): Promise<string[]> {
+  if (days) return [...(await filesDrift(fs, gcUnits(days))), ...(await unitsDown($, [`${NIX_GC}.timer`]))];
+  return (await fs.stat(GC_UNITS[1])) ? [`${NIX_GC}.timer is there, though devtools.nix_gc is off`] : [];
+}
+
+async function applyGc({ $, fs }: Ctx<DevtoolsPlan>, days?: number): Promise<void> {
+  if (days) {
+    if (await writeFiles(fs, gcUnits(days))) await $`systemctl daemon-reload`;
+    return enableNow($, `${NIX_GC}.timer`);
+  }
+  if (!(await fs.stat(GC_UNITS[1]))) return;
+  await $`systemctl disable --now ${NIX_GC}.timer`;
+  for (const path of GC_UNITS) await fs.remove(path);
+  await $`systemctl daemon-reload`;
+}
+
 /** /etc/nix/nix.conf as Debian ships it, with flakes and the nix command on */
 async function nixConf(fs: Fs): Promise<FileSpec> {
   const lines = ((await fs.read(NIX_CONF)) ?? '')
@@ -100,6 +156,7 @@ async function drift(ctx: Ctx<DevtoolsPlan>, pins: DevtoolsPins): Promise<string
   const out = [
     ...(await filesDrift(fs, [await nixConf(fs), ...wrappers({ claude, context7 })])),
     ...(await unitsDown($, [NIX_DAEMON])),
+    ...(await gcDrift(ctx, p.nixGcDays)),
   ];
   const groups = (await $({ nothrow: true })`id -nG ${p.user}`).stdout.split(/\s+/);
   if (!groups.includes('nix-users')) out.push(`${p.user} is not in nix-users (the group that may use the Nix daemon)`);
@@ -137,6 +194,7 @@ export const devtoolsStep = (pins: DevtoolsPins): Step<'devtools'> => ({
     if (await writeFiles(fs, [await nixConf(fs)])) await $`systemctl try-restart ${NIX_DAEMON}`;
     await $`usermod --append --groups nix-users ${p.user}`;
     await enableNow($, NIX_DAEMON);
+    await applyGc(ctx, p.nixGcDays);
     const fetch = { registry: plan.npm.registry, log: (line: string) => log.info(line) };
     if (claude) await npmInstall.packages([claude], { ...fetch, root: DEVTOOLS });
     if (context7) {

@@ -162,7 +162,14 @@ test(
     "the pins travel in the step's code, and generate still names the Node.js Context7 needs",
   async () => {
     const p = await planFor('devtools: {enabled: true, context7: true, github_token: secret:gh}\n');
-    assert.equal(step(p, 'devtools'), { id: 'devtools', user: 'admin', claude: true, context7: true, github: 'gh' });
+    assert.equal(step(p, 'devtools'), {
+      id: 'devtools',
+      user: 'admin',
+      claude: true,
+      context7: true,
+      github: 'gh',
+      nixGcDays: 30,
+    });
     const text = JSON.stringify(p);
     for (const pinned of [
       DEVTOOLS_PINS.claude.x64.integrity,
@@ -176,7 +183,7 @@ test(
       nodeNeeded(p) ?? '',
       `devtools.context7 needs Node.js ${DEVTOOLS_PINS.context7.node} or later on the server`,
     );
-    const claudeOnly = await planFor('devtools: {enabled: true}\n');
+    const claudeOnly = await planFor('devtools: {enabled: true, nix_gc: {enabled: false}}\n');
     assert.equal(step(claudeOnly, 'devtools'), { id: 'devtools', user: 'admin', claude: true });
     assert.is(nodeNeeded(claudeOnly), undefined);
   },

@@ -10,7 +10,14 @@ import { DEVTOOLS_PINS as pins } from '../../contract/devtools-pins';
 import { stepContext, type TestCtx } from './context';
 import { rejects } from '../rejects';
 
-const params: DevtoolsPlan = { id: 'devtools', user: 'dev', claude: true, context7: true, github: 'github' };
+const params: DevtoolsPlan = {
+  id: 'devtools',
+  user: 'dev',
+  claude: true,
+  context7: true,
+  github: 'github',
+  nixGcDays: 30,
+};
 const CLAUDE = `${DEVTOOLS}/node_modules/${pins.claude[process.arch as 'x64']?.name}`;
 const DEBIAN_NIX_CONF = '# see https://nixos.org/nix/manual/#sec-conf-file\nsandbox = false\n';
 const TOKEN = 'ghp_the-github-token';
@@ -18,7 +25,7 @@ const TOKEN = 'ghp_the-github-token';
 /** Debian 13 after the packages step, the admin made; the shell answers as the machine would */
 function machine(p: DevtoolsPlan = params) {
   const ctx = stepContext(p);
-  const state = { groups: 'dev', daemon: false, ghToken: '' };
+  const state = { groups: 'dev', daemon: false, ghToken: '', gcTimer: false };
   ctx.fs
     .seed('/etc/nix/nix.conf', DEBIAN_NIX_CONF)
     .seed(
@@ -32,6 +39,10 @@ function machine(p: DevtoolsPlan = params) {
     .on(/^systemctl is-(enabled|active) --quiet nix-daemon.service$/, () => ({ exitCode: state.daemon ? 0 : 1 }))
     .on('systemctl try-restart nix-daemon.service', {})
     .on('systemctl enable --now nix-daemon.service', () => ((state.daemon = true), {}))
+    .on(/^systemctl is-(enabled|active) --quiet firstboot-nix-gc.timer$/, () => ({ exitCode: state.gcTimer ? 0 : 1 }))
+    .on('systemctl enable --now firstboot-nix-gc.timer', () => ((state.gcTimer = true), {}))
+    .on('systemctl disable --now firstboot-nix-gc.timer', () => ((state.gcTimer = false), {}))
+    .on('systemctl daemon-reload', {})
     .on('sudo -u dev -H gh auth token', () => ({ stdout: state.ghToken, exitCode: state.ghToken ? 0 : 1 }))
     .on(/^sudo -u dev -H gh auth login /, (_cmd, opts) => ((state.ghToken = `${opts.input}\n`), {}))
     .on(/^sudo -u dev -H \S+ --version$/, { stdout: 'v1\n' })
@@ -65,6 +76,8 @@ test('a fresh server: every piece is drift, apply sets each up, and then check f
     'the Context7 MCP server is not installed',
     "Context7 is not in dev's Claude Code MCP servers",
     'gh is not logged in for dev with secret github',
+    '/etc/systemd/system/firstboot-nix-gc.timer',
+    'firstboot-nix-gc.timer is not running',
   ]) {
     assert.ok(
       drift.some((line) => line.startsWith(want)),
@@ -94,6 +107,33 @@ test(
     assert.ok(ctx.$.commands.includes('systemctl enable --now nix-daemon.service'));
   },
 );
+
+test('the weekly Nix collection: as root, older than the days set, missed runs made up; off, gone', async () => {
+  const { ctx, state } = machine({ ...params, nixGcDays: 14 });
+  await devtools.apply(ctx);
+  assert.match(
+    (await ctx.fs.read('/etc/systemd/system/firstboot-nix-gc.service'))!,
+    /\nAfter=nix-daemon\.service\n[^]*\nExecStart=\/usr\/bin\/nix-collect-garbage --delete-older-than 14d\n$/,
+  );
+  assert.match(
+    (await ctx.fs.read('/etc/systemd/system/firstboot-nix-gc.timer'))!,
+    /\nOnCalendar=Sun \*-\*-\* 04:00:00\nPersistent=true\n/,
+  );
+  assert.ok(state.gcTimer);
+  assert.not.ok((await devtools.check(ctx)).some((line) => line.includes('nix-gc')));
+
+  // the config turns it off: the timer is stopped and its units removed
+  const off = { ...ctx, params: { ...params, nixGcDays: undefined } };
+  assert.equal(
+    (await devtools.check(off)).filter((line) => line.includes('nix-gc')),
+    ['firstboot-nix-gc.timer is there, though devtools.nix_gc is off'],
+  );
+  await devtools.apply(off);
+  assert.not.ok(state.gcTimer);
+  assert.is(await ctx.fs.stat('/etc/systemd/system/firstboot-nix-gc.timer'), undefined);
+  assert.is(await ctx.fs.stat('/etc/systemd/system/firstboot-nix-gc.service'), undefined);
+  assert.not.ok((await devtools.check(off)).some((line) => line.includes('nix-gc')));
+});
 
 test(
   'Claude Code runs pinned with its own updater off; ' + 'Context7 joins the MCP servers the admin already has',

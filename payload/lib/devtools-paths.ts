@@ -1,0 +1,7 @@
+// Where the devtools step puts what the daily report reads back: its own module, so the report's bundle
+// carries these names and not the step.
+
+/** the pinned tools' root: Claude Code's package in node_modules/, Context7's tree in context7/ */
+export const DEVTOOLS = '/usr/local/lib/firstboot-devtools';
+/** the weekly Nix garbage collection's service and timer */
+export const NIX_GC = 'firstboot-nix-gc';
