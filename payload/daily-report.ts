@@ -2,12 +2,13 @@
 // the account the report step wrote. A send that fails is logged and exits 1 (the timer's run shows
 // as failed); the next report, a day later or by hand, says when and why.
 import { hostname } from 'node:os';
-import type { Plan, ReportPlan } from '../contract/plan';
+import type { DevtoolsPlan, Plan, ReportPlan } from '../contract/plan';
 import { checkLine } from '../contract/status';
 import type { CheckResult, Machine } from './runner';
 import { diskWarnings, REAL_FILE_SYSTEMS } from './lib/disk';
 import { journalArgs, SSHD_JOURNAL } from './lib/journal';
 import { MSMTPRC } from './steps/report';
+import { toolchainSection } from './toolchain-report';
 
 /** the last send: when, or when and why it failed (here, not in SERVER_PATHS, which every payload carries) */
 const STATE = '/var/lib/firstboot/report.json';
@@ -140,6 +141,9 @@ async function sections(
         : `a reboot is required${rebootFor.length ? ` (${rebootFor.join(', ')})` : ''}`,
     ],
   ]);
+
+  const devtools = plan.steps.find((s): s is DevtoolsPlan => s.id === 'devtools');
+  if (devtools) out.push(['developer toolchain', await toolchainSection(plan, devtools, m)]);
 
   out.push([
     'disk and memory',

@@ -60,8 +60,9 @@ export const reportSection = section(
     doc:
       'A daily security report by email (a systemd timer runs `firstboot report --now`): the result of ' +
       '`firstboot check`, failed SSH logins and fail2ban bans of the last day, sudo use, audit events by ' +
-      'rule, pending upgrades and a due reboot, disk and memory, and listening ports the plan does not know. ' +
-      '`sudo firstboot report --print` shows it without mailing.',
+      'rule, pending upgrades and a due reboot, disk and memory, and listening ports the plan does not know; ' +
+      "with the toolchain, the Nix store's size, how the last garbage collection went, and each pinned tool " +
+      "against the registry's latest. `sudo firstboot report --print` shows it without mailing.",
   },
 );
 

@@ -193,6 +193,17 @@ export async function checkDevtools(vm: Vm, e: Expect): Promise<void> {
   const mcp = await asAdmin(vm, e, 'timeout 120 claude mcp get context7');
   assert.match(mcp, /Scope: User config/);
   assert.match(mcp, /Status: ✔ Connected/, mcp);
+  // the weekly Nix garbage collection: its timer waits for Sunday; a collection run by hand succeeds
+  assert.is((await sudo(vm, e, 'systemctl is-active firstboot-nix-gc.timer')).trim(), 'active');
+  await sudo(vm, e, 'systemctl start firstboot-nix-gc.service');
+  assert.match(
+    await sudo(vm, e, 'systemctl show firstboot-nix-gc.service -p Result -p ExecMainStatus'),
+    /^Result=success\nExecMainStatus=0\n$/m,
+  );
+  assert.match(
+    await sudo(vm, e, 'journalctl -u firstboot-nix-gc.service -o cat'),
+    /\d+ store paths deleted, [\d.]+ \w+ freed/,
+  );
 }
 
 export async function checkSshAudit(vm: Vm, e: Expect): Promise<void> {
