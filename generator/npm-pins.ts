@@ -18,8 +18,8 @@ export function pin(name: string): NpmPackage {
 }
 
 // The optional capabilities' pins, kept by `npm run pins` (scripts/pins.ts) apart from firstboot's own
-// lock: Claude Code's and Context7's in contract/devtools-pins.json (the devtools step carries them),
-// the country-IP data's and each of Context7's tarballs in ./pins.json.
+// lock: Claude Code's, Context7's and GSD's in contract/devtools-pins.json (the devtools step carries
+// them), the country-IP data's and each of Context7's and GSD's tarballs in ./pins.json.
 
 /** the country-IP data GeoIP blocking reads */
 export const geoipPin = (): NpmPackage => pins.geoip;
@@ -41,6 +41,11 @@ export function treeTarballs(
 
 /** every tarball the optional capabilities may fetch, for a mirror (and the VM tests' registry) to hold */
 export function optionalTarballs(): NpmPackage[] {
-  const { claude, context7 } = DEVTOOLS_PINS;
-  return [pins.geoip, ...Object.values(claude), ...treeTarballs(context7, pins.context7.tree)];
+  const { claude, context7, gsd } = DEVTOOLS_PINS;
+  return [
+    pins.geoip,
+    ...Object.values(claude),
+    ...treeTarballs(context7, pins.context7.tree),
+    ...treeTarballs(gsd, pins.gsd.tree),
+  ];
 }

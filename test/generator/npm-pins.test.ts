@@ -9,11 +9,22 @@ test("a mirror's list holds every tarball the devtools step may fetch, each with
   const listed = new Map(optionalTarballs().map((pkg) => [`${pkg.name}@${pkg.version}`, pkg.integrity]));
   for (const pkg of Object.values(DEVTOOLS_PINS.claude))
     assert.is(listed.get(`${pkg.name}@${pkg.version}`), pkg.integrity);
-  for (const id of DEVTOOLS_PINS.context7.packages) {
+  for (const id of [...DEVTOOLS_PINS.context7.packages, ...DEVTOOLS_PINS.gsd.packages]) {
     const { name, version } = treeId(id);
     assert.match(listed.get(`${name}@${version}`) ?? '', /^sha512-/, id);
   }
   assert.is(listed.get(`${pins.geoip.name}@${pins.geoip.version}`), pins.geoip.integrity);
+});
+
+test("GSD's tree leaves out what npm marks optional: the Agent SDK's and fallow's native programs", () => {
+  const names = DEVTOOLS_PINS.gsd.packages.map((id) => treeId(id).name);
+  assert.ok(names.includes('get-shit-done-cc') && names.includes('@anthropic-ai/claude-agent-sdk'));
+  assert.equal(
+    names.filter((name) => /claude-agent-sdk-|fallow|detect-libc/.test(name)),
+    [],
+  );
+  assert.is(DEVTOOLS_PINS.gsd.main, 'get-shit-done-cc/bin/gsd-sdk.js');
+  assert.is(treeTarballs(DEVTOOLS_PINS.gsd, pins.gsd.tree).length, DEVTOOLS_PINS.gsd.packages.length);
 });
 
 test('tarballs that are not the tree the step pins are refused: another version, one left out, another sha512', () => {
