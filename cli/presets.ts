@@ -70,6 +70,7 @@ geoip:
 devtools:
   enabled: true           # git, gh, build tools, Nix, and Claude Code for the admin
   # context7: true        # needs Node.js 20.18.1 or later: Debian 13
+  # gsd: true             # GSD for Claude Code; Node.js 18.19 or later: every image
   # github_token: secret:github
 
 packages: [tmux, htop]

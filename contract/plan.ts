@@ -207,7 +207,7 @@ export interface ReportPlan {
 }
 
 /**
- * The developer toolchain: Debian's tools and Nix (packages step), Claude Code and Context7 from npm.
+ * The developer toolchain: Debian's tools and Nix (packages step), Claude Code, Context7 and GSD from npm.
  * Their pins are firstboot's own, in the step's code (contract/devtools-pins.ts), not in the plan.
  */
 export interface DevtoolsPlan {
@@ -218,6 +218,8 @@ export interface DevtoolsPlan {
   claude?: true;
   /** the Context7 MCP server, pinned (DEVTOOLS_PINS.context7), registered in the admin's Claude Code settings */
   context7?: true;
+  /** GSD (get-shit-done-cc), pinned (DEVTOOLS_PINS.gsd), laid out by its installer in the admin's ~/.claude */
+  gsd?: true;
   /** the secret holding a GitHub token gh logs in with */
   github?: string;
   /** the weekly Nix garbage collection: what it deletes is older than this many days */

@@ -29,6 +29,7 @@ function shown(step: StepPlan, version: string): Record<string, unknown> {
       ...params,
       ...(step.claude === true && { claude: own(DEVTOOLS_PINS.claude) }),
       ...(step.context7 === true && { context7: own(DEVTOOLS_PINS.context7) }),
+      ...(step.gsd === true && { gsd: own(DEVTOOLS_PINS.gsd) }),
     };
   }
   return params;

@@ -1,5 +1,5 @@
-// The developer toolchain: Debian's tools and Nix come with the packages step; Claude Code and the
-// Context7 MCP server are pinned npm packages the devtools step fetches. Their pins are in the step's
+// The developer toolchain: Debian's tools and Nix come with the packages step; Claude Code, the
+// Context7 MCP server and GSD are pinned npm packages the devtools step fetches. Their pins are in the step's
 // code (contract/devtools-pins.ts): the plan says only which of them the config turns on.
 import type { Capability } from './capability';
 import { stepOf, type Plan } from '../../contract/plan';
@@ -30,6 +30,16 @@ export const devtoolsSection = section(
         'and Ubuntu 24.04 do not, and `generate` says so.',
       default: false,
     }),
+    gsd: boolean({
+      doc:
+        "GSD (get-shit-done-cc), a spec-driven workflow of skills, agents and hooks for Claude Code: GSD's " +
+        "installer lays it out for the admin's Claude Code (~/.claude) and `gsd-sdk` goes on the PATH, pinned " +
+        'by version and sha512 (its whole dependency tree). It declares Node.js 22 but runs on the ' +
+        "distributions' Node (18.19 or later: measured on 18.20 and 20.20), so every image has it. It needs " +
+        "devtools.claude: true. Updates come from firstboot's pins, not GSD's updater; its update check (a " +
+        'hook asking npm at each session start) stays, since its installer has no switch for it.',
+      default: false,
+    }),
     nix_gc: section(
       {
         enabled: boolean({
@@ -56,7 +66,7 @@ export const devtoolsSection = section(
         "`create --wait`; gh keeps it in the admin's own ~/.config/gh. Without it, run `gh auth login` once.",
     }),
   },
-  { doc: "A developer's server: the toolchain, Nix, Claude Code with Context7, and gh logged in." },
+  { doc: "A developer's server: the toolchain, Nix, Claude Code with Context7 and GSD, and gh logged in." },
 );
 
 export const devtools: Capability<'devtools'> = {
@@ -69,6 +79,7 @@ export const devtools: Capability<'devtools'> = {
       user: config.admin.name,
       ...(d.claude && { claude: true as const }),
       ...(d.context7 && { context7: true as const }),
+      ...(d.gsd && { gsd: true as const }),
       ...(d.github_token && { github: d.github_token }),
       ...(d.nix_gc.enabled && { nixGcDays: d.nix_gc.days }),
     };
@@ -88,13 +99,12 @@ export const devtools: Capability<'devtools'> = {
 /** generate does not know the image: what the plan needs of the server's Node.js, said before it boots */
 export function nodeNeeded(plan: Plan): string | undefined {
   const step = stepOf(plan, 'devtools');
-  const need = step?.context7 && DEVTOOLS_PINS.context7.node;
-  if (!need) return undefined;
+  const needs = (['context7', 'gsd'] as const)
+    .filter((tool) => step?.[tool])
+    .map((tool) => `devtools.${tool} needs Node.js ${DEVTOOLS_PINS[tool].node} or later`);
+  if (!needs.length) return undefined;
   const images = Object.entries(IMAGE_NODE)
     .map(([image, node]) => `${image} has ${node}`)
     .join(', ');
-  return (
-    `devtools.context7 needs Node.js ${need} or later on the server (${images}); on an older one the ` +
-    `devtools step fails`
-  );
+  return `${needs.join(' and ')} on the server (${images}); on an older one the devtools step fails`;
 }

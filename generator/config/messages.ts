@@ -79,6 +79,8 @@ export const tailnetNeedsConsole =
   'with SSH on the tailnet only, an expired node key or a tailnet ACL that drops port 22 leaves the ' +
   'console as the only way in';
 export const context7NeedsClaude = 'Context7 is an MCP server for Claude Code: it needs devtools.claude: true';
+export const gsdNeedsClaude =
+  "GSD is a workflow for Claude Code, in the admin's ~/.claude: it needs devtools.claude: true";
 export const expectSecret =
   'a secret\'s name, "secret:NAME" (NAME: a lowercase letter, then up to 31 of a-z, 0-9 and "_")';
 export const secretInConfig = (given: string) =>

@@ -82,6 +82,11 @@ const context7NeedsClaude: Rule = (config, ctx) => {
     ctx.report(['devtools', 'context7'], msg.context7NeedsClaude);
 };
 
+/** GSD's skills, agents and hooks are Claude Code's: without Claude Code nothing would run them. */
+const gsdNeedsClaude: Rule = (config, ctx) => {
+  if (config.devtools.gsd && !config.devtools.claude) ctx.report(['devtools', 'gsd'], msg.gsdNeedsClaude);
+};
+
 /** Context7 runs on the distribution's Node.js: an image whose Node is older cannot run it. */
 const context7HasNode: Rule = (config, ctx) => {
   const node = ctx.image && IMAGE_NODE[ctx.image];
@@ -116,6 +121,7 @@ export const rules: readonly Rule[] = [
   reportIsComplete,
   context7NeedsClaude,
   context7HasNode,
+  gsdNeedsClaude,
   geoipIsComplete,
   tailscaleIsComplete,
 ];

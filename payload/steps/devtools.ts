@@ -1,8 +1,9 @@
 // The developer toolchain. Debian's tools and Nix come from the packages step; here: Nix set up for the
 // admin (flakes and the nix command, the nix-users group that may reach the daemon) and its weekly
-// garbage collection, Claude Code and Context7 from their npm pins, Context7 registered in the admin's
-// Claude Code settings, and gh logged in with the github_token secret, which goes to gh on stdin. The
-// pins are this code's own (contract/devtools-pins.ts, bundled in): the plan says only which tools are on.
+// garbage collection, Claude Code, Context7 and GSD from their npm pins, Context7 registered in the
+// admin's Claude Code settings, GSD laid out in them by its own installer (lib/devtools-gsd.ts), and gh
+// logged in with the github_token secret, which goes to gh on stdin. The pins are this code's own
+// (contract/devtools-pins.ts, bundled in): the plan says only which tools are on.
 import type { DevtoolsPlan } from '../../contract/plan';
 import { DEVTOOLS_PINS, type DevtoolsPins } from '../../contract/devtools-pins';
 import type { Step, Ctx } from '../step';
@@ -14,6 +15,7 @@ import { MARKER, npmInstall } from '../lib/npm';
 import { treeInstall } from '../lib/npm-tree';
 import { nodeAtLeast } from '../../contract/npm-tree';
 import { DEVTOOLS, NIX_GC } from '../lib/devtools-paths';
+import { GSD_ROOT, gsdDrift, installGsd } from '../lib/devtools-gsd';
 
 export { DEVTOOLS };
 
@@ -28,6 +30,7 @@ const arch = () => process.arch as 'x64' | 'arm64';
 const pinned = (p: DevtoolsPlan, pins: DevtoolsPins) => ({
   claude: p.claude ? pins.claude[arch()] : undefined,
   context7: p.context7 ? pins.context7 : undefined,
+  gsd: p.gsd ? pins.gsd : undefined,
 });
 type Pinned = ReturnType<typeof pinned>;
 const home = (user: string) => `/home/${user}`;
@@ -36,7 +39,7 @@ const asAdmin = ($: Shell, user: string, argv: string[], input?: string) =>
   $({ nothrow: true, input, timeout: '60s' })`sudo -u ${user} -H ${argv}`;
 
 /** The commands on the admin's PATH: Claude Code's own updater stays off, firstboot's pins update it. */
-function wrappers({ claude, context7 }: Pinned): FileSpec[] {
+function wrappers({ claude, context7, gsd }: Pinned): FileSpec[] {
   const script = (what: string, line: string) => `#!/bin/sh
 ${header(what)}${line} "$@"
 `;
@@ -61,6 +64,15 @@ ${header(what)}${line} "$@"
               'the Context7 MCP server, pinned',
               `exec node ${CONTEXT7_ROOT}/node_modules/${context7.main}`,
             ),
+            mode: 0o755,
+          },
+        ]
+      : []),
+    ...(gsd
+      ? [
+          {
+            path: '/usr/local/bin/gsd-sdk',
+            content: script("GSD's gsd-sdk, pinned", `exec node ${GSD_ROOT}/node_modules/${gsd.main}`),
             mode: 0o755,
           },
         ]
@@ -152,9 +164,10 @@ async function installed(fs: Fs, root: string, pin: string): Promise<boolean> {
 
 async function drift(ctx: Ctx<DevtoolsPlan>, pins: DevtoolsPins): Promise<string[]> {
   const { params: p, $, fs } = ctx;
-  const { claude, context7 } = pinned(p, pins);
+  const tools = pinned(p, pins);
+  const { claude, context7, gsd } = tools;
   const out = [
-    ...(await filesDrift(fs, [await nixConf(fs), ...wrappers({ claude, context7 })])),
+    ...(await filesDrift(fs, [await nixConf(fs), ...wrappers(tools)])),
     ...(await unitsDown($, [NIX_DAEMON])),
     ...(await gcDrift(ctx, p.nixGcDays)),
   ];
@@ -168,6 +181,7 @@ async function drift(ctx: Ctx<DevtoolsPlan>, pins: DevtoolsPins): Promise<string
     if (JSON.stringify(claudeJson?.settings.mcpServers?.context7) !== JSON.stringify(CONTEXT7_SERVER))
       out.push(`Context7 is not in ${p.user}'s Claude Code MCP servers`);
   }
+  if (gsd) out.push(...(await gsdDrift(fs, p.user, gsd)));
   if (p.github) {
     const token = await ctx.secret(p.github);
     const stored = await asAdmin($, p.user, ['gh', 'auth', 'token']);
@@ -185,12 +199,16 @@ export const devtoolsStep = (pins: DevtoolsPins): Step<'devtools'> => ({
   check: (ctx) => drift(ctx, pins),
   async apply(ctx) {
     const { params: p, $, fs, plan, log } = ctx;
-    const { claude, context7 } = pinned(p, pins);
+    const tools = pinned(p, pins);
+    const { claude, context7, gsd } = tools;
     // generate said so already; here it fails before anything is fetched
-    if (context7 && !nodeAtLeast(process.versions.node, context7.node))
-      throw new Error(
-        `the Context7 MCP server needs Node.js ${context7.node} or later; this server has ${process.versions.node}`,
-      );
+    for (const [name, tree] of [
+      ['the Context7 MCP server', context7],
+      ['GSD', gsd],
+    ] as const) {
+      if (tree && !nodeAtLeast(process.versions.node, tree.node))
+        throw new Error(`${name} needs Node.js ${tree.node} or later; this server has ${process.versions.node}`);
+    }
     if (await writeFiles(fs, [await nixConf(fs)])) await $`systemctl try-restart ${NIX_DAEMON}`;
     await $`usermod --append --groups nix-users ${p.user}`;
     await enableNow($, NIX_DAEMON);
@@ -205,7 +223,9 @@ export const devtoolsStep = (pins: DevtoolsPins): Step<'devtools'> => ({
       settings.mcpServers = { ...settings.mcpServers, context7: CONTEXT7_SERVER };
       await fs.write(path, JSON.stringify(settings, null, 2) + '\n', { mode: 0o600, owner: `${p.user}:${p.user}` });
     }
-    await writeFiles(fs, wrappers({ claude, context7 }));
+    // its installer runs only when GSD differs: a run for another part leaves ~/.claude as it is
+    if (gsd && (await gsdDrift(fs, p.user, gsd)).length) await installGsd($, p.user, gsd, fetch);
+    await writeFiles(fs, wrappers(tools));
     if (p.github) {
       const token = await ctx.secret(p.github);
       if (token === undefined) return;
@@ -215,7 +235,9 @@ export const devtoolsStep = (pins: DevtoolsPins): Step<'devtools'> => ({
   },
   async verify({ params: p, $ }) {
     const problems = await unitsDown($, [NIX_DAEMON]);
-    const tools = ['git', 'gh', 'sqlite3', 'psql', 'redis-cli', 'cc', 'nix', ...(p.claude ? ['claude'] : [])];
+    const tools = ['git', 'gh', 'sqlite3', 'psql', 'redis-cli', 'cc', 'nix'];
+    // gsd-sdk --version loads its whole SDK (the Agent SDK, ws): the tree GSD's workflows call is whole
+    tools.push(...(p.claude ? ['claude'] : []), ...(p.gsd ? ['gsd-sdk'] : []));
     for (const tool of tools) {
       if (!(await asAdmin($, p.user, [tool, '--version'])).ok)
         problems.push(`${tool} --version does not run for ${p.user}`);

@@ -128,6 +128,13 @@ export const serviceCases: Case[] = [
     ],
   },
   {
+    name: 'GSD without Claude Code',
+    yaml: 'devtools:\n  enabled: true\n  claude: false\n  gsd: true\n',
+    expected: [
+      { path: '$.devtools.gsd', line: 4, message: /a workflow for Claude Code.*: it needs devtools.claude: true/ },
+    ],
+  },
+  {
     name: 'a GitHub token in the clear',
     yaml: 'devtools:\n  github_token: ghp_abc\n',
     expected: [{ path: '$.devtools.github_token', line: 2, message: /a secret's value never sits in the config/ }],

@@ -31,6 +31,7 @@ const defaults = {
     enabled: false,
     claude: true,
     context7: false,
+    gsd: false,
     nix_gc: { enabled: true, days: 30 },
     github_token: undefined,
   },
@@ -84,7 +85,8 @@ test('every option set resolves to itself, allow entries split into port and pro
       'upgrades: { enabled: true, reboot: false }',
       'report: { enabled: true, to: ops@example.org, time: "06:30", smtp: { host: smtp.example.org, port: 465, ' +
         'tls: tls, user: fb@example.org, password: secret:smtp } }',
-      'devtools: { enabled: true, claude: true, context7: true, nix_gc: { days: 14 }, github_token: secret:gh }',
+      'devtools: { enabled: true, claude: true, context7: true, gsd: true, nix_gc: { days: 14 }, ' +
+        'github_token: secret:gh }',
       'geoip: { enabled: true, countries: [DE, AT], ports: [22/tcp], always_allow: [198.51.100.7, "2001:db8::/32"] }',
       'tailscale: { enabled: true, auth_key: secret:ts, hostname: web1, tags: [tag:server], ' +
         'accept_dns: false, ssh_via_tailnet_only: true, repository: { url: ' +
@@ -123,6 +125,7 @@ test('every option set resolves to itself, allow entries split into port and pro
       enabled: true,
       claude: true,
       context7: true,
+      gsd: true,
       nix_gc: { enabled: true, days: 14 },
       github_token: 'gh',
     },

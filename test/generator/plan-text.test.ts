@@ -31,11 +31,12 @@ function shown(text: string, id: string): Record<string, any> {
 test(
   "firstboot plan shows the pins and rules the steps' code carries, " + 'though the plan says only which are on',
   async () => {
-    const p = await planFor('devtools: {enabled: true, context7: true}\n');
+    const p = await planFor('devtools: {enabled: true, context7: true, gsd: true}\n');
     const text = planText(p);
     const devtools = shown(text, 'devtools');
     assert.equal(devtools.claude, DEVTOOLS_PINS.claude);
     assert.equal(devtools.context7, DEVTOOLS_PINS.context7);
+    assert.equal(devtools.gsd, DEVTOOLS_PINS.gsd);
     assert.is(devtools.user, 'admin');
     assert.equal(shown(text, 'audit'), { rules: AUDIT_RULES });
     const lines = (settings: [string, string][]) => settings.map(([key, value]) => `${key} = ${value}`);

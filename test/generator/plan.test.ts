@@ -189,6 +189,23 @@ test(
   },
 );
 
+test('devtools.gsd: in the plan only when on, its pins in the code, and generate names its Node.js', async () => {
+  const p = await planFor('devtools: {enabled: true, gsd: true}\n');
+  assert.equal(step(p, 'devtools'), { id: 'devtools', user: 'admin', claude: true, gsd: true, nixGcDays: 30 });
+  const text = JSON.stringify(p);
+  for (const pinned of [DEVTOOLS_PINS.gsd.digest, ...DEVTOOLS_PINS.gsd.packages])
+    assert.not.ok(text.includes(pinned), pinned);
+  // the Node.js firstboot measured, not the 22 GSD declares: every image has it
+  assert.is(DEVTOOLS_PINS.gsd.node, '18.19.0');
+  assert.match(
+    nodeNeeded(p) ?? '',
+    /^devtools\.gsd needs Node\.js 18\.19\.0 or later on the server \(debian-12 has 18\.20/,
+  );
+  const both = await planFor('devtools: {enabled: true, context7: true, gsd: true}\n');
+  assert.match(nodeNeeded(both) ?? '', /^devtools\.context7 needs Node\.js [\d.]+ or later and devtools\.gsd needs/);
+  assert.not.ok('gsd' in step(await planFor('devtools: {enabled: true, gsd: false}\n'), 'devtools'));
+});
+
 test("audit: the plan only turns the step on; its rules travel in the step's code", async () => {
   assert.equal(step(await planFor(''), 'audit'), { id: 'audit' });
 });

@@ -161,6 +161,9 @@ test(
         DEVTOOLS_PINS.claude.arm64.integrity,
         DEVTOOLS_PINS.context7.digest,
         DEVTOOLS_PINS.context7.packages.at(-1)!,
+        DEVTOOLS_PINS.gsd.digest,
+        // GSD's installer, run from its tree: the devtools step's alone
+        'bin/install.js',
       ],
       // the rules as the minified code builds them: their paths, keys and filters
       audit: ['/etc/security/opasswd', 'audit-config', ' -F auid>=1000 -F auid!=unset'],
@@ -173,9 +176,10 @@ test(
         assert.not.ok(text(others).includes(item), `${item} is in another piece`);
       }
     }
-    // each Context7 tarball's own sha512 is for a mirror (generator/pins.json): the server needs only the tree's digest
+    // each tree's tarballs' own sha512 is for a mirror (generator/pins.json): the server needs only the tree's digest
     const devtools = text(built.pieces.devtools);
-    assert.not.ok(pins.context7.tree.some((tarball) => devtools.includes(tarball.integrity)));
+    for (const tree of [pins.context7.tree, pins.gsd.tree])
+      assert.not.ok(tree.some((tarball) => devtools.includes(tarball.integrity)));
   },
 );
 

@@ -1,68 +1,11 @@
-// The devtools step on a recording shell and an in-memory file system; the npm side (real downloads)
-// is lib/npm.ts and lib/npm-tree.ts, tested in npm.test.ts, and stands in here as what it would write.
+// The devtools step on a recording shell and an in-memory file system (devtools-machine.ts); GSD's part is
+// in devtools-gsd.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { DevtoolsPlan } from '../../contract/plan';
 import { devtools, devtoolsStep, DEVTOOLS } from '../../payload/steps/devtools';
-import { MARKER, npmInstall } from '../../payload/lib/npm';
-import { treeInstall } from '../../payload/lib/npm-tree';
 import { DEVTOOLS_PINS as pins } from '../../contract/devtools-pins';
-import { stepContext, type TestCtx } from './context';
+import { CLAUDE, DEBIAN_NIX_CONF, GSD_VERSION, machine, params, secret, TOKEN } from './devtools-machine';
 import { rejects } from '../rejects';
-
-const params: DevtoolsPlan = {
-  id: 'devtools',
-  user: 'dev',
-  claude: true,
-  context7: true,
-  github: 'github',
-  nixGcDays: 30,
-};
-const CLAUDE = `${DEVTOOLS}/node_modules/${pins.claude[process.arch as 'x64']?.name}`;
-const DEBIAN_NIX_CONF = '# see https://nixos.org/nix/manual/#sec-conf-file\nsandbox = false\n';
-const TOKEN = 'ghp_the-github-token';
-
-/** Debian 13 after the packages step, the admin made; the shell answers as the machine would */
-function machine(p: DevtoolsPlan = params) {
-  const ctx = stepContext(p);
-  const state = { groups: 'dev', daemon: false, ghToken: '', gcTimer: false };
-  ctx.fs
-    .seed('/etc/nix/nix.conf', DEBIAN_NIX_CONF)
-    .seed(
-      '/home/dev/.claude.json',
-      '{"numStartups": 3, "mcpServers": {"mine": {"type": "stdio", "command": "x"}}}',
-      0o600,
-      'dev:dev',
-    );
-  ctx.$.on('id -nG dev', () => ({ stdout: `${state.groups}\n` }))
-    .on(/^usermod --append --groups nix-users dev$/, () => ((state.groups += ' nix-users'), {}))
-    .on(/^systemctl is-(enabled|active) --quiet nix-daemon.service$/, () => ({ exitCode: state.daemon ? 0 : 1 }))
-    .on('systemctl try-restart nix-daemon.service', {})
-    .on('systemctl enable --now nix-daemon.service', () => ((state.daemon = true), {}))
-    .on(/^systemctl is-(enabled|active) --quiet firstboot-nix-gc.timer$/, () => ({ exitCode: state.gcTimer ? 0 : 1 }))
-    .on('systemctl enable --now firstboot-nix-gc.timer', () => ((state.gcTimer = true), {}))
-    .on('systemctl disable --now firstboot-nix-gc.timer', () => ((state.gcTimer = false), {}))
-    .on('systemctl daemon-reload', {})
-    .on('sudo -u dev -H gh auth token', () => ({ stdout: state.ghToken, exitCode: state.ghToken ? 0 : 1 }))
-    .on(/^sudo -u dev -H gh auth login /, (_cmd, opts) => ((state.ghToken = `${opts.input}\n`), {}))
-    .on(/^sudo -u dev -H \S+ --version$/, { stdout: 'v1\n' })
-    .on('sudo -u dev -H nix store ping --store daemon', {});
-  const fetched: string[] = [];
-  npmInstall.packages = async (packages, options) => {
-    for (const pkg of packages) {
-      fetched.push(`${options.root} ${pkg.name}@${pkg.version}`);
-      ctx.fs.seed(`${options.root}/node_modules/${pkg.name}/${MARKER}`, pkg.integrity);
-    }
-  };
-  treeInstall.tree = async (tree, options) => {
-    fetched.push(`${options.root} tree of ${tree.packages.length}`);
-    ctx.fs.seed(`${options.root}/${MARKER}`, tree.digest);
-  };
-  return { ctx, state, fetched };
-}
-
-const secret = (ctx: TestCtx<DevtoolsPlan>) =>
-  ctx.fs.write('/var/lib/firstboot/secrets/github', TOKEN, { mode: 0o600 });
 
 test('a fresh server: every piece is drift, apply sets each up, and then check finds nothing', async () => {
   const { ctx, fetched } = machine();
@@ -76,6 +19,7 @@ test('a fresh server: every piece is drift, apply sets each up, and then check f
     'the Context7 MCP server is not installed',
     "Context7 is not in dev's Claude Code MCP servers",
     'gh is not logged in for dev with secret github',
+    `GSD ${GSD_VERSION} is not installed`,
     '/etc/systemd/system/firstboot-nix-gc.timer',
     'firstboot-nix-gc.timer is not running',
   ]) {
@@ -87,10 +31,12 @@ test('a fresh server: every piece is drift, apply sets each up, and then check f
   await devtools.apply(ctx);
   assert.equal(await devtools.check(ctx), []);
   assert.equal(await devtools.verify(ctx), []);
-  // Claude Code for this machine's architecture only, and Context7's tree, each in its own root
+  // Claude Code for this machine's architecture only, Context7's and GSD's trees, each in its own root
   assert.equal(fetched, [
     `${DEVTOOLS} ${pins.claude[process.arch as 'x64'].name}@2.1.333`,
     `${DEVTOOLS}/context7 tree of ${pins.context7.packages.length}`,
+    `${DEVTOOLS}/gsd tree of ${pins.gsd.packages.length}`,
+    "GSD's installer, 300s",
   ]);
 });
 
