@@ -8,6 +8,7 @@ import { DEVTOOLS, NIX_GC } from './lib/devtools-paths';
 // Claude Code's native program, one package per architecture (contract/devtools-pins.ts)
 const CLAUDE = `${DEVTOOLS}/node_modules/@anthropic-ai/claude-code-linux-${process.arch}`;
 const CONTEXT7 = `${DEVTOOLS}/context7/node_modules/@upstash/context7-mcp`;
+const GSD = `${DEVTOOLS}/gsd/node_modules/get-shit-done-cc`;
 
 /** the installed package's name and version, from its package.json */
 async function installed(m: Machine, dir: string): Promise<{ name: string; version: string } | undefined> {
@@ -35,7 +36,11 @@ async function latest(registry: string, name: string): Promise<string> {
 }
 
 async function pinnedTools(plan: Plan, p: DevtoolsPlan, m: Machine): Promise<string[]> {
-  const tools = [...(p.claude ? [['Claude Code', CLAUDE]] : []), ...(p.context7 ? [['Context7', CONTEXT7]] : [])];
+  const tools = [
+    ...(p.claude ? [['Claude Code', CLAUDE]] : []),
+    ...(p.context7 ? [['Context7', CONTEXT7]] : []),
+    ...(p.gsd ? [['GSD', GSD]] : []),
+  ];
   const out: string[] = [];
   for (const [label, dir] of tools) {
     const found = await installed(m, dir);

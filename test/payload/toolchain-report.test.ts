@@ -11,7 +11,7 @@ import { toolchainSection } from '../../payload/toolchain-report';
 import { DEVTOOLS } from '../../payload/lib/devtools-paths';
 import { printed, server } from './report-server';
 
-const devtools: DevtoolsPlan = { id: 'devtools', user: 'dev', claude: true, context7: true, nixGcDays: 30 };
+const devtools: DevtoolsPlan = { id: 'devtools', user: 'dev', claude: true, context7: true, gsd: true, nixGcDays: 30 };
 const CLAUDE = `@anthropic-ai/claude-code-linux-${process.arch}`;
 
 /** a registry answering the packument's dist-tags, as npm's does; what it was asked for, kept */
@@ -37,6 +37,10 @@ function toolchainServer(registryUrl: string, collected: boolean) {
     .seed(
       `${DEVTOOLS}/context7/node_modules/@upstash/context7-mcp/package.json`,
       JSON.stringify({ name: '@upstash/context7-mcp', version: '2.0.0' }),
+    )
+    .seed(
+      `${DEVTOOLS}/gsd/node_modules/get-shit-done-cc/package.json`,
+      JSON.stringify({ name: 'get-shit-done-cc', version: '1.42.3' }),
     );
   s.ctx.$.on('du -sh /nix/store', { stdout: '1.3G\t/nix/store\n' })
     .on('systemctl show firstboot-nix-gc.service -p Result -p ExecMainExitTimestamp', {
@@ -52,7 +56,7 @@ function toolchainServer(registryUrl: string, collected: boolean) {
 }
 
 test('the store, the last collection and each pinned tool against the registry; in the report', async () => {
-  const r = await registry({ [CLAUDE]: '2.1.400', '@upstash/context7-mcp': '2.0.0' });
+  const r = await registry({ [CLAUDE]: '2.1.400', '@upstash/context7-mcp': '2.0.0', 'get-shit-done-cc': '1.43.0' });
   try {
     const { plan, machine, registry: steps } = toolchainServer(r.url, true);
     assert.equal(await toolchainSection(plan, devtools, machine), [
@@ -60,6 +64,7 @@ test('the store, the last collection and each pinned tool against the registry; 
       'last Nix garbage collection Sun 2026-11-29 04:12:09 UTC: success (412 store paths deleted, 1024.50 MiB freed)',
       'Claude Code 2.1.333: 2.1.400 is out (npm run pins in firstboot, then firstboot apply)',
       'Context7 2.0.0: the latest',
+      'GSD 1.42.3: 1.43.0 is out (npm run pins in firstboot, then firstboot apply)',
     ]);
     // the scoped name escaped as npm's clients do, the short packument asked for
     assert.ok(
@@ -90,7 +95,7 @@ test('no collection yet, a registry that does not know the package or does not a
     );
     const off = await toolchainSection(
       s.plan,
-      { ...devtools, nixGcDays: undefined, claude: undefined, context7: undefined },
+      { ...devtools, nixGcDays: undefined, claude: undefined, context7: undefined, gsd: undefined },
       s.machine,
     );
     assert.equal(off, ['Nix store: 1.3G', 'Nix garbage collection: off (devtools.nix_gc)']);
