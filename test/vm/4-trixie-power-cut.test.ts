@@ -1,5 +1,5 @@
 // Scenarios 3 and 5: a minimal trixie (no tzdata, no sudo: each step installs what it uses) with the
-// developer toolchain on (Debian 13's Node.js is the one new enough for Context7), and the power cut
+// developer toolchain on (Debian 13's Node.js is the one new enough for Context7; GSD too), and the power cut
 // while apt unpacks libnode (in prepare's one transaction). The next boot must resume
 // (firstboot.service stays enabled until a run succeeds) and finish ok. OpenSSH 10 logs as
 // sshd-session, so the fail2ban check at the end of checkAll is the one that matters most here, after
@@ -27,7 +27,7 @@ import { rsaPublicKey } from '../ssh-keys';
 import { rejects } from '../rejects';
 
 const CONFIG =
-  `devtools:\n  enabled: true\n  context7: true\nadmin:\n  ssh_keys:\n` +
+  `devtools:\n  enabled: true\n  context7: true\n  gsd: true\nadmin:\n  ssh_keys:\n` +
   `${[1, 2, 3, 4, 5, 6].map((i) => `    - ${rsaPublicKey(`team${i}`)}\n`).join('')}`;
 
 type CliResult = Awaited<ReturnType<Route['cli']>>;

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { DEVTOOLS_PINS } from '../../contract/devtools-pins';
+import { gsdVersion } from '../../payload/lib/devtools-gsd';
 import { KERNEL_SETTINGS, STATIC_IPV6_SETTINGS } from '../../contract/kernel-settings';
 import { VM_IPV6 } from './metadata';
 import { stepOf } from './userdata';
@@ -169,7 +170,7 @@ export async function checkInside(vm: Vm, e: Expect): Promise<void> {
  */
 export async function checkDevtools(vm: Vm, e: Expect): Promise<void> {
   const step = stepOf(e.plan, 'devtools')!;
-  assert.ok(step.claude && step.context7, 'the plan turns Claude Code and Context7 on');
+  assert.ok(step.claude && step.context7 && step.gsd, 'the plan turns Claude Code, Context7 and GSD on');
   // the pins the devtools step's code carries
   const { claude, context7 } = DEVTOOLS_PINS;
   for (const tool of ['git', 'gh', 'sqlite3', 'psql', 'redis-cli', 'cc', 'make', 'nix'])
@@ -193,6 +194,7 @@ export async function checkDevtools(vm: Vm, e: Expect): Promise<void> {
   const mcp = await asAdmin(vm, e, 'timeout 120 claude mcp get context7');
   assert.match(mcp, /Scope: User config/);
   assert.match(mcp, /Status: ✔ Connected/, mcp);
+  await checkGsd(vm, e);
   // the weekly Nix garbage collection: its timer waits for Sunday; a collection run by hand succeeds
   assert.is((await sudo(vm, e, 'systemctl is-active firstboot-nix-gc.timer')).trim(), 'active');
   await sudo(vm, e, 'systemctl start firstboot-nix-gc.service');
@@ -204,6 +206,28 @@ export async function checkDevtools(vm: Vm, e: Expect): Promise<void> {
     await sudo(vm, e, 'journalctl -u firstboot-nix-gc.service -o cat'),
     /\d+ store paths deleted, [\d.]+ \w+ freed/,
   );
+}
+
+/** each file GSD's manifest lists, with its owner: "OWNER PATH" lines (stat fails on a missing one) */
+const GSD_FILES =
+  `cd ~/.claude && node -p 'Object.keys(require("./gsd-file-manifest.json").files).join("\\n")' | ` +
+  `xargs -d '\\n' stat -c '%U %n'`;
+
+/** GSD as its installer laid it out for the admin, at the pinned version, and its SDK running */
+async function checkGsd(vm: Vm, e: Expect): Promise<void> {
+  const { gsd } = DEVTOOLS_PINS;
+  const version = gsdVersion(gsd);
+  assert.is((await sudo(vm, e, 'cat /usr/local/lib/firstboot-devtools/gsd/.firstboot-integrity')).trim(), gsd.digest);
+  assert.is((await asAdmin(vm, e, 'cat ~/.claude/get-shit-done/VERSION')).trim(), version);
+  const files = (await asAdmin(vm, e, GSD_FILES)).trim().split('\n');
+  // skills, agents, hooks and get-shit-done/: some hundreds
+  assert.ok(files.length > 100, `GSD's manifest lists ${files.length} files`);
+  const others = files.filter((line) => !line.startsWith(`${admin(e.plan)} `));
+  assert.equal(others, [], "files of GSD's that are not the admin's");
+  assert.match(await asAdmin(vm, e, 'cat ~/.claude/settings.json'), /gsd-check-update\.js/);
+  // the SDK on the distribution's Node.js: --version loads it whole, query is what GSD's workflows call
+  assert.is((await asAdmin(vm, e, 'gsd-sdk --version')).trim(), `gsd-sdk v${version}`);
+  assert.match(await asAdmin(vm, e, "cd && gsd-sdk query generate-slug 'first boot'"), /"slug": "first-boot"/);
 }
 
 export async function checkSshAudit(vm: Vm, e: Expect): Promise<void> {
