@@ -159,7 +159,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     storage,
     async publish(path) {
       const file = statSync(path).isFile();
-      // --registry on the command line: npm lets it override a package's publishConfig (zx's names Google's registry)
+      // --registry and --provenance on the command line: npm lets them override a package's publishConfig
+      // (zx's names Google's registry; @hono/node-server's asks for provenance, which needs a CI provider)
       const printed = lastJson(
         await npm(
           [
@@ -170,6 +171,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
             url,
             '--userconfig',
             npmrc,
+            '--provenance=false',
             ...(file ? ['--ignore-scripts'] : []),
           ],
           dir,

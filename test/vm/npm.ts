@@ -58,6 +58,14 @@ async function buildNpmDir(packages: NpmPackage[]): Promise<string> {
   return dir;
 }
 
+/** by name, then by version ("1.0.5" before "2.1.0"; the numbers compared, not the text) */
+const oldestFirst = (a: NpmPackage, b: NpmPackage) => {
+  const numbers = (v: string) => v.split(/[.+-]/).map((n) => Number(n) || 0);
+  const [x, y] = [numbers(a.version), numbers(b.version)];
+  const differs = x.findIndex((n, i) => n !== y[i]);
+  return a.name.localeCompare(b.name) || (differs < 0 ? 0 : x[differs] - (y[differs] ?? 0));
+};
+
 /**
  * A registry storage holding every package a plan may name: the tarballs from npm, checked against their
  * pins, each published with `npm publish` (the registry must serve the pin again) into a registry of its
@@ -75,8 +83,9 @@ export async function buildRegistrySeed(packages: NpmPackage[] = vmPackages()): 
   await removeTree(tmp);
   console.log(`# publishing ${packages.length} pinned packages into the registry's seed`);
   await withRegistry({ storage: tmp }, async (registry) => {
-    // one at a time, about 3 minutes on a cold cache (two at a time saved a fifth of that on two busy cores)
-    for (const pkg of packages) {
+    // one at a time, about 3 minutes on a cold cache (two at a time saved a fifth of that on two busy cores);
+    // a package's versions oldest first: npm refuses to publish below the version its latest tag names
+    for (const pkg of [...packages].sort(oldestFirst)) {
       const served = await registry.publish(tarballPath(tarballs, pkg));
       if (served.name !== pkg.name || served.version !== pkg.version || served.integrity !== pkg.integrity) {
         throw new Error(
