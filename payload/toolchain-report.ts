@@ -3,12 +3,12 @@
 // time; a registry that does not answer is said, not an error).
 import type { DevtoolsPlan, Plan } from '../contract/plan';
 import type { Machine } from './runner';
-import { DEVTOOLS, NIX_GC } from './lib/devtools-paths';
+import { CONTEXT7_ROOT, DEVTOOLS, GSD_ROOT, NIX_GC } from './lib/devtools-paths';
 
 // Claude Code's native program, one package per architecture (contract/devtools-pins.ts)
 const CLAUDE = `${DEVTOOLS}/node_modules/@anthropic-ai/claude-code-linux-${process.arch}`;
-const CONTEXT7 = `${DEVTOOLS}/context7/node_modules/@upstash/context7-mcp`;
-const GSD = `${DEVTOOLS}/gsd/node_modules/get-shit-done-cc`;
+const CONTEXT7 = `${CONTEXT7_ROOT}/node_modules/@upstash/context7-mcp`;
+const GSD = `${GSD_ROOT}/node_modules/get-shit-done-cc`;
 
 /** the installed package's name and version, from its package.json */
 async function installed(m: Machine, dir: string): Promise<{ name: string; version: string } | undefined> {

@@ -7,9 +7,8 @@ import type { Fs } from './fs';
 import type { Shell } from './shell';
 import { MARKER, type FetchOptions } from './npm';
 import { treeInstall } from './npm-tree';
-import { DEVTOOLS } from './devtools-paths';
+import { GSD_ROOT } from './devtools-paths';
 
-export const GSD_ROOT = `${DEVTOOLS}/gsd`;
 const PACKAGE = 'get-shit-done-cc';
 const INSTALLER = `${GSD_ROOT}/node_modules/${PACKAGE}/bin/install.js`;
 const claudeDir = (user: string) => `/home/${user}/.claude`;

@@ -14,12 +14,11 @@ import { enableNow, unitsDown } from '../lib/systemd';
 import { MARKER, npmInstall } from '../lib/npm';
 import { treeInstall } from '../lib/npm-tree';
 import { nodeAtLeast } from '../../contract/npm-tree';
-import { DEVTOOLS, NIX_GC } from '../lib/devtools-paths';
-import { GSD_ROOT, gsdDrift, installGsd } from '../lib/devtools-gsd';
+import { CONTEXT7_ROOT, DEVTOOLS, GSD_ROOT, NIX_GC } from '../lib/devtools-paths';
+import { gsdDrift, installGsd } from '../lib/devtools-gsd';
 
 export { DEVTOOLS };
 
-const CONTEXT7_ROOT = `${DEVTOOLS}/context7`;
 const NIX_CONF = '/etc/nix/nix.conf';
 const FEATURES = 'experimental-features = nix-command flakes';
 // the service, not its socket: Debian 13's package starts the service, which then holds the socket itself
