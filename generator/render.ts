@@ -105,9 +105,9 @@ export function measure(userData: string, texts: { packed: string; support: stri
   ];
 }
 
-/** The packages step's list, for prepare's one transaction; only Debian package names reach the shell. */
+/** The packages and extras steps' lists, for prepare's one transaction; only Debian package names reach the shell. */
 function packagesOf(plan: Plan): string[] {
-  const names = plan.steps.flatMap((step) => (step.id === 'packages' ? step.install : []));
+  const names = plan.steps.flatMap((step) => (step.id === 'packages' || step.id === 'extras' ? step.install : []));
   const odd = names.find((name) => !/^[a-z0-9][a-z0-9+.-]+$/.test(name));
   if (odd) throw new Error(`"${odd}" is not a Debian package name`);
   return names;
@@ -157,8 +157,10 @@ export function assemble(plan: Plan, options: RenderOptions = {}): Rendered {
     `generated, do not edit\n`;
   // started here and waited for (enable --now starts it), so `cloud-init status --wait` and
   // boot-finished mean "hardened"; in flow style, which js-yaml writes only for a whole document
-  const runcmd = 'runcmd:\n  - [systemctl, daemon-reload]\n  - [systemctl, enable, --now, firstboot.service]\n';
-  const userData = head + yaml.dump(doc, { lineWidth: -1, noRefs: true, quotingType: '"' }) + runcmd;
+  const runcmd = 'runcmd:\n- [systemctl, daemon-reload]\n- [systemctl, enable, --now, firstboot.service]\n';
+  // a list's items at its key's indentation: each line of the files inside costs two bytes less
+  const layout = { noArrayIndent: true, lineWidth: -1, noRefs: true, quotingType: '"' } as const;
+  const userData = head + yaml.dump(doc, layout) + runcmd;
   return { userData, parts: measure(userData, { packed, support }) };
 }
 

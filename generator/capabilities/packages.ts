@@ -17,7 +17,7 @@ export const packagesField = list(string({ doc: '', expect: msg.expectPackage, p
   default: [],
 });
 
-/** The user's own packages, in a transaction of their own after the hardening. */
+/** The user's own packages: in prepare's transaction with firstboot's, checked by a step of their own. */
 export const extras: Capability<'extras'> = {
   id: 'extras',
   plan: ({ config }) => (config.packages.length > 0 ? { id: 'extras', install: config.packages } : undefined),

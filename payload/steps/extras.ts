@@ -1,5 +1,6 @@
-// The user's own packages, installed like firstboot's, but last and alone: a misspelt name must not
-// stop the hardening before it.
+// The config's extra packages. Prepare installs them in its one transaction with firstboot's; when that
+// fails (a misspelt name), it installs nodejs alone, and this step tries them in a transaction of their
+// own, which fails alone: no step needs it.
 import { packageStep } from './packages';
 
 export const extras = packageStep('extras', 'extra packages', ['packages']);

@@ -13,8 +13,8 @@ let blockLine = '';
 let block = 0;
 test.before(async () => {
   userData = (await generate({ config: 'examples/firstboot.yaml' })).userData;
-  blockLine = userData.split('\n').find((line) => /^ {6}\d+$/.test(line))!;
-  block = at(blockLine) + blockLine.length + 1 + 6;
+  blockLine = userData.split('\n').find((line) => /^ {4}\d+$/.test(line))!;
+  block = at(blockLine) + blockLine.length + 1 + 4;
 });
 const at = (marker: string, plus = 0) => {
   const i = userData.indexOf(marker);
@@ -52,7 +52,7 @@ test('a file cut off anywhere: the sentence says it is incomplete, and where it 
     ],
     [
       'one character short of the block',
-      at('\n  - path: /usr/local/lib/firstboot/prepare') - 1,
+      at('\n- path: /usr/local/lib/firstboot/prepare') - 1,
       /^the payload block is cut off at byte \d+ \(it holds (\d+) of the \d+ characters/,
     ],
     [
@@ -103,7 +103,7 @@ test('a whole file with an altered block: damaged, not cut', () => {
   const packed = brotliDecompressSync(decode85(`${blockLine.trim()}\n${line}`)).toString('utf8');
   const [length, text] = encode85(brotliCompressSync(`${packed}x`)).split('\n');
   assert.match(
-    damaged(`${blockLine}\n      ${line}`, `      ${length}\n      ${text}`),
+    damaged(`${blockLine}\n    ${line}`, `    ${length}\n    ${text}`),
     /^the payload block is damaged: its header announces (\d+) characters after it, and \d+ follow/,
   );
   // the largest five base85 characters stand for more than four bytes hold

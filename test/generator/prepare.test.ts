@@ -16,8 +16,8 @@ import { SERVER_PATHS } from '../../contract/paths';
  * library, and `dpkg --configure -a` fails on what depends on it. apt-get install reinstalls libnode
  * (as the real apt does) unless `aptFails`. Returns prepare's exit code and the commands it ran.
  */
-async function prepareAfterCut(aptFails = false) {
-  const out = await generate({ sshKeys: ['examples/demo_ed25519.pub'] });
+async function prepareAfterCut(aptFails = false, config?: string) {
+  const out = await generate({ sshKeys: ['examples/demo_ed25519.pub'], config });
   const doc = yaml.load(out.userData) as { write_files: { path: string; content: string }[] };
   const dir = mkdtempSync(join(tmpdir(), 'firstboot-prepare-'));
   const calls = join(dir, 'calls');
@@ -28,7 +28,9 @@ async function prepareAfterCut(aptFails = false) {
   };
   fake('node', `[ -e ${repaired} ] || exit 127`);
   fake('dpkg', `echo "dpkg: error processing package nodejs (--configure): dependency problems" >&2; exit 1`);
-  fake('apt-get', aptFails ? 'exit 100' : `case "$*" in *install*) : > ${repaired};; esac`);
+  // a package name apt does not know fails the whole transaction, as the real apt does
+  const install = `case "$*" in *no-such-package*) exit 100;; *install*) : > ${repaired};; esac`;
+  fake('apt-get', aptFails ? 'exit 100' : install);
   for (const name of ['rm', 'touch', 'find', 'sleep']) fake(name, '');
   writeFileSync(join(dir, 'prepare'), doc.write_files.find((f) => f.path === SERVER_PATHS.prepare)!.content);
   const run = spawnSync('/bin/sh', [join(dir, 'prepare')], { env: { PATH: dir }, encoding: 'utf8' });
@@ -56,6 +58,17 @@ test('prepare gives up after 30 tries when apt never works, dropping the package
   assert.is(ran.filter((c) => /^apt-get .* update$/.test(c)).length, 30);
   assert.is(ran.filter((c) => c === 'find /var/lib/apt/lists -type f -delete').length, 29);
   assert.is(ran.filter((c) => c === 'sleep 10').length, 29);
+});
+
+test("the config's extra packages ride in the transaction; a misspelt one leaves nodejs to install alone", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'firstboot-extras-'));
+  writeFileSync(join(dir, 'firstboot.yaml'), 'packages: [htop, no-such-package]\n');
+  const { status, stderr, ran } = await prepareAfterCut(false, join(dir, 'firstboot.yaml'));
+  assert.is(status, 0, stderr);
+  const installs = ran.filter((c) => /^apt-get .* install /.test(c)).map((c) => c.split(' install ')[1]);
+  assert.equal(installs.length, 2, installs.join('\n'));
+  assert.match(installs[0], /^nodejs tzdata .* unattended-upgrades htop no-such-package$/);
+  assert.is(installs[1], 'nodejs');
 });
 
 test.run();
