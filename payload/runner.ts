@@ -1,6 +1,7 @@
-// Runs the plan's steps in order: check, apply when something differs, verify. One line per step, a
-// status file after each (a reboot mid-run leaves an honest record), and a failed step only stops the
-// steps that come after it.
+// Runs the plan's steps: check, apply when something differs, verify. Each step starts once the steps
+// it names (`after`, `notBefore`) have finished, beside the others. One line per step, a status file
+// after each (a reboot mid-run leaves an honest record), and a failed step only stops the steps that
+// need it.
 import type { Plan, StepId, StepPlan } from '../contract/plan';
 import { SERVER_PATHS } from '../contract/paths';
 import { statusLine, type Result, type Status, type StepStatus } from '../contract/status';
@@ -69,10 +70,10 @@ export interface Fetched {
 }
 
 /**
- * Runs the plan's steps in order. With `fetching` (firstboot's pieces on their way), the steps whose
- * code is here run first and the others once the fetch is over, each group in plan order: a source
- * that is down delays no step the user-data carries. (Those are the steps that keep the owner able to
- * log in, which depend on no fetched one.)
+ * Runs the plan's steps, each as soon as the earlier steps it names in `after` and `notBefore` have
+ * finished. With `fetching` (firstboot's pieces on their way), a step whose code is not here also waits
+ * for the fetch: a source that is down delays no step the user-data carries. (Those are the steps that
+ * keep the owner able to log in, which depend on no fetched one.) status.json lists them in plan order.
  */
 export async function run(
   plan: Plan,
@@ -88,43 +89,53 @@ export async function run(
     started: new Date().toISOString(),
     steps: [],
   };
-  const failed = new Set<StepId>();
-  const save = () => machine.fs.write(SERVER_PATHS.status, JSON.stringify(status, null, 2) + '\n', { mode: 0o600 });
-
-  const runOne = async (params: StepPlan, step: Step | undefined, unfetched?: string) => {
-    const start = clock();
-    let outcome: Pick<StepStatus, 'result' | 'drift' | 'error'>;
-    const blocker = step?.after.find((id) => failed.has(id));
-    if (!step) outcome = missing(params.id, unfetched);
-    else if (blocker) outcome = { result: 'skipped', error: `needs ${blocker}, which did not succeed` };
-    else {
-      const waiting = new Set<string>();
-      try {
-        outcome = await runStep(step, context(params, plan, machine, waiting));
-        if (waiting.size && outcome.result !== 'failed')
-          outcome = { ...outcome, result: 'waiting', error: waitingFor(waiting) };
-      } catch (err) {
-        outcome = { result: 'failed', error: (err as Error).message };
-      }
-    }
-    if (outcome.result === 'failed' || outcome.result === 'skipped') failed.add(params.id);
-    const seconds = Math.round((clock() - start) * 10) / 10;
-    const entry: StepStatus = { id: params.id, title: step?.title ?? params.id, ...outcome, seconds };
-    status.steps.push(entry);
-    const line = statusLine(entry);
-    if (entry.result === 'failed') machine.log.error(line);
-    else if (entry.result === 'skipped' || entry.result === 'waiting') machine.log.warn(line);
-    else machine.log.info(line);
-    await save();
-  };
-
   const chosen = plan.steps.filter((params) => !only || params.id === only);
-  const later = fetching ? chosen.filter((params) => !registry.has(params.id)) : [];
-  for (const params of chosen) if (!later.includes(params)) await runOne(params, registry.get(params.id));
-  if (later.length > 0) {
-    const fetched = await fetching!;
-    for (const params of later) await runOne(params, fetched.registry.get(params.id), fetched.unfetched);
-  }
+  const failed = new Set<StepId>();
+  // one write at a time: steps beside each other finish at the same moment
+  let saved = Promise.resolve();
+  const save = () =>
+    (saved = saved.then(() =>
+      machine.fs.write(SERVER_PATHS.status, JSON.stringify(status, null, 2) + '\n', { mode: 0o600 }),
+    ));
+
+  const finished: StepStatus[] = [];
+  const done: Promise<void>[] = [];
+  chosen.forEach((params, index) => {
+    const runOne = async () => {
+      const fetched = registry.has(params.id) || !fetching ? undefined : await fetching;
+      const step = registry.get(params.id) ?? fetched?.registry.get(params.id);
+      const first = [...(step?.after ?? []), ...(step?.notBefore ?? [])];
+      // only earlier steps are waited for, so no names can make two steps wait for each other
+      await Promise.all(done.slice(0, index).filter((_, i) => first.includes(chosen[i].id)));
+      const start = clock();
+      let outcome: Pick<StepStatus, 'result' | 'drift' | 'error'>;
+      const blocker = step?.after.find((id) => failed.has(id));
+      if (!step) outcome = missing(params.id, fetched?.unfetched);
+      else if (blocker) outcome = { result: 'skipped', error: `needs ${blocker}, which did not succeed` };
+      else {
+        const waiting = new Set<string>();
+        try {
+          outcome = await runStep(step, context(params, plan, machine, waiting));
+          if (waiting.size && outcome.result !== 'failed')
+            outcome = { ...outcome, result: 'waiting', error: waitingFor(waiting) };
+        } catch (err) {
+          outcome = { result: 'failed', error: (err as Error).message };
+        }
+      }
+      if (outcome.result === 'failed' || outcome.result === 'skipped') failed.add(params.id);
+      const seconds = Math.round((clock() - start) * 10) / 10;
+      const entry: StepStatus = { id: params.id, title: step?.title ?? params.id, ...outcome, seconds };
+      finished[index] = entry;
+      status.steps = finished.filter((e) => e);
+      const line = statusLine(entry);
+      if (entry.result === 'failed') machine.log.error(line);
+      else if (entry.result === 'skipped' || entry.result === 'waiting') machine.log.warn(line);
+      else machine.log.info(line);
+      await save();
+    };
+    done.push(runOne());
+  });
+  await Promise.all(done);
   status.finished = new Date().toISOString();
   status.ok = failed.size === 0;
   await save();

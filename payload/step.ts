@@ -23,6 +23,11 @@ export interface Step<I extends StepId = StepId> {
   title: string;
   /** steps that must have succeeded first; a failure there skips this step */
   after: StepId[];
+  /**
+   * steps that must have finished first, whatever their result: they change what this one reads (the
+   * runner runs every other step beside the ones before it)
+   */
+  notBefore?: StepId[];
   /** read-only: how the machine differs from the plan; empty means converged */
   check(ctx: Ctx<ParamsOf<I>>): Promise<string[]>;
   /** make it so; called only when check found drift */

@@ -142,6 +142,8 @@ export const baseline: Step<'baseline'> = {
   id: 'baseline',
   title: 'CIS baseline files',
   after: ['packages'], // acct, debsums
+  // useradd reads login.defs, which this step changes: the admin is made with the distribution's defaults
+  notBefore: ['admin'],
   async check({ params, fs }) {
     const compilers = (await openToUsers(fs, params.rootOnly)).map(
       (file) => `${file} runs for every user, wants root only (root:root 0750)`,

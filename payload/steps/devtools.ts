@@ -195,6 +195,8 @@ export const devtoolsStep = (pins: DevtoolsPins): Step<'devtools'> => ({
   id: 'devtools',
   title: 'developer toolchain',
   after: ['packages', 'admin'],
+  // the admin's sessions take their umask (login.defs) and TMPDIR (PAM) from these
+  notBefore: ['baseline', 'pam'],
   check: (ctx) => drift(ctx, pins),
   async apply(ctx) {
     const { params: p, $, fs, plan, log } = ctx;

@@ -141,6 +141,8 @@ export const firewall: Step<'firewall'> = {
   id: 'firewall',
   title: 'firewall (ufw)',
   after: ['packages'],
+  // lockout rule 2: the ssh step moves the port with the rules as they are; the metadata rules are iptables too
+  notBefore: ['ssh', 'metadata'],
   async check({ params, $, fs, log }) {
     const { defaults, added, active, listening, onTailnet } = await readState($, fs);
     const drift: string[] = [];

@@ -95,6 +95,8 @@ export const pam: Step<'pam'> = {
   id: 'pam',
   title: 'PAM without nullok, password rules',
   after: ['packages'], // libpam-pwquality, libpam-tmpdir
+  // the admin's password goes through chpasswd, whose PAM stack this step changes
+  notBefore: ['admin'],
   check: ({ fs }) => drift(fs),
   async apply({ fs, $ }) {
     for (const { profile } of await missingProfiles(fs)) await $`pam-auth-update --package --enable ${profile}`;

@@ -71,6 +71,8 @@ export const sysctlStep = (
     title: 'kernel settings',
     // systemd-sysctl and procps' sysctl are on every image: no need to wait for apt
     after: [],
+    // enabling ufw applies its own sysctl.conf (log_martians=0 among it): this step's values come last
+    notBefore: ['firewall'],
     async check({ $, fs }) {
       const settings = await chosen($);
       const live = await liveValues(

@@ -177,6 +177,8 @@ export const tailscale: Step<'tailscale'> = {
   id: 'tailscale',
   title: 'Tailscale',
   after: ['packages', 'ssh', 'firewall'],
+  // both change who reaches SSH: one at a time, GeoIP's table first
+  notBefore: ['geoip'],
   check: drift,
   async apply(ctx) {
     const { params: p, $, fs, log } = ctx;

@@ -3,6 +3,8 @@ import * as assert from 'uvu/assert';
 import type { Plan, StepId } from '../../contract/plan';
 import type { Step } from '../../payload/step';
 import { run, check, summary } from '../../payload/runner';
+import { steps } from '../../payload/steps/index';
+import { capabilities } from '../../generator/capabilities/index';
 import { SERVER_PATHS } from '../../contract/paths';
 import type { Status } from '../../contract/status';
 import { makeLog } from '../../payload/lib/log';
@@ -119,12 +121,12 @@ test(
       status.steps.map((s) => [s.id, s.result]),
       [
         ['packages', 'changed'],
+        ['admin', 'waiting'],
         ['ssh', 'changed'],
         ['pam', 'changed'],
-        ['admin', 'waiting'],
       ],
     );
-    assert.is(status.steps[3].error, `waiting for ${why}`);
+    assert.is(status.steps[1].error, `waiting for ${why}`);
     assert.is(status.ok, true);
     const checked = await check(plan, registry, machine(), why);
     assert.equal(checked[1], { id: 'admin', problems: [`waiting for ${why}`] });
@@ -166,6 +168,75 @@ test(
     assert.equal(events, ['packages', 'admin', 'ssh', 'pam']);
   },
 );
+
+test(
+  'steps run side by side, each once the earlier steps it names in after and notBefore have finished; ' +
+    'a failed notBefore step skips nothing',
+  async () => {
+    const events: string[] = [];
+    /** apply takes `ticks` turns of the event loop, so a step beside it has time to start */
+    const timed = (id: StepId, after: StepId[], notBefore: StepId[], ticks: number, broken = false): Step =>
+      ({
+        ...fake(id, after, {}),
+        notBefore,
+        check: async () => (events.includes(`${id} end`) ? [] : [`${id} differs`]),
+        apply: async () => {
+          events.push(`${id} start`);
+          for (let i = 0; i < ticks; i++) await new Promise((resolve) => setImmediate(resolve));
+          events.push(`${id} end`);
+          if (broken) throw new Error(`${id} broke`);
+        },
+      }) as Step;
+    const registry = new Map<StepId, Step>([
+      // names a later step: never waited for (that step could be waiting for this one)
+      ['packages', timed('packages', [], ['pam'], 1)],
+      ['admin', timed('admin', ['packages'], [], 5, true)],
+      ['ssh', timed('ssh', ['packages'], ['admin'], 1)],
+      ['pam', timed('pam', ['packages'], [], 1)],
+    ]);
+    const status = await run(plan, registry, machine());
+    const at = (event: string) => events.indexOf(event);
+    assert.ok(at('admin start') < at('pam start') && at('pam end') < at('admin end'), `pam beside admin: ${events}`);
+    assert.ok(at('admin end') < at('ssh start'), `ssh waits for admin: ${events}`);
+    assert.ok(at('packages end') < at('admin start'), `admin waits for packages: ${events}`);
+    assert.equal(
+      status.steps.map((s) => [s.id, s.result]),
+      [
+        ['packages', 'changed'],
+        ['admin', 'failed'],
+        ['ssh', 'changed'],
+        ['pam', 'changed'],
+      ],
+    );
+  },
+);
+
+test('steps that read what another changes never run beside it, and name only steps the plan puts first', async () => {
+  // [step, the one it waits for]: the lockout rules' pairs (docs/ARCHITECTURE.md) and shared files
+  const pairs: [StepId, StepId][] = [
+    ['ssh', 'admin'],
+    ['firewall', 'ssh'],
+    ['firewall', 'metadata'],
+    ['sysctl', 'firewall'],
+    ['pam', 'admin'],
+    ['baseline', 'admin'],
+    ['geoip', 'ssh'],
+    ['geoip', 'firewall'],
+    ['tailscale', 'geoip'],
+    ['devtools', 'baseline'],
+    ['devtools', 'pam'],
+  ];
+  const order: StepId[] = capabilities.map((c) => c.id);
+  for (const [id, first] of pairs) {
+    const step = await steps[id]();
+    assert.ok([...step.after, ...(step.notBefore ?? [])].includes(first), `${id} does not wait for ${first}`);
+  }
+  for (const id of order) {
+    const step = await steps[id]();
+    for (const first of [...step.after, ...(step.notBefore ?? [])].filter((name) => name !== 'packages'))
+      assert.ok(order.indexOf(first) < order.indexOf(id), `${id} names ${first}, which the plan puts after it`);
+  }
+});
 
 test('--only runs one step; check reports drift and live problems without changing anything', async () => {
   const state: Record<string, boolean> = {};
