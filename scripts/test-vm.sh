@@ -17,11 +17,11 @@ for file in test/vm/*.test.ts; do
 done
 files() { echo "($(echo "$1" | tr ' ' '|'))\\.test\\.ts\$"; }
 
-uvu -r tsx test/vm '0-images\.test\.ts$' || exit 1
+tsx scripts/uvu.ts -r tsx test/vm '0-images\.test\.ts$' || exit 1
 b=$(mktemp)
-uvu -r tsx test/vm "$(files "$LANE_B")" > "$b" 2>&1 &
+tsx scripts/uvu.ts -r tsx test/vm "$(files "$LANE_B")" > "$b" 2>&1 &
 lane_b=$!
-uvu -r tsx test/vm "$(files "$LANE_A")"
+tsx scripts/uvu.ts -r tsx test/vm "$(files "$LANE_A")"
 a=$?
 wait $lane_b
 b_status=$?

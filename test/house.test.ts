@@ -3,6 +3,7 @@
 // stay short. Type-only imports do not count: they vanish when the code runs.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -129,6 +130,15 @@ test(`no line over ${MAX_WIDTH} characters`, () => {
         ),
     );
   assert.equal(wide, []);
+});
+
+test('a suite whose before hook throws fails the test run (uvu alone would exit 0)', () => {
+  const run = spawnSync('npx', ['tsx', 'scripts/uvu.ts', '-r', 'tsx', 'test/uvu-guard', 'check\\.ts$'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  assert.is(run.status, 1, run.stdout + run.stderr);
+  assert.match(run.stderr, /1 of 1 tests did not run/);
 });
 
 test.run();
