@@ -212,8 +212,7 @@ export const geoip: Step<'geoip'> = {
         `tcp ${p.tcp.join(' ') || '-'}, udp ${p.udp.join(' ') || '-'}`,
     );
     if (await writeFiles(fs, units)) await $`systemctl daemon-reload`;
-    await enableNow($, LOAD);
-    await enableNow($, REFRESH);
+    await enableNow($, LOAD, REFRESH);
   },
   async verify(ctx) {
     const { $ } = ctx;

@@ -177,7 +177,7 @@ export const upgrades: Step<'upgrades'> = {
   async apply(ctx) {
     const { params, $, fs } = ctx;
     await writeFiles(fs, files(params.reboot));
-    for (const unit of UNITS) await enableNow($, unit);
+    await enableNow($, ...UNITS);
     if ((await securityDrift(ctx)).length) await addSecuritySource(ctx);
   },
   async verify({ params, $, fs }) {

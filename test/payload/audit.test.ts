@@ -90,7 +90,12 @@ test('a stock machine: writes the rules file, starts auditd and loads the rules'
   ]);
   const before = ctx.$.commands.length;
   await small.apply(ctx);
-  assert.equal(ctx.$.commands.slice(before), ['systemctl enable --now auditd', 'auditctl -s', 'augenrules --load']);
+  assert.equal(ctx.$.commands.slice(before), [
+    'systemctl is-enabled --quiet auditd',
+    'systemctl enable --now auditd',
+    'auditctl -s',
+    'augenrules --load',
+  ]);
   assert.is(await ctx.fs.read(RULES_FILE), SMALL_FILE);
   assert.is((await ctx.fs.stat(RULES_FILE))?.mode, 0o640);
 });

@@ -18,15 +18,16 @@ import {
   debianStock,
 } from './upgrades-machine';
 
-test('Debian stock: owns 20auto-upgrades, adds the security-only file, enables the units', async () => {
+test('Debian stock: owns 20auto-upgrades, adds the security-only file, leaves the running units be', async () => {
   const ctx = stepContext(at4);
   debianStock(ctx);
   assert.equal(await upgrades.check(ctx), [`${AUTO_UPGRADES} differs`, `${UNATTENDED} is missing`]);
   const before = ctx.$.commands.length;
   await upgrades.apply(ctx);
-  // apt already sees the security archive: only a look at its lists
+  // the units are enabled and running: no systemctl enable (each one reloads systemd); apt already sees
+  // the security archive: only a look at its lists
   assert.equal(ctx.$.commands.slice(before), [
-    ...UNITS.map((unit) => `systemctl enable --now ${unit}`),
+    ...UNITS.flatMap((unit) => [`systemctl is-enabled --quiet ${unit}`, `systemctl is-active --quiet ${unit}`]),
     'apt-cache policy',
   ]);
   assert.is(await ctx.fs.read(AUTO_UPGRADES), AUTO);
@@ -145,9 +146,23 @@ test('apt-config failing fails verify with its message', async () => {
   await rejects(() => upgrades.verify(ctx), /Syntax error \/etc\/apt\/apt.conf.d\/60local/);
 });
 
+test('the units that are down are enabled and started in one systemctl call', async () => {
+  const ctx = stepContext(at4);
+  debianStock(ctx);
+  ctx.$.on('systemctl is-active --quiet apt-daily.timer', { exitCode: 3 });
+  ctx.$.on('systemctl is-enabled --quiet unattended-upgrades.service', { exitCode: 1 });
+  ctx.$.on('systemctl enable --now unattended-upgrades.service apt-daily.timer', {});
+  await upgrades.apply(ctx);
+  assert.equal(
+    ctx.$.commands.filter((c) => c.startsWith('systemctl enable')),
+    ['systemctl enable --now unattended-upgrades.service apt-daily.timer'],
+  );
+});
+
 test("enabling a unit that fails stops apply with systemctl's message", async () => {
   const ctx = stepContext(at4);
   debianStock(ctx);
+  ctx.$.on('systemctl is-active --quiet apt-daily.timer', { exitCode: 3 });
   ctx.$.on('systemctl enable --now apt-daily.timer', {
     exitCode: 1,
     stderr: 'Failed to enable unit: Unit file apt-daily.timer does not exist.\n',
