@@ -6,8 +6,8 @@ export const SERVER_MUTANTS: Mutant[] = [
     kind: 'retry',
     what: 'the run waits for the pieces fetch before the steps the user-data carries',
     file: 'payload/runner.ts',
-    from: '  const later = fetching ?',
-    to: '  await fetching;\n  const later = fetching ?',
+    from: 'const fetched = registry.has(params.id) || !fetching ?',
+    to: 'const fetched = !fetching ?',
   },
   {
     kind: 'lockout',
