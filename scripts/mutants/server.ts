@@ -11,6 +11,13 @@ export const SERVER_MUTANTS: Mutant[] = [
   },
   {
     kind: 'lockout',
+    what: 'the firewall runs beside the ssh step, which may be moving the port',
+    file: 'payload/steps/firewall.ts',
+    from: "notBefore: ['ssh', 'metadata'],",
+    to: "notBefore: ['metadata'],",
+  },
+  {
+    kind: 'lockout',
     what: 'the port probe over loopback, which ufw always lets through',
     file: 'payload/lib/probe.ts',
     from: "keyscan($, port, HOST, ['ip', 'netns', 'exec', NS])",
