@@ -48,7 +48,7 @@ export function checkForeign(arch: Arch): void {
   if (existsSync(handler) && readFileSync(handler, 'utf8').startsWith('enabled')) return;
   throw new Error(
     `building an ${arch} image on ${HOST} runs ${arch}'s binaries through binfmt_misc, and ${handler} is not ` +
-      'enabled: sudo scripts/test-deps --arm64 installs qemu-user-static, binfmt-support and arch-test; then ' +
-      '`mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc` (if it is not mounted) and `update-binfmts --enable`',
+      'enabled: sudo scripts/test-deps --arm64 installs qemu-user-static, binfmt-support and arch-test, mounts ' +
+      'binfmt_misc and enables the handler',
   );
 }

@@ -75,8 +75,9 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
     packages,
     DISK_SIZE,
   };
-  const name = `${opts.suite}${arch === 'amd64' ? '' : `-${arch}`}${sshSocket ? '-socket' : ''}${minimal ? '-minimal' : ''}`;
-  // amd64's recipe stays what it was (the repository's path tells the architectures apart)
+  // amd64's name and recipe stay what they were (the repository's path tells the architectures apart)
+  const variant = `${sshSocket ? '-socket' : ''}${minimal ? '-minimal' : ''}`;
+  const name = `${opts.suite}${arch === 'amd64' ? '' : `-${arch}`}${variant}`;
   const dir = cachePath(`image-${name}-${cacheKey(recipe)}`);
   const image = { disk: join(dir, 'disk.raw'), kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img') };
   if (existsSync(image.disk)) return image;

@@ -1,5 +1,6 @@
-// qemu's command line for a VM (vm.ts): TCG (arch.ts: the machine), the image's kernel and initrd, the overlay, Hetzner's SMBIOS, a
-// network restricted to the forwards and the host's services the guest may reach, and the stand-in tailnet.
+// qemu's command line for a VM (vm.ts): TCG and the machine of the guest's architecture (arch.ts), the image's
+// kernel and initrd, the overlay, Hetzner's SMBIOS, a network restricted to the forwards and the host's services
+// the guest may reach, and the stand-in tailnet.
 import { machine } from './arch';
 import { REPO_ADDRESS, type Image } from './image';
 import type { MetadataServer } from './metadata';
