@@ -25,9 +25,11 @@ export function machine(arch: Arch): Machine {
       'virt',
       '-accel',
       'tcg,thread=multi',
-      // pointer authentication with QEMU's own cheap algorithm: the architected one (QARMA) is slow under TCG
+      // the core of Hetzner's CAX servers (Ampere Altra). `max` also offers SVE, pointer authentication and BTI,
+      // which the real servers lack; under it, Debian 12's Node.js died once mid-payload in V8 (a fatal
+      // "unreachable code"), and a rerun passed the same point
       '-cpu',
-      'max,pauth-impdef=on',
+      'neoverse-n1',
       // SMBIOS (Hetzner's sys_vendor and serial, which cloud-init's datasource reads) reaches an arm64 kernel
       // only through UEFI's tables; the firmware boots -kernel and -initrd from fw_cfg
       '-bios',
