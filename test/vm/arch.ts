@@ -27,7 +27,7 @@ export function machine(arch: Arch): Machine {
       'tcg,thread=multi',
       // the core of Hetzner's CAX servers (Ampere Altra). `max` also offers SVE, pointer authentication and BTI,
       // which the real servers lack; under it, Debian 12's Node.js died once mid-payload in V8 (a fatal
-      // "unreachable code"), and a rerun passed the same point
+      // "unreachable code"), and a rerun on the same VM did not (test/vm/README.md)
       '-cpu',
       'neoverse-n1',
       // SMBIOS (Hetzner's sys_vendor and serial, which cloud-init's datasource reads) reaches an arm64 kernel
