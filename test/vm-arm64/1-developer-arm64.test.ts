@@ -69,20 +69,19 @@ test('Debian 12 arm64 (CAX), the developer config: hardened by its first boot, t
     },
     async (vm) => {
       route.add(ADDRESS, vm, h.hostPorts);
-      const waiting = route.cli(
-        [
-          'wait',
-          ADDRESS,
-          '--as',
-          NAME,
-          '-c',
-          config,
-          ...Object.keys(secrets).flatMap((name) => ['--secret', `${name}=@${join(dir, name)}`]),
-          // its run sends the plan it makes from the config: the registry the boot's plan named (generate
-          // --registry), or npm's, which the guest cannot reach
-        ],
-        { npm_config_registry: VM_REGISTRY },
-      );
+      const waiting = route.cli([
+        'wait',
+        ADDRESS,
+        '--as',
+        NAME,
+        '-c',
+        config,
+        ...Object.keys(secrets).flatMap((name) => ['--secret', `${name}=@${join(dir, name)}`]),
+        // its run sends the plan it makes from the config: with the registry generate named, or npm's,
+        // which the guest cannot reach
+        '--registry',
+        VM_REGISTRY,
+      ]);
       const line = await waitForFirstboot(vm, 60 * 60_000);
       // the console password and the report wait for their secrets, which wait then sends, and GeoIP for the
       // owner's address, which the admin's login of that run gives
