@@ -7,8 +7,8 @@
 // `npm publish --dry-run` in the 077 clone, whose tarball must be the same again. Only npm's registry is
 // reached (npm ci, when its cache lacks a package). Exit 0 when all agree, 1 with a sentence when
 // anything differs or fails.
-// `-- --arm64` adds a second phase once the first has passed: the commit proven on Hetzner's Arm servers,
-// `npm run test:vm:arm64` in the 077 clone (root and the VM tools; tens of minutes under TCG).
+// Then a second phase: the commit proven on Hetzner's Arm servers, `npm run test:vm:arm64` in the 077 clone
+// (root and the VM tools; half an hour or more under TCG). `-- --no-arm64` leaves it out and says so.
 import { Fail } from '../contract/fail';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -96,8 +96,13 @@ async function main(): Promise<number> {
   const cwd = process.cwd();
   const source = (await run('git', ['rev-parse', '--show-toplevel'], cwd)).stdout.trim();
   const args = process.argv.slice(2);
-  const arm64 = args.includes('--arm64');
-  const rev = args.find((arg) => !arg.startsWith('--')) ?? 'HEAD';
+  const unknown = args.find((arg) => arg.startsWith('-') && arg !== '--no-arm64');
+  if (unknown) {
+    console.error(`release-check: unknown option ${unknown}; it takes a commit and --no-arm64`);
+    return 2;
+  }
+  const arm64 = !args.includes('--no-arm64');
+  const rev = args.find((arg) => !arg.startsWith('-')) ?? 'HEAD';
   const head = (await run('git', ['rev-parse', '--verify', `${rev}^{commit}`], source)).stdout.trim();
   const dirty = (await run('git', ['status', '--porcelain', '--untracked-files=no'], source)).stdout.trim();
   console.log(`release-check: ${rev} (${head.slice(0, 12)}), built in two fresh clones (umask 077 and 022)`);
@@ -155,7 +160,8 @@ async function main(): Promise<number> {
     console.log(
       'release-check: ok: both clones build the same pieces and pack the same tarball, which npm publish would send.',
     );
-    if (arm64 && !(await arm64Phase(strict.dir))) {
+    if (!arm64) console.log('release-check: --no-arm64: this commit is not proven on an arm64 first boot');
+    else if (!(await arm64Phase(strict.dir))) {
       keep = true;
       console.error(`release-check: the arm64 phase failed (the clone is kept in ${strict.dir})`);
       return 1;
