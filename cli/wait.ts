@@ -1,6 +1,16 @@
 // firstboot wait: follows the first boot of a server made elsewhere from firstboot's user-data
 // (apply/wait.ts), with its host key checked, and exits with the run's result.
-import { CONFIG_HELP, CONFIG_OPTIONS, FORMAT_HELP, FORMAT_OPTION, wantsJson, type Command } from './command';
+import {
+  CONFIG_HELP,
+  CONFIG_OPTIONS,
+  FORMAT_HELP,
+  FORMAT_OPTION,
+  REGISTRY_HELP,
+  REGISTRY_OPTION,
+  registryOf,
+  wantsJson,
+  type Command,
+} from './command';
 import { statusText } from './hcloud-output';
 import { gatherSecrets, SECRET_HELP } from './secrets';
 import { configAndPlan } from '../generator/generate';
@@ -14,7 +24,8 @@ const report = (message: string) => console.error(message);
 
 export const wait: Command = {
   summary: 'follow the first boot of a server made from firstboot user-data elsewhere (hcloud, Terraform)',
-  usage: `firstboot wait ADDRESS [--as NAME] [-c FILE] [--secret NAME=@FILE]... [--trust-first-key] [-o json]
+  usage: `firstboot wait ADDRESS [--as NAME] [-c FILE] [--secret NAME=@FILE]... [--trust-first-key] [--registry URL]
+                      [-o json]
   ADDRESS              the server's address (or a name DNS knows); wait logs in as the config's admin
                        on its SSH port, and as root on 22 while the run has not moved them
       --as NAME        the name generate --host-key pinned the host key under; the Host block
@@ -24,12 +35,15 @@ export const wait: Command = {
                        print its fingerprint
 ${CONFIG_HELP}
 ${SECRET_HELP}
+${REGISTRY_HELP}
+                       (a run for secrets or waiting steps sends its plan: name the registry generate did)
 ${FORMAT_HELP}
 Prints the run's log as it comes and each step's result; exits 0 when the run succeeded, 1 when it
 failed, 2 on bad input (nothing is tried). A server whose first boot has ended answers at once.`,
   options: {
     ...CONFIG_OPTIONS,
     ...FORMAT_OPTION,
+    ...REGISTRY_OPTION,
     as: { type: 'string' },
     secret: { type: 'string', multiple: true },
     'trust-first-key': { type: 'boolean' },
@@ -47,7 +61,7 @@ failed, 2 on bad input (nothing is tried). A server whose first boot has ended a
     const problem = values.as === undefined ? undefined : aliasProblem(values.as);
     if (problem) throw new Fail(`--as: ${problem}`, 2, { usage: true });
     const json = wantsJson(values);
-    const { config, plan } = await configAndPlan({ config: values.config, sshKeys: values['ssh-key'] });
+    const { config, plan } = await waitPlan(values);
     const secrets = await gatherSecrets(values.secret ?? [], secretsOf(config));
     const result = await waitFor({
       address: target.name,
@@ -69,3 +83,10 @@ failed, 2 on bad input (nothing is tried). A server whose first boot has ended a
     return result.status.ok ? 0 : 1;
   },
 };
+
+/**
+ * The config and the plan a run for secrets or waiting steps sends: with the registry generate named
+ * (--registry, else npm_config_registry), or the server's next run fetches from npm's own.
+ */
+export const waitPlan = (values: { config?: string; 'ssh-key'?: string[]; registry?: string }) =>
+  configAndPlan({ config: values.config, sshKeys: values['ssh-key'], registry: registryOf(values) });

@@ -7,6 +7,8 @@
 // `npm publish --dry-run` in the 077 clone, whose tarball must be the same again. Only npm's registry is
 // reached (npm ci, when its cache lacks a package). Exit 0 when all agree, 1 with a sentence when
 // anything differs or fails.
+// Then a second phase: the commit proven on Hetzner's Arm servers, `npm run test:vm:arm64` in the 077 clone
+// (root and the VM tools; half an hour or more under TCG). `-- --no-arm64` leaves it out and says so.
 import { Fail } from '../contract/fail';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -93,7 +95,14 @@ async function main(): Promise<number> {
   const started = Date.now();
   const cwd = process.cwd();
   const source = (await run('git', ['rev-parse', '--show-toplevel'], cwd)).stdout.trim();
-  const rev = process.argv[2] ?? 'HEAD';
+  const args = process.argv.slice(2);
+  const unknown = args.find((arg) => arg.startsWith('-') && arg !== '--no-arm64');
+  if (unknown) {
+    console.error(`release-check: unknown option ${unknown}; it takes a commit and --no-arm64`);
+    return 2;
+  }
+  const arm64 = !args.includes('--no-arm64');
+  const rev = args.find((arg) => !arg.startsWith('-')) ?? 'HEAD';
   const head = (await run('git', ['rev-parse', '--verify', `${rev}^{commit}`], source)).stdout.trim();
   const dirty = (await run('git', ['status', '--porcelain', '--untracked-files=no'], source)).stdout.trim();
   console.log(`release-check: ${rev} (${head.slice(0, 12)}), built in two fresh clones (umask 077 and 022)`);
@@ -151,6 +160,12 @@ async function main(): Promise<number> {
     console.log(
       'release-check: ok: both clones build the same pieces and pack the same tarball, which npm publish would send.',
     );
+    if (!arm64) console.log('release-check: --no-arm64: this commit is not proven on an arm64 first boot');
+    else if (!(await arm64Phase(strict.dir))) {
+      keep = true;
+      console.error(`release-check: the arm64 phase failed (the clone is kept in ${strict.dir})`);
+      return 1;
+    }
     return 0;
   } catch (error) {
     if (!(error instanceof Fail)) throw error;
@@ -160,6 +175,20 @@ async function main(): Promise<number> {
   } finally {
     if (!keep) await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** The second phase: the commit's payload on an arm64 first boot, from the clone (its output as it comes). */
+async function arm64Phase(dir: string): Promise<boolean> {
+  const started = Date.now();
+  console.log(`release-check: arm64 phase: npm run test:vm:arm64 in ${dir}`);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn('npm', ['run', 'test:vm:arm64'], { cwd: dir, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  if (code !== 0) return false;
+  console.log(`release-check: arm64 phase: ok in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return true;
 }
 
 main().then((code) => (process.exitCode = code));

@@ -3,8 +3,9 @@
 // plus the kernel and initrd for direct kernel boot.
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkForeign } from './arch';
 import { cacheKey, cachePath, removeTree, run, since } from './exec';
-import { basePackages, minimalPackages, type Suite } from './packages';
+import { type Arch, basePackages, minimalPackages, type Suite } from './packages';
 import { buildRepo, SECURITY_DIR } from './repo';
 
 export interface ImageOptions {
@@ -13,6 +14,8 @@ export interface ImageOptions {
   sshSocket?: boolean;
   /** mmdebstrap's apt variant: no tzdata, no sudo (packages.ts) */
   minimal?: boolean;
+  /** amd64 unless said */
+  arch?: Arch;
 }
 
 export interface Image {
@@ -58,10 +61,11 @@ function customizeHooks(out: string, sshSocket: boolean): string[] {
 
 /** Builds the image for `opts` unless the cache has it; the key covers everything that shapes it. */
 export async function buildImage(opts: ImageOptions): Promise<Image> {
-  const repo = await buildRepo(opts.suite);
+  const arch = opts.arch ?? 'amd64';
+  const repo = await buildRepo(opts.suite, arch);
   const sshSocket = opts.sshSocket ?? false;
   const minimal = opts.minimal ?? false;
-  const packages = minimal ? minimalPackages(opts.suite) : basePackages(opts.suite);
+  const packages = minimal ? minimalPackages(opts.suite, arch) : basePackages(opts.suite, arch);
   const recipe = {
     suite: opts.suite,
     sshSocket,
@@ -71,11 +75,14 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
     packages,
     DISK_SIZE,
   };
-  const name = `${opts.suite}${sshSocket ? '-socket' : ''}${minimal ? '-minimal' : ''}`;
+  // amd64's name and recipe stay what they were (the repository's path tells the architectures apart)
+  const variant = `${sshSocket ? '-socket' : ''}${minimal ? '-minimal' : ''}`;
+  const name = `${opts.suite}${arch === 'amd64' ? '' : `-${arch}`}${variant}`;
   const dir = cachePath(`image-${name}-${cacheKey(recipe)}`);
   const image = { disk: join(dir, 'disk.raw'), kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img') };
   if (existsSync(image.disk)) return image;
 
+  checkForeign(arch);
   const start = performance.now();
   const tmp = `${dir}.tmp`;
   await removeTree(tmp);
@@ -87,6 +94,7 @@ export async function buildImage(opts: ImageOptions): Promise<Image> {
     'mmdebstrap',
     [
       '--mode=root',
+      `--architectures=${arch}`,
       ...(minimal ? ['--variant=apt'] : []),
       `--include=${packages.join(',')}`,
       // file:// mirrors must be visible inside the chroot for the second install stage

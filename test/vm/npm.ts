@@ -14,14 +14,17 @@ import { sri } from '../../payload/lib/npm';
 import { pack, packCheckout, startRegistry, withRegistry, type Registry } from '../registry';
 import { cacheKey, cachePath, removeTree, since } from './exec';
 import { REPO_ADDRESS } from './image';
+import type { Arch } from './packages';
 
 /** Where the guest finds it: the repository's address (image.ts), on Verdaccio's usual port. */
 export const REGISTRY_PORT = 4873;
 export const VM_REGISTRY = `http://${REPO_ADDRESS}:${REGISTRY_PORT}/`;
 
-/** what the VMs (x86-64) may fetch: the runner's packages and the optional capabilities' for their architecture */
-function vmPackages(): NpmPackage[] {
-  const all = [...npmPackages(), ...optionalTarballs().filter((pkg) => !pkg.name.endsWith('-arm64'))];
+/** what the VMs may fetch: the runner's packages and the optional capabilities' for the guests' architecture */
+export function vmPackages(arch: Arch = 'amd64'): NpmPackage[] {
+  // Claude Code's native packages end in Node.js's name of their architecture
+  const other = arch === 'amd64' ? '-arm64' : '-x64';
+  const all = [...npmPackages(), ...optionalTarballs().filter((pkg) => !pkg.name.endsWith(other))];
   return [...new Map(all.map((pkg) => [`${pkg.name}@${pkg.version}`, pkg])).values()];
 }
 
@@ -104,8 +107,8 @@ export async function buildRegistrySeed(packages: NpmPackage[] = vmPackages()): 
  * A VM's registry: the seed, the checkout (packed once per process from the built dist/, which a CLI of the
  * test may be running from) and `more` tarballs (localPackage). Stop it when the VM goes.
  */
-export async function startVmRegistry(more: string[] = []): Promise<Registry> {
-  const registry = await startRegistry({ seed: await buildRegistrySeed() });
+export async function startVmRegistry(more: string[] = [], arch: Arch = 'amd64'): Promise<Registry> {
+  const registry = await startRegistry({ seed: await buildRegistrySeed(vmPackages(arch)) });
   try {
     for (const tarball of [await packCheckout(), ...more]) await registry.publish(tarball);
   } catch (err) {

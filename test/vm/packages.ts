@@ -4,6 +4,8 @@ import { geoip } from '../../generator/capabilities/geoip';
 import type { PlanInput } from '../../generator/capabilities/capability';
 
 export type Suite = 'bookworm' | 'trixie';
+/** Debian's name for the guest's architecture: amd64 for Hetzner's x86 servers, arm64 for its CAX (Ampere) */
+export type Arch = 'amd64' | 'arm64';
 
 /**
  * The stock image: what a Hetzner Debian image has that matters to cloud-init and to us.
@@ -11,10 +13,10 @@ export type Suite = 'bookworm' | 'trixie';
  * isc-dhcp-client on bookworm, dhcpcd-base on trixie (what ifupdown recommends there).
  * dbus and libpam-systemd bring up logind, which turns ACPI's power button into a clean shutdown.
  */
-export function basePackages(suite: Suite): string[] {
+export function basePackages(suite: Suite, arch: Arch = 'amd64'): string[] {
   const dhcp = suite === 'bookworm' ? 'isc-dhcp-client' : 'dhcpcd-base';
   return [
-    'linux-image-amd64',
+    `linux-image-${arch}`,
     'systemd-sysv',
     'cloud-init',
     'openssh-server',
@@ -32,8 +34,8 @@ export function basePackages(suite: Suite): string[] {
  * server, without sudo and CA certificates; what their dependencies do not pull in (tzdata among them)
  * is missing too, as on the minimal images users build. A step installs what it uses.
  */
-export function minimalPackages(suite: Suite): string[] {
-  return basePackages(suite).filter((name) => name !== 'sudo' && name !== 'ca-certificates');
+export function minimalPackages(suite: Suite, arch: Arch = 'amd64'): string[] {
+  return basePackages(suite, arch).filter((name) => name !== 'sudo' && name !== 'ca-certificates');
 }
 
 /**

@@ -1,5 +1,7 @@
-// qemu's command line for a VM (vm.ts): TCG, the image's kernel and initrd, the overlay, Hetzner's SMBIOS, a
-// network restricted to the forwards and the host's services the guest may reach, and the stand-in tailnet.
+// qemu's command line for a VM (vm.ts): TCG and the machine of the guest's architecture (arch.ts), the image's
+// kernel and initrd, the overlay, Hetzner's SMBIOS, a network restricted to the forwards and the host's services
+// the guest may reach, and the stand-in tailnet.
+import { machine } from './arch';
 import { REPO_ADDRESS, type Image } from './image';
 import type { MetadataServer } from './metadata';
 import { REGISTRY_PORT } from './npm';
@@ -65,13 +67,11 @@ export function qemuArgs(
         `virtio-net-pci,netdev=n1,mac=${TAILNET.mac},romfile=`,
       ]
     : [];
+  const m = machine(opts.arch ?? 'amd64');
   return [
     '-name',
     opts.name,
-    '-accel',
-    'tcg,thread=multi',
-    '-cpu',
-    'max',
+    ...m.args,
     '-smp',
     '2',
     '-m',
@@ -84,7 +84,7 @@ export function qemuArgs(
     '-initrd',
     image.initrd,
     '-append',
-    'root=LABEL=root rw console=ttyS0 net.ifnames=0',
+    `root=LABEL=root rw console=${m.console} net.ifnames=0`,
     '-drive',
     `file=${v.overlay},if=virtio,format=qcow2`,
     '-smbios',

@@ -16,33 +16,40 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { checkForeign } from './arch';
 import { cacheKey, cachePath, removeTree, run, since } from './exec';
-import { basePackages, EXTRA_PACKAGES, type Suite } from './packages';
+import { type Arch, basePackages, EXTRA_PACKAGES, type Suite } from './packages';
 
 /**
  * Builds (or finds in the cache) a flat repository for `suite` holding the stock image's packages
  * and EXTRA_PACKAGES with their dependencies and recommends. One mmdebstrap run installs the stock
  * set, asks the chroot's apt to download the extras on top, and keeps every .deb it fetched.
  */
-export async function buildRepo(suite: Suite): Promise<string> {
-  const packages = { suite, base: basePackages(suite), extra: EXTRA_PACKAGES, mirrors: debianMirrors(suite) };
-  const dir = cachePath(`repo-${suite}-${cacheKey(packages)}`);
+export async function buildRepo(suite: Suite, arch: Arch = 'amd64'): Promise<string> {
+  const base = basePackages(suite, arch);
+  const packages = { suite, base, extra: EXTRA_PACKAGES, mirrors: debianMirrors(suite) };
+  // amd64's key and name stay what they were, so its cached repositories still count
+  const [name, key] = arch === 'amd64' ? [suite, packages] : [`${suite}-${arch}`, { ...packages, arch }];
+  const dir = cachePath(`repo-${name}-${cacheKey(key)}`);
   if (existsSync(join(dir, 'Release'))) {
     // a repository cached before the security suite was part of it gets it now (no download)
     writeSecuritySuite(dir, suite);
     return dir;
   }
 
+  checkForeign(arch);
   const start = performance.now();
   const tmp = `${dir}.tmp`;
   await removeTree(tmp);
   mkdirSync(tmp);
   const log = join(tmp, 'mmdebstrap.log');
-  console.log(`# building the ${suite} package repository (log: ${log})`);
+  console.log(`# building the ${name} package repository (log: ${log})`);
   await run(
     'mmdebstrap',
     [
       '--mode=root',
+      // another architecture's chroot runs under qemu-user through binfmt_misc (foreignArch in image.ts)
+      `--architectures=${arch}`,
       // essential packages are deleted from apt's cache after their install unless told otherwise
       '--skip=essential/unlink',
       `--include=${packages.base.join(',')}`,
@@ -60,7 +67,7 @@ export async function buildRepo(suite: Suite): Promise<string> {
   await removeTree(dir);
   renameSync(tmp, dir);
   console.log(
-    `# ${suite} repository: ${readdirSync(dir).filter((f) => f.endsWith('.deb')).length} packages in ${since(start)}`,
+    `# ${name} repository: ${readdirSync(dir).filter((f) => f.endsWith('.deb')).length} packages in ${since(start)}`,
   );
   return dir;
 }

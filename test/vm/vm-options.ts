@@ -1,10 +1,12 @@
 // What a VM (vm.ts) is booted with, and what its ssh takes and answers.
-import type { Suite } from './packages';
+import type { Arch, Suite } from './packages';
 
 export interface VmOptions {
   /** names the work and artifact folders; also the hostname the metadata hands out */
   name: string;
   suite: Suite;
+  /** the guest's architecture: amd64 (x86, the default) or arm64 (Hetzner's CAX), emulated either way */
+  arch?: Arch;
   /** the user_data as it would be sent to Hetzner */
   userData: string | Buffer;
   sshSocket?: boolean;

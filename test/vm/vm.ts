@@ -15,6 +15,7 @@ import { qmp } from './qmp';
 import { startVmRegistry } from './npm';
 import { buildRepo, serveRepo, type Served } from './repo';
 import type { Registry } from '../registry';
+import { machine } from './arch';
 import { MAC, qemuArgs } from './qemu-args';
 import { type VmOptions, type SshResult, type SshOptions } from './vm-options';
 
@@ -62,9 +63,10 @@ export class Vm {
   }
 
   static async boot(opts: VmOptions): Promise<Vm> {
-    const image = await buildImage({ suite: opts.suite, sshSocket: opts.sshSocket, minimal: opts.minimal });
-    const repo = await serveRepo({ '/': await buildRepo(opts.suite), ...opts.served });
-    const registry = await startVmRegistry(opts.publish);
+    const arch = opts.arch ?? 'amd64';
+    const image = await buildImage({ suite: opts.suite, sshSocket: opts.sshSocket, minimal: opts.minimal, arch });
+    const repo = await serveRepo({ '/': await buildRepo(opts.suite, arch), ...opts.served });
+    const registry = await startVmRegistry(opts.publish, arch);
     const instanceId = opts.instanceId ?? String(10_000_000 + Math.floor(Math.random() * 1_000_000));
     const metadata = await startMetadata({
       instanceId,
@@ -104,7 +106,9 @@ export class Vm {
     if (this.qemu) throw new Error(`${this.opts.name} is already running`);
     this.raw = undefined;
     this.consoleStart = existsSync(this.console) ? readFileSync(this.console).length : 0;
-    const qemu = spawn('qemu-system-x86_64', this.qemuArgs(this), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const qemu = spawn(machine(this.opts.arch ?? 'amd64').qemu, this.qemuArgs(this), {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     qemu.stderr?.on('data', (d: Buffer) => (stderr += d));
     this.qemu = qemu;
