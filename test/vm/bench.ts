@@ -2,13 +2,15 @@
 // config) by phase; the floor, a stock boot plus one tuned apt transaction of exactly the packages the
 // payload installs (nodejs included), and the ratio of the two; the Lynis hardening index and an
 // OpenSCAP scan (openscap.ts), hardened against stock, with what is left. Figures, not a test. The VMs boot one after
-// the other: under TCG on two cores, side by side would skew both.
+// the other: under TCG on two cores, side by side would skew both. `-- --arm64` boots them as Hetzner's Arm
+// servers (arch.ts), to set an arm64 first boot against the x86 one.
 import { readFileSync } from 'node:fs';
 import { admin, sshPort } from './access';
 import { CLOUD_INIT_FINISHED, FINISHED, hardened } from './scenario';
 import { keyPair } from './userdata';
 import { bootVm, type Vm } from './vm';
 import { changed, openscap, ssgFolder, SSG_PATH, type Scan } from './openscap';
+import type { Arch } from './packages';
 
 // The image's apt sources are the local repository's two suites, standing in for Debian's archive and
 // its security archive (repo.ts); Lynis (PKGS-7388) finds the second by the "security/ " in its line.
@@ -66,7 +68,9 @@ const fmt = (seconds: number) => `${seconds.toFixed(0).padStart(4)} s`;
 
 // `npm run bench:vm -- time` skips the scanners (each about 10 minutes a run under TCG); `-- lynis` or
 // `-- openscap` runs that one alone, on a hardened and a stock VM
-const only = process.argv[2];
+const args = process.argv.slice(2);
+const only = args.find((arg) => !arg.startsWith('--'));
+const arch: Arch = args.includes('--arm64') ? 'arm64' : 'amd64';
 const withLynis = only === undefined || only === 'lynis';
 const withScap = only === undefined || only === 'openscap';
 const served: Record<string, string> = withScap ? { [SSG_PATH]: await ssgFolder() } : {};
@@ -76,6 +80,7 @@ async function benchHardened(): Promise<{ total: number; scan?: Scan }> {
   const vm = await bootVm({
     name: 'bench-hardened',
     suite: 'bookworm',
+    arch,
     userData: h.userData,
     hostPorts: h.hostPorts,
     publicKeys: h.publicKeys,
@@ -132,6 +137,7 @@ async function benchFloor(): Promise<number> {
   const vm = await bootVm({
     name: 'bench-floor',
     suite: 'bookworm',
+    arch,
     userData: '',
     publicKeys: [readFileSync(key.public, 'utf8').trim()],
   });
@@ -157,6 +163,7 @@ async function benchStock(hardenedScan?: Scan): Promise<void> {
   const vm = await bootVm({
     name: 'bench-stock',
     suite: 'bookworm',
+    arch,
     userData: '',
     publicKeys: [readFileSync(key.public, 'utf8').trim()],
     served,
