@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { primaryFingerprints } from '../../payload/lib/openpgp';
 import { aptSource, KEYRING } from '../../payload/steps/tailscale';
 import { serveRepo, type Served } from '../vm/repo';
-import { STANDIN_FILES, STANDIN_VERSION } from '../vm/tailscale-package';
+import { STANDIN_ARCHES, STANDIN_FILES, STANDIN_VERSION } from '../vm/tailscale-package';
 import { tailscaleRepo, type TailscaleRepo } from '../vm/tailscale';
 import { missing, needs } from '../needs';
 import { type Result, exec } from './exec-async';
@@ -46,6 +46,7 @@ function isolatedApt(
   name: string,
   repository: string,
   keyring: string,
+  arch = 'amd64',
 ): (cmd: string, ...args: string[]) => Promise<Result> {
   const dir = join(tmp, name);
   for (const sub of [
@@ -76,8 +77,8 @@ Dir::State "${dir}/state";
 Dir::State::status "${dir}/status";
 Dir::Cache "${dir}/cache";
 Dir::Log "${dir}/log";
-APT::Architecture "amd64";
-APT::Architectures { "amd64"; };
+APT::Architecture "${arch}";
+APT::Architectures { "${arch}"; };
 Acquire::Languages "none";
 Acquire::http::Proxy::127.0.0.1 "DIRECT";
 APT::Sandbox::User "root";
@@ -132,26 +133,24 @@ test('another key has another fingerprint, which gpg agrees with; a cut or armor
   );
 });
 
-test(
-  'apt takes the stand-in repository, signed by the pinned key, ' + 'for bookworm and trixie, and its package',
-  async () => {
-    const apt = isolatedApt('good', `http://127.0.0.1:${served.port}/tailscale`, keyFile(repo.root));
+for (const arch of STANDIN_ARCHES) {
+  test(`apt on ${arch} takes the stand-in repository, signed by the pinned key, for bookworm and trixie, and its package`, async () => {
+    const apt = isolatedApt(`good-${arch}`, `http://127.0.0.1:${served.port}/tailscale`, keyFile(repo.root), arch);
     const update = await apt('apt-get', 'update');
     assert.is(update.code, 0, update.stderr);
     assert.not.match(update.stderr, /^[WE]:/m);
     const policy = await apt('apt-cache', 'policy', 'tailscale');
     assert.match(policy.stdout, `Candidate: ${STANDIN_VERSION}`);
-    assert.match(policy.stdout, `/tailscale/debian bookworm/main amd64 Packages`);
-    assert.match(policy.stdout, `/tailscale/debian trixie/main amd64 Packages`);
-    // the .deb by the index's hash, as apt-get install fetches it
+    assert.match(policy.stdout, `/tailscale/debian bookworm/main ${arch} Packages`);
+    assert.match(policy.stdout, `/tailscale/debian trixie/main ${arch} Packages`);
+    // the .deb by the index's hash, as apt-get install fetches it, and it is the package for that architecture
     const download = await apt('apt-get', 'download', 'tailscale');
     assert.is(download.code, 0, download.stderr);
-    assert.ok(
-      existsSync(join(tmp, 'good', `tailscale_${STANDIN_VERSION}_amd64.deb`)),
-      readdirSync(join(tmp, 'good')).join(' '),
-    );
-  },
-);
+    const deb = join(tmp, `good-${arch}`, `tailscale_${STANDIN_VERSION}_${arch}.deb`);
+    assert.ok(existsSync(deb), readdirSync(join(tmp, `good-${arch}`)).join(' '));
+    assert.is((await exec('dpkg-deb', ['-f', deb, 'Architecture'])).stdout.trim(), arch);
+  });
+}
 
 test(
   'apt refuses the copy signed by another key, and takes it with that key: ' + 'the signature is all that is wrong',

@@ -194,9 +194,13 @@ export const installedKiB = Math.ceil(
   Object.values(STANDIN_FILES).reduce((sum, f) => sum + Buffer.byteLength(f.content), 0) / 1024,
 );
 
-export const CONTROL = `Package: tailscale
+/** the architectures pkgs.tailscale.com has a package for that Hetzner's servers are: x86 and Arm (CAX) */
+export const STANDIN_ARCHES = ['amd64', 'arm64'] as const;
+
+/** the package's control file for `arch`: only its Architecture differs, as its files are scripts */
+export const control = (arch: (typeof STANDIN_ARCHES)[number]) => `Package: tailscale
 Version: ${STANDIN_VERSION}
-Architecture: amd64
+Architecture: ${arch}
 Maintainer: firstboot tests <test@firstboot.invalid>
 Installed-Size: ${installedKiB}
 Depends: iproute2

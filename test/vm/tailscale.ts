@@ -1,7 +1,8 @@
 // Tailscale's stand-in for the VM tests: its packages and coordination server are out of reach here, so the
 // test builds a signed apt repository laid out like pkgs.tailscale.com/stable whose `tailscale` package is
 // ours: two shell scripts that "join" a tailnet by renaming the VM's second NIC (vm.ts `tailnet`) to
-// tailscale0 with the node's address. A second copy of the repository is signed by another key, for apt to refuse.
+// tailscale0 with the node's address; a package per architecture, amd64 and arm64, as Tailscale's. A second copy
+// of the repository is signed by another key, for apt to refuse.
 // The package itself is in tailscale-package.ts.
 import {
   chmodSync,
@@ -17,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { cacheKey, cachePath, removeTree, run, sha256, since } from './exec';
-import { STANDIN_VERSION, STANDIN_FILES, CONTROL } from './tailscale-package';
+import { control, STANDIN_ARCHES, STANDIN_FILES, STANDIN_VERSION } from './tailscale-package';
 
 /** the Debian releases the repository has a suite for, as pkgs.tailscale.com names them */
 const SUITES = ['bookworm', 'trixie'];
@@ -39,7 +40,8 @@ export interface TailscaleRepo {
 
 /** Builds the stand-in repositories once (cached under what shapes them); a key pair costs about a second. */
 export async function tailscaleRepo(): Promise<TailscaleRepo> {
-  const inputs = { files: STANDIN_FILES, control: CONTROL, suites: SUITES, uids: [KEY_UID, IMPOSTOR_UID] };
+  const controls = STANDIN_ARCHES.map(control);
+  const inputs = { files: STANDIN_FILES, controls, suites: SUITES, uids: [KEY_UID, IMPOSTOR_UID] };
   const dir = cachePath(`tailscale-${cacheKey(inputs)}`);
   const done = () => ({
     root: join(dir, 'root'),
@@ -67,14 +69,15 @@ export async function tailscaleRepo(): Promise<TailscaleRepo> {
     const impostor = await newKey(IMPOSTOR_UID);
     await gpg('--output', join(tmp, 'key.gpg'), '--export', key);
     await gpg('--output', join(tmp, 'impostor.gpg'), '--export', impostor);
-    const deb = await buildDeb(home);
+    const debs = [];
+    for (const arch of STANDIN_ARCHES) debs.push(await buildDeb(home, arch));
     for (const [name, signer] of [
       ['root', key],
       ['wrong', impostor],
     ]) {
       await writeRepo(
         join(tmp, name, 'debian'),
-        deb,
+        debs,
         readFileSync(join(tmp, 'key.gpg')),
         async (release, inRelease) => {
           await gpg(
@@ -103,11 +106,19 @@ export async function tailscaleRepo(): Promise<TailscaleRepo> {
   return done();
 }
 
-/** The stand-in .deb, built in `work`: its file name and bytes. */
-async function buildDeb(work: string): Promise<{ name: string; data: Buffer }> {
-  const root = join(work, 'deb');
+interface Deb {
+  arch: string;
+  /** the control file, to which the index adds where the package is */
+  control: string;
+  name: string;
+  data: Buffer;
+}
+
+/** The stand-in .deb for `arch`, built in `work`. */
+async function buildDeb(work: string, arch: (typeof STANDIN_ARCHES)[number]): Promise<Deb> {
+  const root = join(work, `deb-${arch}`);
   for (const [path, file] of Object.entries({
-    'DEBIAN/control': { mode: 0o644, content: CONTROL },
+    'DEBIAN/control': { mode: 0o644, content: control(arch) },
     ...STANDIN_FILES,
   })) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -116,15 +127,15 @@ async function buildDeb(work: string): Promise<{ name: string; data: Buffer }> {
   }
   // dpkg-deb takes the folders' modes as they are, and mkdtemp's 0700 would land on the server's /
   await run('find', [root, '-type', 'd', '-exec', 'chmod', '0755', '{}', '+']);
-  const name = `tailscale_${STANDIN_VERSION}_amd64.deb`;
+  const name = `tailscale_${STANDIN_VERSION}_${arch}.deb`;
   await run('dpkg-deb', ['--root-owner-group', '--build', root, join(work, name)]);
-  return { name, data: readFileSync(join(work, name)) };
+  return { arch, control: control(arch), name, data: readFileSync(join(work, name)) };
 }
 
-/** One repository at `dir` (the URL's .../debian): a suite per release, all with the same package and key. */
+/** One repository at `dir` (the URL's .../debian): a suite per release, all with the same packages and key. */
 async function writeRepo(
   dir: string,
-  deb: { name: string; data: Buffer },
+  debs: Deb[],
   key: Buffer,
   sign: (release: string, inRelease: string) => Promise<void>,
 ) {
@@ -132,13 +143,14 @@ async function writeRepo(
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), data);
   };
-  write(`pool/${deb.name}`, deb.data);
-  // the index by hand: the control file is ours, so dpkg-scanpackages would add nothing
-  const packages = `${CONTROL}Filename: pool/${deb.name}\nSize: ${deb.data.length}\nSHA256: ${sha256(deb.data)}\n`;
-  const indexes: Record<string, Buffer> = {
-    'main/binary-amd64/Packages': Buffer.from(packages),
-    'main/binary-amd64/Packages.gz': gzipSync(packages),
-  };
+  const indexes: Record<string, Buffer> = {};
+  for (const deb of debs) {
+    write(`pool/${deb.name}`, deb.data);
+    // the index by hand: the control file is ours, so dpkg-scanpackages would add nothing
+    const packages = `${deb.control}Filename: pool/${deb.name}\nSize: ${deb.data.length}\nSHA256: ${sha256(deb.data)}\n`;
+    indexes[`main/binary-${deb.arch}/Packages`] = Buffer.from(packages);
+    indexes[`main/binary-${deb.arch}/Packages.gz`] = gzipSync(packages);
+  }
   for (const suite of SUITES) {
     write(`${suite}.noarmor.gpg`, key);
     for (const [path, data] of Object.entries(indexes)) write(`dists/${suite}/${path}`, data);
@@ -148,7 +160,8 @@ async function writeRepo(
       release,
       `Origin: firstboot-test\nLabel: Tailscale stand-in (firstboot test, not Tailscale)\nSuite: ${suite}\n` +
         `Codename: ${suite}\n` +
-        `Date: ${new Date().toUTCString()}\nArchitectures: amd64\nComponents: main\nSHA256:\n${sums.join('\n')}\n`,
+        `Date: ${new Date().toUTCString()}\nArchitectures: ${debs.map((deb) => deb.arch).join(' ')}\n` +
+        `Components: main\nSHA256:\n${sums.join('\n')}\n`,
     );
     // InRelease only: no unsigned Release beside it for apt to fall back on
     await sign(release, join(dir, `dists/${suite}/InRelease`));
