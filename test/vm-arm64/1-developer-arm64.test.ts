@@ -1,7 +1,8 @@
 // Hetzner's Arm servers (CAX): Debian 12 arm64 under qemu-system-aarch64 (TCG, UEFI for SMBIOS), booted as a
-// Hetzner server from the developer preset's config less Tailscale (its stand-in is an amd64 package): the
-// console password and the daily report wait for their secrets, GeoIP for its owner's address, and the toolchain
-// brings Claude Code's arm64 binary and GSD (Context7 needs a newer Node.js than Debian 12's). Too large to
+// Hetzner server from the developer preset's config: the console password, the daily report and Tailscale wait
+// for their secrets, GeoIP for its owner's address; Tailscale's arm64 package comes from a repository laid out
+// like Tailscale's (its stand-in, test/vm/tailscale.ts), and the toolchain brings Claude Code's arm64 binary and
+// GSD (Context7 needs a newer Node.js than Debian 12's). Too large to
 // travel whole: firstboot's pieces come from the guest's registry. `firstboot wait` follows the first boot
 // from the start, as after hcloud or Terraform, and sends the secrets; then every check the x86 scenarios make.
 import { test } from 'uvu';
@@ -18,23 +19,29 @@ import { sshRoute } from '../vm/route';
 import { checkAll, hardened, waitForFirstboot, withVm } from '../vm/scenario';
 import { keyPair } from '../vm/userdata';
 import { since } from '../vm/exec';
+import { REPO_ADDRESS } from '../vm/image';
 import { VM_REGISTRY } from '../vm/npm';
+import { TAILNET } from '../vm/tailscale-package';
+import { tailscaleRepo } from '../vm/tailscale';
+import { sshPort } from '../vm/access';
 
 const NAME = 'cax1';
 const ADDRESS = '192.0.2.45';
 const INSTANCE = '40000001';
 
 /**
- * The developer preset, less Tailscale, with GSD on, and htop without tmux (the local repository, packages.ts,
- * lacks tmux: adding it would rebuild every cached x86 repository and image); each change checked.
+ * The developer preset with GSD on, Tailscale from its stand-in's repository (the key pinned by fingerprint), and
+ * htop without tmux (the local repository, packages.ts, lacks tmux: adding it would rebuild every cached x86
+ * repository and image); each change checked.
  */
-function developerConfig(key: string): string {
+function developerConfig(key: string, tailscaleKey: string): string {
   const preset = PRESETS.developer.text(key);
+  const repository = `  repository: { url: "http://${REPO_ADDRESS}/tailscale", key: ${tailscaleKey} }\n`;
   const config = preset
-    .replace(/^tailscale:\n(?: {2}.*\n)*\n/m, '')
+    .replace(/^( {2}auth_key: secret:tailscale\n)/m, `$1${repository}`)
     .replace('  # gsd: true', '  gsd: true')
     .replace('packages: [tmux, htop]', 'packages: [htop]');
-  assert.not.match(config, /^tailscale:/m, 'the preset changed: Tailscale is still on');
+  assert.ok(config.includes(repository), 'the preset changed: no Tailscale auth key to put the repository after');
   assert.match(config, /^ {2}gsd: true/m, 'the preset changed: GSD is not on');
   assert.match(config, /^packages: \[htop\]$/m, 'the preset changed its packages');
   assert.match(config, /^ {2}password: secret:console/m);
@@ -51,10 +58,15 @@ test('Debian 12 arm64 (CAX), the developer config: hardened by its first boot, t
   const route = await sshRoute(key);
   const dir = mkdtempSync(join(tmpdir(), 'firstboot-arm64-'));
   const config = join(dir, 'firstboot.yaml');
-  const configText = developerConfig(readFileSync(key.public, 'utf8').trim());
+  const ts = await tailscaleRepo();
+  const configText = developerConfig(readFileSync(key.public, 'utf8').trim(), ts.fingerprint);
   writeFileSync(config, configText);
   const h = await hardened(configText, [], ['--pieces-from', 'npm', '--host-key', NAME], { key, env: route.env });
-  const secrets = { console: `pw-${randomBytes(12).toString('hex')}`, smtp: `smtp-${randomBytes(12).toString('hex')}` };
+  const secrets = {
+    console: `pw-${randomBytes(12).toString('hex')}`,
+    smtp: `smtp-${randomBytes(12).toString('hex')}`,
+    tailscale: `tskey-auth-${randomBytes(12).toString('hex')}`,
+  };
   for (const [name, value] of Object.entries(secrets)) writeFileSync(join(dir, name), `${value}\n`, { mode: 0o600 });
 
   await withVm(
@@ -66,6 +78,9 @@ test('Debian 12 arm64 (CAX), the developer config: hardened by its first boot, t
       hostPorts: h.hostPorts,
       publicKeys: h.publicKeys,
       instanceId: INSTANCE,
+      served: { '/tailscale/': ts.root },
+      // the stand-in tailnet's NIC, which its `tailscale up` takes for tailscale0
+      tailnet: [sshPort(h.expect.plan)],
     },
     async (vm) => {
       route.add(ADDRESS, vm, h.hostPorts);
@@ -83,9 +98,9 @@ test('Debian 12 arm64 (CAX), the developer config: hardened by its first boot, t
         VM_REGISTRY,
       ]);
       const line = await waitForFirstboot(vm, 60 * 60_000);
-      // the console password and the report wait for their secrets, which wait then sends, and GeoIP for the
-      // owner's address, which the admin's login of that run gives
-      assert.match(line, / 3 waiting[,)]/);
+      // the console password, the report and Tailscale wait for their secrets, which wait then sends, and GeoIP
+      // for the owner's address, which the admin's login of that run gives
+      assert.match(line, / 4 waiting[,)]/);
       const waited = await waiting;
       console.log(`# developer-arm64: firstboot wait done ${vm.uptime().toFixed(0)} s after power-on`);
       assert.is(waited.code, 0, waited.stderr);
@@ -95,10 +110,12 @@ test('Debian 12 arm64 (CAX), the developer config: hardened by its first boot, t
         assert.not.ok((waited.stdout + waited.stderr).includes(value), 'wait printed a secret');
 
       await checkArm64(vm, h.expect);
+      await checkTailnet(vm, h.expect);
       const log = await sudo(vm, h.expect, 'cat /var/log/firstboot.log');
       assert.match(log, /report .*waiting for secret smtp/);
       assert.match(log, /admin .*waiting for secret console/);
       assert.match(log, /geoip .*waiting for the owner's address/);
+      assert.match(log, /tailscale .*waiting for secret tailscale/);
       assert.match(log, /firstboot's pieces from npm \(http:\/\/169\.254\.169\.253[^)]*\): \d+ files added/);
       assert.is((await sudo(vm, h.expect, 'systemctl is-active firstboot-report.timer')).trim(), 'active');
       await checkConsoleLogin(vm, h.expect, secrets.console);
@@ -118,6 +135,16 @@ async function checkArm64(vm: Parameters<typeof sudo>[0], e: Parameters<typeof s
       "/sys/class/dmi/id/product_serial; cloud-id'",
   );
   assert.equal(facts.trim().split('\n'), ['aarch64', 'arm64', 'arm64', 'Hetzner', INSTANCE, 'hetzner']);
+}
+
+/** Tailscale's arm64 package from the repository the plan pins, joined: its address on tailscale0, SSH open there. */
+async function checkTailnet(vm: Parameters<typeof sudo>[0], e: Parameters<typeof sudo>[1]): Promise<void> {
+  assert.is((await sudo(vm, e, "dpkg-query -W -f '${Architecture}' tailscale")).trim(), 'arm64');
+  assert.match(await sudo(vm, e, 'ip -4 -br address show tailscale0'), TAILNET.address);
+  assert.match(
+    await sudo(vm, e, 'ufw status'),
+    new RegExp(`^${sshPort(e.plan)}/tcp on tailscale0 +ALLOW +Anywhere`, 'm'),
+  );
 }
 
 test.run();
