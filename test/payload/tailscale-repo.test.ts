@@ -134,7 +134,8 @@ test('another key has another fingerprint, which gpg agrees with; a cut or armor
 });
 
 for (const arch of STANDIN_ARCHES) {
-  test(`apt on ${arch} takes the stand-in repository, signed by the pinned key, for bookworm and trixie, and its package`, async () => {
+  const title = `apt on ${arch} takes the stand-in repository, signed by the pinned key, for bookworm and trixie`;
+  test(`${title}, and its package for ${arch}`, async () => {
     const apt = isolatedApt(`good-${arch}`, `http://127.0.0.1:${served.port}/tailscale`, keyFile(repo.root), arch);
     const update = await apt('apt-get', 'update');
     assert.is(update.code, 0, update.stderr);

@@ -147,7 +147,8 @@ async function writeRepo(
   for (const deb of debs) {
     write(`pool/${deb.name}`, deb.data);
     // the index by hand: the control file is ours, so dpkg-scanpackages would add nothing
-    const packages = `${deb.control}Filename: pool/${deb.name}\nSize: ${deb.data.length}\nSHA256: ${sha256(deb.data)}\n`;
+    const where = `Filename: pool/${deb.name}\nSize: ${deb.data.length}\nSHA256: ${sha256(deb.data)}\n`;
+    const packages = `${deb.control}${where}`;
     indexes[`main/binary-${deb.arch}/Packages`] = Buffer.from(packages);
     indexes[`main/binary-${deb.arch}/Packages.gz`] = gzipSync(packages);
   }
