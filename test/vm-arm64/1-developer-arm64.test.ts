@@ -2,9 +2,9 @@
 // Hetzner server from the developer preset's config: the console password, the daily report and Tailscale wait
 // for their secrets, GeoIP for its owner's address; Tailscale's arm64 package comes from a repository laid out
 // like Tailscale's (its stand-in, test/vm/tailscale.ts), and the toolchain brings Claude Code's arm64 binary and
-// GSD (Context7 needs a newer Node.js than Debian 12's). Too large to
-// travel whole: firstboot's pieces come from the guest's registry. `firstboot wait` follows the first boot
-// from the start, as after hcloud or Terraform, and sends the secrets; then every check the x86 scenarios make.
+// GSD (Context7 needs a newer Node.js than Debian 12's). Too large to travel whole: firstboot's pieces come from
+// the guest's registry. `firstboot wait` follows the first boot from the start, as after hcloud or Terraform, and
+// sends the secrets; then every check the x86 scenarios make.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,18 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PRESETS } from '../../cli/presets';
-import { sudo } from '../vm/access';
+import { sshPort, sudo } from '../vm/access';
 import { checkConsoleLogin, checkDevtools } from '../vm/checks';
-import { buildImage } from '../vm/image';
+import { buildImage, REPO_ADDRESS } from '../vm/image';
 import { sshRoute } from '../vm/route';
 import { checkAll, hardened, waitForFirstboot, withVm } from '../vm/scenario';
 import { keyPair } from '../vm/userdata';
 import { since } from '../vm/exec';
-import { REPO_ADDRESS } from '../vm/image';
 import { VM_REGISTRY } from '../vm/npm';
 import { TAILNET } from '../vm/tailscale-package';
 import { tailscaleRepo } from '../vm/tailscale';
-import { sshPort } from '../vm/access';
 
 const NAME = 'cax1';
 const ADDRESS = '192.0.2.45';
