@@ -139,17 +139,22 @@ const waitForLogin = (ctx: Ctx<TailscalePlan>, name: string) =>
       `create --wait, logs in that way)`,
   );
 
+/**
+ * Without the auth key the node cannot join: the runner reports the step as waiting for it (a first boot
+ * from user-data), not failed. With it, not being in the tailnet is a problem.
+ */
+const notJoined = async (ctx: Ctx<TailscalePlan>, s: Status, problems: string[]) =>
+  (await ctx.secret(ctx.params.authKey))
+    ? [...problems, `the node is not in the tailnet (${s.BackendState ?? 'no status'})`]
+    : problems;
+
 async function drift(ctx: Ctx<TailscalePlan>): Promise<string[]> {
   const { params: p, $, fs } = ctx;
   const out = [...(await keyringDrift(p)), ...(await fileDrift(fs, await listSpec(ctx)))];
   if ((await missingPackages($, ['tailscale'])).length) return [...out, 'tailscale is not installed'];
   out.push(...(await unitsDown($, [DAEMON])));
   const s = await status($);
-  // without the auth key the node cannot join: the runner reports the step as waiting for it
-  if (!joined(s))
-    return (await ctx.secret(p.authKey)) === undefined
-      ? out
-      : [...out, `the node is not in the tailnet (${s.BackendState ?? 'no status'})`];
+  if (!joined(s)) return notJoined(ctx, s, out);
   const added = await addedRules($);
   for (const rule of p.tailnetOnly) {
     if (!onTailnet(added, rule)) out.push(`${rule.port}/${rule.proto} is not open on ${TAILNET_INTERFACE}`);
@@ -252,11 +257,11 @@ export const tailscale: Step<'tailscale'> = {
     for (const r of stale(await addedRules($), p.tailnetOnly))
       await $`ufw --force delete allow in on ${r.iface} to any port ${r.port} proto ${r.proto}`;
   },
-  async verify({ params: p, $, fs }) {
+  async verify(ctx) {
+    const { params: p, $, fs } = ctx;
     const problems = await unitsDown($, [DAEMON]);
     const s = await status($);
-    if (!joined(s))
-      return [...problems, `the node is not in the tailnet (${s.BackendState ?? 'tailscale status failed'})`];
+    if (!joined(s)) return notJoined(ctx, s, problems);
     if (!s.Self?.Online) problems.push('the node is offline in the tailnet');
     const added = await addedRules($);
     for (const rule of p.tailnetOnly) {

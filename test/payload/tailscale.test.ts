@@ -5,7 +5,9 @@
 // steps around it in tailscale-steps.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { TailscalePlan } from '../../contract/plan';
+import type { Plan, StepId, TailscalePlan } from '../../contract/plan';
+import type { Step } from '../../payload/step';
+import { run } from '../../payload/runner';
 import { firewallPlan } from '../../generator/capabilities/firewall';
 import { KEYRING, tailscale } from '../../payload/steps/tailscale';
 import { firewall } from '../../payload/steps/firewall';
@@ -182,7 +184,8 @@ test('already joined: no tailscale up, and the key file is not needed', async ()
 });
 
 test(
-  'no auth key yet: installed and running, not joined, ' + 'public SSH left open, and check has no drift to chase',
+  'no auth key yet: installed and running, not joined, public SSH left open, check has no drift to chase, ' +
+    'and verify no problem: the step waits for its secret (a first boot from user-data), it has not failed',
   async () => {
     const { ctx, state, m } = machine();
     await tailscale.apply(ctx);
@@ -190,6 +193,24 @@ test(
     assert.not.ok(ctx.$.commands.some((c) => c.startsWith('tailscale up')));
     assert.equal(state.ufw.rules, PUBLIC);
     assert.equal(await tailscale.check(ctx), []);
+    assert.equal(await tailscale.verify(ctx), []);
+    // the runner's result: waiting for the secret, as the first boot from user-data reports it
+    const plan: Plan = {
+      firstboot: 't',
+      configHash: 'h',
+      mode: 'boot',
+      npm: { registry: '', packages: [] },
+      steps: [params],
+    };
+    const status = await run(plan, new Map<StepId, Step<any>>([['tailscale', tailscale]]), {
+      $: ctx.$,
+      fs: ctx.fs,
+      log: ctx.log,
+    });
+    assert.is(status.steps[0].result, 'waiting', status.steps[0].error);
+    assert.match(status.steps[0].error ?? '', /^waiting for secret tailscale /);
+    // with the key and still not joined, verify names it
+    giveSecret(ctx);
     assert.match((await tailscale.verify(ctx)).join('\n'), /the node is not in the tailnet \(NeedsLogin\)/);
   },
 );
