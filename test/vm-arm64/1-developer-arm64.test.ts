@@ -67,60 +67,64 @@ test('Debian 12 arm64 (CAX), the developer config: hardened by its first boot, t
   };
   for (const [name, value] of Object.entries(secrets)) writeFileSync(join(dir, name), `${value}\n`, { mode: 0o600 });
 
-  await withVm(
-    {
-      name: 'developer-arm64',
-      suite: 'bookworm',
-      arch: 'arm64',
-      userData: h.userData,
-      hostPorts: h.hostPorts,
-      publicKeys: h.publicKeys,
-      instanceId: INSTANCE,
-      served: { '/tailscale/': ts.root },
-      // the stand-in tailnet's NIC, which its `tailscale up` takes for tailscale0
-      tailnet: [sshPort(h.expect.plan)],
-    },
-    async (vm) => {
-      route.add(ADDRESS, vm, h.hostPorts);
-      const waiting = route.cli([
-        'wait',
-        ADDRESS,
-        '--as',
-        NAME,
-        '-c',
-        config,
-        ...Object.keys(secrets).flatMap((name) => ['--secret', `${name}=@${join(dir, name)}`]),
-        // its run sends the plan it makes from the config: with the registry generate named, or npm's,
-        // which the guest cannot reach
-        '--registry',
-        VM_REGISTRY,
-      ]);
-      const line = await waitForFirstboot(vm, 60 * 60_000);
-      // the console password, the report and Tailscale wait for their secrets, which wait then sends, and GeoIP
-      // for the owner's address, which the admin's login of that run gives
-      assert.match(line, / 4 waiting[,)]/);
-      const waited = await waiting;
-      console.log(`# developer-arm64: firstboot wait done ${vm.uptime().toFixed(0)} s after power-on`);
-      assert.is(waited.code, 0, waited.stderr);
-      assert.match(waited.stdout, /^firstboot finished:\n/);
-      assert.not.match(waited.stdout, /waiting/, waited.stdout);
-      for (const value of Object.values(secrets))
-        assert.not.ok((waited.stdout + waited.stderr).includes(value), 'wait printed a secret');
+  try {
+    await withVm(
+      {
+        name: 'developer-arm64',
+        suite: 'bookworm',
+        arch: 'arm64',
+        userData: h.userData,
+        hostPorts: h.hostPorts,
+        publicKeys: h.publicKeys,
+        instanceId: INSTANCE,
+        served: { '/tailscale/': ts.root },
+        // the stand-in tailnet's NIC, which its `tailscale up` takes for tailscale0
+        tailnet: [sshPort(h.expect.plan)],
+      },
+      async (vm) => {
+        route.add(ADDRESS, vm, h.hostPorts);
+        const waiting = route.cli([
+          'wait',
+          ADDRESS,
+          '--as',
+          NAME,
+          '-c',
+          config,
+          ...Object.keys(secrets).flatMap((name) => ['--secret', `${name}=@${join(dir, name)}`]),
+          // its run sends the plan it makes from the config: with the registry generate named, or npm's,
+          // which the guest cannot reach
+          '--registry',
+          VM_REGISTRY,
+        ]);
+        const line = await waitForFirstboot(vm, 60 * 60_000);
+        // the console password, the report and Tailscale wait for their secrets, which wait then sends, and GeoIP
+        // for the owner's address, which the admin's login of that run gives
+        assert.match(line, / 4 waiting[,)]/);
+        const waited = await waiting;
+        console.log(`# developer-arm64: firstboot wait done ${vm.uptime().toFixed(0)} s after power-on`);
+        assert.is(waited.code, 0, waited.stderr);
+        assert.match(waited.stdout, /^firstboot finished:\n/);
+        assert.not.match(waited.stdout, /waiting/, waited.stdout);
+        for (const value of Object.values(secrets))
+          assert.not.ok((waited.stdout + waited.stderr).includes(value), 'wait printed a secret');
 
-      await checkArm64(vm, h.expect);
-      await checkTailnet(vm, h.expect);
-      const log = await sudo(vm, h.expect, 'cat /var/log/firstboot.log');
-      assert.match(log, /report .*waiting for secret smtp/);
-      assert.match(log, /admin .*waiting for secret console/);
-      assert.match(log, /geoip .*waiting for the owner's address/);
-      assert.match(log, /tailscale .*waiting for secret tailscale/);
-      assert.match(log, /firstboot's pieces from npm \(http:\/\/169\.254\.169\.253[^)]*\): \d+ files added/);
-      assert.is((await sudo(vm, h.expect, 'systemctl is-active firstboot-report.timer')).trim(), 'active');
-      await checkConsoleLogin(vm, h.expect, secrets.console);
-      await checkDevtools(vm, h.expect, { context7: false });
-      await checkAll(vm, h.expect);
-    },
-  );
+        await checkArm64(vm, h.expect);
+        await checkTailnet(vm, h.expect);
+        const log = await sudo(vm, h.expect, 'cat /var/log/firstboot.log');
+        assert.match(log, /report .*waiting for secret smtp/);
+        assert.match(log, /admin .*waiting for secret console/);
+        assert.match(log, /geoip .*waiting for the owner's address/);
+        assert.match(log, /tailscale .*waiting for secret tailscale/);
+        assert.match(log, /firstboot's pieces from npm \(http:\/\/169\.254\.169\.253[^)]*\): \d+ files added/);
+        assert.is((await sudo(vm, h.expect, 'systemctl is-active firstboot-report.timer')).trim(), 'active');
+        await checkConsoleLogin(vm, h.expect, secrets.console);
+        await checkDevtools(vm, h.expect, { context7: false });
+        await checkAll(vm, h.expect);
+      },
+    );
+  } finally {
+    route.close();
+  }
   console.log(`# developer-arm64: ${since(start)} in all`);
 });
 

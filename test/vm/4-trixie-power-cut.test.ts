@@ -50,43 +50,47 @@ test(
     const config = join(mkdtempSync(join(tmpdir(), 'firstboot-wait-')), 'firstboot.yaml');
     writeFileSync(config, CONFIG);
     const waitArgs = ['wait', ADDRESS, '--as', NAME, '-c', config];
-    await withVm(
-      {
-        name: 'trixie-power-cut',
-        suite: 'trixie',
-        minimal: true,
-        userData: h.userData,
-        hostPorts: h.hostPorts,
-        publicKeys: h.publicKeys,
-      },
-      async (vm) => {
-        route.add(ADDRESS, vm, h.hostPorts);
-        const waiting = route.cli(waitArgs);
-        // prepare's one apt transaction (nodejs and the plan's packages) logs each package it unpacks. The
-        // cut comes while libnode unpacks: apt has unpacked nodejs before it, so node is there but cannot
-        // load its library, and dpkg --configure -a fails on nodejs until apt reinstalls libnode.
-        await vm.waitForConsole(/prepare\[\d+\]: Unpacking libnode\d+/, 20 * 60_000);
-        await new Promise((res) => setTimeout(res, 1_000));
-        await vm.kill();
-        assert.not.match(vm.consoleText(), FINISHED, 'the payload finished before the power cut');
-        await vm.start();
-        await waitForFirstboot(vm);
-        const waited = await waiting;
-        await checkWait(waited, vm, h, route, waitArgs).catch((error) => {
-          console.log(`# what firstboot wait printed:\n${waited.stderr.replace(/^/gm, '#   ')}`);
-          throw error;
-        });
-        const log = await sudo(vm, h.expect, 'cat /var/log/firstboot.log');
-        assert.match(
-          log,
-          /firstboot's pieces from npm \(http:\/\/169\.254\.169\.253[^)]*\): \d+ files added, all checked against sha512-/,
-        );
-        await checkDevtools(vm, h.expect);
-        // a local user forges sshd's lines (with the toolchain's cc, also from sshd's own binaries): no ban
-        await forgeSshdLines(vm, h.expect, { preload: true });
-        await checkAll(vm, h.expect, FORGED_FROM);
-      },
-    );
+    try {
+      await withVm(
+        {
+          name: 'trixie-power-cut',
+          suite: 'trixie',
+          minimal: true,
+          userData: h.userData,
+          hostPorts: h.hostPorts,
+          publicKeys: h.publicKeys,
+        },
+        async (vm) => {
+          route.add(ADDRESS, vm, h.hostPorts);
+          const waiting = route.cli(waitArgs);
+          // prepare's one apt transaction (nodejs and the plan's packages) logs each package it unpacks. The
+          // cut comes while libnode unpacks: apt has unpacked nodejs before it, so node is there but cannot
+          // load its library, and dpkg --configure -a fails on nodejs until apt reinstalls libnode.
+          await vm.waitForConsole(/prepare\[\d+\]: Unpacking libnode\d+/, 20 * 60_000);
+          await new Promise((res) => setTimeout(res, 1_000));
+          await vm.kill();
+          assert.not.match(vm.consoleText(), FINISHED, 'the payload finished before the power cut');
+          await vm.start();
+          await waitForFirstboot(vm);
+          const waited = await waiting;
+          await checkWait(waited, vm, h, route, waitArgs).catch((error) => {
+            console.log(`# what firstboot wait printed:\n${waited.stderr.replace(/^/gm, '#   ')}`);
+            throw error;
+          });
+          const log = await sudo(vm, h.expect, 'cat /var/log/firstboot.log');
+          assert.match(
+            log,
+            /firstboot's pieces from npm \(http:\/\/169\.254\.169\.253[^)]*\): \d+ files added, all checked against sha512-/,
+          );
+          await checkDevtools(vm, h.expect);
+          // a local user forges sshd's lines (with the toolchain's cc, also from sshd's own binaries): no ban
+          await forgeSshdLines(vm, h.expect, { preload: true });
+          await checkAll(vm, h.expect, FORGED_FROM);
+        },
+      );
+    } finally {
+      route.close();
+    }
   },
 );
 

@@ -2,7 +2,7 @@
 // addresses (192.0.2.x, a documentation range) through qemu's forwards, and the stand-in tailnet's names
 // (tailscale.ts) through the VM's tailnet forwards. The user's ~/.ssh/config and known_hosts in that HOME
 // count as they would for the user (ssh reads its own from the passwd home, so the route names them).
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,6 +25,8 @@ export interface Route {
   add(address: string, vm: Vm, guestPorts: number[], opts?: { tailnet?: boolean }): void;
   /** the shipped CLI, run as this user (`env` on top) */
   cli(args: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** stops the CLIs still running: a scenario that failed leaves its `firstboot wait` retrying, and the test hanging */
+  close(): void;
 }
 
 export async function sshRoute(key: KeyPair): Promise<Route> {
@@ -51,16 +53,22 @@ Host *
   writeFileSync(join(bin, 'ssh'), `#!/bin/sh\nexec ${realSsh} -F ${sshConfig} "$@"\n`);
   chmodSync(join(bin, 'ssh'), 0o755);
   const env = { ...process.env, HOME: home, PATH: `${bin}:${process.env.PATH}` };
+  const running = new Set<ChildProcess>();
   return {
     home,
     env,
     cli: (args, more = {}) =>
       new Promise((res) => {
         const options = { env: { ...env, ...more }, encoding: 'utf8' as const, maxBuffer: 1 << 24 };
-        execFile(process.execPath, [CLI, ...args], options, (error, stdout, stderr) => {
+        const child = execFile(process.execPath, [CLI, ...args], options, (error, stdout, stderr) => {
+          running.delete(child);
           res({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
         });
+        running.add(child);
       }),
+    close: () => {
+      for (const child of running) child.kill();
+    },
     add(address, vm, guestPorts, opts = {}) {
       const forwards = opts.tailnet ? vm.tailnetPorts : vm.ports;
       for (const port of guestPorts) {
