@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PRESETS } from '../../cli/presets';
+import type { Status } from '../../contract/status';
 import { sshPort, sudo } from '../vm/access';
 import { checkConsoleLogin, checkDevtools } from '../vm/checks';
 import { buildImage, REPO_ADDRESS } from '../vm/image';
@@ -139,14 +140,12 @@ async function checkArm64(vm: Parameters<typeof sudo>[0], e: Parameters<typeof s
   assert.equal(facts.trim().split('\n'), ['aarch64', 'arm64', 'arm64', 'Hetzner', INSTANCE, 'hetzner']);
 }
 
-/** Tailscale's arm64 package from the repository the plan pins, joined: its address on tailscale0, SSH open there. */
+/** Tailscale's arm64 package from the repository the plan pins, and the node joined with the key wait sent. */
 async function checkTailnet(vm: Parameters<typeof sudo>[0], e: Parameters<typeof sudo>[1]): Promise<void> {
   assert.is((await sudo(vm, e, "dpkg-query -W -f '${Architecture}' tailscale")).trim(), 'arm64');
   assert.match(await sudo(vm, e, 'ip -4 -br address show tailscale0'), TAILNET.address);
-  assert.match(
-    await sudo(vm, e, 'ufw status'),
-    new RegExp(`^${sshPort(e.plan)}/tcp on tailscale0 +ALLOW +Anywhere`, 'm'),
-  );
+  const status = JSON.parse(await sudo(vm, e, 'cat /var/lib/firstboot/status.json')) as Status;
+  assert.is(status.steps.find((step) => step.id === 'tailscale')?.result, 'changed');
 }
 
 test.run();
