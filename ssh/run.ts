@@ -2,6 +2,7 @@
 // the output line by line, and the readings of ssh's own failures that apply and create act on.
 import { spawn } from 'node:child_process';
 import { knownHostName } from './known-hosts';
+import { type Pace, pacer } from './pace';
 import type { Target } from './target';
 
 export interface SshResult {
@@ -55,10 +56,17 @@ export function sshArgs(target: Target, login: Login, command: string): string[]
   ];
 }
 
-/** The runner for a target: ssh with `sshArgs`, stdin from `input`, stdout streamed to `onLine`. */
-export function sshRunner(target: Target): RunRemote {
-  return (login, command, opts = {}) =>
-    new Promise((resolve) => {
+// one per process: the server's firewall counts connections by the address they come from
+const paced = pacer();
+
+/**
+ * The runner for a target: ssh with `sshArgs`, stdin from `input`, stdout streamed to `onLine`; each
+ * connection when `pace` lets it start.
+ */
+export function sshRunner(target: Target, pace: Pace = paced): RunRemote {
+  return async (login, command, opts = {}) => {
+    await pace(login.host ?? target.name);
+    return new Promise((resolve) => {
       const child = spawn('ssh', sshArgs(target, login, command), { stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
@@ -78,6 +86,7 @@ export function sshRunner(target: Target): RunRemote {
         resolve({ code: code ?? 255, stdout, stderr });
       });
     });
+  };
 }
 
 /** ssh's own failure (exit 255): nothing answers on that port (yet) */

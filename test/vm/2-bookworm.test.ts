@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import yaml from 'js-yaml';
 import { join } from 'node:path';
-import { asAdmin, sudo, type Expect } from './access';
+import { asAdmin, pace, PER_WINDOW, sudo, type Expect } from './access';
 import {
   checkConsoleLogin,
   checkFail2banLast,
@@ -23,6 +23,9 @@ import {
 } from './checks';
 import { withCloud } from './cloud';
 import { keyPair, planOf } from './userdata';
+import type { Vm } from './vm';
+import { sshRunner } from '../../ssh/run';
+import { SSH_LIMIT } from '../../ssh/pace';
 
 const METADATA = 'timeout 5 bash -c "exec 3<>/dev/tcp/169.254.169.254/80" && echo open || echo blocked';
 // a network namespace routed through the guest, as a container is; no single quotes (sh -c '...')
@@ -120,9 +123,44 @@ test(
         'repository open',
         'metadata blocked',
       ]);
+      await checkSshLimit(vm, cloud.env, server.ipv4);
       await checkFail2banLast(vm, e);
     });
   },
 );
+
+/**
+ * ufw's limit on SSH is there, and the CLI's logins keep within it: six unpaced logins in a row lose the
+ * sixth; six through the CLI's runner, paced as it paces them (ssh/pace.ts), all get in.
+ */
+async function checkSshLimit(vm: Vm, env: NodeJS.ProcessEnv, address: string): Promise<void> {
+  const target = {
+    name: address,
+    user: 'admin',
+    hostname: address,
+    port: 22,
+    hostKeyAlias: address,
+    knownHosts: join(env.HOME!, '.ssh/known_hosts'),
+    pinned: true,
+  };
+  const path = process.env.PATH;
+  process.env.PATH = env.PATH; // the user's ssh, which reaches the address
+  try {
+    const logins = async (run: ReturnType<typeof sshRunner>) => {
+      const codes: number[] = [];
+      for (let i = 0; i < 6; i++) codes.push((await run(target, 'true')).code);
+      return codes;
+    };
+    // the checks' own connections leave the window first
+    await pace(vm, PER_WINDOW);
+    assert.equal(await logins(sshRunner(target, async () => {})), [0, 0, 0, 0, 0, 255], 'ufw let a sixth login in');
+    await new Promise((res) => setTimeout(res, SSH_LIMIT.windowMs));
+    const start = performance.now();
+    assert.equal(await logins(sshRunner(target, () => pace(vm))), [0, 0, 0, 0, 0, 0]);
+    assert.ok(performance.now() - start > SSH_LIMIT.windowMs, 'six logins in one window');
+  } finally {
+    process.env.PATH = path;
+  }
+}
 
 test.run();

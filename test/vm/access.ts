@@ -2,6 +2,7 @@
 // only there) paced under ufw's limit, and sudo.
 import * as assert from 'uvu/assert';
 import type { Plan } from '../../contract/plan';
+import { SSH_LIMIT, pacer } from '../../ssh/pace';
 import { stepOf, type KeyPair } from './userdata';
 import type { Vm } from './vm';
 
@@ -16,27 +17,15 @@ export interface Expect {
   tailnet?: boolean;
 }
 
-// ufw's `limit` rule drops a source that opens 6 connections within 30 s. The checks stay well under
-// that (4 in 35 s: qemu and the guest's clock drift under TCG), so a refused connection is the
+// The checks keep under ufw's limit on SSH as the CLI does (ssh/pace.ts), so a refused connection is the
 // server's answer (or fail2ban's), never the rate limit.
-export const opened = new WeakMap<Vm, number[]>();
+const paced = pacer();
 
-export const WINDOW_MS = 35_000;
+export const { windowMs: WINDOW_MS, connections: PER_WINDOW } = SSH_LIMIT;
 
-export const PER_WINDOW = 4;
-
-/** Waits until `count` more connections to `vm` stay within ufw's limit, and records them. */
+/** Waits until `count` more connections to `vm` stay within ufw's limit, and counts them. */
 export async function pace(vm: Vm, count = 1): Promise<void> {
-  const times = opened.get(vm) ?? [];
-  opened.set(vm, times);
-  for (let i = 0; i < count; i++) {
-    for (;;) {
-      const recent = times.filter((t) => Date.now() - t < WINDOW_MS);
-      if (recent.length < PER_WINDOW) break;
-      await new Promise((res) => setTimeout(res, Math.min(...recent) + WINDOW_MS - Date.now()));
-    }
-    times.push(Date.now());
-  }
+  for (let i = 0; i < count; i++) await paced(vm.opts.name);
 }
 
 export function admin(plan: Plan): string {

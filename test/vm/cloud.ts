@@ -19,6 +19,8 @@ export interface Cloud {
   /** the VM of every server created so far, in order */
   vms: CloudVm[];
   home: string;
+  /** HOME and PATH of the user's machine: its ssh reaches the servers' addresses */
+  env: NodeJS.ProcessEnv;
   /** runs `firstboot ARGS` as a user with HCLOUD_TOKEN and HCLOUD_ENDPOINT set; never rejects */
   cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   close(): Promise<void>;
@@ -80,6 +82,7 @@ async function startCloud(opts: CloudOptions): Promise<Cloud> {
     fake,
     vms,
     home: route.home,
+    env: route.env,
     cli: (args) => route.cli(args, env),
     async close() {
       await Promise.all(vms.map(({ vm }) => vm.close()));
