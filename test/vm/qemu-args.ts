@@ -2,6 +2,7 @@
 // kernel and initrd, the overlay, Hetzner's SMBIOS, a network restricted to the forwards and the host's services
 // the guest may reach, and the stand-in tailnet.
 import { machine } from './arch';
+import type { Arch } from './packages';
 import { REPO_ADDRESS, type Image } from './image';
 import type { MetadataServer } from './metadata';
 import { REGISTRY_PORT } from './npm';
@@ -16,7 +17,7 @@ const METADATA_ADDRESS = '169.254.169.254';
 const RELAY = new URL('./relay.mjs', import.meta.url).pathname;
 
 export interface QemuInputs {
-  opts: VmOptions;
+  opts: VmOptions & { arch: Arch };
   guestPorts: number[];
   image: Image;
   instanceId: string;
@@ -67,7 +68,7 @@ export function qemuArgs(
         `virtio-net-pci,netdev=n1,mac=${TAILNET.mac},romfile=`,
       ]
     : [];
-  const m = machine(opts.arch ?? 'amd64');
+  const m = machine(opts.arch);
   return [
     '-name',
     opts.name,

@@ -16,6 +16,7 @@ import { startVmRegistry } from './npm';
 import { buildRepo, serveRepo, type Served } from './repo';
 import type { Registry } from '../registry';
 import { machine } from './arch';
+import type { Arch } from './packages';
 import { MAC, qemuArgs } from './qemu-args';
 import { type VmOptions, type SshResult, type SshOptions } from './vm-options';
 
@@ -52,7 +53,7 @@ export class Vm {
   readonly overlay: string;
 
   private constructor(
-    readonly opts: VmOptions,
+    readonly opts: VmOptions & { arch: Arch },
     readonly dir: string,
     private readonly qemuArgs: (vm: Vm) => string[],
     private readonly servers: { metadata: MetadataServer; repo: Served; registry: Registry },
@@ -62,8 +63,9 @@ export class Vm {
     this.qmpSocket = join(mkdtempSync(join(tmpdir(), 'qmp-')), 'qmp.sock');
   }
 
-  static async boot(opts: VmOptions): Promise<Vm> {
-    const arch = opts.arch ?? 'amd64';
+  static async boot(given: VmOptions): Promise<Vm> {
+    const opts = { ...given, arch: given.arch ?? 'amd64' };
+    const { arch } = opts;
     const image = await buildImage({ suite: opts.suite, sshSocket: opts.sshSocket, minimal: opts.minimal, arch });
     const repo = await serveRepo({ '/': await buildRepo(opts.suite, arch), ...opts.served });
     const registry = await startVmRegistry(opts.publish, arch);
@@ -106,7 +108,7 @@ export class Vm {
     if (this.qemu) throw new Error(`${this.opts.name} is already running`);
     this.raw = undefined;
     this.consoleStart = existsSync(this.console) ? readFileSync(this.console).length : 0;
-    const qemu = spawn(machine(this.opts.arch ?? 'amd64').qemu, this.qemuArgs(this), {
+    const qemu = spawn(machine(this.opts.arch).qemu, this.qemuArgs(this), {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
