@@ -154,11 +154,15 @@ async function checkSshLimit(vm: Vm, env: NodeJS.ProcessEnv, address: string): P
   try {
     // the checks' own connections leave the window first
     await pace(vm, PER_WINDOW);
+    const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(0);
+    let start = performance.now();
     assert.equal(await logins(sshRunner(target, async () => {})), [0, 0, 0, 0, 0, 255], 'ufw let a sixth login in');
+    console.log(`# ufw's limit: six logins in a row, the sixth dropped (${seconds(start)} s)`);
     await windowPasses();
-    const start = performance.now();
+    start = performance.now();
     assert.equal(await logins(sshRunner(target)), [0, 0, 0, 0, 0, 0]);
     assert.ok(performance.now() - start > SSH_LIMIT.windowMs, 'six logins in one window');
+    console.log(`# ufw's limit: six logins through the CLI's runner, all in (${seconds(start)} s)`);
     // the checks' pacing does not know the runner's
     await windowPasses();
   } finally {
