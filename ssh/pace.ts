@@ -2,8 +2,8 @@
 // `limit` rule (the one the firewall step gives SSH) drops a source's sixth new connection within 30 s,
 // and each SYN retried while dropped counts again, so a burst shuts the client out for as long as it
 // keeps trying. wait and apply log in several times in a row once a run ends (the admin's proof, the
-// host key's three steps, the second run): at most four in any 35 s leaves room for one retransmitted
-// SYN and for the user's own `ssh` beside it, and the 5 s for a server clock that runs behind (a busy VM's).
+// host key's three steps, the second run). Four in any 35 s leaves room for one more (a retried SYN, or
+// the user's own ssh beside it), and 5 s for a server clock that runs behind (a busy VM's).
 export const SSH_LIMIT = { connections: 4, windowMs: 35_000 };
 
 export type Pace = (host: string) => Promise<void>;
