@@ -5,7 +5,7 @@
 // steps around it in tailscale-steps.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Plan, StepId, TailscalePlan } from '../../contract/plan';
+import type { StepId, TailscalePlan } from '../../contract/plan';
 import type { Step } from '../../payload/step';
 import { run } from '../../payload/runner';
 import { firewallPlan } from '../../generator/capabilities/firewall';
@@ -195,14 +195,7 @@ test(
     assert.equal(await tailscale.check(ctx), []);
     assert.equal(await tailscale.verify(ctx), []);
     // the runner's result: waiting for the secret, as the first boot from user-data reports it
-    const plan: Plan = {
-      firstboot: 't',
-      configHash: 'h',
-      mode: 'boot',
-      npm: { registry: '', packages: [] },
-      steps: [params],
-    };
-    const status = await run(plan, new Map<StepId, Step<any>>([['tailscale', tailscale]]), {
+    const status = await run(ctx.plan, new Map<StepId, Step<any>>([['tailscale', tailscale]]), {
       $: ctx.$,
       fs: ctx.fs,
       log: ctx.log,

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import yaml from 'js-yaml';
 import { join } from 'node:path';
-import { asAdmin, pace, PER_WINDOW, sudo, type Expect } from './access';
+import { asAdmin, pace, PER_WINDOW, sudo, type Expect, WINDOW_MS, windowPasses } from './access';
 import {
   checkConsoleLogin,
   checkFail2banLast,
@@ -25,7 +25,6 @@ import { withCloud } from './cloud';
 import { keyPair, planOf } from './userdata';
 import type { Vm } from './vm';
 import { sshRunner } from '../../ssh/run';
-import { SSH_LIMIT } from '../../ssh/pace';
 
 const METADATA = 'timeout 5 bash -c "exec 3<>/dev/tcp/169.254.169.254/80" && echo open || echo blocked';
 // a network namespace routed through the guest, as a container is; no single quotes (sh -c '...')
@@ -86,7 +85,7 @@ test(
       const e: Expect = { plan: planOf(userData), key };
       assert.not.ok(userData.includes(process.env.CONSOLE_PW!), 'the user-data holds the secret');
       // the CLI's last tries count against ufw's limit (6 connections in 30 s) too: let the window pass
-      await new Promise((res) => setTimeout(res, 35_000));
+      await windowPasses();
       // the key pinned in the user-data was replaced after the first login: the server answers with
       // the one the CLI learnt over that login, and holds the pinned one nowhere in /etc/ssh
       const known = readFileSync(join(cloud.home, '.ssh/known_hosts'), 'utf8');
@@ -148,7 +147,6 @@ async function checkSshLimit(vm: Vm, env: NodeJS.ProcessEnv, address: string): P
     for (let i = 0; i < 6; i++) codes.push((await run(target, 'true')).code);
     return codes;
   };
-  const windowPasses = () => new Promise((res) => setTimeout(res, SSH_LIMIT.windowMs));
   const path = process.env.PATH;
   process.env.PATH = env.PATH; // the user's ssh, which reaches the address
   try {
@@ -161,7 +159,7 @@ async function checkSshLimit(vm: Vm, env: NodeJS.ProcessEnv, address: string): P
     await windowPasses();
     start = performance.now();
     assert.equal(await logins(sshRunner(target)), [0, 0, 0, 0, 0, 0]);
-    assert.ok(performance.now() - start > SSH_LIMIT.windowMs, 'six logins in one window');
+    assert.ok(performance.now() - start > WINDOW_MS, 'six logins in one window');
     console.log(`# ufw's limit: six logins through the CLI's runner, all in (${seconds(start)} s)`);
     // the checks' pacing does not know the runner's
     await windowPasses();

@@ -17,7 +17,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkAll, FINISHED, hardened, waitForFirstboot, withVm, type Hardened } from './scenario';
-import { sudo, WINDOW_MS } from './access';
+import { sudo, windowPasses } from './access';
 import { checkDevtools, hostKey } from './checks';
 import { sshRoute, type Route } from './route';
 import type { Vm } from './vm';
@@ -111,14 +111,14 @@ async function checkWait(waited: CliResult, vm: Vm, h: Hardened, route: Route, a
   assert.is(known, `${NAME} ${await hostKey(vm, 22)}\n`);
   assert.not.ok(known.includes(pinned.split(' ')[1]!), 'the key the user-data carried is still trusted');
   assert.match(readFileSync(join(route.home, '.ssh', 'config'), 'utf8'), /Host trixie1\n {2}HostName 192\.0\.2\.44\n/);
-  await new Promise((res) => setTimeout(res, WINDOW_MS));
+  await windowPasses();
   const proof = spawnSync('ssh', ['-o', 'BatchMode=yes', NAME, 'id -un'], { env: route.env, encoding: 'utf8' });
   assert.is(proof.stdout.trim(), 'admin', proof.stderr);
 
   const rootRefused = async () =>
     (await sudo(vm, h.expect, 'journalctl -q -o cat | grep -c "User root from .* not allowed" || true')).trim();
   const refusedBefore = await rootRefused();
-  await new Promise((res) => setTimeout(res, WINDOW_MS));
+  await windowPasses();
   const start = performance.now();
   const again = await route.cli(args);
   const seconds = (performance.now() - start) / 1000;
@@ -127,7 +127,7 @@ async function checkWait(waited: CliResult, vm: Vm, h: Hardened, route: Route, a
   assert.not.match(again.stderr, /replaced the host key/, "the server's own key was replaced again");
   assert.ok(seconds < 120, `the second wait took ${seconds.toFixed(0)} s`);
   // its logins count against ufw's limit (6 connections in 30 s) too: let the window pass
-  await new Promise((res) => setTimeout(res, WINDOW_MS));
+  await windowPasses();
   assert.is(await rootRefused(), refusedBefore, 'the second wait tried root on the hardened server');
 }
 

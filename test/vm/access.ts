@@ -23,6 +23,9 @@ const paced = pacer();
 
 export const { windowMs: WINDOW_MS, connections: PER_WINDOW } = SSH_LIMIT;
 
+/** Resolves once every connection made so far has left ufw's window (the CLI's, which `pace` does not count). */
+export const windowPasses = () => new Promise<void>((res) => setTimeout(res, WINDOW_MS));
+
 /** Waits until `count` more connections to `vm` stay within ufw's limit, and counts them. */
 export async function pace(vm: Vm, count = 1): Promise<void> {
   for (let i = 0; i < count; i++) await paced(vm.opts.name);
