@@ -2,7 +2,7 @@
 // minified by scripts/build.ts; no single quotes or backquotes: it sits in a shell string, and a "\n"
 // string would come out of the minifier as a backquoted template):
 //   node -e UNPACK PACKED_FILE PAYLOAD_DIR PLAN_FILE
-// PACKED_FILE is brotli in base85 (generator/base85.ts; render fills in the alphabet), after a line
+// PACKED_FILE is brotli in base94 (generator/base94.ts: nine bytes in eleven characters), after a line
 // with the compressed length; inside, a header line, the plan, then the payload's files
 // (generator/pack.ts). The plan goes in place only where there is none: a server made from a
 // firstboot image gets its own from its user-data. The folder starts afresh unless it holds the same
@@ -10,12 +10,12 @@
 const fs = require("fs");
 const [packedFile, dir, planFile] = process.argv.slice(1);
 
-const [length, text85] = fs.readFileSync(packedFile, "utf8").split(/\n/);
-const bytes = Buffer.alloc((text85.length / 5) * 4);
-for (let i = 0; i < text85.length; i += 5) {
-  let value = 0;
-  for (let k = 0; k < 5; k++) value = value * 85 + "@Z85@".indexOf(text85[i + k]);
-  bytes.writeUInt32BE(value, (i / 5) * 4);
+const [length, text94] = fs.readFileSync(packedFile, "utf8").split(/\n/);
+const bytes = Buffer.alloc((text94.length / 11) * 9);
+for (let i = 0, j = 0; i < text94.length; i += 11, j += 9) {
+  let value = 0n;
+  for (let k = 0; k < 11; k++) value = value * 94n + BigInt(text94.charCodeAt(i + k) - 33);
+  for (let k = 8; k >= 0; k--, value >>= 8n) bytes[j + k] = Number(value & 255n);
 }
 const text = require("zlib").brotliDecompressSync(bytes.subarray(0, +length)).toString();
 

@@ -3,7 +3,7 @@ export const SERVER_PATHS = {
   /** the payload's pieces, prepare, and the npm packages fetched for them (node_modules/) */
   lib: '/usr/local/lib/firstboot',
   /** the plan and the payload as the user-data carries them; prepare unpacks them (generator/pack.ts) */
-  packed: '/usr/local/lib/firstboot/payload.br85',
+  packed: '/usr/local/lib/firstboot/payload.br94',
   prepare: '/usr/local/lib/firstboot/prepare',
   /** the command on root's PATH: `firstboot run | check | status` */
   command: '/usr/local/sbin/firstboot',

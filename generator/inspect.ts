@@ -2,7 +2,7 @@
 import { brotliDecompressSync } from 'node:zlib';
 import yaml from 'js-yaml';
 import type { Plan } from '../contract/plan';
-import { decode85, Decode85Error } from './base85';
+import { decode94, Decode94Error } from './base94';
 import { unpack } from './pack';
 import { SERVER_PATHS } from '../contract/paths';
 import { planModules } from '../contract/pieces';
@@ -82,14 +82,14 @@ export function inspect(userData: string): Inspection {
   };
 }
 
-/** The plan and payload from the base85 block, or why not: cut off (and where), or damaged. */
+/** The plan and payload from the base94 block, or why not: cut off (and where), or damaged. */
 function unpackBlock(userData: string, packed: unknown, complete: boolean): ReturnType<typeof unpack> {
   let compressed: Buffer;
   try {
-    if (typeof packed !== 'string') throw new Decode85Error('it is not text');
-    compressed = decode85(packed);
+    if (typeof packed !== 'string') throw new Decode94Error('it is not text');
+    compressed = decode94(packed);
   } catch (err) {
-    if (!(err instanceof Decode85Error)) throw err;
+    if (!(err instanceof Decode94Error)) throw err;
     // in a file that ends early, a block that does not decode is one the end cut
     if (!complete) {
       // the block's last line, where it is in the file: where the cut is

@@ -5,7 +5,7 @@ import yaml from 'js-yaml';
 import { Fail } from '../contract/fail';
 import type { Plan } from '../contract/plan';
 import { SERVER_PATHS } from '../contract/paths';
-import { encode85, Z85 } from './base85';
+import { encode94 } from './base94';
 import { pack, type Payload } from './pack';
 
 export type { Payload };
@@ -81,9 +81,9 @@ export function readPayload(): Payload {
 /** A template as the server gets it: comments are for readers of cloud-init/, not worth user-data bytes. */
 const template = (name: string) =>
   readFileSync(new URL(name, CLOUD_INIT_DIR), 'utf8').replace(/^[ \t]*#(?!!).*\n/gm, '');
-/** brotli beats gzip by ~10% on JavaScript, base85 beats base64 by 8%; cloud-init knows neither, node does */
-const br85 = (text: string) =>
-  encode85(
+/** brotli beats gzip by ~10% on JavaScript, base94 beats base64 by 8%; cloud-init knows neither, node does */
+const br94 = (text: string) =>
+  encode94(
     brotliCompressSync(text, {
       params: {
         [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
@@ -131,14 +131,14 @@ export function serverFiles(plan: Plan, payload: Payload = readPayload()): Serve
     .replace('@UNPACK@', () => unpacker(payload))
     .replace('@PACKAGES@', packagesOf(plan).join(' '));
   return [
-    { path: SERVER_PATHS.packed, permissions: '0600', content: br85(pack(payload, plan)) },
+    { path: SERVER_PATHS.packed, permissions: '0600', content: br94(pack(payload, plan)) },
     { path: SERVER_PATHS.prepare, permissions: '0700', content: prepare },
     { path: SERVER_PATHS.unit, permissions: '0644', content: template('firstboot.service') },
   ];
 }
 
 /** cloud-init/unpack.js as built, ready for `node -e`: node -e UNPACKER PACKED_FILE PAYLOAD_DIR PLAN_FILE */
-export const unpacker = (payload: Payload) => payload.unpack.trim().replace('@Z85@', () => Z85);
+export const unpacker = (payload: Payload) => payload.unpack.trim();
 
 /** The user-data however large it comes out; render() is this plus Hetzner's limit. */
 export function assemble(plan: Plan, options: RenderOptions = {}): Rendered {

@@ -183,16 +183,16 @@ export const OWNER_MUTANTS: Mutant[] = [
   },
   {
     kind: 'policy',
-    what: 'inspect takes a base85 block shorter than its first line announces',
-    file: 'generator/base85.ts',
+    what: 'inspect takes a base94 block shorter than its first line announces',
+    file: 'generator/base94.ts',
     from: 'if (text.length < want)\n    throw',
     to: 'if (false)\n    throw',
   },
   {
     kind: 'policy',
-    what: "inspect decodes five base85 characters past four bytes into Node's range error",
-    file: 'generator/base85.ts',
-    from: 'if (value > 0xffffffff)\n      throw',
+    what: "inspect decodes eleven base94 characters past nine bytes into Node's range error",
+    file: 'generator/base94.ts',
+    from: 'if (hex.length > BLOCK.bytes * 2)\n      throw',
     to: 'if (false)\n      throw',
   },
   {

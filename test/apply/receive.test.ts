@@ -11,7 +11,7 @@ import { CUT, receive, receiveInput, type Incoming } from '../../apply/remote';
 function server() {
   const dir = mkdtempSync(join(tmpdir(), 'firstboot-receive-'));
   const files: Incoming[] = [
-    { path: join(dir, 'lib/payload.br85'), content: `19464\n${'abc'.repeat(4000)}`, mode: '0600' },
+    { path: join(dir, 'lib/payload.br94'), content: `19464\n${'abc'.repeat(4000)}`, mode: '0600' },
     { path: join(dir, 'etc/firstboot.service'), content: '[Unit]\nDescription=firstboot ✓\n', mode: '0644' },
     { path: join(dir, 'secrets/console'), content: 'correct horse battery', mode: '0600', secret: true },
   ];
@@ -63,8 +63,8 @@ test('an upload cut anywhere replaces nothing and says so', () => {
   const whole = receiveInput(server().files);
   const first = Buffer.byteLength(server().files[0].content);
   const cuts: [number, RegExp][] = [
-    [0, /the upload ended early: \S+payload\.br85 got 0 of its \d+ bytes/],
-    [first - 1, /the upload ended early: \S+payload\.br85 got \d+ of its \d+ bytes/],
+    [0, /the upload ended early: \S+payload\.br94 got 0 of its \d+ bytes/],
+    [first - 1, /the upload ended early: \S+payload\.br94 got \d+ of its \d+ bytes/],
     [first + 10, /the upload ended early: \S+firstboot\.service got 10 of its \d+ bytes/],
     // the console password cut to its first 3 characters
     [whole.length - 15 - 18, /the upload ended early: \S+secrets\/console got 3 of its 21 bytes/],
@@ -94,7 +94,7 @@ test(
     input[100] ^= 1;
     const r = run(receive(files), input);
     assert.is(r.status, CUT);
-    assert.match(r.stderr, /payload\.br85 arrived altered: its sha256 differs; nothing on the server was replaced/);
+    assert.match(r.stderr, /payload\.br94 arrived altered: its sha256 differs; nothing on the server was replaced/);
     assert.equal(
       contents(files),
       files.map(() => 'the old one\n'),

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
-import { decode85, encode85 } from '../../generator/base85';
+import { decode94, encode94 } from '../../generator/base94';
 import { generate } from '../../generator/generate';
 import { inspect } from '../../generator/inspect';
 import { assertInputFail } from '../rejects';
@@ -38,7 +38,7 @@ test('a file cut off anywhere: the sentence says it is incomplete, and where it 
     [
       'before write_files',
       at('write_files:'),
-      /^the file is cut off at byte \d+, before its write_files entry for \/usr\/local\/lib\/firstboot\/payload\.br85: the file is incomplete/,
+      /^the file is cut off at byte \d+, before its write_files entry for \/usr\/local\/lib\/firstboot\/payload\.br94: the file is incomplete/,
     ],
     [
       "after the block's length line",
@@ -46,7 +46,7 @@ test('a file cut off anywhere: the sentence says it is incomplete, and where it 
       /^the payload block is cut off at byte \d+ \(it holds 0 of the \d+ characters its first line announces\): the file is incomplete/,
     ],
     [
-      'inside the base85 block',
+      'inside the base94 block',
       block + 5000,
       /^the payload block is cut off at byte \d+ \(it holds 5000 of the \d+ characters its first line announces\): the file is incomplete/,
     ],
@@ -87,8 +87,8 @@ test('a whole file with an altered block: damaged, not cut', () => {
   const line = userData.slice(block, userData.indexOf('\n', block));
   const damaged = (from: string, to: string) => refusal(userData.replace(from, () => to));
   assert.match(
-    damaged(line, `~${line.slice(1)}`),
-    /^the payload block is damaged: character 1 of its base85 line is not base85/,
+    damaged(line, `é${line.slice(1)}`),
+    /^the payload block is damaged: character 1 of its base94 line is not base94/,
   );
   assert.match(
     damaged(line, `${line.slice(0, 100)}${line[100] === '0' ? '1' : '0'}${line.slice(101)}`),
@@ -100,16 +100,16 @@ test('a whole file with an altered block: damaged, not cut', () => {
   );
   assert.match(damaged(line, line.slice(0, -5)), /^the payload block is damaged/);
   // a block that decodes, holding a pack one character longer than its header says
-  const packed = brotliDecompressSync(decode85(`${blockLine.trim()}\n${line}`)).toString('utf8');
-  const [length, text] = encode85(brotliCompressSync(`${packed}x`)).split('\n');
+  const packed = brotliDecompressSync(decode94(`${blockLine.trim()}\n${line}`)).toString('utf8');
+  const [length, text] = encode94(brotliCompressSync(`${packed}x`)).split('\n');
   assert.match(
     damaged(`${blockLine}\n    ${line}`, `    ${length}\n    ${text}`),
     /^the payload block is damaged: its header announces (\d+) characters after it, and \d+ follow/,
   );
-  // the largest five base85 characters stand for more than four bytes hold
+  // the largest eleven base94 characters stand for more than nine bytes hold
   assert.match(
-    damaged(line, `#####${line.slice(5)}`),
-    /^the payload block is damaged: characters 1 to 5 of its base85 line do not encode four bytes/,
+    damaged(line, `${'~'.repeat(11)}${line.slice(11)}`),
+    /^the payload block is damaged: characters 1 to 11 of its base94 line do not encode 9 bytes/,
   );
 });
 

@@ -61,7 +61,7 @@ test("cloud-init's own schema check accepts what we generate", async () => {
 function unpack(userData: string, name: string): string {
   const doc = yaml.load(userData) as { write_files: { path: string; content: string }[] };
   const file = (path: string) => doc.write_files.find((f) => f.path === path)!.content;
-  const packed = join(tmp, `${name}.br85`);
+  const packed = join(tmp, `${name}.br94`);
   writeFileSync(packed, file(SERVER_PATHS.packed));
   const program = file(SERVER_PATHS.prepare).match(/node -e '([^']+)' \$lib/)![1];
   const dir = join(tmp, name, 'payload');
