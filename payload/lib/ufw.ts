@@ -33,9 +33,12 @@ export async function addedRules($: Shell): Promise<UfwRule[]> {
   });
 }
 
-/** Whether ufw filters now; false where it is not installed. */
+/**
+ * Whether ufw filters now; false where it is not installed. ufw's own test for `ufw status` (its chains
+ * are loaded), without ufw's second of Python start-up: the ssh and firewall steps ask it six times a run.
+ */
 export async function ufwActive($: Shell): Promise<boolean> {
-  return /^Status: active$/m.test((await $({ nothrow: true })`ufw status`).stdout);
+  return (await $({ nothrow: true })`iptables -w -n -L ufw-user-input`).ok;
 }
 
 export function covers(port: string, wanted: number): boolean {

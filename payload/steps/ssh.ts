@@ -10,6 +10,7 @@ import { fileDrift, header, openToOthers, writeFile, type FileSpec } from '../li
 import { isActive, isEnabled } from '../lib/systemd';
 import { addedRules, allowsTcp, covers, tailnetRules, ufwActive } from '../lib/ufw';
 import { sshAnswersFromOutside, sshAnswersOnTailnet } from '../lib/probe';
+import { badHostKeys, fixHostKeys, fixModuli, KEY_DIR, moduliDrift } from '../lib/sshd-keys';
 import { SSH_RULE } from '../../contract/firewall-names';
 
 // 00- because sshd keeps the first value it reads and cloud-init writes 50-cloud-init.conf
@@ -19,8 +20,6 @@ const DROP_IN = `${CONFIG}.d/00-firstboot.conf`;
 const SOCKET_DROP_IN = '/etc/systemd/system/ssh.socket.d/00-firstboot.conf';
 // what sshd last loaded: a file can be right while sshd still runs an older one (a reload was lost)
 const LOADED = '/var/lib/firstboot/ssh-loaded';
-const MODULI = '/etc/ssh/moduli';
-const KEY_DIR = '/etc/ssh';
 
 type Ssh = Ctx<SshPlan>;
 
@@ -32,11 +31,23 @@ const KEYWORDS = {
   hostkeyalgorithms: 'HostKeyAlgorithms',
 } as const;
 
+/** What this OpenSSH knows, asked once a run (by shell) rather than at each of a run's four readings. */
+const known = new WeakMap<Shell, Map<string, Promise<Set<string>>>>();
+function knows($: Shell, query: string): Promise<Set<string>> {
+  const asked = known.get($) ?? known.set($, new Map()).get($)!;
+  if (!asked.has(query))
+    asked.set(
+      query,
+      $`ssh -Q ${query}`.then((out) => new Set(out.stdout.split('\n'))),
+    );
+  return asked.get(query)!;
+}
+
 /** The plan's settings as sshd lines: Port first, crypto narrowed to what this OpenSSH knows. */
 async function directives({ params, $ }: Ssh): Promise<[string, string][]> {
   const lines: [string, string][] = [['Port', String(params.port)], ...params.settings];
   for (const [list, query] of Object.entries(QUERIES) as [keyof typeof QUERIES, string][]) {
-    const known = new Set((await $`ssh -Q ${query}`).stdout.split('\n'));
+    const known = await knows($, query);
     const kept = params.crypto[list].filter((name) => known.has(name));
     if (kept.length === 0) throw new Error(`this OpenSSH knows none of the planned ${KEYWORDS[list]}`);
     lines.push([KEYWORDS[list], kept.join(',')]);
@@ -140,57 +151,6 @@ async function acceptsAnAdminKey({ plan, $ }: Ssh, effective: Map<string, string
   return false;
 }
 
-interface BadKey {
-  path: string;
-  type: string;
-  why: string;
-}
-
-/** Host keys that should not be there, are missing, or are too short. */
-async function badHostKeys({ params, fs, $ }: Ssh): Promise<BadKey[]> {
-  const bad: BadKey[] = [];
-  for (const name of await fs.list(KEY_DIR)) {
-    const type = name.match(/^ssh_host_(\w+)_key$/)?.[1];
-    if (type && !params.hostKeys.includes(type as 'rsa'))
-      bad.push({ path: `${KEY_DIR}/${name}`, type, why: `is a ${type} host key` });
-  }
-  for (const type of params.hostKeys) {
-    const path = `${KEY_DIR}/ssh_host_${type}_key`;
-    if (!(await fs.stat(path))) bad.push({ path, type, why: 'is missing' });
-    else if (type === 'rsa') {
-      const bits = Number((await $`ssh-keygen -lf ${path + '.pub'}`).stdout.split(' ')[0]);
-      if (bits < params.minRsaBits)
-        bad.push({ path, type, why: `has ${bits} bits, wants at least ${params.minRsaBits}` });
-    }
-  }
-  return bad;
-}
-
-/** /etc/ssh/moduli without groups below the minimum (its size column is the bit count minus one). */
-function strongModuli(text: string, minBits: number): string {
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('#') || !line.trim() || Number(line.split(/\s+/)[4]) >= minBits - 1)
-    .join('\n');
-}
-
-async function moduliDrift({ params, fs }: Ssh): Promise<string[]> {
-  const text = await fs.read(MODULI);
-  return text !== undefined && strongModuli(text, params.minModulusBits) !== text
-    ? [`${MODULI} has groups below ${params.minModulusBits} bits`]
-    : [];
-}
-
-async function fixHostKeys(ctx: Ssh): Promise<void> {
-  for (const { path, type } of await badHostKeys(ctx)) {
-    await ctx.fs.remove(path);
-    await ctx.fs.remove(`${path}.pub`);
-    if (ctx.params.hostKeys.includes(type as 'rsa')) {
-      await ctx.$`ssh-keygen -q -t ${type} ${type === 'rsa' ? ['-b', '4096'] : []} -N ${''} -C ${''} -f ${path}`;
-    }
-  }
-}
-
 /** How long a reloaded sshd gets to answer; tests shorten it. */
 export const answerWait = { tries: 10, pauseMs: 1000 };
 
@@ -203,6 +163,9 @@ async function answers($: Shell, port: number, tries = answerWait.tries): Promis
     (await ufwActive($)) && tailnetRules(await addedRules($)).some((r) => r.proto === 'tcp' && covers(r.port, port));
   return (viaTailnet ? sshAnswersOnTailnet : sshAnswersFromOutside)($, port, tries, answerWait.pauseMs);
 }
+
+/** The answer apply has just proven, for the verify after it (the runner's next call but a check). */
+const proven = new WeakMap<Shell, { port: number; banner: string }>();
 
 async function reload($: Shell, socket: boolean): Promise<void> {
   if (socket) {
@@ -238,9 +201,7 @@ export const ssh: Step<'ssh'> = {
     await fs.mkdir('/run/sshd', { mode: 0o755 }); // sshd -t needs it; with ssh.socket nothing made it yet
     await fixHostKeys(ctx);
     for (const path of await readableConfigs(fs)) await fs.chmod(path, 0o600);
-    const moduli = await fs.read(MODULI);
-    if (moduli !== undefined)
-      await writeFile(fs, { path: MODULI, content: strongModuli(moduli, params.minModulusBits), mode: 0o644 });
+    await fixModuli(ctx);
 
     const lines = await directives(ctx);
     const previous = await fs.read(DROP_IN);
@@ -267,16 +228,23 @@ export const ssh: Step<'ssh'> = {
       throw new Error(`kept the old sshd configuration: the firewall did not open port ${params.port}: ${err.message}`);
     });
     await reload($, socket);
-    if ((await answers($, params.port)) === undefined) {
+    const banner = await answers($, params.port);
+    if (banner === undefined) {
       await restore();
       await reload($, socket);
       throw new Error(`sshd did not answer on port ${params.port}; restored the old configuration`);
     }
+    proven.set($, { port: params.port, banner });
     await fs.write(LOADED, fingerprint(await wantedFiles(ctx)), { mode: 0o600 });
   },
   async verify(ctx) {
     const problems = await effectiveDrift(ctx, await directives(ctx));
-    const banner = await answers(ctx.$, ctx.params.port, Math.min(3, answerWait.tries));
+    const fresh = proven.get(ctx.$);
+    proven.delete(ctx.$);
+    const banner =
+      fresh?.port === ctx.params.port
+        ? fresh.banner
+        : await answers(ctx.$, ctx.params.port, Math.min(3, answerWait.tries));
     if (banner === undefined) problems.push(`sshd does not answer on port ${ctx.params.port}`);
     // "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3": anything after the version is the distribution's patch level
     else if (/^SSH-\S+ \S/.test(banner) && ctx.params.settings.some(([k, v]) => k === 'DebianBanner' && v === 'no')) {

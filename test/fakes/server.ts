@@ -5,6 +5,9 @@
 import type { RecordingShell } from './shell';
 import type { MemoryFs } from './fs';
 
+/** ufw's test of whether it filters (its chains are loaded): exit 0 active, 1 not */
+export const UFW_LOADED = 'iptables -w -n -L ufw-user-input';
+
 const DROP_IN = '/etc/ssh/sshd_config.d/00-firstboot.conf';
 
 export interface ServerState {
@@ -68,7 +71,7 @@ export function fakeServer($: RecordingShell, fs: MemoryFs, state: ServerState) 
       `Added user rules (see 'ufw status' for running firewall):\n` +
       `${state.ufw.rules.map((r) => `ufw ${r}`).join('\n') || '(None)'}\n`,
   }))
-    .on('ufw status', () => ({ stdout: `Status: ${state.ufw.active ? 'active' : 'inactive'}\n` }))
+    .on(UFW_LOADED, () => ({ exitCode: state.ufw.active ? 0 : 1 }))
     .on(
       'ufw --force enable',
       (cmd) => (

@@ -15,6 +15,7 @@ import { stepContext } from './context';
 import { probeNamespace } from './probe';
 import { rejects } from '../rejects';
 import { needs } from '../needs';
+import { UFW_LOADED } from '../fakes/server';
 
 answerWait.pauseMs = 0;
 
@@ -64,7 +65,7 @@ function realServer(cloudInit: string) {
     .on('systemctl is-enabled --quiet ssh.socket', { exitCode: 1 })
     .on('systemctl is-active --quiet ssh', {}) // Debian 12: ssh.service runs, so a reload picks up the drop-in
     .on('systemctl reload ssh', {})
-    .on('ufw status', { stdout: 'Status: inactive\n' })
+    .on(UFW_LOADED, { exitCode: 1 })
     .on(/^ip netns exec firstboot-probe ssh-keyscan /, { stdout: '198.18.255.253 ssh-ed25519 AAAAC3Nza\n' });
   probeNamespace(ctx.$);
   for (const type of ['rsa', 'ed25519'])

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { ssh, answerWait } from '../../payload/steps/ssh';
 import { sshPlan } from '../../generator/capabilities/ssh';
 import { ADMIN_ED25519, sshHost, type SshHost } from './ssh-host';
-import { effectiveSshd } from '../fakes/server';
+import { effectiveSshd, UFW_LOADED } from '../fakes/server';
 import { rejects } from '../rejects';
 
 answerWait.pauseMs = 0;
@@ -25,9 +25,7 @@ interface Debian12 extends SshHost {
 function debian12(params = sshPlan({ port: 22, admin: 'fx' }), opts: Debian12 = {}) {
   const ctx = sshHost(params, opts);
   const effective = (before = opts.before) => effectiveSshd(ctx.fs, before);
-  ctx.$.on('ufw status', {
-    stdout: opts.ufwActive ? 'Status: active\n\nTo Action From\n22/tcp LIMIT Anywhere\n' : 'Status: inactive\n',
-  })
+  ctx.$.on(UFW_LOADED, { exitCode: opts.ufwActive ? 0 : 1 })
     .on(/^sshd -T/, () => ({ stdout: effective() }))
     .on(/^ip netns exec firstboot-probe ssh-keyscan /, { stdout: '198.18.255.253 ssh-ed25519 AAAAC3Nza\n' })
     .on('sshd -t', {}); // a valid configuration: silent, exit 0
@@ -89,7 +87,7 @@ test('stock Debian 12: drift found, then one apply converges and a second check 
   assert.equal(await ssh.verify(ctx), []);
 });
 
-test('a converged machine: check, verify and the runner change nothing', async () => {
+test('a converged machine: check, verify and the runner change nothing; a run asks sshd once', async () => {
   const ctx = debian12();
   await ssh.apply(ctx);
   const writes = ctx.fs.writes.length;
@@ -98,8 +96,14 @@ test('a converged machine: check, verify and the runner change nothing', async (
   assert.equal(await ssh.verify(ctx), []);
   assert.is(ctx.fs.writes.length, writes);
   assert.equal(ctx.$.commands.slice(commands).filter(stateChanging), []);
+  // verify right after apply takes apply's proof; a later one (firstboot check) asks sshd again
+  const probes = () => ctx.$.commands.filter((c) => c.includes('ssh-keyscan')).length;
+  assert.is(probes(), 1);
+  assert.equal(await ssh.verify(ctx), []);
+  assert.is(probes(), 2);
 });
 
+const SCAN_2222 = 'ip netns exec firstboot-probe ssh-keyscan -T 5 -p 2222 -t ed25519 198.18.255.253';
 test('Ubuntu-style ssh.socket on a new port: the firewall opens it before the socket moves', async () => {
   const ctx = debian12(sshPlan({ port: 2222, admin: 'ops' }), { socket: true, ufwActive: true });
   await ssh.apply(ctx);
@@ -114,16 +118,10 @@ test('Ubuntu-style ssh.socket on a new port: the firewall opens it before the so
     'systemctl restart ssh.socket',
   ]);
   // asked from a network namespace, across the firewall, not over loopback
-  assert.ok(
-    ctx.$.commands.includes('ip netns exec firstboot-probe ssh-keyscan -T 5 -p 2222 -t ed25519 198.18.255.253'),
-  );
-  const scanned = ctx.$.commands.lastIndexOf(
-    'ip netns exec firstboot-probe ssh-keyscan -T 5 -p 2222 -t ed25519 198.18.255.253',
-  );
-  assert.ok(
-    ctx.$.commands.indexOf('ip netns delete firstboot-probe', scanned) > scanned,
-    'the probe leaves nothing behind',
-  );
+  const scanned = ctx.$.commands.lastIndexOf(SCAN_2222);
+  assert.ok(scanned >= 0);
+  const cleared = ctx.$.commands.indexOf('ip netns delete firstboot-probe', scanned);
+  assert.ok(cleared > scanned, 'the probe leaves nothing behind');
   assert.equal(await ssh.check(ctx), []);
 });
 
@@ -255,6 +253,7 @@ test('a lost reload (file right, sshd never reloaded) is drift', async () => {
 test('verify names effective values that differ and a silent port', async () => {
   const ctx = debian12();
   await ssh.apply(ctx);
+  await ssh.verify(ctx); // the run's own, which takes apply's proof: the next one asks sshd
   ctx.$.on(/^sshd -T/, () => ({ stdout: ctx.effective().replace('permitrootlogin no', 'permitrootlogin yes') }));
   ctx.$.on(/^ip netns exec firstboot-probe ssh-keyscan /, { exitCode: 1 });
   assert.equal(await ssh.verify(ctx), ['sshd uses permitrootlogin yes, wants no', 'sshd does not answer on port 22']);
@@ -282,6 +281,7 @@ test(
   async () => {
     const ctx = debian12();
     await ssh.apply(ctx);
+    await ssh.verify(ctx); // the run's own, which takes apply's proof: the next one asks sshd
     const banner = (line: string) =>
       ctx.$.on(/^ip netns exec firstboot-probe ssh-keyscan /, {
         stdout: '198.18.255.253 ssh-ed25519 AAAAC3Nza\n',
