@@ -2,13 +2,33 @@
 // ssh step before it moves sshd (lockout rule 2, docs/ARCHITECTURE.md). Rules are parsed, never matched as substrings:
 // "2222/tcp" in a listing says nothing about port 22.
 import { isTailnetComment, TAILNET_INTERFACE } from '../../contract/firewall-names';
+import type { Fs } from './fs';
 import type { Shell } from './shell';
 
-/** `ufw show added` lines in ufw's short syntax ("ufw limit 22/tcp comment 'firstboot ssh'"), or for one
- * interface as the tailscale step adds them ("ufw allow in on tailscale0 to any port 22 proto tcp"); any
- * other rule (addresses, app profiles) is an admin's, which firstboot never reads or touches. */
-const ADDED =
-  /^ufw (allow|limit|deny|reject) (?:(\d+(?::\d+)?)\/(tcp|udp)|in on (\S+) to any port (\d+(?::\d+)?) proto (tcp|udp))(?: comment '(.*)')?$/;
+/**
+ * ufw's rule files, which it keeps whether it is active or not (/etc/ufw/user6.rules only counts with IPv6
+ * on, as ufw reads it). Each rule is a line ufw writes above its iptables lines and reads back:
+ * "### tuple ### ACTION PROTO DPORT DST SPORT SRC DIRECTION[_IFACE] [comment=HEX]".
+ */
+const FILES = { v4: '/etc/ufw/user.rules', v6: '/etc/ufw/user6.rules' };
+export const DEFAULTS_FILE = '/etc/default/ufw';
+
+/** KEY=value lines read the way ufw reads them: value lowercased, quotes dropped. */
+export function settings(text: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const match = /^(\w+)="?(\w+)"?/.exec(line);
+    if (match) found.set(match[1], match[2].toLowerCase());
+  }
+  return found;
+}
+
+/** A rule in ufw's short syntax ("ufw limit 22/tcp comment 'firstboot ssh'") or for one interface as the
+ * tailscale step adds them ("ufw allow in on tailscale0 to any port 22 proto tcp"): from and to any address,
+ * from any port, coming in. Any other rule (addresses, app profiles, logging, routing) is an admin's,
+ * which firstboot never reads or touches. */
+const TUPLE =
+  /^### tuple ### (allow|limit|deny|reject) (tcp|udp) (\d+(?::\d+)?) (?:0\.0\.0\.0|::)\/0 any (?:0\.0\.0\.0|::)\/0 in(?:_([^\s!]+))?(?: comment=([\da-f]*))?$/;
 
 export interface UfwRule {
   action: string;
@@ -20,17 +40,22 @@ export interface UfwRule {
   iface: string;
 }
 
-/** Rules ufw holds, whether it is active or not (`ufw status` lists them only when active). */
-export async function addedRules($: Shell): Promise<UfwRule[]> {
-  const out = await $`ufw show added`;
-  return out.stdout.split('\n').flatMap((line) => {
-    const match = ADDED.exec(line.trim());
-    if (!match) return [];
-    const [, action, port, proto, iface, ifacePort, ifaceProto, comment] = match;
-    return [
-      { action, port: port ?? ifacePort, proto: proto ?? ifaceProto, iface: iface ?? '', comment: comment ?? '' },
-    ];
-  });
+/**
+ * Rules ufw holds, whether it is active or not: what `ufw show added` lists (each once, IPv4's first),
+ * read from its files without a second of Python start-up.
+ */
+export async function addedRules(fs: Fs): Promise<UfwRule[]> {
+  const ipv6 = settings((await fs.read(DEFAULTS_FILE)) ?? '').get('IPV6') === 'yes';
+  const text = [await fs.read(FILES.v4), ipv6 ? await fs.read(FILES.v6) : ''].join('\n');
+  const rules = new Map<string, UfwRule>();
+  for (const line of text.split('\n')) {
+    const match = TUPLE.exec(line.trim());
+    if (!match) continue;
+    const [, action, proto, port, iface = '', hex = ''] = match;
+    const rule = { action, port, proto, iface, comment: Buffer.from(hex, 'hex').toString() };
+    rules.set(JSON.stringify(rule), rule);
+  }
+  return [...rules.values()];
 }
 
 /**

@@ -12,11 +12,17 @@ import type { Log } from '../lib/log';
 import type { Shell } from '../lib/shell';
 import { writeFile } from '../lib/files';
 import { isEnabled } from '../lib/systemd';
-import { addedRules, covers, tailnetRules, ufwActive, type UfwRule as Added } from '../lib/ufw';
+import {
+  addedRules,
+  covers,
+  DEFAULTS_FILE,
+  settings,
+  tailnetRules,
+  ufwActive,
+  type UfwRule as Added,
+} from '../lib/ufw';
 import { tailnetLoginProven } from '../lib/probe';
 import { OURS } from '../../contract/firewall-names';
-
-const DEFAULTS_FILE = '/etc/default/ufw';
 
 /** The default policies as /etc/default/ufw stores them (`ufw default` writes there, active or not),
  * lowercased as settings() reads them. */
@@ -27,16 +33,6 @@ const POLICIES = [
 ] as const;
 
 // --- what ufw has -----------------------------------------------------------------------------------
-
-/** KEY=value lines read the way ufw reads them: value lowercased, quotes dropped. */
-function settings(text: string): Map<string, string> {
-  const found = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const match = /^(\w+)="?(\w+)"?/.exec(line);
-    if (match) found.set(match[1], match[2].toLowerCase());
-  }
-  return found;
-}
 
 /** The ports sshd is configured to listen on (`sshd -T`), or undefined when sshd cannot tell. */
 async function sshdPorts($: Shell): Promise<number[] | undefined> {
@@ -104,7 +100,7 @@ interface State {
 /** ufw's rules for every interface, and which of the plan's rules went to the tailnet: each one by its own
  * twin (same port and protocol), so a port SSH moves to stays public until its tailnet rule is in */
 async function rulesOf($: Shell, fs: Fs): Promise<Pick<State, 'added' | 'onTailnet'>> {
-  const all = await addedRules($);
+  const all = await addedRules(fs);
   const twins = (await tailnetLoginProven($, fs)) ? tailnetRules(all) : [];
   return {
     added: all.filter((rule) => !rule.iface),

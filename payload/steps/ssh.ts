@@ -158,9 +158,9 @@ export const answerWait = { tries: 10, pauseMs: 1000 };
  * Waits until sshd answers a key exchange on the port from outside loopback: proof a client can get in.
  * Where the port is open on the tailnet only (the tailscale step's rule), on the node's tailnet address.
  */
-async function answers($: Shell, port: number, tries = answerWait.tries): Promise<string | undefined> {
+async function answers($: Shell, fs: Fs, port: number, tries = answerWait.tries): Promise<string | undefined> {
   const viaTailnet =
-    (await ufwActive($)) && tailnetRules(await addedRules($)).some((r) => r.proto === 'tcp' && covers(r.port, port));
+    (await ufwActive($)) && tailnetRules(await addedRules(fs)).some((r) => r.proto === 'tcp' && covers(r.port, port));
   return (viaTailnet ? sshAnswersOnTailnet : sshAnswersFromOutside)($, port, tries, answerWait.pauseMs);
 }
 
@@ -176,11 +176,11 @@ async function reload($: Shell, socket: boolean): Promise<void> {
 }
 
 /** Lockout rule 2: if ufw already filters, the new port is allowed before sshd moves to it. */
-async function openPort($: Shell, port: number): Promise<void> {
-  if (!(await ufwActive($)) || allowsTcp(await addedRules($), port)) return;
+async function openPort($: Shell, fs: Fs, port: number): Promise<void> {
+  if (!(await ufwActive($)) || allowsTcp(await addedRules(fs), port)) return;
   await $`ufw limit ${`${port}/tcp`} comment ${SSH_RULE}`;
-  // ufw can answer 0 and skip a rule: only the listing says it is in
-  if (!allowsTcp(await addedRules($), port))
+  // ufw can answer 0 and skip a rule: only its files say it is in
+  if (!allowsTcp(await addedRules(fs), port))
     throw new Error(`ufw does not list a rule for ${port}/tcp after adding one`);
 }
 
@@ -223,12 +223,12 @@ export const ssh: Step<'ssh'> = {
 
     if (socket) await writeFile(fs, socketDropIn(params.port));
     // the files must not outlive a port the firewall refused: the next boot would move sshd anyway
-    await openPort($, params.port).catch(async (err: Error) => {
+    await openPort($, fs, params.port).catch(async (err: Error) => {
       await restore();
       throw new Error(`kept the old sshd configuration: the firewall did not open port ${params.port}: ${err.message}`);
     });
     await reload($, socket);
-    const banner = await answers($, params.port);
+    const banner = await answers($, fs, params.port);
     if (banner === undefined) {
       await restore();
       await reload($, socket);
@@ -244,7 +244,7 @@ export const ssh: Step<'ssh'> = {
     const banner =
       fresh?.port === ctx.params.port
         ? fresh.banner
-        : await answers(ctx.$, ctx.params.port, Math.min(3, answerWait.tries));
+        : await answers(ctx.$, ctx.fs, ctx.params.port, Math.min(3, answerWait.tries));
     if (banner === undefined) problems.push(`sshd does not answer on port ${ctx.params.port}`);
     // "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3": anything after the version is the distribution's patch level
     else if (/^SSH-\S+ \S/.test(banner) && ctx.params.settings.some(([k, v]) => k === 'DebianBanner' && v === 'no')) {

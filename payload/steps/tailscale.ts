@@ -155,7 +155,7 @@ async function drift(ctx: Ctx<TailscalePlan>): Promise<string[]> {
   out.push(...(await unitsDown($, [DAEMON])));
   const s = await status($);
   if (!joined(s)) return notJoined(ctx, s, out);
-  const added = await addedRules($);
+  const added = await addedRules(fs);
   for (const rule of p.tailnetOnly) {
     if (!onTailnet(added, rule)) out.push(`${rule.port}/${rule.proto} is not open on ${TAILNET_INTERFACE}`);
   }
@@ -227,14 +227,14 @@ export const tailscale: Step<'tailscale'> = {
             `(${(await tailnetAddress($)) ?? `${TAILNET_INTERFACE} has none`}) port ${ssh.port}; SSH stays public`,
         );
       }
-      const before = await addedRules($);
+      const before = await addedRules(fs);
       for (const rule of p.tailnetOnly.filter((r) => !onTailnet(before, r))) {
         // biome-ignore format: zx's tagged template cannot be split: the line breaks inside ${} to stay within 120
         await $`ufw allow in on ${TAILNET_INTERFACE} to any port ${rule.port} proto ${rule.proto} comment ${
           tailnetComment(rule.comment)
         }`;
       }
-      const added = await addedRules($);
+      const added = await addedRules(fs);
       if (!onTailnet(added, ssh))
         throw new Error(`ufw does not hold SSH on ${TAILNET_INTERFACE} after adding it; SSH stays public`);
       // the name apply logs in by, for the proof
@@ -254,7 +254,7 @@ export const tailscale: Step<'tailscale'> = {
       await fs.remove(SERVER_PATHS.tailnetLogin);
     }
     // the plan's rules (public again, or on tailscale0 for a new port) are in by now
-    for (const r of stale(await addedRules($), p.tailnetOnly))
+    for (const r of stale(await addedRules(fs), p.tailnetOnly))
       await $`ufw --force delete allow in on ${r.iface} to any port ${r.port} proto ${r.proto}`;
   },
   async verify(ctx) {
@@ -263,7 +263,7 @@ export const tailscale: Step<'tailscale'> = {
     const s = await status($);
     if (!joined(s)) return notJoined(ctx, s, problems);
     if (!s.Self?.Online) problems.push('the node is offline in the tailnet');
-    const added = await addedRules($);
+    const added = await addedRules(fs);
     for (const rule of p.tailnetOnly) {
       if (!onTailnet(added, rule))
         problems.push(`ufw does not allow ${rule.port}/${rule.proto} on ${TAILNET_INTERFACE}`);

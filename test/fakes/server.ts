@@ -4,6 +4,7 @@
 // changes any of it, the admin must still have a way in; each moment that is not so is kept in `lockouts`.
 import type { RecordingShell } from './shell';
 import type { MemoryFs } from './fs';
+import { ufwRuleFiles } from './ufw-files';
 
 /** ufw's test of whether it filters (its chains are loaded): exit 0 active, 1 not */
 export const UFW_LOADED = 'iptables -w -n -L ufw-user-input';
@@ -66,12 +67,8 @@ export function fakeServer($: RecordingShell, fs: MemoryFs, state: ServerState) 
     return reply;
   };
 
-  $.on('ufw show added', () => ({
-    stdout:
-      `Added user rules (see 'ufw status' for running firewall):\n` +
-      `${state.ufw.rules.map((r) => `ufw ${r}`).join('\n') || '(None)'}\n`,
-  }))
-    .on(UFW_LOADED, () => ({ exitCode: state.ufw.active ? 0 : 1 }))
+  ufwRuleFiles(fs, () => state.ufw.rules);
+  $.on(UFW_LOADED, () => ({ exitCode: state.ufw.active ? 0 : 1 }))
     .on(
       'ufw --force enable',
       (cmd) => (

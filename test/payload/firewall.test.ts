@@ -5,6 +5,7 @@ import { firewall } from '../../payload/steps/firewall';
 import { stepContext, type TestCtx } from './context';
 import { rejects } from '../rejects';
 import { UFW_LOADED } from '../fakes/server';
+import { ufwRuleFiles } from '../fakes/ufw-files';
 
 const plan = (sshPort: number): FirewallPlan => ({
   id: 'firewall',
@@ -29,7 +30,7 @@ IPT_MODULES=""
 `;
 
 interface UfwState {
-  /** `ufw show added` lines without the leading "ufw " */
+  /** the rules as `ufw show added` lists them, without the leading "ufw " */
   rules: string[];
   active: boolean;
   /** what `sshd -T` says its port is; undefined makes sshd -T fail */
@@ -42,12 +43,8 @@ function machine(params: FirewallPlan, state: UfwState, defaults = STOCK_DEFAULT
   const ctx = stepContext(params);
   ctx.fs.seed('/etc/default/ufw', defaults);
   const key = (rule: string) => rule.replace(/ comment .*$/, '');
-  ctx.$.on('ufw show added', () => ({
-    stdout:
-      `Added user rules (see 'ufw status' for running firewall):\n` +
-      `${state.rules.length ? state.rules.map((r) => `ufw ${r}`).join('\n') : '(None)'}\n`,
-  }))
-    .on(UFW_LOADED, () => ({ exitCode: state.active ? 0 : 1 }))
+  ufwRuleFiles(ctx.fs, () => state.rules);
+  ctx.$.on(UFW_LOADED, () => ({ exitCode: state.active ? 0 : 1 }))
     .on(
       'ufw --force enable',
       () => ((state.active = true), { stdout: 'Firewall is active and enabled on system startup\n' }),
@@ -86,7 +83,7 @@ function machine(params: FirewallPlan, state: UfwState, defaults = STOCK_DEFAULT
 
 /** the commands that change the machine, in order */
 const changes = (ctx: TestCtx<FirewallPlan>) =>
-  ctx.$.commands.filter((cmd) => !/^(ufw show added|iptables -w -n -L|sshd -T|systemctl is-enabled)/.test(cmd));
+  ctx.$.commands.filter((cmd) => !/^(iptables -w -n -L|sshd -T|systemctl is-enabled)/.test(cmd));
 
 test('a stock machine: rules go in, SSH first, and only then is ufw enabled', async () => {
   const state: UfwState = { rules: [], active: false, sshdPort: 22 };

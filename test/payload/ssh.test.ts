@@ -4,6 +4,7 @@ import { ssh, answerWait } from '../../payload/steps/ssh';
 import { sshPlan } from '../../generator/capabilities/ssh';
 import { ADMIN_ED25519, sshHost, type SshHost } from './ssh-host';
 import { effectiveSshd, UFW_LOADED } from '../fakes/server';
+import { ufwRuleFiles } from '../fakes/ufw-files';
 import { rejects } from '../rejects';
 
 answerWait.pauseMs = 0;
@@ -35,9 +36,8 @@ function debian12(params = sshPlan({ port: 22, admin: 'fx' }), opts: Debian12 = 
   if (opts.ufwActive) {
     // ufw's rules, and the one the step may add for the new port
     const rules = [...(opts.ufwRules ?? ['limit 22/tcp'])];
-    ctx.$.on('ufw show added', () => ({
-      stdout: `Added user rules (see 'ufw status' for running firewall):\n${rules.map((r) => `ufw ${r}`).join('\n')}\n`,
-    })).on(
+    ufwRuleFiles(ctx.fs, () => rules);
+    ctx.$.on(
       `ufw limit ${params.port}/tcp comment 'firstboot ssh'`,
       (cmd) => (rules.push(cmd.slice(4)), { stdout: 'Rule added\nRule added (v6)\n' }),
     );
