@@ -60,7 +60,7 @@ export async function addedRules(fs: Fs): Promise<UfwRule[]> {
 
 /**
  * Whether ufw filters now; false where it is not installed. ufw's own test for `ufw status` (its chains
- * are loaded), without ufw's second of Python start-up: the ssh and firewall steps ask it six times a run.
+ * are loaded), without ufw's second of Python start-up, for the ssh and firewall steps ask it often.
  */
 export async function ufwActive($: Shell): Promise<boolean> {
   return (await $({ nothrow: true })`iptables -w -n -L ufw-user-input`).ok;

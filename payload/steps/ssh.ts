@@ -35,11 +35,7 @@ const KEYWORDS = {
 const known = new WeakMap<Shell, Map<string, Promise<Set<string>>>>();
 function knows($: Shell, query: string): Promise<Set<string>> {
   const asked = known.get($) ?? known.set($, new Map()).get($)!;
-  if (!asked.has(query))
-    asked.set(
-      query,
-      $`ssh -Q ${query}`.then((out) => new Set(out.stdout.split('\n'))),
-    );
+  if (!asked.has(query)) asked.set(query, $`ssh -Q ${query}`.then(({ stdout }) => new Set(stdout.split('\n'))));
   return asked.get(query)!;
 }
 
