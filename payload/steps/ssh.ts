@@ -35,7 +35,8 @@ const KEYWORDS = {
 const known = new WeakMap<Shell, Map<string, Promise<Set<string>>>>();
 function knows($: Shell, query: string): Promise<Set<string>> {
   const asked = known.get($) ?? known.set($, new Map()).get($)!;
-  if (!asked.has(query)) asked.set(query, $`ssh -Q ${query}`.then(({ stdout }) => new Set(stdout.split('\n'))));
+  const ask = () => $`ssh -Q ${query}`.then(({ stdout }) => new Set(stdout.split('\n')));
+  if (!asked.has(query)) asked.set(query, ask());
   return asked.get(query)!;
 }
 
