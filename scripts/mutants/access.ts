@@ -12,16 +12,16 @@ export const ACCESS_MUTANTS: Mutant[] = [
   },
   {
     kind: 'lockout',
-    what: 'the ssh step reads "PORT/tcp" in ufw status instead of parsing rules',
+    what: 'the ssh step finds "PORT " in ufw\'s rule file instead of parsing rules',
     file: 'payload/steps/ssh.ts',
-    from: 'if (!(await ufwActive($)) || allowsTcp(await addedRules($), port)) return;',
-    to: 'if (!(await ufwActive($)) || (await $`ufw status`).stdout.includes(`${port}/tcp`)) return;',
+    from: 'if (!(await ufwActive($)) || allowsTcp(await addedRules(fs), port)) return;',
+    to: "if (!(await ufwActive($)) || ((await fs.read('/etc/ufw/user.rules')) ?? '').includes(`${port} `)) return;",
   },
   {
     kind: 'lockout',
     what: "the ssh step trusts ufw limit's exit code, though ufw can skip a rule and answer 0",
     file: 'payload/steps/ssh.ts',
-    from: 'if (!allowsTcp(await addedRules($), port))\n    throw',
+    from: 'if (!allowsTcp(await addedRules(fs), port))\n    throw',
     to: 'if (false)\n    throw',
   },
   {
