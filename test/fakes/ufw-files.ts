@@ -6,7 +6,7 @@ import type { MemoryFs } from './fs';
 const hex = (comment?: string) => (comment ? ` comment=${Buffer.from(comment).toString('hex')}` : '');
 
 /** The tuple line for one rule, or undefined where the rule has no IPv6 half (an IPv4 source). */
-export function tuple(rule: string, any: string): string | undefined {
+function tuple(rule: string, any: string): string | undefined {
   let m = /^(\w+) (\d+(?::\d+)?)\/(tcp|udp)(?: comment '(.*)')?$/.exec(rule);
   if (m) return `### tuple ### ${m[1]} ${m[3]} ${m[2]} ${any} any ${any} in${hex(m[4])}`;
   m = /^(\w+) in on (\S+) to any port (\d+(?::\d+)?) proto (tcp|udp)(?: comment '(.*)')?$/.exec(rule);
