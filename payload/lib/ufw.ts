@@ -2,6 +2,7 @@
 // ssh step before it moves sshd (lockout rule 2, docs/ARCHITECTURE.md). Rules are parsed, never matched as substrings:
 // "2222/tcp" in a listing says nothing about port 22.
 import { isTailnetComment, TAILNET_INTERFACE } from '../../contract/firewall-names';
+import { writeFile } from './files';
 import type { Fs } from './fs';
 import type { Shell } from './shell';
 
@@ -12,6 +13,8 @@ import type { Shell } from './shell';
  */
 const FILES = { v4: '/etc/ufw/user.rules', v6: '/etc/ufw/user6.rules' };
 export const DEFAULTS_FILE = '/etc/default/ufw';
+/** ENABLED=yes here is what makes ufw.service load the rules at boot */
+export const CONF_FILE = '/etc/ufw/ufw.conf';
 
 /** KEY=value lines read the way ufw reads them: value lowercased, quotes dropped. */
 export function settings(text: string): Map<string, string> {
@@ -64,6 +67,33 @@ export async function addedRules(fs: Fs): Promise<UfwRule[]> {
  */
 export async function ufwActive($: Shell): Promise<boolean> {
   return (await $({ nothrow: true })`iptables -w -n -L ufw-user-input`).ok;
+}
+
+/** `text` with KEY=value set, every other line as it was; a missing key is appended, as ufw does. */
+export function withSetting(text: string, key: string, value: string): string {
+  const line = new RegExp(`^${key}=.*$`, 'm');
+  return line.test(text) ? text.replace(line, `${key}=${value}`) : `${text}${key}=${value}\n`;
+}
+
+/** Sets KEY=value in one of ufw's settings files; true when it changed the file. */
+export async function setSetting(fs: Fs, path: string, key: string, value: string): Promise<boolean> {
+  const text = (await fs.read(path)) ?? '';
+  if (settings(text).get(key) === value) return false;
+  return writeFile(fs, { path, content: withSetting(text, key, value), mode: 0o644 });
+}
+
+/**
+ * `ufw --force enable` less its last part: ENABLED=yes in ufw.conf, then ufw-init start, which loads ufw's
+ * rule files exactly as every boot does. `ufw enable` goes on to load the logging rules those files have
+ * just loaded once more, one iptables process each: four of its eight seconds on a first boot under TCG.
+ * A failed start puts ENABLED back, as ufw does.
+ */
+export async function enableUfw($: Shell, fs: Fs): Promise<void> {
+  await setSetting(fs, CONF_FILE, 'ENABLED', 'yes');
+  const start = await $({ nothrow: true })`/lib/ufw/ufw-init start`;
+  if (start.ok) return;
+  await setSetting(fs, CONF_FILE, 'ENABLED', 'no');
+  throw new Error(`ufw-init start failed (ufw left off): ${(start.stdout + start.stderr).trim()}`);
 }
 
 export function covers(port: string, wanted: number): boolean {

@@ -10,12 +10,14 @@ import type { Step } from '../step';
 import type { Fs } from '../lib/fs';
 import type { Log } from '../lib/log';
 import type { Shell } from '../lib/shell';
-import { writeFile } from '../lib/files';
 import { isEnabled } from '../lib/systemd';
 import {
   addedRules,
+  CONF_FILE,
   covers,
   DEFAULTS_FILE,
+  enableUfw,
+  setSetting,
   settings,
   tailnetRules,
   ufwActive,
@@ -94,6 +96,8 @@ interface State {
    */
   onTailnet: OnTailnet;
   active: boolean;
+  /** ENABLED=yes in ufw.conf: ufw.service loads the rules at boot */
+  atBoot: boolean;
   listening: number[] | undefined;
 }
 
@@ -113,6 +117,7 @@ async function readState($: Shell, fs: Fs): Promise<State> {
     defaults: settings((await fs.read(DEFAULTS_FILE)) ?? ''),
     ...(await rulesOf($, fs)),
     active: await ufwActive($),
+    atBoot: settings((await fs.read(CONF_FILE)) ?? '').get('ENABLED') === 'yes',
     listening: await sshdPorts($),
   };
 }
@@ -125,14 +130,6 @@ function mayRemove(params: FirewallPlan, listening: number[] | undefined, log: L
   return false;
 }
 
-/** IPv6 on in /etc/default/ufw, every other line as it was; true when it changed the file. */
-async function enableIpv6(fs: Fs): Promise<boolean> {
-  const text = (await fs.read(DEFAULTS_FILE)) ?? '';
-  if (settings(text).get('IPV6') === 'yes') return false;
-  const content = /^IPV6=.*$/m.test(text) ? text.replace(/^IPV6=.*$/m, 'IPV6=yes') : `${text}IPV6=yes\n`;
-  return writeFile(fs, { path: DEFAULTS_FILE, content, mode: 0o644 });
-}
-
 export const firewall: Step<'firewall'> = {
   id: 'firewall',
   title: 'firewall (ufw)',
@@ -140,7 +137,7 @@ export const firewall: Step<'firewall'> = {
   // lockout rule 2: the ssh step moves the port with the rules as they are; the metadata rules are iptables too
   notBefore: ['ssh', 'metadata'],
   async check({ params, $, fs, log }) {
-    const { defaults, added, active, listening, onTailnet } = await readState($, fs);
+    const { defaults, added, active, atBoot, listening, onTailnet } = await readState($, fs);
     const drift: string[] = [];
     if (defaults.get('IPV6') !== 'yes')
       drift.push(`${DEFAULTS_FILE} has IPV6=${defaults.get('IPV6') ?? '(unset)'}, wants yes`);
@@ -155,13 +152,14 @@ export const firewall: Step<'firewall'> = {
     if (mayRemove(params, listening, log, old))
       for (const rule of old) drift.push(`ufw has an obsolete rule ${describe(rule)}`);
     if (!active) drift.push('ufw is inactive');
+    else if (!atBoot) drift.push(`${CONF_FILE} does not have ENABLED=yes: ufw would not filter after a reboot`);
     if (!(await isEnabled($, 'ufw'))) drift.push('ufw.service is not enabled at boot');
     return drift;
   },
   async apply({ params, $, fs, log }) {
-    const { defaults, added: before, active, listening, onTailnet } = await readState($, fs);
+    const { defaults, added: before, active, atBoot, listening, onTailnet } = await readState($, fs);
     const wanted = wantedRules(params, listening, onTailnet);
-    const ipv6Turned = await enableIpv6(fs);
+    const ipv6Turned = await setSetting(fs, DEFAULTS_FILE, 'IPV6', 'yes');
     // a running ufw has no IPv6 chains until it reloads; rules added before that would fail on them
     if (ipv6Turned && active) await $`ufw reload`;
     for (const { key: name, value, verb, direction } of POLICIES) {
@@ -181,8 +179,7 @@ export const firewall: Step<'firewall'> = {
           `${active ? 'no rule removed' : 'ufw left off'}`,
       );
     }
-    // --force because there is no terminal to ask
-    if (!active) await $`ufw --force enable`;
+    if (!active || !atBoot) await enableUfw($, fs);
     if (!(await isEnabled($, 'ufw'))) await $`systemctl enable ufw`;
 
     const old = obsolete(added, wantedRules(params, listening));

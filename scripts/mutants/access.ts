@@ -46,6 +46,20 @@ export const ACCESS_MUTANTS: Mutant[] = [
     to: 'if (false) {',
   },
   {
+    kind: 'policy',
+    what: 'ufw enabled by ufw-init alone: ENABLED=no in ufw.conf, so the next boot comes up unfiltered',
+    file: 'payload/lib/ufw.ts',
+    from: "  await setSetting(fs, CONF_FILE, 'ENABLED', 'yes');\n",
+    to: '',
+  },
+  {
+    kind: 'policy',
+    what: 'a ufw-init start that failed leaves ENABLED=yes for the next boot to try unseen',
+    file: 'payload/lib/ufw.ts',
+    from: "  await setSetting(fs, CONF_FILE, 'ENABLED', 'no');\n",
+    to: '',
+  },
+  {
     kind: 'lockout',
     what: 'the firewall drops public SSH for a tailnet-only plan before the tailnet rules are in',
     file: 'payload/steps/firewall.ts',

@@ -4,7 +4,7 @@
 // changes any of it, the admin must still have a way in; each moment that is not so is kept in `lockouts`.
 import type { RecordingShell } from './shell';
 import type { MemoryFs } from './fs';
-import { ufwRuleFiles } from './ufw-files';
+import { seedUfwConf, UFW_START, ufwRuleFiles, ufwStart } from './ufw-files';
 
 /** ufw's test of whether it filters (its chains are loaded): exit 0 active, 1 not */
 export const UFW_LOADED = 'iptables -w -n -L ufw-user-input';
@@ -68,12 +68,11 @@ export function fakeServer($: RecordingShell, fs: MemoryFs, state: ServerState) 
   };
 
   ufwRuleFiles(fs, () => state.ufw.rules);
+  seedUfwConf(fs, state.ufw.active);
   $.on(UFW_LOADED, () => ({ exitCode: state.ufw.active ? 0 : 1 }))
     .on(
-      'ufw --force enable',
-      (cmd) => (
-        (state.ufw.active = true), changed(cmd, { stdout: 'Firewall is active and enabled on system startup\n' })
-      ),
+      UFW_START,
+      ufwStart(fs, () => ((state.ufw.active = true), changed(UFW_START))),
     )
     .on(/^ufw (allow|limit) /, (cmd) => {
       if (state.limitFails && cmd.startsWith('ufw limit'))

@@ -45,3 +45,19 @@ export function ufwRuleFiles(fs: MemoryFs, rules: () => string[]): void {
     });
   }
 }
+
+/** ufw-init's start, as ufw.service runs it at boot (and the firewall step to enable ufw) */
+export const UFW_START = '/lib/ufw/ufw-init start';
+
+/** /etc/ufw/ufw.conf as ufw leaves it, enabled (at boot) or not */
+export function seedUfwConf(fs: MemoryFs, enabled: boolean): void {
+  fs.seed('/etc/ufw/ufw.conf', `# /etc/ufw/ufw.conf\nENABLED=${enabled ? 'yes' : 'no'}\nLOGLEVEL=low\n`);
+}
+
+/** ufw-init start as ufw 0.36's: it loads the rules only with ENABLED=yes in ufw.conf */
+export function ufwStart(fs: MemoryFs, load: () => { stdout?: string }) {
+  return () =>
+    /^ENABLED=yes$/m.test(fs.files.get('/etc/ufw/ufw.conf')?.content ?? '')
+      ? load()
+      : { stdout: 'Skip starting firewall: ufw (not enabled)\n' };
+}
