@@ -3,7 +3,9 @@
 // user_data it received. The CLI trusts only the host key it generated and waits for the payload over
 // SSH (as root until the payload has made the admin: no failed login for fail2ban to count); the
 // first run waits for the password's secret, which create then sends over the admin's login and runs
-// the payload once more. Then every check, and a second run on the hardened server must change nothing.
+// the payload once more. Then every check, and a second run on the hardened server must change nothing;
+// after a reboot, `firstboot check` and the checks of the firewall, the metadata block and fail2ban run on
+// what the boot brought up.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +24,7 @@ import {
   hostKey,
 } from './checks';
 import { withCloud } from './cloud';
+import { powerCycle } from './scenario';
 import { keyPair, planOf } from './userdata';
 import type { Vm } from './vm';
 import { sshRunner } from '../../ssh/run';
@@ -45,7 +48,7 @@ const CONTAINER = [
 
 test(
   'bookworm, default config and a console password, firstboot create --wait: ' +
-    'hardened, host key trusted from the start, the secret sent after; a re-run changes nothing',
+    'hardened, host key trusted from the start, the secret sent after; a re-run changes nothing; a reboot keeps it',
   async () => {
     const key = await keyPair();
     const config = join(mkdtempSync(join(tmpdir(), 'firstboot-create-')), 'firstboot.yaml');
@@ -116,6 +119,9 @@ test(
       await checkInside(vm, e);
       await checkSshAudit(vm, e);
       await checkRerun(vm, e);
+      // from here on, what a boot brings up: ufw from its files, the metadata block's unit, fail2ban
+      await powerCycle(vm);
+      await sudo(vm, e, 'firstboot check');
       // a container's traffic, forwarded as Docker does it (forwarding on, NAT, FORWARD accepted), reaches
       // the repository but not the metadata service; everything is put back before fail2ban's check
       assert.equal((await sudo(vm, e, `sh -c '${CONTAINER}'`)).trim().split('\n'), [

@@ -29,6 +29,8 @@ test(
       const status = JSON.parse((await vm.readFile('/var/lib/firstboot/status.json')) ?? '{}') as { ok?: boolean };
       assert.is(status.ok, true, 'the payload did not finish ok on the builder');
       assert.is(await vm.readFile('/etc/machine-id'), '', 'the machine id survived');
+      // what ufw.service reads when a server boots from the snapshot
+      assert.match((await vm.readFile('/etc/ufw/ufw.conf')) ?? '', /^ENABLED=yes$/m, 'ufw would boot unfiltered');
       for (const type of ['ed25519', 'rsa', 'ecdsa'])
         assert.is(await vm.readFile(`/etc/ssh/ssh_host_${type}_key`), undefined, `the ${type} host key survived`);
       assert.is(

@@ -1,7 +1,7 @@
 // What every scenario does around its checks: boot, wait for the payload, keep artifacts on failure.
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { sshPort, type Expect } from './access';
+import { shared, sshPort, type Expect } from './access';
 import { checkFail2banLast, checkInside, checkLogins, checkSshAudit } from './checks';
 import { generateUserData, keyPair, planOf, type KeyPair } from './userdata';
 import { bootVm, type Vm } from './vm';
@@ -23,6 +23,18 @@ export async function withVm(opts: VmOptions, body: (vm: Vm) => Promise<void>): 
   } finally {
     await vm.close();
   }
+}
+
+/**
+ * A clean power cycle, done when cloud-init has finished the new boot: what is checked after it is what
+ * the boot brings up (ufw's rules from its files, the units firstboot enabled), not what the run left running.
+ */
+export async function powerCycle(vm: Vm): Promise<void> {
+  await vm.powerOff();
+  shared.delete(vm); // the admin's shared connection ended with the guest
+  await vm.start();
+  const [line] = await vm.waitForConsole(CLOUD_INIT_FINISHED, 10 * 60_000);
+  console.log(`# ${vm.opts.name}: powered on again, "${line.trim()}" in ${vm.uptime().toFixed(0)} s`);
 }
 
 /** Waits for the payload's final line, prints the time since power-on, and asserts it is ok. */
