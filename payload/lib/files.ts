@@ -75,7 +75,9 @@ export async function modeDrift(fs: Fs, rules: ModeRule[]): Promise<{ path: stri
 }
 
 /** A file's first line, so an admin who opens it knows who wrote it. */
-export const header = (what: string) => `# Written by firstboot: ${what}. Changes here are undone on its next run.\n`;
+/** the start of every file firstboot writes whole, by which a run tells its own files from an admin's */
+export const OWN_MARK = '# Written by firstboot: ';
+export const header = (what: string) => `${OWN_MARK}${what}. Changes here are undone on its next run.\n`;
 
 /**
  * A "key value" or "key = value" file (login.defs, pwquality.conf) with each key of `settings` set once,

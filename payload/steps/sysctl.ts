@@ -6,10 +6,16 @@
 // absent from /proc/sys is left out with a comment, so `sysctl --system` never fails on it. The kernel
 // lacks that feature, so there is nothing to set; verify logs it rather than failing. A key that
 // appears later (a module loaded) makes the file differ, and the next run adds it.
+// ufw applies its own sysctl.conf (log_martians=0 among it) whenever it starts: at every boot, in no set
+// order with systemd-sysctl, and when the firewall step enables it. It runs /etc/ufw/after.init right
+// after, and there this file is applied again, so the last value is firstboot's in any order, and this
+// step need not wait for the firewall.
 import type { Step } from '../step';
+import type { Fs } from '../lib/fs';
+import type { Log } from '../lib/log';
 import { KERNEL_SETTINGS, STATIC_IPV6_SETTINGS } from '../../contract/kernel-settings';
 import type { Shell } from '../lib/shell';
-import { fileDrift, header, writeFile, type FileSpec } from '../lib/files';
+import { filesDrift, header, OWN_MARK, writeFiles, type FileSpec } from '../lib/files';
 
 // systemd-sysctl reads every sysctl.d file in name order and the last value wins; Debian's procps
 // ships protect-links.conf (fs.protected_fifos = 1), Ubuntu 99-protect-links.conf: a name after both
@@ -22,6 +28,25 @@ function sysctlFile(settings: readonly [string, string][], live: Map<string, str
       .map(([key, value]) => (live.has(key) ? `${key} = ${value}\n` : `# ${key}: this kernel has no such key\n`))
       .join('');
   return { path: SYSCTL_FILE, content, mode: 0o644 };
+}
+
+export const UFW_HOOK = '/etc/ufw/after.init';
+
+export const ufwHook: FileSpec = {
+  path: UFW_HOOK,
+  content:
+    '#!/bin/sh\n' +
+    header('kernel settings again, after ufw applies its own sysctl.conf') +
+    `[ "$1" = start ] && sysctl -q -e -p ${SYSCTL_FILE}\nexit 0\n`,
+  mode: 0o755,
+};
+
+/** The hook, unless /etc/ufw/after.init is an admin's own: that one stays, and the run says what it costs. */
+async function hookOf(fs: Fs, log?: Log): Promise<FileSpec[]> {
+  const now = await fs.read(UFW_HOOK);
+  if (now === undefined || now.includes(OWN_MARK)) return [ufwHook];
+  log?.warn(`sysctl: ${UFW_HOOK} is not firstboot's; left alone, so ufw's sysctl.conf wins when ufw starts`);
+  return [];
 }
 
 /** sysctl prints multi-value fields (e.g. ip_local_port_range) with tabs */
@@ -71,28 +96,25 @@ export const sysctlStep = (
     title: 'kernel settings',
     // systemd-sysctl and procps' sysctl are on every image: no need to wait for apt
     after: [],
-    // enabling ufw applies its own sysctl.conf (log_martians=0 among it): this step's values come last
-    notBefore: ['firewall'],
     async check({ $, fs }) {
       const settings = await chosen($);
       const live = await liveValues(
         $,
         settings.map(([key]) => key),
       );
-      return [...(await fileDrift(fs, sysctlFile(settings, live))), ...differing(settings, live)];
+      return [
+        ...(await filesDrift(fs, [sysctlFile(settings, live), ...(await hookOf(fs))])),
+        ...differing(settings, live),
+      ];
     },
     async apply({ $, fs, log }) {
       const settings = await chosen($);
-      await writeFile(
-        fs,
-        sysctlFile(
-          settings,
-          await liveValues(
-            $,
-            settings.map(([key]) => key),
-          ),
-        ),
+      const live = await liveValues(
+        $,
+        settings.map(([key]) => key),
       );
+      // the file before the hook that applies it
+      await writeFiles(fs, [sysctlFile(settings, live), ...(await hookOf(fs, log))]);
       // it fails when any file has a line the kernel refuses, after applying everything else: the
       // runner's re-check then names what did not take, so a stranger's file does not fail this step by itself
       const applied = await $({ nothrow: true })`systemctl restart systemd-sysctl`;

@@ -18,6 +18,20 @@ export const STEP_MUTANTS: Mutant[] = [
   },
   {
     kind: 'policy',
+    what: "ufw's hook ends with sysctl's exit: a key the kernel refuses makes ufw-init fail, at boot too",
+    file: 'payload/steps/sysctl.ts',
+    from: '${SYSCTL_FILE}\\nexit 0\\n`',
+    to: '${SYSCTL_FILE}\\n`',
+  },
+  {
+    kind: 'policy',
+    what: "an admin's own after.init is replaced by firstboot's hook",
+    file: 'payload/steps/sysctl.ts',
+    from: 'now === undefined || now.includes(OWN_MARK)',
+    to: 'true',
+  },
+  {
+    kind: 'policy',
     what: 'a key this kernel lacks written as a setting, which makes sysctl --system fail',
     file: 'payload/steps/sysctl.ts',
     from: '(live.has(key) ? `${key} = ${value}\\n`',

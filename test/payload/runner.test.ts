@@ -217,7 +217,6 @@ test('steps that read what another changes never run beside it, and name only st
     ['ssh', 'admin'],
     ['firewall', 'ssh'],
     ['firewall', 'metadata'],
-    ['sysctl', 'firewall'],
     ['pam', 'admin'],
     ['baseline', 'admin'],
     ['geoip', 'ssh'],

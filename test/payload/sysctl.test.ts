@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { sysctl, sysctlStep, SYSCTL_FILE } from '../../payload/steps/sysctl';
+import { sysctl, sysctlStep, SYSCTL_FILE, ufwHook } from '../../payload/steps/sysctl';
 import { KERNEL_SETTINGS, STATIC_IPV6_SETTINGS } from '../../contract/kernel-settings';
 import { stepContext, type TestCtx } from './context';
 import { rejects } from '../rejects';
@@ -25,8 +25,10 @@ const FILE =
 /**
  * A kernel's /proc/sys behind procps' sysctl (`key = value`, tabs between fields, a complaint and exit 1
  * for keys it lacks), and systemd-sysctl, which applies our file and then any overriding later file.
+ * ufw's hook is in place already: test/payload/sysctl-ufw.test.ts is about it.
  */
 function kernel<P>(ctx: TestCtx<P>, live: Record<string, string>, later: Record<string, string> = {}) {
+  ctx.fs.seed(ufwHook.path, ufwHook.content, ufwHook.mode);
   ctx.$.on(/^sysctl /, (cmd) => {
     const keys = cmd.split(' ').slice(1);
     const present = keys.filter((key) => key in live);
