@@ -74,9 +74,9 @@ export async function modeDrift(fs: Fs, rules: ModeRule[]): Promise<{ path: stri
   return drift;
 }
 
-/** A file's first line, so an admin who opens it knows who wrote it. */
-/** the start of every file firstboot writes whole, by which a run tells its own files from an admin's */
+/** how every file firstboot writes whole begins, by which a run tells its own files from an admin's */
 export const OWN_MARK = '# Written by firstboot: ';
+/** A file's first line, so an admin who opens it knows who wrote it. */
 export const header = (what: string) => `${OWN_MARK}${what}. Changes here are undone on its next run.\n`;
 
 /**
