@@ -41,10 +41,13 @@ export const ufwHook: FileSpec = {
   mode: 0o755,
 };
 
+/** what ufw's package copies to /etc/ufw when it installs: a hook that does nothing, and is not executable */
+export const UFW_HOOK_TEMPLATE = '/usr/share/ufw/after.init';
+
 /** The hook, unless /etc/ufw/after.init is an admin's own: that one stays, and the run says what it costs. */
 async function hookOf(fs: Fs, log?: Log): Promise<FileSpec[]> {
   const now = await fs.read(UFW_HOOK);
-  if (now === undefined || now.includes(OWN_MARK)) return [ufwHook];
+  if (now === undefined || now.includes(OWN_MARK) || now === (await fs.read(UFW_HOOK_TEMPLATE))) return [ufwHook];
   log?.warn(`sysctl: ${UFW_HOOK} is not firstboot's; left alone, so ufw's sysctl.conf wins when ufw starts`);
   return [];
 }

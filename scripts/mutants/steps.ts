@@ -25,6 +25,13 @@ export const STEP_MUTANTS: Mutant[] = [
   },
   {
     kind: 'policy',
+    what: "ufw's idle template in /etc/ufw/after.init taken for an admin's hook: no firstboot hook anywhere",
+    file: 'payload/steps/sysctl.ts',
+    from: ' || now === (await fs.read(UFW_HOOK_TEMPLATE))',
+    to: '',
+  },
+  {
+    kind: 'policy',
     what: "an admin's own after.init is replaced by firstboot's hook",
     file: 'payload/steps/sysctl.ts',
     from: 'now === undefined || now.includes(OWN_MARK)',

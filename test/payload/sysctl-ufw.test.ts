@@ -6,27 +6,46 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sysctlStep, SYSCTL_FILE, UFW_HOOK, ufwHook } from '../../payload/steps/sysctl';
+import { sysctlStep, SYSCTL_FILE, UFW_HOOK, UFW_HOOK_TEMPLATE, ufwHook } from '../../payload/steps/sysctl';
 import { stepContext } from './context';
 import { needs } from '../needs';
 
 const step = sysctlStep([['net.ipv4.conf.all.log_martians', '1']]);
 
-/** a kernel where the one key already has firstboot's value: only files can differ */
+/** ufw 0.36's template, as its package ships it in /usr/share/ufw (comments trimmed) */
+const TEMPLATE =
+  '#!/bin/sh\n#\n# after.init: if executable, called by ufw-init.\nset -e\n\ncase "$1" in\nstart)\n    ;;\nesac\n';
+
+/**
+ * A kernel where the one key already has firstboot's value, so only files can differ, with ufw as its
+ * package installs it: the template in /usr/share/ufw, and its copy in /etc/ufw, mode 640.
+ */
 function machine() {
   const ctx = stepContext({ id: 'sysctl' as const });
   ctx.$.on(/^sysctl /, { stdout: 'net.ipv4.conf.all.log_martians = 1\n' }).on('systemctl restart systemd-sysctl', {});
-  ctx.fs.seed(SYSCTL_FILE, '');
+  ctx.fs.seed(SYSCTL_FILE, '').seed(UFW_HOOK_TEMPLATE, TEMPLATE).seed(UFW_HOOK, TEMPLATE, 0o640);
   return ctx;
 }
 
-test('the hook is written after the file it applies, executable, and then nothing differs', async () => {
+test("the package's idle hook is replaced, after the file the new one applies, and then nothing differs", async () => {
   const ctx = machine();
-  assert.equal(await step.check(ctx), [`${SYSCTL_FILE} differs`, `${UFW_HOOK} is missing`]);
+  assert.equal(await step.check(ctx), [
+    `${SYSCTL_FILE} differs`,
+    `${UFW_HOOK} differs`,
+    `${UFW_HOOK} has mode 0640, wants 0755`,
+  ]);
   await step.apply(ctx);
   assert.equal(ctx.fs.writes, [SYSCTL_FILE, UFW_HOOK]);
   assert.is((await ctx.fs.stat(UFW_HOOK))?.mode, 0o755);
   assert.equal(await step.check(ctx), []);
+});
+
+test('where ufw put no hook at all, firstboot writes its own', async () => {
+  const ctx = machine();
+  ctx.fs.files.delete(UFW_HOOK);
+  assert.ok((await step.check(ctx)).includes(`${UFW_HOOK} is missing`));
+  await step.apply(ctx);
+  assert.is(await ctx.fs.read(UFW_HOOK), ufwHook.content);
 });
 
 test("an admin's own after.init is left alone, and the run says what that costs", async () => {
