@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { firewall } from '../../payload/steps/firewall';
 import { rejects } from '../rejects';
-import { changes, machine, plan, type UfwState } from './firewall-machine';
+import { changes, machine, plan, planRules, type UfwState } from './firewall-machine';
 import { seedUfwConf, UFW_START } from '../fakes/ufw-files';
 
 test('a stock machine: rules go in, SSH first, and only then is ufw enabled', async () => {
@@ -38,11 +38,7 @@ test('when ufw-init cannot start ufw, ufw stays off at boot too and the run fail
 
 test('ufw filtering now but set off for the next boot is set on, its rules untouched', async () => {
   const state: UfwState = {
-    rules: [
-      "limit 22/tcp comment 'firstboot ssh'",
-      "allow 60000:60010/udp comment 'firstboot mosh'",
-      "allow 443/tcp comment 'firstboot allow'",
-    ],
+    rules: planRules(),
     active: true,
     sshdPort: 22,
   };

@@ -28,6 +28,13 @@ IPT_SYSCTL=/etc/ufw/sysctl.conf
 IPT_MODULES=""
 `;
 
+/** plan(22)'s rules as ufw lists them once the step has added them */
+export const planRules = () => [
+  "limit 22/tcp comment 'firstboot ssh'",
+  "allow 60000:60010/udp comment 'firstboot mosh'",
+  "allow 443/tcp comment 'firstboot allow'",
+];
+
 export interface UfwState {
   /** the rules as `ufw show added` lists them, without the leading "ufw " */
   rules: string[];

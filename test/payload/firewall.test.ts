@@ -4,15 +4,11 @@ import type { FirewallPlan } from '../../contract/plan';
 import { firewall } from '../../payload/steps/firewall';
 import { rejects } from '../rejects';
 import { UFW_START } from '../fakes/ufw-files';
-import { changes, machine, plan, STOCK_DEFAULTS, type UfwState } from './firewall-machine';
+import { changes, machine, plan, planRules, STOCK_DEFAULTS, type UfwState } from './firewall-machine';
 
 test('a second run on a converged machine changes nothing', async () => {
   const state: UfwState = {
-    rules: [
-      "limit 22/tcp comment 'firstboot ssh'",
-      "allow 60000:60010/udp comment 'firstboot mosh'",
-      "allow 443/tcp comment 'firstboot allow'",
-    ],
+    rules: planRules(),
     active: true,
     sshdPort: 22,
   };
@@ -53,11 +49,7 @@ test('rules an admin added by hand are neither counted as ours nor removed', asy
 
 test('a port change keeps the old SSH rule until sshd listens on the new port', async () => {
   const state: UfwState = {
-    rules: [
-      "limit 22/tcp comment 'firstboot ssh'",
-      "allow 60000:60010/udp comment 'firstboot mosh'",
-      "allow 443/tcp comment 'firstboot allow'",
-    ],
+    rules: planRules(),
     active: true,
     sshdPort: 22, // the ssh step has not moved sshd (or failed to)
   };
@@ -93,11 +85,7 @@ test('a fresh machine whose sshd did not move gets its current port opened too, 
 
 test('when sshd -T fails, no old rule is removed and the log says why', async () => {
   const state: UfwState = {
-    rules: [
-      "limit 22/tcp comment 'firstboot ssh'",
-      "allow 60000:60010/udp comment 'firstboot mosh'",
-      "allow 443/tcp comment 'firstboot allow'",
-    ],
+    rules: planRules(),
     active: true,
   };
   const ctx = machine(plan(2222), state);
@@ -110,11 +98,7 @@ test('when sshd -T fails, no old rule is removed and the log says why', async ()
 
 test('IPv6 turned off and a loose incoming policy are put back, and existing rules get their IPv6 half', async () => {
   const state: UfwState = {
-    rules: [
-      "limit 22/tcp comment 'firstboot ssh'",
-      "allow 60000:60010/udp comment 'firstboot mosh'",
-      "allow 443/tcp comment 'firstboot allow'",
-    ],
+    rules: planRules(),
     active: true,
     sshdPort: 22,
     serviceEnabled: false,
