@@ -149,15 +149,21 @@ export function assemble(plan: Plan, options: RenderOptions = {}): Rendered {
     ...(options.hostKey && {
       ssh_keys: { ed25519_private: options.hostKey.private, ed25519_public: options.hostKey.public },
     }),
-    write_files: files,
+    // cloud-init writes a file 0644 unless told otherwise
+    write_files: files.map(({ path, permissions, content }) => ({
+      path,
+      ...(permissions !== '0644' && { permissions }),
+      content,
+    })),
   };
   const [packed, support] = [files[0].content, files[1].content + files[2].content];
   const head =
     `#cloud-config\n# firstboot ${plan.firstboot}, config ${plan.configHash.slice(0, 12)}: ` +
     `generated, do not edit\n`;
   // started here and waited for (enable --now starts it), so `cloud-init status --wait` and
-  // boot-finished mean "hardened"; in flow style, which js-yaml writes only for a whole document
-  const runcmd = 'runcmd:\n- [systemctl, daemon-reload]\n- [systemctl, enable, --now, firstboot.service]\n';
+  // boot-finished mean "hardened"; enable reloads systemd's units itself, so the new one is seen. In flow
+  // style, which js-yaml writes only for a whole document
+  const runcmd = 'runcmd:\n- [systemctl, enable, --now, firstboot.service]\n';
   // a list's items at its key's indentation: each line of the files inside costs two bytes less
   const layout = { noArrayIndent: true, lineWidth: -1, noRefs: true, quotingType: '"' } as const;
   const userData = head + yaml.dump(doc, layout) + runcmd;
