@@ -26,13 +26,14 @@ import {
 import { tailnetLoginProven } from '../lib/probe';
 import { OURS } from '../../contract/firewall-names';
 
-/** The default policies as /etc/default/ufw stores them (`ufw default` writes there, active or not),
- * lowercased as settings() reads them. */
+/** The default policies: the kernel's chain, and its value as /etc/default/ufw stores it (DEFAULT_<chain>_POLICY,
+ * which `ufw default` writes, active or not), lowercased as settings() reads it. */
 const POLICIES = [
-  { key: 'DEFAULT_INPUT_POLICY', value: 'drop', verb: 'deny', direction: 'incoming' },
-  { key: 'DEFAULT_OUTPUT_POLICY', value: 'accept', verb: 'allow', direction: 'outgoing' },
-  { key: 'DEFAULT_FORWARD_POLICY', value: 'drop', verb: 'deny', direction: 'routed' },
+  { chain: 'INPUT', value: 'drop', verb: 'deny', direction: 'incoming' },
+  { chain: 'OUTPUT', value: 'accept', verb: 'allow', direction: 'outgoing' },
+  { chain: 'FORWARD', value: 'drop', verb: 'deny', direction: 'routed' },
 ] as const;
+const policyKey = (chain: string) => `DEFAULT_${chain}_POLICY`;
 
 // --- what ufw has -----------------------------------------------------------------------------------
 
@@ -113,12 +114,13 @@ async function rulesOf($: Shell, fs: Fs): Promise<Pick<State, 'added' | 'onTailn
 }
 
 async function readState($: Shell, fs: Fs): Promise<State> {
+  const [rules, active, listening] = await Promise.all([rulesOf($, fs), ufwActive($), sshdPorts($)]);
   return {
     defaults: settings((await fs.read(DEFAULTS_FILE)) ?? ''),
-    ...(await rulesOf($, fs)),
-    active: await ufwActive($),
+    ...rules,
+    active,
     atBoot: settings((await fs.read(CONF_FILE)) ?? '').get('ENABLED') === 'yes',
-    listening: await sshdPorts($),
+    listening,
   };
 }
 
@@ -141,8 +143,8 @@ export const firewall: Step<'firewall'> = {
     const drift: string[] = [];
     if (defaults.get('IPV6') !== 'yes')
       drift.push(`${DEFAULTS_FILE} has IPV6=${defaults.get('IPV6') ?? '(unset)'}, wants yes`);
-    for (const { key: name, value, direction } of POLICIES) {
-      const now = defaults.get(name);
+    for (const { chain, value, direction } of POLICIES) {
+      const now = defaults.get(policyKey(chain));
       if (now !== value) drift.push(`ufw's ${direction} policy is ${now ?? '(unset)'}, wants ${value}`);
     }
     const wanted = wantedRules(params, listening, onTailnet);
@@ -162,8 +164,8 @@ export const firewall: Step<'firewall'> = {
     const ipv6Turned = await setSetting(fs, DEFAULTS_FILE, 'IPV6', 'yes');
     // a running ufw has no IPv6 chains until it reloads; rules added before that would fail on them
     if (ipv6Turned && active) await $`ufw reload`;
-    for (const { key: name, value, verb, direction } of POLICIES) {
-      if (defaults.get(name) !== value) await $`ufw default ${verb} ${direction}`;
+    for (const { chain, value, verb, direction } of POLICIES) {
+      if (defaults.get(policyKey(chain)) !== value) await $`ufw default ${verb} ${direction}`;
     }
     // rules added while IPv6 was off exist for IPv4 only: adding them again adds the IPv6 half
     const have = new Set(before.map(key));
@@ -197,23 +199,26 @@ export const firewall: Step<'firewall'> = {
           `firewall.allow, or ufw delete it)`,
       );
   },
+  // what the kernel filters with (`iptables -S`), not ufw's files again: ufw's rules as ufw-init loaded them
   async verify({ params, $, fs }) {
-    const status = (await $({ nothrow: true })`ufw status verbose`).stdout;
-    if (!/^Status: active$/m.test(status)) return ['ufw is not active'];
-    const problems: string[] = [];
-    // "disabled (routed)" is ufw's word for a deny policy while the kernel forwards nothing (sysctl step)
-    const defaults = /^Default: (.*)$/m.exec(status)?.[1] ?? '(none)';
-    if (!/^deny \(incoming\), allow \(outgoing\), (?:deny|disabled) \(routed\)$/.test(defaults.trim())) {
-      problems.push(`ufw defaults are "${defaults.trim()}", want deny (incoming), allow (outgoing), deny (routed)`);
-    }
     const { onTailnet } = await rulesOf($, fs);
-    for (const rule of params.rules.filter((r) => !onTailnet(r))) {
-      const to = spec(rule); // digits, ':' and '/': nothing a regular expression treats specially
-      const action = `${rule.action.toUpperCase()} IN`;
-      if (!new RegExp(`^${to}\\s+${action}\\s+Anywhere(?:\\s|$)`, 'm').test(status))
-        problems.push(`ufw does not ${key(rule)} over IPv4`);
-      if (!new RegExp(`^${to} \\(v6\\)\\s+${action}\\s+Anywhere \\(v6\\)`, 'm').test(status))
-        problems.push(`ufw does not ${key(rule)} over IPv6`);
+    const problems: string[] = [];
+    for (const [family, ufw, rules] of [
+      ['IPv4', 'ufw', (await $({ nothrow: true })`iptables -w -S`).stdout],
+      ['IPv6', 'ufw6', (await $({ nothrow: true })`ip6tables -w -S`).stdout],
+    ]) {
+      for (const { chain, value, direction } of POLICIES) {
+        if (!rules.includes(`-P ${chain} ${value.toUpperCase()}\n`))
+          problems.push(`the kernel's ${family} ${direction} policy is not ${value}`);
+      }
+      // a rule for any interface and address, as ufw writes a port and protocol ("--dports" for a range)
+      for (const rule of params.rules.filter((r) => !onTailnet(r))) {
+        const { proto, port } = rule;
+        const target = rule.action === 'limit' ? `${ufw}-user-limit-accept` : 'ACCEPT';
+        const match = `-p ${proto} -m (?:${proto} --dport|multiport --dports) ${port} -j ${target}`;
+        if (!new RegExp(`^-A ${ufw}-user-input ${match}$`, 'm').test(rules))
+          problems.push(`ufw does not ${key(rule)} over ${family}`);
+      }
     }
     if (!(await isEnabled($, 'ufw'))) problems.push('ufw.service is not enabled at boot');
     return problems;

@@ -163,4 +163,18 @@ export const ACCESS_MUTANTS: Mutant[] = [
     from: 'if (carried) await trustOwnHostKey(server, boot.login);',
     to: '',
   },
+  {
+    kind: 'policy',
+    what: "the firewall's verify takes a rule for one interface (tailscale0) or one source as open to all",
+    file: 'payload/steps/firewall.ts',
+    from: "if (!new RegExp(`^-A ${ufw}-user-input ${match}$`, 'm').test(rules))",
+    to: "if (!new RegExp(`^-A ${ufw}-user-input .*${match}$`, 'm').test(rules))",
+  },
+  {
+    kind: 'policy',
+    what: "the firewall's verify ignores the kernel's policies: an INPUT chain left to ACCEPT passes",
+    file: 'payload/steps/firewall.ts',
+    from: 'if (!rules.includes(`-P ${chain} ${value.toUpperCase()}\\n`))',
+    to: 'if (!rules.includes(`-P ${chain} ${value.toUpperCase()}\\n`) && false)',
+  },
 ];

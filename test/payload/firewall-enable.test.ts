@@ -52,42 +52,75 @@ test('ufw filtering now but set off for the next boot is set on, its rules untou
   assert.equal(await firewall.check(ctx), []);
 });
 
-/** `ufw status verbose` on Debian 12 with forwarding off (the sysctl step), as ufw 0.36.2 prints it */
-const ACTIVE = `Status: active
-Logging: on (low)
-Default: deny (incoming), allow (outgoing), disabled (routed)
-New profiles: skip
+/**
+ * `iptables -w -S` on Debian 12 once ufw 0.36.2 has loaded plan(2222)'s rules (and, over IPv4, an admin's
+ * from 10.0.0.0/8), trimmed to the policies and ufw's user chains; `ip6tables -w -S` with ufw6 and its mask
+ */
+function listing(ufw: 'ufw' | 'ufw6', mask: string): string {
+  const [input, recent, source] = [`-A ${ufw}-user-input`, '-m conntrack --ctstate NEW -m recent', `--mask ${mask}`];
+  return [
+    '-P INPUT DROP',
+    '-P FORWARD DROP',
+    '-P OUTPUT ACCEPT',
+    `-N ${ufw}-user-input`,
+    `-N ${ufw}-user-limit`,
+    `-N ${ufw}-user-limit-accept`,
+    `${input} -p tcp -m tcp --dport 2222 ${recent} --set --name DEFAULT ${source} --rsource`,
+    `${input} -p tcp -m tcp --dport 2222 ${recent} --update --seconds 30 --hitcount 6 --name DEFAULT ${source} ` +
+      `--rsource -j ${ufw}-user-limit`,
+    `${input} -p tcp -m tcp --dport 2222 -j ${ufw}-user-limit-accept`,
+    `${input} -p udp -m multiport --dports 60000:60010 -j ACCEPT`,
+    `${input} -p tcp -m tcp --dport 443 -j ACCEPT`,
+    ...(ufw === 'ufw' ? [`${input} -s 10.0.0.0/8 -p tcp -m tcp --dport 8080 -j ACCEPT`] : []),
+    `-A ${ufw}-user-limit -j REJECT --reject-with icmp-port-unreachable`,
+    `-A ${ufw}-user-limit-accept -j ACCEPT`,
+    '',
+  ].join('\n');
+}
+const IPV4 = listing('ufw', '255.255.255.255');
+const IPV6 = listing('ufw6', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff');
 
-To                         Action      From
---                         ------      ----
-2222/tcp                   LIMIT IN    Anywhere                   # firstboot ssh
-60000:60010/udp            ALLOW IN    Anywhere                   # firstboot mosh
-443/tcp                    ALLOW IN    Anywhere                   # firstboot allow
-8080/tcp                   ALLOW IN    10.0.0.0/8
-2222/tcp (v6)              LIMIT IN    Anywhere (v6)              # firstboot ssh
-60000:60010/udp (v6)       ALLOW IN    Anywhere (v6)              # firstboot mosh
-443/tcp (v6)               ALLOW IN    Anywhere (v6)              # firstboot allow
-`;
-
-test('verify reads the live rules and defaults from ufw status verbose', async () => {
+test('verify reads the rules and policies the kernel filters with', async () => {
   const ctx = machine(plan(2222), { rules: [], active: true });
-  ctx.$.on('ufw status verbose', { stdout: ACTIVE });
+  ctx.$.on('iptables -w -S', { stdout: IPV4 }).on('ip6tables -w -S', { stdout: IPV6 });
   assert.equal(await firewall.verify(ctx), []);
 
-  const broken = ACTIVE.replace('deny (incoming)', 'allow (incoming)')
-    .replace('443/tcp (v6)               ALLOW IN    Anywhere (v6)              # firstboot allow\n', '')
-    .replace('2222/tcp                   LIMIT IN', '2222/tcp                   ALLOW IN');
-  ctx.$.on('ufw status verbose', { stdout: broken }).on('systemctl is-enabled --quiet ufw', { exitCode: 1 });
+  const broken = {
+    v4: IPV4.replace('-P INPUT DROP', '-P INPUT ACCEPT').replace(
+      '--dport 2222 -j ufw-user-limit-accept',
+      '--dport 2222 -j ACCEPT',
+    ),
+    // a rule for one interface opens the port there only
+    v6: IPV6.replace(
+      'ufw6-user-input -p tcp -m tcp --dport 443',
+      'ufw6-user-input -i tailscale0 -p tcp -m tcp --dport 443',
+    ),
+  };
+  ctx.$.on('iptables -w -S', { stdout: broken.v4 })
+    .on('ip6tables -w -S', { stdout: broken.v6 })
+    .on('systemctl is-enabled --quiet ufw', { exitCode: 1 });
   assert.equal(await firewall.verify(ctx), [
-    'ufw defaults are "allow (incoming), allow (outgoing), disabled (routed)", want deny (incoming), allow ' +
-      '(outgoing), deny (routed)',
+    "the kernel's IPv4 incoming policy is not drop",
     'ufw does not limit 2222/tcp over IPv4',
     'ufw does not allow 443/tcp over IPv6',
     'ufw.service is not enabled at boot',
   ]);
 
-  ctx.$.on('ufw status verbose', { stdout: 'Status: inactive\n' });
-  assert.equal(await firewall.verify(ctx), ['ufw is not active']);
+  // ufw's chains not loaded: the kernel's own policies, and none of the rules
+  const bare = '-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n';
+  ctx.$.on('iptables -w -S', { stdout: bare }).on('ip6tables -w -S', { stdout: bare });
+  assert.equal(
+    await firewall.verify(ctx),
+    ['IPv4', 'IPv6']
+      .flatMap((family) => [
+        `the kernel's ${family} incoming policy is not drop`,
+        `the kernel's ${family} routed policy is not drop`,
+        `ufw does not limit 2222/tcp over ${family}`,
+        `ufw does not allow 60000:60010/udp over ${family}`,
+        `ufw does not allow 443/tcp over ${family}`,
+      ])
+      .concat('ufw.service is not enabled at boot'),
+  );
 });
 
 test.run();

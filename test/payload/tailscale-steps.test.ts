@@ -48,9 +48,8 @@ test(
     ctx.fs.seed('/etc/default/ufw', UFW_DEFAULTS);
     ctx.$.on('systemctl is-enabled --quiet ufw', {}).on('sshd -T', { stdout: 'port 2222\n' });
     assert.equal(await firewall.check({ ...ctx, params: fw }), []);
-    ctx.$.on('ufw status verbose', {
-      stdout: 'Status: active\nDefault: deny (incoming), allow (outgoing), deny (routed)\n\nTo Action From\n',
-    });
+    const empty = (ufw: string) => `-P INPUT DROP\n-P FORWARD DROP\n-P OUTPUT ACCEPT\n-N ${ufw}-user-input\n`;
+    ctx.$.on('iptables -w -S', { stdout: empty('ufw') }).on('ip6tables -w -S', { stdout: empty('ufw6') });
     assert.match((await firewall.verify({ ...ctx, params: fw })).join('\n'), /ufw does not limit 2222\/tcp over IPv4/);
   },
 );
