@@ -213,23 +213,28 @@ export const admin: Step<'admin'> = {
     if (!user.ok) return [`user ${name} does not exist`];
     const [, , , , , home, shell] = user.stdout.trim().split(':');
     const problems: string[] = given.problem ? [given.problem] : [];
-    if (!(await nothrow`test -x ${shell}`).ok)
-      problems.push(`${name}'s shell ${shell} is not executable: sshd refuses the login`);
-    const fingerprints = await nothrow`ssh-keygen -l -f ${home}/.ssh/authorized_keys`;
+    // asked at once: on a busy first boot each process takes a fraction of a second
+    const who = [name, 'root'];
+    const [shellRuns, fingerprints, sudo, ...status] = await Promise.all([
+      nothrow`test -x ${shell}`,
+      nothrow`ssh-keygen -l -f ${home}/.ssh/authorized_keys`,
+      nothrow`sudo -l -U ${name}`,
+      ...who.map((user) => nothrow`passwd -S ${user}`),
+    ]);
+    if (!shellRuns.ok) problems.push(`${name}'s shell ${shell} is not executable: sshd refuses the login`);
     const usable = fingerprints.ok ? fingerprints.stdout.split('\n').filter(Boolean).length : 0;
     if (usable !== keys.length)
       problems.push(`${home}/.ssh/authorized_keys has ${usable} usable keys, wants ${keys.length}`);
-    const sudo = await nothrow`sudo -l -U ${name}`;
     if (!/^\s*\(ALL(?: : ALL)?\) NOPASSWD: ALL\s*$/m.test(sudo.stdout))
       problems.push(`sudo does not let ${name} run everything without a password`);
-    for (const who of [name, 'root']) {
+    for (const [i, user] of who.entries()) {
       // the admin's console password, once given, is usable (P); everyone else has none (L)
-      const want = who !== name || !params.password ? 'L' : given.value ? 'P' : undefined;
-      const status = (await nothrow`passwd -S ${who}`).stdout.split(' ')[1];
-      if (want && status !== want) {
+      const want = user !== name || !params.password ? 'L' : given.value ? 'P' : undefined;
+      const got = status[i].stdout.split(' ')[1];
+      if (want && got !== want) {
         problems.push(
-          `${who} ${want === 'L' ? 'can log in with a password' : 'has no usable console password'} ` +
-            `(passwd -S: ${status ?? 'no answer'})`,
+          `${user} ${want === 'L' ? 'can log in with a password' : 'has no usable console password'} ` +
+            `(passwd -S: ${got ?? 'no answer'})`,
         );
       }
     }

@@ -23,13 +23,8 @@ const LOADED = '/var/lib/firstboot/ssh-loaded';
 
 type Ssh = Ctx<SshPlan>;
 
-const QUERIES = { kexalgorithms: 'kex', ciphers: 'cipher', macs: 'mac', hostkeyalgorithms: 'key-sig' } as const;
-const KEYWORDS = {
-  kexalgorithms: 'KexAlgorithms',
-  ciphers: 'Ciphers',
-  macs: 'MACs',
-  hostkeyalgorithms: 'HostKeyAlgorithms',
-} as const;
+/** sshd's crypto keywords (the plan's lists, lowercased), each with its `ssh -Q` query */
+const QUERIES = { KexAlgorithms: 'kex', Ciphers: 'cipher', MACs: 'mac', HostKeyAlgorithms: 'key-sig' } as const;
 
 /** What this OpenSSH knows, asked once a run (by shell) rather than at each of a run's four readings. */
 const known = new WeakMap<Shell, Map<string, Promise<Set<string>>>>();
@@ -43,11 +38,14 @@ function knows($: Shell, query: string): Promise<Set<string>> {
 /** The plan's settings as sshd lines: Port first, crypto narrowed to what this OpenSSH knows. */
 async function directives({ params, $ }: Ssh): Promise<[string, string][]> {
   const lines: [string, string][] = [['Port', String(params.port)], ...params.settings];
-  for (const [list, query] of Object.entries(QUERIES) as [keyof typeof QUERIES, string][]) {
-    const known = await knows($, query);
-    const kept = params.crypto[list].filter((name) => known.has(name));
-    if (kept.length === 0) throw new Error(`this OpenSSH knows none of the planned ${KEYWORDS[list]}`);
-    lines.push([KEYWORDS[list], kept.join(',')]);
+  const lists = Object.entries(QUERIES);
+  // asked at once: each answer is an ssh process, most of a second on a busy first boot
+  const answers = await Promise.all(lists.map(([, query]) => knows($, query)));
+  for (const [i, [keyword]] of lists.entries()) {
+    const list = keyword.toLowerCase() as Lowercase<keyof typeof QUERIES>;
+    const kept = params.crypto[list].filter((name) => answers[i].has(name));
+    if (kept.length === 0) throw new Error(`this OpenSSH knows none of the planned ${keyword}`);
+    lines.push([keyword, kept.join(',')]);
   }
   for (const type of params.hostKeys) lines.push(['HostKey', `${KEY_DIR}/ssh_host_${type}_key`]);
   return lines;
