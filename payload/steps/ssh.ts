@@ -8,6 +8,7 @@ import type { Fs } from '../lib/fs';
 import type { Shell } from '../lib/shell';
 import { fileDrift, header, openToOthers, writeFile, type FileSpec } from '../lib/files';
 import { isActive, isEnabled } from '../lib/systemd';
+import { once } from '../lib/once';
 import { addedRules, allowsTcp, covers, tailnetRules, ufwActive } from '../lib/ufw';
 import { sshAnswersFromOutside, sshAnswersOnTailnet } from '../lib/probe';
 import { badHostKeys, fixHostKeys, fixModuli, KEY_DIR, moduliDrift } from '../lib/sshd-keys';
@@ -26,14 +27,9 @@ type Ssh = Ctx<SshPlan>;
 /** sshd's crypto keywords (the plan's lists, lowercased), each with its `ssh -Q` query */
 const QUERIES = { KexAlgorithms: 'kex', Ciphers: 'cipher', MACs: 'mac', HostKeyAlgorithms: 'key-sig' } as const;
 
-/** What this OpenSSH knows, asked once a run (by shell) rather than at each of a run's four readings. */
-const known = new WeakMap<Shell, Map<string, Promise<Set<string>>>>();
-function knows($: Shell, query: string): Promise<Set<string>> {
-  const asked = known.get($) ?? known.set($, new Map()).get($)!;
-  const ask = () => $`ssh -Q ${query}`.then(({ stdout }) => new Set(stdout.split('\n')));
-  if (!asked.has(query)) asked.set(query, ask());
-  return asked.get(query)!;
-}
+/** What this OpenSSH knows */
+const knows = ($: Shell, query: string) =>
+  once($, `ssh -Q ${query}`, () => $`ssh -Q ${query}`.then(({ stdout }) => new Set(stdout.split('\n'))));
 
 /** The plan's settings as sshd lines: Port first, crypto narrowed to what this OpenSSH knows. */
 async function directives({ params, $ }: Ssh): Promise<[string, string][]> {
@@ -74,7 +70,7 @@ ListenStream=${port}
   mode: 0o644,
 });
 
-const socketMode = ($: Shell) => isEnabled($, 'ssh.socket');
+const socketMode = ($: Shell) => once($, 'ssh.socket', () => isEnabled($, 'ssh.socket'));
 
 async function wantedFiles(ctx: Ssh): Promise<FileSpec[]> {
   const files = [dropIn(await directives(ctx))];
@@ -181,7 +177,6 @@ async function openPort($: Shell, fs: Fs, port: number): Promise<void> {
 
 export const ssh: Step<'ssh'> = {
   id: 'ssh',
-  title: 'SSH hardening',
   after: ['packages', 'admin'], // lockout rule 4: the admin's keys and sudo work before root is shut out
   async check(ctx) {
     const files = await wantedFiles(ctx);

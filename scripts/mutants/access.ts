@@ -177,4 +177,11 @@ export const ACCESS_MUTANTS: Mutant[] = [
     from: 'if (!rules.includes(`-P ${chain} ${value.toUpperCase()}\\n`))',
     to: 'if (!rules.includes(`-P ${chain} ${value.toUpperCase()}\\n`) && false)',
   },
+  {
+    kind: 'policy',
+    what: 'the ssh step measures a host key once a run by its path: a key made anew keeps the old size',
+    file: 'payload/lib/sshd-keys.ts',
+    from: 'const bits = await once($, `bits ${await fs.read(pub)}`',
+    to: 'const bits = await once($, `bits ${pub}`',
+  },
 ];
