@@ -21,7 +21,6 @@ export type Result = 'ok' | 'changed' | 'waiting' | 'failed' | 'skipped';
 
 export interface StepStatus {
   id: StepId;
-  title: string;
   result: Result;
   seconds: number;
   /** what check found before apply */

@@ -124,7 +124,7 @@ export async function run(
       }
       if (outcome.result === 'failed' || outcome.result === 'skipped') failed.add(params.id);
       const seconds = Math.round((clock() - start) * 10) / 10;
-      const entry: StepStatus = { id: params.id, title: step?.title ?? params.id, ...outcome, seconds };
+      const entry: StepStatus = { id: params.id, ...outcome, seconds };
       finished[index] = entry;
       status.steps = finished.filter((e) => e);
       const line = statusLine(entry);

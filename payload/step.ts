@@ -20,7 +20,6 @@ export interface Ctx<P> {
 
 export interface Step<I extends StepId = StepId> {
   id: I;
-  title: string;
   /** steps that must have succeeded first; a failure there skips this step */
   after: StepId[];
   /**

@@ -171,7 +171,6 @@ async function installSudoers($: Shell, fs: Fs, spec: FileSpec): Promise<void> {
 
 export const admin: Step<'admin'> = {
   id: 'admin',
-  title: 'admin user',
   after: ['packages'],
   async check(ctx) {
     const { params, fs } = ctx;

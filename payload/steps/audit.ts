@@ -121,7 +121,6 @@ async function planned(fs: Fs, log: Log, rules: readonly string[]) {
 /** The step, with the rules it loads: its own, or others in a test. */
 export const auditStep = (rules: readonly string[]): Step<'audit'> => ({
   id: 'audit',
-  title: 'audit rules',
   after: ['packages'],
   async check({ $, fs, log }) {
     const wanted = await planned(fs, log, rules);

@@ -140,7 +140,6 @@ async function loadable($: Shell, modules: string[]): Promise<string[]> {
 
 export const baseline: Step<'baseline'> = {
   id: 'baseline',
-  title: 'CIS baseline files',
   after: ['packages'], // acct, debsums
   // useradd reads login.defs, which this step changes: the admin is made with the distribution's defaults
   notBefore: ['admin'],

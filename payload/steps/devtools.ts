@@ -193,7 +193,6 @@ async function drift(ctx: Ctx<DevtoolsPlan>, pins: DevtoolsPins): Promise<string
 /** The step, with the pins it installs: its own, or others in a test. */
 export const devtoolsStep = (pins: DevtoolsPins): Step<'devtools'> => ({
   id: 'devtools',
-  title: 'developer toolchain',
   after: ['packages', 'admin'],
   // the admin's sessions take their umask (login.defs) and TMPDIR (PAM) from these
   notBefore: ['baseline', 'pam'],

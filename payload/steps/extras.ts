@@ -3,4 +3,4 @@
 // own, which fails alone: no step needs it.
 import { packageStep } from './packages';
 
-export const extras = packageStep('extras', 'extra packages', ['packages']);
+export const extras = packageStep('extras', ['packages']);

@@ -115,7 +115,6 @@ async function waitForServer($: Shell): Promise<void> {
 
 export const fail2ban: Step<'fail2ban'> = {
   id: 'fail2ban',
-  title: 'fail2ban',
   after: ['packages'],
   async check({ params, $, fs }) {
     const drift = await filesDrift(fs, fail2banFiles(params));

@@ -134,7 +134,6 @@ function mayRemove(params: FirewallPlan, listening: number[] | undefined, log: L
 
 export const firewall: Step<'firewall'> = {
   id: 'firewall',
-  title: 'firewall (ufw)',
   after: ['packages'],
   // lockout rule 2: the ssh step moves the port with the rules as they are; the metadata rules are iptables too
   notBefore: ['ssh', 'metadata'],

@@ -149,7 +149,6 @@ async function loadedRanges($: Shell): Promise<number> {
 
 export const geoip: Step<'geoip'> = {
   id: 'geoip',
-  title: 'GeoIP blocking',
   after: ['packages', 'firewall', 'ssh'],
   async check(ctx) {
     const { params: p, $, fs } = ctx;

@@ -52,7 +52,6 @@ async function files(fs: Fs, name: string): Promise<FileSpec[]> {
 
 export const hostname: Step<'hostname'> = {
   id: 'hostname',
-  title: 'hostname',
   after: [],
   async check({ params, $, fs }) {
     const drift: string[] = [];

@@ -86,7 +86,6 @@ async function missingRules({ params, $ }: Ctx<MetadataPlan>): Promise<string[]>
 
 export const metadata: Step<'metadata'> = {
   id: 'metadata',
-  title: 'metadata service for root only',
   after: ['packages'],
   async check(ctx) {
     const drift = [...(await fileDrift(ctx.fs, unit(ctx.params.addresses))), ...(await missingRules(ctx))];

@@ -27,11 +27,10 @@ async function withoutManDbTrigger(fs: Fs, work: () => Promise<void>): Promise<v
 const notInstalled = (missing: string[]) => (missing.length > 0 ? [`not installed: ${missing.join(', ')}`] : []);
 
 /** Same work for firstboot's own packages and for the user's extras; only the plan entry differs. */
-export function packageStep<I extends 'packages' | 'extras'>(id: I, title: string, after: StepId[]): Step<I> {
+export function packageStep<I extends 'packages' | 'extras'>(id: I, after: StepId[]): Step<I> {
   const wanted = (params: unknown) => (params as PackagesPlan | ExtrasPlan).install;
   return {
     id,
-    title,
     after,
     async check({ params, $ }) {
       return notInstalled(await missingPackages($, wanted(params)));
@@ -45,4 +44,4 @@ export function packageStep<I extends 'packages' | 'extras'>(id: I, title: strin
   };
 }
 
-export const packages = packageStep('packages', 'packages', []);
+export const packages = packageStep('packages', []);

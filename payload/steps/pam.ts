@@ -93,7 +93,6 @@ async function drift(fs: Fs): Promise<string[]> {
 
 export const pam: Step<'pam'> = {
   id: 'pam',
-  title: 'PAM without nullok, password rules',
   after: ['packages'], // libpam-pwquality, libpam-tmpdir
   // the admin's password goes through chpasswd, whose PAM stack this step changes
   notBefore: ['admin'],

@@ -55,7 +55,6 @@ function files(p: ReportPlan): FileSpec[] {
 
 export const report: Step<'report'> = {
   id: 'report',
-  title: 'daily security report',
   after: ['packages'],
   async check({ params, $, fs, secret }) {
     if (params.smtp.password) await secret(params.smtp.password);

@@ -96,7 +96,6 @@ export const sysctlStep = (
   const chosen = async ($: Shell) => (ifStatic.length && !(await advertised($)) ? [...always, ...ifStatic] : always);
   return {
     id: 'sysctl',
-    title: 'kernel settings',
     // systemd-sysctl and procps' sysctl are on every image: no need to wait for apt
     after: [],
     async check({ $, fs }) {

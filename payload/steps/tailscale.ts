@@ -180,7 +180,6 @@ async function drift(ctx: Ctx<TailscalePlan>): Promise<string[]> {
 
 export const tailscale: Step<'tailscale'> = {
   id: 'tailscale',
-  title: 'Tailscale',
   after: ['packages', 'ssh', 'firewall'],
   // both change who reaches SSH: one at a time, GeoIP's table first
   notBefore: ['geoip'],

@@ -8,7 +8,6 @@ const timezoneFile = (zone: string) => ({ path: '/etc/timezone', content: `${zon
 
 export const timezone: Step<'timezone'> = {
   id: 'timezone',
-  title: 'time zone',
   after: [],
   async check({ params, fs }) {
     const drift: string[] = [];

@@ -164,7 +164,6 @@ Signed-By: ${archive.keyring}
 
 export const upgrades: Step<'upgrades'> = {
   id: 'upgrades',
-  title: 'unattended security upgrades',
   after: ['packages'],
   async check(ctx) {
     const { params, $, fs } = ctx;

@@ -40,7 +40,7 @@ export const status = {
   started: 'now',
   finished: 'later',
   ok: true,
-  steps: [{ id: 'ssh', title: 'ssh', result: 'changed', seconds: 1 }],
+  steps: [{ id: 'ssh', result: 'changed', seconds: 1 }],
 };
 
 export const LOG = ['[INFO] packages ok', '[INFO] ssh changed', '[INFO] firstboot finished: ok'];

@@ -15,7 +15,7 @@ test('SSH left to the tailnet only: apply says the tailnet name, and the host ke
   const t = target();
   const converged = {
     ...status,
-    steps: [...status.steps, { id: 'tailscale', title: 'Tailscale', result: 'ok', seconds: 1 }],
+    steps: [...status.steps, { id: 'tailscale', result: 'ok', seconds: 1 }],
   };
   const run = server(() => ({
     lines: [
@@ -52,7 +52,7 @@ test(
       steps: [
         {
           id: 'tailscale',
-          title: 'Tailscale',
+
           result: 'waiting',
           seconds: 1,
           error:
@@ -61,7 +61,7 @@ test(
         },
       ],
     };
-    const closed = { ...status, steps: [{ id: 'tailscale', title: 'Tailscale', result: 'changed', seconds: 1 }] };
+    const closed = { ...status, steps: [{ id: 'tailscale', result: 'changed', seconds: 1 }] };
     const run = server((call) =>
       call.login.host
         ? {
@@ -141,7 +141,7 @@ test(
       steps: [
         {
           id: 'tailscale',
-          title: 'Tailscale',
+
           result: 'failed',
           seconds: 1,
           error: 'the node is offline in the tailnet',

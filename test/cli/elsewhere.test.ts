@@ -109,7 +109,7 @@ const SERVER_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH4p0Bu9pcdBmrdcFfeYcm+O
  * file `result`), a login check gets in, and accept-new records the server's key; every call is logged.
  */
 function fakeSsh(p: ReturnType<typeof place>, result: 'success' | 'exit-code') {
-  const status = { ok: result === 'success', steps: [{ id: 'ssh', title: 'ssh', seconds: 1, result: 'changed' }] };
+  const status = { ok: result === 'success', steps: [{ id: 'ssh', seconds: 1, result: 'changed' }] };
   const end = [
     'ssh: changed',
     `${MARK.hostKey}${SERVER_KEY} root@web1`,

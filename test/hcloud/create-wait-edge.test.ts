@@ -112,8 +112,8 @@ test(
   'wait with GeoIP waiting for the owner: ' +
     "the run again over the admin's login (which records its address), with no secret",
   async (c) => {
-    const waited = statusOf(true, [{ id: 'geoip', title: 'GeoIP blocking', result: 'waiting' }]);
-    const converged = statusOf(true, [{ id: 'geoip', title: 'GeoIP blocking', result: 'changed' }]);
+    const waited = statusOf(true, [{ id: 'geoip', result: 'waiting' }]);
+    const converged = statusOf(true, [{ id: 'geoip', result: 'changed' }]);
     const server = fakeServerSsh((call) => moved({ status: call.kind === 'boot' ? waited : converged })(call));
     const result = await create(options(c, server.run));
     assert.equal(result.status, converged);
@@ -147,7 +147,7 @@ test(
 const tailnetName = 'web-1.example-tailnet.ts.net';
 
 const tailscale = (result: string, error?: string) =>
-  statusOf(true, [{ id: 'tailscale', title: 'Tailscale', result, ...(error && { error }) }]);
+  statusOf(true, [{ id: 'tailscale', result, ...(error && { error }) }]);
 
 const tailnetOptions = (c: CreateContext, run: RunRemote) =>
   options(c, run, { firewall: true, secrets: new Map([['tailscale', 'tskey-auth-x']]) });

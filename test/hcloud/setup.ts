@@ -113,7 +113,7 @@ export const statusOf = (ok: boolean | undefined, steps: Record<string, unknown>
   started: 's',
   ...(ok !== undefined && { finished: 'f' }),
   ok,
-  steps: steps.map((s) => ({ title: String(s.id), seconds: 1, ...s })),
+  steps: steps.map((s) => ({ seconds: 1, ...s })),
 });
 
 /** ssh's own failures (exit 255), as the runner gets them */

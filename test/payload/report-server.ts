@@ -109,7 +109,7 @@ export function server(
     .seed('/run/reboot-required.pkgs', 'linux-image-6.1.0-30-amd64\n');
   const healthy: Step = {
     id: 'report',
-    title: 't',
+
     after: [],
     check: async () => [],
     apply: async () => {},

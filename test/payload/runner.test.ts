@@ -15,7 +15,6 @@ import { recordingShell } from '../fakes/shell';
 function fake(id: StepId, after: StepId[], state: Record<string, boolean>, broken = false): Step {
   return {
     id,
-    title: id,
     after,
     check: async () => (state[id] ? [] : [`${id} differs`]),
     apply: async () => {
