@@ -56,6 +56,12 @@ export type StepId = StepPlan['id'];
 export type ParamsOf<I extends StepId> = Extract<StepPlan, { id: I }>;
 
 /**
+ * The steps that keep the owner able to log in: always inside the user-data, and first to the CPU on a
+ * first boot (the runner runs the other steps' commands at a lower priority).
+ */
+export const WAY_IN: readonly StepId[] = ['packages', 'metadata', 'admin', 'ssh', 'firewall'];
+
+/**
  * The plan's step of this id, or undefined when the config turned it off. The payload's steps look
  * theirs up inline: shared with them, this one line is a chunk of its own, 45 bytes of user-data.
  */

@@ -2,7 +2,7 @@
 // together, the plan costs about a third less than on its own. cloud-init/prepare unpacks it.
 //   {"firstboot": VERSION, "build": DIGEST, "plan": LENGTH, "files": {NAME: LENGTH, ...}}\n
 //   PLAN JSON, then each file's text, in the header's order (lengths in UTF-16 units, as JS counts)
-import type { Plan } from '../contract/plan';
+import { WAY_IN, type Plan } from '../contract/plan';
 import { piecesDigest } from '../contract/pieces';
 
 /** The payload as built (scripts/build.ts): its files, and which of them main, image and each step need. */
@@ -38,17 +38,7 @@ export function payloadDigest(payload: Payload): string {
  * image mode's clean-up, the host key's replacement and the steps that keep the owner able to log in.
  * Whatever happens to the fetch, the server comes up hardened and reachable on its SSH port.
  */
-export const ALWAYS_INSIDE = new Set([
-  'main',
-  'pieces',
-  'image',
-  'host-key',
-  'packages',
-  'metadata',
-  'admin',
-  'ssh',
-  'firewall',
-]);
+export const ALWAYS_INSIDE = new Set<string>(['main', 'pieces', 'image', 'host-key', ...WAY_IN]);
 
 /**
  * The runner, the steps this plan has, image mode's clean-up when it is one, the host key's

@@ -2,7 +2,7 @@
 // it names (`after`, `notBefore`) have finished, beside the others. One line per step, a status file
 // after each (a reboot mid-run leaves an honest record), and a failed step only stops the steps that
 // need it.
-import type { Plan, StepId, StepPlan } from '../contract/plan';
+import { WAY_IN, type Plan, type StepId, type StepPlan } from '../contract/plan';
 import { SERVER_PATHS } from '../contract/paths';
 import { statusLine, type Result, type Status, type StepStatus } from '../contract/status';
 import type { Ctx, Step } from './step';
@@ -21,6 +21,13 @@ export interface Machine {
 
 const now = () => performance.now() / 1000;
 
+/**
+ * Before each command of the steps outside WAY_IN, after zx's own prefix: on a first boot, where nearly
+ * every command is CPU-bound, the chain of steps that keep the owner able to log in is also the run's
+ * longest, and the other steps take the CPU it leaves idle.
+ */
+export const NICE = 'set -euo pipefail;nice -n 10 ';
+
 /** The step's context; `waiting` collects what it waits for: the secrets it did not find, and what it says. */
 function context(params: StepPlan, plan: Plan, machine: Machine, waiting: Set<string>): Ctx<any> {
   const secret = async (name: string) => {
@@ -31,7 +38,7 @@ function context(params: StepPlan, plan: Plan, machine: Machine, waiting: Set<st
   return {
     params,
     plan,
-    $: machine.$,
+    $: WAY_IN.includes(params.id) ? machine.$ : machine.$({ prefix: NICE }),
     fs: machine.fs,
     log: machine.log,
     secret,

@@ -15,6 +15,8 @@ export interface ShellOptions {
   input?: string;
   /** e.g. '30s'; the command's process tree is killed after it */
   timeout?: string;
+  /** shell text before the command, in place of zx's "set -euo pipefail;" */
+  prefix?: string;
 }
 
 export interface Shell {

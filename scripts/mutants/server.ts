@@ -162,4 +162,11 @@ export const SERVER_MUTANTS: Mutant[] = [
     from: 'if (!fs.existsSync(build) || fs.readFileSync(build, "utf8") !== header.build) fs.rmSync',
     to: 'if (false) fs.rmSync',
   },
+  {
+    kind: 'policy',
+    what: "the runner gives every step the CPU alike: the way in waits behind the other steps' commands",
+    file: 'payload/runner.ts',
+    from: '$: WAY_IN.includes(params.id) ? machine.$ : machine.$({ prefix: NICE }),',
+    to: '$: machine.$,',
+  },
 ];
