@@ -47,11 +47,12 @@ test('the steps that keep the owner able to log in run as they are, the others u
   ]);
 });
 
-test("NICE runs a command at niceness 10 through zx's bash", async () => {
+test("NICE runs a command 10 nicer through zx's bash", async () => {
   // field 19 of /proc/PID/stat is the process's nice value
   const nice = ($: Shell) => $`sh -c ${'cut -d " " -f 19 /proc/$$/stat'}`.then((out) => out.stdout.trim());
-  assert.is(await nice(zxShell()({ prefix: NICE })), '10');
-  assert.is(await nice(zxShell()), '0');
+  // relative to the test's own niceness, which a CI runner may have raised (19 is the lowest priority)
+  const plain = Number(await nice(zxShell()));
+  assert.is(Number(await nice(zxShell()({ prefix: NICE }))), Math.min(19, plain + 10));
 });
 
 test.run();
