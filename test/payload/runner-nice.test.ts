@@ -9,12 +9,13 @@ import { NICE, run } from '../../payload/runner';
 import { zxShell } from '../../payload/lib/shell';
 import { makeLog } from '../../payload/lib/log';
 import { memoryFs } from '../fakes/fs';
+import { commandLine } from '../fakes/shell';
 
 /** each command with the prefix its shell was given */
 function prefixShell(ran: [string, string | undefined][], options: ShellOptions = {}): Shell {
   return ((first: TemplateStringsArray | ShellOptions, ...args: unknown[]) => {
     if (!Array.isArray(first)) return prefixShell(ran, { ...options, ...(first as ShellOptions) });
-    ran.push([first.reduce((cmd, piece, i) => cmd + String(args[i - 1]) + piece), options.prefix]);
+    ran.push([commandLine(first as TemplateStringsArray, args), options.prefix]);
     return Promise.resolve({ stdout: '', stderr: '', exitCode: 0, ok: true });
   }) as Shell;
 }
